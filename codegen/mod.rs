@@ -1,0 +1,110 @@
+//! Code generation for `hashivault::api`, shared by `build.rs` and `cargo xtask`.
+//!
+//! This module is compiled twice: into the library's build script (`#[path]` from `build.rs`) and
+//! into the `xtask` binary (where its unit tests run). It must only depend on crates that both list:
+//! `serde_json`, `openapiv3`, `progenitor`, `quote`, `syn` and `prettyplease`.
+//!
+//! The pipeline is: parse the document, [`normalize::normalize`] it (every Vault quirk is one named
+//! step), keep the operations of the enabled [`groups`], then run progenitor with
+//! [`generator_settings`] and format the result.
+
+#![allow(dead_code)]
+
+pub mod groups;
+pub mod normalize;
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+/// What one generation run produced.
+pub struct Generated {
+    /// The formatted Rust source of the generated module.
+    pub code: String,
+    /// What the normalizing step changed, step by step.
+    pub report: normalize::Report,
+    /// Operation ids that were generated.
+    pub operations: BTreeSet<String>,
+}
+
+/// Which API groups to generate.
+#[derive(Clone, Debug)]
+pub enum Selection {
+    /// Every operation of the document (the `full` feature, and the xtask's dump).
+    All,
+    /// Only operations whose group is in this set.
+    Groups(BTreeSet<String>),
+}
+
+impl Selection {
+    /// Whether operations of `group` are kept.
+    pub fn includes(&self, group: &str) -> bool {
+        match self {
+            Selection::All => true,
+            Selection::Groups(set) => set.contains(group),
+        }
+    }
+}
+
+/// Parses the document text as JSON.
+pub fn parse_document(text: &str) -> Result<Value, String> {
+    serde_json::from_str(text).map_err(|e| format!("the OpenAPI document is not valid JSON: {e}"))
+}
+
+/// Normalizes a raw document, keeps the selected groups, and returns it as typed OpenAPI.
+pub fn prepare(
+    mut doc: Value,
+    selection: &Selection,
+) -> Result<(openapiv3::OpenAPI, normalize::Report), String> {
+    let mut report = normalize::normalize(&mut doc);
+    groups::select_operations(&mut doc, selection, &mut report);
+    normalize::prune_unused_schemas(&mut doc, &mut report);
+    let spec: openapiv3::OpenAPI = serde_json::from_value(doc)
+        .map_err(|e| format!("the normalized document is not OpenAPI 3.0: {e}"))?;
+    Ok((spec, report))
+}
+
+/// Progenitor's settings for hashivault: the one place that holds them.
+///
+/// - builder interface (`client.kv_v2_read().kv_v2_mount_path("secret").path("a").send()`);
+/// - an inner type, `crate::transport::Context`, so the handwritten transport (an
+///   `impl ClientHooks` in `src/transport.rs`) reaches the token, namespace and retry policy on
+///   every request;
+/// - hooks are `Expected`: a build without that implementation fails to compile instead of
+///   silently sending requests without a token.
+pub fn generator_settings() -> progenitor::GenerationSettings {
+    let mut settings = progenitor::GenerationSettings::default();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Builder)
+        .with_tag(progenitor::TagStyle::Merged)
+        .with_inner_type(quote::quote! { crate::transport::Context })
+        .with_hooks(progenitor::HooksMode::Expected)
+        .with_crate("hashivault", progenitor::CrateVers::Any, None);
+    settings
+}
+
+/// Runs the whole pipeline on a document's text and returns formatted Rust source.
+pub fn generate(text: &str, selection: &Selection) -> Result<Generated, String> {
+    let doc = parse_document(text)?;
+    let (spec, report) = prepare(doc, selection)?;
+    let operations = operation_ids(&spec);
+    let mut generator = progenitor::Generator::new(&generator_settings());
+    let tokens = generator
+        .generate_tokens(&spec)
+        .map_err(|e| format!("progenitor failed on the normalized document: {e}"))?;
+    let file: syn::File = syn::parse2(tokens)
+        .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
+    let code = prettyplease::unparse(&file);
+    Ok(Generated {
+        code,
+        report,
+        operations,
+    })
+}
+
+/// The operation ids of a (typed) document.
+pub fn operation_ids(spec: &openapiv3::OpenAPI) -> BTreeSet<String> {
+    spec.operations()
+        .filter_map(|(_, _, op)| op.operation_id.clone())
+        .collect()
+}

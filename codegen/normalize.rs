@@ -1,0 +1,719 @@
+//! The normalizing step: Vault's OpenAPI document as progenitor can use it.
+//!
+//! Every fix is one named function that handles one behaviour of Vault (or OpenBao) and says so
+//! in its comment. [`normalize`] runs them in order and returns a [`Report`] of what each changed,
+//! which `cargo xtask regen` prints so a new quirk is seen at regen time.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+
+/// The HTTP methods an OpenAPI path item can hold.
+pub const HTTP_METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// The `format`s that typify understands and that Vault uses correctly.
+const STANDARD_FORMATS: &[&str] = &[
+    "int32", "int64", "float", "double", "byte", "binary", "password", "uuid",
+];
+
+/// The crate-local type every duration field becomes (a string such as `"1h"` or seconds).
+pub const DURATION_TYPE: &str = "hashivault::VaultDuration";
+/// The crate-local generic type every enveloped 2xx body becomes.
+pub const ENVELOPE_TYPE: &str = "hashivault::Envelope";
+
+/// Paths whose 2xx body is not Vault's response envelope but a bare JSON object: the handlers
+/// Vault registers outside its logical framework (health, seal status, leader, init, rekey and
+/// root generation, metrics, in-flight requests, the OpenAPI document itself). Measured against a
+/// real server: `GET /v1/sys/health` answers `{"initialized":true,...}` with no `request_id`.
+pub const BARE_BODY_PATHS: &[&str] = &[
+    "/sys/health",
+    "/sys/seal-status",
+    "/sys/leader",
+    "/sys/init",
+    "/sys/seal",
+    "/sys/unseal",
+    "/sys/step-down",
+    "/sys/metrics",
+    "/sys/in-flight-req",
+    "/sys/internal/specs/openapi",
+    "/sys/generate-root",
+    "/sys/generate-root/attempt",
+    "/sys/generate-root/update",
+    "/sys/rekey/init",
+    "/sys/rekey/update",
+    "/sys/rekey/verify",
+    "/sys/rekey/backup",
+    "/sys/rekey/recovery-key-backup",
+    "/sys/rekey-recovery-key/init",
+    "/sys/rekey-recovery-key/update",
+    "/sys/rekey-recovery-key/verify",
+];
+
+/// Path prefixes whose 2xx body is not JSON at all (Go's pprof profiles).
+pub const BINARY_BODY_PREFIXES: &[&str] = &["/sys/pprof"];
+
+/// What the normalizing step changed: per step, the places it touched.
+#[derive(Default, Debug, Clone)]
+pub struct Report {
+    /// Step name to the list of places (operation ids, paths or schema names) it changed.
+    pub steps: BTreeMap<&'static str, Vec<String>>,
+}
+
+impl Report {
+    /// Records that `step` changed `place`.
+    pub fn note(&mut self, step: &'static str, place: impl Into<String>) {
+        self.steps.entry(step).or_default().push(place.into());
+    }
+
+    /// How many places `step` changed.
+    pub fn count(&self, step: &str) -> usize {
+        self.steps.get(step).map_or(0, Vec::len)
+    }
+
+    /// One line per step: its name and how many places it changed.
+    pub fn summary(&self) -> String {
+        self.steps
+            .iter()
+            .map(|(step, places)| format!("{step}: {}", places.len()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Runs every fix, in order.
+pub fn normalize(doc: &mut Value) -> Report {
+    let mut report = Report::default();
+    remove_regex_paths(doc, &mut report);
+    list_operations_carry_their_query(doc, &mut report);
+    copy_path_descriptions(doc, &mut report);
+    add_kv_v2_patch_operations(doc, &mut report);
+    add_kv_v2_read_version_parameter(doc, &mut report);
+    add_health_query_parameters(doc, &mut report);
+    merge_patch_bodies_as_json(doc, &mut report);
+    for_each_schema(doc, &mut report, &mut |schema, place, report| {
+        type_durations(schema, place, report);
+        strip_nonstandard_formats(schema, place, report);
+        move_defaults_into_docs(schema, place, report);
+    });
+    health_states_carry_the_body(doc, &mut report);
+    wrap_success_responses(doc, &mut report);
+    doc_safe_descriptions(doc, &mut report);
+    report
+}
+
+fn operations_mut(doc: &mut Value) -> impl Iterator<Item = (String, &'static str, &mut Map<String, Value>)> {
+    doc.get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.iter_mut())
+        .flat_map(|(path, item)| {
+            let path = path.clone();
+            item.as_object_mut()
+                .into_iter()
+                .flat_map(|item| item.iter_mut())
+                .filter_map(move |(method, op)| {
+                    let method = HTTP_METHODS.iter().find(|m| **m == method.as_str())?;
+                    Some((path.clone(), *method, op.as_object_mut()?))
+                })
+        })
+}
+
+fn operation_name(op: &Map<String, Value>, method: &str, path: &str) -> String {
+    op.get("operationId")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{} {path}", method.to_uppercase()))
+}
+
+/// Vault 1.15 lists `/{kv_v2_mount_path}/^.*$`, a regular expression (the KV v2 catch-all for
+/// paths of the v1 API) rather than a URL template: no client can call it. Removed (a documented
+/// exclusion of the `full` build).
+pub fn remove_regex_paths(doc: &mut Value, report: &mut Report) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let regex: Vec<String> = paths
+        .keys()
+        .filter(|p| p.contains(['^', '$', '*', '(', '|']))
+        .cloned()
+        .collect();
+    for path in regex {
+        paths.remove(&path);
+        report.note("remove_regex_paths", path);
+    }
+}
+
+/// Vault's LIST operations are `GET` with a required `list=true` query parameter whose schema is
+/// a one-value enum. Generated as a parameter, every caller would have to pass `.list(True)`, and a
+/// caller who forgot would read instead of list. The parameter is removed and `?list=true` becomes
+/// part of the operation's path (`/sys/policies/acl/?list=true`); the transport turns it into the
+/// `LIST` verb for servers that need it.
+pub fn list_operations_carry_their_query(doc: &mut Value, report: &mut Report) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let mut moves = Vec::new();
+    for (path, item) in paths.iter_mut() {
+        let Some(get) = item.get_mut("get").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let Some(params) = get.get_mut("parameters").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let before = params.len();
+        params.retain(|p| !(p["name"] == "list" && p["in"] == "query"));
+        if params.len() != before {
+            moves.push(path.clone());
+        }
+    }
+    for path in moves {
+        let Some(Value::Object(mut item)) = paths.remove(&path) else {
+            continue;
+        };
+        let get = item.remove("get").unwrap_or_default();
+        let name = get["operationId"].as_str().unwrap_or(&path).to_string();
+        let mut list_item = Map::new();
+        if let Some(params) = item.get("parameters") {
+            list_item.insert("parameters".into(), params.clone());
+        }
+        if let Some(desc) = item.get("description") {
+            list_item.insert("description".into(), desc.clone());
+        }
+        list_item.insert("get".into(), get);
+        let has_other_methods = item.keys().any(|k| HTTP_METHODS.contains(&k.as_str()));
+        if has_other_methods {
+            paths.insert(path.clone(), Value::Object(item));
+        }
+        paths.insert(format!("{path}?list=true"), Value::Object(list_item));
+        report.note("list_operations_carry_their_query", name);
+    }
+}
+
+/// Vault puts the description of an endpoint on the path item, where progenitor does not look;
+/// operations without their own description get it, so every generated method is documented.
+pub fn copy_path_descriptions(doc: &mut Value, report: &mut Report) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        let Some(desc) = item.get("description").and_then(Value::as_str).map(str::to_string) else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            if !HTTP_METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let Some(op) = op.as_object_mut() else { continue };
+            if op.get("description").and_then(Value::as_str).is_none_or(str::is_empty) {
+                op.insert("description".into(), Value::String(desc.clone()));
+                report.note("copy_path_descriptions", operation_name(op, method, ""));
+            }
+        }
+    }
+}
+
+/// Vault 1.15's document has no `PATCH` operation: the KV v2 data and metadata endpoints accept
+/// `PATCH` with `Content-Type: application/merge-patch+json` (only the given keys change), but the
+/// document's generator omits it. Added as `kv-v2-patch` and `kv-v2-patch-metadata` where the
+/// document lacks a `patch` on those paths (OpenBao's documents already have them).
+pub fn add_kv_v2_patch_operations(doc: &mut Value, report: &mut Report) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, id, summary) in [
+        (
+            "/{kv_v2_mount_path}/data/{path}",
+            "kv-v2-patch",
+            "Patch the latest version of a secret: only the given keys change.",
+        ),
+        (
+            "/{kv_v2_mount_path}/metadata/{path}",
+            "kv-v2-patch-metadata",
+            "Patch a secret's metadata: only the given fields change.",
+        ),
+    ] {
+        let Some(item) = paths.get_mut(path).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        if item.contains_key("patch") {
+            continue;
+        }
+        item.insert(
+            "patch".into(),
+            json!({
+                "operationId": id,
+                "summary": summary,
+                "tags": ["secrets"],
+                "requestBody": {
+                    "required": true,
+                    "content": {"application/merge-patch+json": {"schema": {"type": "object"}}}
+                },
+                "responses": {"200": {"description": "OK"}, "204": {"description": "No Content"}}
+            }),
+        );
+        report.note("add_kv_v2_patch_operations", id);
+    }
+}
+
+/// Vault's `PATCH` endpoints take a JSON merge patch (`application/merge-patch+json`, RFC 7386)
+/// and refuse other content types; progenitor only generates JSON bodies. The body is declared
+/// `application/json` here, and the transport sends every `PATCH` with the merge-patch content
+/// type, which is what Vault requires of all of them.
+pub fn merge_patch_bodies_as_json(doc: &mut Value, report: &mut Report) {
+    for (path, method, op) in operations_mut(doc) {
+        let name = operation_name(op, method, &path);
+        let Some(content) = op
+            .get_mut("requestBody")
+            .and_then(|b| b.get_mut("content"))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        if let Some(media) = content.remove("application/merge-patch+json") {
+            content.entry("application/json").or_insert(media);
+            report.note("merge_patch_bodies_as_json", name);
+        }
+    }
+}
+
+/// `kv-v2-read` reads a given version with `?version=N`, but Vault 1.15's document does not
+/// declare the parameter. Added as an optional integer query parameter.
+pub fn add_kv_v2_read_version_parameter(doc: &mut Value, report: &mut Report) {
+    let Some(get) = doc
+        .pointer_mut("/paths/~1{kv_v2_mount_path}~1data~1{path}/get")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let params = get
+        .entry("parameters")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    let Some(params) = params.as_array_mut() else { return };
+    if params.iter().any(|p| p["name"] == "version") {
+        return;
+    }
+    params.push(json!({
+        "name": "version",
+        "in": "query",
+        "description": "The version to read; the latest when absent.",
+        "required": false,
+        "schema": {"type": "integer", "format": "int64"}
+    }));
+    report.note("add_kv_v2_read_version_parameter", "kv-v2-read");
+}
+
+/// `sys/health` takes query parameters that choose the status code of each server state
+/// (`standbyok`, `sealedcode`, ...), documented by Vault but missing from its document. Added,
+/// optional, so a load balancer style check can ask for `200` in every state.
+pub fn add_health_query_parameters(doc: &mut Value, report: &mut Report) {
+    let Some(get) = doc
+        .pointer_mut("/paths/~1sys~1health/get")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let params = get
+        .entry("parameters")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    let Some(params) = params.as_array_mut() else { return };
+    let booleans = [
+        ("standbyok", "Answer 200 rather than the standby code on a standby node."),
+        ("perfstandbyok", "Answer 200 rather than the standby code on a performance standby."),
+    ];
+    let codes = [
+        ("activecode", "Status code for an active, unsealed node (default 200)."),
+        ("standbycode", "Status code for an unsealed standby (default 429)."),
+        ("drsecondarycode", "Status code for a DR replication secondary (default 472)."),
+        ("performancestandbycode", "Status code for a performance standby (default 473)."),
+        ("sealedcode", "Status code for a sealed node (default 503)."),
+        ("uninitcode", "Status code for an uninitialized node (default 501)."),
+    ];
+    let mut added = false;
+    for (name, description, schema) in booleans
+        .iter()
+        .map(|(n, d)| (n, d, json!({"type": "boolean"})))
+        .chain(codes.iter().map(|(n, d)| (n, d, json!({"type": "integer", "format": "int32"}))))
+    {
+        if params.iter().any(|p| p["name"] == *name) {
+            continue;
+        }
+        params.push(json!({"name": name, "in": "query", "required": false,
+            "description": description, "schema": schema}));
+        added = true;
+    }
+    if added {
+        report.note("add_health_query_parameters", "read-health-status");
+    }
+}
+
+/// Calls `f` on every schema object of the document (components, parameters, bodies, responses,
+/// and every nested property, item and composition), with a name for the report.
+pub fn for_each_schema(
+    doc: &mut Value,
+    report: &mut Report,
+    f: &mut dyn FnMut(&mut Map<String, Value>, &str, &mut Report),
+) {
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in schemas.iter_mut() {
+            visit_schema(schema, name, report, f);
+        }
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for (key, value) in item.iter_mut() {
+            if key == "parameters" {
+                visit_parameters(value, path, report, f);
+            } else if HTTP_METHODS.contains(&key.as_str()) {
+                let Some(op) = value.as_object_mut() else { continue };
+                let name = operation_name(op, key, path);
+                if let Some(params) = op.get_mut("parameters") {
+                    visit_parameters(params, &name, report, f);
+                }
+                if let Some(content) = op
+                    .get_mut("requestBody")
+                    .and_then(|b| b.get_mut("content"))
+                    .and_then(Value::as_object_mut)
+                {
+                    for media in content.values_mut() {
+                        if let Some(schema) = media.get_mut("schema") {
+                            visit_schema(schema, &name, report, f);
+                        }
+                    }
+                }
+                if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                    for response in responses.values_mut() {
+                        let Some(content) = response.get_mut("content").and_then(Value::as_object_mut)
+                        else {
+                            continue;
+                        };
+                        for media in content.values_mut() {
+                            if let Some(schema) = media.get_mut("schema") {
+                                visit_schema(schema, &name, report, f);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn visit_parameters(
+    params: &mut Value,
+    place: &str,
+    report: &mut Report,
+    f: &mut dyn FnMut(&mut Map<String, Value>, &str, &mut Report),
+) {
+    for param in params.as_array_mut().into_iter().flatten() {
+        if let Some(schema) = param.get_mut("schema") {
+            visit_schema(schema, place, report, f);
+        }
+    }
+}
+
+fn visit_schema(
+    schema: &mut Value,
+    place: &str,
+    report: &mut Report,
+    f: &mut dyn FnMut(&mut Map<String, Value>, &str, &mut Report),
+) {
+    let Some(obj) = schema.as_object_mut() else { return };
+    f(obj, place, report);
+    if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+        for (prop, child) in props.iter_mut() {
+            visit_schema(child, &format!("{place}.{prop}"), report, f);
+        }
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(child) = obj.get_mut(key) {
+            visit_schema(child, place, report, f);
+        }
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for child in obj.get_mut(key).and_then(Value::as_array_mut).into_iter().flatten() {
+            visit_schema(child, place, report, f);
+        }
+    }
+}
+
+/// Vault marks durations with the non-standard formats `duration` (Vault) and `seconds`
+/// (OpenBao). On the wire the same field is a string (`"1h"`) in one answer and an integer number
+/// of seconds (`3600`) in another, so a plain `String` or `i64` fails half the time. Such fields
+/// become [`DURATION_TYPE`], which accepts both and sends what the caller gave.
+pub fn type_durations(schema: &mut Map<String, Value>, place: &str, report: &mut Report) {
+    let format = schema.get("format").and_then(Value::as_str);
+    if !matches!(format, Some("duration" | "seconds")) {
+        return;
+    }
+    let is_array = schema.get("type").and_then(Value::as_str) == Some("array");
+    if is_array {
+        return;
+    }
+    schema.remove("format");
+    schema.remove("type");
+    schema.insert(
+        "x-rust-type".into(),
+        json!({"crate": "hashivault", "version": "*", "path": DURATION_TYPE}),
+    );
+    report.note("type_durations", place);
+}
+
+/// Vault uses formats no OpenAPI tool knows: `map` and `kvpairs` on objects (typify panics on
+/// `kvpairs`), `lowercase` on strings, and `date-time` on fields that arrive as empty strings
+/// when unset (`"deletion_time": ""`), which a strict timestamp type rejects. These formats are
+/// dropped: the fields stay objects and strings.
+pub fn strip_nonstandard_formats(schema: &mut Map<String, Value>, place: &str, report: &mut Report) {
+    let Some(format) = schema.get("format").and_then(Value::as_str) else {
+        return;
+    };
+    if STANDARD_FORMATS.contains(&format) {
+        return;
+    }
+    let format = format.to_string();
+    schema.remove("format");
+    report.note("strip_nonstandard_formats", format!("{place} ({format})"));
+}
+
+/// Vault's document gives defaults whose type disagrees with the schema (string fields that
+/// default to `3600`, booleans that default to `"false"`), and defaults on a request field make a
+/// generated client *send* them, which on Vault's update endpoints overwrites what the server
+/// has. Defaults move into the field's description ("Default: `3600`"); the field stays optional.
+pub fn move_defaults_into_docs(schema: &mut Map<String, Value>, place: &str, report: &mut Report) {
+    let Some(default) = schema.remove("default") else {
+        return;
+    };
+    let shown = match &default {
+        Value::String(s) if s.is_empty() => return,
+        Value::Null => return,
+        other => other.to_string(),
+    };
+    let description = schema
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let joined = if description.is_empty() {
+        format!("Default: `{shown}`.")
+    } else {
+        format!("{description}\n\nDefault: `{shown}`.")
+    };
+    schema.insert("description".into(), Value::String(joined));
+    if !default_matches_type(&default, schema.get("type").and_then(Value::as_str)) {
+        report.note("move_defaults_into_docs", format!("{place} (mistyped {shown})"));
+    }
+}
+
+fn default_matches_type(default: &Value, ty: Option<&str>) -> bool {
+    match ty {
+        Some("string") => default.is_string(),
+        Some("integer") => default.is_i64() || default.is_u64(),
+        Some("number") => default.is_number(),
+        Some("boolean") => default.is_boolean(),
+        Some("array") => default.is_array(),
+        Some("object") => default.is_object(),
+        _ => true,
+    }
+}
+
+/// `sys/health` answers 429 (standby), 472 (DR secondary), 473 (performance standby), 501 (not
+/// initialized) and 503 (sealed) with the same health body as its 200: server states, not
+/// failures. Those responses get the body schema, so the generated call hands the caller the
+/// decoded body (in the error value) instead of dropping it.
+pub fn health_states_carry_the_body(doc: &mut Value, report: &mut Report) {
+    let Some(responses) = doc
+        .pointer_mut("/paths/~1sys~1health/get/responses")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for code in ["429", "472", "473", "501", "503"] {
+        let entry = responses
+            .entry(code)
+            .or_insert_with(|| json!({"description": "server state"}));
+        entry["content"] = json!({"application/json": {"schema": {"type": "object"}}});
+    }
+    report.note("health_states_carry_the_body", "read-health-status");
+}
+
+/// Vault answers every logical endpoint with an envelope (`request_id`, `lease_id`, `renewable`,
+/// `lease_duration`, `data`, `wrap_info`, `warnings`, `auth`, `mount_type`), but the document's
+/// response schemas describe only what sits under `data`; 588 operations declare `200` with no
+/// schema at all (logins and `token-create` among them, whose answer is the `auth` block), some
+/// declare `200` and `204` or `200` and `202`, and many declared `200` answer `204` in practice.
+///
+/// Every operation therefore gets one success response, `2XX`, whose body is
+/// [`ENVELOPE_TYPE`]`<T>` with `T` the spec's schema (a JSON map when it has none). The transport
+/// presents an empty 2xx body as `{}`, so a `204` decodes to an empty envelope. Operations in
+/// [`BARE_BODY_PATHS`] answer a bare object and keep their schema unwrapped; those under
+/// [`BINARY_BODY_PREFIXES`] answer bytes.
+pub fn wrap_success_responses(doc: &mut Value, report: &mut Report) {
+    for (path, method, op) in operations_mut(doc) {
+        let name = operation_name(op, method, &path);
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let success: Vec<String> = responses
+            .keys()
+            .filter(|code| code.starts_with('2'))
+            .cloned()
+            .collect();
+        let mut inner = None;
+        let mut descriptions = BTreeSet::new();
+        for code in &success {
+            let response = responses.remove(code).unwrap_or_default();
+            if let Some(desc) = response.get("description").and_then(Value::as_str) {
+                descriptions.insert(format!("{code}: {desc}"));
+            }
+            if inner.is_none() {
+                inner = response
+                    .get("content")
+                    .and_then(Value::as_object)
+                    .and_then(|c| c.values().find_map(|m| m.get("schema").cloned()));
+            }
+        }
+        let inner = inner.unwrap_or_else(|| json!({"type": "object"}));
+        let bare_path = path.split('?').next().unwrap_or(&path);
+        let (media, schema) = if BINARY_BODY_PREFIXES.iter().any(|p| bare_path.starts_with(p)) {
+            ("application/octet-stream", json!({"type": "string", "format": "binary"}))
+        } else if BARE_BODY_PATHS.contains(&bare_path) {
+            ("application/json", inner)
+        } else {
+            (
+                "application/json",
+                json!({"x-rust-type": {
+                    "crate": "hashivault", "version": "*", "path": ENVELOPE_TYPE,
+                    "parameters": [inner]
+                }}),
+            )
+        };
+        let description = if descriptions.is_empty() {
+            "Success".to_string()
+        } else {
+            descriptions.into_iter().collect::<Vec<_>>().join("; ")
+        };
+        responses.insert(
+            "2XX".into(),
+            json!({"description": description, "content": {media: {"schema": schema}}}),
+        );
+        report.note("wrap_success_responses", name);
+    }
+}
+
+/// Vault's descriptions are Go help texts: lines indented by four or more spaces, which rustdoc
+/// reads as Rust code blocks and compiles as doctests, and bare ``` fences. Lines are dedented and
+/// fences marked `text`, so `cargo test --doc` and docs.rs show them as prose.
+pub fn doc_safe_descriptions(doc: &mut Value, report: &mut Report) {
+    fn fix(text: &str) -> Option<String> {
+        let mut out = String::with_capacity(text.len());
+        let mut in_fence = false;
+        for line in text.lines() {
+            let trimmed = line.trim();
+            if trimmed.starts_with("```") {
+                if in_fence {
+                    out.push_str("```");
+                } else {
+                    out.push_str("```text");
+                }
+                in_fence = !in_fence;
+            } else if in_fence {
+                out.push_str(line);
+            } else {
+                out.push_str(trimmed);
+            }
+            out.push('\n');
+        }
+        if in_fence {
+            out.push_str("```\n");
+        }
+        let out = out.trim_end().to_string();
+        (out != text).then_some(out)
+    }
+    fn walk(value: &mut Value, changed: &mut usize) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map.iter_mut() {
+                    if key == "description" || key == "summary" {
+                        if let Value::String(s) = child {
+                            if let Some(fixed) = fix(s) {
+                                *s = fixed;
+                                *changed += 1;
+                            }
+                            continue;
+                        }
+                    }
+                    walk(child, changed);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, changed)),
+            _ => {}
+        }
+    }
+    let mut changed = 0;
+    walk(doc, &mut changed);
+    if changed > 0 {
+        report.note("doc_safe_descriptions", format!("{changed} descriptions"));
+    }
+}
+
+/// Removes component schemas no remaining operation reaches, so a build with few feature groups
+/// does not compile the types of the others (typify generates every component it is given).
+pub fn prune_unused_schemas(doc: &mut Value, report: &mut Report) {
+    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else {
+        return;
+    };
+    let mut reached = BTreeSet::new();
+    let mut todo = Vec::new();
+    collect_refs(doc.get("paths").unwrap_or(&Value::Null), &mut todo);
+    while let Some(name) = todo.pop() {
+        if reached.insert(name.clone()) {
+            if let Some(schema) = schemas.get(&name) {
+                collect_refs(schema, &mut todo);
+            }
+        }
+    }
+    let unused: Vec<String> = schemas
+        .keys()
+        .filter(|k| !reached.contains(*k))
+        .cloned()
+        .collect();
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for name in &unused {
+            schemas.remove(name);
+        }
+    }
+    if !unused.is_empty() {
+        report.note(
+            "prune_unused_schemas",
+            format!("{} schemas no enabled operation uses", unused.len()),
+        );
+    }
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                out.push(name.to_string());
+            }
+            map.values().for_each(|v| collect_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}

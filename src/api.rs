@@ -1,0 +1,27 @@
+//! The generated Vault API: one method per operation of `spec/openapi.json`.
+//!
+//! Generated at build time by `build.rs` (see `codegen/`), never edited by hand. Each method is a
+//! builder named after the operation id (`kv-v2-read` is [`Client::kv_v2_read`]); its docs give
+//! the HTTP method, the path and Vault's description. Only the operations of the enabled Cargo
+//! features are generated: see the crate docs for the groups.
+//!
+//! Every call goes through hashivault's transport (token, namespace, retries, error mapping), so
+//! get this client from [`crate::Client::api`] rather than building it yourself:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), hashivault::Error> {
+//! let client = hashivault::Client::from_env()?;
+//! let secret = client
+//!     .api()
+//!     .kv_v2_read()
+//!     .kv_v2_mount_path("secret")
+//!     .path("app/config")
+//!     .send()
+//!     .await?;
+//! println!("version {:?}", secret.data.as_ref().and_then(|d| d.metadata.get("version")));
+//! # Ok(())
+//! # }
+//! ```
+#![allow(missing_docs, clippy::all, rustdoc::all, unused_imports)]
+
+include!(concat!(env!("OUT_DIR"), "/api.rs"));

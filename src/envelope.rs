@@ -1,0 +1,435 @@
+//! Vault's response envelope and the value types the generated code names by path.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use secrecy::SecretString;
+use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// The JSON object type Vault's untyped `data` blocks decode to.
+pub type JsonMap = Map<String, Value>;
+
+/// Vault's response envelope: what every logical endpoint answers around its `data`.
+///
+/// The generated API returns `Envelope<T>` for every enveloped operation, with `T` the type the
+/// spec gives `data` (a [`JsonMap`] where it gives none). Keys Vault sends beside the envelope
+/// (the legacy copies `sys/mounts` adds, or a bare body from an endpoint outside Vault's logical
+/// framework) are kept in [`Envelope::other`], so no part of a 2xx body is lost.
+///
+/// `Debug` shows the envelope's bookkeeping but never `data`, `auth`, wrapping tokens or the
+/// values of `other`: they may hold secrets.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Envelope<T = JsonMap> {
+    /// Vault's id for the request (empty for a `204`).
+    pub request_id: String,
+    /// The lease of a dynamic secret, empty otherwise.
+    pub lease_id: String,
+    /// Whether the lease can be renewed.
+    pub renewable: bool,
+    /// Lease duration in seconds.
+    pub lease_duration: u64,
+    /// The operation's payload.
+    pub data: Option<T>,
+    /// Present when the answer was response-wrapped.
+    pub wrap_info: Option<WrapInfo>,
+    /// Warnings Vault attached to the answer.
+    pub warnings: Vec<String>,
+    /// Present on logins and token creation: the new token.
+    pub auth: Option<Auth>,
+    /// The type of the mount that answered (`kv`, `pki`, ...).
+    pub mount_type: String,
+    /// Any other top-level key of the body.
+    pub other: JsonMap,
+}
+
+impl<T> Default for Envelope<T> {
+    fn default() -> Self {
+        Envelope {
+            request_id: String::new(),
+            lease_id: String::new(),
+            renewable: false,
+            lease_duration: 0,
+            data: None,
+            wrap_info: None,
+            warnings: Vec::new(),
+            auth: None,
+            mount_type: String::new(),
+            other: JsonMap::new(),
+        }
+    }
+}
+
+impl<T> Envelope<T> {
+    /// The payload, or an error naming what was missing.
+    pub fn into_data(self) -> Result<T, crate::Error> {
+        self.data
+            .ok_or_else(|| crate::Error::missing("the response has no `data` block"))
+    }
+}
+
+impl<T> fmt::Debug for Envelope<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |present: bool| if present { "Some(<redacted>)" } else { "None" };
+        f.debug_struct("Envelope")
+            .field("request_id", &self.request_id)
+            .field("lease_id", &self.lease_id)
+            .field("renewable", &self.renewable)
+            .field("lease_duration", &self.lease_duration)
+            .field("data", &format_args!("{}", redacted(self.data.is_some())))
+            .field("wrap_info", &self.wrap_info)
+            .field("warnings", &self.warnings)
+            .field("auth", &self.auth)
+            .field("mount_type", &self.mount_type)
+            .field("other", &self.other.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Envelope<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EnvelopeVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: DeserializeOwned> Visitor<'de> for EnvelopeVisitor<T> {
+            type Value = Envelope<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Vault response object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut env = Envelope::<T>::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "request_id" => env.request_id = nullable(&mut map)?,
+                        "lease_id" => env.lease_id = nullable(&mut map)?,
+                        "renewable" => env.renewable = nullable(&mut map)?,
+                        "lease_duration" => env.lease_duration = nullable(&mut map)?,
+                        "data" => env.data = map.next_value()?,
+                        "wrap_info" => env.wrap_info = map.next_value()?,
+                        "warnings" => env.warnings = nullable(&mut map)?,
+                        "auth" => env.auth = map.next_value()?,
+                        "mount_type" => env.mount_type = nullable(&mut map)?,
+                        _ => {
+                            let value: Value = map.next_value()?;
+                            env.other.insert(key, value);
+                        }
+                    }
+                }
+                Ok(env)
+            }
+        }
+
+        deserializer.deserialize_map(EnvelopeVisitor(PhantomData))
+    }
+}
+
+/// Reads a map value that Vault may send as `null`, as the type's default.
+fn nullable<'de, A: MapAccess<'de>, V: Deserialize<'de> + Default>(
+    map: &mut A,
+) -> Result<V, A::Error> {
+    Ok(map.next_value::<Option<V>>()?.unwrap_or_default())
+}
+
+/// The `auth` block of a login or token creation.
+///
+/// `Debug` never shows [`Auth::client_token`].
+#[derive(Clone, Deserialize)]
+#[non_exhaustive]
+pub struct Auth {
+    /// The token to send as `X-Vault-Token`.
+    #[serde(deserialize_with = "secret_string")]
+    pub client_token: SecretString,
+    /// The token's accessor (safe to log; it cannot be used as the token).
+    #[serde(default)]
+    pub accessor: String,
+    /// All policies attached to the token.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub policies: Vec<String>,
+    /// Policies from the token itself.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub token_policies: Vec<String>,
+    /// Policies inherited from the identity entity and groups.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub identity_policies: Vec<String>,
+    /// Metadata the auth method attached (user name, role name, ...).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub metadata: std::collections::BTreeMap<String, String>,
+    /// Time to live of the token, in seconds.
+    #[serde(default)]
+    pub lease_duration: u64,
+    /// Whether the token can be renewed.
+    #[serde(default)]
+    pub renewable: bool,
+    /// The identity entity of the token.
+    #[serde(default)]
+    pub entity_id: String,
+    /// `service` or `batch`.
+    #[serde(default)]
+    pub token_type: String,
+    /// Whether the token has no parent.
+    #[serde(default)]
+    pub orphan: bool,
+    /// Uses left, 0 for unlimited.
+    #[serde(default)]
+    pub num_uses: u64,
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth")
+            .field("client_token", &"<redacted>")
+            .field("accessor", &self.accessor)
+            .field("policies", &self.policies)
+            .field("token_policies", &self.token_policies)
+            .field("identity_policies", &self.identity_policies)
+            .field("metadata", &self.metadata)
+            .field("lease_duration", &self.lease_duration)
+            .field("renewable", &self.renewable)
+            .field("entity_id", &self.entity_id)
+            .field("token_type", &self.token_type)
+            .field("orphan", &self.orphan)
+            .field("num_uses", &self.num_uses)
+            .finish()
+    }
+}
+
+/// The `wrap_info` block of a response-wrapped answer.
+///
+/// `Debug` never shows [`WrapInfo::token`].
+#[derive(Clone, Deserialize)]
+#[non_exhaustive]
+pub struct WrapInfo {
+    /// The single-use wrapping token; pass it to `unwrap`.
+    #[serde(deserialize_with = "secret_string")]
+    pub token: SecretString,
+    /// The wrapping token's accessor.
+    #[serde(default)]
+    pub accessor: String,
+    /// Seconds until the wrapping token expires.
+    #[serde(default)]
+    pub ttl: u64,
+    /// When the wrapping token was created (RFC 3339).
+    #[serde(default)]
+    pub creation_time: String,
+    /// The path of the request that was wrapped.
+    #[serde(default)]
+    pub creation_path: String,
+    /// The accessor of a wrapped token, when a token was wrapped.
+    #[serde(default)]
+    pub wrapped_accessor: String,
+}
+
+impl fmt::Debug for WrapInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WrapInfo")
+            .field("token", &"<redacted>")
+            .field("accessor", &self.accessor)
+            .field("ttl", &self.ttl)
+            .field("creation_time", &self.creation_time)
+            .field("creation_path", &self.creation_path)
+            .field("wrapped_accessor", &self.wrapped_accessor)
+            .finish()
+    }
+}
+
+fn secret_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SecretString, D::Error> {
+    let text = Option::<String>::deserialize(deserializer)?.unwrap_or_default();
+    Ok(SecretString::from(text))
+}
+
+fn null_as_default<'de, D, V>(deserializer: D) -> Result<V, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de> + Default,
+{
+    Ok(Option::<V>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A Vault duration: Vault sends the same field as a string (`"1h30m"`) in one answer and as a
+/// number of seconds (`5400`) in another. Both decode; what the caller gives is sent as given.
+///
+/// ```
+/// use hashivault::VaultDuration;
+/// assert_eq!(VaultDuration::from("1h30m").as_secs(), Some(5400));
+/// assert_eq!(VaultDuration::from(90u64).as_secs(), Some(90));
+/// assert_eq!(serde_json::to_string(&VaultDuration::from("768h")).unwrap(), "\"768h\"");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum VaultDuration {
+    /// A number of seconds.
+    Seconds(i64),
+    /// A Go duration string (`"72h"`, `"1h30m"`, `"10s"`) or any other text Vault sent.
+    Text(String),
+}
+
+impl VaultDuration {
+    /// The duration in whole seconds, when it is a number or a Go duration string.
+    pub fn as_secs(&self) -> Option<u64> {
+        match self {
+            VaultDuration::Seconds(s) => u64::try_from(*s).ok(),
+            VaultDuration::Text(text) => parse_go_duration(text),
+        }
+    }
+
+    /// The duration as a [`std::time::Duration`], when it can be read.
+    pub fn to_std(&self) -> Option<std::time::Duration> {
+        self.as_secs().map(std::time::Duration::from_secs)
+    }
+}
+
+/// Parses Go's duration syntax (`"1h30m"`, `"1.5h"`, `"300ms"`) or a bare number of seconds.
+fn parse_go_duration(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if let Ok(secs) = text.parse::<u64>() {
+        return Some(secs);
+    }
+    let mut total = 0f64;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if number_end == 0 {
+            return None;
+        }
+        let value: f64 = rest[..number_end].parse().ok()?;
+        rest = &rest[number_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_end] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "d" => 86400.0,
+            _ => return None,
+        };
+        total += value * scale;
+        rest = &rest[unit_end..];
+    }
+    Some(total.round() as u64)
+}
+
+impl From<u64> for VaultDuration {
+    fn from(secs: u64) -> Self {
+        VaultDuration::Seconds(i64::try_from(secs).unwrap_or(i64::MAX))
+    }
+}
+
+impl From<std::time::Duration> for VaultDuration {
+    fn from(d: std::time::Duration) -> Self {
+        VaultDuration::from(d.as_secs())
+    }
+}
+
+impl From<&str> for VaultDuration {
+    fn from(text: &str) -> Self {
+        VaultDuration::Text(text.to_string())
+    }
+}
+
+impl From<String> for VaultDuration {
+    fn from(text: String) -> Self {
+        VaultDuration::Text(text)
+    }
+}
+
+impl fmt::Display for VaultDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VaultDuration::Seconds(s) => write!(f, "{s}s"),
+            VaultDuration::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl Serialize for VaultDuration {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            VaultDuration::Seconds(s) => serializer.serialize_i64(*s),
+            VaultDuration::Text(t) => serializer.serialize_str(t),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for VaultDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DurationVisitor;
+        impl Visitor<'_> for DurationVisitor {
+            type Value = VaultDuration;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration as seconds or as a string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(VaultDuration::Seconds(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(VaultDuration::from(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(VaultDuration::Seconds(v.round() as i64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(VaultDuration::Text(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(DurationVisitor)
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_keeps_data_auth_and_unknown_keys() {
+        let body = r#"{"request_id":"r1","lease_id":"","renewable":false,"lease_duration":0,
+            "data":{"a":1},"wrap_info":null,"warnings":null,"auth":null,"mount_type":"kv",
+            "legacy":{"x":true}}"#;
+        let env: Envelope = serde_json::from_str(body).unwrap();
+        assert_eq!(env.request_id, "r1");
+        assert_eq!(env.data.unwrap()["a"], 1);
+        assert!(env.warnings.is_empty());
+        assert_eq!(env.mount_type, "kv");
+        assert_eq!(env.other["legacy"]["x"], true);
+    }
+
+    #[test]
+    fn bare_body_lands_in_other() {
+        let env: Envelope = serde_json::from_str(r#"{"initialized":true,"sealed":false}"#).unwrap();
+        assert!(env.data.is_none());
+        assert_eq!(env.other["sealed"], false);
+    }
+
+    #[test]
+    fn debug_redacts_tokens_and_data() {
+        let body = r#"{"data":{"password":"hunter2"},"auth":{"client_token":"s.tok3n","accessor":"acc"},
+            "wrap_info":{"token":"s.wr4p","ttl":60}}"#;
+        let env: Envelope = serde_json::from_str(body).unwrap();
+        let shown = format!("{env:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("s.tok3n") && !shown.contains("s.wr4p"));
+        assert!(shown.contains("acc"));
+    }
+
+    #[test]
+    fn durations_decode_from_both_shapes() {
+        let d: VaultDuration = serde_json::from_str("3600").unwrap();
+        assert_eq!(d.as_secs(), Some(3600));
+        let d: VaultDuration = serde_json::from_str("\"1h\"").unwrap();
+        assert_eq!(d.as_secs(), Some(3600));
+        assert_eq!(VaultDuration::from("1.5h").as_secs(), Some(5400));
+        assert_eq!(VaultDuration::from("2h3m4s").as_secs(), Some(7384));
+        assert_eq!(VaultDuration::from("soon").as_secs(), None);
+        assert_eq!(VaultDuration::from("").as_secs(), None);
+    }
+}
