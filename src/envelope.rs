@@ -38,7 +38,7 @@ pub struct Envelope<T = JsonMap> {
     /// Warnings Vault attached to the answer.
     pub warnings: Vec<String>,
     /// Present on logins and token creation: the new token.
-    pub auth: Option<Auth>,
+    pub auth: Option<AuthInfo>,
     /// The type of the mount that answered (`kv`, `pki`, ...).
     pub mount_type: String,
     /// Any other top-level key of the body.
@@ -135,10 +135,10 @@ fn nullable<'de, A: MapAccess<'de>, V: Deserialize<'de> + Default>(
 
 /// The `auth` block of a login or token creation.
 ///
-/// `Debug` never shows [`Auth::client_token`].
+/// `Debug` never shows [`AuthInfo::client_token`].
 #[derive(Clone, Deserialize)]
 #[non_exhaustive]
-pub struct Auth {
+pub struct AuthInfo {
     /// The token to send as `X-Vault-Token`.
     #[serde(deserialize_with = "secret_string")]
     pub client_token: SecretString,
@@ -177,9 +177,9 @@ pub struct Auth {
     pub num_uses: u64,
 }
 
-impl fmt::Debug for Auth {
+impl fmt::Debug for AuthInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Auth")
+        f.debug_struct("AuthInfo")
             .field("client_token", &"<redacted>")
             .field("accessor", &self.accessor)
             .field("policies", &self.policies)

@@ -6,7 +6,20 @@
 extern crate self as hashivault;
 
 pub mod api;
+pub mod auth;
+mod client;
 mod envelope;
+mod error;
+pub mod sys;
 mod transport;
 
-pub use envelope::{Envelope, VaultDuration};
+pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS};
+pub use envelope::{AuthInfo, Envelope, JsonMap, VaultDuration, WrapInfo};
+pub use error::{ApiError, DecodeError, Error, ErrorKind, TransportError};
+pub use transport::{Context, ListMethod, RetryPolicy};
+
+/// The HTTP client hashivault is built on, for [`ClientBuilder::http_client`] and
+/// [`ClientBuilder::proxy`].
+pub use reqwest;
+/// The secret string type tokens are kept in.
+pub use secrecy::{ExposeSecret, SecretString};

@@ -1,0 +1,396 @@
+//! The one transport every request goes through, generated or handwritten.
+//!
+//! [`Context`] is the generated client's inner value (progenitor's `with_inner_type`); its
+//! `impl ClientHooks` replaces progenitor's `exec` so that each request, before it leaves:
+//! - gets `X-Vault-Token` (marked sensitive), `X-Vault-Namespace`, `X-Vault-Request: true` and
+//!   `X-Vault-Wrap-TTL` when asked for;
+//! - keeps literal slashes in secret and mount paths (progenitor escapes `/` as `%2F`);
+//! - is sent as `LIST` instead of `GET ?list=true` when the client is configured so;
+//! - is sent as `application/merge-patch+json` when it is a `PATCH`;
+//!
+//! and then is retried with backoff on Vault's transient answers, follows a standby's `307` to
+//! the active node, and has the body of a non-2xx answer parsed into an [`ApiError`] (carried to
+//! [`crate::Error`] through the response's extensions). Each request is one `tracing` span.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use backon::BackoffBuilder;
+use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use reqwest::{Method, Request, Response, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use tracing::Instrument;
+
+use crate::error::ApiError;
+
+const X_VAULT_TOKEN: HeaderName = HeaderName::from_static("x-vault-token");
+const X_VAULT_NAMESPACE: HeaderName = HeaderName::from_static("x-vault-namespace");
+const X_VAULT_REQUEST: HeaderName = HeaderName::from_static("x-vault-request");
+const X_VAULT_WRAP_TTL: HeaderName = HeaderName::from_static("x-vault-wrap-ttl");
+
+/// How the client sends Vault's list operations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListMethod {
+    /// `GET …?list=true`, as Vault's document says; what proxies and service meshes accept.
+    #[default]
+    GetWithQuery,
+    /// The non-standard `LIST` verb, for servers that only accept it (RustyVault).
+    ListVerb,
+}
+
+/// When and how often a request is retried.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (Vault's CLI default: 2).
+    pub max_retries: usize,
+    /// The first backoff delay.
+    pub min_delay: Duration,
+    /// The longest backoff delay.
+    pub max_delay: Duration,
+    /// Whether `POST` (not idempotent in general) is retried too.
+    pub retry_post: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            min_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(5),
+            retry_post: false,
+        }
+    }
+}
+
+/// The token cell shared by a client and its clones: a login through any of them is seen by all.
+#[derive(Default)]
+pub(crate) struct TokenCell(RwLock<Option<TokenHeader>>);
+
+#[derive(Clone)]
+pub(crate) struct TokenHeader {
+    pub(crate) secret: SecretString,
+    header: HeaderValue,
+}
+
+impl TokenCell {
+    pub(crate) fn new(token: Option<SecretString>) -> Result<Self, crate::Error> {
+        let cell = TokenCell::default();
+        if let Some(token) = token {
+            cell.set(token)?;
+        }
+        Ok(cell)
+    }
+
+    pub(crate) fn set(&self, token: SecretString) -> Result<(), crate::Error> {
+        let header = token_header(&token)?;
+        let mut guard = self.0.write().unwrap_or_else(|p| p.into_inner());
+        *guard = Some(TokenHeader {
+            secret: token,
+            header,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn clear(&self) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    pub(crate) fn get(&self) -> Option<TokenHeader> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn header(&self) -> Option<HeaderValue> {
+        self.0
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|t| t.header.clone())
+    }
+}
+
+/// Checks a token and makes its (sensitive) header value. A token with a newline or other
+/// control character is refused before any request, without echoing it.
+pub(crate) fn token_header(token: &SecretString) -> Result<HeaderValue, crate::Error> {
+    let raw = token.expose_secret();
+    if raw.is_empty() {
+        return Err(crate::Error::invalid("the token is empty"));
+    }
+    if raw.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(crate::Error::invalid(
+            "the token contains whitespace or a control character (a trailing newline from a file?)",
+        ));
+    }
+    let mut header = HeaderValue::from_str(raw)
+        .map_err(|_| crate::Error::invalid("the token is not a valid header value"))?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+/// The client state every request reaches: progenitor's inner value of `api::Client`.
+#[derive(Clone)]
+pub struct Context {
+    pub(crate) token: Arc<TokenCell>,
+    pub(crate) namespace: Option<HeaderValue>,
+    pub(crate) wrap_ttl: Option<HeaderValue>,
+    pub(crate) retry: Arc<RetryPolicy>,
+    pub(crate) list_method: ListMethod,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("token", &self.token.get().map(|_| "<redacted>"))
+            .field("namespace", &self.namespace)
+            .field("wrap_ttl", &self.wrap_ttl)
+            .field("retry", &self.retry)
+            .field("list_method", &self.list_method)
+            .finish()
+    }
+}
+
+impl ClientHooks<Context> for crate::api::Client {
+    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+        self.inner.execute(&self.client, request, info.operation_id).await
+    }
+}
+
+const MAX_REDIRECTS: usize = 10;
+
+impl Context {
+    /// Sends `request` as described in the module docs.
+    pub(crate) async fn execute(
+        &self,
+        http: &reqwest::Client,
+        mut request: Request,
+        operation: &str,
+    ) -> reqwest::Result<Response> {
+        self.prepare(&mut request);
+        let span = tracing::debug_span!(
+            "vault.request",
+            operation,
+            method = %request.method(),
+            path = request.url().path(),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        async move {
+            let started = Instant::now();
+            let method = request.method().clone();
+            let path = request.url().path().to_string();
+            let (result, attempts) = self.send_with_retries(http, request, operation).await;
+            let span = tracing::Span::current();
+            span.record("attempts", attempts);
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            let response = result?;
+            span.record("status", response.status().as_u16());
+            tracing::debug!("vault answered");
+            finish_response(response, &method, &path).await
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Adds the headers and rewrites the request as the module docs say.
+    fn prepare(&self, request: &mut Request) {
+        let headers = request.headers_mut();
+        headers.insert(X_VAULT_REQUEST, HeaderValue::from_static("true"));
+        if !headers.contains_key(X_VAULT_TOKEN) {
+            if let Some(token) = self.token.header() {
+                headers.insert(X_VAULT_TOKEN, token);
+            }
+        }
+        if let Some(ns) = &self.namespace {
+            headers.insert(X_VAULT_NAMESPACE, ns.clone());
+        }
+        if let Some(ttl) = &self.wrap_ttl {
+            headers.insert(X_VAULT_WRAP_TTL, ttl.clone());
+        }
+        if request.method() == Method::PATCH {
+            request.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/merge-patch+json"),
+            );
+        }
+        keep_literal_slashes(request.url_mut());
+        if self.list_method == ListMethod::ListVerb && request.method() == Method::GET {
+            let url = request.url_mut();
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, v)| !(k == "list" && v == "true"))
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let had_list = url.query_pairs().any(|(k, v)| k == "list" && v == "true");
+            if had_list {
+                if pairs.is_empty() {
+                    url.set_query(None);
+                } else {
+                    url.query_pairs_mut().clear().extend_pairs(pairs);
+                }
+                *request.method_mut() = Method::from_bytes(b"LIST").expect("LIST is a valid method");
+            }
+        }
+    }
+
+    /// Sends with redirects and retries; returns the last result and the number of attempts.
+    async fn send_with_retries(
+        &self,
+        http: &reqwest::Client,
+        request: Request,
+        operation: &str,
+    ) -> (reqwest::Result<Response>, u32) {
+        let retryable_method = match *request.method() {
+            Method::POST => self.retry.retry_post,
+            Method::PATCH => false,
+            _ => true,
+        };
+        let status_retry_allowed = operation != "read_health_status" && !operation.contains("health");
+        let mut delays = backon::ExponentialBuilder::default()
+            .with_min_delay(self.retry.min_delay)
+            .with_max_delay(self.retry.max_delay)
+            .with_max_times(self.retry.max_retries)
+            .with_jitter()
+            .build();
+        let mut attempts = 0u32;
+        let mut current = request;
+        loop {
+            attempts += 1;
+            let spare = if retryable_method { current.try_clone() } else { None };
+            let result = self.send_following_redirects(http, current).await;
+            let transient = match &result {
+                Ok(resp) => status_retry_allowed && is_transient_status(resp.status()),
+                Err(e) => e.is_connect() || e.is_timeout(),
+            };
+            match (transient, spare) {
+                (true, Some(next)) => match delays.next() {
+                    Some(delay) => {
+                        tracing::debug!(attempt = attempts, delay_ms = delay.as_millis() as u64, "retrying");
+                        tokio::time::sleep(delay).await;
+                        current = next;
+                    }
+                    None => return (result, attempts),
+                },
+                _ => return (result, attempts),
+            }
+        }
+    }
+
+    /// Follows `307`/`308` from a standby node to the active one with the same method, body and
+    /// headers (token included), as Vault's Go client does; other redirects are not followed.
+    async fn send_following_redirects(
+        &self,
+        http: &reqwest::Client,
+        request: Request,
+    ) -> reqwest::Result<Response> {
+        let mut current = request;
+        for _ in 0..MAX_REDIRECTS {
+            let spare = current.try_clone();
+            let url = current.url().clone();
+            let response = http.execute(current).await?;
+            let status = response.status();
+            if status != StatusCode::TEMPORARY_REDIRECT && status != StatusCode::PERMANENT_REDIRECT {
+                return Ok(response);
+            }
+            let Some(mut next) = spare else {
+                return Ok(response);
+            };
+            let Some(target) = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| url.join(l).ok())
+            else {
+                return Ok(response);
+            };
+            tracing::debug!(to = %target.origin().ascii_serialization(), "following redirect to the active node");
+            *next.url_mut() = target;
+            current = next;
+        }
+        http.execute(current).await
+    }
+}
+
+/// Vault's transient answers: 412 (eventual consistency), 429, 500, 502, 503, 504.
+fn is_transient_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 412 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// progenitor escapes `/` in path parameters as `%2F`; Vault's secret paths and nested mounts
+/// are `/`-separated and some proxies refuse `%2F`. Every `%2F` in the path came from a `/`
+/// (a literal `%` is sent as `%25`), so it is turned back.
+pub(crate) fn keep_literal_slashes(url: &mut url::Url) {
+    let path = url.path();
+    if path.contains("%2F") || path.contains("%2f") {
+        let fixed = path.replace("%2F", "/").replace("%2f", "/");
+        url.set_path(&fixed);
+    }
+}
+
+/// Presents an empty 2xx body as `{}` (so `204 No Content` decodes as an empty envelope) and
+/// parses a non-2xx body into an [`ApiError`] kept in the response's extensions.
+async fn finish_response(response: Response, method: &Method, path: &str) -> reqwest::Result<Response> {
+    let status = response.status();
+    if status.is_success() {
+        let empty = status == StatusCode::NO_CONTENT
+            || response
+                .headers()
+                .get(CONTENT_LENGTH)
+                .is_some_and(|len| len.as_bytes() == b"0");
+        if !empty {
+            return Ok(response);
+        }
+        return Ok(rebuild(response, bytes::Bytes::from_static(b"{}"), None));
+    }
+    let version = response.version();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    let error = ApiError::from_body(status.as_u16(), method.as_str(), path, &body);
+    let mut builder = http::Response::builder().status(status).version(version);
+    if let Some(h) = builder.headers_mut() {
+        *h = headers;
+    }
+    let mut rebuilt = builder.body(body).unwrap_or_default();
+    rebuilt.extensions_mut().insert(error);
+    Ok(Response::from(rebuilt))
+}
+
+fn rebuild(response: Response, body: bytes::Bytes, error: Option<ApiError>) -> Response {
+    let mut builder = http::Response::builder()
+        .status(response.status())
+        .version(response.version());
+    if let Some(h) = builder.headers_mut() {
+        *h = response.headers().clone();
+        h.remove(CONTENT_LENGTH);
+    }
+    let mut rebuilt = builder.body(body).unwrap_or_default();
+    if let Some(error) = error {
+        rebuilt.extensions_mut().insert(error);
+    }
+    Response::from(rebuilt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slashes_stay_literal_but_escapes_stay() {
+        let mut url = url::Url::parse("http://h/v1/secret/data/a%2Fb%2Fc%20d%3F%23%25x").unwrap();
+        keep_literal_slashes(&mut url);
+        assert_eq!(url.path(), "/v1/secret/data/a/b/c%20d%3F%23%25x");
+        let mut url = url::Url::parse("http://h/v1/secret/data/100%252F").unwrap();
+        keep_literal_slashes(&mut url);
+        assert_eq!(url.path(), "/v1/secret/data/100%252F");
+    }
+
+    #[test]
+    fn tokens_with_control_characters_are_refused_without_echo() {
+        let err = token_header(&SecretString::from("s.abc\n")).unwrap_err();
+        assert!(err.is_invalid_input());
+        assert!(!err.to_string().contains("s.abc"));
+        assert!(token_header(&SecretString::from("")).is_err());
+        let ok = token_header(&SecretString::from("hvs.CAES")).unwrap();
+        assert!(ok.is_sensitive());
+    }
+}
