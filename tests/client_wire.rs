@@ -391,11 +391,13 @@ async fn list_operations_use_the_query_or_the_list_verb() {
     let query = server.mock_async(|when, then| {
         when.method(GET)
             .path("/v1/sys/policies/acl/")
-            .matches(|req| req.uri().query() == Some("list=true"));
+            .is_true(|req| req.uri().query() == Some("list=true"));
         then.status(200).json_body(json!({"data": {"keys": ["default", "root"]}}));
     }).await;
     let verb = server.mock_async(|when, then| {
-        when.method("LIST").path("/v1/sys/policies/acl/").query_param_missing("list");
+        when.is_true(|req| req.method_str() == "LIST")
+            .path("/v1/sys/policies/acl/")
+            .is_true(|req| req.uri().query().is_none());
         then.status(200).json_body(json!({"data": {"keys": ["default"]}}));
     }).await;
     let client = client(&server);
