@@ -15,7 +15,9 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo::rustc-check-cfg=cfg(docsrs)");
 
-    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    );
     let spec_path = manifest_dir.join("spec/openapi.json");
     let text = std::fs::read_to_string(&spec_path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", spec_path.display()));
@@ -23,7 +25,8 @@ fn main() {
     let selection = selection_from_features();
     let generated = codegen::generate(&text, &selection).unwrap_or_else(|e| panic!("{e}"));
 
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("api.rs");
+    let out =
+        PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("api.rs");
     std::fs::write(&out, generated.code)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
 }

@@ -105,7 +105,11 @@ pub fn groups_of(doc: &Value) -> BTreeMap<String, usize> {
         for (path, item) in paths {
             let count = item
                 .as_object()
-                .map(|item| item.keys().filter(|k| HTTP_METHODS.contains(&k.as_str())).count())
+                .map(|item| {
+                    item.keys()
+                        .filter(|k| HTTP_METHODS.contains(&k.as_str()))
+                        .count()
+                })
                 .unwrap_or(0);
             *groups.entry(group_of(path)).or_insert(0) += count;
         }

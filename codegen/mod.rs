@@ -92,14 +92,71 @@ pub fn generate(text: &str, selection: &Selection) -> Result<Generated, String> 
     let tokens = generator
         .generate_tokens(&spec)
         .map_err(|e| format!("progenitor failed on the normalized document: {e}"))?;
-    let file: syn::File = syn::parse2(tokens)
+    let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
+    mark_features(&mut file);
+    file.items.push(operation_ids_const(&operations));
     let code = prettyplease::unparse(&file);
     Ok(Generated {
         code,
         report,
         operations,
     })
+}
+
+/// Marks each generated method with the Cargo feature of its group, for docs.rs
+/// (`#[cfg_attr(docsrs, doc(cfg(feature = "kv")))]`). The group comes from the path progenitor
+/// writes in the method's doc ("Sends a `GET` request to `/path`").
+fn mark_features(file: &mut syn::File) {
+    for item in &mut file.items {
+        let syn::Item::Impl(imp) = item else { continue };
+        let is_client = imp.trait_.is_none()
+            && matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+        if !is_client {
+            continue;
+        }
+        for member in &mut imp.items {
+            let syn::ImplItem::Fn(method) = member else {
+                continue;
+            };
+            let Some(path) = method.attrs.iter().find_map(documented_path) else {
+                continue;
+            };
+            let feature = groups::group_of(&path);
+            method
+                .attrs
+                .push(syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(feature = #feature)))]));
+        }
+    }
+}
+
+/// The path in a "Sends a `METHOD` request to `/path`" doc line.
+fn documented_path(attr: &syn::Attribute) -> Option<String> {
+    let syn::Meta::NameValue(nv) = &attr.meta else {
+        return None;
+    };
+    if !nv.path.is_ident("doc") {
+        return None;
+    }
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(text),
+        ..
+    }) = &nv.value
+    else {
+        return None;
+    };
+    let text = text.value();
+    let rest = &text[text.find(" request to `")? + " request to `".len()..];
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+/// `pub const OPERATION_IDS`: the operation ids this build generated, sorted.
+fn operation_ids_const(operations: &BTreeSet<String>) -> syn::Item {
+    let ids = operations.iter();
+    syn::parse_quote! {
+        /// The operation ids (as in Vault's document) of every operation this build generated.
+        pub const OPERATION_IDS: &[&str] = &[#(#ids),*];
+    }
 }
 
 /// The operation ids of a (typed) document.

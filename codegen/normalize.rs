@@ -103,7 +103,9 @@ pub fn normalize(doc: &mut Value) -> Report {
     report
 }
 
-fn operations_mut(doc: &mut Value) -> impl Iterator<Item = (String, &'static str, &mut Map<String, Value>)> {
+fn operations_mut(
+    doc: &mut Value,
+) -> impl Iterator<Item = (String, &'static str, &mut Map<String, Value>)> {
     doc.get_mut("paths")
         .and_then(Value::as_object_mut)
         .into_iter()
@@ -198,16 +200,28 @@ pub fn copy_path_descriptions(doc: &mut Value, report: &mut Report) {
         return;
     };
     for item in paths.values_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
-        let Some(desc) = item.get("description").and_then(Value::as_str).map(str::to_string) else {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        let Some(desc) = item
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
             continue;
         };
         for (method, op) in item.iter_mut() {
             if !HTTP_METHODS.contains(&method.as_str()) {
                 continue;
             }
-            let Some(op) = op.as_object_mut() else { continue };
-            if op.get("description").and_then(Value::as_str).is_none_or(str::is_empty) {
+            let Some(op) = op.as_object_mut() else {
+                continue;
+            };
+            if op
+                .get("description")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
                 op.insert("description".into(), Value::String(desc.clone()));
                 report.note("copy_path_descriptions", operation_name(op, method, ""));
             }
@@ -291,7 +305,9 @@ pub fn add_kv_v2_read_version_parameter(doc: &mut Value, report: &mut Report) {
     let params = get
         .entry("parameters")
         .or_insert_with(|| Value::Array(Vec::new()));
-    let Some(params) = params.as_array_mut() else { return };
+    let Some(params) = params.as_array_mut() else {
+        return;
+    };
     if params.iter().any(|p| p["name"] == "version") {
         return;
     }
@@ -318,24 +334,51 @@ pub fn add_health_query_parameters(doc: &mut Value, report: &mut Report) {
     let params = get
         .entry("parameters")
         .or_insert_with(|| Value::Array(Vec::new()));
-    let Some(params) = params.as_array_mut() else { return };
+    let Some(params) = params.as_array_mut() else {
+        return;
+    };
     let booleans = [
-        ("standbyok", "Answer 200 rather than the standby code on a standby node."),
-        ("perfstandbyok", "Answer 200 rather than the standby code on a performance standby."),
+        (
+            "standbyok",
+            "Answer 200 rather than the standby code on a standby node.",
+        ),
+        (
+            "perfstandbyok",
+            "Answer 200 rather than the standby code on a performance standby.",
+        ),
     ];
     let codes = [
-        ("activecode", "Status code for an active, unsealed node (default 200)."),
-        ("standbycode", "Status code for an unsealed standby (default 429)."),
-        ("drsecondarycode", "Status code for a DR replication secondary (default 472)."),
-        ("performancestandbycode", "Status code for a performance standby (default 473)."),
+        (
+            "activecode",
+            "Status code for an active, unsealed node (default 200).",
+        ),
+        (
+            "standbycode",
+            "Status code for an unsealed standby (default 429).",
+        ),
+        (
+            "drsecondarycode",
+            "Status code for a DR replication secondary (default 472).",
+        ),
+        (
+            "performancestandbycode",
+            "Status code for a performance standby (default 473).",
+        ),
         ("sealedcode", "Status code for a sealed node (default 503)."),
-        ("uninitcode", "Status code for an uninitialized node (default 501)."),
+        (
+            "uninitcode",
+            "Status code for an uninitialized node (default 501).",
+        ),
     ];
     let mut added = false;
     for (name, description, schema) in booleans
         .iter()
         .map(|(n, d)| (n, d, json!({"type": "boolean"})))
-        .chain(codes.iter().map(|(n, d)| (n, d, json!({"type": "integer", "format": "int32"}))))
+        .chain(
+            codes
+                .iter()
+                .map(|(n, d)| (n, d, json!({"type": "integer", "format": "int32"}))),
+        )
     {
         if params.iter().any(|p| p["name"] == *name) {
             continue;
@@ -349,13 +392,12 @@ pub fn add_health_query_parameters(doc: &mut Value, report: &mut Report) {
     }
 }
 
+/// A fix applied to one schema object: the schema, a name for the report, the report.
+pub type SchemaFix<'a> = &'a mut dyn FnMut(&mut Map<String, Value>, &str, &mut Report);
+
 /// Calls `f` on every schema object of the document (components, parameters, bodies, responses,
 /// and every nested property, item and composition), with a name for the report.
-pub fn for_each_schema(
-    doc: &mut Value,
-    report: &mut Report,
-    f: &mut dyn FnMut(&mut Map<String, Value>, &str, &mut Report),
-) {
+pub fn for_each_schema(doc: &mut Value, report: &mut Report, f: SchemaFix<'_>) {
     if let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
@@ -368,12 +410,16 @@ pub fn for_each_schema(
         return;
     };
     for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
         for (key, value) in item.iter_mut() {
             if key == "parameters" {
                 visit_parameters(value, path, report, f);
             } else if HTTP_METHODS.contains(&key.as_str()) {
-                let Some(op) = value.as_object_mut() else { continue };
+                let Some(op) = value.as_object_mut() else {
+                    continue;
+                };
                 let name = operation_name(op, key, path);
                 if let Some(params) = op.get_mut("parameters") {
                     visit_parameters(params, &name, report, f);
@@ -391,7 +437,8 @@ pub fn for_each_schema(
                 }
                 if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
                     for response in responses.values_mut() {
-                        let Some(content) = response.get_mut("content").and_then(Value::as_object_mut)
+                        let Some(content) =
+                            response.get_mut("content").and_then(Value::as_object_mut)
                         else {
                             continue;
                         };
@@ -407,12 +454,7 @@ pub fn for_each_schema(
     }
 }
 
-fn visit_parameters(
-    params: &mut Value,
-    place: &str,
-    report: &mut Report,
-    f: &mut dyn FnMut(&mut Map<String, Value>, &str, &mut Report),
-) {
+fn visit_parameters(params: &mut Value, place: &str, report: &mut Report, f: SchemaFix<'_>) {
     for param in params.as_array_mut().into_iter().flatten() {
         if let Some(schema) = param.get_mut("schema") {
             visit_schema(schema, place, report, f);
@@ -420,13 +462,10 @@ fn visit_parameters(
     }
 }
 
-fn visit_schema(
-    schema: &mut Value,
-    place: &str,
-    report: &mut Report,
-    f: &mut dyn FnMut(&mut Map<String, Value>, &str, &mut Report),
-) {
-    let Some(obj) = schema.as_object_mut() else { return };
+fn visit_schema(schema: &mut Value, place: &str, report: &mut Report, f: SchemaFix<'_>) {
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
     f(obj, place, report);
     if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
         for (prop, child) in props.iter_mut() {
@@ -439,7 +478,12 @@ fn visit_schema(
         }
     }
     for key in ["allOf", "oneOf", "anyOf"] {
-        for child in obj.get_mut(key).and_then(Value::as_array_mut).into_iter().flatten() {
+        for child in obj
+            .get_mut(key)
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
             visit_schema(child, place, report, f);
         }
     }
@@ -471,7 +515,11 @@ pub fn type_durations(schema: &mut Map<String, Value>, place: &str, report: &mut
 /// `kvpairs`), `lowercase` on strings, and `date-time` on fields that arrive as empty strings
 /// when unset (`"deletion_time": ""`), which a strict timestamp type rejects. These formats are
 /// dropped: the fields stay objects and strings.
-pub fn strip_nonstandard_formats(schema: &mut Map<String, Value>, place: &str, report: &mut Report) {
+pub fn strip_nonstandard_formats(
+    schema: &mut Map<String, Value>,
+    place: &str,
+    report: &mut Report,
+) {
     let Some(format) = schema.get("format").and_then(Value::as_str) else {
         return;
     };
@@ -508,7 +556,10 @@ pub fn move_defaults_into_docs(schema: &mut Map<String, Value>, place: &str, rep
     };
     schema.insert("description".into(), Value::String(joined));
     if !default_matches_type(&default, schema.get("type").and_then(Value::as_str)) {
-        report.note("move_defaults_into_docs", format!("{place} (mistyped {shown})"));
+        report.note(
+            "move_defaults_into_docs",
+            format!("{place} (mistyped {shown})"),
+        );
     }
 }
 
@@ -582,8 +633,14 @@ pub fn wrap_success_responses(doc: &mut Value, report: &mut Report) {
         }
         let inner = inner.unwrap_or_else(|| json!({"type": "object"}));
         let bare_path = path.split('?').next().unwrap_or(&path);
-        let (media, schema) = if BINARY_BODY_PREFIXES.iter().any(|p| bare_path.starts_with(p)) {
-            ("application/octet-stream", json!({"type": "string", "format": "binary"}))
+        let (media, schema) = if BINARY_BODY_PREFIXES
+            .iter()
+            .any(|p| bare_path.starts_with(p))
+        {
+            (
+                "application/octet-stream",
+                json!({"type": "string", "format": "binary"}),
+            )
         } else if BARE_BODY_PATHS.contains(&bare_path) {
             ("application/json", inner)
         } else {
@@ -667,7 +724,10 @@ pub fn doc_safe_descriptions(doc: &mut Value, report: &mut Report) {
 /// Removes component schemas no remaining operation reaches, so a build with few feature groups
 /// does not compile the types of the others (typify generates every component it is given).
 pub fn prune_unused_schemas(doc: &mut Value, report: &mut Report) {
-    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else {
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
         return;
     };
     let mut reached = BTreeSet::new();

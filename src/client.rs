@@ -179,7 +179,9 @@ impl Client {
         if response.status().is_success() {
             Ok(response)
         } else {
-            Err(Error::from(progenitor_client::Error::<()>::UnexpectedResponse(response)))
+            Err(Error::from(
+                progenitor_client::Error::<()>::UnexpectedResponse(response),
+            ))
         }
     }
 
@@ -190,7 +192,8 @@ impl Client {
         path: &str,
         operation: &str,
     ) -> Result<reqwest::Response, Error> {
-        self.send_raw(method, path, &[], None::<&()>, operation).await
+        self.send_raw(method, path, &[], None::<&()>, operation)
+            .await
     }
 
     /// Sends a bodiless request with one extra header; 2xx or the mapped error.
@@ -209,7 +212,9 @@ impl Client {
             .request(method, url)
             .header(name, value)
             .build()
-            .map_err(|e| Error::invalid(format!("cannot build the request for {operation}: {e}")))?;
+            .map_err(|e| {
+                Error::invalid(format!("cannot build the request for {operation}: {e}"))
+            })?;
         let response = self
             .api
             .inner
@@ -219,7 +224,9 @@ impl Client {
         if response.status().is_success() {
             Ok(response)
         } else {
-            Err(Error::from(progenitor_client::Error::<()>::UnexpectedResponse(response)))
+            Err(Error::from(
+                progenitor_client::Error::<()>::UnexpectedResponse(response),
+            ))
         }
     }
 
@@ -239,9 +246,9 @@ impl Client {
         if let Some(body) = body {
             builder = builder.json(body);
         }
-        let request = builder
-            .build()
-            .map_err(|e| Error::invalid(format!("cannot build the request for {operation}: {e}")))?;
+        let request = builder.build().map_err(|e| {
+            Error::invalid(format!("cannot build the request for {operation}: {e}"))
+        })?;
         self.api
             .inner
             .execute(&self.api.client, request, operation)
@@ -383,7 +390,9 @@ impl ClientBuilder {
         }
         if let Some(retries) = get("VAULT_MAX_RETRIES") {
             let n: usize = retries.trim().parse().map_err(|_| {
-                Error::Config(format!("VAULT_MAX_RETRIES must be a number, not {retries:?}"))
+                Error::Config(format!(
+                    "VAULT_MAX_RETRIES must be a number, not {retries:?}"
+                ))
             })?;
             b = b.max_retries(n);
         }
@@ -546,13 +555,15 @@ impl ClientBuilder {
             b = add_pem_certs(b, pem, "the CA PEM bytes")?;
         }
         for file in &self.ca_files {
-            let pem = std::fs::read(file)
-                .map_err(|e| Error::Config(format!("cannot read CA file {}: {e}", file.display())))?;
+            let pem = std::fs::read(file).map_err(|e| {
+                Error::Config(format!("cannot read CA file {}: {e}", file.display()))
+            })?;
             b = add_pem_certs(b, &pem, &file.display().to_string())?;
         }
         if let Some(dir) = &self.ca_dir {
-            let entries = std::fs::read_dir(dir)
-                .map_err(|e| Error::Config(format!("cannot read CA directory {}: {e}", dir.display())))?;
+            let entries = std::fs::read_dir(dir).map_err(|e| {
+                Error::Config(format!("cannot read CA directory {}: {e}", dir.display()))
+            })?;
             for entry in entries.flatten() {
                 let path = entry.path();
                 if path.is_file() {
@@ -567,7 +578,10 @@ impl ClientBuilder {
         let identity_pem = match (&self.client_cert, &self.client_identity_pem) {
             (Some((cert, key)), _) => {
                 let mut pem = std::fs::read(cert).map_err(|e| {
-                    Error::Config(format!("cannot read client certificate {}: {e}", cert.display()))
+                    Error::Config(format!(
+                        "cannot read client certificate {}: {e}",
+                        cert.display()
+                    ))
                 })?;
                 let key_pem = std::fs::read(key).map_err(|e| {
                     Error::Config(format!("cannot read client key {}: {e}", key.display()))
@@ -594,9 +608,10 @@ impl ClientBuilder {
                 .map_err(|e| Error::Config(format!("invalid address {base:?}: {e}")))?;
             let host = url.host_str().unwrap_or_default().to_string();
             let port = url.port_or_known_default().unwrap_or(8200);
-            let addrs: Vec<std::net::SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
-                .map_err(|e| Error::Config(format!("cannot resolve {host}: {e}")))?
-                .collect();
+            let addrs: Vec<std::net::SocketAddr> =
+                std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+                    .map_err(|e| Error::Config(format!("cannot resolve {host}: {e}")))?
+                    .collect();
             b = b.resolve_to_addrs(name, &addrs);
             let mut renamed = url.clone();
             renamed
@@ -613,7 +628,9 @@ impl ClientBuilder {
         }
         #[cfg(not(unix))]
         if unix_socket.is_some() {
-            return Err(Error::Config("unix socket addresses need a unix platform".into()));
+            return Err(Error::Config(
+                "unix socket addresses need a unix platform".into(),
+            ));
         }
         let client = b
             .build()
@@ -643,7 +660,9 @@ fn parse_address(address: &str) -> Result<(String, Option<PathBuf>), Error> {
     let address = address.trim();
     if let Some(path) = address.strip_prefix("unix://") {
         if path.is_empty() {
-            return Err(Error::Config("a unix:// address needs a socket path".into()));
+            return Err(Error::Config(
+                "a unix:// address needs a socket path".into(),
+            ));
         }
         return Ok(("http://localhost".to_string(), Some(PathBuf::from(path))));
     }
@@ -658,7 +677,9 @@ fn parse_address(address: &str) -> Result<(String, Option<PathBuf>), Error> {
         )));
     }
     if url.host_str().is_none() {
-        return Err(Error::Config(format!("invalid Vault address {address:?}: no host")));
+        return Err(Error::Config(format!(
+            "invalid Vault address {address:?}: no host"
+        )));
     }
     let mut base = url.to_string();
     while base.ends_with('/') {
@@ -672,7 +693,9 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, Error> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "t" | "true" | "yes" | "on" => Ok(true),
         "0" | "f" | "false" | "no" | "off" => Ok(false),
-        other => Err(Error::Config(format!("{name} must be true or false, not {other:?}"))),
+        other => Err(Error::Config(format!(
+            "{name} must be true or false, not {other:?}"
+        ))),
     }
 }
 
@@ -696,8 +719,14 @@ mod tests {
 
     #[test]
     fn addresses() {
-        assert_eq!(parse_address("http://127.0.0.1:8200/").unwrap().0, "http://127.0.0.1:8200");
-        assert_eq!(parse_address("https://v.example/v1").unwrap().0, "https://v.example");
+        assert_eq!(
+            parse_address("http://127.0.0.1:8200/").unwrap().0,
+            "http://127.0.0.1:8200"
+        );
+        assert_eq!(
+            parse_address("https://v.example/v1").unwrap().0,
+            "https://v.example"
+        );
         let (base, sock) = parse_address("unix:///run/agent.sock").unwrap();
         assert_eq!(base, "http://localhost");
         assert_eq!(sock.unwrap(), PathBuf::from("/run/agent.sock"));

@@ -386,7 +386,6 @@ impl<'de> Deserialize<'de> for VaultDuration {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,7 +416,9 @@ mod tests {
             "wrap_info":{"token":"s.wr4p","ttl":60}}"#;
         let env: Envelope = serde_json::from_str(body).unwrap();
         let shown = format!("{env:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("s.tok3n") && !shown.contains("s.wr4p"));
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("s.tok3n") && !shown.contains("s.wr4p")
+        );
         assert!(shown.contains("acc"));
     }
 

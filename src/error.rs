@@ -184,13 +184,20 @@ impl TransportError {
         let chain = error_chain(&source);
         let hint = if source.is_timeout() {
             "the request timed out: is the server overloaded, or is the timeout (VAULT_CLIENT_TIMEOUT) too short?"
-        } else if chain.contains("certificate") || chain.contains("UnknownIssuer") || chain.contains("tls") {
+        } else if chain.contains("certificate")
+            || chain.contains("UnknownIssuer")
+            || chain.contains("tls")
+        {
             "TLS failed: is the server's CA trusted (VAULT_CACERT / VAULT_CAPATH), and does its name match (VAULT_TLS_SERVER_NAME)?"
         } else if chain.contains("Connection refused") || chain.contains("ConnectionRefused") {
             "connection refused: is Vault running at VAULT_ADDR, and is the port right?"
         } else if chain.contains("dns error") || chain.contains("failed to lookup") {
             "the host name does not resolve: check VAULT_ADDR"
-        } else if chain.contains("invalid HTTP version") || chain.contains("InvalidContentLength") || chain.contains("record overflow") || chain.contains("InvalidMessage") {
+        } else if chain.contains("invalid HTTP version")
+            || chain.contains("InvalidContentLength")
+            || chain.contains("record overflow")
+            || chain.contains("InvalidMessage")
+        {
             "the scheme looks wrong: an https:// address for an http server, or the reverse? check VAULT_ADDR"
         } else if source.is_connect() {
             "could not connect: check VAULT_ADDR and the network"
@@ -219,7 +226,11 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "no answer from {}: {} ({})", self.address, self.hint, self.source)
+        write!(
+            f,
+            "no answer from {}: {} ({})",
+            self.address, self.hint, self.source
+        )
     }
 }
 
@@ -239,7 +250,11 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    pub(crate) fn from_serde(operation: Option<&str>, body: &[u8], err: &serde_json::Error) -> Self {
+    pub(crate) fn from_serde(
+        operation: Option<&str>,
+        body: &[u8],
+        err: &serde_json::Error,
+    ) -> Self {
         let category = match err.classify() {
             serde_json::error::Category::Io => "read error",
             serde_json::error::Category::Syntax => "not valid JSON",
@@ -472,8 +487,16 @@ mod tests {
 
     #[test]
     fn vault_and_rustyvault_error_bodies() {
-        let e = ApiError::from_body(403, "GET", "/v1/secret/data/x", br#"{"errors":["1 error occurred:\n\t* permission denied\n\n"]}"#);
-        assert_eq!(e.errors, vec!["1 error occurred:\n\t* permission denied".to_string()]);
+        let e = ApiError::from_body(
+            403,
+            "GET",
+            "/v1/secret/data/x",
+            br#"{"errors":["1 error occurred:\n\t* permission denied\n\n"]}"#,
+        );
+        assert_eq!(
+            e.errors,
+            vec!["1 error occurred:\n\t* permission denied".to_string()]
+        );
         let e = ApiError::from_body(404, "GET", "/v1/x", br#"{"errors":[]}"#);
         assert!(e.errors.is_empty());
         assert_eq!(e.kind, ErrorKind::InvalidPath);
@@ -487,7 +510,11 @@ mod tests {
     fn decode_errors_never_show_json_values() {
         let body = br#"{"data":{"password":"hunter2"},"lease_duration":"x"}"#;
         let err = serde_json::from_slice::<crate::Envelope>(body).unwrap_err();
-        let e = Error::Decode(Box::new(DecodeError::from_serde(Some("kv-v2-read"), body, &err)));
+        let e = Error::Decode(Box::new(DecodeError::from_serde(
+            Some("kv-v2-read"),
+            body,
+            &err,
+        )));
         let shown = format!("{e} {e:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("kv-v2-read"));

@@ -91,7 +91,12 @@ impl Client {
             if matches!(status, 200 | 429 | 472 | 473 | 501 | 503) {
                 Error::decode("read-health-status", &bytes, &e)
             } else {
-                Error::Api(Box::new(crate::ApiError::from_body(status, "GET", "/v1/sys/health", &bytes)))
+                Error::Api(Box::new(crate::ApiError::from_body(
+                    status,
+                    "GET",
+                    "/v1/sys/health",
+                    &bytes,
+                )))
             }
         })?;
         health.status = status;
@@ -100,7 +105,13 @@ impl Client {
 
     /// The seal status.
     pub async fn sys_seal_status(&self) -> Result<SealStatus, Error> {
-        self.request_json(Method::GET, "sys/seal-status", &[], None::<&()>, "seal-status")
-            .await
+        self.request_json(
+            Method::GET,
+            "sys/seal-status",
+            &[],
+            None::<&()>,
+            "seal-status",
+        )
+        .await
     }
 }

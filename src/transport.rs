@@ -151,7 +151,9 @@ impl std::fmt::Debug for Context {
 
 impl ClientHooks<Context> for crate::api::Client {
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        self.inner.execute(&self.client, request, info.operation_id).await
+        self.inner
+            .execute(&self.client, request, info.operation_id)
+            .await
     }
 }
 
@@ -228,7 +230,8 @@ impl Context {
                 } else {
                     url.query_pairs_mut().clear().extend_pairs(pairs);
                 }
-                *request.method_mut() = Method::from_bytes(b"LIST").expect("LIST is a valid method");
+                *request.method_mut() =
+                    Method::from_bytes(b"LIST").expect("LIST is a valid method");
             }
         }
     }
@@ -245,7 +248,8 @@ impl Context {
             Method::PATCH => false,
             _ => true,
         };
-        let status_retry_allowed = operation != "read_health_status" && !operation.contains("health");
+        let status_retry_allowed =
+            operation != "read_health_status" && !operation.contains("health");
         let mut delays = backon::ExponentialBuilder::default()
             .with_min_delay(self.retry.min_delay)
             .with_max_delay(self.retry.max_delay)
@@ -256,7 +260,11 @@ impl Context {
         let mut current = request;
         loop {
             attempts += 1;
-            let spare = if retryable_method { current.try_clone() } else { None };
+            let spare = if retryable_method {
+                current.try_clone()
+            } else {
+                None
+            };
             let result = self.send_following_redirects(http, current).await;
             let transient = match &result {
                 Ok(resp) => status_retry_allowed && is_transient_status(resp.status()),
@@ -265,7 +273,11 @@ impl Context {
             match (transient, spare) {
                 (true, Some(next)) => match delays.next() {
                     Some(delay) => {
-                        tracing::debug!(attempt = attempts, delay_ms = delay.as_millis() as u64, "retrying");
+                        tracing::debug!(
+                            attempt = attempts,
+                            delay_ms = delay.as_millis() as u64,
+                            "retrying"
+                        );
                         tokio::time::sleep(delay).await;
                         current = next;
                     }
@@ -289,7 +301,8 @@ impl Context {
             let url = current.url().clone();
             let response = http.execute(current).await?;
             let status = response.status();
-            if status != StatusCode::TEMPORARY_REDIRECT && status != StatusCode::PERMANENT_REDIRECT {
+            if status != StatusCode::TEMPORARY_REDIRECT && status != StatusCode::PERMANENT_REDIRECT
+            {
                 return Ok(response);
             }
             let Some(mut next) = spare else {
@@ -329,7 +342,11 @@ pub(crate) fn keep_literal_slashes(url: &mut url::Url) {
 
 /// Presents an empty 2xx body as `{}` (so `204 No Content` decodes as an empty envelope) and
 /// parses a non-2xx body into an [`ApiError`] kept in the response's extensions.
-async fn finish_response(response: Response, method: &Method, path: &str) -> reqwest::Result<Response> {
+async fn finish_response(
+    response: Response,
+    method: &Method,
+    path: &str,
+) -> reqwest::Result<Response> {
     let status = response.status();
     if status.is_success() {
         let empty = status == StatusCode::NO_CONTENT

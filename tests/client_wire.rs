@@ -42,7 +42,8 @@ async fn every_request_carries_token_and_request_headers_and_no_namespace_by_def
                 .header_missing("x-vault-namespace")
                 .header_missing("x-vault-wrap-ttl")
                 .header_missing("api-version");
-            then.status(200).json_body(fixture("token-lookup-self.json"));
+            then.status(200)
+                .json_body(fixture("token-lookup-self.json"));
         })
         .await;
     let info = client(&server).auth().lookup_self().await.unwrap();
@@ -56,11 +57,16 @@ async fn without_a_token_no_token_header_is_sent() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/sys/health").header_missing("x-vault-token");
+            when.method(GET)
+                .path("/v1/sys/health")
+                .header_missing("x-vault-token");
             then.status(200).json_body(fixture("sys-health.json"));
         })
         .await;
-    let client = Client::builder().address(server.base_url()).build().unwrap();
+    let client = Client::builder()
+        .address(server.base_url())
+        .build()
+        .unwrap();
     assert!(!client.has_token());
     let health = client.sys_health().await.unwrap();
     mock.assert_async().await;
@@ -96,13 +102,19 @@ async fn namespace_and_per_call_overrides() {
         .retry_policy(fast_retries(0))
         .build()
         .unwrap();
-    let _: hashivault::Envelope = client.request(Method::GET, "sys/mounts", None::<&()>).await.unwrap();
+    let _: hashivault::Envelope = client
+        .request(Method::GET, "sys/mounts", None::<&()>)
+        .await
+        .unwrap();
     let other = client
         .with_namespace("team-a/child")
         .unwrap()
         .with_token("hvs.other")
         .unwrap();
-    let _: hashivault::Envelope = other.request(Method::GET, "sys/mounts", None::<&()>).await.unwrap();
+    let _: hashivault::Envelope = other
+        .request(Method::GET, "sys/mounts", None::<&()>)
+        .await
+        .unwrap();
     base.assert_async().await;
     child.assert_async().await;
     // The override did not change the original client's token.
@@ -129,7 +141,8 @@ async fn userpass_login_captures_the_token_for_the_generated_api() {
             when.method(GET)
                 .path("/v1/auth/token/lookup-self")
                 .header("x-vault-token", "s.a2LxQJlzPGYto0DGAspjzhhr");
-            then.status(200).json_body(fixture("token-lookup-self.json"));
+            then.status(200)
+                .json_body(fixture("token-lookup-self.json"));
         })
         .await;
     let client = Client::builder()
@@ -145,10 +158,16 @@ async fn userpass_login_captures_the_token_for_the_generated_api() {
         .unwrap();
     login.assert_async().await;
     assert_eq!(auth.accessor, "m4XXVpWGa03oiJz6PXdCu3Dr");
-    assert_eq!(auth.policies, vec!["default".to_string(), "reader".to_string()]);
+    assert_eq!(
+        auth.policies,
+        vec!["default".to_string(), "reader".to_string()]
+    );
     assert_eq!(auth.lease_duration, 2764800);
     assert!(auth.renewable);
-    assert_eq!(auth.metadata.get("username").map(String::as_str), Some("alice"));
+    assert_eq!(
+        auth.metadata.get("username").map(String::as_str),
+        Some("alice")
+    );
     // A clone made before the login sees the token; the generated API uses it too.
     shared.api().token_look_up_self().send().await.unwrap();
     after.assert_async().await;
@@ -167,7 +186,11 @@ async fn approle_login_body_and_generic_login_with() {
         })
         .await;
     let client = client(&server);
-    client.auth().approle("/team/approle/", "r-1", Some("s-1")).await.unwrap();
+    client
+        .auth()
+        .approle("/team/approle/", "r-1", Some("s-1"))
+        .await
+        .unwrap();
     login.assert_async().await;
 
     // The generated login operation through `login_with`.
@@ -200,16 +223,39 @@ async fn approle_login_body_and_generic_login_with() {
 #[tokio::test]
 async fn bad_input_is_refused_before_any_request() {
     let server = MockServer::start_async().await;
-    let any = server.mock_async(|when, then| {
-        when.any_request();
-        then.status(200);
-    }).await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200);
+        })
+        .await;
     let client = client(&server);
-    assert!(client.auth().userpass("", "alice", "pw").await.unwrap_err().is_invalid_input());
-    assert!(client.auth().userpass("userpass", "../x", "pw").await.unwrap_err().is_invalid_input());
-    assert!(client.auth().approle("auth/../sys", "r", None).await.unwrap_err().is_invalid_input());
-    assert!(client.set_token("hvs.bad\n").unwrap_err().is_invalid_input());
-    assert!(client.with_namespace("a/../b").unwrap_err().is_invalid_input());
+    assert!(client
+        .auth()
+        .userpass("", "alice", "pw")
+        .await
+        .unwrap_err()
+        .is_invalid_input());
+    assert!(client
+        .auth()
+        .userpass("userpass", "../x", "pw")
+        .await
+        .unwrap_err()
+        .is_invalid_input());
+    assert!(client
+        .auth()
+        .approle("auth/../sys", "r", None)
+        .await
+        .unwrap_err()
+        .is_invalid_input());
+    assert!(client
+        .set_token("hvs.bad\n")
+        .unwrap_err()
+        .is_invalid_input());
+    assert!(client
+        .with_namespace("a/../b")
+        .unwrap_err()
+        .is_invalid_input());
     assert!(Client::builder().address("vault:8200").build().is_err());
     assert_eq!(any.calls_async().await, 0);
 }
@@ -217,18 +263,62 @@ async fn bad_input_is_refused_before_any_request() {
 #[tokio::test]
 async fn error_kinds_from_realistic_bodies() {
     let cases: &[(u16, Value, ErrorKind)] = &[
-        (400, json!({"errors": ["check-and-set parameter did not match the current version"]}), ErrorKind::InvalidRequest),
-        (401, json!({"errors": ["missing client token"]}), ErrorKind::Unauthorized),
-        (403, json!({"errors": ["1 error occurred:\n\t* permission denied\n\n"]}), ErrorKind::Forbidden),
+        (
+            400,
+            json!({"errors": ["check-and-set parameter did not match the current version"]}),
+            ErrorKind::InvalidRequest,
+        ),
+        (
+            401,
+            json!({"errors": ["missing client token"]}),
+            ErrorKind::Unauthorized,
+        ),
+        (
+            403,
+            json!({"errors": ["1 error occurred:\n\t* permission denied\n\n"]}),
+            ErrorKind::Forbidden,
+        ),
         (404, json!({"errors": []}), ErrorKind::InvalidPath),
-        (405, json!({"errors": ["1 error occurred:\n\t* unsupported operation\n\n"]}), ErrorKind::UnsupportedOperation),
-        (412, json!({"errors": ["required index state not present"]}), ErrorKind::PreconditionFailed),
-        (429, json!({"errors": ["request path \"secret/data/x\": rate limit quota exceeded"]}), ErrorKind::RateLimitExceeded),
-        (500, json!({"errors": ["internal error"]}), ErrorKind::InternalServerError),
-        (501, json!({"errors": ["Vault is not initialized"]}), ErrorKind::NotInitialized),
-        (502, json!({"errors": ["bad gateway"]}), ErrorKind::BadGateway),
-        (503, json!({"errors": ["Vault is sealed"]}), ErrorKind::Sealed),
-        (418, json!({"error": "RustyVault shape"}), ErrorKind::Unexpected),
+        (
+            405,
+            json!({"errors": ["1 error occurred:\n\t* unsupported operation\n\n"]}),
+            ErrorKind::UnsupportedOperation,
+        ),
+        (
+            412,
+            json!({"errors": ["required index state not present"]}),
+            ErrorKind::PreconditionFailed,
+        ),
+        (
+            429,
+            json!({"errors": ["request path \"secret/data/x\": rate limit quota exceeded"]}),
+            ErrorKind::RateLimitExceeded,
+        ),
+        (
+            500,
+            json!({"errors": ["internal error"]}),
+            ErrorKind::InternalServerError,
+        ),
+        (
+            501,
+            json!({"errors": ["Vault is not initialized"]}),
+            ErrorKind::NotInitialized,
+        ),
+        (
+            502,
+            json!({"errors": ["bad gateway"]}),
+            ErrorKind::BadGateway,
+        ),
+        (
+            503,
+            json!({"errors": ["Vault is sealed"]}),
+            ErrorKind::Sealed,
+        ),
+        (
+            418,
+            json!({"error": "RustyVault shape"}),
+            ErrorKind::Unexpected,
+        ),
     ];
     for (status, body, kind) in cases {
         let server = MockServer::start_async().await;
@@ -252,13 +342,19 @@ async fn error_kinds_from_realistic_bodies() {
         assert_eq!(api.method, "GET");
         assert_eq!(api.path, "/v1/cubbyhole/x");
         let expected: Vec<String> = match (body.get("errors"), body.get("error")) {
-            (Some(Value::Array(items)), _) => items.iter().map(|v| v.as_str().unwrap().trim().to_string()).collect(),
+            (Some(Value::Array(items)), _) => items
+                .iter()
+                .map(|v| v.as_str().unwrap().trim().to_string())
+                .collect(),
             (_, Some(Value::String(s))) => vec![s.clone()],
             _ => vec![],
         };
         assert_eq!(api.errors, expected, "status {status}");
         let shown = err.to_string();
-        assert!(shown.contains(&status.to_string()) && shown.contains("/v1/cubbyhole/x"), "{shown}");
+        assert!(
+            shown.contains(&status.to_string()) && shown.contains("/v1/cubbyhole/x"),
+            "{shown}"
+        );
         assert!(!shown.contains("hvs.root-token"));
     }
 }
@@ -266,44 +362,87 @@ async fn error_kinds_from_realistic_bodies() {
 #[tokio::test]
 async fn predicates_for_common_checks() {
     let server = MockServer::start_async().await;
-    server.mock_async(|when, then| {
-        when.path("/v1/cubbyhole/missing");
-        then.status(404).json_body(json!({"errors": []}));
-    }).await;
-    server.mock_async(|when, then| {
-        when.path("/v1/cubbyhole/denied");
-        then.status(403).json_body(json!({"errors": ["permission denied"]}));
-    }).await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/cubbyhole/missing");
+            then.status(404).json_body(json!({"errors": []}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/cubbyhole/denied");
+            then.status(403)
+                .json_body(json!({"errors": ["permission denied"]}));
+        })
+        .await;
     let client = client(&server);
-    let e = hashivault::Error::from(client.api().cubbyhole_read().path("missing").send().await.unwrap_err());
+    let e = hashivault::Error::from(
+        client
+            .api()
+            .cubbyhole_read()
+            .path("missing")
+            .send()
+            .await
+            .unwrap_err(),
+    );
     assert!(e.is_not_found() && !e.is_permission_denied());
     assert!(e.messages().is_empty());
-    let e = hashivault::Error::from(client.api().cubbyhole_read().path("denied").send().await.unwrap_err());
+    let e = hashivault::Error::from(
+        client
+            .api()
+            .cubbyhole_read()
+            .path("denied")
+            .send()
+            .await
+            .unwrap_err(),
+    );
     assert!(e.is_permission_denied() && !e.is_not_found());
 }
 
 #[tokio::test]
 async fn html_from_a_proxy_is_a_decode_error_showing_the_start() {
     let server = MockServer::start_async().await;
-    server.mock_async(|when, then| {
-        when.path("/v1/cubbyhole/x");
-        then.status(200).header("content-type", "text/html").body("<html><body>Proxy login required</body></html>");
-    }).await;
-    let err = client(&server).api().cubbyhole_read().path("x").send().await.unwrap_err();
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/cubbyhole/x");
+            then.status(200)
+                .header("content-type", "text/html")
+                .body("<html><body>Proxy login required</body></html>");
+        })
+        .await;
+    let err = client(&server)
+        .api()
+        .cubbyhole_read()
+        .path("x")
+        .send()
+        .await
+        .unwrap_err();
     let err = hashivault::Error::from_api(err, "cubbyhole-read");
     assert!(err.is_decode(), "{err:?}");
     let shown = err.to_string();
-    assert!(shown.contains("cubbyhole-read") && shown.contains("<html><body>Proxy login"), "{shown}");
+    assert!(
+        shown.contains("cubbyhole-read") && shown.contains("<html><body>Proxy login"),
+        "{shown}"
+    );
 }
 
 #[tokio::test]
 async fn truncated_json_never_shows_the_secret() {
     let server = MockServer::start_async().await;
-    server.mock_async(|when, then| {
-        when.path("/v1/cubbyhole/x");
-        then.status(200).body(r#"{"request_id":"1","data":{"password":"hunter2"#);
-    }).await;
-    let err = client(&server).api().cubbyhole_read().path("x").send().await.unwrap_err();
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/cubbyhole/x");
+            then.status(200)
+                .body(r#"{"request_id":"1","data":{"password":"hunter2"#);
+        })
+        .await;
+    let err = client(&server)
+        .api()
+        .cubbyhole_read()
+        .path("x")
+        .send()
+        .await
+        .unwrap_err();
     let err = hashivault::Error::from_api(err, "cubbyhole-read");
     let shown = format!("{err} {err:?}");
     assert!(err.is_decode());
@@ -314,44 +453,82 @@ async fn truncated_json_never_shows_the_secret() {
 #[tokio::test]
 async fn retries_transient_answers_for_idempotent_methods_only() {
     let server = MockServer::start_async().await;
-    let get = server.mock_async(|when, then| {
-        when.method(GET).path("/v1/cubbyhole/busy");
-        then.status(503).json_body(json!({"errors": ["Vault is sealed"]}));
-    }).await;
-    let post = server.mock_async(|when, then| {
-        when.method(POST).path("/v1/cubbyhole/busy");
-        then.status(502).json_body(json!({"errors": []}));
-    }).await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/cubbyhole/busy");
+            then.status(503)
+                .json_body(json!({"errors": ["Vault is sealed"]}));
+        })
+        .await;
+    let post = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/cubbyhole/busy");
+            then.status(502).json_body(json!({"errors": []}));
+        })
+        .await;
     let client = Client::builder()
         .address(server.base_url())
         .token("t")
         .retry_policy(fast_retries(2))
         .build()
         .unwrap();
-    let err = hashivault::Error::from(client.api().cubbyhole_read().path("busy").send().await.unwrap_err());
+    let err = hashivault::Error::from(
+        client
+            .api()
+            .cubbyhole_read()
+            .path("busy")
+            .send()
+            .await
+            .unwrap_err(),
+    );
     assert!(err.is_sealed());
     assert_eq!(get.calls_async().await, 3, "one attempt and two retries");
-    let _ = client.api().cubbyhole_write().path("busy").body(serde_json::Map::new()).send().await;
-    assert_eq!(post.calls_async().await, 1, "POST is not retried by default");
+    let _ = client
+        .api()
+        .cubbyhole_write()
+        .path("busy")
+        .body(serde_json::Map::new())
+        .send()
+        .await;
+    assert_eq!(
+        post.calls_async().await,
+        1,
+        "POST is not retried by default"
+    );
 
     let retry_post = Client::builder()
         .address(server.base_url())
         .token("t")
-        .retry_policy(RetryPolicy { retry_post: true, ..fast_retries(1) })
+        .retry_policy(RetryPolicy {
+            retry_post: true,
+            ..fast_retries(1)
+        })
         .build()
         .unwrap();
-    let _ = retry_post.api().cubbyhole_write().path("busy").body(serde_json::Map::new()).send().await;
-    assert_eq!(post.calls_async().await, 3, "1 + 1 + 1 retry with the opt-in");
+    let _ = retry_post
+        .api()
+        .cubbyhole_write()
+        .path("busy")
+        .body(serde_json::Map::new())
+        .send()
+        .await;
+    assert_eq!(
+        post.calls_async().await,
+        3,
+        "1 + 1 + 1 retry with the opt-in"
+    );
 }
 
 #[tokio::test]
 async fn a_retried_request_that_then_succeeds_returns_the_answer() {
     let server = MockServer::start_async().await;
     // 404 is not transient: not retried.
-    let missing = server.mock_async(|when, then| {
-        when.path("/v1/cubbyhole/gone");
-        then.status(404).json_body(json!({"errors": []}));
-    }).await;
+    let missing = server
+        .mock_async(|when, then| {
+            when.path("/v1/cubbyhole/gone");
+            then.status(404).json_body(json!({"errors": []}));
+        })
+        .await;
     let client = Client::builder()
         .address(server.base_url())
         .token("t")
@@ -367,43 +544,72 @@ async fn standby_redirect_is_followed_with_method_body_and_token() {
     let active = MockServer::start_async().await;
     let standby = MockServer::start_async().await;
     let target = format!("{}/v1/cubbyhole/app", active.base_url());
-    let redirect = standby.mock_async(|when, then| {
-        when.method(POST).path("/v1/cubbyhole/app");
-        then.status(307).header("location", target.as_str());
-    }).await;
-    let landed = active.mock_async(|when, then| {
-        when.method(POST)
-            .path("/v1/cubbyhole/app")
-            .header("x-vault-token", "hvs.root-token")
-            .json_body(json!({"k": "v"}));
-        then.status(204);
-    }).await;
+    let redirect = standby
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/cubbyhole/app");
+            then.status(307).header("location", target.as_str());
+        })
+        .await;
+    let landed = active
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/cubbyhole/app")
+                .header("x-vault-token", "hvs.root-token")
+                .json_body(json!({"k": "v"}));
+            then.status(204);
+        })
+        .await;
     let body: serde_json::Map<String, Value> = serde_json::from_value(json!({"k": "v"})).unwrap();
-    let answer = client(&standby).api().cubbyhole_write().path("app").body(body).send().await.unwrap();
+    let answer = client(&standby)
+        .api()
+        .cubbyhole_write()
+        .path("app")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     redirect.assert_async().await;
     landed.assert_async().await;
-    assert!(answer.into_inner().data.is_none(), "a 204 is an empty envelope");
+    assert!(
+        answer.into_inner().data.is_none(),
+        "a 204 is an empty envelope"
+    );
 }
 
 #[tokio::test]
 async fn list_operations_use_the_query_or_the_list_verb() {
     let server = MockServer::start_async().await;
-    let query = server.mock_async(|when, then| {
-        when.method(GET)
-            .path("/v1/sys/policies/acl/")
-            .is_true(|req| req.uri().query() == Some("list=true"));
-        then.status(200).json_body(json!({"data": {"keys": ["default", "root"]}}));
-    }).await;
-    let verb = server.mock_async(|when, then| {
-        when.is_true(|req| req.method_str() == "LIST")
-            .path("/v1/sys/policies/acl/")
-            .is_true(|req| req.uri().query().is_none());
-        then.status(200).json_body(json!({"data": {"keys": ["default"]}}));
-    }).await;
+    let query = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/sys/policies/acl/")
+                .is_true(|req| req.uri().query() == Some("list=true"));
+            then.status(200)
+                .json_body(json!({"data": {"keys": ["default", "root"]}}));
+        })
+        .await;
+    let verb = server
+        .mock_async(|when, then| {
+            when.is_true(|req| req.method_str() == "LIST")
+                .path("/v1/sys/policies/acl/")
+                .is_true(|req| req.uri().query().is_none());
+            then.status(200)
+                .json_body(json!({"data": {"keys": ["default"]}}));
+        })
+        .await;
     let client = client(&server);
-    let listed = client.api().policies_list_acl_policies().send().await.unwrap().into_inner();
+    let listed = client
+        .api()
+        .policies_list_acl_policies()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     query.assert_async().await;
-    assert_eq!(listed.data.unwrap().keys, vec!["default".to_string(), "root".to_string()]);
+    assert_eq!(
+        listed.data.unwrap().keys,
+        vec!["default".to_string(), "root".to_string()]
+    );
 
     let rusty = Client::builder()
         .address(server.base_url())
@@ -411,23 +617,35 @@ async fn list_operations_use_the_query_or_the_list_verb() {
         .list_method(ListMethod::ListVerb)
         .build()
         .unwrap();
-    rusty.api().policies_list_acl_policies().send().await.unwrap();
+    rusty
+        .api()
+        .policies_list_acl_policies()
+        .send()
+        .await
+        .unwrap();
     verb.assert_async().await;
 }
 
 #[tokio::test]
 async fn wrapping_header_and_unwrap() {
     let server = MockServer::start_async().await;
-    let wrapped = server.mock_async(|when, then| {
-        when.method(GET).path("/v1/cubbyhole/app").header("x-vault-wrap-ttl", "5m");
-        then.status(200).json_body(fixture("wrapped.json"));
-    }).await;
-    let unwrap = server.mock_async(|when, then| {
-        when.method(POST)
-            .path("/v1/sys/wrapping/unwrap")
-            .header("x-vault-token", "s.C4BcjULMENEApJsurB6N9Q4O");
-        then.status(200).json_body(json!({"request_id": "2", "data": {"api_key": "abc"}}));
-    }).await;
+    let wrapped = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/cubbyhole/app")
+                .header("x-vault-wrap-ttl", "5m");
+            then.status(200).json_body(fixture("wrapped.json"));
+        })
+        .await;
+    let unwrap = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/sys/wrapping/unwrap")
+                .header("x-vault-token", "s.C4BcjULMENEApJsurB6N9Q4O");
+            then.status(200)
+                .json_body(json!({"request_id": "2", "data": {"api_key": "abc"}}));
+        })
+        .await;
     let client = client(&server);
     let answer = client
         .with_wrap_ttl("5m")
@@ -457,16 +675,23 @@ async fn health_states_are_answers_not_errors() {
         body["sealed"] = json!(sealed);
         body["standby"] = json!(standby);
         body["initialized"] = json!(status != 501);
-        server.mock_async(|when, then| {
-            when.method(GET).path("/v1/sys/health");
-            then.status(status).json_body(body.clone());
-        }).await;
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path("/v1/sys/health");
+                then.status(status).json_body(body.clone());
+            })
+            .await;
         let health = client(&server).sys_health().await.unwrap();
         assert_eq!(health.status, status);
         assert_eq!(health.sealed, sealed);
         assert_eq!(health.standby, standby);
         // The generated operation hands the same body over in its error value.
-        let err = client(&server).api().read_health_status().send().await.unwrap_err();
+        let err = client(&server)
+            .api()
+            .read_health_status()
+            .send()
+            .await
+            .unwrap_err();
         match err {
             hashivault::api::Error::ErrorResponse(rv) => {
                 assert_eq!(rv.status().as_u16(), status);
@@ -480,14 +705,22 @@ async fn health_states_are_answers_not_errors() {
 #[tokio::test]
 async fn revoke_self_forgets_the_token_and_renew_self_reads_auth() {
     let server = MockServer::start_async().await;
-    let renew = server.mock_async(|when, then| {
-        when.method(POST).path("/v1/auth/token/renew-self").json_body(json!({"increment": "1h"}));
-        then.status(200).json_body(fixture("userpass-login.json"));
-    }).await;
-    let revoke = server.mock_async(|when, then| {
-        when.method(POST).path("/v1/auth/token/revoke-self").header("x-vault-token", "hvs.root-token");
-        then.status(204);
-    }).await;
+    let renew = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/token/renew-self")
+                .json_body(json!({"increment": "1h"}));
+            then.status(200).json_body(fixture("userpass-login.json"));
+        })
+        .await;
+    let revoke = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/token/revoke-self")
+                .header("x-vault-token", "hvs.root-token");
+            then.status(204);
+        })
+        .await;
     let client = client(&server);
     let auth = client.auth().renew_self(Some("1h")).await.unwrap();
     renew.assert_async().await;
@@ -501,10 +734,13 @@ async fn revoke_self_forgets_the_token_and_renew_self_reads_auth() {
 #[tokio::test]
 async fn is_authenticated_maps_403_to_false() {
     let server = MockServer::start_async().await;
-    server.mock_async(|when, then| {
-        when.path("/v1/auth/token/lookup-self");
-        then.status(403).json_body(json!({"errors": ["permission denied"]}));
-    }).await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/auth/token/lookup-self");
+            then.status(403)
+                .json_body(json!({"errors": ["permission denied"]}));
+        })
+        .await;
     assert!(!client(&server).auth().is_authenticated().await.unwrap());
 }
 
@@ -530,13 +766,15 @@ async fn connection_refused_names_the_address_and_a_hint() {
 #[tokio::test]
 async fn from_env_reads_the_cli_variables() {
     let server = MockServer::start_async().await;
-    let mock = server.mock_async(|when, then| {
-        when.method(GET)
-            .path("/v1/sys/mounts")
-            .header("x-vault-token", "hvs.from-env")
-            .header("x-vault-namespace", "ns1");
-        then.status(200).json_body(json!({"data": {}}));
-    }).await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/sys/mounts")
+                .header("x-vault-token", "hvs.from-env")
+                .header("x-vault-namespace", "ns1");
+            then.status(200).json_body(json!({"data": {}}));
+        })
+        .await;
     let vars = [
         ("VAULT_ADDR", server.base_url()),
         ("VAULT_TOKEN", "hvs.from-env\n".to_string()),
@@ -545,18 +783,34 @@ async fn from_env_reads_the_cli_variables() {
         ("VAULT_CLIENT_TIMEOUT", "5s".to_string()),
         ("VAULT_SKIP_VERIFY", "false".to_string()),
     ];
-    let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
-    let client = hashivault::ClientBuilder::from_vars(lookup, None).unwrap().build().unwrap();
-    let _: hashivault::Envelope = client.request(Method::GET, "sys/mounts", None::<&()>).await.unwrap();
+    let lookup = |name: &str| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let client = hashivault::ClientBuilder::from_vars(lookup, None)
+        .unwrap()
+        .build()
+        .unwrap();
+    let _: hashivault::Envelope = client
+        .request(Method::GET, "sys/mounts", None::<&()>)
+        .await
+        .unwrap();
     mock.assert_async().await;
 
     // Unset: the CLI's default address, and the token from ~/.vault-token.
     let home = std::env::temp_dir().join(format!("hashivault-home-{}", std::process::id()));
     std::fs::create_dir_all(&home).unwrap();
     std::fs::write(home.join(".vault-token"), "hvs.from-file\n").unwrap();
-    let client = hashivault::ClientBuilder::from_vars(|_| None, Some(home.clone())).unwrap().build().unwrap();
+    let client = hashivault::ClientBuilder::from_vars(|_| None, Some(home.clone()))
+        .unwrap()
+        .build()
+        .unwrap();
     assert_eq!(client.address(), hashivault::DEFAULT_ADDRESS);
-    assert_eq!(hashivault::ExposeSecret::expose_secret(&client.token().unwrap()), "hvs.from-file");
+    assert_eq!(
+        hashivault::ExposeSecret::expose_secret(&client.token().unwrap()),
+        "hvs.from-file"
+    );
     std::fs::remove_dir_all(&home).unwrap();
 
     // VAULT_AGENT_ADDR wins over VAULT_ADDR, as in Vault's Go client.
@@ -565,7 +819,10 @@ async fn from_env_reads_the_cli_variables() {
         "VAULT_AGENT_ADDR" => Some("unix:///run/vault-agent.sock".to_string()),
         _ => None,
     };
-    let client = hashivault::ClientBuilder::from_vars(agent, None).unwrap().build().unwrap();
+    let client = hashivault::ClientBuilder::from_vars(agent, None)
+        .unwrap()
+        .build()
+        .unwrap();
     assert_eq!(client.address(), "unix:///run/vault-agent.sock");
 
     // Bad values are clear errors.
@@ -574,14 +831,20 @@ async fn from_env_reads_the_cli_variables() {
     assert!(err.to_string().contains("VAULT_MAX_RETRIES"));
     let half = |name: &str| (name == "VAULT_CLIENT_CERT").then(|| "/tmp/c.pem".to_string());
     assert!(hashivault::ClientBuilder::from_vars(half, None).is_err());
-    let missing_ca = |name: &str| (name == "VAULT_CACERT").then(|| "/nonexistent/ca.pem".to_string());
-    let err = hashivault::ClientBuilder::from_vars(missing_ca, None).unwrap().build().unwrap_err();
+    let missing_ca =
+        |name: &str| (name == "VAULT_CACERT").then(|| "/nonexistent/ca.pem".to_string());
+    let err = hashivault::ClientBuilder::from_vars(missing_ca, None)
+        .unwrap()
+        .build()
+        .unwrap_err();
     assert!(err.to_string().contains("/nonexistent/ca.pem"));
 }
 
 #[tokio::test]
 async fn secrets_never_reach_debug() {
-    let builder = Client::builder().address("http://127.0.0.1:1").token("hvs.builder-secret");
+    let builder = Client::builder()
+        .address("http://127.0.0.1:1")
+        .token("hvs.builder-secret");
     assert!(!format!("{builder:?}").contains("hvs.builder-secret"));
     let client = builder.build().unwrap();
     let shown = format!("{client:?}");

@@ -139,7 +139,13 @@ impl Client {
     ) -> Result<Envelope<T>, Error> {
         let unwrapper = self.with_token(wrapping_token.clone())?;
         unwrapper
-            .request_json(Method::POST, "sys/wrapping/unwrap", &[], None::<&()>, "unwrap")
+            .request_json(
+                Method::POST,
+                "sys/wrapping/unwrap",
+                &[],
+                None::<&()>,
+                "unwrap",
+            )
             .await
     }
 }
@@ -157,7 +163,9 @@ pub(crate) fn check_mount(mount: &str) -> Result<&str, Error> {
 /// Checks a path of `/`-separated segments for `..`, `.` and control characters.
 pub(crate) fn check_segments(path: &str, what: &str) -> Result<(), Error> {
     if path.chars().any(char::is_control) {
-        return Err(Error::invalid(format!("the {what} contains a control character")));
+        return Err(Error::invalid(format!(
+            "the {what} contains a control character"
+        )));
     }
     if path.split('/').any(|s| s == ".." || s == ".") {
         return Err(Error::invalid(format!(
@@ -171,7 +179,12 @@ pub(crate) fn check_segments(path: &str, what: &str) -> Result<(), Error> {
 pub(crate) fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for b in segment.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'@' | b':' | b'+' | b'=' | b',') {
+        if b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'_' | b'.' | b'~' | b'@' | b':' | b'+' | b'=' | b','
+            )
+        {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -180,11 +193,14 @@ pub(crate) fn encode_segment(segment: &str) -> String {
     out
 }
 
-
 impl AuthApi<'_> {
     /// Logs in at `auth/<path>` (e.g. `"userpass/login/alice"`) with `body`, stores the new token
     /// in the client and returns the `auth` block. Works for every auth method.
-    pub async fn login<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Result<AuthInfo, Error> {
+    pub async fn login<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<AuthInfo, Error> {
         let path = path.trim_matches('/');
         check_segments(path, "login path")?;
         if path.is_empty() {
@@ -192,7 +208,13 @@ impl AuthApi<'_> {
         }
         let env: Envelope<JsonMap> = self
             .client
-            .request_json(Method::POST, &format!("auth/{path}"), &[], Some(body), "login")
+            .request_json(
+                Method::POST,
+                &format!("auth/{path}"),
+                &[],
+                Some(body),
+                "login",
+            )
             .await?;
         self.capture(env)
     }
@@ -217,10 +239,16 @@ impl AuthApi<'_> {
     pub async fn login_with<T, E>(
         &self,
         call: impl Future<
-            Output = Result<progenitor_client::ResponseValue<Envelope<T>>, progenitor_client::Error<E>>,
+            Output = Result<
+                progenitor_client::ResponseValue<Envelope<T>>,
+                progenitor_client::Error<E>,
+            >,
         >,
     ) -> Result<AuthInfo, Error> {
-        let env = call.await.map_err(|e| Error::from_api(e, "login"))?.into_inner();
+        let env = call
+            .await
+            .map_err(|e| Error::from_api(e, "login"))?
+            .into_inner();
         let Envelope { auth, .. } = env;
         let auth = auth.ok_or_else(|| Error::missing("the login answer has no `auth` block"))?;
         self.client.set_token(auth.client_token.clone())?;
@@ -238,7 +266,13 @@ impl AuthApi<'_> {
         Ok(auth)
     }
 
-    fn named(&self, mount: &str, username: &str, password: &str, kind: &str) -> Result<(String, Value), Error> {
+    fn named(
+        &self,
+        mount: &str,
+        username: &str,
+        password: &str,
+        kind: &str,
+    ) -> Result<(String, Value), Error> {
         let mount = check_mount(mount)?;
         if username.is_empty() || username.contains('/') || username.chars().any(char::is_control) {
             return Err(Error::invalid(format!("invalid {kind} user name")));
@@ -250,20 +284,36 @@ impl AuthApi<'_> {
     }
 
     /// Userpass: `POST auth/<mount>/login/<username>` (default mount `userpass`).
-    pub async fn userpass(&self, mount: &str, username: &str, password: &str) -> Result<AuthInfo, Error> {
+    pub async fn userpass(
+        &self,
+        mount: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<AuthInfo, Error> {
         let (path, body) = self.named(mount, username, password, "userpass")?;
         self.login(&path, &body).await
     }
 
     /// LDAP: `POST auth/<mount>/login/<username>` (default mount `ldap`).
-    pub async fn ldap(&self, mount: &str, username: &str, password: &str) -> Result<AuthInfo, Error> {
+    pub async fn ldap(
+        &self,
+        mount: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<AuthInfo, Error> {
         let (path, body) = self.named(mount, username, password, "LDAP")?;
         self.login(&path, &body).await
     }
 
     /// Okta: `POST auth/<mount>/login/<username>` (default mount `okta`); `totp` when the
     /// organisation requires it.
-    pub async fn okta(&self, mount: &str, username: &str, password: &str, totp: Option<&str>) -> Result<AuthInfo, Error> {
+    pub async fn okta(
+        &self,
+        mount: &str,
+        username: &str,
+        password: &str,
+        totp: Option<&str>,
+    ) -> Result<AuthInfo, Error> {
         let (path, mut body) = self.named(mount, username, password, "Okta")?;
         if let Some(totp) = totp {
             body["totp"] = Value::String(totp.to_string());
@@ -272,14 +322,24 @@ impl AuthApi<'_> {
     }
 
     /// RADIUS: `POST auth/<mount>/login/<username>` (default mount `radius`).
-    pub async fn radius(&self, mount: &str, username: &str, password: &str) -> Result<AuthInfo, Error> {
+    pub async fn radius(
+        &self,
+        mount: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<AuthInfo, Error> {
         let (path, body) = self.named(mount, username, password, "RADIUS")?;
         self.login(&path, &body).await
     }
 
     /// AppRole: `POST auth/<mount>/login` with `role_id` and `secret_id` (default mount
     /// `approle`; `secret_id` may be unneeded when the role does not bind it).
-    pub async fn approle(&self, mount: &str, role_id: &str, secret_id: Option<&str>) -> Result<AuthInfo, Error> {
+    pub async fn approle(
+        &self,
+        mount: &str,
+        role_id: &str,
+        secret_id: Option<&str>,
+    ) -> Result<AuthInfo, Error> {
         let mount = check_mount(mount)?;
         let mut body = json!({ "role_id": role_id });
         if let Some(secret_id) = secret_id {
@@ -303,14 +363,19 @@ impl AuthApi<'_> {
     /// mount `kubernetes`).
     pub async fn kubernetes(&self, mount: &str, role: &str, jwt: &str) -> Result<AuthInfo, Error> {
         let mount = check_mount(mount)?;
-        self.login(&format!("{mount}/login"), &json!({ "role": role, "jwt": jwt }))
-            .await
+        self.login(
+            &format!("{mount}/login"),
+            &json!({ "role": role, "jwt": jwt }),
+        )
+        .await
     }
 
     /// Kubernetes from inside a pod: reads [`KUBERNETES_SERVICE_ACCOUNT_TOKEN`].
     pub async fn kubernetes_in_pod(&self, mount: &str, role: &str) -> Result<AuthInfo, Error> {
         let jwt = std::fs::read_to_string(KUBERNETES_SERVICE_ACCOUNT_TOKEN).map_err(|e| {
-            Error::Config(format!("cannot read {KUBERNETES_SERVICE_ACCOUNT_TOKEN}: {e}"))
+            Error::Config(format!(
+                "cannot read {KUBERNETES_SERVICE_ACCOUNT_TOKEN}: {e}"
+            ))
         })?;
         self.kubernetes(mount, role, jwt.trim()).await
     }
@@ -318,14 +383,23 @@ impl AuthApi<'_> {
     /// GCP (`iam` or `gce` with a signed JWT): `POST auth/<mount>/login` (default mount `gcp`).
     pub async fn gcp(&self, mount: &str, role: &str, jwt: &str) -> Result<AuthInfo, Error> {
         let mount = check_mount(mount)?;
-        self.login(&format!("{mount}/login"), &json!({ "role": role, "jwt": jwt }))
-            .await
+        self.login(
+            &format!("{mount}/login"),
+            &json!({ "role": role, "jwt": jwt }),
+        )
+        .await
     }
 
     /// Azure managed identity: `POST auth/<mount>/login` with `role`, `jwt` and the optional
     /// VM fields (`subscription_id`, `resource_group_name`, `vm_name`, `vmss_name`, ...) in
     /// `extra` (default mount `azure`).
-    pub async fn azure(&self, mount: &str, role: &str, jwt: &str, extra: JsonMap) -> Result<AuthInfo, Error> {
+    pub async fn azure(
+        &self,
+        mount: &str,
+        role: &str,
+        jwt: &str,
+        extra: JsonMap,
+    ) -> Result<AuthInfo, Error> {
         let mount = check_mount(mount)?;
         let mut body = extra;
         body.insert("role".into(), role.into());
@@ -336,7 +410,12 @@ impl AuthApi<'_> {
     /// AWS IAM with a request the caller signed (`iam_http_request_method`,
     /// `iam_request_url`, `iam_request_body`, `iam_request_headers`, base64 as Vault wants), or
     /// EC2 with `pkcs7` / `identity` + `signature`: `POST auth/<mount>/login` (default `aws`).
-    pub async fn aws(&self, mount: &str, role: Option<&str>, signed: JsonMap) -> Result<AuthInfo, Error> {
+    pub async fn aws(
+        &self,
+        mount: &str,
+        role: Option<&str>,
+        signed: JsonMap,
+    ) -> Result<AuthInfo, Error> {
         let mount = check_mount(mount)?;
         let mut body = signed;
         if let Some(role) = role {
@@ -365,7 +444,11 @@ impl AuthApi<'_> {
 
     /// Kerberos: `POST auth/<mount>/login` with the SPNEGO token (base64) as
     /// `Authorization: Negotiate …` (default mount `kerberos`).
-    pub async fn kerberos(&self, mount: &str, spnego_token: &SecretString) -> Result<AuthInfo, Error> {
+    pub async fn kerberos(
+        &self,
+        mount: &str,
+        spnego_token: &SecretString,
+    ) -> Result<AuthInfo, Error> {
         let mount = check_mount(mount)?;
         let mut value = reqwest::header::HeaderValue::from_str(&format!(
             "Negotiate {}",
@@ -375,11 +458,17 @@ impl AuthApi<'_> {
         value.set_sensitive(true);
         let response = self
             .client
-            .send_with_header(Method::POST, &format!("auth/{mount}/login"), reqwest::header::AUTHORIZATION, value, "kerberos-login")
+            .send_with_header(
+                Method::POST,
+                &format!("auth/{mount}/login"),
+                reqwest::header::AUTHORIZATION,
+                value,
+                "kerberos-login",
+            )
             .await?;
         let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-        let env: Envelope<JsonMap> =
-            serde_json::from_slice(&bytes).map_err(|e| Error::decode("kerberos-login", &bytes, &e))?;
+        let env: Envelope<JsonMap> = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::decode("kerberos-login", &bytes, &e))?;
         self.capture(env)
     }
 
@@ -393,7 +482,13 @@ impl AuthApi<'_> {
     pub async fn lookup_self(&self) -> Result<TokenInfo, Error> {
         let env: Envelope<TokenInfo> = self
             .client
-            .request_json(Method::GET, "auth/token/lookup-self", &[], None::<&()>, "token-lookup-self")
+            .request_json(
+                Method::GET,
+                "auth/token/lookup-self",
+                &[],
+                None::<&()>,
+                "token-lookup-self",
+            )
             .await?;
         env.into_data()
     }
@@ -406,7 +501,13 @@ impl AuthApi<'_> {
         };
         let env: Envelope<JsonMap> = self
             .client
-            .request_json(Method::POST, "auth/token/renew-self", &[], Some(&body), "token-renew-self")
+            .request_json(
+                Method::POST,
+                "auth/token/renew-self",
+                &[],
+                Some(&body),
+                "token-renew-self",
+            )
             .await?;
         env.auth
             .ok_or_else(|| Error::missing("the renew answer has no `auth` block"))
@@ -415,7 +516,13 @@ impl AuthApi<'_> {
     /// `POST auth/token/revoke-self`, then forgets the token.
     pub async fn revoke_self(&self) -> Result<(), Error> {
         self.client
-            .send(Method::POST, "auth/token/revoke-self", &[], None::<&()>, "token-revoke-self")
+            .send(
+                Method::POST,
+                "auth/token/revoke-self",
+                &[],
+                None::<&()>,
+                "token-revoke-self",
+            )
             .await?;
         self.client.clear_token();
         Ok(())

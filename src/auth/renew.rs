@@ -52,7 +52,9 @@ pub enum LoginMethod {
 impl fmt::Debug for LoginMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LoginMethod::Userpass { mount, username, .. } => f
+            LoginMethod::Userpass {
+                mount, username, ..
+            } => f
                 .debug_struct("Userpass")
                 .field("mount", mount)
                 .field("username", username)
@@ -64,7 +66,11 @@ impl fmt::Debug for LoginMethod {
                 .field("role_id", role_id)
                 .field("secret_id", &"<redacted>")
                 .finish(),
-            LoginMethod::Kubernetes { mount, role, jwt_path } => f
+            LoginMethod::Kubernetes {
+                mount,
+                role,
+                jwt_path,
+            } => f
                 .debug_struct("Kubernetes")
                 .field("mount", mount)
                 .field("role", role)
@@ -84,14 +90,31 @@ impl LoginMethod {
     pub async fn login(&self, client: &Client) -> Result<u64, Error> {
         let auth = client.auth();
         let info = match self {
-            LoginMethod::Userpass { mount, username, password } => {
-                auth.userpass(mount, username, password.expose_secret()).await?
-            }
-            LoginMethod::AppRole { mount, role_id, secret_id } => {
-                auth.approle(mount, role_id, secret_id.as_ref().map(|s| s.expose_secret()))
+            LoginMethod::Userpass {
+                mount,
+                username,
+                password,
+            } => {
+                auth.userpass(mount, username, password.expose_secret())
                     .await?
             }
-            LoginMethod::Kubernetes { mount, role, jwt_path } => {
+            LoginMethod::AppRole {
+                mount,
+                role_id,
+                secret_id,
+            } => {
+                auth.approle(
+                    mount,
+                    role_id,
+                    secret_id.as_ref().map(|s| s.expose_secret()),
+                )
+                .await?
+            }
+            LoginMethod::Kubernetes {
+                mount,
+                role,
+                jwt_path,
+            } => {
                 let jwt = std::fs::read_to_string(jwt_path).map_err(|e| {
                     Error::Config(format!("cannot read {}: {e}", jwt_path.display()))
                 })?;
@@ -215,7 +238,11 @@ impl crate::auth::AuthApi<'_> {
     }
 
     /// [`AuthApi::spawn_renewer`](crate::auth::AuthApi::spawn_renewer) with a schedule of one's own.
-    pub fn spawn_renewer_with(&self, relogin: Option<LoginMethod>, schedule: RenewSchedule) -> TokenRenewer {
+    pub fn spawn_renewer_with(
+        &self,
+        relogin: Option<LoginMethod>,
+        schedule: RenewSchedule,
+    ) -> TokenRenewer {
         let (tx, rx) = mpsc::channel(16);
         let client = self.client.clone();
         let task = tokio::spawn(run(client, relogin, schedule, tx));
@@ -223,7 +250,12 @@ impl crate::auth::AuthApi<'_> {
     }
 }
 
-async fn run(client: Client, relogin: Option<LoginMethod>, schedule: RenewSchedule, tx: mpsc::Sender<RenewEvent>) {
+async fn run(
+    client: Client,
+    relogin: Option<LoginMethod>,
+    schedule: RenewSchedule,
+    tx: mpsc::Sender<RenewEvent>,
+) {
     let (mut ttl, mut renewable) = match client.auth().lookup_self().await {
         Ok(info) => (u64::try_from(info.ttl).unwrap_or(0), info.renewable),
         Err(e) => match &relogin {
@@ -252,7 +284,9 @@ async fn run(client: Client, relogin: Option<LoginMethod>, schedule: RenewSchedu
         let renewed = if renewable {
             match client.auth().renew_self(None).await {
                 // A renewal that no longer extends the token (its max TTL is near) is not enough.
-                Ok(auth) if auth.lease_duration >= schedule.min_remaining => Some(auth.lease_duration),
+                Ok(auth) if auth.lease_duration >= schedule.min_remaining => {
+                    Some(auth.lease_duration)
+                }
                 Ok(_) => None,
                 Err(e) if relogin.is_none() => {
                     let _ = tx.send(RenewEvent::Stopped(e)).await;

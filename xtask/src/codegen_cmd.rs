@@ -10,7 +10,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
-            "--dump" => dump = Some(PathBuf::from(iter.next().ok_or("--dump needs a directory")?)),
+            "--dump" => {
+                dump = Some(PathBuf::from(
+                    iter.next().ok_or("--dump needs a directory")?,
+                ))
+            }
             "--spec" => spec = PathBuf::from(iter.next().ok_or("--spec needs a file")?),
             other => return Err(format!("codegen: unknown argument `{other}`")),
         }
