@@ -20,9 +20,9 @@ pub fn live_client(test: &str) -> Option<hashivault::Client> {
                 .build()
                 .expect("a client for the live server"),
         ),
-        _ if required => panic!(
-            "{test}: HASHIVAULT_REQUIRE_LIVE=1 but VAULT_ADDR/VAULT_TOKEN are not set"
-        ),
+        _ if required => {
+            panic!("{test}: HASHIVAULT_REQUIRE_LIVE=1 but VAULT_ADDR/VAULT_TOKEN are not set")
+        }
         _ => {
             eprintln!("SKIPPED {test}: no live server (set VAULT_ADDR and VAULT_TOKEN, or run `cargo xtask test`)");
             None
@@ -39,4 +39,65 @@ pub fn unique(prefix: &str) -> String {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     format!("{prefix}-{}-{n}-{nanos:x}", std::process::id())
+}
+
+/// A server of this test's own (for tests that seal it), started from `HASHIVAULT_SERVER_BIN`
+/// (set by `cargo xtask test`) or `bao` on PATH; `None` (after printing why) when neither exists
+/// and no live server is required.
+pub struct OwnServer {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`
+    pub addr: String,
+    /// The root token.
+    pub token: String,
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn own_server(test: &str) -> Option<OwnServer> {
+    let required = std::env::var("HASHIVAULT_REQUIRE_LIVE").is_ok_and(|v| v == "1");
+    let bin = std::env::var("HASHIVAULT_SERVER_BIN").unwrap_or_else(|_| "bao".to_string());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let token = unique("root");
+    let child = std::process::Command::new(&bin)
+        .args([
+            "server",
+            "-dev",
+            "-dev-no-store-token",
+            &format!("-dev-root-token-id={token}"),
+            &format!("-dev-listen-address=127.0.0.1:{port}"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let child = match child {
+        Ok(child) => child,
+        Err(e) if required => panic!("{test}: cannot start {bin}: {e}"),
+        Err(e) => {
+            eprintln!("SKIPPED {test}: cannot start a server of its own ({bin}: {e})");
+            return None;
+        }
+    };
+    let server = OwnServer {
+        child,
+        addr: format!("http://127.0.0.1:{port}"),
+        token,
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{test}: {bin} did not listen in 30 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Some(server)
 }

@@ -1,0 +1,244 @@
+//! Live: tokens, userpass and AppRole login with token capture, a narrow policy's permission
+//! denied, renew and revoke self, and the renewer, against a real server.
+
+mod common;
+
+use std::time::Duration;
+
+use hashivault::auth::{LoginMethod, RenewEvent, RenewSchedule};
+use hashivault::{Client, ExposeSecret};
+
+fn fresh(client: &Client) -> Client {
+    Client::builder().address(client.address()).build().unwrap()
+}
+
+#[tokio::test]
+async fn token_create_lookup_renew_revoke() {
+    let Some(client) = common::live_client("token_create_lookup_renew_revoke") else {
+        return;
+    };
+    let api = client.api();
+    let created = api
+        .token_create()
+        .body_map(|b| {
+            b.policies(vec!["default".to_string()])
+                .ttl("1h".to_string())
+                .display_name("live-test".to_string())
+                .renewable(true)
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let auth = created.auth.expect("token-create answers an auth block");
+    assert_eq!(auth.lease_duration, 3600);
+    assert!(auth.renewable);
+    assert!(auth.policies.contains(&"default".to_string()));
+    let token = auth.client_token.expose_secret().to_string();
+
+    let looked = api
+        .token_look_up()
+        .body_map(|b| b.token(token.clone()))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let data = looked.data.unwrap();
+    assert_eq!(data["display_name"], "token-live-test");
+    assert_eq!(data["accessor"], auth.accessor.as_str());
+
+    let renewed = api
+        .token_renew()
+        .body_map(|b| {
+            b.token(token.clone())
+                .increment(hashivault::VaultDuration::from("2h"))
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let renewed = renewed.auth.unwrap();
+    assert!(renewed.lease_duration > 0);
+
+    api.token_revoke()
+        .body_map(|b| b.token(token.clone()))
+        .send()
+        .await
+        .unwrap();
+    let as_revoked = client.with_token(token).unwrap();
+    assert!(!as_revoked.auth().is_authenticated().await.unwrap());
+}
+
+#[tokio::test]
+async fn userpass_login_under_a_narrow_policy() {
+    let Some(root) = common::live_client("userpass_login_under_a_narrow_policy") else {
+        return;
+    };
+    let mount = common::unique("up");
+    let prefix = common::unique("app");
+    let policy = common::unique("reader");
+    let api = root.api();
+    api.auth_enable_method()
+        .path(&mount)
+        .body_map(|b| b.type_("userpass".to_string()))
+        .send()
+        .await
+        .unwrap();
+    let hcl = format!("path \"cubbyhole/*\" {{ capabilities = [\"read\"] }}\npath \"sys/mounts\" {{ capabilities = [\"deny\"] }}\npath \"secret/data/{prefix}/*\" {{ capabilities = [\"read\"] }}\n");
+    api.policies_write_acl_policy()
+        .name(&policy)
+        .body_map(|b| b.policy(hcl))
+        .send()
+        .await
+        .unwrap();
+    api.userpass_write_user()
+        .userpass_mount_path(&mount)
+        .username("alice")
+        .body_map(|b| {
+            b.password("correct horse".to_string())
+                .token_policies(vec![policy.clone()])
+                .token_ttl(hashivault::VaultDuration::from("20m"))
+        })
+        .send()
+        .await
+        .unwrap();
+
+    let client = fresh(&root);
+    let auth = client
+        .auth()
+        .userpass(&mount, "alice", "correct horse")
+        .await
+        .unwrap();
+    assert!(client.has_token());
+    assert_eq!(
+        auth.metadata.get("username").map(String::as_str),
+        Some("alice")
+    );
+    assert!(auth.token_policies.contains(&policy));
+    assert_eq!(auth.lease_duration, 1200);
+    let me = client.auth().lookup_self().await.unwrap();
+    assert_eq!(me.display_name, format!("{mount}-alice"));
+    assert!(me.policies.contains(&policy));
+    // The captured token is what the generated API sends: sys/mounts is denied.
+    let denied = client
+        .api()
+        .mounts_list_secrets_engines()
+        .send()
+        .await
+        .unwrap_err();
+    let denied = hashivault::Error::from(denied);
+    assert!(denied.is_permission_denied(), "{denied}");
+    assert!(denied.to_string().contains("permission denied"), "{denied}");
+
+    let renewed = client.auth().renew_self(Some("10m")).await.unwrap();
+    assert!(renewed.lease_duration <= 1200 && renewed.lease_duration > 0);
+    client.auth().revoke_self().await.unwrap();
+    assert!(!client.has_token());
+
+    // A wrong password is a 400 from userpass.
+    let wrong = fresh(&root)
+        .auth()
+        .userpass(&mount, "alice", "nope")
+        .await
+        .unwrap_err();
+    assert!(
+        wrong.is_invalid_request() || wrong.is_permission_denied(),
+        "{wrong}"
+    );
+}
+
+#[tokio::test]
+async fn approle_login_captures_the_token() {
+    let Some(root) = common::live_client("approle_login_captures_the_token") else {
+        return;
+    };
+    let mount = common::unique("ar");
+    let api = root.api();
+    api.auth_enable_method()
+        .path(&mount)
+        .body_map(|b| b.type_("approle".to_string()))
+        .send()
+        .await
+        .unwrap();
+    api.app_role_write_role()
+        .approle_mount_path(&mount)
+        .role_name("ci")
+        .body_map(|b| {
+            b.token_policies(vec!["default".to_string()])
+                .token_ttl(hashivault::VaultDuration::from(600u64))
+        })
+        .send()
+        .await
+        .unwrap();
+    let role_id = api
+        .app_role_read_role_id()
+        .approle_mount_path(&mount)
+        .role_name("ci")
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_data()
+        .unwrap()
+        .role_id
+        .unwrap();
+    let secret = api
+        .app_role_write_secret_id()
+        .approle_mount_path(&mount)
+        .role_name("ci")
+        .body_map(|b| b)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_data()
+        .unwrap();
+    let secret_id = secret.secret_id.unwrap();
+
+    let client = fresh(&root);
+    let auth = client
+        .auth()
+        .approle(&mount, &role_id, Some(&secret_id))
+        .await
+        .unwrap();
+    assert_eq!(auth.lease_duration, 600);
+    assert_eq!(
+        auth.metadata.get("role_name").map(String::as_str),
+        Some("ci")
+    );
+    assert!(client.auth().is_authenticated().await.unwrap());
+
+    // The renewer keeps it alive, and logs in again when asked to renew a non-renewable token.
+    let method = LoginMethod::AppRole {
+        mount: mount.clone(),
+        role_id: role_id.clone(),
+        secret_id: Some(secret_id.clone().into()),
+    };
+    let schedule = RenewSchedule {
+        fraction: 0.001,
+        min_remaining: 1,
+    };
+    let mut renewer = client.auth().spawn_renewer_with(Some(method), schedule);
+    let event = tokio::time::timeout(Duration::from_secs(20), renewer.next_event())
+        .await
+        .expect("the renewer reports within 20 s")
+        .expect("an event");
+    match event {
+        RenewEvent::Renewed { ttl } | RenewEvent::LoggedIn { ttl } => assert!(ttl > 0),
+        other => panic!("unexpected {other:?}"),
+    }
+    renewer.stop();
+}
+
+#[tokio::test]
+async fn renewer_reports_no_expiry_for_root() {
+    let Some(root) = common::live_client("renewer_reports_no_expiry_for_root") else {
+        return;
+    };
+    let mut renewer = root.auth().spawn_renewer(None);
+    let event = tokio::time::timeout(Duration::from_secs(10), renewer.next_event())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(event, RenewEvent::NoExpiry), "{event:?}");
+}

@@ -1,0 +1,95 @@
+//! `tracing` output: one span per request with operation, method, path, status and duration;
+//! never a token, a password or a secret value.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use httpmock::prelude::*;
+use serde_json::json;
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn request_spans_name_the_call_and_never_the_secrets() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/auth/userpass/login/alice");
+            then.status(200).json_body(json!({
+                "auth": {"client_token": "s.TOKEN-FROM-LOGIN", "accessor": "acc", "lease_duration": 60}
+            }));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/cubbyhole/app/config");
+            then.status(200)
+                .json_body(json!({"data": {"db_password": "SECRET-VALUE"}}));
+        })
+        .await;
+    let client = hashivault::Client::builder()
+        .address(server.base_url())
+        .token("s.INITIAL-TOKEN")
+        .build()
+        .unwrap();
+    client
+        .auth()
+        .userpass("userpass", "alice", "PASSWORD-123")
+        .await
+        .unwrap();
+    let read = client
+        .api()
+        .cubbyhole_read()
+        .path("app/config")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        read.into_inner().data.unwrap()["db_password"],
+        "SECRET-VALUE"
+    );
+
+    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("vault.request"), "{logs}");
+    assert!(
+        logs.contains("operation=\"cubbyhole_read\"") || logs.contains("operation=cubbyhole_read"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("path=\"/v1/cubbyhole/app/config\"")
+            || logs.contains("path=/v1/cubbyhole/app/config"),
+        "{logs}"
+    );
+    assert!(logs.contains("status=200"), "{logs}");
+    for secret in [
+        "s.TOKEN-FROM-LOGIN",
+        "s.INITIAL-TOKEN",
+        "PASSWORD-123",
+        "SECRET-VALUE",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "{secret} leaked into the logs:\n{logs}"
+        );
+    }
+}
