@@ -343,7 +343,7 @@ fn handwritten_calls_of_removed_and_renamed_operations_are_named() {
 #[test]
 fn readme_section_is_appended_once_then_replaced_in_place() {
     let info =
-        regen::readme::Provenance::of(&doc("regen-new.json"), "{}\n", "file `x.json`".into());
+        regen::readme::Provenance::of(&doc("regen-new.json"), "", "{}\n", "file `x.json`".into());
     assert_eq!(info.title, "OpenBao API");
     assert_eq!(info.version, "2.7.2");
     assert_eq!(

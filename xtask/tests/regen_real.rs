@@ -45,7 +45,8 @@ fn vault_document_validates_and_counts() {
     let Some(text) = real(VAULT) else { return };
     let doc = regen::canon::validate(&text).unwrap();
     assert_eq!(regen::canon::counts(&doc), (715, 1049, 559));
-    let info = regen::readme::Provenance::of(&doc, &regen::canon::canonical(&doc), String::new());
+    let info =
+        regen::readme::Provenance::of(&doc, &text, &regen::canon::canonical(&doc), String::new());
     assert_eq!(
         (info.title.as_str(), info.version.as_str()),
         ("HashiCorp Vault API", "1.15.0")

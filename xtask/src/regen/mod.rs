@@ -189,7 +189,7 @@ pub fn regen(options: &Options) -> Result<(), String> {
     }
 
     // 3. Write the spec and its provenance notes.
-    let info = readme::Provenance::of(&doc, &new_text, origin);
+    let info = readme::Provenance::of(&doc, &text, &new_text, origin);
     if current_text.as_deref() == Some(new_text.as_str()) {
         println!("{SPEC_FILE}: unchanged");
     } else {

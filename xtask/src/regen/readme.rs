@@ -27,10 +27,12 @@ pub struct Provenance {
     pub schemas: usize,
     /// Of the written file's bytes.
     pub sha256: String,
+    /// Of the document as received (before the canonical rewrite).
+    pub source_sha256: String,
 }
 
 impl Provenance {
-    pub fn of(doc: &Value, written: &str, origin: String) -> Self {
+    pub fn of(doc: &Value, received: &str, written: &str, origin: String) -> Self {
         let text = |pointer: &str| {
             doc.pointer(pointer)
                 .and_then(Value::as_str)
@@ -47,6 +49,7 @@ impl Provenance {
             operations,
             schemas,
             sha256: sha256_hex(written.as_bytes()),
+            source_sha256: sha256_hex(received.as_bytes()),
         }
     }
 
@@ -67,8 +70,9 @@ impl Provenance {
              - Server: {} {} (the document's `info.title` and `info.version`)\n\
              - Source: {}\n\
              - OpenAPI {}: {} paths, {} operations, {} component schemas\n\
-             - Canonical form (keys sorted, 2-space indent, trailing newline); sha256 of the file:\n  \
-             `{}`\n\
+             - sha256 of the document as received: `{}`\n\
+             - Written in canonical form (the same JSON values; keys sorted, 2-space indent, trailing\n  \
+             newline); sha256 of `openapi.json`: `{}`\n\
              {END}\n",
             self.title,
             self.version,
@@ -77,6 +81,7 @@ impl Provenance {
             self.paths,
             self.operations,
             self.schemas,
+            self.source_sha256,
             self.sha256
         )
     }
