@@ -647,10 +647,12 @@ fn mount_all_enables_each_catalog_plugin_at_its_default_path_and_names_failures(
             .path("/v1/sys/plugins/catalog")
             .header("X-Vault-Token", "t");
         then.status(200).json_body(json!({"data": {
-        "auth": ["approle", "userpass"], "secret": ["kv", "pki", "rabbitmq"],
+        "auth": ["approle", "jwt", "oidc", "userpass"], "secret": ["kv", "pki", "rabbitmq"],
         "database": ["mysql-database-plugin"],
         "detailed": [
             {"builtin": true, "name": "approle", "type": "auth"},
+            {"builtin": true, "name": "jwt", "type": "auth"},
+            {"builtin": true, "name": "oidc", "type": "auth"},
             {"builtin": true, "name": "userpass", "type": "auth"},
             {"builtin": true, "name": "kv", "type": "secret"},
             {"builtin": true, "name": "pki", "type": "secret"},
@@ -675,6 +677,22 @@ fn mount_all_enables_each_catalog_plugin_at_its_default_path_and_names_failures(
             .json_body(json!({"type": "approle"}));
         then.status(204);
     });
+    let jwt = server.mock(|when, then| {
+        when.method(POST)
+            .path("/v1/sys/auth/jwt")
+            .json_body(json!({"type": "jwt"}));
+        then.status(204);
+    });
+    let oidc = server.mock(|when, then| {
+        when.method(POST).path("/v1/sys/auth/oidc");
+        then.status(204);
+    });
+    let database = server.mock(|when, then| {
+        when.method(POST)
+            .path("/v1/sys/mounts/database")
+            .json_body(json!({"type": "database"}));
+        then.status(204);
+    });
     let kv = server.mock(|when, then| {
         when.method(POST)
             .path("/v1/sys/mounts/kv")
@@ -693,8 +711,13 @@ fn mount_all_enables_each_catalog_plugin_at_its_default_path_and_names_failures(
             .json_body(json!({"errors": ["plugin not found in the catalog: rabbitmq"]}));
     });
     let outcome = regen::fetch::mount_all(&server.base_url(), "t").unwrap();
-    assert_eq!(outcome.enabled, ["auth/approle", "kv", "pki"]);
+    assert_eq!(
+        outcome.enabled,
+        ["auth/approle", "auth/jwt", "database", "kv", "pki"]
+    );
     assert_eq!(outcome.already, ["auth/userpass"]);
+    assert_eq!(outcome.skipped.len(), 1);
+    assert_eq!(outcome.skipped[0].0, "auth/oidc");
     assert_eq!(
         outcome.failed,
         [(
@@ -703,6 +726,9 @@ fn mount_all_enables_each_catalog_plugin_at_its_default_path_and_names_failures(
         )]
     );
     approle.assert_calls(1);
+    jwt.assert_calls(1);
+    oidc.assert_calls(0);
+    database.assert_calls(1);
     kv.assert_calls(1);
     pki.assert_calls(1);
     assert!(

@@ -147,21 +147,31 @@ pub fn fetch_spec(addr: &str, token: &str) -> Result<String, String> {
 pub struct MountOutcome {
     pub enabled: Vec<String>,
     pub already: Vec<String>,
+    /// `(kind/name, why)`: catalog entries deliberately not mounted.
+    pub skipped: Vec<(String, String)>,
     /// `(kind/name, the server's error)`.
     pub failed: Vec<(String, String)>,
 }
 
 impl MountOutcome {
     pub fn render(&self) -> String {
+        let list = |names: &[String]| {
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                format!("{} ({})", names.len(), names.join(", "))
+            }
+        };
         let mut out = format!(
-            "--mount-all: enabled {} ({}); already mounted: {} ({})",
-            self.enabled.len(),
-            self.enabled.join(", "),
-            self.already.len(),
-            self.already.join(", ")
+            "--mount-all: enabled {}; already mounted: {}",
+            list(&self.enabled),
+            list(&self.already)
         );
+        for (name, why) in &self.skipped {
+            out.push_str(&format!("\n--mount-all: skipped {name}: {why}"));
+        }
         if self.failed.is_empty() {
-            out.push_str("; every plugin of the catalog is mounted");
+            out.push_str("\n--mount-all: every other catalog plugin is mounted");
         } else {
             out.push_str(&format!(
                 "\n--mount-all: could not enable {}:",
@@ -229,8 +239,17 @@ fn catalog_names(
         .unwrap_or_default())
 }
 
+/// Catalog names that are another name of a plugin already in the catalog: mounting them too
+/// would list every operation of that plugin twice, under the same operationIds (`oidc` is the
+/// `jwt` auth method; its document repeats `jwt-login` and the rest under `{oidc_mount_path}`).
+pub const ALIASES: &[(&str, &str, &str)] = &[("auth", "oidc", "jwt")];
+
 /// Enables every builtin auth method and secrets engine of the server's plugin catalog at its
 /// default path (`auth/<name>/`, `<name>/`). Refuses anything but a dev server (in-memory storage).
+///
+/// Two adjustments to the catalog: [`ALIASES`] are skipped (when their plugin is listed), and the
+/// `database` secrets engine is added when the catalog lists database plugins but not the engine
+/// (OpenBao's catalog lists `mysql-database-plugin` and the rest, not `database`).
 pub fn mount_all(addr: &str, token: &str) -> Result<MountOutcome, String> {
     let seal = get_json(addr, token, "/v1/sys/seal-status", "read sys/seal-status")?;
     if seal["sealed"] == true {
@@ -260,8 +279,25 @@ pub fn mount_all(addr: &str, token: &str) -> Result<MountOutcome, String> {
         ("auth", &auth_mounts, "auth/", "/v1/sys/auth/"),
         ("secret", &secret_mounts, "", "/v1/sys/mounts/"),
     ] {
-        for name in catalog_names(addr, token, &catalog, kind)? {
+        let mut names = catalog_names(addr, token, &catalog, kind)?;
+        let has_database_plugins = catalog["data"]["database"]
+            .as_array()
+            .is_some_and(|list| !list.is_empty());
+        if kind == "secret" && has_database_plugins && !names.iter().any(|n| n == "database") {
+            names.push("database".to_string());
+            names.sort();
+        }
+        for name in names.clone() {
             let label = format!("{prefix}{name}");
+            if let Some((_, _, of)) = ALIASES.iter().find(|(k, alias, of)| {
+                *k == kind && *alias == name && names.iter().any(|n| n == of)
+            }) {
+                let why = format!(
+                    "another name of `{of}`: its operations would repeat `{of}`'s operationIds"
+                );
+                outcome.skipped.push((label, why));
+                continue;
+            }
             let key = format!("{name}/");
             let mounted = mounts
                 .get(&key)
