@@ -739,3 +739,22 @@ fn mount_all_enables_each_catalog_plugin_at_its_default_path_and_names_failures(
         outcome.render()
     );
 }
+
+#[test]
+fn a_one_word_method_name_is_reported_as_a_possible_call() {
+    let scratch = Scratch::new("one-word");
+    std::fs::write(
+        scratch.path().join("src/lib.rs"),
+        "fn f() { let bytes = base64.decode(text); }\n",
+    )
+    .unwrap();
+    let old = json!({"paths": {"/sys/decode-token": {"post": {"operationId": "decode"}}}});
+    let report = diff::compare(&old, &json!({"paths": {}}));
+    let calls = diff::handwritten_calls(scratch.path(), &report).unwrap();
+    assert_eq!(calls.len(), 1);
+    let text = report.render(&Default::default(), &calls);
+    assert!(
+        text.contains("src/lib.rs:1: .decode( (removed; maybe another type's method of that name)"),
+        "{text}"
+    );
+}

@@ -530,6 +530,12 @@ impl ChangeReport {
                     .find(|p| p.old.method_name() == call.method)
                     .map(|p| format!("renamed to {}", p.new.method_name()))
                     .unwrap_or_else(|| "removed".to_string());
+                // A one-word name (`decode`, `read`) may be another type's method.
+                let what = if call.method.contains('_') {
+                    what
+                } else {
+                    format!("{what}; maybe another type's method of that name")
+                };
                 out.push_str(&format!(
                     "  {}:{}: .{}( ({what})\n",
                     call.file, call.line, call.method
