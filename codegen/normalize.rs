@@ -86,6 +86,7 @@ impl Report {
 pub fn normalize(doc: &mut Value) -> Report {
     let mut report = Report::default();
     remove_regex_paths(doc, &mut report);
+    unique_operation_ids(doc, &mut report);
     list_operations_carry_their_query(doc, &mut report);
     copy_path_descriptions(doc, &mut report);
     add_kv_v2_patch_operations(doc, &mut report);
@@ -144,6 +145,83 @@ pub fn remove_regex_paths(doc: &mut Value, report: &mut Report) {
     for path in regex {
         paths.remove(&path);
         report.note("remove_regex_paths", path);
+    }
+}
+
+/// OpenBao 2.7.2 gives one operationId to several operations: `jwt-login`, `jwt-read-role`,
+/// `jwt-write-role` and `jwt-delete-role` to both `/auth/{jwt_mount_path}/...` and its `/cel/`
+/// twin, `pki-list-certs` to `/certs` and `/certs/detailed`, and `generate-root-token` to the
+/// `GET`, `POST` and `DELETE` of `/sys/generate-root-token/attempt`. The ids are the generated
+/// method names, and progenitor refuses duplicates. The operation with the shortest path (then
+/// `GET`, `POST`, `PUT`, `PATCH`, `DELETE`) keeps the id; each other one gets a suffix: the literal
+/// path segments it has beyond the keeper's (`jwt-login-cel`, `pki-list-certs-detailed`), else its
+/// method's verb (`generate-root-token-write`, `generate-root-token-delete`), numbered if taken.
+pub fn unique_operation_ids(doc: &mut Value, report: &mut Report) {
+    let mut by_id: BTreeMap<String, Vec<(String, &'static str)>> = BTreeMap::new();
+    let mut taken = BTreeSet::new();
+    for (path, method, op) in operations_mut(doc) {
+        if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+            by_id
+                .entry(id.to_string())
+                .or_default()
+                .push((path, method));
+            taken.insert(id.to_string());
+        }
+    }
+    let rank = |m: &str| {
+        ["get", "post", "put", "patch", "delete"]
+            .iter()
+            .position(|x| *x == m)
+            .unwrap_or(9)
+    };
+    let verb = |m: &str| match m {
+        "get" => "read".to_string(),
+        "post" | "put" => "write".to_string(),
+        other => other.to_string(),
+    };
+    let mut renames = Vec::new();
+    for (id, mut places) in by_id {
+        if places.len() < 2 {
+            continue;
+        }
+        places.sort_by_key(|(path, method)| (path.len(), path.clone(), rank(method)));
+        let keeper = places[0].0.clone();
+        let keeper_segments: BTreeSet<&str> = keeper.split('/').collect();
+        for (path, method) in &places[1..] {
+            let extra: Vec<&str> = path
+                .split('/')
+                .filter(|s| !s.is_empty() && !s.starts_with('{') && !keeper_segments.contains(s))
+                .collect();
+            let suffix = if extra.is_empty() {
+                verb(method)
+            } else {
+                extra.join("-")
+            };
+            let mut new_id = format!("{id}-{suffix}");
+            let mut n = 2;
+            while taken.contains(&new_id) {
+                new_id = format!("{id}-{suffix}{n}");
+                n += 1;
+            }
+            taken.insert(new_id.clone());
+            renames.push((path.clone(), *method, new_id));
+        }
+    }
+    for (path, method, new_id) in renames {
+        let Some(op) = doc
+            .get_mut("paths")
+            .and_then(|paths| paths.get_mut(&path))
+            .and_then(|item| item.get_mut(method))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let old = operation_name(op, method, &path);
+        op.insert("operationId".into(), Value::String(new_id.clone()));
+        report.note(
+            "unique_operation_ids",
+            format!("{old} -> {new_id} ({} {path})", method.to_uppercase()),
+        );
     }
 }
 
@@ -775,5 +853,46 @@ fn collect_refs(value: &Value, out: &mut Vec<String>) {
         }
         Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod unique_operation_ids_tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_operation_ids_become_unique() {
+        let mut doc = json!({"paths": {
+            "/auth/{jwt_mount_path}/login": {"post": {"operationId": "jwt-login"}},
+            "/auth/{jwt_mount_path}/cel/login": {"post": {"operationId": "jwt-login"}},
+            "/sys/generate-root-token/attempt": {
+                "get": {"operationId": "generate-root-token"},
+                "post": {"operationId": "generate-root-token"},
+                "delete": {"operationId": "generate-root-token"}
+            },
+            "/sys/health": {"get": {"operationId": "read-health-status"}}
+        }});
+        let mut report = Report::default();
+        unique_operation_ids(&mut doc, &mut report);
+        let id = |path: &str, method: &str| doc["paths"][path][method]["operationId"].clone();
+        assert_eq!(id("/auth/{jwt_mount_path}/login", "post"), "jwt-login");
+        assert_eq!(
+            id("/auth/{jwt_mount_path}/cel/login", "post"),
+            "jwt-login-cel"
+        );
+        assert_eq!(
+            id("/sys/generate-root-token/attempt", "get"),
+            "generate-root-token"
+        );
+        assert_eq!(
+            id("/sys/generate-root-token/attempt", "post"),
+            "generate-root-token-write"
+        );
+        assert_eq!(
+            id("/sys/generate-root-token/attempt", "delete"),
+            "generate-root-token-delete"
+        );
+        assert_eq!(id("/sys/health", "get"), "read-health-status");
+        assert_eq!(report.count("unique_operation_ids"), 3);
     }
 }

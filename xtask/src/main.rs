@@ -43,6 +43,11 @@ usage: cargo xtask <command>
 
 commands:
   codegen --dump DIR [--spec FILE]   write the generated API (every group) to DIR/api.rs
+  dev                                start a local OpenBao dev server, print its VAULT_ADDR/VAULT_TOKEN
+  test [CARGO TEST ARGS]             start the dev server and run every test, live ones included
+  demo                               start the dev server and run examples/quickstart.rs against it
+  regen [--file PATH | --addr URL --token T] [--mount-all] [--check] [--build]
+                                     refresh spec/ from a server or a file and report what changed
 ";
 
 /// The workspace root (where the library's Cargo.toml is).
