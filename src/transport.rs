@@ -197,6 +197,8 @@ impl Context {
     /// Adds the headers and rewrites the request as the module docs say.
     fn prepare(&self, request: &mut Request) {
         let headers = request.headers_mut();
+        // progenitor sends the document's version as `api-version`; Vault defines no such header.
+        headers.remove("api-version");
         headers.insert(X_VAULT_REQUEST, HeaderValue::from_static("true"));
         if !headers.contains_key(X_VAULT_TOKEN) {
             if let Some(token) = self.token.header() {

@@ -140,7 +140,9 @@ async fn userpass_login_captures_the_token_for_the_generated_api() {
         .mock_async(|when, then| {
             when.method(GET)
                 .path("/v1/auth/token/lookup-self")
-                .header("x-vault-token", "s.a2LxQJlzPGYto0DGAspjzhhr");
+                .header("x-vault-token", "s.a2LxQJlzPGYto0DGAspjzhhr")
+                .header("x-vault-request", "true")
+                .header_missing("api-version");
             then.status(200)
                 .json_body(fixture("token-lookup-self.json"));
         })
