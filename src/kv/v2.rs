@@ -92,8 +92,8 @@ pub struct VersionMetadata {
     pub custom_metadata: BTreeMap<String, String>,
 }
 
-/// What a read found: see [`Kv2::read_outcome`].
-#[derive(Clone, Debug)]
+/// What a read found: see [`Kv2::read_outcome`]. `Debug` never shows the data.
+#[derive(Clone)]
 pub enum ReadOutcome<T = JsonMap> {
     /// The version exists: its data and metadata.
     Found(Secret<T>),
@@ -103,6 +103,17 @@ pub enum ReadOutcome<T = JsonMap> {
     Destroyed(VersionMetadata),
     /// No such secret or version ever existed (or all its metadata was deleted).
     NotFound,
+}
+
+impl<T> fmt::Debug for ReadOutcome<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadOutcome::Found(secret) => f.debug_tuple("Found").field(secret).finish(),
+            ReadOutcome::Deleted(meta) => f.debug_tuple("Deleted").field(meta).finish(),
+            ReadOutcome::Destroyed(meta) => f.debug_tuple("Destroyed").field(meta).finish(),
+            ReadOutcome::NotFound => f.write_str("NotFound"),
+        }
+    }
 }
 
 impl<T> ReadOutcome<T> {
