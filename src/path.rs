@@ -19,7 +19,9 @@ pub(crate) fn check_mount(mount: &str) -> Result<&str, Error> {
 /// Checks a path of `/`-separated segments for `..`, `.` and control characters.
 pub(crate) fn check_segments(path: &str, what: &str) -> Result<(), Error> {
     if path.chars().any(char::is_control) {
-        return Err(Error::invalid(format!("the {what} contains a control character")));
+        return Err(Error::invalid(format!(
+            "the {what} contains a control character"
+        )));
     }
     if path.split('/').any(|s| s == ".." || s == ".") {
         return Err(Error::invalid(format!(
@@ -34,7 +36,10 @@ pub(crate) fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for b in segment.bytes() {
         if b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'_' | b'.' | b'~' | b'@' | b':' | b'+' | b'=' | b',')
+            || matches!(
+                b,
+                b'-' | b'_' | b'.' | b'~' | b'@' | b':' | b'+' | b'=' | b','
+            )
         {
             out.push(b as char);
         } else {
@@ -46,7 +51,10 @@ pub(crate) fn encode_segment(segment: &str) -> String {
 
 /// Percent-encodes each segment of a checked `/`-separated path, keeping the slashes.
 pub(crate) fn encode_path(path: &str) -> String {
-    path.split('/').map(encode_segment).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A mount path checked (also for empty segments such as `team//kv`) and encoded for a URL.
@@ -81,7 +89,9 @@ pub(crate) fn folder_url(prefix: &str) -> Result<String, Error> {
 
 fn no_empty_segment(path: &str, what: &str) -> Result<(), Error> {
     if path.split('/').any(str::is_empty) {
-        return Err(Error::invalid(format!("the {what} {path:?} contains an empty segment (`//`)")));
+        return Err(Error::invalid(format!(
+            "the {what} {path:?} contains an empty segment (`//`)"
+        )));
     }
     Ok(())
 }
@@ -92,7 +102,10 @@ mod tests {
 
     #[test]
     fn segments_are_escaped_but_slashes_stay() {
-        assert_eq!(secret_url("/a b/c%d?e#f/ü/").unwrap(), "a%20b/c%25d%3Fe%23f/%C3%BC");
+        assert_eq!(
+            secret_url("/a b/c%d?e#f/ü/").unwrap(),
+            "a%20b/c%25d%3Fe%23f/%C3%BC"
+        );
         assert_eq!(mount_url("team/kv/").unwrap(), "team/kv");
         assert_eq!(folder_url("").unwrap(), "");
         assert_eq!(folder_url("/app/").unwrap(), "app/");

@@ -19,13 +19,17 @@ fn client(server: &MockServer) -> Client {
 }
 
 fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/kv/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/kv/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// The headers every request carries.
 fn vault_headers(when: httpmock::When) -> httpmock::When {
-    when.header("x-vault-token", "t").header("x-vault-request", "true")
+    when.header("x-vault-token", "t")
+        .header("x-vault-request", "true")
 }
 
 #[derive(Deserialize)]
@@ -46,17 +50,27 @@ async fn v2_read_latest_into_a_type() {
             then.status(200).body(fixture("v2_read"));
         })
         .await;
-    let secret = client(&server).kv2("secret").read::<Login>("/app/config/").await.unwrap();
+    let secret = client(&server)
+        .kv2("secret")
+        .read::<Login>("/app/config/")
+        .await
+        .unwrap();
     mock.assert_async().await;
     assert_eq!(secret.data.user, "admin");
     assert_eq!(secret.data.password, "s3cret");
     assert_eq!(secret.metadata.version, 2);
-    assert_eq!(secret.metadata.created_time, "2026-11-25T12:36:49.792088898Z");
+    assert_eq!(
+        secret.metadata.created_time,
+        "2026-11-25T12:36:49.792088898Z"
+    );
     assert_eq!(secret.metadata.deletion_time, None);
     assert!(!secret.metadata.destroyed);
     assert!(secret.metadata.custom_metadata.is_empty());
     let shown = format!("{secret:?}");
-    assert!(!shown.contains("s3cret") && !shown.contains("admin"), "{shown}");
+    assert!(
+        !shown.contains("s3cret") && !shown.contains("admin"),
+        "{shown}"
+    );
     assert!(shown.contains("version: 2"), "{shown}");
 }
 
@@ -87,7 +101,9 @@ async fn v2_read_version_and_json() {
 
     let latest = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/secret/data/app/config").query_param_missing("version");
+            when.method(GET)
+                .path("/v1/secret/data/app/config")
+                .query_param_missing("version");
             then.status(200).body(fixture("v2_read"));
         })
         .await;
@@ -134,7 +150,10 @@ async fn special_characters_are_escaped_per_segment() {
     let c = client(&server);
     let name = "a b/c%d?e#f/ü";
     c.kv2("/team/kv/").read_json(name).await.unwrap();
-    c.kv2("secret").write(&format!("/{name}/"), &json!({"k": "v"})).await.unwrap();
+    c.kv2("secret")
+        .write(&format!("/{name}/"), &json!({"k": "v"}))
+        .await
+        .unwrap();
     assert_eq!(c.kv2("secret").list("a b").await.unwrap(), vec!["c%d?e#f/"]);
     c.kv1("kv").read_json(name).await.unwrap();
     read.assert_async().await;
@@ -159,7 +178,10 @@ async fn v2_write_and_check_and_set() {
     let kv_client = client(&server);
     let kv = kv_client.kv2("secret");
     let meta = kv
-        .write("app/config", &json!({"user": "admin", "password": "hunter2"}))
+        .write(
+            "app/config",
+            &json!({"user": "admin", "password": "hunter2"}),
+        )
         .await
         .unwrap();
     plain.assert_async().await;
@@ -180,7 +202,11 @@ async fn v2_write_and_check_and_set() {
     assert!(err.is_cas_mismatch(), "{err}");
     assert!(!err.is_cas_required());
     assert!(err.is_invalid_request());
-    assert!(err.to_string().contains("check-and-set parameter did not match"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("check-and-set parameter did not match"),
+        "{err}"
+    );
 
     let required = server
         .mock_async(|when, then| {
@@ -239,8 +265,10 @@ async fn v2_patch_errors_say_why() {
         .await;
     server
         .mock_async(|when, then| {
-            when.method(HttpMethod::PATCH).path("/v1/secret/data/denied");
-            then.status(403).body(r#"{"errors":["1 error occurred:\n\t* permission denied\n\n"]}"#);
+            when.method(HttpMethod::PATCH)
+                .path("/v1/secret/data/denied");
+            then.status(403)
+                .body(r#"{"errors":["1 error occurred:\n\t* permission denied\n\n"]}"#);
         })
         .await;
     server
@@ -259,22 +287,38 @@ async fn v2_patch_errors_say_why() {
     let err = c.kv2("old").patch("x", &json!({"a": 1})).await.unwrap_err();
     assert_eq!(err.status(), Some(405));
     assert!(err.to_string().contains("does not support PATCH"), "{err}");
-    let err = c.kv2("secret").patch("denied", &json!({"a": 1})).await.unwrap_err();
+    let err = c
+        .kv2("secret")
+        .patch("denied", &json!({"a": 1}))
+        .await
+        .unwrap_err();
     assert!(err.is_permission_denied());
     assert!(err.to_string().contains("`patch` capability"), "{err}");
-    let err = c.kv2("secret").patch("gone", &json!({"a": 1})).await.unwrap_err();
+    let err = c
+        .kv2("secret")
+        .patch("gone", &json!({"a": 1}))
+        .await
+        .unwrap_err();
     assert!(err.is_not_found());
     let meta = err.kv_deleted_version().expect("deleted version metadata");
     assert_eq!(meta.version, 3);
     assert!(meta.deletion_time.is_some());
-    let err = c.kv2("secret").patch("never", &json!({"a": 1})).await.unwrap_err();
+    let err = c
+        .kv2("secret")
+        .patch("never", &json!({"a": 1}))
+        .await
+        .unwrap_err();
     assert!(err.is_not_found() && !err.is_kv_deleted_version());
 }
 
 #[tokio::test]
 async fn v2_deleted_destroyed_and_missing_versions() {
     let server = MockServer::start_async().await;
-    for (version, body) in [("1", "v2_read_deleted"), ("2", "v2_read_destroyed"), ("9", "not_found")] {
+    for (version, body) in [
+        ("1", "v2_read_deleted"),
+        ("2", "v2_read_destroyed"),
+        ("9", "not_found"),
+    ] {
         server
             .mock_async(|when, then| {
                 when.method(GET)
@@ -286,7 +330,9 @@ async fn v2_deleted_destroyed_and_missing_versions() {
     }
     server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/secret/data/app/config").query_param_missing("version");
+            when.method(GET)
+                .path("/v1/secret/data/app/config")
+                .query_param_missing("version");
             then.status(404).body(fixture("v2_read_deleted_latest"));
         })
         .await;
@@ -303,7 +349,10 @@ async fn v2_deleted_destroyed_and_missing_versions() {
     assert!(err.is_not_found());
     let meta = err.kv_deleted_version().expect("deleted");
     assert_eq!(meta.version, 1);
-    assert_eq!(meta.deletion_time.as_deref(), Some("2026-11-25T12:36:49.903370209Z"));
+    assert_eq!(
+        meta.deletion_time.as_deref(),
+        Some("2026-11-25T12:36:49.903370209Z")
+    );
     assert!(!meta.destroyed);
 
     let err = kv.read_version::<Login>("app/config", 2).await.unwrap_err();
@@ -317,15 +366,27 @@ async fn v2_deleted_destroyed_and_missing_versions() {
     let err = kv.read_json("app/config").await.unwrap_err();
     assert_eq!(err.kv_deleted_version().map(|m| m.version), Some(3));
 
-    let outcome = kv.read_outcome::<Login>("app/config", Some(1)).await.unwrap();
+    let outcome = kv
+        .read_outcome::<Login>("app/config", Some(1))
+        .await
+        .unwrap();
     assert!(matches!(outcome, ReadOutcome::Deleted(ref m) if m.version == 1));
-    let outcome = kv.read_outcome::<Login>("app/config", Some(2)).await.unwrap();
+    let outcome = kv
+        .read_outcome::<Login>("app/config", Some(2))
+        .await
+        .unwrap();
     assert!(matches!(outcome, ReadOutcome::Destroyed(ref m) if m.version == 2));
-    let outcome = kv.read_outcome::<Login>("app/config", Some(9)).await.unwrap();
+    let outcome = kv
+        .read_outcome::<Login>("app/config", Some(9))
+        .await
+        .unwrap();
     assert!(matches!(outcome, ReadOutcome::NotFound));
     let outcome = kv.read_outcome::<Login>("app/config", None).await.unwrap();
     assert!(matches!(outcome, ReadOutcome::Deleted(ref m) if m.version == 3));
-    let err = kv.read_outcome::<Login>("forbidden", None).await.unwrap_err();
+    let err = kv
+        .read_outcome::<Login>("forbidden", None)
+        .await
+        .unwrap_err();
     assert!(err.is_permission_denied());
 }
 
@@ -343,13 +404,17 @@ async fn v2_list_keys_and_missing_folders() {
         .await;
     let folder = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/secret/metadata/app/").query_param("list", "true");
+            when.method(GET)
+                .path("/v1/secret/metadata/app/")
+                .query_param("list", "true");
             then.status(200).body(fixture("v2_list"));
         })
         .await;
     let missing = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/secret/metadata/zzz/").query_param("list", "true");
+            when.method(GET)
+                .path("/v1/secret/metadata/zzz/")
+                .query_param("list", "true");
             then.status(404).body(fixture("not_found"));
         })
         .await;
@@ -369,7 +434,11 @@ async fn v2_list_keys_and_missing_folders() {
             then.status(403).body(r#"{"errors":["permission denied"]}"#);
         })
         .await;
-    assert!(kv.list("secret-stuff").await.unwrap_err().is_permission_denied());
+    assert!(kv
+        .list("secret-stuff")
+        .await
+        .unwrap_err()
+        .is_permission_denied());
 }
 
 #[tokio::test]
@@ -399,7 +468,9 @@ async fn v2_delete_undelete_destroy() {
     let server = MockServer::start_async().await;
     let latest = server
         .mock_async(|when, then| {
-            vault_headers(when).method(DELETE).path("/v1/secret/data/app/config");
+            vault_headers(when)
+                .method(DELETE)
+                .path("/v1/secret/data/app/config");
             then.status(204);
         })
         .await;
@@ -446,7 +517,10 @@ async fn v2_delete_undelete_destroy() {
         })
         .await;
     let err = kv.destroy_versions("other", &[]).await.unwrap_err();
-    assert!(err.is_invalid_input(), "an empty list is refused before sending: {err}");
+    assert!(
+        err.is_invalid_input(),
+        "an empty list is refused before sending: {err}"
+    );
 }
 
 #[tokio::test]
@@ -454,7 +528,9 @@ async fn v2_metadata_read_write_patch_delete() {
     let server = MockServer::start_async().await;
     let read = server
         .mock_async(|when, then| {
-            vault_headers(when).method(GET).path("/v1/secret/metadata/app/config");
+            vault_headers(when)
+                .method(GET)
+                .path("/v1/secret/metadata/app/config");
             then.status(200).body(fixture("v2_metadata"));
         })
         .await;
@@ -483,7 +559,9 @@ async fn v2_metadata_read_write_patch_delete() {
             when.method(HttpMethod::PATCH)
                 .path("/v1/secret/metadata/m1")
                 .header("content-type", "application/merge-patch+json")
-                .json_body(json!({"max_versions": 7, "custom_metadata": {"env": null, "team": "x"}}));
+                .json_body(
+                    json!({"max_versions": 7, "custom_metadata": {"env": null, "team": "x"}}),
+                );
             then.status(204);
         })
         .await;
@@ -551,9 +629,9 @@ async fn v2_config_and_subkeys() {
         .await;
     let write = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/team/kv/config")
-                .json_body(json!({"max_versions": 3, "cas_required": false, "delete_version_after": 7200}));
+            when.method(POST).path("/v1/team/kv/config").json_body(
+                json!({"max_versions": 3, "cas_required": false, "delete_version_after": 7200}),
+            );
             then.status(204);
         })
         .await;
@@ -591,7 +669,13 @@ async fn v2_config_and_subkeys() {
     .await
     .unwrap();
     let keys = kv.subkeys("deep/x", Some(0)).await.unwrap();
-    assert_eq!(keys.subkeys, json!({"a": {"b": {"c": null}}, "d": null}).as_object().unwrap().clone());
+    assert_eq!(
+        keys.subkeys,
+        json!({"a": {"b": {"c": null}}, "d": null})
+            .as_object()
+            .unwrap()
+            .clone()
+    );
     assert_eq!(keys.metadata.version, 1);
     kv.subkeys_version("deep/x", 1, None).await.unwrap();
     for mock in [&read, &write, &subkeys, &subkeys_version] {
@@ -619,13 +703,17 @@ async fn v1_read_write_list_delete() {
         .await;
     let list = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/kv1/app/").query_param("list", "true");
+            when.method(GET)
+                .path("/v1/kv1/app/")
+                .query_param("list", "true");
             then.status(200).body(fixture("v1_list"));
         })
         .await;
     let list_missing = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/kv1/zz/").query_param("list", "true");
+            when.method(GET)
+                .path("/v1/kv1/zz/")
+                .query_param("list", "true");
             then.status(404).body(fixture("not_found"));
         })
         .await;
@@ -651,7 +739,9 @@ async fn v1_read_write_list_delete() {
     let db: Db = kv.read("app/db").await.unwrap();
     assert_eq!((db.user.as_str(), db.ttl.as_str()), ("u", "1h"));
     assert_eq!(kv.read_json("app/db").await.unwrap()["user"], "u");
-    kv.write("app/db", &json!({"user": "u", "ttl": "1h"})).await.unwrap();
+    kv.write("app/db", &json!({"user": "u", "ttl": "1h"}))
+        .await
+        .unwrap();
     assert_eq!(kv.list("app").await.unwrap(), vec!["db"]);
     assert!(kv.list("zz/").await.unwrap().is_empty());
     kv.delete("/app/db").await.unwrap();
@@ -666,7 +756,10 @@ async fn v1_read_write_list_delete() {
 async fn kv_finds_the_mount_version_and_path() {
     let server = MockServer::start_async().await;
     for (path, body) in [
-        ("/v1/sys/internal/ui/mounts/secret/foo/bar", "ui_mounts_secret"),
+        (
+            "/v1/sys/internal/ui/mounts/secret/foo/bar",
+            "ui_mounts_secret",
+        ),
         ("/v1/sys/internal/ui/mounts/team/kv/a/b", "ui_mounts_nested"),
         ("/v1/sys/internal/ui/mounts/kv1", "ui_mounts_kv1"),
     ] {
@@ -679,7 +772,8 @@ async fn kv_finds_the_mount_version_and_path() {
     }
     server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/sys/internal/ui/mounts/nomount/x");
+            when.method(GET)
+                .path("/v1/sys/internal/ui/mounts/nomount/x");
             then.status(403).body(fixture("ui_mounts_missing"));
         })
         .await;
@@ -695,7 +789,10 @@ async fn kv_finds_the_mount_version_and_path() {
     assert!(matches!(kv, Kv::V2(_)));
     assert_eq!((kv.mount(), rest.as_str()), ("secret", "foo/bar"));
     let (kv, rest) = c.kv_path("team/kv/a/b").await.unwrap();
-    assert_eq!((kv.version(), kv.mount(), rest.as_str()), (2, "team/kv", "a/b"));
+    assert_eq!(
+        (kv.version(), kv.mount(), rest.as_str()),
+        (2, "team/kv", "a/b")
+    );
     let kv = c.kv("kv1").await.unwrap();
     assert!(matches!(kv, Kv::V1(ref v1) if v1.mount() == "kv1"));
     let err = c.kv("nomount/x").await.unwrap_err();
@@ -726,7 +823,12 @@ async fn bad_input_is_refused_before_any_request() {
     errors.push(c.kv2("secret").patch("a\nb", &data).await.unwrap_err());
     errors.push(c.kv2("secret").delete_latest("a\u{0}b").await.unwrap_err());
     errors.push(c.kv2("secret").list("../x").await.unwrap_err());
-    errors.push(c.kv2("secret").write("x", &json!(["not", "a", "map"])).await.unwrap_err());
+    errors.push(
+        c.kv2("secret")
+            .write("x", &json!(["not", "a", "map"]))
+            .await
+            .unwrap_err(),
+    );
     errors.push(c.kv2("secret").delete_versions("x", &[]).await.unwrap_err());
     errors.push(c.kv2("se..cret/..").read_config().await.unwrap_err());
     errors.push(c.kv2("secret").read_metadata("a//b").await.unwrap_err());
@@ -739,8 +841,16 @@ async fn bad_input_is_refused_before_any_request() {
         assert!(e.is_invalid_input(), "{e}");
         assert!(!e.to_string().is_empty());
     }
-    assert!(errors[3].to_string().contains("secret path is empty"), "{}", errors[3]);
-    assert!(errors[0].to_string().contains("mount path is empty"), "{}", errors[0]);
+    assert!(
+        errors[3].to_string().contains("secret path is empty"),
+        "{}",
+        errors[3]
+    );
+    assert!(
+        errors[0].to_string().contains("mount path is empty"),
+        "{}",
+        errors[0]
+    );
     assert!(errors[5].to_string().contains(".."), "{}", errors[5]);
     any.assert_calls_async(0).await;
 }
@@ -748,7 +858,11 @@ async fn bad_input_is_refused_before_any_request() {
 #[tokio::test]
 async fn fixtures_are_real_answers() {
     // Every fixture is JSON as the server sent it; the deleted-version ones carry the envelope.
-    for name in ["v2_read_deleted", "v2_read_destroyed", "v2_read_deleted_latest"] {
+    for name in [
+        "v2_read_deleted",
+        "v2_read_destroyed",
+        "v2_read_deleted_latest",
+    ] {
         let body: Value = serde_json::from_str(&fixture(name)).unwrap();
         assert!(body["data"]["data"].is_null(), "{name}");
         assert!(body["data"]["metadata"]["version"].is_u64(), "{name}");

@@ -197,11 +197,19 @@ impl Client {
         }
         check_segments(full, "path")?;
         if full.split('/').any(str::is_empty) {
-            return Err(Error::invalid(format!("the path {full:?} contains an empty segment (`//`)")));
+            return Err(Error::invalid(format!(
+                "the path {full:?} contains an empty segment (`//`)"
+            )));
         }
         let url = format!("sys/internal/ui/mounts/{}", encode_path(full));
         let result: Result<Envelope<MountInfo>, Error> = self
-            .request_json(Method::GET, &url, &[], None::<&()>, "internal-ui-read-mount-information")
+            .request_json(
+                Method::GET,
+                &url,
+                &[],
+                None::<&()>,
+                "internal-ui-read-mount-information",
+            )
             .await;
         let info = match result {
             Ok(env) => env.into_data()?,

@@ -349,7 +349,11 @@ impl<'a> Kv2<'a> {
     }
 
     fn url(&self, kind: &str, path: &str) -> Result<String, Error> {
-        Ok(format!("{}/{kind}/{}", mount_url(&self.mount)?, secret_url(path)?))
+        Ok(format!(
+            "{}/{kind}/{}",
+            mount_url(&self.mount)?,
+            secret_url(path)?
+        ))
     }
 
     /// Reads the latest version into `T`.
@@ -362,7 +366,11 @@ impl<'a> Kv2<'a> {
     }
 
     /// Reads version `version` into `T` (0 means the latest). Errors as [`Kv2::read`].
-    pub async fn read_version<T: DeserializeOwned>(&self, path: &str, version: u64) -> Result<Secret<T>, Error> {
+    pub async fn read_version<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        version: u64,
+    ) -> Result<Secret<T>, Error> {
         self.read_at(path, Some(version)).await
     }
 
@@ -403,9 +411,16 @@ impl<'a> Kv2<'a> {
         }
     }
 
-    async fn read_at<T: DeserializeOwned>(&self, path: &str, version: Option<u64>) -> Result<Secret<T>, Error> {
+    async fn read_at<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        version: Option<u64>,
+    ) -> Result<Secret<T>, Error> {
         let url = self.url("data", path)?;
-        let query: Vec<(&str, String)> = version.map(|v| ("version", v.to_string())).into_iter().collect();
+        let query: Vec<(&str, String)> = version
+            .map(|v| ("version", v.to_string()))
+            .into_iter()
+            .collect();
         let env: Envelope<ReadData<T>> = self
             .client
             .request_json(Method::GET, &url, &query, None::<&()>, "kv-v2-read")
@@ -422,8 +437,13 @@ impl<'a> Kv2<'a> {
 
     /// Writes a new version (creating the secret if needed): `POST <mount>/data/<path>`. `data`
     /// must serialize to a JSON object. Returns the new version's metadata.
-    pub async fn write<T: Serialize + ?Sized>(&self, path: &str, data: &T) -> Result<VersionMetadata, Error> {
-        self.write_with(Method::POST, path, data, None, "kv-v2-write").await
+    pub async fn write<T: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        data: &T,
+    ) -> Result<VersionMetadata, Error> {
+        self.write_with(Method::POST, path, data, None, "kv-v2-write")
+            .await
     }
 
     /// Writes a new version only if the latest version is `cas` (0: only if the secret does not
@@ -434,7 +454,8 @@ impl<'a> Kv2<'a> {
         data: &T,
         cas: u64,
     ) -> Result<VersionMetadata, Error> {
-        self.write_with(Method::POST, path, data, Some(cas), "kv-v2-write").await
+        self.write_with(Method::POST, path, data, Some(cas), "kv-v2-write")
+            .await
     }
 
     /// Changes only the keys in `data` (a JSON merge patch: a key set to `null` is removed),
@@ -442,8 +463,13 @@ impl<'a> Kv2<'a> {
     /// found; a deleted latest version is not found too, with [`Error::kv_deleted_version`]).
     /// A server without PATCH support (405) or a token without the `patch` capability (403)
     /// gives an error saying so.
-    pub async fn patch<T: Serialize + ?Sized>(&self, path: &str, data: &T) -> Result<VersionMetadata, Error> {
-        self.write_with(Method::PATCH, path, data, None, "kv-v2-patch").await
+    pub async fn patch<T: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        data: &T,
+    ) -> Result<VersionMetadata, Error> {
+        self.write_with(Method::PATCH, path, data, None, "kv-v2-patch")
+            .await
     }
 
     /// [`Kv2::patch`] only if the latest version is `cas`.
@@ -453,7 +479,8 @@ impl<'a> Kv2<'a> {
         data: &T,
         cas: u64,
     ) -> Result<VersionMetadata, Error> {
-        self.write_with(Method::PATCH, path, data, Some(cas), "kv-v2-patch").await
+        self.write_with(Method::PATCH, path, data, Some(cas), "kv-v2-patch")
+            .await
     }
 
     async fn write_with<T: Serialize + ?Sized>(
@@ -477,7 +504,10 @@ impl<'a> Kv2<'a> {
             .await;
         match result {
             Ok(env) => env.into_data(),
-            Err(e) if is_patch => Err(patch_hint(e, &format!("{}/data/{}", self.mount, path.trim_matches('/')))),
+            Err(e) if is_patch => Err(patch_hint(
+                e,
+                &format!("{}/data/{}", self.mount, path.trim_matches('/')),
+            )),
             Err(e) => Err(e),
         }
     }
@@ -485,7 +515,11 @@ impl<'a> Kv2<'a> {
     /// The keys under `prefix` (`""` for the mount's root); folders end with `/`. An empty or
     /// missing folder gives an empty list.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, Error> {
-        let url = format!("{}/metadata/{}", mount_url(&self.mount)?, folder_url(prefix)?);
+        let url = format!(
+            "{}/metadata/{}",
+            mount_url(&self.mount)?,
+            folder_url(prefix)?
+        );
         list_keys(self.client, &url, "kv-v2-list").await
     }
 
@@ -501,20 +535,38 @@ impl<'a> Kv2<'a> {
 
     /// Soft-deletes the given versions: `POST <mount>/delete/<path>`.
     pub async fn delete_versions(&self, path: &str, versions: &[u64]) -> Result<(), Error> {
-        self.versions_op(Method::POST, "delete", path, versions, "kv-v2-delete-versions")
-            .await
+        self.versions_op(
+            Method::POST,
+            "delete",
+            path,
+            versions,
+            "kv-v2-delete-versions",
+        )
+        .await
     }
 
     /// Restores soft-deleted versions: `POST <mount>/undelete/<path>`.
     pub async fn undelete_versions(&self, path: &str, versions: &[u64]) -> Result<(), Error> {
-        self.versions_op(Method::POST, "undelete", path, versions, "kv-v2-undelete-versions")
-            .await
+        self.versions_op(
+            Method::POST,
+            "undelete",
+            path,
+            versions,
+            "kv-v2-undelete-versions",
+        )
+        .await
     }
 
     /// Destroys the data of the given versions for good: `PUT <mount>/destroy/<path>`.
     pub async fn destroy_versions(&self, path: &str, versions: &[u64]) -> Result<(), Error> {
-        self.versions_op(Method::PUT, "destroy", path, versions, "kv-v2-destroy-versions")
-            .await
+        self.versions_op(
+            Method::PUT,
+            "destroy",
+            path,
+            versions,
+            "kv-v2-destroy-versions",
+        )
+        .await
     }
 
     async fn versions_op(
@@ -530,7 +582,13 @@ impl<'a> Kv2<'a> {
             return Err(Error::invalid(format!("{operation}: no version given")));
         }
         self.client
-            .send(method, &url, &[], Some(&json!({ "versions": versions })), operation)
+            .send(
+                method,
+                &url,
+                &[],
+                Some(&json!({ "versions": versions })),
+                operation,
+            )
             .await?;
         Ok(())
     }
@@ -551,7 +609,13 @@ impl<'a> Kv2<'a> {
     pub async fn write_metadata(&self, path: &str, update: &MetadataUpdate) -> Result<(), Error> {
         let url = self.url("metadata", path)?;
         self.client
-            .send(Method::POST, &url, &[], Some(update), "kv-v2-write-metadata")
+            .send(
+                Method::POST,
+                &url,
+                &[],
+                Some(update),
+                "kv-v2-write-metadata",
+            )
             .await?;
         Ok(())
     }
@@ -561,9 +625,20 @@ impl<'a> Kv2<'a> {
     pub async fn patch_metadata(&self, path: &str, update: &MetadataUpdate) -> Result<(), Error> {
         let url = self.url("metadata", path)?;
         self.client
-            .send(Method::PATCH, &url, &[], Some(update), "kv-v2-patch-metadata")
+            .send(
+                Method::PATCH,
+                &url,
+                &[],
+                Some(update),
+                "kv-v2-patch-metadata",
+            )
             .await
-            .map_err(|e| patch_hint(e, &format!("{}/metadata/{}", self.mount, path.trim_matches('/'))))?;
+            .map_err(|e| {
+                patch_hint(
+                    e,
+                    &format!("{}/metadata/{}", self.mount, path.trim_matches('/')),
+                )
+            })?;
         Ok(())
     }
 
@@ -571,7 +646,13 @@ impl<'a> Kv2<'a> {
     pub async fn delete_metadata(&self, path: &str) -> Result<(), Error> {
         let url = self.url("metadata", path)?;
         self.client
-            .send(Method::DELETE, &url, &[], None::<&()>, "kv-v2-delete-metadata-and-all-versions")
+            .send(
+                Method::DELETE,
+                &url,
+                &[],
+                None::<&()>,
+                "kv-v2-delete-metadata-and-all-versions",
+            )
             .await?;
         Ok(())
     }
@@ -583,11 +664,21 @@ impl<'a> Kv2<'a> {
     }
 
     /// [`Kv2::subkeys`] of version `version`.
-    pub async fn subkeys_version(&self, path: &str, version: u64, depth: Option<u32>) -> Result<Subkeys, Error> {
+    pub async fn subkeys_version(
+        &self,
+        path: &str,
+        version: u64,
+        depth: Option<u32>,
+    ) -> Result<Subkeys, Error> {
         self.subkeys_at(path, Some(version), depth).await
     }
 
-    async fn subkeys_at(&self, path: &str, version: Option<u64>, depth: Option<u32>) -> Result<Subkeys, Error> {
+    async fn subkeys_at(
+        &self,
+        path: &str,
+        version: Option<u64>,
+        depth: Option<u32>,
+    ) -> Result<Subkeys, Error> {
         let url = self.url("subkeys", path)?;
         let mut query = Vec::new();
         if let Some(depth) = depth {
@@ -608,7 +699,13 @@ impl<'a> Kv2<'a> {
         let url = format!("{}/config", mount_url(&self.mount)?);
         let env: Envelope<KvConfig> = self
             .client
-            .request_json(Method::GET, &url, &[], None::<&()>, "kv-v2-read-configuration")
+            .request_json(
+                Method::GET,
+                &url,
+                &[],
+                None::<&()>,
+                "kv-v2-read-configuration",
+            )
             .await?;
         env.into_data()
     }
@@ -689,15 +786,27 @@ pub(crate) fn object<T: Serialize + ?Sized>(data: &T) -> Result<Value, Error> {
     let value = serde_json::to_value(data)
         .map_err(|e| Error::invalid(format!("the secret data cannot be serialized: {e}")))?;
     if !value.is_object() {
-        return Err(Error::invalid("the secret data must serialize to a JSON object (a map of keys)"));
+        return Err(Error::invalid(
+            "the secret data must serialize to a JSON object (a map of keys)",
+        ));
     }
     Ok(value)
 }
 
 /// `GET <url>?list=true`: the `keys`, or an empty list on 404.
-pub(crate) async fn list_keys(client: &Client, url: &str, operation: &str) -> Result<Vec<String>, Error> {
+pub(crate) async fn list_keys(
+    client: &Client,
+    url: &str,
+    operation: &str,
+) -> Result<Vec<String>, Error> {
     let result: Result<Envelope<Keys>, Error> = client
-        .request_json(Method::GET, url, &[("list", "true".to_string())], None::<&()>, operation)
+        .request_json(
+            Method::GET,
+            url,
+            &[("list", "true".to_string())],
+            None::<&()>,
+            operation,
+        )
         .await;
     match result {
         Ok(env) => Ok(env.data.map(|k| k.keys).unwrap_or_default()),
@@ -750,7 +859,10 @@ mod tests {
             serde_json::to_value(&update).unwrap(),
             json!({"max_versions": 3, "custom_metadata": {"a": "1", "b": null}})
         );
-        assert_eq!(serde_json::to_value(MetadataUpdate::new()).unwrap(), json!({}));
+        assert_eq!(
+            serde_json::to_value(MetadataUpdate::new()).unwrap(),
+            json!({})
+        );
     }
 
     #[test]
