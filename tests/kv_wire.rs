@@ -799,6 +799,8 @@ async fn kv_finds_the_mount_version_and_path() {
     assert!(err.is_permission_denied(), "{err}");
     let (kv, rest) = c.kv_path("old/x").await.unwrap();
     assert_eq!((kv.version(), kv.mount(), rest.as_str()), (1, "old", "x"));
+    let kv = c.kv("old/x").await.unwrap();
+    assert_eq!((kv.version(), kv.mount()), (1, "old/x"));
 }
 
 #[tokio::test]

@@ -177,11 +177,12 @@ impl Client {
     /// # }
     /// ```
     pub async fn kv(&self, mount: &str) -> Result<Kv<'_>, Error> {
-        self.kv_path(mount).await.map(|(kv, _)| kv)
+        self.find_kv(mount, false).await.map(|(kv, _)| kv)
     }
 
     /// Splits a full path such as `"secret/app/config"` into its KV mount (found as
     /// [`Client::kv`] does) and the secret path inside it (`"app/config"`, possibly empty).
+    /// On a 404 (a server without the endpoint) the first segment is taken as a KV v1 mount.
     ///
     /// ```no_run
     /// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
@@ -191,6 +192,10 @@ impl Client {
     /// # }
     /// ```
     pub async fn kv_path(&self, full_path: &str) -> Result<(Kv<'_>, String), Error> {
+        self.find_kv(full_path, true).await
+    }
+
+    async fn find_kv(&self, full_path: &str, split: bool) -> Result<(Kv<'_>, String), Error> {
         let full = full_path.trim_matches('/');
         if full.is_empty() {
             return Err(Error::invalid("the mount path is empty"));
@@ -214,7 +219,10 @@ impl Client {
         let info = match result {
             Ok(env) => env.into_data()?,
             Err(e) if e.is_not_found() => {
-                let (mount, rest) = full.split_once('/').unwrap_or((full, ""));
+                let (mount, rest) = match full.split_once('/') {
+                    Some((mount, rest)) if split => (mount, rest),
+                    _ => (full, ""),
+                };
                 return Ok((Kv::V1(Kv1::new(self, mount)), rest.to_string()));
             }
             Err(e) => return Err(e),
