@@ -391,9 +391,24 @@ impl Error {
         self.kind() == Some(ErrorKind::RateLimitExceeded)
     }
 
-    /// A KV v2 check-and-set mismatch (400 with Vault's check-and-set message).
+    /// A KV v2 check-and-set mismatch: 400 with Vault's `check-and-set parameter did not match
+    /// the current version` (also for `cas` 0 on a secret that exists).
     pub fn is_cas_mismatch(&self) -> bool {
-        self.is_invalid_request() && self.messages().iter().any(|m| m.contains("check-and-set"))
+        self.is_invalid_request()
+            && self
+                .messages()
+                .iter()
+                .any(|m| m.contains("check-and-set") && m.contains("did not match"))
+    }
+
+    /// A KV v2 write without `cas` where the secret or mount requires one: 400 with Vault's
+    /// `check-and-set parameter required for this call`.
+    pub fn is_cas_required(&self) -> bool {
+        self.is_invalid_request()
+            && self
+                .messages()
+                .iter()
+                .any(|m| m.contains("check-and-set") && m.contains("required"))
     }
 
     /// The server gave no answer (connection, DNS, TLS, timeout).

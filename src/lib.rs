@@ -10,6 +10,8 @@ pub mod auth;
 mod client;
 mod envelope;
 mod error;
+pub mod kv;
+mod path;
 pub mod sys;
 mod transport;
 

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
+use crate::path::{check_mount, check_segments, encode_segment};
 use crate::{Client, Error};
 
 pub use renew::{LoginMethod, RenewEvent, RenewSchedule, TokenRenewer};
@@ -148,49 +149,6 @@ impl Client {
             )
             .await
     }
-}
-
-/// Checks a mount path: not empty, no `..`, no control characters; slashes trimmed.
-pub(crate) fn check_mount(mount: &str) -> Result<&str, Error> {
-    let mount = mount.trim_matches('/');
-    if mount.is_empty() {
-        return Err(Error::invalid("the mount path is empty"));
-    }
-    check_segments(mount, "mount path")?;
-    Ok(mount)
-}
-
-/// Checks a path of `/`-separated segments for `..`, `.` and control characters.
-pub(crate) fn check_segments(path: &str, what: &str) -> Result<(), Error> {
-    if path.chars().any(char::is_control) {
-        return Err(Error::invalid(format!(
-            "the {what} contains a control character"
-        )));
-    }
-    if path.split('/').any(|s| s == ".." || s == ".") {
-        return Err(Error::invalid(format!(
-            "the {what} {path:?} contains a `.` or `..` segment"
-        )));
-    }
-    Ok(())
-}
-
-/// Percent-encodes one path segment (keeps unreserved characters).
-pub(crate) fn encode_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for b in segment.bytes() {
-        if b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'_' | b'.' | b'~' | b'@' | b':' | b'+' | b'=' | b','
-            )
-        {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 impl AuthApi<'_> {

@@ -1,0 +1,874 @@
+//! KV version 2: versioned secrets, metadata, check-and-set, soft delete and destroy.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{json, Value};
+
+use crate::envelope::{Envelope, JsonMap, VaultDuration};
+use crate::path::{folder_url, mount_url, secret_url};
+use crate::{Client, Error};
+
+/// A KV v2 mount: `client.kv2("secret")`. Cheap to create; the mount is checked on each call.
+///
+/// Paths are relative to the mount (`"app/config"`, not `"secret/data/app/config"`); leading
+/// and trailing slashes are ignored and each segment is escaped, so any name Vault accepts
+/// round-trips. An empty path, a `.`/`..` segment, an empty segment or a control character is
+/// refused before any request.
+///
+/// ```no_run
+/// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Db { user: String, password: String }
+///
+/// let kv = client.kv2("secret");
+/// let written = kv.write("app/db", &Db { user: "app".into(), password: "s3cret".into() }).await?;
+/// let secret = kv.read::<Db>("app/db").await?;
+/// assert_eq!(secret.metadata.version, written.version);
+/// println!("user {}", secret.data.user);
+/// // Only if nobody wrote in between:
+/// match kv.write_cas("app/db", &secret.data, secret.metadata.version).await {
+///     Err(e) if e.is_cas_mismatch() => println!("someone else wrote first"),
+///     other => { other?; }
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Kv2<'a> {
+    client: &'a Client,
+    mount: String,
+}
+
+/// A secret's data and the metadata of its version. `Debug` never shows `data`.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Secret<T = JsonMap> {
+    /// The secret's key/value data.
+    pub data: T,
+    /// The version this data is, and when it was written.
+    pub metadata: VersionMetadata,
+}
+
+impl<T> Secret<T> {
+    /// The data, without the metadata.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Secret")
+            .field("data", &format_args!("<redacted>"))
+            .field("metadata", &self.metadata)
+            .finish()
+    }
+}
+
+/// The metadata of one version, as a read, write or patch returns it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct VersionMetadata {
+    /// The version number (from 1).
+    #[serde(default)]
+    pub version: u64,
+    /// When the version was written (RFC 3339).
+    #[serde(default, deserialize_with = "null_default")]
+    pub created_time: String,
+    /// When the version was or will be deleted (RFC 3339), `None` when not scheduled. With
+    /// `delete_version_after` set this is a time in the future from the moment of writing, so it
+    /// does not by itself mean the version is deleted now.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub deletion_time: Option<String>,
+    /// Whether the version's data was destroyed for good.
+    #[serde(default, deserialize_with = "null_default")]
+    pub destroyed: bool,
+    /// The secret's custom metadata (shared by all versions).
+    #[serde(default, deserialize_with = "null_default")]
+    pub custom_metadata: BTreeMap<String, String>,
+}
+
+/// What a read found: see [`Kv2::read_outcome`]. `Debug` never shows the data.
+#[derive(Clone)]
+pub enum ReadOutcome<T = JsonMap> {
+    /// The version exists: its data and metadata.
+    Found(Secret<T>),
+    /// The version was soft-deleted ([`Kv2::undelete_versions`] brings it back).
+    Deleted(VersionMetadata),
+    /// The version was destroyed; its data is gone.
+    Destroyed(VersionMetadata),
+    /// No such secret or version ever existed (or all its metadata was deleted).
+    NotFound,
+}
+
+impl<T> fmt::Debug for ReadOutcome<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadOutcome::Found(secret) => f.debug_tuple("Found").field(secret).finish(),
+            ReadOutcome::Deleted(meta) => f.debug_tuple("Deleted").field(meta).finish(),
+            ReadOutcome::Destroyed(meta) => f.debug_tuple("Destroyed").field(meta).finish(),
+            ReadOutcome::NotFound => f.write_str("NotFound"),
+        }
+    }
+}
+
+impl<T> ReadOutcome<T> {
+    /// The secret, when found.
+    pub fn found(self) -> Option<Secret<T>> {
+        match self {
+            ReadOutcome::Found(secret) => Some(secret),
+            _ => None,
+        }
+    }
+}
+
+/// A secret's metadata: `GET <mount>/metadata/<path>`.
+#[derive(Clone, Debug, Deserialize)]
+#[non_exhaustive]
+pub struct SecretMetadata {
+    /// Whether every write must give `cas`.
+    #[serde(default)]
+    pub cas_required: bool,
+    /// When the secret was first written (RFC 3339).
+    #[serde(default, deserialize_with = "null_default")]
+    pub created_time: String,
+    /// When the metadata or a version last changed (RFC 3339).
+    #[serde(default, deserialize_with = "null_default")]
+    pub updated_time: String,
+    /// The latest version (0 when only metadata was written).
+    #[serde(default)]
+    pub current_version: u64,
+    /// The oldest version still kept.
+    #[serde(default)]
+    pub oldest_version: u64,
+    /// Versions kept (0: the mount's setting).
+    #[serde(default)]
+    pub max_versions: u64,
+    /// Versions are deleted this long after being written (`"0s"`: never).
+    #[serde(default = "zero_duration")]
+    pub delete_version_after: VaultDuration,
+    /// Caller-defined key/value metadata.
+    #[serde(default, deserialize_with = "null_default")]
+    pub custom_metadata: BTreeMap<String, String>,
+    /// Every version still known, by number.
+    #[serde(default, deserialize_with = "null_default")]
+    pub versions: BTreeMap<u64, VersionInfo>,
+    /// OpenBao only: the metadata's own version, for metadata check-and-set.
+    #[serde(default)]
+    pub current_metadata_version: Option<u64>,
+    /// OpenBao only: whether metadata writes must give a check-and-set version.
+    #[serde(default)]
+    pub metadata_cas_required: Option<bool>,
+}
+
+/// One version in [`SecretMetadata::versions`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct VersionInfo {
+    /// When the version was written (RFC 3339).
+    #[serde(default, deserialize_with = "null_default")]
+    pub created_time: String,
+    /// When it was or will be deleted (see [`VersionMetadata::deletion_time`]).
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub deletion_time: Option<String>,
+    /// Whether it was destroyed.
+    #[serde(default, deserialize_with = "null_default")]
+    pub destroyed: bool,
+}
+
+/// The fields of a metadata update ([`Kv2::write_metadata`], [`Kv2::patch_metadata`]); only the
+/// fields set are sent, the others keep their value.
+///
+/// ```
+/// let update = hashivault::kv::MetadataUpdate::new()
+///     .max_versions(10)
+///     .delete_version_after("720h")
+///     .custom_metadata("owner", "team-a");
+/// ```
+#[derive(Clone, Debug, Default, Serialize)]
+#[non_exhaustive]
+pub struct MetadataUpdate {
+    /// Versions to keep (0: the mount's setting).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_versions: Option<u64>,
+    /// Whether every write must give `cas`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cas_required: Option<bool>,
+    /// Delete versions this long after writing them (`"0s"`: never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delete_version_after: Option<VaultDuration>,
+    /// Custom metadata. [`Kv2::write_metadata`] replaces the whole map with this one;
+    /// [`Kv2::patch_metadata`] changes only these keys, and removes those set to `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_metadata: Option<BTreeMap<String, Option<String>>>,
+}
+
+impl MetadataUpdate {
+    /// An update that changes nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `max_versions`.
+    pub fn max_versions(mut self, versions: u64) -> Self {
+        self.max_versions = Some(versions);
+        self
+    }
+
+    /// Sets `cas_required`.
+    pub fn cas_required(mut self, required: bool) -> Self {
+        self.cas_required = Some(required);
+        self
+    }
+
+    /// Sets `delete_version_after` (`"720h"`, or seconds).
+    pub fn delete_version_after(mut self, after: impl Into<VaultDuration>) -> Self {
+        self.delete_version_after = Some(after.into());
+        self
+    }
+
+    /// Sets one custom metadata key.
+    pub fn custom_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.custom_metadata
+            .get_or_insert_with(BTreeMap::new)
+            .insert(key.into(), Some(value.into()));
+        self
+    }
+
+    /// Removes one custom metadata key (with [`Kv2::patch_metadata`]).
+    pub fn remove_custom_metadata(mut self, key: impl Into<String>) -> Self {
+        self.custom_metadata
+            .get_or_insert_with(BTreeMap::new)
+            .insert(key.into(), None);
+        self
+    }
+
+    /// Clears the custom metadata (with [`Kv2::write_metadata`], which replaces the map).
+    pub fn clear_custom_metadata(mut self) -> Self {
+        self.custom_metadata = Some(BTreeMap::new());
+        self
+    }
+}
+
+/// The engine's configuration: `GET <mount>/config`.
+#[derive(Clone, Debug, Deserialize)]
+#[non_exhaustive]
+pub struct KvConfig {
+    /// Versions kept per secret (0: Vault's default of 10).
+    #[serde(default)]
+    pub max_versions: u64,
+    /// Whether every write must give `cas`.
+    #[serde(default)]
+    pub cas_required: bool,
+    /// Versions are deleted this long after being written (`"0s"`: never).
+    #[serde(default = "zero_duration")]
+    pub delete_version_after: VaultDuration,
+}
+
+/// The fields of a configuration update ([`Kv2::write_config`]); only the fields set are sent.
+#[derive(Clone, Debug, Default, Serialize)]
+#[non_exhaustive]
+pub struct KvConfigUpdate {
+    /// Versions kept per secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_versions: Option<u64>,
+    /// Whether every write must give `cas`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cas_required: Option<bool>,
+    /// Delete versions this long after writing them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delete_version_after: Option<VaultDuration>,
+}
+
+impl KvConfigUpdate {
+    /// An update that changes nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `max_versions`.
+    pub fn max_versions(mut self, versions: u64) -> Self {
+        self.max_versions = Some(versions);
+        self
+    }
+
+    /// Sets `cas_required`.
+    pub fn cas_required(mut self, required: bool) -> Self {
+        self.cas_required = Some(required);
+        self
+    }
+
+    /// Sets `delete_version_after`.
+    pub fn delete_version_after(mut self, after: impl Into<VaultDuration>) -> Self {
+        self.delete_version_after = Some(after.into());
+        self
+    }
+}
+
+/// A secret's keys without their values: `GET <mount>/subkeys/<path>`.
+#[derive(Clone, Debug, Deserialize)]
+#[non_exhaustive]
+pub struct Subkeys {
+    /// The keys; a leaf is `null`, a nested object is a map of its keys.
+    #[serde(default, deserialize_with = "null_default")]
+    pub subkeys: JsonMap,
+    /// The version the keys were read from.
+    #[serde(default)]
+    pub metadata: VersionMetadata,
+}
+
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
+struct ReadData<T> {
+    data: Option<T>,
+    #[serde(default)]
+    metadata: VersionMetadata,
+}
+
+#[derive(Deserialize)]
+struct Keys {
+    #[serde(default, deserialize_with = "null_default")]
+    keys: Vec<String>,
+}
+
+impl<'a> Kv2<'a> {
+    pub(crate) fn new(client: &'a Client, mount: &str) -> Self {
+        Kv2 {
+            client,
+            mount: mount.trim_matches('/').to_string(),
+        }
+    }
+
+    /// The mount path, without surrounding slashes.
+    pub fn mount(&self) -> &str {
+        &self.mount
+    }
+
+    fn url(&self, kind: &str, path: &str) -> Result<String, Error> {
+        Ok(format!(
+            "{}/{kind}/{}",
+            mount_url(&self.mount)?,
+            secret_url(path)?
+        ))
+    }
+
+    /// Reads the latest version into `T`.
+    ///
+    /// A version that was deleted or destroyed is an error with [`Error::is_not_found`] true
+    /// (as for a path that never existed) and [`Error::kv_deleted_version`] giving its metadata;
+    /// [`Kv2::read_outcome`] gives the four cases as an enum instead.
+    pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<Secret<T>, Error> {
+        self.read_at(path, None).await
+    }
+
+    /// Reads version `version` into `T` (0 means the latest). Errors as [`Kv2::read`].
+    pub async fn read_version<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        version: u64,
+    ) -> Result<Secret<T>, Error> {
+        self.read_at(path, Some(version)).await
+    }
+
+    /// Reads the latest version as a JSON map.
+    pub async fn read_json(&self, path: &str) -> Result<Secret<JsonMap>, Error> {
+        self.read_at(path, None).await
+    }
+
+    /// Reads the latest version (`version: None`) or a given one, telling apart a version that
+    /// exists, one that was deleted, one that was destroyed, and a path or version that never
+    /// existed (hvac's `raise_on_deleted_version=False`). Other failures are errors.
+    ///
+    /// ```no_run
+    /// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
+    /// use hashivault::kv::ReadOutcome;
+    /// match client.kv2("secret").read_outcome::<hashivault::JsonMap>("app/config", None).await? {
+    ///     ReadOutcome::Found(secret) => println!("version {}", secret.metadata.version),
+    ///     ReadOutcome::Deleted(meta) => println!("version {} was deleted", meta.version),
+    ///     ReadOutcome::Destroyed(meta) => println!("version {} was destroyed", meta.version),
+    ///     ReadOutcome::NotFound => println!("never written"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn read_outcome<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        version: Option<u64>,
+    ) -> Result<ReadOutcome<T>, Error> {
+        match self.read_at(path, version).await {
+            Ok(secret) => Ok(ReadOutcome::Found(secret)),
+            Err(e) => match e.kv_deleted_version() {
+                Some(meta) if meta.destroyed => Ok(ReadOutcome::Destroyed(meta)),
+                Some(meta) => Ok(ReadOutcome::Deleted(meta)),
+                None if e.is_not_found() => Ok(ReadOutcome::NotFound),
+                None => Err(e),
+            },
+        }
+    }
+
+    async fn read_at<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        version: Option<u64>,
+    ) -> Result<Secret<T>, Error> {
+        let url = self.url("data", path)?;
+        let query: Vec<(&str, String)> = version
+            .map(|v| ("version", v.to_string()))
+            .into_iter()
+            .collect();
+        let env: Envelope<ReadData<T>> = self
+            .client
+            .request_json(Method::GET, &url, &query, None::<&()>, "kv-v2-read")
+            .await?;
+        let read = env.into_data()?;
+        let data = read
+            .data
+            .ok_or_else(|| Error::missing("the KV v2 read answer has no `data.data`"))?;
+        Ok(Secret {
+            data,
+            metadata: read.metadata,
+        })
+    }
+
+    /// Writes a new version (creating the secret if needed): `POST <mount>/data/<path>`. `data`
+    /// must serialize to a JSON object. Returns the new version's metadata.
+    pub async fn write<T: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        data: &T,
+    ) -> Result<VersionMetadata, Error> {
+        self.write_with(Method::POST, path, data, None, "kv-v2-write")
+            .await
+    }
+
+    /// Writes a new version only if the latest version is `cas` (0: only if the secret does not
+    /// exist yet). A mismatch is an error with [`Error::is_cas_mismatch`] true.
+    pub async fn write_cas<T: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        data: &T,
+        cas: u64,
+    ) -> Result<VersionMetadata, Error> {
+        self.write_with(Method::POST, path, data, Some(cas), "kv-v2-write")
+            .await
+    }
+
+    /// Changes only the keys in `data` (a JSON merge patch: a key set to `null` is removed),
+    /// writing a new version: `PATCH <mount>/data/<path>`. The secret must exist (else not
+    /// found; a deleted latest version is not found too, with [`Error::kv_deleted_version`]).
+    /// A server without PATCH support (405) or a token without the `patch` capability (403)
+    /// gives an error saying so.
+    pub async fn patch<T: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        data: &T,
+    ) -> Result<VersionMetadata, Error> {
+        self.write_with(Method::PATCH, path, data, None, "kv-v2-patch")
+            .await
+    }
+
+    /// [`Kv2::patch`] only if the latest version is `cas`.
+    pub async fn patch_cas<T: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        data: &T,
+        cas: u64,
+    ) -> Result<VersionMetadata, Error> {
+        self.write_with(Method::PATCH, path, data, Some(cas), "kv-v2-patch")
+            .await
+    }
+
+    async fn write_with<T: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        data: &T,
+        cas: Option<u64>,
+        operation: &str,
+    ) -> Result<VersionMetadata, Error> {
+        let url = self.url("data", path)?;
+        let data = object(data)?;
+        let mut body = json!({ "data": data });
+        if let Some(cas) = cas {
+            body["options"] = json!({ "cas": cas });
+        }
+        let is_patch = method == Method::PATCH;
+        let result: Result<Envelope<VersionMetadata>, Error> = self
+            .client
+            .request_json(method, &url, &[], Some(&body), operation)
+            .await;
+        match result {
+            Ok(env) => env.into_data(),
+            Err(e) if is_patch => Err(patch_hint(
+                e,
+                &format!("{}/data/{}", self.mount, path.trim_matches('/')),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The keys under `prefix` (`""` for the mount's root); folders end with `/`. An empty or
+    /// missing folder gives an empty list.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, Error> {
+        let url = format!(
+            "{}/metadata/{}",
+            mount_url(&self.mount)?,
+            folder_url(prefix)?
+        );
+        list_keys(self.client, &url, "kv-v2-list").await
+    }
+
+    /// Soft-deletes the latest version: `DELETE <mount>/data/<path>`. Deleting a path that does
+    /// not exist succeeds.
+    pub async fn delete_latest(&self, path: &str) -> Result<(), Error> {
+        let url = self.url("data", path)?;
+        self.client
+            .send(Method::DELETE, &url, &[], None::<&()>, "kv-v2-delete")
+            .await?;
+        Ok(())
+    }
+
+    /// Soft-deletes the given versions: `POST <mount>/delete/<path>`.
+    pub async fn delete_versions(&self, path: &str, versions: &[u64]) -> Result<(), Error> {
+        self.versions_op(
+            Method::POST,
+            "delete",
+            path,
+            versions,
+            "kv-v2-delete-versions",
+        )
+        .await
+    }
+
+    /// Restores soft-deleted versions: `POST <mount>/undelete/<path>`.
+    pub async fn undelete_versions(&self, path: &str, versions: &[u64]) -> Result<(), Error> {
+        self.versions_op(
+            Method::POST,
+            "undelete",
+            path,
+            versions,
+            "kv-v2-undelete-versions",
+        )
+        .await
+    }
+
+    /// Destroys the data of the given versions for good: `PUT <mount>/destroy/<path>`.
+    pub async fn destroy_versions(&self, path: &str, versions: &[u64]) -> Result<(), Error> {
+        self.versions_op(
+            Method::PUT,
+            "destroy",
+            path,
+            versions,
+            "kv-v2-destroy-versions",
+        )
+        .await
+    }
+
+    async fn versions_op(
+        &self,
+        method: Method,
+        kind: &str,
+        path: &str,
+        versions: &[u64],
+        operation: &str,
+    ) -> Result<(), Error> {
+        let url = self.url(kind, path)?;
+        if versions.is_empty() {
+            return Err(Error::invalid(format!("{operation}: no version given")));
+        }
+        self.client
+            .send(
+                method,
+                &url,
+                &[],
+                Some(&json!({ "versions": versions })),
+                operation,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The secret's metadata and the state of each version: `GET <mount>/metadata/<path>`.
+    pub async fn read_metadata(&self, path: &str) -> Result<SecretMetadata, Error> {
+        let url = self.url("metadata", path)?;
+        let env: Envelope<SecretMetadata> = self
+            .client
+            .request_json(Method::GET, &url, &[], None::<&()>, "kv-v2-read-metadata")
+            .await?;
+        env.into_data()
+    }
+
+    /// Updates the metadata (creating it if the secret does not exist yet):
+    /// `POST <mount>/metadata/<path>`. Fields not set keep their value; `custom_metadata`, when
+    /// set, replaces the whole map.
+    pub async fn write_metadata(&self, path: &str, update: &MetadataUpdate) -> Result<(), Error> {
+        let url = self.url("metadata", path)?;
+        self.client
+            .send(
+                Method::POST,
+                &url,
+                &[],
+                Some(update),
+                "kv-v2-write-metadata",
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Patches the metadata: `PATCH <mount>/metadata/<path>`; `custom_metadata` keys are merged
+    /// (a `None` value removes the key). The secret must exist.
+    pub async fn patch_metadata(&self, path: &str, update: &MetadataUpdate) -> Result<(), Error> {
+        let url = self.url("metadata", path)?;
+        self.client
+            .send(
+                Method::PATCH,
+                &url,
+                &[],
+                Some(update),
+                "kv-v2-patch-metadata",
+            )
+            .await
+            .map_err(|e| {
+                patch_hint(
+                    e,
+                    &format!("{}/metadata/{}", self.mount, path.trim_matches('/')),
+                )
+            })?;
+        Ok(())
+    }
+
+    /// Deletes the metadata and every version of the secret: `DELETE <mount>/metadata/<path>`.
+    pub async fn delete_metadata(&self, path: &str) -> Result<(), Error> {
+        let url = self.url("metadata", path)?;
+        self.client
+            .send(
+                Method::DELETE,
+                &url,
+                &[],
+                None::<&()>,
+                "kv-v2-delete-metadata-and-all-versions",
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The latest version's keys without their values, `depth` levels deep (`None` or 0: all
+    /// levels): `GET <mount>/subkeys/<path>`.
+    pub async fn subkeys(&self, path: &str, depth: Option<u32>) -> Result<Subkeys, Error> {
+        self.subkeys_at(path, None, depth).await
+    }
+
+    /// [`Kv2::subkeys`] of version `version`.
+    pub async fn subkeys_version(
+        &self,
+        path: &str,
+        version: u64,
+        depth: Option<u32>,
+    ) -> Result<Subkeys, Error> {
+        self.subkeys_at(path, Some(version), depth).await
+    }
+
+    async fn subkeys_at(
+        &self,
+        path: &str,
+        version: Option<u64>,
+        depth: Option<u32>,
+    ) -> Result<Subkeys, Error> {
+        let url = self.url("subkeys", path)?;
+        let mut query = Vec::new();
+        if let Some(depth) = depth {
+            query.push(("depth", depth.to_string()));
+        }
+        if let Some(version) = version {
+            query.push(("version", version.to_string()));
+        }
+        let env: Envelope<Subkeys> = self
+            .client
+            .request_json(Method::GET, &url, &query, None::<&()>, "kv-v2-read-subkeys")
+            .await?;
+        env.into_data()
+    }
+
+    /// The engine's configuration: `GET <mount>/config`.
+    pub async fn read_config(&self) -> Result<KvConfig, Error> {
+        let url = format!("{}/config", mount_url(&self.mount)?);
+        let env: Envelope<KvConfig> = self
+            .client
+            .request_json(
+                Method::GET,
+                &url,
+                &[],
+                None::<&()>,
+                "kv-v2-read-configuration",
+            )
+            .await?;
+        env.into_data()
+    }
+
+    /// Changes the engine's configuration: `POST <mount>/config`.
+    pub async fn write_config(&self, update: &KvConfigUpdate) -> Result<(), Error> {
+        let url = format!("{}/config", mount_url(&self.mount)?);
+        self.client
+            .send(Method::POST, &url, &[], Some(update), "kv-v2-configure")
+            .await?;
+        Ok(())
+    }
+}
+
+impl Error {
+    /// For a KV v2 read or patch of a version that was deleted or destroyed (Vault answers 404
+    /// with the version's metadata): that metadata. `None` for any other error, including a
+    /// path that never existed.
+    ///
+    /// ```no_run
+    /// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
+    /// match client.kv2("secret").read_json("app/config").await {
+    ///     Ok(secret) => println!("{} keys", secret.data.len()),
+    ///     Err(e) => match e.kv_deleted_version() {
+    ///         Some(meta) if meta.destroyed => println!("version {} destroyed", meta.version),
+    ///         Some(meta) => println!("version {} deleted", meta.version),
+    ///         None if e.is_not_found() => println!("never written"),
+    ///         None => return Err(e),
+    ///     },
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn kv_deleted_version(&self) -> Option<VersionMetadata> {
+        let api = self.api()?;
+        if api.status != 404 {
+            return None;
+        }
+        let data = api.body.as_ref()?.get("data")?;
+        // A read answers `data: {data: null, metadata: {...}}`; a patch answers the metadata
+        // itself as `data`.
+        let meta = match data.get("metadata") {
+            Some(meta) if meta.is_object() => meta,
+            _ => data,
+        };
+        if !meta.get("version").is_some_and(Value::is_u64) {
+            return None;
+        }
+        let meta: VersionMetadata = serde_json::from_value(meta.clone()).ok()?;
+        (meta.destroyed || meta.deletion_time.is_some()).then_some(meta)
+    }
+
+    /// Whether this is a KV v2 read or patch of a deleted or destroyed version (see
+    /// [`Error::kv_deleted_version`]).
+    pub fn is_kv_deleted_version(&self) -> bool {
+        self.kv_deleted_version().is_some()
+    }
+}
+
+/// Adds the likely cause to a refused PATCH.
+fn patch_hint(mut e: Error, target: &str) -> Error {
+    if let Error::Api(api) = &mut e {
+        match api.status {
+            405 => api.errors.push(format!(
+                "this server does not support PATCH on {target} (KV v2 patch needs Vault 1.9+ or OpenBao; a KV v1 mount never does): use write"
+            )),
+            403 => api.errors.push(format!(
+                "a patch needs the `patch` capability on {target} in the token's policy"
+            )),
+            _ => {}
+        }
+    }
+    e
+}
+
+/// Serializes secret data, refusing anything but a JSON object before any request.
+pub(crate) fn object<T: Serialize + ?Sized>(data: &T) -> Result<Value, Error> {
+    let value = serde_json::to_value(data)
+        .map_err(|e| Error::invalid(format!("the secret data cannot be serialized: {e}")))?;
+    if !value.is_object() {
+        return Err(Error::invalid(
+            "the secret data must serialize to a JSON object (a map of keys)",
+        ));
+    }
+    Ok(value)
+}
+
+/// `GET <url>?list=true`: the `keys`, or an empty list on 404.
+pub(crate) async fn list_keys(
+    client: &Client,
+    url: &str,
+    operation: &str,
+) -> Result<Vec<String>, Error> {
+    let result: Result<Envelope<Keys>, Error> = client
+        .request_json(
+            Method::GET,
+            url,
+            &[("list", "true".to_string())],
+            None::<&()>,
+            operation,
+        )
+        .await;
+    match result {
+        Ok(env) => Ok(env.data.map(|k| k.keys).unwrap_or_default()),
+        Err(e) if e.is_not_found() => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+fn null_default<'de, D, V>(deserializer: D) -> Result<V, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de> + Default,
+{
+    Ok(Option::<V>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+fn empty_as_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.filter(|s| !s.is_empty()))
+}
+
+fn zero_duration() -> VaultDuration {
+    VaultDuration::Seconds(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_debug_hides_data() {
+        let secret = Secret {
+            data: json!({"password": "hunter2"}),
+            metadata: VersionMetadata {
+                version: 3,
+                ..Default::default()
+            },
+        };
+        let shown = format!("{secret:?} {:?}", ReadOutcome::Found(secret.clone()));
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("version: 3"), "{shown}");
+    }
+
+    #[test]
+    fn metadata_update_sends_only_what_is_set() {
+        let update = MetadataUpdate::new()
+            .max_versions(3)
+            .custom_metadata("a", "1")
+            .remove_custom_metadata("b");
+        assert_eq!(
+            serde_json::to_value(&update).unwrap(),
+            json!({"max_versions": 3, "custom_metadata": {"a": "1", "b": null}})
+        );
+        assert_eq!(
+            serde_json::to_value(MetadataUpdate::new()).unwrap(),
+            json!({})
+        );
+    }
+
+    #[test]
+    fn data_must_be_an_object() {
+        assert!(object(&json!({"a": 1})).is_ok());
+        assert!(object(&[1, 2]).unwrap_err().is_invalid_input());
+        assert!(object("text").unwrap_err().is_invalid_input());
+    }
+}
