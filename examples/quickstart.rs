@@ -43,7 +43,10 @@ async fn main() -> Result<(), Error> {
 
     // 1. KV v2 at `secret/`: three versions of one secret, one more secret, a list, a delete.
     let kv = admin.kv2("secret");
-    for (n, host) in ["db-1.internal", "db-2.internal", "db-3.internal"].iter().enumerate() {
+    for (n, host) in ["db-1.internal", "db-2.internal", "db-3.internal"]
+        .iter()
+        .enumerate()
+    {
         let written = kv
             .write(
                 &format!("{prefix}/db"),
@@ -56,15 +59,20 @@ async fn main() -> Result<(), Error> {
             .await?;
         println!("wrote {prefix}/db version {}", written.version);
     }
-    kv.write(&format!("{prefix}/api"), &serde_json::json!({"key": "k-123"}))
-        .await?;
+    kv.write(
+        &format!("{prefix}/api"),
+        &serde_json::json!({"key": "k-123"}),
+    )
+    .await?;
 
     let latest = kv.read::<DbConfig>(&format!("{prefix}/db")).await?;
     println!(
         "read {prefix}/db: host {} (version {}, written {})",
         latest.data.host, latest.metadata.version, latest.metadata.created_time
     );
-    let first = kv.read_version::<DbConfig>(&format!("{prefix}/db"), 1).await?;
+    let first = kv
+        .read_version::<DbConfig>(&format!("{prefix}/db"), 1)
+        .await?;
     println!("version 1 had host {}", first.data.host);
     let metadata = kv.read_metadata(&format!("{prefix}/db")).await?;
     println!(
@@ -125,13 +133,19 @@ async fn main() -> Result<(), Error> {
         "alice logged in: policies {:?}, ttl {}s, accessor {}",
         auth.policies, auth.lease_duration, auth.accessor
     );
-    let mine = alice.kv2("secret").read::<DbConfig>(&format!("{prefix}/db")).await?;
+    let mine = alice
+        .kv2("secret")
+        .read::<DbConfig>(&format!("{prefix}/db"))
+        .await?;
     println!("alice reads {prefix}/db: host {}", mine.data.host);
 
     // 4. The narrow policy in action.
     match alice
         .kv2("secret")
-        .write(&format!("{prefix}/db"), &serde_json::json!({"host": "evil"}))
+        .write(
+            &format!("{prefix}/db"),
+            &serde_json::json!({"host": "evil"}),
+        )
         .await
     {
         Err(e) if e.is_permission_denied() => println!("alice may not write: {e}"),

@@ -113,11 +113,11 @@ impl ApiError {
                 (Some(Value::Array(items)), _) => items
                     .iter()
                     .map(|v| match v {
-                        Value::String(s) => s.trim().to_string(),
+                        Value::String(s) => clean_message(s),
                         other => other.to_string(),
                     })
                     .collect(),
-                (_, Some(Value::String(single))) => vec![single.trim().to_string()],
+                (_, Some(Value::String(single))) => vec![clean_message(single)],
                 _ => Vec::new(),
             },
             _ => Vec::new(),
@@ -130,6 +130,26 @@ impl ApiError {
             path: path.to_string(),
             body: json,
         }
+    }
+}
+
+/// Vault wraps most messages in Go's multierror format (`"1 error occurred:\n\t* permission
+/// denied\n\n"`); the bullets are what the caller wants to read.
+fn clean_message(raw: &str) -> String {
+    let trimmed = raw.trim();
+    let first_line = trimmed.lines().next().unwrap_or("");
+    if !(first_line.ends_with("error occurred:") || first_line.ends_with("errors occurred:")) {
+        return trimmed.to_string();
+    }
+    let bullets: Vec<&str> = trimmed
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.trim().strip_prefix("* "))
+        .collect();
+    if bullets.is_empty() {
+        trimmed.to_string()
+    } else {
+        bullets.join("; ")
     }
 }
 
@@ -501,6 +521,19 @@ mod tests {
     }
 
     #[test]
+    fn multierror_messages_are_unwrapped() {
+        assert_eq!(
+            clean_message("1 error occurred:\n\t* permission denied\n\n"),
+            "permission denied"
+        );
+        assert_eq!(
+            clean_message("2 errors occurred:\n\t* a is bad\n\t* b is bad\n\n"),
+            "a is bad; b is bad"
+        );
+        assert_eq!(clean_message("  Vault is sealed \n"), "Vault is sealed");
+    }
+
+    #[test]
     fn vault_and_rustyvault_error_bodies() {
         let e = ApiError::from_body(
             403,
@@ -508,10 +541,7 @@ mod tests {
             "/v1/secret/data/x",
             br#"{"errors":["1 error occurred:\n\t* permission denied\n\n"]}"#,
         );
-        assert_eq!(
-            e.errors,
-            vec!["1 error occurred:\n\t* permission denied".to_string()]
-        );
+        assert_eq!(e.errors, vec!["permission denied".to_string()]);
         let e = ApiError::from_body(404, "GET", "/v1/x", br#"{"errors":[]}"#);
         assert!(e.errors.is_empty());
         assert_eq!(e.kind, ErrorKind::InvalidPath);

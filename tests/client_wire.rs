@@ -344,9 +344,16 @@ async fn error_kinds_from_realistic_bodies() {
         assert_eq!(api.method, "GET");
         assert_eq!(api.path, "/v1/cubbyhole/x");
         let expected: Vec<String> = match (body.get("errors"), body.get("error")) {
+            // Go's multierror wrapping is unwrapped to its bullet.
             (Some(Value::Array(items)), _) => items
                 .iter()
-                .map(|v| v.as_str().unwrap().trim().to_string())
+                .map(|v| {
+                    let text = v.as_str().unwrap().trim();
+                    match text.split_once("\n\t* ") {
+                        Some((_, bullet)) => bullet.to_string(),
+                        None => text.to_string(),
+                    }
+                })
                 .collect(),
             (_, Some(Value::String(s))) => vec![s.clone()],
             _ => vec![],
