@@ -371,19 +371,21 @@ pub fn merge_patch_bodies_as_json(doc: &mut Value, report: &mut Report) {
     }
 }
 
+/// The `parameters` array of the operation at `pointer` (created empty if absent); `None` when
+/// the document has no such operation.
+fn operation_parameters<'a>(doc: &'a mut Value, pointer: &str) -> Option<&'a mut Vec<Value>> {
+    doc.pointer_mut(pointer)?
+        .as_object_mut()?
+        .entry("parameters")
+        .or_insert_with(|| Value::Array(Vec::new()))
+        .as_array_mut()
+}
+
 /// `kv-v2-read` reads a given version with `?version=N`, but Vault 1.15's document does not
 /// declare the parameter. Added as an optional integer query parameter.
 pub fn add_kv_v2_read_version_parameter(doc: &mut Value, report: &mut Report) {
-    let Some(get) = doc
-        .pointer_mut("/paths/~1{kv_v2_mount_path}~1data~1{path}/get")
-        .and_then(Value::as_object_mut)
+    let Some(params) = operation_parameters(doc, "/paths/~1{kv_v2_mount_path}~1data~1{path}/get")
     else {
-        return;
-    };
-    let params = get
-        .entry("parameters")
-        .or_insert_with(|| Value::Array(Vec::new()));
-    let Some(params) = params.as_array_mut() else {
         return;
     };
     if params.iter().any(|p| p["name"] == "version") {
@@ -403,16 +405,7 @@ pub fn add_kv_v2_read_version_parameter(doc: &mut Value, report: &mut Report) {
 /// (`standbyok`, `sealedcode`, ...), documented by Vault but missing from its document. Added,
 /// optional, so a load balancer style check can ask for `200` in every state.
 pub fn add_health_query_parameters(doc: &mut Value, report: &mut Report) {
-    let Some(get) = doc
-        .pointer_mut("/paths/~1sys~1health/get")
-        .and_then(Value::as_object_mut)
-    else {
-        return;
-    };
-    let params = get
-        .entry("parameters")
-        .or_insert_with(|| Value::Array(Vec::new()));
-    let Some(params) = params.as_array_mut() else {
+    let Some(params) = operation_parameters(doc, "/paths/~1sys~1health/get") else {
         return;
     };
     let booleans = [

@@ -175,14 +175,10 @@ impl Client {
         body: Option<&B>,
         operation: &str,
     ) -> Result<reqwest::Response, Error> {
-        let response = self.send_raw(method, path, query, body, operation).await?;
-        if response.status().is_success() {
-            Ok(response)
-        } else {
-            Err(Error::from(
-                progenitor_client::Error::<()>::UnexpectedResponse(response),
-            ))
-        }
+        let response = self
+            .send_raw(method, path, query, body, None, operation)
+            .await?;
+        success_or_error(response)
     }
 
     /// Sends a bodiless request and returns the response whatever its status.
@@ -192,7 +188,7 @@ impl Client {
         path: &str,
         operation: &str,
     ) -> Result<reqwest::Response, Error> {
-        self.send_raw(method, path, &[], None::<&()>, operation)
+        self.send_raw(method, path, &[], None::<&()>, None, operation)
             .await
     }
 
@@ -205,29 +201,17 @@ impl Client {
         value: HeaderValue,
         operation: &str,
     ) -> Result<reqwest::Response, Error> {
-        let url = format!("{}/{}", self.api.baseurl, path.trim_start_matches('/'));
-        let request = self
-            .api
-            .client
-            .request(method, url)
-            .header(name, value)
-            .build()
-            .map_err(|e| {
-                Error::invalid(format!("cannot build the request for {operation}: {e}"))
-            })?;
         let response = self
-            .api
-            .inner
-            .execute(&self.api.client, request, operation)
-            .await
-            .map_err(Error::from_reqwest)?;
-        if response.status().is_success() {
-            Ok(response)
-        } else {
-            Err(Error::from(
-                progenitor_client::Error::<()>::UnexpectedResponse(response),
-            ))
-        }
+            .send_raw(
+                method,
+                path,
+                &[],
+                None::<&()>,
+                Some((name, value)),
+                operation,
+            )
+            .await?;
+        success_or_error(response)
     }
 
     async fn send_raw<B: Serialize + ?Sized>(
@@ -236,10 +220,14 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
         body: Option<&B>,
+        header: Option<(reqwest::header::HeaderName, HeaderValue)>,
         operation: &str,
     ) -> Result<reqwest::Response, Error> {
         let url = format!("{}/{}", self.api.baseurl, path.trim_start_matches('/'));
         let mut builder = self.api.client.request(method, url);
+        if let Some((name, value)) = header {
+            builder = builder.header(name, value);
+        }
         if !query.is_empty() {
             builder = builder.query(query);
         }
@@ -254,6 +242,17 @@ impl Client {
             .execute(&self.api.client, request, operation)
             .await
             .map_err(Error::from_reqwest)
+    }
+}
+
+/// The 2xx response, or the error the transport parsed from a non-2xx one.
+fn success_or_error(response: reqwest::Response) -> Result<reqwest::Response, Error> {
+    if response.status().is_success() {
+        Ok(response)
+    } else {
+        Err(Error::from(
+            progenitor_client::Error::<()>::UnexpectedResponse(response),
+        ))
     }
 }
 

@@ -860,3 +860,155 @@ async fn secrets_never_reach_debug() {
     assert!(!shown.contains("hvs.builder-secret"), "{shown}");
     assert!(shown.contains("<redacted>"));
 }
+
+#[tokio::test]
+async fn every_login_helper_posts_its_methods_body_and_captures_the_token() {
+    use hashivault::ExposeSecret;
+    let server = MockServer::start_async().await;
+    let cases: Vec<(&str, Value)> = vec![
+        ("/v1/auth/ldap/login/bob", json!({"password": "pw"})),
+        (
+            "/v1/auth/okta/login/bob",
+            json!({"password": "pw", "totp": "123456"}),
+        ),
+        ("/v1/auth/radius/login/bob", json!({"password": "pw"})),
+        (
+            "/v1/auth/jwt/login",
+            json!({"jwt": "eyJ.jwt", "role": "web"}),
+        ),
+        (
+            "/v1/auth/kubernetes/login",
+            json!({"jwt": "eyJ.sa", "role": "app"}),
+        ),
+        (
+            "/v1/auth/gcp/login",
+            json!({"jwt": "eyJ.gcp", "role": "vm"}),
+        ),
+        (
+            "/v1/auth/azure/login",
+            json!({"jwt": "eyJ.az", "role": "vm", "vm_name": "vm-1"}),
+        ),
+        (
+            "/v1/auth/aws/login",
+            json!({"role": "ec2", "pkcs7": "MIIB"}),
+        ),
+        ("/v1/auth/cert/login", json!({"name": "web"})),
+        ("/v1/auth/github/login", json!({"token": "ghp_x"})),
+        (
+            "/v1/auth/oci/login/role1",
+            json!({"request_headers": {"host": ["x"]}}),
+        ),
+    ];
+    let mut mocks = Vec::new();
+    for (path, body) in &cases {
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    when.method(POST)
+                        .path(*path)
+                        .header_missing("x-vault-token")
+                        .json_body(body.clone());
+                    then.status(200).json_body(fixture("userpass-login.json"));
+                })
+                .await,
+        );
+    }
+    let kerberos = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/kerberos/login")
+                .header("authorization", "Negotiate c3BuZWdv");
+            then.status(200).json_body(fixture("userpass-login.json"));
+        })
+        .await;
+    let fresh = || {
+        Client::builder()
+            .address(server.base_url())
+            .build()
+            .unwrap()
+    };
+    let extra = |v: Value| v.as_object().unwrap().clone();
+    let logins: Vec<hashivault::Client> = (0..12).map(|_| fresh()).collect();
+    logins[0].auth().ldap("ldap", "bob", "pw").await.unwrap();
+    logins[1]
+        .auth()
+        .okta("okta", "bob", "pw", Some("123456"))
+        .await
+        .unwrap();
+    logins[2]
+        .auth()
+        .radius("radius", "bob", "pw")
+        .await
+        .unwrap();
+    logins[3]
+        .auth()
+        .jwt("jwt", Some("web"), "eyJ.jwt")
+        .await
+        .unwrap();
+    logins[4]
+        .auth()
+        .kubernetes("kubernetes", "app", "eyJ.sa")
+        .await
+        .unwrap();
+    logins[5].auth().gcp("gcp", "vm", "eyJ.gcp").await.unwrap();
+    logins[6]
+        .auth()
+        .azure("azure", "vm", "eyJ.az", extra(json!({"vm_name": "vm-1"})))
+        .await
+        .unwrap();
+    logins[7]
+        .auth()
+        .aws("aws", Some("ec2"), extra(json!({"pkcs7": "MIIB"})))
+        .await
+        .unwrap();
+    logins[8].auth().cert("cert", Some("web")).await.unwrap();
+    logins[9].auth().github("github", "ghp_x").await.unwrap();
+    // Any other method, through the generic path.
+    logins[10]
+        .auth()
+        .login(
+            "oci/login/role1",
+            &json!({"request_headers": {"host": ["x"]}}),
+        )
+        .await
+        .unwrap();
+    logins[11]
+        .auth()
+        .kerberos("kerberos", &hashivault::SecretString::from("c3BuZWdv"))
+        .await
+        .unwrap();
+    for mock in &mocks {
+        mock.assert_async().await;
+    }
+    kerberos.assert_async().await;
+    for client in &logins {
+        assert_eq!(
+            client.token().unwrap().expose_secret(),
+            "s.a2LxQJlzPGYto0DGAspjzhhr"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_login_answer_without_auth_is_a_clear_error() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/auth/userpass/login/alice");
+            then.status(200)
+                .json_body(json!({"request_id": "1", "data": null, "auth": null}));
+        })
+        .await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .build()
+        .unwrap();
+    let err = client
+        .auth()
+        .userpass("userpass", "alice", "pw")
+        .await
+        .unwrap_err();
+    assert!(err.is_decode(), "{err:?}");
+    assert!(err.to_string().contains("no `auth` block"), "{err}");
+    assert!(!client.has_token());
+}
