@@ -46,10 +46,12 @@ pub fn unique(prefix: &str) -> String {
 /// and no live server is required.
 pub struct OwnServer {
     child: std::process::Child,
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (`https://` with TLS)
     pub addr: String,
     /// The root token.
     pub token: String,
+    /// With TLS: the CA certificate (PEM file) the dev server made for itself.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Drop for OwnServer {
@@ -60,6 +62,12 @@ impl Drop for OwnServer {
 }
 
 pub fn own_server(test: &str) -> Option<OwnServer> {
+    own_server_with(test, false)
+}
+
+/// [`own_server`], with `-dev-tls` when `tls` (a CA and certificate of its own, for 127.0.0.1
+/// and localhost).
+pub fn own_server_with(test: &str, tls: bool) -> Option<OwnServer> {
     let required = std::env::var("HASHIVAULT_REQUIRE_LIVE").is_ok_and(|v| v == "1");
     let bin = std::env::var("HASHIVAULT_SERVER_BIN").unwrap_or_else(|_| "bao".to_string());
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -67,14 +75,21 @@ pub fn own_server(test: &str) -> Option<OwnServer> {
         .expect("a free port")
         .port();
     let token = unique("root");
+    let cert_dir = std::env::temp_dir().join(unique("hashivault-tls"));
+    let mut args = vec![
+        "server".to_string(),
+        "-dev".to_string(),
+        "-dev-no-store-token".to_string(),
+        format!("-dev-root-token-id={token}"),
+        format!("-dev-listen-address=127.0.0.1:{port}"),
+    ];
+    if tls {
+        std::fs::create_dir_all(&cert_dir).expect("a directory for the dev CA");
+        args.push("-dev-tls".to_string());
+        args.push(format!("-dev-tls-cert-dir={}", cert_dir.display()));
+    }
     let child = std::process::Command::new(&bin)
-        .args([
-            "server",
-            "-dev",
-            "-dev-no-store-token",
-            &format!("-dev-root-token-id={token}"),
-            &format!("-dev-listen-address=127.0.0.1:{port}"),
-        ])
+        .args(&args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
@@ -86,10 +101,12 @@ pub fn own_server(test: &str) -> Option<OwnServer> {
             return None;
         }
     };
+    let scheme = if tls { "https" } else { "http" };
     let server = OwnServer {
         child,
-        addr: format!("http://127.0.0.1:{port}"),
+        addr: format!("{scheme}://127.0.0.1:{port}"),
         token,
+        ca_file: tls.then(|| cert_dir.join("vault-ca.pem")),
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -98,6 +115,16 @@ pub fn own_server(test: &str) -> Option<OwnServer> {
             "{test}: {bin} did not listen in 30 s"
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if let Some(ca) = &server.ca_file {
+        while !ca.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{test}: no {} in 30 s",
+                ca.display()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
     Some(server)
 }
