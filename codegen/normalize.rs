@@ -99,6 +99,7 @@ pub fn normalize(doc: &mut Value) -> Report {
         move_defaults_into_docs(schema, place, report);
     });
     health_states_carry_the_body(doc, &mut report);
+    nullable_response_containers(doc, &mut report);
     wrap_success_responses(doc, &mut report);
     doc_safe_descriptions(doc, &mut report);
     report
@@ -666,6 +667,103 @@ pub fn health_states_carry_the_body(doc: &mut Value, report: &mut Report) {
     report.note("health_states_carry_the_body", "read-health-status");
 }
 
+/// Vault's Go handlers serialize an unset map or slice as `null` (`"custom_metadata": null` from
+/// a KV v2 write, `"secret_id_bound_cidrs": null` from an AppRole role read) where the document says
+/// object or array; a generated `Vec` or map field rejects `null`, and one such field fails the
+/// decoding of the whole answer. Every array or object property of a schema a response uses is
+/// marked `nullable`, so it decodes as an `Option` and `null` is `None`. Request schemas keep
+/// plain containers (omitted when empty).
+pub fn nullable_response_containers(doc: &mut Value, report: &mut Report) {
+    let mut todo = Vec::new();
+    let mut inline = Vec::new();
+    for (path, method, op) in operations_mut(doc) {
+        let name = operation_name(op, method, &path);
+        let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+            continue;
+        };
+        for response in responses.values() {
+            let schemas = response
+                .get("content")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|c| c.values())
+                .filter_map(|media| media.get("schema"));
+            for schema in schemas {
+                collect_refs(schema, &mut todo);
+                if schema.get("$ref").is_none() {
+                    inline.push((path.clone(), method, name.clone()));
+                }
+            }
+        }
+    }
+    let mut reached = BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        if reached.insert(name.clone()) {
+            if let Some(schema) = doc.pointer(&format!("/components/schemas/{name}")) {
+                collect_refs(schema, &mut todo);
+            }
+        }
+    }
+    let mut mark = |schema: &mut Value, place: &str, report: &mut Report| {
+        let mut changed = 0;
+        mark_containers_nullable(schema, &mut changed);
+        if changed > 0 {
+            report.note(
+                "nullable_response_containers",
+                format!("{place} ({changed} fields)"),
+            );
+        }
+    };
+    for name in &reached {
+        if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{name}")) {
+            mark(schema, name, report);
+        }
+    }
+    for (path, method, name) in inline {
+        let pointer = format!(
+            "/paths/{}/{method}/responses",
+            path.replace('~', "~0").replace('/', "~1")
+        );
+        let Some(responses) = doc.pointer_mut(&pointer).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for response in responses.values_mut() {
+            let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            for media in content.values_mut() {
+                if let Some(schema) = media.get_mut("schema") {
+                    mark(schema, &name, report);
+                }
+            }
+        }
+    }
+}
+
+/// Marks the array and object properties under `schema` (recursively) `nullable`.
+fn mark_containers_nullable(schema: &mut Value, changed: &mut usize) {
+    let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for prop in props.values_mut() {
+        let Some(obj) = prop.as_object_mut() else {
+            continue;
+        };
+        let is_container = matches!(
+            obj.get("type").and_then(Value::as_str),
+            Some("array" | "object")
+        );
+        if is_container
+            && !obj.contains_key("x-rust-type")
+            && obj.get("nullable") != Some(&Value::Bool(true))
+        {
+            obj.insert("nullable".into(), Value::Bool(true));
+            *changed += 1;
+        }
+        mark_containers_nullable(prop, changed);
+    }
+}
+
 /// Vault answers every logical endpoint with an envelope (`request_id`, `lease_id`, `renewable`,
 /// `lease_duration`, `data`, `wrap_info`, `warnings`, `auth`, `mount_type`), but the document's
 /// response schemas describe only what sits under `data`; 588 operations declare `200` with no
@@ -887,5 +985,47 @@ mod unique_operation_ids_tests {
         );
         assert_eq!(id("/sys/health", "get"), "read-health-status");
         assert_eq!(report.count("unique_operation_ids"), 3);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_containers_become_nullable_request_ones_do_not() {
+        let mut doc = json!({
+            "paths": {"/a": {"post": {
+                "operationId": "a",
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Req"}}}},
+                "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Resp"}}}}}
+            }}},
+            "components": {"schemas": {
+                "Req": {"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string"}}}},
+                "Resp": {"type": "object", "properties": {
+                    "custom_metadata": {"type": "object"},
+                    "cidrs": {"type": "array", "items": {"type": "string"}},
+                    "version": {"type": "integer"},
+                    "inner": {"$ref": "#/components/schemas/Inner"}
+                }},
+                "Inner": {"type": "object", "properties": {"keys": {"type": "array", "items": {"type": "string"}}}}
+            }}
+        });
+        let mut report = Report::default();
+        nullable_response_containers(&mut doc, &mut report);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["Resp"]["properties"]["custom_metadata"]["nullable"],
+            true
+        );
+        assert_eq!(schemas["Resp"]["properties"]["cidrs"]["nullable"], true);
+        assert!(schemas["Resp"]["properties"]["version"]
+            .get("nullable")
+            .is_none());
+        assert_eq!(schemas["Inner"]["properties"]["keys"]["nullable"], true);
+        assert!(schemas["Req"]["properties"]["tags"]
+            .get("nullable")
+            .is_none());
+        assert_eq!(report.count("nullable_response_containers"), 2);
     }
 }
