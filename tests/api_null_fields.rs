@@ -1,14 +1,9 @@
-//! Known bugs of the generated API: real OpenBao 2.7.2 answers that do not decode.
+//! Real OpenBao 2.7.2 answers with `null` where the spec says object or array.
 //!
-//! These tests are expected to fail until the normalizer is fixed; they are kept out of
-//! `tests/api_groups.rs` so that file stays green. Each names the field and the answer.
-//!
-//! The bug: the normalizer turns object and array response fields into non-optional
-//! `serde_json::Map` / `Vec` fields with `#[serde(default)]`, which accept a missing key but not
-//! `null`, and Vault and OpenBao send `null` for an empty map or list (`custom_metadata: null`
-//! on every KV v2 write, read-metadata and patch of a secret without custom metadata;
-//! `secret_id_bound_cidrs: null` on an approle role without CIDRs). The answer is a 2xx that
-//! fails to decode (`InvalidResponsePayload`, "invalid type: null, expected a map/sequence").
+//! Vault and OpenBao send `null` for an empty map or list (`custom_metadata: null` on every KV v2
+//! write and read-metadata of a secret without custom metadata; `secret_id_bound_cidrs: null` on
+//! an AppRole role without CIDRs). The normalizer's `nullable_response_containers` step makes
+//! such response fields `Option`s, so these answers decode, with `None` for the `null`.
 #![allow(unused_imports, dead_code)]
 
 use hashivault::api::types;
@@ -30,7 +25,7 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-/// BUG: `KvV2WriteResponse.custom_metadata` cannot decode OpenBao's `null`.
+/// `KvV2WriteResponse.custom_metadata: null` decodes as `None`.
 #[cfg(feature = "kv")]
 #[tokio::test]
 async fn kv_v2_write_decodes_the_real_openbao_answer() {
@@ -55,10 +50,10 @@ async fn kv_v2_write_decodes_the_real_openbao_answer() {
         .into_inner();
     let data: types::KvV2WriteResponse = env.data.unwrap();
     assert_eq!(data.version, Some(1));
-    assert!(data.custom_metadata.is_empty());
+    assert!(data.custom_metadata.is_none());
 }
 
-/// BUG: `KvV2ReadMetadataResponse.custom_metadata` cannot decode OpenBao's `null`.
+/// `KvV2ReadMetadataResponse.custom_metadata: null` decodes as `None`.
 #[cfg(feature = "kv")]
 #[tokio::test]
 async fn kv_v2_read_metadata_decodes_the_real_openbao_answer() {
@@ -82,10 +77,10 @@ async fn kv_v2_read_metadata_decodes_the_real_openbao_answer() {
         .into_inner();
     let data: types::KvV2ReadMetadataResponse = env.data.unwrap();
     assert_eq!(data.current_version, Some(1));
-    assert!(data.custom_metadata.is_empty());
+    assert!(data.custom_metadata.is_none());
 }
 
-/// BUG: `AppRoleReadRoleResponse.secret_id_bound_cidrs` cannot decode OpenBao's `null`.
+/// `AppRoleReadRoleResponse.secret_id_bound_cidrs: null` decodes as `None`.
 #[cfg(feature = "auth-approle")]
 #[tokio::test]
 async fn approle_read_role_decodes_the_real_openbao_answer() {
@@ -108,6 +103,6 @@ async fn approle_read_role_decodes_the_real_openbao_answer() {
         .expect("a real OpenBao app-role-read-role answer decodes")
         .into_inner();
     let data: types::AppRoleReadRoleResponse = env.data.unwrap();
-    assert!(data.secret_id_bound_cidrs.is_empty());
+    assert!(data.secret_id_bound_cidrs.is_none());
     assert_eq!(data.token_ttl.and_then(|d| d.as_secs()), Some(3600));
 }
