@@ -704,7 +704,7 @@ pub fn nullable_response_containers(doc: &mut Value, report: &mut Report) {
             }
         }
     }
-    let mut mark = |schema: &mut Value, place: &str, report: &mut Report| {
+    let mark = |schema: &mut Value, place: &str, report: &mut Report| {
         let mut changed = 0;
         mark_containers_nullable(schema, &mut changed);
         if changed > 0 {

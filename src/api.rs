@@ -18,7 +18,8 @@
 //!     .path("app/config")
 //!     .send()
 //!     .await?;
-//! println!("version {:?}", secret.data.as_ref().and_then(|d| d.metadata.get("version")));
+//! let data = secret.into_inner().into_data()?;
+//! println!("version {:?}", data.metadata.and_then(|m| m.get("version").cloned()));
 //! # Ok(())
 //! # }
 //! ```

@@ -707,7 +707,7 @@ async fn pki_issue_with_role_decodes_typed_data() {
         .as_deref()
         .unwrap()
         .starts_with("-----BEGIN CERTIFICATE-----"));
-    assert_eq!(data.ca_chain.len(), 1);
+    assert_eq!(data.ca_chain.as_ref().map(Vec::len), Some(1));
     assert_eq!(data.expiration, raw["data"]["expiration"].as_i64());
     assert_eq!(
         data.serial_number.as_deref(),
@@ -1649,7 +1649,7 @@ async fn quirk_approle_role_ttls_integer_and_string() {
         assert_eq!(data.token_ttl, Some(ttl));
         assert_eq!(data.token_max_ttl.unwrap().as_secs(), Some(7200));
         assert_eq!(data.secret_id_ttl.unwrap().as_secs(), Some(600));
-        assert_eq!(data.token_policies, vec![s("ci")]);
+        assert_eq!(data.token_policies, Some(vec![s("ci")]));
         assert_eq!(data.token_type.as_deref(), Some("default"));
     }
 }
@@ -1686,9 +1686,10 @@ async fn quirk_empty_date_time_decodes() {
         data.delete_version_after,
         Some(VaultDuration::Text(s("0s")))
     );
-    assert_eq!(data.versions["1"]["deletion_time"], "");
-    assert_eq!(data.versions["1"]["destroyed"], false);
-    assert_eq!(data.custom_metadata["owner"], "team-a");
+    let versions = data.versions.as_ref().unwrap();
+    assert_eq!(versions["1"]["deletion_time"], "");
+    assert_eq!(versions["1"]["destroyed"], false);
+    assert_eq!(data.custom_metadata.as_ref().unwrap()["owner"], "team-a");
     assert!(data.updated_time.unwrap().starts_with("2026-"));
 }
 
@@ -1823,7 +1824,7 @@ async fn quirk_list_sends_list_true_and_decodes_keys() {
         .into_inner();
     mock.assert_async().await;
     let data: types::StandardListResponse = env.data.unwrap();
-    assert_eq!(data.keys, vec![s("api"), s("db")]);
+    assert_eq!(data.keys, Some(vec![s("api"), s("db")]));
 }
 
 /// A KV v2 read with `version` sends it as the only query parameter.
@@ -1857,8 +1858,8 @@ async fn quirk_kv_read_version_query() {
         .into_inner();
     mock.assert_async().await;
     let data: types::KvV2ReadResponse = env.data.unwrap();
-    assert_eq!(data.data["user"], "app");
-    assert_eq!(data.metadata["version"], 1);
+    assert_eq!(data.data.as_ref().unwrap()["user"], "app");
+    assert_eq!(data.metadata.as_ref().unwrap()["version"], 1);
 }
 
 /// Vault's bare 404 `{"errors":[]}` is `is_not_found()`.

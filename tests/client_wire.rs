@@ -617,7 +617,7 @@ async fn list_operations_use_the_query_or_the_list_verb() {
     query.assert_async().await;
     assert_eq!(
         listed.data.unwrap().keys,
-        vec!["default".to_string(), "root".to_string()]
+        Some(vec!["default".to_string(), "root".to_string()])
     );
 
     let rusty = Client::builder()

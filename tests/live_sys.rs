@@ -170,7 +170,12 @@ async fn acl_policies_write_read_list_delete() {
         .await
         .unwrap()
         .into_inner();
-    assert!(listed.data.unwrap().keys.contains(&name));
+    assert!(listed
+        .data
+        .unwrap()
+        .keys
+        .unwrap_or_default()
+        .contains(&name));
     api.policies_delete_acl_policy()
         .name(&name)
         .send()

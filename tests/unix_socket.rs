@@ -43,7 +43,7 @@ async fn requests_go_over_the_unix_socket() {
         .unwrap();
     assert_eq!(
         listed.into_inner().data.unwrap().keys,
-        vec!["a".to_string(), "b/".to_string()]
+        Some(vec!["a".to_string(), "b/".to_string()])
     );
 
     let head = server.await.unwrap().to_ascii_lowercase();
