@@ -350,6 +350,7 @@ async fn finish_response(
     path: &str,
 ) -> reqwest::Result<Response> {
     let status = response.status();
+    let version = response.version();
     if status.is_success() {
         let empty = status == StatusCode::NO_CONTENT
             || response
@@ -359,30 +360,34 @@ async fn finish_response(
         if !empty {
             return Ok(response);
         }
-        return Ok(rebuild(response, bytes::Bytes::from_static(b"{}"), None));
+        let mut headers = response.headers().clone();
+        headers.remove(CONTENT_LENGTH);
+        return Ok(rebuild(
+            status,
+            version,
+            headers,
+            bytes::Bytes::from_static(b"{}"),
+            None,
+        ));
     }
-    let version = response.version();
     let headers = response.headers().clone();
     let body = response.bytes().await?;
     let error = ApiError::from_body(status.as_u16(), method.as_str(), path, &body);
-    let mut builder = http::Response::builder().status(status).version(version);
-    if let Some(h) = builder.headers_mut() {
-        *h = headers;
-    }
-    let mut rebuilt = builder.body(body).unwrap_or_default();
-    rebuilt.extensions_mut().insert(error);
-    Ok(Response::from(rebuilt))
+    Ok(rebuild(status, version, headers, body, Some(error)))
 }
 
-fn rebuild(response: Response, body: bytes::Bytes, error: Option<ApiError>) -> Response {
-    let mut builder = http::Response::builder()
-        .status(response.status())
-        .version(response.version());
-    if let Some(h) = builder.headers_mut() {
-        *h = response.headers().clone();
-        h.remove(CONTENT_LENGTH);
-    }
-    let mut rebuilt = builder.body(body).unwrap_or_default();
+/// A response with the given parts and a body already read (infallible, unlike a builder).
+fn rebuild(
+    status: StatusCode,
+    version: http::Version,
+    headers: reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+    error: Option<ApiError>,
+) -> Response {
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
     if let Some(error) = error {
         rebuilt.extensions_mut().insert(error);
     }
