@@ -74,7 +74,8 @@ impl Client {
         &self.address
     }
 
-    /// Whether a token is set (it may still be expired; see [`Client::lookup_self`]).
+    /// Whether a token is set (it may still be expired; see
+    /// [`AuthApi::lookup_self`](crate::auth::AuthApi::lookup_self)).
     pub fn has_token(&self) -> bool {
         self.api.inner.token.get().is_some()
     }
