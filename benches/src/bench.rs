@@ -282,10 +282,14 @@ fn build_vaultrs(address: &str, token: &str) -> vaultrs::client::VaultClient {
     vaultrs::client::VaultClient::new(settings).expect("vaultrs client")
 }
 
+/// The floor, hashivault and vaultrs, in that order. hashivault is built first: its first build
+/// installs rustls' ring provider process-wide, which the floor and vaultrs (built with
+/// `rustls-no-provider`, the same reqwest features as hashivault) need too.
 fn targets(address: &str, token: &str) -> Vec<Target> {
+    let hashivault = Target::Hashivault(build_hashivault(address, token));
     vec![
         build_floor(address, token),
-        Target::Hashivault(build_hashivault(address, token)),
+        hashivault,
         Target::Vaultrs(Arc::new(build_vaultrs(address, token))),
     ]
 }
@@ -321,7 +325,16 @@ async fn run_slice(
 ) -> Result<Sample, String> {
     // Untimed warm-up: opens the pool's connections (up to `concurrency`).
     let warm = (concurrency * 2) as u64;
-    run_tasks(target, op, mount, path, concurrency, warm, Duration::from_secs(10)).await?;
+    run_tasks(
+        target,
+        op,
+        mount,
+        path,
+        concurrency,
+        warm,
+        Duration::from_secs(10),
+    )
+    .await?;
 
     let before = alloc::snapshot();
     let start = Instant::now();
@@ -509,7 +522,7 @@ fn measure_build(
 // Output.
 
 fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (w, c) in widths.iter_mut().zip(r) {
             *w = (*w).max(c.chars().count());
@@ -624,6 +637,9 @@ fn main() {
         println!("usage: cargo run --release -p hashivault-bench -- [--quick]\n\nWith VAULT_ADDR and VAULT_TOKEN set, also reads one KV v2 secret end to end from that\nserver (it writes secret/hashivault-bench/app-config first). Writes benches/RESULTS.md.");
         return;
     }
+    if args.first().map(String::as_str) == Some("--profile") {
+        return profile(&args[1..]);
+    }
     let quick = args.iter().any(|a| a == "--quick");
     if let Some(bad) = args.iter().find(|a| *a != "--quick") {
         eprintln!("unknown argument {bad:?}; usage: hashivault-bench [--quick]");
@@ -676,6 +692,57 @@ fn main() {
     }
 }
 
+/// `--profile CLIENT OP N`: N sequential requests of one client and nothing else, for
+/// `valgrind --tool=callgrind --separate-threads=yes` (see benches/README.md). CLIENT is
+/// `floor`, `hashivault` or `vaultrs`; OP is `kv`, `health` or `big`.
+fn profile(args: &[String]) {
+    let usage = "usage: hashivault-bench --profile floor|hashivault|vaultrs kv|health|big N";
+    let [client, op, n] = args else {
+        eprintln!("{usage}");
+        std::process::exit(2);
+    };
+    let (op, path) = match op.as_str() {
+        "kv" => (Op::KvSmall, server::SMALL_PATH),
+        "health" => (Op::Health, ""),
+        "big" => (Op::KvBig, server::BIG_PATH),
+        _ => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    };
+    let n: u64 = n.parse().unwrap_or_else(|_| {
+        eprintln!("{usage}");
+        std::process::exit(2);
+    });
+    let server = server::start();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    rt.block_on(async {
+        let all = targets(&server.address, TOKEN);
+        let index = match client.as_str() {
+            "floor" => 0,
+            "hashivault" => 1,
+            "vaultrs" => 2,
+            _ => {
+                eprintln!("{usage}");
+                std::process::exit(2);
+            }
+        };
+        let target = &all[index];
+        for _ in 0..n {
+            std::hint::black_box(
+                target
+                    .call(op, server::MOUNT, path)
+                    .await
+                    .expect("request failed"),
+            );
+        }
+    });
+    eprintln!("{n} requests done");
+}
+
 async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<String, String> {
     let mut out = String::new();
     let command = format!(
@@ -713,9 +780,18 @@ async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<S
         measure_build("hashivault: Client::builder()…build()", cfg, || {
             Box::new(build_hashivault(&addr, TOKEN))
         }),
-        measure_build("vaultrs 0.8: VaultClient::new(…)", cfg, || {
-            Box::new(build_vaultrs(&addr, TOKEN))
-        }),
+        measure_build(
+            "vaultrs 0.8: VaultClient::new(…), http:// address",
+            cfg,
+            || Box::new(build_vaultrs(&addr, TOKEN)),
+        ),
+        // vaultrs skips loading the trust roots for an http:// address; a real deployment is
+        // https://, where it loads them as the others do (nothing is connected at build).
+        measure_build(
+            "vaultrs 0.8: VaultClient::new(…), https:// address",
+            cfg,
+            || Box::new(build_vaultrs("https://vault.example.invalid:8200", TOKEN)),
+        ),
     ];
 
     // One pool shared by clones.
