@@ -745,8 +745,12 @@ fn profile(args: &[String]) {
 
 async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<String, String> {
     let mut out = String::new();
+    let env = match std::env::var("VAULT_ADDR") {
+        Ok(a) if !a.is_empty() => format!("VAULT_ADDR={a} VAULT_TOKEN=<redacted> "),
+        _ => String::new(),
+    };
     let command = format!(
-        "cargo run --release -p hashivault-bench --{}",
+        "{env}cargo run --release -p hashivault-bench --{}",
         args.iter().map(|a| format!(" {a}")).collect::<String>()
     );
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -773,7 +777,7 @@ async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<S
     // vaultrs (built with `rustls-no-provider`, the same reqwest features) need it too.
     drop(build_hashivault(&server.address, TOKEN));
     let addr = server.address.clone();
-    let builds = vec![
+    let builds = [
         measure_build("floor: reqwest::Client::new()", cfg, || {
             Box::new(reqwest::Client::new())
         }),
