@@ -180,7 +180,6 @@ impl Context {
         async move {
             let started = Instant::now();
             let method = request.method().clone();
-            let path = request.url().path().to_string();
             let (result, attempts) = self.send_with_retries(http, request, operation).await;
             let span = tracing::Span::current();
             span.record("attempts", attempts);
@@ -188,7 +187,7 @@ impl Context {
             let response = result?;
             span.record("status", response.status().as_u16());
             tracing::debug!("vault answered");
-            finish_response(response, &method, &path).await
+            finish_response(response, &method).await
         }
         .instrument(span)
         .await
@@ -262,12 +261,12 @@ impl Context {
         let mut current = request;
         loop {
             attempts += 1;
-            let spare = if retryable_method {
-                current.try_clone()
-            } else {
-                None
-            };
-            let result = self.send_following_redirects(http, current).await;
+            // The one copy made per attempt: the template of a redirect hop and of the retry.
+            let spare = current.try_clone();
+            let result = self
+                .send_following_redirects(http, current, spare.as_ref())
+                .await;
+            let spare = spare.filter(|_| retryable_method);
             let transient = match &result {
                 Ok(resp) => status_retry_allowed && is_transient_status(resp.status()),
                 Err(e) => e.is_connect() || e.is_timeout(),
@@ -292,34 +291,43 @@ impl Context {
 
     /// Follows `307`/`308` from a standby node to the active one with the same method, body and
     /// headers (token included), as Vault's Go client does; other redirects are not followed.
+    ///
+    /// `original` is a copy of `request` (`None` when its body cannot be copied: then no
+    /// redirect is followed). It is only copied again when a redirect comes, so the common
+    /// answer costs no copy here.
     async fn send_following_redirects(
         &self,
         http: &reqwest::Client,
         request: Request,
+        original: Option<&Request>,
     ) -> reqwest::Result<Response> {
         let mut current = request;
+        // After the first hop: a copy of the request last sent (its URL is the redirect's).
+        let mut hop: Option<Request> = None;
         for _ in 0..MAX_REDIRECTS {
-            let spare = current.try_clone();
-            let url = current.url().clone();
             let response = http.execute(current).await?;
             let status = response.status();
             if status != StatusCode::TEMPORARY_REDIRECT && status != StatusCode::PERMANENT_REDIRECT
             {
                 return Ok(response);
             }
-            let Some(mut next) = spare else {
+            let Some(sent) = hop.as_ref().or(original) else {
                 return Ok(response);
             };
             let Some(target) = response
                 .headers()
                 .get(LOCATION)
                 .and_then(|l| l.to_str().ok())
-                .and_then(|l| url.join(l).ok())
+                .and_then(|l| sent.url().join(l).ok())
             else {
+                return Ok(response);
+            };
+            let Some(mut next) = sent.try_clone() else {
                 return Ok(response);
             };
             tracing::debug!(to = %target.origin().ascii_serialization(), "following redirect to the active node");
             *next.url_mut() = target;
+            hop = next.try_clone();
             current = next;
         }
         http.execute(current).await
@@ -336,19 +344,34 @@ fn is_transient_status(status: StatusCode) -> bool {
 /// (a literal `%` is sent as `%25`), so it is turned back.
 pub(crate) fn keep_literal_slashes(url: &mut url::Url) {
     let path = url.path();
-    if path.contains("%2F") || path.contains("%2f") {
-        let fixed = path.replace("%2F", "/").replace("%2f", "/");
-        url.set_path(&fixed);
+    let bytes = path.as_bytes();
+    let escaped_slash = |i: usize| {
+        bytes[i] == b'%'
+            && bytes.get(i + 1) == Some(&b'2')
+            && matches!(bytes.get(i + 2), Some(b'F' | b'f'))
+    };
+    let Some(first) = (0..bytes.len()).find(|&i| escaped_slash(i)) else {
+        return;
+    };
+    // One pass, one allocation: the path is ASCII (a URL's serialization), so bytes are chars.
+    let mut fixed = String::with_capacity(path.len());
+    fixed.push_str(&path[..first]);
+    let mut i = first;
+    while i < bytes.len() {
+        if escaped_slash(i) {
+            fixed.push('/');
+            i += 3;
+        } else {
+            fixed.push(bytes[i] as char);
+            i += 1;
+        }
     }
+    url.set_path(&fixed);
 }
 
 /// Presents an empty 2xx body as `{}` (so `204 No Content` decodes as an empty envelope) and
 /// parses a non-2xx body into an [`ApiError`] kept in the response's extensions.
-async fn finish_response(
-    response: Response,
-    method: &Method,
-    path: &str,
-) -> reqwest::Result<Response> {
+async fn finish_response(response: Response, method: &Method) -> reqwest::Result<Response> {
     let status = response.status();
     let version = response.version();
     if status.is_success() {
@@ -371,8 +394,10 @@ async fn finish_response(
         ));
     }
     let headers = response.headers().clone();
+    // The path of the request that got this answer (after any redirect: the same path).
+    let path = response.url().path().to_string();
     let body = response.bytes().await?;
-    let error = ApiError::from_body(status.as_u16(), method.as_str(), path, &body);
+    let error = ApiError::from_body(status.as_u16(), method.as_str(), &path, &body);
     Ok(rebuild(status, version, headers, body, Some(error)))
 }
 

@@ -1,0 +1,925 @@
+//! hashivault's own cost beside the HTTP round trip, measured side by side with the floor (bare
+//! `reqwest` + `serde_json`) and the peer (vaultrs 0.8), in one run, so that the figures are
+//! ratios that hold on a noisy machine.
+//!
+//! ```text
+//! cargo run --release -p hashivault-bench -- [--quick]
+//! ```
+//!
+//! See `benches/README.md` for what is measured and how.
+
+mod alloc;
+mod server;
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hashivault::reqwest;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+#[global_allocator]
+static GLOBAL: alloc::Counting = alloc::Counting;
+
+/// `hashivault::Client` is cheap to clone and shareable across tasks and threads.
+const _: () = {
+    const fn assert_shareable<T: Clone + Send + Sync + 'static>() {}
+    assert_shareable::<hashivault::Client>();
+};
+
+const TOKEN: &str = "hvs.CAESIBenchmarkTokenNotARealOne0123456789";
+
+// ---------------------------------------------------------------------------------------------
+// The secret's types, as an application declares them (floor and vaultrs parse into these).
+
+#[derive(Deserialize)]
+struct AppConfig {
+    username: String,
+    password: String,
+    host: String,
+    port: String,
+}
+
+#[derive(Deserialize)]
+struct Bundle {
+    bundle: String,
+    format: String,
+}
+
+/// The floor's typed KV v2 answer: the whole envelope, typed.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct KvRead<T> {
+    request_id: String,
+    lease_id: String,
+    renewable: bool,
+    lease_duration: u64,
+    data: KvData<T>,
+    warnings: Option<Vec<String>>,
+    #[serde(default)]
+    mount_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct KvData<T> {
+    data: T,
+    metadata: KvMetadata,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct KvMetadata {
+    created_time: String,
+    custom_metadata: Option<std::collections::HashMap<String, String>>,
+    deletion_time: String,
+    destroyed: bool,
+    version: u64,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct FloorHealth {
+    initialized: bool,
+    sealed: bool,
+    standby: bool,
+    version: String,
+    cluster_name: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// What is requested and by whom.
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Op {
+    /// KV v2 read of the small secret.
+    KvSmall,
+    /// `sys/health`.
+    Health,
+    /// KV v2 read of the 1 MiB secret.
+    KvBig,
+}
+
+impl Op {
+    fn label(self) -> &'static str {
+        match self {
+            Op::KvSmall => "KV v2 read, small secret",
+            Op::Health => "sys/health",
+            Op::KvBig => "KV v2 read, 1 MiB secret",
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Target {
+    /// A bare `reqwest::Client` GET with `X-Vault-Token` and a typed `serde_json` parse.
+    Floor {
+        http: reqwest::Client,
+        base: Arc<str>,
+        token: reqwest::header::HeaderValue,
+    },
+    /// hashivault's generated `api` call (`sys_health()` for health: the generated operation
+    /// has no response body in Vault's document).
+    Hashivault(hashivault::Client),
+    // TODO(kv2-wrapper): when `client.kv2(mount).read::<T>(path)` lands on this branch, add a
+    // variant `HashivaultKv2(hashivault::Client)`, a `hashivault_kv2_read` arm in `Target::call`
+    // (see the stub below `hashivault_api_read`), its name in `Target::name`, and push it in
+    // `targets()`. Until then it is neither run nor printed.
+    /// vaultrs 0.8: `kv2::read` and `sys::health`.
+    Vaultrs(Arc<vaultrs::client::VaultClient>),
+}
+
+impl Target {
+    fn name(&self) -> &'static str {
+        match self {
+            Target::Floor { .. } => "floor: reqwest + serde_json",
+            Target::Hashivault(_) => "hashivault (generated api)",
+            Target::Vaultrs(_) => "vaultrs 0.8",
+        }
+    }
+
+    /// One request; returns the length of a field of the answer (checked equal for all).
+    async fn call(&self, op: Op, mount: &str, path: &str) -> Result<usize, String> {
+        match self {
+            Target::Floor { http, base, token } => match op {
+                Op::KvSmall => {
+                    let url = format!("{base}/v1/{mount}/data/{path}");
+                    let r: KvRead<AppConfig> = floor_get(http, url, token).await?;
+                    let s = r.data.data;
+                    Ok(s.password.len() + s.username.len() + s.host.len() + s.port.len())
+                }
+                Op::KvBig => {
+                    let url = format!("{base}/v1/{mount}/data/{path}");
+                    let r: KvRead<Bundle> = floor_get(http, url, token).await?;
+                    Ok(r.data.data.bundle.len() + r.data.data.format.len())
+                }
+                Op::Health => {
+                    let url = format!("{base}/v1/sys/health");
+                    let h: FloorHealth = floor_get(http, url, token).await?;
+                    Ok(h.version.len())
+                }
+            },
+            Target::Hashivault(c) => match op {
+                Op::KvSmall => {
+                    let m = hashivault_api_read(c, mount, path).await?;
+                    Ok(["password", "username", "host", "port"]
+                        .iter()
+                        .map(|k| m.get(*k).and_then(|v| v.as_str()).map_or(0, str::len))
+                        .sum())
+                }
+                Op::KvBig => {
+                    let m = hashivault_api_read(c, mount, path).await?;
+                    Ok(["bundle", "format"]
+                        .iter()
+                        .map(|k| m.get(*k).and_then(|v| v.as_str()).map_or(0, str::len))
+                        .sum())
+                }
+                Op::Health => {
+                    let h = c.sys_health().await.map_err(|e| e.to_string())?;
+                    Ok(h.version.len())
+                }
+            },
+            Target::Vaultrs(c) => match op {
+                Op::KvSmall => {
+                    let s: AppConfig = vaultrs::kv2::read(c.as_ref(), mount, path)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(s.password.len() + s.username.len() + s.host.len() + s.port.len())
+                }
+                Op::KvBig => {
+                    let b: Bundle = vaultrs::kv2::read(c.as_ref(), mount, path)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(b.bundle.len() + b.format.len())
+                }
+                Op::Health => {
+                    let h = vaultrs::sys::health(c.as_ref())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(h.version.len())
+                }
+            },
+        }
+    }
+}
+
+async fn floor_get<T: DeserializeOwned>(
+    http: &reqwest::Client,
+    url: String,
+    token: &reqwest::header::HeaderValue,
+) -> Result<T, String> {
+    http.get(url)
+        .header("X-Vault-Token", token.clone())
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| e.to_string())?
+        .json::<T>()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The generated operation, as the crate docs show it; returns the secret's `data` map.
+async fn hashivault_api_read(
+    c: &hashivault::Client,
+    mount: &str,
+    path: &str,
+) -> Result<hashivault::JsonMap, String> {
+    let answer = c
+        .api()
+        .kv_v2_read()
+        .kv_v2_mount_path(mount)
+        .path(path)
+        .send()
+        .await
+        .map_err(|e| hashivault::Error::from(e).to_string())?;
+    answer
+        .into_inner()
+        .data
+        .map(|d| d.data)
+        .ok_or_else(|| "no data in the answer".to_string())
+}
+
+// TODO(kv2-wrapper): the typed KV layer's case, one function:
+//
+// async fn hashivault_kv2_read<T: DeserializeOwned>(
+//     c: &hashivault::Client,
+//     mount: &str,
+//     path: &str,
+// ) -> Result<T, String> {
+//     c.kv2(mount).read::<T>(path).await.map(|s| s.data).map_err(|e| e.to_string())
+// }
+
+// ---------------------------------------------------------------------------------------------
+// Construction.
+
+fn build_floor(address: &str, token: &str) -> Target {
+    let mut token = reqwest::header::HeaderValue::from_str(token).expect("token header");
+    token.set_sensitive(true);
+    Target::Floor {
+        http: reqwest::Client::new(),
+        base: Arc::from(address),
+        token,
+    }
+}
+
+fn build_hashivault(address: &str, token: &str) -> hashivault::Client {
+    hashivault::Client::builder()
+        .address(address)
+        .token(token)
+        .build()
+        .expect("hashivault client")
+}
+
+fn build_vaultrs(address: &str, token: &str) -> vaultrs::client::VaultClient {
+    let settings = vaultrs::client::VaultClientSettingsBuilder::default()
+        .address(address)
+        .token(token)
+        .build()
+        .expect("vaultrs settings");
+    vaultrs::client::VaultClient::new(settings).expect("vaultrs client")
+}
+
+/// The floor, hashivault and vaultrs, in that order. hashivault is built first: its first build
+/// installs rustls' ring provider process-wide, which the floor and vaultrs (built with
+/// `rustls-no-provider`, the same reqwest features as hashivault) need too.
+fn targets(address: &str, token: &str) -> Vec<Target> {
+    let hashivault = Target::Hashivault(build_hashivault(address, token));
+    vec![
+        build_floor(address, token),
+        hashivault,
+        Target::Vaultrs(Arc::new(build_vaultrs(address, token))),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring.
+
+struct Config {
+    quick: bool,
+    rounds: usize,
+    slice: Duration,
+    /// Upper bound of requests in one slice, whatever the time.
+    max_requests: u64,
+    build_iterations: u32,
+    build_time: Duration,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Sample {
+    requests: u64,
+    elapsed: Duration,
+    alloc: alloc::Snapshot,
+}
+
+/// Runs `op` for one time slice with `concurrency` tasks sharing `target`.
+async fn run_slice(
+    target: &Target,
+    op: Op,
+    mount: &str,
+    path: &str,
+    concurrency: usize,
+    cfg: &Config,
+) -> Result<Sample, String> {
+    // Untimed warm-up: opens the pool's connections (up to `concurrency`).
+    let warm = (concurrency * 2) as u64;
+    run_tasks(
+        target,
+        op,
+        mount,
+        path,
+        concurrency,
+        warm,
+        Duration::from_secs(10),
+    )
+    .await?;
+
+    let before = alloc::snapshot();
+    let start = Instant::now();
+    let requests = run_tasks(
+        target,
+        op,
+        mount,
+        path,
+        concurrency,
+        cfg.max_requests,
+        cfg.slice,
+    )
+    .await?;
+    let elapsed = start.elapsed();
+    let alloc = alloc::snapshot().since(before);
+    Ok(Sample {
+        requests,
+        elapsed,
+        alloc,
+    })
+}
+
+/// `concurrency` loops (inline when 1) until `max` requests or `time` has passed.
+async fn run_tasks(
+    target: &Target,
+    op: Op,
+    mount: &str,
+    path: &str,
+    concurrency: usize,
+    max: u64,
+    time: Duration,
+) -> Result<u64, String> {
+    let deadline = Instant::now() + time;
+    if concurrency == 1 {
+        let mut n = 0;
+        while n < max && Instant::now() < deadline {
+            std::hint::black_box(target.call(op, mount, path).await?);
+            n += 1;
+        }
+        return Ok(n);
+    }
+    let issued = Arc::new(AtomicU64::new(0));
+    let mount: Arc<str> = Arc::from(mount);
+    let path: Arc<str> = Arc::from(path);
+    let handles: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (target, issued, mount, path) =
+                (target.clone(), issued.clone(), mount.clone(), path.clone());
+            tokio::spawn(async move {
+                let mut n = 0u64;
+                while Instant::now() < deadline && issued.fetch_add(1, Relaxed) < max {
+                    std::hint::black_box(target.call(op, &mount, &path).await?);
+                    n += 1;
+                }
+                Ok::<u64, String>(n)
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for h in handles {
+        total += h.await.map_err(|e| e.to_string())??;
+    }
+    Ok(total)
+}
+
+/// One measured cell: the best slice's throughput, allocations over all slices.
+#[derive(Clone)]
+struct Cell {
+    op: Op,
+    concurrency: usize,
+    client: &'static str,
+    best_rps: f64,
+    requests: u64,
+    allocs: u64,
+    bytes: u64,
+}
+
+impl Cell {
+    fn allocs_per_req(&self) -> f64 {
+        self.allocs as f64 / self.requests.max(1) as f64
+    }
+    fn bytes_per_req(&self) -> f64 {
+        self.bytes as f64 / self.requests.max(1) as f64
+    }
+}
+
+/// Measures every target on `op` at `concurrency`, in interleaved rounds (the order rotates
+/// each round) so that background load hits all of them alike.
+async fn measure(
+    targets: &[Target],
+    op: Op,
+    mount: &str,
+    path: &str,
+    concurrency: usize,
+    cfg: &Config,
+) -> Result<Vec<Cell>, String> {
+    let mut cells: Vec<Cell> = targets
+        .iter()
+        .map(|t| Cell {
+            op,
+            concurrency,
+            client: t.name(),
+            best_rps: 0.0,
+            requests: 0,
+            allocs: 0,
+            bytes: 0,
+        })
+        .collect();
+    for round in 0..cfg.rounds {
+        for k in 0..targets.len() {
+            let i = (k + round) % targets.len();
+            let s = run_slice(&targets[i], op, mount, path, concurrency, cfg).await?;
+            let rps = s.requests as f64 / s.elapsed.as_secs_f64();
+            let c = &mut cells[i];
+            c.best_rps = c.best_rps.max(rps);
+            c.requests += s.requests;
+            c.allocs += s.alloc.allocs;
+            c.bytes += s.alloc.bytes;
+        }
+    }
+    Ok(cells)
+}
+
+/// Checks that every target reads the same answer before anything is timed.
+async fn check_same(targets: &[Target], op: Op, mount: &str, path: &str) -> Result<(), String> {
+    let mut seen = None;
+    for t in targets {
+        let v = t
+            .call(op, mount, path)
+            .await
+            .map_err(|e| format!("{} failed on {}: {e}", t.name(), op.label()))?;
+        match seen {
+            None => seen = Some(v),
+            Some(s) if s == v => {}
+            Some(s) => {
+                return Err(format!(
+                    "{} read {v} bytes of {}, the floor {s}",
+                    t.name(),
+                    op.label()
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Construction cost and idle memory.
+
+struct BuildRow {
+    client: &'static str,
+    micros: f64,
+    allocs: f64,
+    retained: i64,
+}
+
+fn measure_build(
+    client: &'static str,
+    cfg: &Config,
+    mut build: impl FnMut() -> Box<dyn std::any::Any>,
+) -> BuildRow {
+    drop(build()); // one-time process-wide setup (TLS provider, statics) is not counted
+    let before = alloc::snapshot();
+    let start = Instant::now();
+    let mut n = 0u32;
+    while n < cfg.build_iterations && start.elapsed() < cfg.build_time {
+        drop(std::hint::black_box(build()));
+        n += 1;
+    }
+    let micros = start.elapsed().as_secs_f64() * 1e6 / f64::from(n);
+    let allocs = alloc::snapshot().since(before).allocs as f64 / f64::from(n);
+    let before = alloc::snapshot();
+    let kept = build();
+    let retained = alloc::snapshot().since(before).retained();
+    drop(kept);
+    BuildRow {
+        client,
+        micros,
+        allocs,
+        retained,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output.
+
+fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let mut s = String::from("|");
+        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+            let pad = w - c.chars().count();
+            // Text columns left, numbers right.
+            if i < 3 && !c.starts_with(|ch: char| ch.is_ascii_digit()) {
+                let _ = write!(s, " {c}{} |", " ".repeat(pad));
+            } else {
+                let _ = write!(s, " {}{c} |", " ".repeat(pad));
+            }
+        }
+        s.push('\n');
+        s
+    };
+    let mut out = line(headers.iter().map(|h| h.to_string()).collect());
+    out.push('|');
+    for w in &widths {
+        let _ = write!(out, "{}|", "-".repeat(w + 2));
+    }
+    out.push('\n');
+    for r in rows {
+        out.push_str(&line(r.clone()));
+    }
+    out
+}
+
+fn cell_rows(cells: &[Cell]) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for c in cells {
+        let floor = cells
+            .iter()
+            .find(|f| f.op == c.op && f.concurrency == c.concurrency)
+            .expect("the floor is measured first");
+        let mode = if c.concurrency == 1 {
+            "sequential".to_string()
+        } else {
+            format!("{} tasks", c.concurrency)
+        };
+        let us = 1e6 / c.best_rps;
+        let floor_us = 1e6 / floor.best_rps;
+        rows.push(vec![
+            c.op.label().to_string(),
+            mode,
+            c.client.to_string(),
+            format!("{:.0}", c.best_rps),
+            format!("{:.2}×", c.best_rps / floor.best_rps),
+            format!("{us:.1}"),
+            if std::ptr::eq(c, floor) {
+                "—".to_string()
+            } else {
+                format!("{:+.1}", us - floor_us)
+            },
+            format!("{:.1}", c.allocs_per_req()),
+            format!("{:+.1}", c.allocs_per_req() - floor.allocs_per_req()),
+            human_bytes(c.bytes_per_req()),
+        ]);
+    }
+    rows
+}
+
+const CELL_HEADERS: [&str; 10] = [
+    "operation",
+    "mode",
+    "client",
+    "req/s (best)",
+    "× floor",
+    "µs/req",
+    "Δµs vs floor",
+    "allocs/req",
+    "Δallocs vs floor",
+    "bytes/req",
+];
+
+fn human_bytes(b: f64) -> String {
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.2} MiB", b / (1024.0 * 1024.0))
+    } else if b >= 10.0 * 1024.0 {
+        format!("{:.1} KiB", b / 1024.0)
+    } else {
+        format!("{b:.0} B")
+    }
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("usage: cargo run --release -p hashivault-bench -- [--quick]\n\nWith VAULT_ADDR and VAULT_TOKEN set, also reads one KV v2 secret end to end from that\nserver (it writes secret/hashivault-bench/app-config first). Writes benches/RESULTS.md.");
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--profile") {
+        return profile(&args[1..]);
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    if let Some(bad) = args.iter().find(|a| *a != "--quick") {
+        eprintln!("unknown argument {bad:?}; usage: hashivault-bench [--quick]");
+        std::process::exit(2);
+    }
+    let cfg = if quick {
+        Config {
+            quick,
+            rounds: 1,
+            slice: Duration::from_millis(400),
+            max_requests: 200_000,
+            build_iterations: 100,
+            build_time: Duration::from_millis(500),
+        }
+    } else {
+        Config {
+            quick,
+            rounds: 3,
+            slice: Duration::from_millis(1500),
+            max_requests: 1_000_000,
+            build_iterations: 1000,
+            build_time: Duration::from_secs(2),
+        }
+    };
+
+    let server = server::start();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .on_thread_start(alloc::count_this_thread)
+        .build()
+        .expect("client runtime");
+    alloc::count_this_thread(); // the runtime runs on this thread
+    let started = Instant::now();
+    let report = match rt.block_on(run(&server, &cfg, &args)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("benchmark failed: {e}");
+            std::process::exit(1);
+        }
+    };
+    let report = format!(
+        "{report}\nWhole run: {:.0} s.\n",
+        started.elapsed().as_secs_f64()
+    );
+    print!("{report}");
+    let out = concat!(env!("CARGO_MANIFEST_DIR"), "/RESULTS.md");
+    match std::fs::write(out, format!("# hashivault-bench results\n\n{report}")) {
+        Ok(()) => eprintln!("written to {out}"),
+        Err(e) => eprintln!("cannot write {out}: {e}"),
+    }
+}
+
+/// `--profile CLIENT OP N`: N sequential requests of one client and nothing else, for
+/// `valgrind --tool=callgrind --separate-threads=yes` (see benches/README.md). CLIENT is
+/// `floor`, `hashivault` or `vaultrs`; OP is `kv`, `health` or `big`.
+fn profile(args: &[String]) {
+    let usage = "usage: hashivault-bench --profile floor|hashivault|vaultrs kv|health|big N";
+    let [client, op, n] = args else {
+        eprintln!("{usage}");
+        std::process::exit(2);
+    };
+    let (op, path) = match op.as_str() {
+        "kv" => (Op::KvSmall, server::SMALL_PATH),
+        "health" => (Op::Health, ""),
+        "big" => (Op::KvBig, server::BIG_PATH),
+        _ => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    };
+    let n: u64 = n.parse().unwrap_or_else(|_| {
+        eprintln!("{usage}");
+        std::process::exit(2);
+    });
+    let server = server::start();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    rt.block_on(async {
+        let all = targets(&server.address, TOKEN);
+        let index = match client.as_str() {
+            "floor" => 0,
+            "hashivault" => 1,
+            "vaultrs" => 2,
+            _ => {
+                eprintln!("{usage}");
+                std::process::exit(2);
+            }
+        };
+        let target = &all[index];
+        for _ in 0..n {
+            std::hint::black_box(
+                target
+                    .call(op, server::MOUNT, path)
+                    .await
+                    .expect("request failed"),
+            );
+        }
+    });
+    eprintln!("{n} requests done");
+}
+
+async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<String, String> {
+    let mut out = String::new();
+    let env = match std::env::var("VAULT_ADDR") {
+        Ok(a) if !a.is_empty() => format!("VAULT_ADDR={a} VAULT_TOKEN=<redacted> "),
+        _ => String::new(),
+    };
+    let command = format!(
+        "{env}cargo run --release -p hashivault-bench --{}",
+        args.iter().map(|a| format!(" {a}")).collect::<String>()
+    );
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let _ = writeln!(out, "Command: `{command}`  ");
+    let _ = writeln!(
+        out,
+        "Machine: {cores} cores, {}, load average at start {}  ",
+        cpu_model(),
+        load_average()
+    );
+    let _ = writeln!(
+        out,
+        "Run: {} round(s) of {:.1} s per client and cell, clients interleaved; req/s is the best round, allocations are over all rounds.  ",
+        cfg.rounds,
+        cfg.slice.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "Counted: allocations made on the client's runtime thread (and its blocking pool) while a slice runs; the loopback server runs in the same process on a thread of its own and is not counted. `bytes/req` is bytes requested from the allocator.{}\n",
+        if cfg.quick { " **Quick run: indicative only.**" } else { "" }
+    );
+
+    // hashivault installs rustls' ring provider process-wide on its first build; the floor and
+    // vaultrs (built with `rustls-no-provider`, the same reqwest features) need it too.
+    drop(build_hashivault(&server.address, TOKEN));
+    let addr = server.address.clone();
+    let builds = [
+        measure_build("floor: reqwest::Client::new()", cfg, || {
+            Box::new(reqwest::Client::new())
+        }),
+        measure_build("hashivault: Client::builder()…build()", cfg, || {
+            Box::new(build_hashivault(&addr, TOKEN))
+        }),
+        measure_build(
+            "vaultrs 0.8: VaultClient::new(…), http:// address",
+            cfg,
+            || Box::new(build_vaultrs(&addr, TOKEN)),
+        ),
+        // vaultrs skips loading the trust roots for an http:// address; a real deployment is
+        // https://, where it loads them as the others do (nothing is connected at build).
+        measure_build(
+            "vaultrs 0.8: VaultClient::new(…), https:// address",
+            cfg,
+            || Box::new(build_vaultrs("https://vault.example.invalid:8200", TOKEN)),
+        ),
+    ];
+
+    // One pool shared by clones.
+    let shared = build_hashivault(&server.address, TOKEN);
+    let conns_before = server.connections();
+    for _ in 0..16 {
+        let clone = shared.clone();
+        Target::Hashivault(clone)
+            .call(Op::KvSmall, server::MOUNT, server::SMALL_PATH)
+            .await?;
+    }
+    let pool_conns = server.connections() - conns_before;
+    drop(shared);
+
+    // In-process loopback server.
+    let targets = targets(&server.address, TOKEN);
+    let mut cells = Vec::new();
+    let requests_before = server.requests();
+    for (op, path) in [
+        (Op::KvSmall, server::SMALL_PATH),
+        (Op::Health, ""),
+        (Op::KvBig, server::BIG_PATH),
+    ] {
+        check_same(&targets, op, server::MOUNT, path).await?;
+        for concurrency in [1, 32] {
+            eprintln!("measuring {} with concurrency {concurrency}…", op.label());
+            cells.extend(measure(&targets, op, server::MOUNT, path, concurrency, cfg).await?);
+        }
+    }
+    let served = server.requests() - requests_before;
+
+    let _ = writeln!(out, "## Against an in-process loopback server\n");
+    let _ = writeln!(
+        out,
+        "Fixed OpenBao-shaped answers over HTTP/1.1 keep-alive on 127.0.0.1 ({served} requests served). `× floor` is throughput relative to the floor in the same cell; `Δµs` and `Δallocs` are per request, over the floor.\n"
+    );
+    out.push_str(&table(&CELL_HEADERS, &cell_rows(&cells)));
+
+    // End to end against a real server.
+    let _ = writeln!(out, "\n## End to end against a real server\n");
+    match (std::env::var("VAULT_ADDR"), std::env::var("VAULT_TOKEN")) {
+        (Ok(addr), Ok(token)) if !addr.is_empty() && !token.is_empty() => {
+            match end_to_end(&addr, &token, cfg).await {
+                Ok((version, cells)) => {
+                    let _ = writeln!(
+                        out,
+                        "KV v2 read of one small secret (`secret/hashivault-bench/app-config`) from {version} at {addr}. The server's own cost is in every client's figure; `Δµs vs floor` is the part of a request that is the client's beyond the floor.\n"
+                    );
+                    out.push_str(&table(&CELL_HEADERS, &cell_rows(&cells)));
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "SKIPPED: the server at {addr} could not be used: {e}");
+                }
+            }
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "SKIPPED: VAULT_ADDR and VAULT_TOKEN are not set (start a dev server, e.g. `cargo xtask dev`, and export them)."
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\n## Client construction and idle memory\n");
+    let rows: Vec<Vec<String>> = builds
+        .iter()
+        .map(|b| {
+            vec![
+                b.client.to_string(),
+                format!("{:.1}", b.micros),
+                format!("{:.0}", b.allocs),
+                human_bytes(b.retained as f64),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &[
+            "client",
+            "µs per build",
+            "allocs per build",
+            "bytes retained by an idle client",
+        ],
+        &rows,
+    ));
+    let _ = writeln!(
+        out,
+        "\n`hashivault::Client: Clone + Send + Sync + 'static` (static assertion). 16 sequential reads through 16 clones of one client opened {pool_conns} connection(s): {}.",
+        if pool_conns == 1 {
+            "the clones share one connection pool"
+        } else {
+            "NOT one shared pool"
+        }
+    );
+    Ok(out)
+}
+
+/// KV v2 read of one secret from a real server, sequential and 32 tasks.
+async fn end_to_end(addr: &str, token: &str, cfg: &Config) -> Result<(String, Vec<Cell>), String> {
+    const PATH: &str = "hashivault-bench/app-config";
+    let addr = addr.trim_end_matches('/');
+    let http = reqwest::Client::new();
+    let url = format!("{addr}/v1/{}/data/{PATH}", server::MOUNT);
+    let body = format!(r#"{{"data":{}}}"#, server::SMALL_SECRET);
+    http.post(&url)
+        .header("X-Vault-Token", token)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("cannot write the secret: {e}"))?;
+    let health: FloorHealth = floor_get(
+        &http,
+        format!("{addr}/v1/sys/health"),
+        &reqwest::header::HeaderValue::from_static(""),
+    )
+    .await?;
+    let version = format!("OpenBao/Vault {}", health.version);
+    let targets = targets(addr, token);
+    check_same(&targets, Op::KvSmall, server::MOUNT, PATH).await?;
+    let mut cells = Vec::new();
+    for concurrency in [1, 32] {
+        eprintln!("measuring end to end with concurrency {concurrency}…");
+        cells.extend(measure(&targets, Op::KvSmall, server::MOUNT, PATH, concurrency, cfg).await?);
+    }
+    Ok((version, cells))
+}

@@ -1,0 +1,213 @@
+//! The loopback Vault stand-in: a raw HTTP/1.1 keep-alive responder on its own thread and its
+//! own single-threaded tokio runtime (so its allocations are not counted, see `alloc.rs`).
+//!
+//! It answers fixed bodies shaped like real OpenBao/Vault answers:
+//! - `GET /v1/secret/data/app/config`: a KV v2 read of a small secret (four string keys);
+//! - `GET /v1/secret/data/big`: a KV v2 read of a 1 MiB secret (a PEM-like bundle);
+//! - `GET /v1/sys/health`: an active, unsealed node;
+//! - anything else: `404 {"errors":[]}`.
+//!
+//! Requests without `X-Vault-Token` on `secret/` get `403`, as Vault does.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The mount and paths the benchmark reads.
+pub const MOUNT: &str = "secret";
+/// The small secret's path.
+pub const SMALL_PATH: &str = "app/config";
+/// The 1 MiB secret's path.
+pub const BIG_PATH: &str = "big";
+/// Size of the big secret's `bundle` value.
+pub const BIG_VALUE_LEN: usize = 1 << 20;
+
+/// The small secret, as `bao kv put secret/app/config ...` stores it.
+pub const SMALL_SECRET: &str = r#"{"host":"db.internal.example","password":"s3cr3t-pa55w0rd-9f2c1e","port":"5432","username":"app"}"#;
+
+/// A running server: its address and counters.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    stats: Arc<Stats>,
+}
+
+#[derive(Default)]
+struct Stats {
+    connections: AtomicU64,
+    requests: AtomicU64,
+}
+
+impl Server {
+    /// Connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.stats.connections.load(Relaxed)
+    }
+
+    /// Requests answered so far.
+    pub fn requests(&self) -> u64 {
+        self.stats.requests.load(Relaxed)
+    }
+}
+
+fn kv_body(secret_json: &str, version: u32) -> String {
+    format!(
+        concat!(
+            r#"{{"request_id":"64e3e809-ed44-434c-5184-04db5feebc95","lease_id":"","renewable":false,"#,
+            r#""lease_duration":0,"data":{{"data":{},"metadata":{{"created_time":"2026-11-25T12:52:30.465826194Z","#,
+            r#""custom_metadata":null,"deletion_time":"","destroyed":false,"version":{}}}}},"#,
+            r#""wrap_info":null,"warnings":null,"auth":null,"mount_type":"kv"}}"#
+        ),
+        secret_json, version
+    )
+}
+
+/// The 1 MiB secret: `{"format":"pem","bundle":"-----BEGIN CERTIFICATE-----\n…"}`, with a
+/// JSON-escaped newline every 64 characters as in a real PEM bundle.
+pub fn big_secret() -> String {
+    let mut bundle = String::with_capacity(BIG_VALUE_LEN + BIG_VALUE_LEN / 32);
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0usize;
+    let mut len = 0usize;
+    while len < BIG_VALUE_LEN {
+        if len % 65 == 64 {
+            bundle.push_str("\\n");
+        } else {
+            bundle.push(alphabet[(i * 7 + i / 64) % 64] as char);
+            i += 1;
+        }
+        len += 1;
+    }
+    format!(r#"{{"bundle":"{bundle}","format":"pem"}}"#)
+}
+
+const HEALTH_BODY: &str = r#"{"initialized":true,"sealed":false,"standby":false,"performance_standby":false,"replication_performance_mode":"disabled","replication_dr_mode":"disabled","server_time_utc":1795611150,"version":"2.7.2","cluster_name":"vault-cluster-b60d34d0","cluster_id":"b7362a5f-13ec-57d4-c108-2d878f36726f"}"#;
+
+fn response(status: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\nCache-Control: no-store\r\nContent-Type: application/json\r\n\
+         Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n\
+         Date: Wed, 25 Nov 2026 12:52:30 GMT\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+struct Answers {
+    small: Vec<u8>,
+    big: Vec<u8>,
+    health: Vec<u8>,
+    not_found: Vec<u8>,
+    forbidden: Vec<u8>,
+}
+
+/// Starts the server on a thread of its own; returns once it listens.
+pub fn start() -> Server {
+    let stats = Arc::new(Stats::default());
+    let answers = Arc::new(Answers {
+        small: response("200 OK", &kv_body(SMALL_SECRET, 3)),
+        big: response("200 OK", &kv_body(&big_secret(), 1)),
+        health: response("200 OK", HEALTH_BODY),
+        not_found: response("404 Not Found", r#"{"errors":[]}"#),
+        forbidden: response("403 Forbidden", r#"{"errors":["permission denied"]}"#),
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread_stats = stats.clone();
+    std::thread::Builder::new()
+        .name("loopback-vault".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+                .expect("server runtime");
+            rt.block_on(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                let addr = listener.local_addr().expect("local addr");
+                tx.send(format!("http://{addr}")).expect("send address");
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let _ = stream.set_nodelay(true);
+                    thread_stats.connections.fetch_add(1, Relaxed);
+                    tokio::spawn(serve(stream, answers.clone(), thread_stats.clone()));
+                }
+            });
+        })
+        .expect("spawn server thread");
+    let address = rx.recv().expect("server address");
+    Server { address, stats }
+}
+
+/// Serves one keep-alive connection until the client closes it.
+async fn serve(mut stream: TcpStream, answers: Arc<Answers>, stats: Arc<Stats>) {
+    let mut buf: Vec<u8> = Vec::with_capacity(8192);
+    let mut chunk = [0u8; 8192];
+    loop {
+        // Read one request head (and skip any body by Content-Length).
+        let head_end = loop {
+            if let Some(pos) = find(&buf, b"\r\n\r\n") {
+                break pos + 4;
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = &buf[..head_end];
+        let body_len = header_value(head, b"content-length")
+            .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        let answer = route(head, &answers);
+        while buf.len() < head_end + body_len {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        buf.drain(..head_end + body_len);
+        stats.requests.fetch_add(1, Relaxed);
+        if stream.write_all(answer).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn route<'a>(head: &[u8], answers: &'a Answers) -> &'a [u8] {
+    let line_end = find(head, b"\r\n").unwrap_or(head.len());
+    let mut parts = head[..line_end].split(|&b| b == b' ');
+    let method = parts.next().unwrap_or_default();
+    let target = parts.next().unwrap_or_default();
+    let path = target.split(|&b| b == b'?').next().unwrap_or_default();
+    if method != b"GET" {
+        return &answers.not_found;
+    }
+    match path {
+        b"/v1/sys/health" => &answers.health,
+        b"/v1/secret/data/app/config" | b"/v1/secret/data/big" => {
+            if header_value(head, b"x-vault-token").is_none() {
+                &answers.forbidden
+            } else if path.ends_with(b"/big") {
+                &answers.big
+            } else {
+                &answers.small
+            }
+        }
+        _ => &answers.not_found,
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn header_value<'a>(head: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    head.split(|&b| b == b'\n').skip(1).find_map(|line| {
+        let colon = line.iter().position(|&b| b == b':')?;
+        line[..colon]
+            .eq_ignore_ascii_case(name)
+            .then(|| line[colon + 1..].trim_ascii())
+    })
+}
