@@ -101,18 +101,18 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Envelope<T> {
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut env = Envelope::<T>::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "request_id" => env.request_id = nullable(&mut map)?,
-                        "lease_id" => env.lease_id = nullable(&mut map)?,
-                        "renewable" => env.renewable = nullable(&mut map)?,
-                        "lease_duration" => env.lease_duration = nullable(&mut map)?,
-                        "data" => env.data = map.next_value()?,
-                        "wrap_info" => env.wrap_info = map.next_value()?,
-                        "warnings" => env.warnings = nullable(&mut map)?,
-                        "auth" => env.auth = map.next_value()?,
-                        "mount_type" => env.mount_type = nullable(&mut map)?,
-                        _ => {
+                while let Some(field) = map.next_key::<Field>()? {
+                    match field {
+                        Field::RequestId => env.request_id = nullable(&mut map)?,
+                        Field::LeaseId => env.lease_id = nullable(&mut map)?,
+                        Field::Renewable => env.renewable = nullable(&mut map)?,
+                        Field::LeaseDuration => env.lease_duration = nullable(&mut map)?,
+                        Field::Data => env.data = map.next_value()?,
+                        Field::WrapInfo => env.wrap_info = map.next_value()?,
+                        Field::Warnings => env.warnings = nullable(&mut map)?,
+                        Field::Auth => env.auth = map.next_value()?,
+                        Field::MountType => env.mount_type = nullable(&mut map)?,
+                        Field::Other(key) => {
                             let value: Value = map.next_value()?;
                             env.other.insert(key, value);
                         }
@@ -123,6 +123,47 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Envelope<T> {
         }
 
         deserializer.deserialize_map(EnvelopeVisitor(PhantomData))
+    }
+}
+
+/// A top-level key of the envelope, matched without allocating (only unknown keys are copied).
+enum Field {
+    RequestId,
+    LeaseId,
+    Renewable,
+    LeaseDuration,
+    Data,
+    WrapInfo,
+    Warnings,
+    Auth,
+    MountType,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
+                Ok(match key {
+                    "request_id" => Field::RequestId,
+                    "lease_id" => Field::LeaseId,
+                    "renewable" => Field::Renewable,
+                    "lease_duration" => Field::LeaseDuration,
+                    "data" => Field::Data,
+                    "wrap_info" => Field::WrapInfo,
+                    "warnings" => Field::Warnings,
+                    "auth" => Field::Auth,
+                    "mount_type" => Field::MountType,
+                    other => Field::Other(other.to_string()),
+                })
+            }
+        }
+        deserializer.deserialize_identifier(FieldVisitor)
     }
 }
 

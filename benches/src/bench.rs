@@ -123,10 +123,8 @@ enum Target {
     /// hashivault's generated `api` call (`sys_health()` for health: the generated operation
     /// has no response body in Vault's document).
     Hashivault(hashivault::Client),
-    // TODO(kv2-wrapper): when `client.kv2(mount).read::<T>(path)` lands on this branch, add a
-    // variant `HashivaultKv2(hashivault::Client)`, a `hashivault_kv2_read` arm in `Target::call`
-    // (see the stub below `hashivault_api_read`), its name in `Target::name`, and push it in
-    // `targets()`. Until then it is neither run nor printed.
+    /// hashivault's typed KV layer: `client.kv2(mount).read::<T>(path)`.
+    HashivaultKv2(hashivault::Client),
     /// vaultrs 0.8: `kv2::read` and `sys::health`.
     Vaultrs(Arc<vaultrs::client::VaultClient>),
 }
@@ -136,6 +134,7 @@ impl Target {
         match self {
             Target::Floor { .. } => "floor: reqwest + serde_json",
             Target::Hashivault(_) => "hashivault (generated api)",
+            Target::HashivaultKv2(_) => "hashivault kv2().read::<T>()",
             Target::Vaultrs(_) => "vaultrs 0.8",
         }
     }
@@ -175,6 +174,20 @@ impl Target {
                         .iter()
                         .map(|k| m.get(*k).and_then(|v| v.as_str()).map_or(0, str::len))
                         .sum())
+                }
+                Op::Health => {
+                    let h = c.sys_health().await.map_err(|e| e.to_string())?;
+                    Ok(h.version.len())
+                }
+            },
+            Target::HashivaultKv2(c) => match op {
+                Op::KvSmall => {
+                    let s: AppConfig = hashivault_kv2_read(c, mount, path).await?;
+                    Ok(s.password.len() + s.username.len() + s.host.len() + s.port.len())
+                }
+                Op::KvBig => {
+                    let b: Bundle = hashivault_kv2_read(c, mount, path).await?;
+                    Ok(b.bundle.len() + b.format.len())
                 }
                 Op::Health => {
                     let h = c.sys_health().await.map_err(|e| e.to_string())?;
@@ -238,19 +251,22 @@ async fn hashivault_api_read(
     answer
         .into_inner()
         .data
-        .map(|d| d.data)
+        .and_then(|d| d.data)
         .ok_or_else(|| "no data in the answer".to_string())
 }
 
-// TODO(kv2-wrapper): the typed KV layer's case, one function:
-//
-// async fn hashivault_kv2_read<T: DeserializeOwned>(
-//     c: &hashivault::Client,
-//     mount: &str,
-//     path: &str,
-// ) -> Result<T, String> {
-//     c.kv2(mount).read::<T>(path).await.map(|s| s.data).map_err(|e| e.to_string())
-// }
+/// The typed KV layer: `data.data` decoded straight into `T`.
+async fn hashivault_kv2_read<T: DeserializeOwned>(
+    c: &hashivault::Client,
+    mount: &str,
+    path: &str,
+) -> Result<T, String> {
+    c.kv2(mount)
+        .read::<T>(path)
+        .await
+        .map(|s| s.data)
+        .map_err(|e| e.to_string())
+}
 
 // ---------------------------------------------------------------------------------------------
 // Construction.
@@ -286,10 +302,11 @@ fn build_vaultrs(address: &str, token: &str) -> vaultrs::client::VaultClient {
 /// installs rustls' ring provider process-wide, which the floor and vaultrs (built with
 /// `rustls-no-provider`, the same reqwest features as hashivault) need too.
 fn targets(address: &str, token: &str) -> Vec<Target> {
-    let hashivault = Target::Hashivault(build_hashivault(address, token));
+    let hashivault = build_hashivault(address, token);
     vec![
         build_floor(address, token),
-        hashivault,
+        Target::Hashivault(hashivault.clone()),
+        Target::HashivaultKv2(hashivault),
         Target::Vaultrs(Arc::new(build_vaultrs(address, token))),
     ]
 }
