@@ -34,6 +34,25 @@ pub(crate) fn check_segments(path: &str, what: &str) -> Result<(), Error> {
 /// Percent-encodes one path segment (keeps unreserved characters).
 pub(crate) fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
+    push_encoded(&mut out, segment);
+    out
+}
+
+/// Percent-encodes each segment of a checked `/`-separated path, keeping the slashes (one
+/// allocation: this runs on every KV call).
+pub(crate) fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        push_encoded(&mut out, segment);
+    }
+    out
+}
+
+fn push_encoded(out: &mut String, segment: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in segment.bytes() {
         if b.is_ascii_alphanumeric()
             || matches!(
@@ -43,18 +62,11 @@ pub(crate) fn encode_segment(segment: &str) -> String {
         {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xF)] as char);
         }
     }
-    out
-}
-
-/// Percent-encodes each segment of a checked `/`-separated path, keeping the slashes.
-pub(crate) fn encode_path(path: &str) -> String {
-    path.split('/')
-        .map(encode_segment)
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// A mount path checked (also for empty segments such as `team//kv`) and encoded for a URL.
