@@ -20,6 +20,29 @@ const STANDARD_FORMATS: &[&str] = &[
 
 /// The crate-local type every duration field becomes (a string such as `"1h"` or seconds).
 pub const DURATION_TYPE: &str = "hashivault::VaultDuration";
+/// The crate-local type every credential or secret field becomes (redacted in `Debug`).
+pub const SENSITIVE_TYPE: &str = "hashivault::Sensitive";
+
+/// Property names whose string values are credentials or secrets, in Vault's documents.
+pub const SENSITIVE_NAMES: &[&str] = &[
+    "bindpass",
+    "client_secret",
+    "client_token",
+    "credentials",
+    "jwt",
+    "otp",
+    "passphrase",
+    "password",
+    "plaintext",
+    "private_key",
+    "private_key_data",
+    "root_token",
+    "secret_id",
+    "secret_key",
+    "token",
+    "wrapping_token",
+];
+
 /// The crate-local generic type every enveloped 2xx body becomes.
 pub const ENVELOPE_TYPE: &str = "hashivault::Envelope";
 
@@ -95,6 +118,7 @@ pub fn normalize(doc: &mut Value) -> Report {
     merge_patch_bodies_as_json(doc, &mut report);
     for_each_schema(doc, &mut report, &mut |schema, place, report| {
         type_durations(schema, place, report);
+        redact_secret_fields(schema, place, report);
         strip_nonstandard_formats(schema, place, report);
         move_defaults_into_docs(schema, place, report);
     });
@@ -583,6 +607,34 @@ pub fn type_durations(schema: &mut Map<String, Value>, place: &str, report: &mut
     report.note("type_durations", place);
 }
 
+/// Passwords, tokens, secret ids, private keys and the like are plain strings in Vault's document,
+/// so the generated request and response types would show them in `Debug` (and so in logs and
+/// panic messages). String properties with a name in [`SENSITIVE_NAMES`] become
+/// [`SENSITIVE_TYPE`]: the same JSON string on the wire, `<redacted>` in `Debug`.
+pub fn redact_secret_fields(schema: &mut Map<String, Value>, place: &str, report: &mut Report) {
+    let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (name, prop) in props.iter_mut() {
+        if !SENSITIVE_NAMES.contains(&name.as_str()) {
+            continue;
+        }
+        let Some(prop) = prop.as_object_mut() else {
+            continue;
+        };
+        if prop.get("type").and_then(Value::as_str) != Some("string") {
+            continue;
+        }
+        prop.remove("type");
+        prop.remove("format");
+        prop.insert(
+            "x-rust-type".into(),
+            json!({"crate": "hashivault", "version": "*", "path": SENSITIVE_TYPE}),
+        );
+        report.note("redact_secret_fields", format!("{place}.{name}"));
+    }
+}
+
 /// Vault uses formats no OpenAPI tool knows: `map` and `kvpairs` on objects (typify panics on
 /// `kvpairs`), `lowercase` on strings, and `date-time` on fields that arrive as empty strings
 /// when unset (`"deletion_time": ""`), which a strict timestamp type rejects. These formats are
@@ -991,6 +1043,31 @@ mod unique_operation_ids_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_string_fields_become_sensitive() {
+        let mut schema = json!({"type": "object", "properties": {
+            "password": {"type": "string", "description": "The password."},
+            "username": {"type": "string"},
+            "token": {"type": "array", "items": {"type": "string"}}
+        }});
+        let mut report = Report::default();
+        redact_secret_fields(
+            schema.as_object_mut().unwrap(),
+            "UserpassLoginRequest",
+            &mut report,
+        );
+        let props = &schema["properties"];
+        assert_eq!(props["password"]["x-rust-type"]["path"], SENSITIVE_TYPE);
+        assert!(props["password"].get("type").is_none());
+        assert_eq!(props["password"]["description"], "The password.");
+        assert_eq!(props["username"]["type"], "string");
+        assert_eq!(props["token"]["type"], "array");
+        assert_eq!(
+            report.steps["redact_secret_fields"],
+            vec!["UserpassLoginRequest.password".to_string()]
+        );
+    }
 
     #[test]
     fn response_containers_become_nullable_request_ones_do_not() {

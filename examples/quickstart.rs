@@ -115,7 +115,7 @@ async fn main() -> Result<(), Error> {
         .userpass_mount_path(&mount)
         .username("alice")
         .body_map(|b| {
-            b.password("correct horse battery".to_string())
+            b.password(hashivault::Sensitive::from("correct horse battery"))
                 .token_policies(vec![policy.clone()])
                 .token_ttl(hashivault::VaultDuration::from("15m"))
         })

@@ -289,6 +289,67 @@ where
     Ok(Option::<V>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// A credential or secret value in a generated request or response type (a password, token,
+/// secret id, private key, ...): the same JSON string on the wire, `<redacted>` in `Debug`.
+///
+/// ```
+/// use hashivault::Sensitive;
+/// let password = Sensitive::from("hunter2");
+/// assert_eq!(format!("{password:?}"), "<redacted>");
+/// assert_eq!(password.expose(), "hunter2");
+/// assert_eq!(serde_json::to_string(&password).unwrap(), "\"hunter2\"");
+/// ```
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Sensitive(String);
+
+impl Sensitive {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Sensitive(value.into())
+    }
+
+    /// The value. Keep it out of logs.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The value, owned.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<String> for Sensitive {
+    fn from(value: String) -> Self {
+        Sensitive(value)
+    }
+}
+
+impl From<&str> for Sensitive {
+    fn from(value: &str) -> Self {
+        Sensitive(value.to_string())
+    }
+}
+
+impl From<&String> for Sensitive {
+    fn from(value: &String) -> Self {
+        Sensitive(value.clone())
+    }
+}
+
+impl From<Sensitive> for SecretString {
+    fn from(value: Sensitive) -> Self {
+        SecretString::from(value.0)
+    }
+}
+
 /// A Vault duration: Vault sends the same field as a string (`"1h30m"`) in one answer and as a
 /// number of seconds (`5400`) in another. Both decode; what the caller gives is sent as given.
 ///

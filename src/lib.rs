@@ -16,7 +16,7 @@ pub mod sys;
 mod transport;
 
 pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS};
-pub use envelope::{AuthInfo, Envelope, JsonMap, VaultDuration, WrapInfo};
+pub use envelope::{AuthInfo, Envelope, JsonMap, Sensitive, VaultDuration, WrapInfo};
 pub use error::{ApiError, DecodeError, Error, ErrorKind, TransportError};
 pub use transport::{Context, ListMethod, RetryPolicy};
 

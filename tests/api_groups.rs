@@ -10,6 +10,7 @@
 #![allow(unused_imports, dead_code)]
 
 use hashivault::api::types;
+use hashivault::Sensitive;
 use hashivault::{Client, Envelope, ExposeSecret, VaultDuration};
 use httpmock::prelude::*;
 use httpmock::Mock;
@@ -33,6 +34,11 @@ fn fixture(name: &str) -> Value {
 
 fn s(text: &str) -> String {
     text.to_string()
+}
+
+/// A credential for a generated body field (`Sensitive`: redacted in `Debug`).
+fn secret(v: &str) -> Sensitive {
+    Sensitive::from(v)
 }
 
 fn obj(value: Value) -> Map<String, Value> {
@@ -450,7 +456,7 @@ async fn gcpkms_encrypt() {
         .google_cloud_kms_encrypt()
         .gcpkms_mount_path("team/gcpkms")
         .key("orders")
-        .body_map(|b| b.plaintext(s("aGVsbG8=")).key_version(2i64))
+        .body_map(|b| b.plaintext(secret("aGVsbG8=")).key_version(2i64))
         .send()
         .await
         .unwrap()
@@ -871,7 +877,7 @@ async fn transit_encrypt() {
         .transit_encrypt()
         .transit_mount_path("team/transit")
         .name("orders")
-        .body_map(|b| b.plaintext(s("aGVsbG8gd29ybGQ=")))
+        .body_map(|b| b.plaintext(secret("aGVsbG8gd29ybGQ=")))
         .send()
         .await
         .unwrap()
@@ -957,7 +963,7 @@ async fn auth_approle_write_secret_id_decodes_typed_data() {
     mock.assert_async().await;
     let data: types::AppRoleWriteSecretIdResponse = env.data.unwrap();
     assert_eq!(
-        data.secret_id.as_deref(),
+        data.secret_id.as_ref().map(Sensitive::expose),
         Some("a0a506e0-7e6d-bba4-a16b-0385d25c23da")
     );
     assert_eq!(
@@ -1029,7 +1035,7 @@ async fn auth_azure_login() {
         .azure_mount_path("team/azure")
         .body_map(|b| {
             b.role(s("dev-role"))
-                .jwt(s("eyJ0eXAi.e30.sig"))
+                .jwt(secret("eyJ0eXAi.e30.sig"))
                 .subscription_id(s("sub-1"))
                 .resource_group_name(s("rg"))
                 .vm_name(s("vm-1"))
@@ -1066,7 +1072,7 @@ async fn auth_centrify_login() {
         .centrify_mount_path("team/centrify")
         .body_map(|b| {
             b.username(s("alice@example.com"))
-                .password(s("pw"))
+                .password(secret("pw"))
                 .mode(s("cc"))
         })
         .send()
@@ -1161,7 +1167,7 @@ async fn auth_gcp_login() {
         .api()
         .google_cloud_login()
         .gcp_mount_path("team/gcp")
-        .body_map(|b| b.role(s("dev-role")).jwt(s("eyJhbGciOi.e30.sig")))
+        .body_map(|b| b.role(s("dev-role")).jwt(secret("eyJhbGciOi.e30.sig")))
         .send()
         .await
         .unwrap()
@@ -1192,7 +1198,7 @@ async fn auth_github_login() {
         .api()
         .github_login()
         .github_mount_path("team/github")
-        .body_map(|b| b.token(s("ghp_example")))
+        .body_map(|b| b.token(secret("ghp_example")))
         .send()
         .await
         .unwrap()
@@ -1285,7 +1291,7 @@ async fn auth_kubernetes_login() {
         .api()
         .kubernetes_login()
         .kubernetes_mount_path("team/kubernetes")
-        .body_map(|b| b.role(s("app")).jwt(s("eyJhbGciOiJSUzI1NiJ9.e30.sig")))
+        .body_map(|b| b.role(s("app")).jwt(secret("eyJhbGciOiJSUzI1NiJ9.e30.sig")))
         .send()
         .await
         .unwrap()
@@ -1321,7 +1327,7 @@ async fn auth_ldap_login() {
         .ldap_login()
         .ldap_mount_path("team/ldap")
         .username("mitchellh")
-        .body_map(|b| b.password(s("foo")))
+        .body_map(|b| b.password(secret("foo")))
         .send()
         .await
         .unwrap()
@@ -1386,7 +1392,7 @@ async fn auth_okta_login() {
         .okta_login()
         .okta_mount_path("team/okta")
         .username("fred@example.com")
-        .body_map(|b| b.password(s("hunter2")).totp(s("123456")))
+        .body_map(|b| b.password(secret("hunter2")).totp(s("123456")))
         .send()
         .await
         .unwrap()
@@ -1418,7 +1424,7 @@ async fn auth_radius_login_with_username() {
         .radius_login_with_username()
         .radius_mount_path("team/radius")
         .urlusername("test-user")
-        .body_map(|b| b.password(s("pw")))
+        .body_map(|b| b.password(secret("pw")))
         .send()
         .await
         .unwrap()
@@ -1488,7 +1494,7 @@ async fn auth_userpass_login() {
         .userpass_login()
         .userpass_mount_path("team/userpass")
         .username("alice")
-        .body_map(|b| b.password(s("pw")))
+        .body_map(|b| b.password(secret("pw")))
         .send()
         .await
         .unwrap()

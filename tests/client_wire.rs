@@ -212,7 +212,10 @@ async fn approle_login_body_and_generic_login_with() {
                 .api()
                 .app_role_login()
                 .approle_mount_path("approle")
-                .body_map(|b| b.role_id("r-2".to_string()).secret_id("s-2".to_string()))
+                .body_map(|b| {
+                    b.role_id("r-2".to_string())
+                        .secret_id(hashivault::Sensitive::from("s-2"))
+                })
                 .send(),
         )
         .await

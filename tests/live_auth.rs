@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use hashivault::auth::{LoginMethod, RenewEvent, RenewSchedule};
-use hashivault::{Client, ExposeSecret};
+use hashivault::{Client, ExposeSecret, Sensitive};
 
 fn fresh(client: &Client) -> Client {
     Client::builder().address(client.address()).build().unwrap()
@@ -38,7 +38,7 @@ async fn token_create_lookup_renew_revoke() {
 
     let looked = api
         .token_look_up()
-        .body_map(|b| b.token(token.clone()))
+        .body_map(|b| b.token(Sensitive::from(&token)))
         .send()
         .await
         .unwrap()
@@ -50,7 +50,7 @@ async fn token_create_lookup_renew_revoke() {
     let renewed = api
         .token_renew()
         .body_map(|b| {
-            b.token(token.clone())
+            b.token(Sensitive::from(&token))
                 .increment(hashivault::VaultDuration::from("2h"))
         })
         .send()
@@ -61,7 +61,7 @@ async fn token_create_lookup_renew_revoke() {
     assert!(renewed.lease_duration > 0);
 
     api.token_revoke()
-        .body_map(|b| b.token(token.clone()))
+        .body_map(|b| b.token(Sensitive::from(&token)))
         .send()
         .await
         .unwrap();
@@ -95,7 +95,7 @@ async fn userpass_login_under_a_narrow_policy() {
         .userpass_mount_path(&mount)
         .username("alice")
         .body_map(|b| {
-            b.password("correct horse".to_string())
+            b.password(Sensitive::from("correct horse"))
                 .token_policies(vec![policy.clone()])
                 .token_ttl(hashivault::VaultDuration::from("20m"))
         })
@@ -193,7 +193,7 @@ async fn approle_login_captures_the_token() {
         .into_inner()
         .into_data()
         .unwrap();
-    let secret_id = secret.secret_id.unwrap();
+    let secret_id = secret.secret_id.unwrap().into_inner();
 
     let client = fresh(&root);
     let auth = client

@@ -39,7 +39,7 @@ async fn transit_encrypt_decrypt() {
         .transit_encrypt()
         .transit_mount_path(&mount)
         .name("orders")
-        .body_map(|b| b.plaintext(plaintext.clone()))
+        .body_map(|b| b.plaintext(hashivault::Sensitive::from(&plaintext)))
         .send()
         .await
         .unwrap()
@@ -117,7 +117,7 @@ async fn pki_root_role_issue() {
         .into_data()
         .unwrap();
     assert!(issued.certificate.unwrap().contains("BEGIN CERTIFICATE"));
-    assert!(issued.private_key.unwrap().contains("PRIVATE KEY"));
+    assert!(issued.private_key.unwrap().expose().contains("PRIVATE KEY"));
     assert!(issued.serial_number.unwrap().contains(':'));
     assert!(!issued.ca_chain.unwrap_or_default().is_empty());
     // A name outside the role is a 400.

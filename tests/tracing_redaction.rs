@@ -93,3 +93,28 @@ async fn request_spans_name_the_call_and_never_the_secrets() {
         );
     }
 }
+
+#[test]
+fn generated_types_redact_credentials_in_debug() {
+    use hashivault::api::types;
+    let login = types::UserpassLoginRequest::builder()
+        .password(hashivault::Sensitive::from("PASSWORD-IN-BODY"));
+    let login = types::UserpassLoginRequest::try_from(login).unwrap();
+    let shown = format!("{login:?}");
+    assert!(!shown.contains("PASSWORD-IN-BODY"), "{shown}");
+    assert_eq!(
+        serde_json::to_value(&login).unwrap()["password"],
+        "PASSWORD-IN-BODY"
+    );
+
+    let secret: types::AppRoleWriteSecretIdResponse = serde_json::from_value(serde_json::json!({
+        "secret_id": "SECRET-ID-VALUE", "secret_id_accessor": "acc", "secret_id_ttl": 0
+    }))
+    .unwrap();
+    let shown = format!("{secret:?}");
+    assert!(
+        !shown.contains("SECRET-ID-VALUE") && shown.contains("acc"),
+        "{shown}"
+    );
+    assert_eq!(secret.secret_id.unwrap().expose(), "SECRET-ID-VALUE");
+}

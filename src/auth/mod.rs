@@ -187,7 +187,7 @@ impl AuthApi<'_> {
     ///     .login_with(
     ///         api.app_role_login()
     ///             .approle_mount_path("approle")
-    ///             .body_map(|b| b.role_id("my-role".to_string()).secret_id("my-secret".to_string()))
+    ///             .body_map(|b| b.role_id("my-role".to_string()).secret_id(hashivault::Sensitive::from("my-secret")))
     ///             .send(),
     ///     )
     ///     .await?;
