@@ -1015,3 +1015,43 @@ async fn a_login_answer_without_auth_is_a_clear_error() {
     assert!(err.to_string().contains("no `auth` block"), "{err}");
     assert!(!client.has_token());
 }
+
+#[tokio::test]
+async fn retries_back_off_exponentially_within_the_cap() {
+    let server = MockServer::start_async().await;
+    let busy = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/cubbyhole/busy");
+            then.status(429)
+                .json_body(json!({"errors": ["rate limited"]}));
+        })
+        .await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .token("t")
+        .retry_policy(RetryPolicy {
+            max_retries: 3,
+            min_delay: Duration::from_millis(40),
+            max_delay: Duration::from_millis(100),
+            retry_post: false,
+        })
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = hashivault::Error::from(
+        client
+            .api()
+            .cubbyhole_read()
+            .path("busy")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    let elapsed = started.elapsed();
+    assert!(err.is_rate_limited());
+    assert_eq!(busy.calls_async().await, 4, "one attempt and three retries");
+    // Delays of at least 40, 80 and 100 (the cap) ms: 220 ms or more in all; jitter only adds,
+    // and the cap keeps each delay under 2 × 100 ms.
+    assert!(elapsed >= Duration::from_millis(220), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
