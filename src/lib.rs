@@ -15,7 +15,7 @@ mod path;
 pub mod sys;
 mod transport;
 
-pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS};
+pub use client::{install_crypto_provider, Client, ClientBuilder, DEFAULT_ADDRESS};
 pub use envelope::{AuthInfo, Envelope, JsonMap, Sensitive, VaultDuration, WrapInfo};
 pub use error::{ApiError, DecodeError, Error, ErrorKind, TransportError};
 pub use transport::{Context, ListMethod, RetryPolicy};

@@ -1055,3 +1055,50 @@ async fn retries_back_off_exponentially_within_the_cap() {
     assert!(elapsed >= Duration::from_millis(220), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
+
+#[tokio::test]
+async fn request_timeout_applies_unless_turned_off() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/cubbyhole/slow");
+            then.status(200)
+                .json_body(json!({"data": {"k": "v"}}))
+                .delay(Duration::from_millis(400));
+        })
+        .await;
+    let strict = Client::builder()
+        .address(server.base_url())
+        .token("t")
+        .timeout(Duration::from_millis(100))
+        .retry_policy(fast_retries(0))
+        .build()
+        .unwrap();
+    let err = hashivault::Error::from(
+        strict
+            .api()
+            .cubbyhole_read()
+            .path("slow")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.to_string().contains("VAULT_CLIENT_TIMEOUT"), "{err}");
+
+    let patient = Client::builder()
+        .address(server.base_url())
+        .token("t")
+        .timeout(Duration::from_millis(100))
+        .without_timeout()
+        .build()
+        .unwrap();
+    let answer = patient
+        .api()
+        .cubbyhole_read()
+        .path("slow")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.into_inner().data.unwrap()["k"], "v");
+}

@@ -281,12 +281,18 @@ fn build_floor(address: &str, token: &str) -> Target {
     }
 }
 
+/// `--no-timeout`: build hashivault without its 60 s whole-request timeout, as the floor and
+/// vaultrs are built, to show what that timer costs per request.
+static NO_TIMEOUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn build_hashivault(address: &str, token: &str) -> hashivault::Client {
-    hashivault::Client::builder()
-        .address(address)
-        .token(token)
-        .build()
-        .expect("hashivault client")
+    let builder = hashivault::Client::builder().address(address).token(token);
+    let builder = if NO_TIMEOUT.load(std::sync::atomic::Ordering::Relaxed) {
+        builder.without_timeout()
+    } else {
+        builder
+    };
+    builder.build().expect("hashivault client")
 }
 
 fn build_vaultrs(address: &str, token: &str) -> vaultrs::client::VaultClient {
@@ -651,15 +657,22 @@ fn load_average() -> String {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("usage: cargo run --release -p hashivault-bench -- [--quick]\n\nWith VAULT_ADDR and VAULT_TOKEN set, also reads one KV v2 secret end to end from that\nserver (it writes secret/hashivault-bench/app-config first). Writes benches/RESULTS.md.");
+        println!("usage: cargo run --release -p hashivault-bench -- [--quick] [--no-timeout]\n\n--no-timeout builds hashivault without its 60 s request timeout, as the floor and vaultrs are.\nWith VAULT_ADDR and VAULT_TOKEN set, also reads one KV v2 secret end to end from that\nserver (it writes secret/hashivault-bench/app-config first). Writes benches/RESULTS.md.");
         return;
     }
     if args.first().map(String::as_str) == Some("--profile") {
         return profile(&args[1..]);
     }
     let quick = args.iter().any(|a| a == "--quick");
-    if let Some(bad) = args.iter().find(|a| *a != "--quick") {
-        eprintln!("unknown argument {bad:?}; usage: hashivault-bench [--quick]");
+    NO_TIMEOUT.store(
+        args.iter().any(|a| a == "--no-timeout"),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    if let Some(bad) = args
+        .iter()
+        .find(|a| *a != "--quick" && *a != "--no-timeout")
+    {
+        eprintln!("unknown argument {bad:?}; usage: hashivault-bench [--quick] [--no-timeout]");
         std::process::exit(2);
     }
     let cfg = if quick {
