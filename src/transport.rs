@@ -219,13 +219,15 @@ impl Context {
         keep_literal_slashes(request.url_mut());
         if self.list_method == ListMethod::ListVerb && request.method() == Method::GET {
             let url = request.url_mut();
-            let pairs: Vec<(String, String)> = url
-                .query_pairs()
-                .filter(|(k, v)| !(k == "list" && v == "true"))
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            let had_list = url.query_pairs().any(|(k, v)| k == "list" && v == "true");
-            if had_list {
+            let is_list = |(k, v): &(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)| {
+                k == "list" && v == "true"
+            };
+            if url.query_pairs().any(|pair| is_list(&pair)) {
+                let pairs: Vec<(String, String)> = url
+                    .query_pairs()
+                    .filter(|pair| !is_list(pair))
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
                 if pairs.is_empty() {
                     url.set_query(None);
                 } else {
@@ -249,8 +251,9 @@ impl Context {
             Method::PATCH => false,
             _ => true,
         };
-        let status_retry_allowed =
-            operation != "read_health_status" && !operation.contains("health");
+        // sys/health (`read_health_status`, `read-health-status`) answers 429/472/473/501/503 as
+        // server states: never retried on status.
+        let status_retry_allowed = !operation.contains("health");
         let mut delays = backon::ExponentialBuilder::default()
             .with_min_delay(self.retry.min_delay)
             .with_max_delay(self.retry.max_delay)

@@ -1102,3 +1102,24 @@ async fn request_timeout_applies_unless_turned_off() {
         .unwrap();
     assert_eq!(answer.into_inner().data.unwrap()["k"], "v");
 }
+
+#[tokio::test]
+async fn health_states_are_not_retried() {
+    let server = MockServer::start_async().await;
+    let mut body = fixture("sys-health.json");
+    body["sealed"] = json!(true);
+    let health = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/sys/health");
+            then.status(503).json_body(body.clone());
+        })
+        .await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .retry_policy(fast_retries(2))
+        .build()
+        .unwrap();
+    assert!(client.sys_health().await.unwrap().sealed);
+    let _ = client.api().read_health_status().send().await;
+    assert_eq!(health.calls_async().await, 2, "one call each, no retries");
+}
