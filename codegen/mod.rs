@@ -12,6 +12,7 @@
 
 pub mod groups;
 pub mod normalize;
+pub mod requests;
 
 use std::collections::BTreeSet;
 
@@ -95,6 +96,14 @@ pub fn generate(text: &str, selection: &Selection) -> Result<Generated, String> 
     let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     mark_features(&mut file);
+    let rewrites = requests::streamline_requests(&mut file);
+    if rewrites.unrewritten_path_params > 0 {
+        return Err(format!(
+            "{} generated URL(s) have a shape `requests::build_urls_with_checked_params` does not know; \
+             their path parameters would be sent with `/` escaped",
+            rewrites.unrewritten_path_params
+        ));
+    }
     file.items.push(operation_ids_const(&operations));
     let code = prettyplease::unparse(&file);
     Ok(Generated {

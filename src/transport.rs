@@ -4,7 +4,6 @@
 //! `impl ClientHooks` replaces progenitor's `exec` so that each request, before it leaves:
 //! - gets `X-Vault-Token` (marked sensitive), `X-Vault-Namespace`, `X-Vault-Request: true` and
 //!   `X-Vault-Wrap-TTL` when asked for;
-//! - keeps literal slashes in secret and mount paths (progenitor escapes `/` as `%2F`);
 //! - is sent as `LIST` instead of `GET ?list=true` when the client is configured so;
 //! - is sent as `application/merge-patch+json` when it is a `PATCH`;
 //!
@@ -196,8 +195,6 @@ impl Context {
     /// Adds the headers and rewrites the request as the module docs say.
     fn prepare(&self, request: &mut Request) {
         let headers = request.headers_mut();
-        // progenitor sends the document's version as `api-version`; Vault defines no such header.
-        headers.remove("api-version");
         headers.insert(X_VAULT_REQUEST, HeaderValue::from_static("true"));
         if !headers.contains_key(X_VAULT_TOKEN) {
             if let Some(token) = self.token.header() {
@@ -216,7 +213,6 @@ impl Context {
                 HeaderValue::from_static("application/merge-patch+json"),
             );
         }
-        keep_literal_slashes(request.url_mut());
         if self.list_method == ListMethod::ListVerb && request.method() == Method::GET {
             let url = request.url_mut();
             let is_list = |(k, v): &(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)| {
@@ -342,36 +338,6 @@ fn is_transient_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 412 | 429 | 500 | 502 | 503 | 504)
 }
 
-/// progenitor escapes `/` in path parameters as `%2F`; Vault's secret paths and nested mounts
-/// are `/`-separated and some proxies refuse `%2F`. Every `%2F` in the path came from a `/`
-/// (a literal `%` is sent as `%25`), so it is turned back.
-pub(crate) fn keep_literal_slashes(url: &mut url::Url) {
-    let path = url.path();
-    let bytes = path.as_bytes();
-    let escaped_slash = |i: usize| {
-        bytes[i] == b'%'
-            && bytes.get(i + 1) == Some(&b'2')
-            && matches!(bytes.get(i + 2), Some(b'F' | b'f'))
-    };
-    let Some(first) = (0..bytes.len()).find(|&i| escaped_slash(i)) else {
-        return;
-    };
-    // One pass, one allocation: the path is ASCII (a URL's serialization), so bytes are chars.
-    let mut fixed = String::with_capacity(path.len());
-    fixed.push_str(&path[..first]);
-    let mut i = first;
-    while i < bytes.len() {
-        if escaped_slash(i) {
-            fixed.push('/');
-            i += 3;
-        } else {
-            fixed.push(bytes[i] as char);
-            i += 1;
-        }
-    }
-    url.set_path(&fixed);
-}
-
 /// Presents an empty 2xx body as `{}` (so `204 No Content` decodes as an empty envelope) and
 /// parses a non-2xx body into an [`ApiError`] kept in the response's extensions.
 async fn finish_response(response: Response, method: &Method) -> reqwest::Result<Response> {
@@ -404,6 +370,25 @@ async fn finish_response(response: Response, method: &Method) -> reqwest::Result
     Ok(rebuild(status, version, headers, body, Some(error)))
 }
 
+/// Decodes a 2xx answer of a generated operation (in place of progenitor's
+/// `ResponseValue::from_response`, by `codegen/requests.rs`): the same errors, and the headers
+/// are moved into the value instead of copied.
+pub(crate) async fn decode_response<T: serde::de::DeserializeOwned, E>(
+    mut response: Response,
+) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    let inner = serde_json::from_slice(&body)
+        .map_err(|e| progenitor_client::Error::InvalidResponsePayload(body, e))?;
+    Ok(progenitor_client::ResponseValue::new(
+        inner, status, headers,
+    ))
+}
+
 /// A response with the given parts and a body already read (infallible, unlike a builder).
 fn rebuild(
     status: StatusCode,
@@ -425,16 +410,6 @@ fn rebuild(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slashes_stay_literal_but_escapes_stay() {
-        let mut url = url::Url::parse("http://h/v1/secret/data/a%2Fb%2Fc%20d%3F%23%25x").unwrap();
-        keep_literal_slashes(&mut url);
-        assert_eq!(url.path(), "/v1/secret/data/a/b/c%20d%3F%23%25x");
-        let mut url = url::Url::parse("http://h/v1/secret/data/100%252F").unwrap();
-        keep_literal_slashes(&mut url);
-        assert_eq!(url.path(), "/v1/secret/data/100%252F");
-    }
 
     #[test]
     fn tokens_with_control_characters_are_refused_without_echo() {

@@ -1123,3 +1123,60 @@ async fn health_states_are_not_retried() {
     let _ = client.api().read_health_status().send().await;
     assert_eq!(health.calls_async().await, 2, "one call each, no retries");
 }
+
+#[tokio::test]
+async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave_the_endpoint() {
+    let server = MockServer::start_async().await;
+    let read = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/team/secret/data/app/a%20b%3F/x%25y")
+                .header_missing("api-version");
+            then.status(200).json_body(fixture("kv/v2_read.json"));
+        })
+        .await;
+    let client = client(&server);
+    let answer = client
+        .api()
+        .kv_v2_read()
+        .kv_v2_mount_path("/team/secret/")
+        .path("/app/a b?/x%y")
+        .send()
+        .await
+        .unwrap();
+    read.assert_async().await;
+    assert!(answer.into_inner().data.is_some());
+
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(json!({}));
+        })
+        .await;
+    for (mount, path, reason) in [
+        ("secret", "../../sys/seal", "`..` segment"),
+        ("secret", "app/./x", "`..` segment"),
+        ("secret", "", "is empty"),
+        ("secret", "a//b", "empty segment"),
+        ("secret", "a\nb", "control character"),
+        ("..", "app", "`..` segment"),
+    ] {
+        let err = client
+            .api()
+            .kv_v2_read()
+            .kv_v2_mount_path(mount)
+            .path(path)
+            .send()
+            .await
+            .map_err(hashivault::Error::from)
+            .unwrap_err();
+        assert!(err.is_invalid_input(), "{mount:?} {path:?}: {err}");
+        let text = err.to_string();
+        assert!(text.contains("the path parameter `"), "{text}");
+        assert!(text.contains(reason), "{path:?}: {text}");
+        if path.len() > 3 {
+            assert!(!text.contains(path), "the value is not echoed: {text}");
+        }
+    }
+    assert_eq!(any.calls_async().await, 0);
+}

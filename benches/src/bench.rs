@@ -322,6 +322,8 @@ fn targets(address: &str, token: &str) -> Vec<Target> {
 
 struct Config {
     quick: bool,
+    /// `--only`: measure one operation against the loopback server.
+    only: Option<Op>,
     rounds: usize,
     slice: Duration,
     /// Upper bound of requests in one slice, whatever the time.
@@ -657,27 +659,41 @@ fn load_average() -> String {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("usage: cargo run --release -p hashivault-bench -- [--quick] [--no-timeout]\n\n--no-timeout builds hashivault without its 60 s request timeout, as the floor and vaultrs are.\nWith VAULT_ADDR and VAULT_TOKEN set, also reads one KV v2 secret end to end from that\nserver (it writes secret/hashivault-bench/app-config first). Writes benches/RESULTS.md.");
+        println!("usage: cargo run --release -p hashivault-bench -- [--quick] [--no-timeout] [--only kv|health|big]\n\n--no-timeout builds hashivault without its 60 s request timeout, as the floor and vaultrs are.\n--only measures one operation against the loopback server (RESULTS.md is not written).\nWith VAULT_ADDR and VAULT_TOKEN set, also reads one KV v2 secret end to end from that\nserver (it writes secret/hashivault-bench/app-config first). Writes benches/RESULTS.md.");
         return;
     }
     if args.first().map(String::as_str) == Some("--profile") {
         return profile(&args[1..]);
     }
-    let quick = args.iter().any(|a| a == "--quick");
-    NO_TIMEOUT.store(
-        args.iter().any(|a| a == "--no-timeout"),
-        std::sync::atomic::Ordering::Relaxed,
-    );
-    if let Some(bad) = args
-        .iter()
-        .find(|a| *a != "--quick" && *a != "--no-timeout")
-    {
-        eprintln!("unknown argument {bad:?}; usage: hashivault-bench [--quick] [--no-timeout]");
-        std::process::exit(2);
+    const USAGE: &str = "usage: hashivault-bench [--quick] [--no-timeout] [--only kv|health|big]";
+    let mut quick = false;
+    let mut only = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--no-timeout" => NO_TIMEOUT.store(true, std::sync::atomic::Ordering::Relaxed),
+            "--only" => {
+                only = match rest.next().map(String::as_str) {
+                    Some("kv") => Some(Op::KvSmall),
+                    Some("health") => Some(Op::Health),
+                    Some("big") => Some(Op::KvBig),
+                    _ => {
+                        eprintln!("{USAGE}");
+                        std::process::exit(2);
+                    }
+                }
+            }
+            bad => {
+                eprintln!("unknown argument {bad:?}; {USAGE}");
+                std::process::exit(2);
+            }
+        }
     }
     let cfg = if quick {
         Config {
             quick,
+            only,
             rounds: 1,
             slice: Duration::from_millis(400),
             max_requests: 200_000,
@@ -687,6 +703,7 @@ fn main() {
     } else {
         Config {
             quick,
+            only,
             rounds: 3,
             slice: Duration::from_millis(1500),
             max_requests: 1_000_000,
@@ -715,6 +732,10 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     print!("{report}");
+    if only.is_some() {
+        eprintln!("--only: RESULTS.md left as it was");
+        return;
+    }
     let out = concat!(env!("CARGO_MANIFEST_DIR"), "/RESULTS.md");
     match std::fs::write(out, format!("# hashivault-bench results\n\n{report}")) {
         Ok(()) => eprintln!("written to {out}"),
@@ -726,8 +747,14 @@ fn main() {
 /// `valgrind --tool=callgrind --separate-threads=yes` (see benches/README.md). CLIENT is
 /// `floor`, `hashivault` or `vaultrs`; OP is `kv`, `health` or `big`.
 fn profile(args: &[String]) {
-    let usage = "usage: hashivault-bench --profile floor|hashivault|vaultrs kv|health|big N";
-    let [client, op, n] = args else {
+    let usage =
+        "usage: hashivault-bench --profile floor|api|kv|vaultrs kv|health|big N [--no-timeout]";
+    NO_TIMEOUT.store(
+        args.iter().any(|a| a == "--no-timeout"),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    let args: Vec<&String> = args.iter().filter(|a| *a != "--no-timeout").collect();
+    let [client, op, n] = args.as_slice() else {
         eprintln!("{usage}");
         std::process::exit(2);
     };
@@ -753,8 +780,9 @@ fn profile(args: &[String]) {
         let all = targets(&server.address, TOKEN);
         let index = match client.as_str() {
             "floor" => 0,
-            "hashivault" => 1,
-            "vaultrs" => 2,
+            "api" => 1,
+            "kv" => 2,
+            "vaultrs" => 3,
             _ => {
                 eprintln!("{usage}");
                 std::process::exit(2);
@@ -849,6 +877,9 @@ async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<S
         (Op::Health, ""),
         (Op::KvBig, server::BIG_PATH),
     ] {
+        if cfg.only.is_some_and(|only| only != op) {
+            continue;
+        }
         check_same(&targets, op, server::MOUNT, path).await?;
         for concurrency in [1, 32] {
             eprintln!("measuring {} with concurrency {concurrency}…", op.label());

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::v2::{list_keys, object};
 use crate::envelope::{Envelope, JsonMap};
-use crate::path::{folder_url, mount_url, secret_url};
+use crate::path::{folder_url, mount_kind_path, mount_url};
 use crate::{Client, Error};
 
 /// A KV v1 mount: `client.kv1("kv")`. Cheap to create; the mount is checked on each call.
@@ -45,7 +45,7 @@ impl<'a> Kv1<'a> {
     }
 
     fn url(&self, path: &str) -> Result<String, Error> {
-        Ok(format!("{}/{}", mount_url(&self.mount)?, secret_url(path)?))
+        mount_kind_path(&self.mount, "", path)
     }
 
     /// Reads the secret into `T`: `GET <mount>/<path>`. A missing secret is an error with

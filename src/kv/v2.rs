@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
 
 use crate::envelope::{Envelope, JsonMap, VaultDuration};
-use crate::path::{folder_url, mount_url, secret_url};
+use crate::path::{folder_url, mount_kind_path, mount_url};
 use crate::{Client, Error};
 
 /// A KV v2 mount: `client.kv2("secret")`. Cheap to create; the mount is checked on each call.
@@ -349,11 +349,7 @@ impl<'a> Kv2<'a> {
     }
 
     fn url(&self, kind: &str, path: &str) -> Result<String, Error> {
-        Ok(format!(
-            "{}/{kind}/{}",
-            mount_url(&self.mount)?,
-            secret_url(path)?
-        ))
+        mount_kind_path(&self.mount, kind, path)
     }
 
     /// Reads the latest version into `T`.
