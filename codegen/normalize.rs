@@ -114,6 +114,7 @@ pub fn normalize(doc: &mut Value) -> Report {
     copy_path_descriptions(doc, &mut report);
     add_kv_v2_patch_operations(doc, &mut report);
     add_kv_v2_read_version_parameter(doc, &mut report);
+    type_kv_v2_version_metadata(doc, &mut report);
     add_health_query_parameters(doc, &mut report);
     merge_patch_bodies_as_json(doc, &mut report);
     for_each_schema(doc, &mut report, &mut |schema, place, report| {
@@ -424,6 +425,58 @@ pub fn add_kv_v2_read_version_parameter(doc: &mut Value, report: &mut Report) {
         "schema": {"type": "integer", "format": "int64"}
     }));
     report.note("add_kv_v2_read_version_parameter", "kv-v2-read");
+}
+
+/// The schema [`type_kv_v2_version_metadata`] adds.
+pub const KV_V2_VERSION_METADATA: &str = "KvV2VersionMetadata";
+
+/// KV v2's read (`<mount>/data/<path>`) and subkeys answers carry the metadata of the version
+/// read, always the same five fields (Vault's `kvv2` plugin builds it in one place), but the
+/// document declares `metadata` a free-form map. Typed as [`KV_V2_VERSION_METADATA`] (the
+/// fields of the write answer), so callers read `metadata.version` instead of looking up a map
+/// entry, and decoding builds no map.
+pub fn type_kv_v2_version_metadata(doc: &mut Value, report: &mut Report) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut typed = false;
+    for name in ["KvV2ReadResponse", "KvV2ReadSubkeysResponse"] {
+        let Some(metadata) = schemas
+            .get_mut(name)
+            .and_then(|s| s.pointer_mut("/properties/metadata"))
+        else {
+            continue;
+        };
+        let free_form = metadata.get("$ref").is_none()
+            && metadata["type"] == "object"
+            && metadata.get("properties").is_none();
+        if !free_form {
+            continue;
+        }
+        *metadata = json!({"$ref": format!("#/components/schemas/{KV_V2_VERSION_METADATA}")});
+        report.note("type_kv_v2_version_metadata", format!("{name}.metadata"));
+        typed = true;
+    }
+    if typed {
+        schemas
+            .entry(KV_V2_VERSION_METADATA)
+            .or_insert_with(|| {
+                json!({
+                    "type": "object",
+                    "description": "The metadata of one version of a KV v2 secret.",
+                    "properties": {
+                        "created_time": {"type": "string", "format": "date-time", "description": "When this version was written (RFC 3339)."},
+                        "custom_metadata": {"type": "object", "format": "map", "description": "The secret's custom metadata (all versions share it)."},
+                        "deletion_time": {"type": "string", "description": "When this version was deleted (RFC 3339), or empty."},
+                        "destroyed": {"type": "boolean", "description": "Whether this version was destroyed."},
+                        "version": {"type": "integer", "format": "int64", "description": "The version number."}
+                    }
+                })
+            });
+    }
 }
 
 /// `sys/health` takes query parameters that choose the status code of each server state
@@ -1066,6 +1119,53 @@ mod tests {
         assert_eq!(
             report.steps["redact_secret_fields"],
             vec!["UserpassLoginRequest.password".to_string()]
+        );
+    }
+
+    #[test]
+    fn kv_v2_read_metadata_is_typed_once() {
+        let map = json!({"type": "object", "format": "map"});
+        let mut doc = json!({"components": {"schemas": {
+            "KvV2ReadResponse": {"type": "object", "properties": {"data": map, "metadata": map}},
+            "KvV2ReadSubkeysResponse": {"type": "object", "properties": {"subkeys": map, "metadata": map}},
+            "KvV2WriteResponse": {"type": "object", "properties": {"version": {"type": "integer"}}}
+        }}});
+        let mut report = Report::default();
+        type_kv_v2_version_metadata(&mut doc, &mut report);
+        type_kv_v2_version_metadata(&mut doc, &mut report);
+        let schemas = &doc["components"]["schemas"];
+        let reference = json!({"$ref": "#/components/schemas/KvV2VersionMetadata"});
+        assert_eq!(
+            schemas["KvV2ReadResponse"]["properties"]["metadata"],
+            reference
+        );
+        assert_eq!(
+            schemas["KvV2ReadSubkeysResponse"]["properties"]["metadata"],
+            reference
+        );
+        assert_eq!(
+            schemas["KvV2ReadResponse"]["properties"]["data"], map,
+            "data stays free-form"
+        );
+        let fields: Vec<&String> = schemas["KvV2VersionMetadata"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "created_time",
+                "custom_metadata",
+                "deletion_time",
+                "destroyed",
+                "version"
+            ]
+        );
+        assert_eq!(
+            report.count("type_kv_v2_version_metadata"),
+            2,
+            "the second run changes nothing"
         );
     }
 

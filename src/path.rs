@@ -58,29 +58,42 @@ fn push_encoded(out: &mut String, segment: &str) {
     let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if !is_unreserved(b) {
-            push_run(out, bytes, run, i);
+            push_run(out, segment, run, i);
             push_escaped(out, b);
             run = i + 1;
         }
     }
-    push_run(out, bytes, run, bytes.len());
+    push_run(out, segment, run, bytes.len());
 }
 
 /// Bytes sent as they are in a path segment: RFC 3986's unreserved characters and the
 /// sub-delimiters Vault's paths use.
+#[inline]
 fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'_' | b'.' | b'~' | b'@' | b':' | b'+' | b'=' | b','
-        )
+    UNRESERVED[usize::from(b)]
 }
 
+/// [`is_unreserved`] as a table: this runs for every byte of every path.
+static UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'_' | b'.' | b'~' | b'@' | b':' | b'+' | b'=' | b','
+            );
+        b += 1;
+    }
+    table
+};
+
 /// Writes `bytes[from..to]`, a run of unreserved (so ASCII) bytes.
-fn push_run(out: &mut String, bytes: &[u8], from: usize, to: usize) {
-    if from < to {
-        // Unreserved bytes are ASCII, so the run is valid UTF-8 on its own.
-        out.push_str(std::str::from_utf8(&bytes[from..to]).unwrap_or_default());
+fn push_run(out: &mut String, text: &str, from: usize, to: usize) {
+    // Unreserved bytes are ASCII: both ends of a non-empty run are character boundaries.
+    if let Some(run) = text.get(from..to).filter(|r| !r.is_empty()) {
+        out.push_str(run);
     }
 }
 
@@ -196,7 +209,7 @@ impl fmt::Write for ParamWriter<'_> {
                 self.segment_dots &= b == b'.';
                 continue;
             }
-            push_run(self.out, bytes, run, i);
+            push_run(self.out, s, run, i);
             run = i + 1;
             if b == b'/' {
                 if self.at_start {
@@ -221,7 +234,7 @@ impl fmt::Write for ParamWriter<'_> {
             self.segment_dots = false;
             push_escaped(self.out, b);
         }
-        push_run(self.out, bytes, run, bytes.len());
+        push_run(self.out, s, run, bytes.len());
         Ok(())
     }
 }
@@ -274,28 +287,41 @@ fn push_checked(
             Err(Error::invalid(format!("the {what} is empty")))
         };
     }
-    let bytes = trimmed.as_bytes();
-    let control = bytes.iter().enumerate().any(|(i, &b)| {
-        // U+0080..=U+009F (C1 controls) are 0xC2 0x80..=0x9F in UTF-8.
-        b.is_ascii_control()
-            || (b == 0xC2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
-    });
-    if control {
-        return Err(Error::invalid(format!(
-            "the {what} contains a control character"
-        )));
-    }
     let start = out.len();
-    for (i, segment) in trimmed.split('/').enumerate() {
-        if let Err(e) = check_segment(segment, trimmed, what) {
-            out.truncate(start);
-            return Err(e);
+    let refuse = |out: &mut String, e: Error| {
+        out.truncate(start);
+        Err(e)
+    };
+    let bytes = trimmed.as_bytes();
+    // One pass: runs of unreserved bytes are copied at once, a `/` ends a segment (checked),
+    // anything else is escaped or, for a control character, refused.
+    let (mut run, mut segment) = (0, 0);
+    for (i, &b) in bytes.iter().enumerate() {
+        if is_unreserved(b) {
+            continue;
         }
-        if i > 0 {
+        // U+0080..=U+009F (C1 controls) are 0xC2 0x80..=0x9F in UTF-8.
+        let c1_control = b == 0xC2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n));
+        if b.is_ascii_control() || c1_control {
+            let e = Error::invalid(format!("the {what} contains a control character"));
+            return refuse(out, e);
+        }
+        push_run(out, trimmed, run, i);
+        run = i + 1;
+        if b == b'/' {
+            if let Err(e) = check_segment(&trimmed[segment..i], trimmed, what) {
+                return refuse(out, e);
+            }
+            segment = i + 1;
             out.push('/');
+        } else {
+            push_escaped(out, b);
         }
-        push_encoded(out, segment);
     }
+    if let Err(e) = check_segment(&trimmed[segment..], trimmed, what) {
+        return refuse(out, e);
+    }
+    push_run(out, trimmed, run, bytes.len());
     Ok(true)
 }
 

@@ -235,11 +235,18 @@ impl Context {
         }
     }
 
-    /// Sends with redirects and retries; returns the last result and the number of attempts.
+    /// Sends `request`, following `307`/`308` from a standby node to the active one and
+    /// retrying Vault's transient answers with backoff; returns the last result and the number
+    /// of attempts (redirect hops are not attempts).
+    ///
+    /// Redirects keep the method, body and headers (token included), as Vault's Go client does;
+    /// other redirects are not followed. One loop, one copy of the request per send (the template
+    /// of the next hop or retry; none can follow when the body cannot be copied), so that the
+    /// future every call awaits stays small.
     async fn send_with_retries(
         &self,
         http: &reqwest::Client,
-        request: Request,
+        mut request: Request,
         operation: &str,
     ) -> (reqwest::Result<Response>, u32) {
         let retryable_method = match *request.method() {
@@ -250,87 +257,73 @@ impl Context {
         // sys/health (`read_health_status`, `read-health-status`) answers 429/472/473/501/503 as
         // server states: never retried on status.
         let status_retry_allowed = !operation.contains("health");
-        let mut delays = backon::ExponentialBuilder::default()
-            .with_min_delay(self.retry.min_delay)
-            .with_max_delay(self.retry.max_delay)
-            .with_max_times(self.retry.max_retries)
-            .with_jitter()
-            .build();
-        let mut attempts = 0u32;
-        let mut current = request;
+        // Built at the first retry: most requests never need it.
+        let mut delays: Option<Box<backon::ExponentialBackoff>> = None;
+        let mut attempts = 1u32;
+        let mut redirects = 0usize;
         loop {
-            attempts += 1;
-            // The one copy made per attempt: the template of a redirect hop and of the retry.
-            let spare = current.try_clone();
-            let result = self
-                .send_following_redirects(http, current, spare.as_ref())
-                .await;
-            let spare = spare.filter(|_| retryable_method);
+            let spare = request.try_clone();
+            let result = http.execute(request).await;
+            let Some(mut next) = spare else {
+                return (result, attempts);
+            };
+            if let Ok(response) = &result {
+                if is_redirect(response.status()) {
+                    if redirects == MAX_REDIRECTS {
+                        return (result, attempts);
+                    }
+                    let Some(target) = redirect_target(response, next.url()) else {
+                        return (result, attempts);
+                    };
+                    tracing::debug!(to = %target.origin().ascii_serialization(), "following redirect to the active node");
+                    *next.url_mut() = target;
+                    redirects += 1;
+                    request = next;
+                    continue;
+                }
+            }
             let transient = match &result {
-                Ok(resp) => status_retry_allowed && is_transient_status(resp.status()),
+                Ok(response) => status_retry_allowed && is_transient_status(response.status()),
                 Err(e) => e.is_connect() || e.is_timeout(),
             };
-            match (transient, spare) {
-                (true, Some(next)) => match delays.next() {
-                    Some(delay) => {
-                        tracing::debug!(
-                            attempt = attempts,
-                            delay_ms = delay.as_millis() as u64,
-                            "retrying"
-                        );
-                        tokio::time::sleep(delay).await;
-                        current = next;
-                    }
-                    None => return (result, attempts),
-                },
-                _ => return (result, attempts),
+            if !(transient && retryable_method) {
+                return (result, attempts);
             }
+            let delays = delays.get_or_insert_with(|| {
+                Box::new(
+                    backon::ExponentialBuilder::default()
+                        .with_min_delay(self.retry.min_delay)
+                        .with_max_delay(self.retry.max_delay)
+                        .with_max_times(self.retry.max_retries)
+                        .with_jitter()
+                        .build(),
+                )
+            });
+            let Some(delay) = delays.next() else {
+                return (result, attempts);
+            };
+            drop(result);
+            tracing::debug!(
+                attempt = attempts,
+                delay_ms = delay.as_millis() as u64,
+                "retrying"
+            );
+            // Boxed, as the error path: only retries build it.
+            Box::pin(tokio::time::sleep(delay)).await;
+            attempts += 1;
+            request = next;
         }
     }
+}
 
-    /// Follows `307`/`308` from a standby node to the active one with the same method, body and
-    /// headers (token included), as Vault's Go client does; other redirects are not followed.
-    ///
-    /// `original` is a copy of `request` (`None` when its body cannot be copied: then no
-    /// redirect is followed). It is only copied again when a redirect comes, so the common
-    /// answer costs no copy here.
-    async fn send_following_redirects(
-        &self,
-        http: &reqwest::Client,
-        request: Request,
-        original: Option<&Request>,
-    ) -> reqwest::Result<Response> {
-        let mut current = request;
-        // After the first hop: a copy of the request last sent (its URL is the redirect's).
-        let mut hop: Option<Request> = None;
-        for _ in 0..MAX_REDIRECTS {
-            let response = http.execute(current).await?;
-            let status = response.status();
-            if status != StatusCode::TEMPORARY_REDIRECT && status != StatusCode::PERMANENT_REDIRECT
-            {
-                return Ok(response);
-            }
-            let Some(sent) = hop.as_ref().or(original) else {
-                return Ok(response);
-            };
-            let Some(target) = response
-                .headers()
-                .get(LOCATION)
-                .and_then(|l| l.to_str().ok())
-                .and_then(|l| sent.url().join(l).ok())
-            else {
-                return Ok(response);
-            };
-            let Some(mut next) = sent.try_clone() else {
-                return Ok(response);
-            };
-            tracing::debug!(to = %target.origin().ascii_serialization(), "following redirect to the active node");
-            *next.url_mut() = target;
-            hop = next.try_clone();
-            current = next;
-        }
-        http.execute(current).await
-    }
+fn is_redirect(status: StatusCode) -> bool {
+    status == StatusCode::TEMPORARY_REDIRECT || status == StatusCode::PERMANENT_REDIRECT
+}
+
+/// Where a redirect points, resolved against the URL of the request that got it.
+fn redirect_target(response: &Response, sent: &url::Url) -> Option<url::Url> {
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    sent.join(location).ok()
 }
 
 /// Vault's transient answers: 412 (eventual consistency), 429, 500, 502, 503, 504.
@@ -342,7 +335,6 @@ fn is_transient_status(status: StatusCode) -> bool {
 /// parses a non-2xx body into an [`ApiError`] kept in the response's extensions.
 async fn finish_response(response: Response, method: &Method) -> reqwest::Result<Response> {
     let status = response.status();
-    let version = response.version();
     if status.is_success() {
         let empty = status == StatusCode::NO_CONTENT
             || response
@@ -356,12 +348,21 @@ async fn finish_response(response: Response, method: &Method) -> reqwest::Result
         headers.remove(CONTENT_LENGTH);
         return Ok(rebuild(
             status,
-            version,
+            response.version(),
             headers,
             bytes::Bytes::from_static(b"{}"),
             None,
         ));
     }
+    // Boxed: the body-reading future is only built for errors, so the future of every call
+    // stays small.
+    Box::pin(with_api_error(response, method)).await
+}
+
+/// A non-2xx response with its body read and parsed into an [`ApiError`].
+async fn with_api_error(response: Response, method: &Method) -> reqwest::Result<Response> {
+    let status = response.status();
+    let version = response.version();
     let headers = response.headers().clone();
     // The path of the request that got this answer (after any redirect: the same path).
     let path = response.url().path().to_string();

@@ -1865,7 +1865,16 @@ async fn quirk_kv_read_version_query() {
     mock.assert_async().await;
     let data: types::KvV2ReadResponse = env.data.unwrap();
     assert_eq!(data.data.as_ref().unwrap()["user"], "app");
-    assert_eq!(data.metadata.as_ref().unwrap()["version"], 1);
+    // Typed by the normalizer (`type_kv_v2_version_metadata`), `null` custom metadata included.
+    let metadata: types::KvV2VersionMetadata = data.metadata.unwrap();
+    assert_eq!(metadata.version, Some(1));
+    assert_eq!(metadata.destroyed, Some(false));
+    assert_eq!(metadata.deletion_time.as_deref(), Some(""));
+    assert_eq!(
+        metadata.created_time.as_deref(),
+        Some("2026-11-25T12:42:33.59941058Z")
+    );
+    assert!(metadata.custom_metadata.is_none());
 }
 
 /// Vault's bare 404 `{"errors":[]}` is `is_not_found()`.

@@ -1180,3 +1180,54 @@ async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave
     }
     assert_eq!(any.calls_async().await, 0);
 }
+
+#[tokio::test]
+async fn redirects_are_bounded_and_retries_go_to_the_node_that_answered() {
+    // A node that redirects to itself: ten hops are followed, then the 307 is the answer.
+    let looping = MockServer::start_async().await;
+    let own = format!("{}/v1/auth/token/lookup-self", looping.base_url());
+    let hops = looping
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/auth/token/lookup-self");
+            then.status(307).header("location", own.as_str());
+        })
+        .await;
+    let err = client(&looping).auth().lookup_self().await.unwrap_err();
+    assert_eq!(err.status(), Some(307), "{err}");
+    assert_eq!(hops.calls_async().await, 11, "the request and ten hops");
+
+    // A standby redirects once; the active node is unavailable: the retries go to the active
+    // node, not through the standby again.
+    let active = MockServer::start_async().await;
+    let standby = MockServer::start_async().await;
+    let target = format!("{}/v1/auth/token/lookup-self", active.base_url());
+    let redirect = standby
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/auth/token/lookup-self");
+            then.status(307).header("location", target.as_str());
+        })
+        .await;
+    let unavailable = active
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/auth/token/lookup-self")
+                .header("x-vault-token", "hvs.root-token");
+            then.status(503)
+                .json_body(json!({"errors": ["Vault is sealed"]}));
+        })
+        .await;
+    let client = Client::builder()
+        .address(standby.base_url())
+        .token("hvs.root-token")
+        .retry_policy(fast_retries(2))
+        .build()
+        .unwrap();
+    let err = client.auth().lookup_self().await.unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err}");
+    assert_eq!(redirect.calls_async().await, 1);
+    assert_eq!(
+        unavailable.calls_async().await,
+        3,
+        "the first attempt and two retries"
+    );
+}

@@ -123,8 +123,9 @@ enum Target {
     /// hashivault's generated `api` call (`sys_health()` for health: the generated operation
     /// has no response body in Vault's document).
     Hashivault(hashivault::Client),
-    /// hashivault's typed KV layer: `client.kv2(mount).read::<T>(path)`.
-    HashivaultKv2(hashivault::Client),
+    /// hashivault's typed KV layer: `client.kv2(mount).read::<T>(path)`, and its label (the
+    /// default client, or one built `without_timeout()`).
+    HashivaultKv2(hashivault::Client, &'static str),
     /// vaultrs 0.8: `kv2::read` and `sys::health`.
     Vaultrs(Arc<vaultrs::client::VaultClient>),
 }
@@ -134,7 +135,7 @@ impl Target {
         match self {
             Target::Floor { .. } => "floor: reqwest + serde_json",
             Target::Hashivault(_) => "hashivault (generated api)",
-            Target::HashivaultKv2(_) => "hashivault kv2().read::<T>()",
+            Target::HashivaultKv2(_, label) => label,
             Target::Vaultrs(_) => "vaultrs 0.8",
         }
     }
@@ -180,7 +181,7 @@ impl Target {
                     Ok(h.version.len())
                 }
             },
-            Target::HashivaultKv2(c) => match op {
+            Target::HashivaultKv2(c, _) => match op {
                 Op::KvSmall => {
                     let s: AppConfig = hashivault_kv2_read(c, mount, path).await?;
                     Ok(s.password.len() + s.username.len() + s.host.len() + s.port.len())
@@ -281,16 +282,14 @@ fn build_floor(address: &str, token: &str) -> Target {
     }
 }
 
-/// `--no-timeout`: build hashivault without its 60 s whole-request timeout, as the floor and
-/// vaultrs are built, to show what that timer costs per request.
-static NO_TIMEOUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-fn build_hashivault(address: &str, token: &str) -> hashivault::Client {
+/// hashivault as users build it (with its 60 s whole-request timeout), or `without_timeout()`,
+/// as the floor and vaultrs are built, to show in the same run what that timer costs.
+fn build_hashivault(address: &str, token: &str, timeout: bool) -> hashivault::Client {
     let builder = hashivault::Client::builder().address(address).token(token);
-    let builder = if NO_TIMEOUT.load(std::sync::atomic::Ordering::Relaxed) {
-        builder.without_timeout()
-    } else {
+    let builder = if timeout {
         builder
+    } else {
+        builder.without_timeout()
     };
     builder.build().expect("hashivault client")
 }
@@ -308,11 +307,15 @@ fn build_vaultrs(address: &str, token: &str) -> vaultrs::client::VaultClient {
 /// installs rustls' ring provider process-wide, which the floor and vaultrs (built with
 /// `rustls-no-provider`, the same reqwest features as hashivault) need too.
 fn targets(address: &str, token: &str) -> Vec<Target> {
-    let hashivault = build_hashivault(address, token);
+    let hashivault = build_hashivault(address, token, true);
     vec![
         build_floor(address, token),
         Target::Hashivault(hashivault.clone()),
-        Target::HashivaultKv2(hashivault),
+        Target::HashivaultKv2(hashivault, "hashivault kv2().read::<T>()"),
+        Target::HashivaultKv2(
+            build_hashivault(address, token, false),
+            "hashivault kv2().read::<T>(), no timeout",
+        ),
         Target::Vaultrs(Arc::new(build_vaultrs(address, token))),
     ]
 }
@@ -336,7 +339,23 @@ struct Config {
 struct Sample {
     requests: u64,
     elapsed: Duration,
+    /// CPU time of the client's thread (all its tasks run on it) over the slice.
+    cpu: Duration,
     alloc: alloc::Snapshot,
+}
+
+/// CPU time consumed so far by the calling thread.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant Linux knows.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 /// Runs `op` for one time slice with `concurrency` tasks sharing `target`.
@@ -362,6 +381,7 @@ async fn run_slice(
     .await?;
 
     let before = alloc::snapshot();
+    let cpu_before = thread_cpu_time();
     let start = Instant::now();
     let requests = run_tasks(
         target,
@@ -374,10 +394,12 @@ async fn run_slice(
     )
     .await?;
     let elapsed = start.elapsed();
+    let cpu = thread_cpu_time().saturating_sub(cpu_before);
     let alloc = alloc::snapshot().since(before);
     Ok(Sample {
         requests,
         elapsed,
+        cpu,
         alloc,
     })
 }
@@ -425,19 +447,44 @@ async fn run_tasks(
     Ok(total)
 }
 
-/// One measured cell: the best slice's throughput, allocations over all slices.
+/// One measured cell: throughput and its ratio to the floor as medians over the rounds (the
+/// ratio is taken within each round, so a slow round slows the floor alike), CPU time and
+/// allocations over all slices.
 #[derive(Clone)]
 struct Cell {
     op: Op,
     concurrency: usize,
     client: &'static str,
-    best_rps: f64,
+    /// Requests per second of each round.
+    round_rps: Vec<f64>,
+    /// This client's throughput over the floor's, in each round.
+    round_ratios: Vec<f64>,
     requests: u64,
+    cpu: Duration,
     allocs: u64,
     bytes: u64,
 }
 
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
 impl Cell {
+    fn rps(&self) -> f64 {
+        median(&self.round_rps)
+    }
+    fn ratio(&self) -> f64 {
+        median(&self.round_ratios)
+    }
+    fn cpu_us_per_req(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64
+    }
     fn allocs_per_req(&self) -> f64 {
         self.allocs as f64 / self.requests.max(1) as f64
     }
@@ -462,22 +509,30 @@ async fn measure(
             op,
             concurrency,
             client: t.name(),
-            best_rps: 0.0,
+            round_rps: Vec::new(),
+            round_ratios: Vec::new(),
             requests: 0,
+            cpu: Duration::ZERO,
             allocs: 0,
             bytes: 0,
         })
         .collect();
     for round in 0..cfg.rounds {
+        let mut rps = vec![0.0; targets.len()];
         for k in 0..targets.len() {
             let i = (k + round) % targets.len();
             let s = run_slice(&targets[i], op, mount, path, concurrency, cfg).await?;
-            let rps = s.requests as f64 / s.elapsed.as_secs_f64();
+            rps[i] = s.requests as f64 / s.elapsed.as_secs_f64();
             let c = &mut cells[i];
-            c.best_rps = c.best_rps.max(rps);
+            c.round_rps.push(rps[i]);
             c.requests += s.requests;
+            c.cpu += s.cpu;
             c.allocs += s.alloc.allocs;
             c.bytes += s.alloc.bytes;
+        }
+        // The floor is target 0.
+        for (c, r) in cells.iter_mut().zip(&rps) {
+            c.round_ratios.push(r / rps[0]);
         }
     }
     Ok(cells)
@@ -591,20 +646,26 @@ fn cell_rows(cells: &[Cell]) -> Vec<Vec<String>> {
         } else {
             format!("{} tasks", c.concurrency)
         };
-        let us = 1e6 / c.best_rps;
-        let floor_us = 1e6 / floor.best_rps;
+        let us = 1e6 / c.rps();
+        let floor_us = 1e6 / floor.rps();
+        let is_floor = std::ptr::eq(c, floor);
+        let delta = |value: f64| {
+            if is_floor {
+                "—".to_string()
+            } else {
+                format!("{value:+.1}")
+            }
+        };
         rows.push(vec![
             c.op.label().to_string(),
             mode,
             c.client.to_string(),
-            format!("{:.0}", c.best_rps),
-            format!("{:.2}×", c.best_rps / floor.best_rps),
+            format!("{:.0}", c.rps()),
+            format!("{:.2}×", c.ratio()),
             format!("{us:.1}"),
-            if std::ptr::eq(c, floor) {
-                "—".to_string()
-            } else {
-                format!("{:+.1}", us - floor_us)
-            },
+            delta(us - floor_us),
+            format!("{:.1}", c.cpu_us_per_req()),
+            delta(c.cpu_us_per_req() - floor.cpu_us_per_req()),
             format!("{:.1}", c.allocs_per_req()),
             format!("{:+.1}", c.allocs_per_req() - floor.allocs_per_req()),
             human_bytes(c.bytes_per_req()),
@@ -613,14 +674,16 @@ fn cell_rows(cells: &[Cell]) -> Vec<Vec<String>> {
     rows
 }
 
-const CELL_HEADERS: [&str; 10] = [
+const CELL_HEADERS: [&str; 12] = [
     "operation",
     "mode",
     "client",
-    "req/s (best)",
+    "req/s",
     "× floor",
     "µs/req",
     "Δµs vs floor",
+    "client CPU µs/req",
+    "Δ CPU µs",
     "allocs/req",
     "Δallocs vs floor",
     "bytes/req",
@@ -659,20 +722,19 @@ fn load_average() -> String {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("usage: cargo run --release -p hashivault-bench -- [--quick] [--no-timeout] [--only kv|health|big]\n\n--no-timeout builds hashivault without its 60 s request timeout, as the floor and vaultrs are.\n--only measures one operation against the loopback server (RESULTS.md is not written).\nWith VAULT_ADDR and VAULT_TOKEN set, also reads one KV v2 secret end to end from that\nserver (it writes secret/hashivault-bench/app-config first). Writes benches/RESULTS.md.");
+        println!("usage: cargo run --release -p hashivault-bench -- [--quick] [--only kv|health|big]\n\n--only measures one operation against the loopback server (RESULTS.md is not written).\nWith VAULT_ADDR and VAULT_TOKEN set, also reads one KV v2 secret end to end from that\nserver (it writes secret/hashivault-bench/app-config first). Writes benches/RESULTS.md.");
         return;
     }
     if args.first().map(String::as_str) == Some("--profile") {
         return profile(&args[1..]);
     }
-    const USAGE: &str = "usage: hashivault-bench [--quick] [--no-timeout] [--only kv|health|big]";
+    const USAGE: &str = "usage: hashivault-bench [--quick] [--only kv|health|big]";
     let mut quick = false;
     let mut only = None;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--quick" => quick = true,
-            "--no-timeout" => NO_TIMEOUT.store(true, std::sync::atomic::Ordering::Relaxed),
             "--only" => {
                 only = match rest.next().map(String::as_str) {
                     Some("kv") => Some(Op::KvSmall),
@@ -704,8 +766,8 @@ fn main() {
         Config {
             quick,
             only,
-            rounds: 3,
-            slice: Duration::from_millis(1500),
+            rounds: 7,
+            slice: Duration::from_millis(600),
             max_requests: 1_000_000,
             build_iterations: 1000,
             build_time: Duration::from_secs(2),
@@ -745,16 +807,11 @@ fn main() {
 
 /// `--profile CLIENT OP N`: N sequential requests of one client and nothing else, for
 /// `valgrind --tool=callgrind --separate-threads=yes` (see benches/README.md). CLIENT is
-/// `floor`, `hashivault` or `vaultrs`; OP is `kv`, `health` or `big`.
+/// `floor`, `api`, `kv`, `kv-no-timeout` or `vaultrs`; OP is `kv`, `health` or `big`.
 fn profile(args: &[String]) {
     let usage =
-        "usage: hashivault-bench --profile floor|api|kv|vaultrs kv|health|big N [--no-timeout]";
-    NO_TIMEOUT.store(
-        args.iter().any(|a| a == "--no-timeout"),
-        std::sync::atomic::Ordering::Relaxed,
-    );
-    let args: Vec<&String> = args.iter().filter(|a| *a != "--no-timeout").collect();
-    let [client, op, n] = args.as_slice() else {
+        "usage: hashivault-bench --profile floor|api|kv|kv-no-timeout|vaultrs kv|health|big N";
+    let [client, op, n] = args else {
         eprintln!("{usage}");
         std::process::exit(2);
     };
@@ -782,7 +839,8 @@ fn profile(args: &[String]) {
             "floor" => 0,
             "api" => 1,
             "kv" => 2,
-            "vaultrs" => 3,
+            "kv-no-timeout" => 3,
+            "vaultrs" => 4,
             _ => {
                 eprintln!("{usage}");
                 std::process::exit(2);
@@ -821,26 +879,26 @@ async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<S
     );
     let _ = writeln!(
         out,
-        "Run: {} round(s) of {:.1} s per client and cell, clients interleaved; req/s is the best round, allocations are over all rounds.  ",
+        "Run: {} round(s) of {:.1} s per client and cell, clients interleaved (the order rotates each round); `req/s` is the median round, `× floor` the median of the rounds' ratios to the floor (measured in the same round), CPU time and allocations are over all rounds.  ",
         cfg.rounds,
         cfg.slice.as_secs_f64()
     );
     let _ = writeln!(
         out,
-        "Counted: allocations made on the client's runtime thread (and its blocking pool) while a slice runs; the loopback server runs in the same process on a thread of its own and is not counted. `bytes/req` is bytes requested from the allocator.{}\n",
+        "Counted: CPU time of the client's runtime thread (every client task runs on it) and allocations made on it (and its blocking pool) while a slice runs; the loopback server runs in the same process on a thread of its own and is not counted. `bytes/req` is bytes requested from the allocator.{}\n",
         if cfg.quick { " **Quick run: indicative only.**" } else { "" }
     );
 
     // hashivault installs rustls' ring provider process-wide on its first build; the floor and
     // vaultrs (built with `rustls-no-provider`, the same reqwest features) need it too.
-    drop(build_hashivault(&server.address, TOKEN));
+    drop(build_hashivault(&server.address, TOKEN, true));
     let addr = server.address.clone();
     let builds = [
         measure_build("floor: reqwest::Client::new()", cfg, || {
             Box::new(reqwest::Client::new())
         }),
         measure_build("hashivault: Client::builder()…build()", cfg, || {
-            Box::new(build_hashivault(&addr, TOKEN))
+            Box::new(build_hashivault(&addr, TOKEN, true))
         }),
         measure_build(
             "vaultrs 0.8: VaultClient::new(…), http:// address",
@@ -857,7 +915,7 @@ async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<S
     ];
 
     // One pool shared by clones.
-    let shared = build_hashivault(&server.address, TOKEN);
+    let shared = build_hashivault(&server.address, TOKEN, true);
     let conns_before = server.connections();
     for _ in 0..16 {
         let clone = shared.clone();
