@@ -5,8 +5,9 @@
 //! `serde_json`, `openapiv3`, `progenitor`, `quote`, `syn` and `prettyplease`.
 //!
 //! The pipeline is: parse the document, [`normalize::normalize`] it (every Vault quirk is one named
-//! step), keep the operations of the enabled [`groups`], then run progenitor with
-//! [`generator_settings`] and format the result.
+//! step), keep the operations of the enabled [`groups`], run progenitor with
+//! [`generator_settings`], rewrite its request-building code ([`requests`]: no `api-version`
+//! header, URLs built in one checked pass, no header copy) and format the result.
 
 #![allow(dead_code)]
 

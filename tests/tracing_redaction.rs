@@ -81,6 +81,8 @@ async fn request_spans_name_the_call_and_never_the_secrets() {
         "{logs}"
     );
     assert!(logs.contains("status=200"), "{logs}");
+    assert!(logs.contains("attempts=1"), "{logs}");
+    assert!(logs.contains("duration_ms="), "{logs}");
     for secret in [
         "s.TOKEN-FROM-LOGIN",
         "s.INITIAL-TOKEN",

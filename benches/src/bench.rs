@@ -447,9 +447,8 @@ async fn run_tasks(
     Ok(total)
 }
 
-/// One measured cell: throughput and its ratio to the floor as medians over the rounds (the
-/// ratio is taken within each round, so a slow round slows the floor alike), CPU time and
-/// allocations over all slices.
+/// One measured cell: the median round's throughput; CPU time and allocations over all
+/// slices.
 #[derive(Clone)]
 struct Cell {
     op: Op,
@@ -457,8 +456,6 @@ struct Cell {
     client: &'static str,
     /// Requests per second of each round.
     round_rps: Vec<f64>,
-    /// This client's throughput over the floor's, in each round.
-    round_ratios: Vec<f64>,
     requests: u64,
     cpu: Duration,
     allocs: u64,
@@ -478,9 +475,6 @@ fn median(values: &[f64]) -> f64 {
 impl Cell {
     fn rps(&self) -> f64 {
         median(&self.round_rps)
-    }
-    fn ratio(&self) -> f64 {
-        median(&self.round_ratios)
     }
     fn cpu_us_per_req(&self) -> f64 {
         self.cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64
@@ -510,7 +504,6 @@ async fn measure(
             concurrency,
             client: t.name(),
             round_rps: Vec::new(),
-            round_ratios: Vec::new(),
             requests: 0,
             cpu: Duration::ZERO,
             allocs: 0,
@@ -518,21 +511,16 @@ async fn measure(
         })
         .collect();
     for round in 0..cfg.rounds {
-        let mut rps = vec![0.0; targets.len()];
         for k in 0..targets.len() {
             let i = (k + round) % targets.len();
             let s = run_slice(&targets[i], op, mount, path, concurrency, cfg).await?;
-            rps[i] = s.requests as f64 / s.elapsed.as_secs_f64();
             let c = &mut cells[i];
-            c.round_rps.push(rps[i]);
+            c.round_rps
+                .push(s.requests as f64 / s.elapsed.as_secs_f64());
             c.requests += s.requests;
             c.cpu += s.cpu;
             c.allocs += s.alloc.allocs;
             c.bytes += s.alloc.bytes;
-        }
-        // The floor is target 0.
-        for (c, r) in cells.iter_mut().zip(&rps) {
-            c.round_ratios.push(r / rps[0]);
         }
     }
     Ok(cells)
@@ -661,7 +649,7 @@ fn cell_rows(cells: &[Cell]) -> Vec<Vec<String>> {
             mode,
             c.client.to_string(),
             format!("{:.0}", c.rps()),
-            format!("{:.2}×", c.ratio()),
+            format!("{:.2}×", c.rps() / floor.rps()),
             format!("{us:.1}"),
             delta(us - floor_us),
             format!("{:.1}", c.cpu_us_per_req()),
@@ -879,7 +867,7 @@ async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<S
     );
     let _ = writeln!(
         out,
-        "Run: {} round(s) of {:.1} s per client and cell, clients interleaved (the order rotates each round); `req/s` is the median round, `× floor` the median of the rounds' ratios to the floor (measured in the same round), CPU time and allocations are over all rounds.  ",
+        "Run: {} round(s) of {:.1} s per client and cell, clients interleaved (the order rotates each round); `req/s` is the median round, CPU time and allocations are over all rounds.  ",
         cfg.rounds,
         cfg.slice.as_secs_f64()
     );
