@@ -111,7 +111,9 @@ fn push_escaped(out: &mut String, b: u8) {
 /// Each parameter is written through [`fmt::Display`] and checked as a secret path is: leading and
 /// trailing slashes are trimmed, inner slashes stay literal, every other reserved byte is
 /// escaped, and a parameter that is empty or has a `.`/`..`/empty segment or a control character
-/// is refused (it would reach another endpoint than the operation's). The error names the
+/// is refused (it would reach another endpoint than the operation's). The one exception is a
+/// folder: the last parameter of a template ending in `/` (`/{mount}/metadata/{path}/?list=true`,
+/// the list operations) may be empty, for the root folder (`/secret/metadata/?list=true`). The error names the
 /// parameter, not its value.
 pub(crate) fn operation_url(
     base: &str,
@@ -122,15 +124,23 @@ pub(crate) fn operation_url(
     let len = base.len() + pieces.iter().map(|p| p.len()).sum::<usize>() + 16 * params.len();
     let mut url = String::with_capacity(len);
     url.push_str(base);
-    for (piece, (name, value)) in pieces.iter().zip(params) {
+    // `/` or `/?list=true` (the normalizer bakes the list query into the path) after the last
+    // parameter: a folder.
+    let folder_last = !params.is_empty()
+        && pieces
+            .last()
+            .is_some_and(|p| *p == "/" || p.starts_with("/?"));
+    let mut root_folder = false;
+    for (i, (piece, (name, value))) in pieces.iter().zip(params).enumerate() {
         url.push_str(piece);
         let mut writer = ParamWriter::new(&mut url);
         let written = fmt::write(&mut writer, format_args!("{value}"));
+        let may_be_empty = folder_last && i + 1 == params.len() && piece.ends_with('/');
         match written
-            .and_then(|()| writer.finish())
+            .and_then(|()| writer.finish(may_be_empty))
             .map_err(|_| writer.refused)
         {
-            Ok(()) => {}
+            Ok(empty) => root_folder = empty,
             Err(Some(reason)) => {
                 return Err(format!("the path parameter `{name}` {reason}"));
             }
@@ -140,7 +150,8 @@ pub(crate) fn operation_url(
         }
     }
     if let Some(last) = pieces.get(params.len()) {
-        url.push_str(last);
+        // The root folder ends with the `/` before the parameter.
+        url.push_str(if root_folder { &last[1..] } else { last });
     }
     Ok(url)
 }
@@ -185,11 +196,15 @@ impl<'a> ParamWriter<'a> {
         Ok(())
     }
 
-    fn finish(&mut self) -> fmt::Result {
+    /// Checks the last segment; returns whether nothing was written (allowed if `may_be_empty`).
+    fn finish(&mut self, may_be_empty: bool) -> Result<bool, fmt::Error> {
         if self.at_start {
-            return self.refuse("is empty");
+            if may_be_empty {
+                return Ok(true);
+            }
+            self.refuse("is empty")?;
         }
-        self.end_segment()
+        self.end_segment().map(|()| false)
     }
 }
 
@@ -384,6 +399,23 @@ mod tests {
             operation_url("b", &["/", "/data/", "/end"], &[("a", &"x"), ("b", &"...")]).unwrap(),
             "b/x/data/.../end"
         );
+        // A list operation's folder may be empty: the mount's root.
+        let list = ["/", "/metadata/", "/"];
+        assert_eq!(
+            operation_url("b", &list, &[("m", &"kv"), ("path", &"app/")]).unwrap(),
+            "b/kv/metadata/app/"
+        );
+        assert_eq!(
+            operation_url("b", &list, &[("m", &"kv"), ("path", &"/")]).unwrap(),
+            "b/kv/metadata/"
+        );
+        assert!(operation_url("b", &list, &[("m", &""), ("path", &"a")]).is_err());
+        let list = ["/", "/metadata/", "/?list=true"];
+        assert_eq!(
+            operation_url("b", &list, &[("m", &"kv"), ("path", &"")]).unwrap(),
+            "b/kv/metadata/?list=true"
+        );
+        assert!(operation_url("b", &["/", "/data/", ""], &[("m", &"kv"), ("p", &"")]).is_err());
     }
 
     #[test]

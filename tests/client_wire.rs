@@ -1231,3 +1231,54 @@ async fn redirects_are_bounded_and_retries_go_to_the_node_that_answered() {
         "the first attempt and two retries"
     );
 }
+
+#[tokio::test]
+async fn a_generated_list_operation_lists_the_root_folder_with_an_empty_path() {
+    let server = MockServer::start_async().await;
+    let root = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/team/secret/metadata/")
+                .query_param("list", "true");
+            then.status(200).json_body(fixture("kv/v2_list_root.json"));
+        })
+        .await;
+    let folder = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/team/secret/metadata/app/")
+                .query_param("list", "true");
+            then.status(200).json_body(fixture("kv/v2_list.json"));
+        })
+        .await;
+    let client = client(&server);
+    for (path, mock) in [("", &root), ("/app/", &folder), ("app", &folder)] {
+        let keys = client
+            .api()
+            .kv_v2_list()
+            .kv_v2_mount_path("team/secret")
+            .path(path)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data
+            .and_then(|d| d.keys)
+            .unwrap();
+        assert!(!keys.is_empty(), "{path:?}");
+        assert!(mock.calls_async().await > 0, "{path:?}");
+    }
+    assert_eq!(root.calls_async().await, 1);
+    assert_eq!(folder.calls_async().await, 2);
+    // The mount is not a folder: it may not be empty.
+    let err = client
+        .api()
+        .kv_v2_list()
+        .kv_v2_mount_path("")
+        .path("app")
+        .send()
+        .await
+        .map_err(hashivault::Error::from)
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+}

@@ -390,6 +390,46 @@ async fn live_nested_mount_special_paths_and_discovery() {
     assert!(kv.list("").await.unwrap().contains(&"100%2F".to_string()));
     assert_eq!(kv.read_json("100%2F").await.unwrap().data["x"], 1);
 
+    // The generated API builds the same URLs: literal slashes, escaped names, the root folder
+    // listed with an empty path, typed version metadata.
+    let api = client.api();
+    let read = api
+        .kv_v2_read()
+        .kv_v2_mount_path(format!("/{mount}/"))
+        .path(name)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_data()
+        .unwrap();
+    assert_eq!(read.data.unwrap()["k2"], "v2");
+    assert_eq!(read.metadata.unwrap().version, Some(2));
+    for (folder, expected) in [("", "a b/"), ("a b/c%d?e#f", "ü")] {
+        let keys = api
+            .kv_v2_list()
+            .kv_v2_mount_path(mount.as_str())
+            .path(folder)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .into_data()
+            .unwrap()
+            .keys
+            .unwrap();
+        assert!(keys.contains(&expected.to_string()), "{folder:?}: {keys:?}");
+    }
+    let err = api
+        .kv_v2_read()
+        .kv_v2_mount_path(mount.as_str())
+        .path("../../sys/mounts")
+        .send()
+        .await
+        .map_err(hashivault::Error::from)
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+
     // Discovery: the CLI's way, through sys/internal/ui/mounts.
     let (found, rest) = client.kv_path(&format!("{mount}/{name}")).await.unwrap();
     assert!(matches!(found, Kv::V2(_)));
