@@ -12,6 +12,9 @@
 //!   change the endpoint (`..`, `.`, `//`, empty, control characters).
 //! - [`decode_without_header_copy`]: progenitor's `ResponseValue::from_response` copies the response
 //!   headers before reading the body; `crate::transport::decode_response` moves them.
+//! - [`unset_parameters_without_allocation`]: progenitor's operation builders start each required
+//!   parameter as an allocated "was not initialized" message that the setter drops at once; the
+//!   message is now made only when `send()` finds the parameter unset.
 
 use syn::visit_mut::VisitMut;
 
@@ -28,6 +31,8 @@ pub struct RequestRewrites {
     pub unrewritten_path_params: usize,
     /// Success bodies decoded by `crate::transport::decode_response`.
     pub decodes: usize,
+    /// Required builder parameters whose "not initialized" message is made only when needed.
+    pub lazy_unset_messages: usize,
 }
 
 /// Applies every rewrite of this module to every function of the generated file.
@@ -43,6 +48,11 @@ struct Streamline {
 }
 
 impl VisitMut for Streamline {
+    fn visit_item_impl_mut(&mut self, imp: &mut syn::ItemImpl) {
+        unset_parameters_without_allocation(imp, &mut self.stats);
+        syn::visit_mut::visit_item_impl_mut(self, imp);
+    }
+
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         drop_api_version_header(block, &mut self.stats);
         for stmt in &mut block.stmts {
@@ -272,6 +282,87 @@ pub fn decode_without_header_copy(expr: &mut syn::Expr, stats: &mut RequestRewri
     stats.decodes += 1;
 }
 
+/// In an operation builder (`impl X<'a> { fn new(client) -> Self { Self { p: Err("p was not
+/// initialized".to_string()), .. } } .. fn send(self) { let p = p.map_err(Error::InvalidRequest)?; .. } }`),
+/// starts each required parameter as `Err(String::new())` and makes the message in `send()` when
+/// the error is still empty (a setter's conversion error is never empty). Saves an allocation and
+/// a free per required parameter on every call. Builders of another shape are left alone; a
+/// parameter is only rewritten when both places are found.
+pub fn unset_parameters_without_allocation(imp: &mut syn::ItemImpl, stats: &mut RequestRewrites) {
+    let mut new_fn = None;
+    let mut send_fn = None;
+    for item in imp.items.iter_mut() {
+        if let syn::ImplItem::Fn(f) = item {
+            if f.sig.ident == "new" {
+                new_fn = Some(f);
+            } else if f.sig.ident == "send" {
+                send_fn = Some(f);
+            }
+        }
+    }
+    let (Some(new_fn), Some(send_fn)) = (new_fn, send_fn) else {
+        return;
+    };
+    let Some(syn::Stmt::Expr(syn::Expr::Struct(init), _)) = new_fn.block.stmts.last_mut() else {
+        return;
+    };
+    for field in init.fields.iter_mut() {
+        let syn::Member::Named(name) = &field.member else {
+            continue;
+        };
+        let message = format!("{name} was not initialized");
+        if !is_err_of_message(&field.expr, &message) {
+            continue;
+        }
+        let Some(check) = send_fn
+            .block
+            .stmts
+            .iter_mut()
+            .find_map(|stmt| unwrapping_stmt(stmt, name))
+        else {
+            continue;
+        };
+        *check = syn::parse_quote! {
+            #name.map_err(|e| Error::InvalidRequest(if e.is_empty() { #message.to_string() } else { e }))?
+        };
+        field.expr = syn::parse_quote!(Err(String::new()));
+        stats.lazy_unset_messages += 1;
+    }
+}
+
+/// Whether `expr` is `Err("<message>".to_string())`.
+fn is_err_of_message(expr: &syn::Expr, message: &str) -> bool {
+    let syn::Expr::Call(call) = expr else {
+        return false;
+    };
+    if !matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Err")) || call.args.len() != 1
+    {
+        return false;
+    }
+    let syn::Expr::MethodCall(to_string) = &call.args[0] else {
+        return false;
+    };
+    to_string.method == "to_string"
+        && matches!(&*to_string.receiver, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == message)
+}
+
+/// The initializer of `let <name> = <name>.map_err(Error::InvalidRequest)?;`.
+fn unwrapping_stmt<'a>(stmt: &'a mut syn::Stmt, name: &syn::Ident) -> Option<&'a mut syn::Expr> {
+    let syn::Stmt::Local(local) = stmt else {
+        return None;
+    };
+    if !matches!(&local.pat, syn::Pat::Ident(p) if p.ident == *name) {
+        return None;
+    }
+    let init = local.init.as_mut()?;
+    let expr = &init.expr;
+    let text = quote::quote!(#expr).to_string().replace(' ', "");
+    if text != format!("{name}.map_err(Error::InvalidRequest)?") {
+        return None;
+    }
+    Some(&mut init.expr)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +370,14 @@ mod tests {
     fn progenitor_send() -> syn::File {
         syn::parse_quote! {
             impl<'a> KvV2Read<'a> {
+                pub fn new(client: &'a super::Client) -> Self {
+                    Self {
+                        client: client,
+                        kv_v2_mount_path: Err("kv_v2_mount_path was not initialized".to_string()),
+                        path: Err("path was not initialized".to_string()),
+                        version: Ok(None),
+                    }
+                }
                 pub async fn send(self) -> Result<ResponseValue<types::R>, Error<()>> {
                     let Self { client, kv_v2_mount_path, path } = self;
                     let kv_v2_mount_path = kv_v2_mount_path.map_err(Error::InvalidRequest)?;
@@ -322,6 +421,7 @@ mod tests {
                 checked_urls: 1,
                 unrewritten_path_params: 0,
                 decodes: 1,
+                lazy_unset_messages: 2,
             }
         );
         let code = prettyplease::unparse(&file);
@@ -341,6 +441,18 @@ mod tests {
         );
         assert!(
             flat.contains("crate::transport::decode_response(response).await"),
+            "{code}"
+        );
+        assert!(
+            !flat.contains(".to_string()),"),
+            "no message made in new(): {code}"
+        );
+        assert!(
+            flat.contains("kv_v2_mount_path:Err(String::new()),"),
+            "{code}"
+        );
+        assert!(
+            flat.contains(r#"letpath=path.map_err(|e|Error::InvalidRequest(ife.is_empty(){"pathwasnotinitialized".to_string()}else{e},))?;"#),
             "{code}"
         );
     }

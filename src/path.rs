@@ -208,24 +208,41 @@ impl<'a> ParamWriter<'a> {
     }
 }
 
+impl ParamWriter<'_> {
+    /// Starts (or continues) a segment: writes a pending slash.
+    fn open_segment(&mut self) {
+        if self.pending_slash {
+            self.out.push('/');
+            self.pending_slash = false;
+        }
+        self.at_start = false;
+    }
+}
+
 impl fmt::Write for ParamWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let bytes = s.as_bytes();
-        // Start of a run of unreserved bytes not written yet (written in one go).
-        let mut run = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            if is_unreserved(b) {
-                if self.pending_slash {
-                    self.out.push('/');
-                    self.pending_slash = false;
-                }
-                self.at_start = false;
-                self.segment_len += 1;
-                self.segment_dots &= b == b'.';
+        let mut i = 0;
+        while i < bytes.len() {
+            // A run of unreserved bytes is written in one go.
+            let end = bytes[i..]
+                .iter()
+                .position(|&b| !is_unreserved(b))
+                .map_or(bytes.len(), |n| i + n);
+            if end > i {
+                self.open_segment();
+                let run = &bytes[i..end];
+                // Only a segment of one or two bytes can be `.` or `..`.
+                self.segment_dots = self.segment_len + run.len() <= 2
+                    && self.segment_dots
+                    && run.iter().all(|&b| b == b'.');
+                self.segment_len += run.len();
+                push_run(self.out, s, i, end);
+                i = end;
                 continue;
             }
-            push_run(self.out, s, run, i);
-            run = i + 1;
+            let b = bytes[i];
+            i += 1;
             if b == b'/' {
                 if self.at_start {
                     continue;
@@ -240,16 +257,11 @@ impl fmt::Write for ParamWriter<'_> {
             if b.is_ascii_control() {
                 return self.refuse("has a control character");
             }
-            if self.pending_slash {
-                self.out.push('/');
-                self.pending_slash = false;
-            }
-            self.at_start = false;
+            self.open_segment();
             self.segment_len += 1;
             self.segment_dots = false;
             push_escaped(self.out, b);
         }
-        push_run(self.out, s, run, bytes.len());
         Ok(())
     }
 }

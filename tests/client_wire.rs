@@ -1178,6 +1178,21 @@ async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave
             assert!(!text.contains(path), "the value is not echoed: {text}");
         }
     }
+    // A required parameter never set is named.
+    let err = client
+        .api()
+        .kv_v2_read()
+        .path("app")
+        .send()
+        .await
+        .map_err(hashivault::Error::from)
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+    assert!(
+        err.to_string()
+            .contains("kv_v2_mount_path was not initialized"),
+        "{err}"
+    );
     assert_eq!(any.calls_async().await, 0);
 }
 
