@@ -246,9 +246,9 @@ impl Context {
     /// of attempts (redirect hops are not attempts).
     ///
     /// Redirects keep the method, body and headers (token included), as Vault's Go client does;
-    /// other redirects are not followed. One loop, one copy of the request per send (the template
-    /// of the next hop or retry; none can follow when the body cannot be copied), so that the
-    /// future every call awaits stays small.
+    /// other redirects are not followed. Before each send a [`Resend`] is kept, the template of
+    /// the next hop or retry (none can follow when the body cannot be copied); for a bodiless
+    /// request it costs no allocation.
     async fn send_with_retries(
         &self,
         http: &reqwest::Client,
@@ -268,9 +268,9 @@ impl Context {
         let mut attempts = 1u32;
         let mut redirects = 0usize;
         loop {
-            let spare = request.try_clone();
+            let spare = Resend::keep(&request);
             let result = http.execute(request).await;
-            let Some(mut next) = spare else {
+            let Some(next) = spare else {
                 return (result, attempts);
             };
             if let Ok(response) = &result {
@@ -278,13 +278,12 @@ impl Context {
                     if redirects == MAX_REDIRECTS {
                         return (result, attempts);
                     }
-                    let Some(target) = redirect_target(response, next.url()) else {
+                    let Some(target) = redirect_target(response) else {
                         return (result, attempts);
                     };
                     tracing::debug!(to = %target.origin().ascii_serialization(), "following redirect to the active node");
-                    *next.url_mut() = target;
                     redirects += 1;
-                    request = next;
+                    request = next.into_request(target);
                     continue;
                 }
             }
@@ -308,6 +307,14 @@ impl Context {
             let Some(delay) = delays.next() else {
                 return (result, attempts);
             };
+            // The URL the request was sent to (reqwest keeps it on answers and errors).
+            let sent_to = match &result {
+                Ok(response) => Some(response.url().clone()),
+                Err(e) => e.url().cloned(),
+            };
+            let Some(url) = sent_to else {
+                return (result, attempts);
+            };
             drop(result);
             tracing::debug!(
                 attempt = attempts,
@@ -317,7 +324,76 @@ impl Context {
             // Boxed, as the error path: only retries build it.
             Box::pin(tokio::time::sleep(delay)).await;
             attempts += 1;
-            request = next;
+            request = next.into_request(url);
+        }
+    }
+}
+
+/// What a request is sent again from, for a retry or a redirect hop; its URL comes from the
+/// answer or error it got.
+///
+/// A bodiless request (every read, list and delete: the hot path) is kept as its method, version,
+/// timeout and up to [`INLINE_HEADERS`] headers held inline, so keeping it costs no allocation
+/// (header names and values are shared, not copied). A request with a body, or with more headers,
+/// is copied whole. (reqwest keeps a request's extensions to itself; the requests hashivault
+/// builds have none.)
+// The inline variant is the larger one on purpose: it is the common case, and boxing it would
+// cost the allocation it exists to avoid.
+#[allow(clippy::large_enum_variant)]
+enum Resend {
+    Bodiless {
+        method: Method,
+        version: http::Version,
+        timeout: Option<Duration>,
+        headers: [Option<(HeaderName, HeaderValue)>; INLINE_HEADERS],
+    },
+    Copy(Request),
+}
+
+/// Headers a bodiless request may have to be kept inline: ours (token, `X-Vault-Request`,
+/// namespace, wrap TTL) and the caller's (`Accept`, or one extra header).
+const INLINE_HEADERS: usize = 6;
+
+impl Resend {
+    /// The template of `request`'s next send, or `None` when its body cannot be copied.
+    fn keep(request: &Request) -> Option<Resend> {
+        if request.body().is_some() || request.headers().len() > INLINE_HEADERS {
+            return request.try_clone().map(Resend::Copy);
+        }
+        let mut headers: [Option<(HeaderName, HeaderValue)>; INLINE_HEADERS] = Default::default();
+        for (slot, (name, value)) in headers.iter_mut().zip(request.headers()) {
+            *slot = Some((name.clone(), value.clone()));
+        }
+        Some(Resend::Bodiless {
+            method: request.method().clone(),
+            version: request.version(),
+            timeout: request.timeout().copied(),
+            headers,
+        })
+    }
+
+    /// The request to send to `url`.
+    fn into_request(self, url: url::Url) -> Request {
+        match self {
+            Resend::Copy(mut request) => {
+                *request.url_mut() = url;
+                request
+            }
+            Resend::Bodiless {
+                method,
+                version,
+                timeout,
+                headers,
+            } => {
+                let mut request = Request::new(method, url);
+                *request.version_mut() = version;
+                *request.timeout_mut() = timeout;
+                let map = request.headers_mut();
+                for (name, value) in headers.into_iter().flatten() {
+                    map.append(name, value);
+                }
+                request
+            }
         }
     }
 }
@@ -327,9 +403,9 @@ fn is_redirect(status: StatusCode) -> bool {
 }
 
 /// Where a redirect points, resolved against the URL of the request that got it.
-fn redirect_target(response: &Response, sent: &url::Url) -> Option<url::Url> {
+fn redirect_target(response: &Response) -> Option<url::Url> {
     let location = response.headers().get(LOCATION)?.to_str().ok()?;
-    sent.join(location).ok()
+    response.url().join(location).ok()
 }
 
 /// Vault's transient answers: 412 (eventual consistency), 429, 500, 502, 503, 504.

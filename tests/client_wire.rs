@@ -1297,3 +1297,106 @@ async fn a_generated_list_operation_lists_the_root_folder_with_an_empty_path() {
         .unwrap_err();
     assert!(err.is_invalid_input(), "{err}");
 }
+
+#[tokio::test]
+async fn a_retried_request_is_sent_again_whole() {
+    let server = MockServer::start_async().await;
+    // A bodiless read: every header and the query come back on each attempt.
+    let read = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/team/secret/data/app")
+                .query_param("version", "3")
+                .header("x-vault-token", "hvs.root-token")
+                .header("x-vault-request", "true")
+                .header("x-vault-namespace", "ns1/team")
+                .header("x-vault-wrap-ttl", "5m")
+                .header("accept", "application/json");
+            then.status(503)
+                .json_body(json!({"errors": ["Vault is sealed"]}));
+        })
+        .await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .token("hvs.root-token")
+        .retry_policy(fast_retries(2))
+        .build()
+        .unwrap()
+        .with_namespace("ns1/team")
+        .unwrap()
+        .with_wrap_ttl("5m")
+        .unwrap();
+    let err = client
+        .api()
+        .kv_v2_read()
+        .kv_v2_mount_path("team/secret")
+        .path("app")
+        .version(3i64)
+        .send()
+        .await
+        .map_err(hashivault::Error::from)
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err}");
+    assert_eq!(read.calls_async().await, 3, "one attempt and two retries");
+
+    // A write with a body (retried on opt-in): the body comes back too.
+    let write = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/cubbyhole/app")
+                .header("x-vault-token", "hvs.root-token")
+                .header("content-type", "application/json")
+                .json_body(json!({"k": "v"}));
+            then.status(502).json_body(json!({"errors": []}));
+        })
+        .await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .token("hvs.root-token")
+        .retry_policy(RetryPolicy {
+            retry_post: true,
+            ..fast_retries(2)
+        })
+        .build()
+        .unwrap();
+    let body: serde_json::Map<String, Value> = serde_json::from_value(json!({"k": "v"})).unwrap();
+    let _ = client
+        .api()
+        .cubbyhole_write()
+        .path("app")
+        .body(body)
+        .send()
+        .await;
+    assert_eq!(write.calls_async().await, 3);
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_with_backoff() {
+    // A port nobody listens on: every attempt is refused at once, so the time taken is the
+    // backoff (at least 50 ms + 100 ms for two retries from a 50 ms minimum).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let policy = |max_retries| RetryPolicy {
+        max_retries,
+        min_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(200),
+        retry_post: false,
+    };
+    for (retries, at_least) in [(0, Duration::ZERO), (2, Duration::from_millis(150))] {
+        // (No upper bound: a loaded machine may be slow; the lower bound shows the backoff.)
+        let client = Client::builder()
+            .address(format!("http://127.0.0.1:{port}"))
+            .token("t")
+            .retry_policy(policy(retries))
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let err = client.auth().lookup_self().await.unwrap_err();
+        let took = started.elapsed();
+        assert!(err.is_transport(), "{err}");
+        assert!(took >= at_least, "{retries} retries took {took:?}");
+    }
+}
