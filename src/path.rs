@@ -206,9 +206,7 @@ impl<'a> ParamWriter<'a> {
         }
         self.end_segment().map(|()| false)
     }
-}
 
-impl ParamWriter<'_> {
     /// Starts (or continues) a segment: writes a pending slash.
     fn open_segment(&mut self) {
         if self.pending_slash {
