@@ -27,6 +27,8 @@ pub struct Generated {
     pub report: normalize::Report,
     /// Operation ids that were generated.
     pub operations: BTreeSet<String>,
+    /// What the rewrites of progenitor's request code changed.
+    pub rewrites: requests::RequestRewrites,
 }
 
 /// Which API groups to generate.
@@ -111,6 +113,7 @@ pub fn generate(text: &str, selection: &Selection) -> Result<Generated, String> 
         code,
         report,
         operations,
+        rewrites,
     })
 }
 

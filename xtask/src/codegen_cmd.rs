@@ -34,5 +34,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
         generated.code.lines().count()
     );
     println!("normalizing steps:\n{}", generated.report.summary());
+    println!("request rewrites: {:?}", generated.rewrites);
     Ok(())
 }
