@@ -8,17 +8,8 @@ use std::fmt;
 
 use crate::Error;
 
-/// Checks a mount path: not empty, no `..`, no control characters; slashes trimmed.
-pub(crate) fn check_mount(mount: &str) -> Result<&str, Error> {
-    let mount = mount.trim_matches('/');
-    if mount.is_empty() {
-        return Err(Error::invalid("the mount path is empty"));
-    }
-    check_segments(mount, "mount path")?;
-    Ok(mount)
-}
-
-/// Checks a path of `/`-separated segments for `..`, `.` and control characters.
+/// Checks a path of `/`-separated segments for `..`, `.` and control characters, without
+/// encoding it (for [`crate::auth::AuthApi::login`], whose caller writes the path as it is sent).
 pub(crate) fn check_segments(path: &str, what: &str) -> Result<(), Error> {
     if path.chars().any(char::is_control) {
         return Err(Error::invalid(format!(
@@ -37,19 +28,6 @@ pub(crate) fn check_segments(path: &str, what: &str) -> Result<(), Error> {
 pub(crate) fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     push_encoded(&mut out, segment);
-    out
-}
-
-/// Percent-encodes each segment of a checked `/`-separated path, keeping the slashes (one
-/// allocation: this runs on every KV call).
-pub(crate) fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len() + 8);
-    for (i, segment) in path.split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        push_encoded(&mut out, segment);
-    }
     out
 }
 
@@ -264,7 +242,8 @@ impl fmt::Write for ParamWriter<'_> {
     }
 }
 
-/// A mount path checked (also for empty segments such as `team//kv`) and encoded for a URL.
+/// A mount path checked (slashes at both ends trimmed; not empty, no `.`/`..`/empty segment, no
+/// control character) and encoded for a URL.
 pub(crate) fn mount_url(mount: &str) -> Result<String, Error> {
     let mut out = String::with_capacity(mount.len() + 8);
     push_checked(&mut out, mount, "mount path", false)?;
@@ -282,7 +261,7 @@ pub(crate) fn folder_url(prefix: &str) -> Result<String, Error> {
 }
 
 /// `<mount>/<kind>/<path>` (`<mount>/<path>` when `kind` is empty), each part checked as
-/// [`mount_url`] does (a secret path is refused when empty too), written in one allocation: this runs on every KV call.
+/// [`mount_url`] does, written in one allocation: this runs on every KV call.
 pub(crate) fn mount_kind_path(mount: &str, kind: &str, path: &str) -> Result<String, Error> {
     let mut out = String::with_capacity(mount.len() + kind.len() + path.len() + 16);
     push_checked(&mut out, mount, "mount path", false)?;

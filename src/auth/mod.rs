@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
-use crate::path::{check_mount, check_segments, encode_segment};
+use crate::path::{check_segments, encode_segment, mount_url};
 use crate::{Client, Error};
 
 pub use renew::{LoginMethod, RenewEvent, RenewSchedule, TokenRenewer};
@@ -231,7 +231,7 @@ impl AuthApi<'_> {
         password: &str,
         kind: &str,
     ) -> Result<(String, Value), Error> {
-        let mount = check_mount(mount)?;
+        let mount = mount_url(mount)?;
         if username.is_empty() || username.contains('/') || username.chars().any(char::is_control) {
             return Err(Error::invalid(format!("invalid {kind} user name")));
         }
@@ -298,7 +298,7 @@ impl AuthApi<'_> {
         role_id: &str,
         secret_id: Option<&str>,
     ) -> Result<AuthInfo, Error> {
-        let mount = check_mount(mount)?;
+        let mount = mount_url(mount)?;
         let mut body = json!({ "role_id": role_id });
         if let Some(secret_id) = secret_id {
             body["secret_id"] = Value::String(secret_id.to_string());
@@ -309,7 +309,7 @@ impl AuthApi<'_> {
     /// JWT or OIDC with a JWT: `POST auth/<mount>/login` with `jwt` and an optional `role`
     /// (default mount `jwt`).
     pub async fn jwt(&self, mount: &str, role: Option<&str>, jwt: &str) -> Result<AuthInfo, Error> {
-        let mount = check_mount(mount)?;
+        let mount = mount_url(mount)?;
         let mut body = json!({ "jwt": jwt });
         if let Some(role) = role {
             body["role"] = Value::String(role.to_string());
@@ -320,7 +320,7 @@ impl AuthApi<'_> {
     /// Kubernetes: `POST auth/<mount>/login` with `role` and the service account `jwt` (default
     /// mount `kubernetes`).
     pub async fn kubernetes(&self, mount: &str, role: &str, jwt: &str) -> Result<AuthInfo, Error> {
-        let mount = check_mount(mount)?;
+        let mount = mount_url(mount)?;
         self.login(
             &format!("{mount}/login"),
             &json!({ "role": role, "jwt": jwt }),
@@ -340,7 +340,7 @@ impl AuthApi<'_> {
 
     /// GCP (`iam` or `gce` with a signed JWT): `POST auth/<mount>/login` (default mount `gcp`).
     pub async fn gcp(&self, mount: &str, role: &str, jwt: &str) -> Result<AuthInfo, Error> {
-        let mount = check_mount(mount)?;
+        let mount = mount_url(mount)?;
         self.login(
             &format!("{mount}/login"),
             &json!({ "role": role, "jwt": jwt }),
@@ -358,7 +358,7 @@ impl AuthApi<'_> {
         jwt: &str,
         extra: JsonMap,
     ) -> Result<AuthInfo, Error> {
-        let mount = check_mount(mount)?;
+        let mount = mount_url(mount)?;
         let mut body = extra;
         body.insert("role".into(), role.into());
         body.insert("jwt".into(), jwt.into());
@@ -374,7 +374,7 @@ impl AuthApi<'_> {
         role: Option<&str>,
         signed: JsonMap,
     ) -> Result<AuthInfo, Error> {
-        let mount = check_mount(mount)?;
+        let mount = mount_url(mount)?;
         let mut body = signed;
         if let Some(role) = role {
             body.insert("role".into(), role.into());
@@ -385,7 +385,7 @@ impl AuthApi<'_> {
     /// TLS certificate: `POST auth/<mount>/login`, authenticated by the client certificate the
     /// client was built with; `name` picks a certificate role (default mount `cert`).
     pub async fn cert(&self, mount: &str, name: Option<&str>) -> Result<AuthInfo, Error> {
-        let mount = check_mount(mount)?;
+        let mount = mount_url(mount)?;
         let body = match name {
             Some(name) => json!({ "name": name }),
             None => json!({}),
@@ -395,7 +395,7 @@ impl AuthApi<'_> {
 
     /// GitHub personal access token: `POST auth/<mount>/login` (default mount `github`).
     pub async fn github(&self, mount: &str, token: &str) -> Result<AuthInfo, Error> {
-        let mount = check_mount(mount)?;
+        let mount = mount_url(mount)?;
         self.login(&format!("{mount}/login"), &json!({ "token": token }))
             .await
     }
@@ -407,7 +407,7 @@ impl AuthApi<'_> {
         mount: &str,
         spnego_token: &SecretString,
     ) -> Result<AuthInfo, Error> {
-        let mount = check_mount(mount)?;
+        let mount = mount_url(mount)?;
         let mut value = reqwest::header::HeaderValue::from_str(&format!(
             "Negotiate {}",
             spnego_token.expose_secret()

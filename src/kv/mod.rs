@@ -36,7 +36,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::Envelope;
-use crate::path::{check_segments, encode_path};
+use crate::path::mount_url;
 use crate::{Client, Error};
 
 pub use v1::Kv1;
@@ -197,16 +197,7 @@ impl Client {
 
     async fn find_kv(&self, full_path: &str, split: bool) -> Result<(Kv<'_>, String), Error> {
         let full = full_path.trim_matches('/');
-        if full.is_empty() {
-            return Err(Error::invalid("the mount path is empty"));
-        }
-        check_segments(full, "path")?;
-        if full.split('/').any(str::is_empty) {
-            return Err(Error::invalid(format!(
-                "the path {full:?} contains an empty segment (`//`)"
-            )));
-        }
-        let url = format!("sys/internal/ui/mounts/{}", encode_path(full));
+        let url = format!("sys/internal/ui/mounts/{}", mount_url(full)?);
         let result: Result<Envelope<MountInfo>, Error> = self
             .request_json(
                 Method::GET,
