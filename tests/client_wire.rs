@@ -190,7 +190,7 @@ async fn approle_login_body_and_generic_login_with() {
     let client = client(&server);
     client
         .auth()
-        .approle("/team/approle/", "r-1", Some("s-1"))
+        .approle("/team/approle/", "r-1", Some("s-1".into()))
         .await
         .unwrap();
     login.assert_async().await;
@@ -935,7 +935,7 @@ async fn every_login_helper_posts_its_methods_body_and_captures_the_token() {
     logins[0].auth().ldap("ldap", "bob", "pw").await.unwrap();
     logins[1]
         .auth()
-        .okta("okta", "bob", "pw", Some("123456"))
+        .okta("okta", "bob", "pw", Some("123456".into()))
         .await
         .unwrap();
     logins[2]
@@ -977,7 +977,7 @@ async fn every_login_helper_posts_its_methods_body_and_captures_the_token() {
         .unwrap();
     logins[11]
         .auth()
-        .kerberos("kerberos", &hashivault::SecretString::from("c3BuZWdv"))
+        .kerberos("kerberos", hashivault::SecretString::from("c3BuZWdv"))
         .await
         .unwrap();
     for mock in &mocks {

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use hashivault::auth::{LoginMethod, RenewEvent, RenewSchedule};
+use hashivault::auth::{AppRole, RenewEvent, StopReason};
 use hashivault::{Client, ExposeSecret, Sensitive};
 
 fn fresh(client: &Client) -> Client {
@@ -193,12 +193,13 @@ async fn approle_login_captures_the_token() {
         .into_inner()
         .into_data()
         .unwrap();
-    let secret_id = secret.secret_id.unwrap().into_inner();
+    // A generated answer's `Sensitive` goes to the login without being exposed.
+    let secret_id: hashivault::SecretString = secret.secret_id.unwrap().into();
 
     let client = fresh(&root);
     let auth = client
         .auth()
-        .approle(&mount, &role_id, Some(&secret_id))
+        .approle(&mount, &role_id, Some(secret_id.clone()))
         .await
         .unwrap();
     assert_eq!(auth.lease_duration, 600);
@@ -208,25 +209,13 @@ async fn approle_login_captures_the_token() {
     );
     assert!(client.auth().is_authenticated().await.unwrap());
 
-    // The renewer keeps it alive, and logs in again when asked to renew a non-renewable token.
-    let method = LoginMethod::AppRole {
-        mount: mount.clone(),
-        role_id: role_id.clone(),
-        secret_id: Some(secret_id.clone().into()),
-    };
-    let schedule = RenewSchedule {
-        fraction: 0.001,
-        min_remaining: 1,
-    };
-    let mut renewer = client.auth().spawn_renewer_with(Some(method), schedule);
-    let event = tokio::time::timeout(Duration::from_secs(20), renewer.next_event())
+    // The renewer keeps it alive (a 600 s token: the first renewal is 6-7 minutes away).
+    let login = AppRole::new(mount.clone(), role_id.clone(), Some(secret_id));
+    let renewer = client.auth().renewer().login(login).spawn();
+    tokio::time::timeout(Duration::from_secs(20), renewer.ready())
         .await
-        .expect("the renewer reports within 20 s")
-        .expect("an event");
-    match event {
-        RenewEvent::Renewed { ttl } | RenewEvent::LoggedIn { ttl } => assert!(ttl > 0),
-        other => panic!("unexpected {other:?}"),
-    }
+        .expect("the renewer is ready within 20 s")
+        .expect("a good token");
     renewer.stop();
 }
 
@@ -235,10 +224,13 @@ async fn renewer_reports_no_expiry_for_root() {
     let Some(root) = common::live_client("renewer_reports_no_expiry_for_root") else {
         return;
     };
-    let mut renewer = root.auth().spawn_renewer(None);
+    let mut renewer = root.auth().renewer().spawn();
     let event = tokio::time::timeout(Duration::from_secs(10), renewer.next_event())
         .await
         .unwrap()
         .unwrap();
-    assert!(matches!(event, RenewEvent::NoExpiry), "{event:?}");
+    assert!(
+        matches!(event, RenewEvent::Stopped(StopReason::NoExpiry)),
+        "{event:?}"
+    );
 }

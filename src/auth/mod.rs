@@ -1,15 +1,52 @@
-//! Login helpers that capture the token, and the token's own endpoints.
+//! Logins that capture the token, the token's own endpoints, and keeping the token alive.
 //!
-//! Every login goes through [`AuthApi::login`]: `POST /v1/auth/<mount>/<path>` with the method's
-//! body, the `auth` block decoded as [`AuthInfo`], and its token stored in the client (and all its
-//! clones) for every later call, generated API included. The typed helpers below are thin
-//! wrappers; an auth method they don't name (or a new one in a regenerated spec) works through
-//! [`AuthApi::login`] or [`AuthApi::login_with`] with no new code.
+//! Every login method is a type implementing [`Login`] ([`AppRole`], [`Userpass`],
+//! [`Kubernetes`], ... one per auth method; see [below](#adding-a-login-method) for adding
+//! one). [`AuthApi::login_as`] logs in with any of them and stores the token in the client (and
+//! all its clones) for every later call, generated API included; the typed helpers
+//! ([`AuthApi::approle`], [`AuthApi::userpass`], ...) are shorthands for it, and
+//! [`AuthApi::renewer`] keeps the token alive and logs in again with the same value (see
+//! [`renew`] for the schedule). Secret inputs are [`SecretString`]s. An auth method without a type
+//! works through [`AuthApi::login`] (a path and a body) or [`AuthApi::login_with`] (a generated
+//! login call).
+//!
+//! # Adding a login method
+//!
+//! One type in one file: hold what the method needs and implement [`Login::login`], which
+//! sends the request and returns the `auth` block without storing the token. Build the request
+//! from the generated operation when the method's API group is a default feature (as
+//! [`AppRole`] and [`Userpass`] do, with `client.api()`); the methods of feature-gated groups
+//! send through the client's transport with [`send_login`], so the helper behaves the same
+//! whichever features are enabled.
+//!
+//! ```no_run
+//! use hashivault::auth::{send_login, Login};
+//! use hashivault::{AuthInfo, Client, Error, ExposeSecret, SecretString};
+//!
+//! /// A plugin of our own at `auth/acme/login`.
+//! struct Acme {
+//!     api_key: SecretString,
+//! }
+//!
+//! impl Login for Acme {
+//!     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
+//!         let body = serde_json::json!({ "api_key": self.api_key.expose_secret() });
+//!         send_login(client, "acme/login", &body).await
+//!     }
+//! }
+//!
+//! # async fn run(client: Client) -> Result<(), Error> {
+//! let acme = Acme { api_key: "k-123".into() };
+//! client.auth().login_as(&acme).await?;
+//! let renewer = client.auth().renewer().login(acme).spawn();
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), hashivault::Error> {
 //! let client = hashivault::Client::builder().address("http://127.0.0.1:8200").build()?;
-//! let auth = client.auth().approle("approle", "role-id", Some("secret-id")).await?;
+//! let auth = client.auth().approle("approle", "role-id", Some("secret-id".into())).await?;
 //! println!("logged in, policies {:?}, ttl {}s", auth.policies, auth.lease_duration);
 //! let me = client.auth().lookup_self().await?;
 //! println!("token accessor {}", me.accessor);
@@ -17,20 +54,25 @@
 //! # }
 //! ```
 
-mod renew;
+mod login;
+pub mod renew;
 
 use std::future::Future;
 
 use reqwest::Method;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
-use crate::path::{check_segments, encode_segment, mount_url};
 use crate::{Client, Error};
 
-pub use renew::{LoginMethod, RenewEvent, RenewSchedule, TokenRenewer};
+pub(crate) use login::DynLogin;
+pub use login::{
+    send_login, AppRole, Aws, Azure, Cert, Custom, Gcp, Github, Jwt, Kerberos, Kubernetes, Ldap,
+    Login, Okta, Radius, ServiceAccountToken, Userpass,
+};
+pub use renew::{RenewEvent, RenewSchedule, RenewerBuilder, StopReason, TokenRenewer, TokenStatus};
 
 /// The default mount path of each auth method, as Vault enables them.
 pub mod default_mount {
@@ -152,29 +194,24 @@ impl Client {
 }
 
 impl AuthApi<'_> {
+    /// Logs in with `method` (any [`Login`]: the types of this module or one of your own) and
+    /// stores the new token in the client and all its clones.
+    pub async fn login_as(&self, method: &impl Login) -> Result<AuthInfo, Error> {
+        let auth = method.login(self.client).await?;
+        self.client.set_token(auth.client_token.clone())?;
+        Ok(auth)
+    }
+
     /// Logs in at `auth/<path>` (e.g. `"userpass/login/alice"`) with `body`, stores the new token
     /// in the client and returns the `auth` block. Works for every auth method.
-    pub async fn login<B: Serialize + ?Sized>(
+    pub async fn login<B: Serialize + ?Sized + Sync>(
         &self,
         path: &str,
         body: &B,
     ) -> Result<AuthInfo, Error> {
-        let path = path.trim_matches('/');
-        check_segments(path, "login path")?;
-        if path.is_empty() {
-            return Err(Error::invalid("the login path is empty"));
-        }
-        let env: Envelope<JsonMap> = self
-            .client
-            .request_json(
-                Method::POST,
-                &format!("auth/{path}"),
-                &[],
-                Some(body),
-                "login",
-            )
-            .await?;
-        self.capture(env)
+        let auth = send_login(self.client, path, body).await?;
+        self.client.set_token(auth.client_token.clone())?;
+        Ok(auth)
     }
 
     /// Runs a login call of the generated API and stores the token it returns.
@@ -207,165 +244,120 @@ impl AuthApi<'_> {
             .await
             .map_err(|e| Error::from_api(e, "login"))?
             .into_inner();
-        let Envelope { auth, .. } = env;
-        let auth = auth.ok_or_else(|| Error::missing("the login answer has no `auth` block"))?;
+        let auth = login::auth_of(env)?;
         self.client.set_token(auth.client_token.clone())?;
         Ok(auth)
     }
 
-    fn capture(&self, env: Envelope<JsonMap>) -> Result<AuthInfo, Error> {
-        let auth = env
-            .auth
-            .ok_or_else(|| Error::missing("the login answer has no `auth` block"))?;
-        if auth.client_token.expose_secret().is_empty() {
-            return Err(Error::missing("the login answer has no client token"));
-        }
-        self.client.set_token(auth.client_token.clone())?;
-        Ok(auth)
-    }
-
-    fn named(
-        &self,
-        mount: &str,
-        username: &str,
-        password: &str,
-        kind: &str,
-    ) -> Result<(String, Value), Error> {
-        let mount = mount_url(mount)?;
-        if username.is_empty() || username.contains('/') || username.chars().any(char::is_control) {
-            return Err(Error::invalid(format!("invalid {kind} user name")));
-        }
-        Ok((
-            format!("{mount}/login/{}", encode_segment(username)),
-            json!({ "password": password }),
-        ))
-    }
-
-    /// Userpass: `POST auth/<mount>/login/<username>` (default mount `userpass`).
+    /// Userpass ([`Userpass`]): `POST auth/<mount>/login/<username>` (default mount `userpass`).
     pub async fn userpass(
         &self,
         mount: &str,
         username: &str,
-        password: &str,
+        password: impl Into<SecretString>,
     ) -> Result<AuthInfo, Error> {
-        let (path, body) = self.named(mount, username, password, "userpass")?;
-        self.login(&path, &body).await
+        self.login_as(&Userpass::new(mount, username, password))
+            .await
     }
 
-    /// LDAP: `POST auth/<mount>/login/<username>` (default mount `ldap`).
+    /// LDAP ([`Ldap`]): `POST auth/<mount>/login/<username>` (default mount `ldap`).
     pub async fn ldap(
         &self,
         mount: &str,
         username: &str,
-        password: &str,
+        password: impl Into<SecretString>,
     ) -> Result<AuthInfo, Error> {
-        let (path, body) = self.named(mount, username, password, "LDAP")?;
-        self.login(&path, &body).await
+        self.login_as(&Ldap::new(mount, username, password)).await
     }
 
-    /// Okta: `POST auth/<mount>/login/<username>` (default mount `okta`); `totp` when the
-    /// organisation requires it.
+    /// Okta ([`Okta`]): `POST auth/<mount>/login/<username>` (default mount `okta`); `totp` when
+    /// the organisation requires it.
     pub async fn okta(
         &self,
         mount: &str,
         username: &str,
-        password: &str,
-        totp: Option<&str>,
+        password: impl Into<SecretString>,
+        totp: Option<SecretString>,
     ) -> Result<AuthInfo, Error> {
-        let (path, mut body) = self.named(mount, username, password, "Okta")?;
-        if let Some(totp) = totp {
-            body["totp"] = Value::String(totp.to_string());
-        }
-        self.login(&path, &body).await
+        self.login_as(&Okta::new(mount, username, password, totp))
+            .await
     }
 
-    /// RADIUS: `POST auth/<mount>/login/<username>` (default mount `radius`).
+    /// RADIUS ([`Radius`]): `POST auth/<mount>/login/<username>` (default mount `radius`).
     pub async fn radius(
         &self,
         mount: &str,
         username: &str,
-        password: &str,
+        password: impl Into<SecretString>,
     ) -> Result<AuthInfo, Error> {
-        let (path, body) = self.named(mount, username, password, "RADIUS")?;
-        self.login(&path, &body).await
+        self.login_as(&Radius::new(mount, username, password)).await
     }
 
-    /// AppRole: `POST auth/<mount>/login` with `role_id` and `secret_id` (default mount
-    /// `approle`; `secret_id` may be unneeded when the role does not bind it).
+    /// AppRole ([`AppRole`]): `POST auth/<mount>/login` with `role_id` and `secret_id` (default
+    /// mount `approle`; `secret_id` may be unneeded when the role does not bind it).
     pub async fn approle(
         &self,
         mount: &str,
         role_id: &str,
-        secret_id: Option<&str>,
+        secret_id: Option<SecretString>,
     ) -> Result<AuthInfo, Error> {
-        let mount = mount_url(mount)?;
-        let mut body = json!({ "role_id": role_id });
-        if let Some(secret_id) = secret_id {
-            body["secret_id"] = Value::String(secret_id.to_string());
-        }
-        self.login(&format!("{mount}/login"), &body).await
+        self.login_as(&AppRole::new(mount, role_id, secret_id))
+            .await
     }
 
-    /// JWT or OIDC with a JWT: `POST auth/<mount>/login` with `jwt` and an optional `role`
-    /// (default mount `jwt`).
-    pub async fn jwt(&self, mount: &str, role: Option<&str>, jwt: &str) -> Result<AuthInfo, Error> {
-        let mount = mount_url(mount)?;
-        let mut body = json!({ "jwt": jwt });
-        if let Some(role) = role {
-            body["role"] = Value::String(role.to_string());
-        }
-        self.login(&format!("{mount}/login"), &body).await
+    /// JWT or OIDC with a JWT ([`Jwt`]): `POST auth/<mount>/login` with `jwt` and an optional
+    /// `role` (default mount `jwt`).
+    pub async fn jwt(
+        &self,
+        mount: &str,
+        role: Option<&str>,
+        jwt: impl Into<SecretString>,
+    ) -> Result<AuthInfo, Error> {
+        self.login_as(&Jwt::new(mount, role.map(str::to_string), jwt))
+            .await
     }
 
-    /// Kubernetes: `POST auth/<mount>/login` with `role` and the service account `jwt` (default
-    /// mount `kubernetes`).
-    pub async fn kubernetes(&self, mount: &str, role: &str, jwt: &str) -> Result<AuthInfo, Error> {
-        let mount = mount_url(mount)?;
-        self.login(
-            &format!("{mount}/login"),
-            &json!({ "role": role, "jwt": jwt }),
-        )
-        .await
+    /// Kubernetes ([`Kubernetes`]): `POST auth/<mount>/login` with `role` and the service
+    /// account `jwt` (default mount `kubernetes`).
+    pub async fn kubernetes(
+        &self,
+        mount: &str,
+        role: &str,
+        jwt: impl Into<SecretString>,
+    ) -> Result<AuthInfo, Error> {
+        self.login_as(&Kubernetes::new(mount, role, jwt)).await
     }
 
     /// Kubernetes from inside a pod: reads [`KUBERNETES_SERVICE_ACCOUNT_TOKEN`].
     pub async fn kubernetes_in_pod(&self, mount: &str, role: &str) -> Result<AuthInfo, Error> {
-        let jwt = std::fs::read_to_string(KUBERNETES_SERVICE_ACCOUNT_TOKEN).map_err(|e| {
-            Error::Config(format!(
-                "cannot read {KUBERNETES_SERVICE_ACCOUNT_TOKEN}: {e}"
-            ))
-        })?;
-        self.kubernetes(mount, role, jwt.trim()).await
+        self.login_as(&Kubernetes::in_pod(mount, role)).await
     }
 
-    /// GCP (`iam` or `gce` with a signed JWT): `POST auth/<mount>/login` (default mount `gcp`).
-    pub async fn gcp(&self, mount: &str, role: &str, jwt: &str) -> Result<AuthInfo, Error> {
-        let mount = mount_url(mount)?;
-        self.login(
-            &format!("{mount}/login"),
-            &json!({ "role": role, "jwt": jwt }),
-        )
-        .await
+    /// GCP ([`Gcp`], `iam` or `gce` with a signed JWT): `POST auth/<mount>/login` (default mount
+    /// `gcp`).
+    pub async fn gcp(
+        &self,
+        mount: &str,
+        role: &str,
+        jwt: impl Into<SecretString>,
+    ) -> Result<AuthInfo, Error> {
+        self.login_as(&Gcp::new(mount, role, jwt)).await
     }
 
-    /// Azure managed identity: `POST auth/<mount>/login` with `role`, `jwt` and the optional
-    /// VM fields (`subscription_id`, `resource_group_name`, `vm_name`, `vmss_name`, ...) in
-    /// `extra` (default mount `azure`).
+    /// Azure managed identity ([`Azure`]): `POST auth/<mount>/login` with `role`, `jwt` and the
+    /// optional VM fields (`subscription_id`, `resource_group_name`, `vm_name`, `vmss_name`,
+    /// ...) in `extra` (default mount `azure`).
     pub async fn azure(
         &self,
         mount: &str,
         role: &str,
-        jwt: &str,
+        jwt: impl Into<SecretString>,
         extra: JsonMap,
     ) -> Result<AuthInfo, Error> {
-        let mount = mount_url(mount)?;
-        let mut body = extra;
-        body.insert("role".into(), role.into());
-        body.insert("jwt".into(), jwt.into());
-        self.login(&format!("{mount}/login"), &body).await
+        self.login_as(&Azure::new(mount, role, jwt, extra)).await
     }
 
-    /// AWS IAM with a request the caller signed (`iam_http_request_method`,
+    /// AWS ([`Aws`]) IAM with a request the caller signed (`iam_http_request_method`,
     /// `iam_request_url`, `iam_request_body`, `iam_request_headers`, base64 as Vault wants), or
     /// EC2 with `pkcs7` / `identity` + `signature`: `POST auth/<mount>/login` (default `aws`).
     pub async fn aws(
@@ -374,60 +366,36 @@ impl AuthApi<'_> {
         role: Option<&str>,
         signed: JsonMap,
     ) -> Result<AuthInfo, Error> {
-        let mount = mount_url(mount)?;
-        let mut body = signed;
-        if let Some(role) = role {
-            body.insert("role".into(), role.into());
-        }
-        self.login(&format!("{mount}/login"), &body).await
-    }
-
-    /// TLS certificate: `POST auth/<mount>/login`, authenticated by the client certificate the
-    /// client was built with; `name` picks a certificate role (default mount `cert`).
-    pub async fn cert(&self, mount: &str, name: Option<&str>) -> Result<AuthInfo, Error> {
-        let mount = mount_url(mount)?;
-        let body = match name {
-            Some(name) => json!({ "name": name }),
-            None => json!({}),
-        };
-        self.login(&format!("{mount}/login"), &body).await
-    }
-
-    /// GitHub personal access token: `POST auth/<mount>/login` (default mount `github`).
-    pub async fn github(&self, mount: &str, token: &str) -> Result<AuthInfo, Error> {
-        let mount = mount_url(mount)?;
-        self.login(&format!("{mount}/login"), &json!({ "token": token }))
+        self.login_as(&Aws::new(mount, role.map(str::to_string), &signed))
             .await
     }
 
-    /// Kerberos: `POST auth/<mount>/login` with the SPNEGO token (base64) as
+    /// TLS certificate ([`Cert`]): `POST auth/<mount>/login`, authenticated by the client
+    /// certificate the client was built with; `name` picks a certificate role (default mount
+    /// `cert`).
+    pub async fn cert(&self, mount: &str, name: Option<&str>) -> Result<AuthInfo, Error> {
+        self.login_as(&Cert::new(mount, name.map(str::to_string)))
+            .await
+    }
+
+    /// GitHub personal access token ([`Github`]): `POST auth/<mount>/login` (default mount
+    /// `github`).
+    pub async fn github(
+        &self,
+        mount: &str,
+        token: impl Into<SecretString>,
+    ) -> Result<AuthInfo, Error> {
+        self.login_as(&Github::new(mount, token)).await
+    }
+
+    /// Kerberos ([`Kerberos`]): `POST auth/<mount>/login` with the SPNEGO token (base64) as
     /// `Authorization: Negotiate …` (default mount `kerberos`).
     pub async fn kerberos(
         &self,
         mount: &str,
-        spnego_token: &SecretString,
+        spnego_token: impl Into<SecretString>,
     ) -> Result<AuthInfo, Error> {
-        let mount = mount_url(mount)?;
-        let mut value = reqwest::header::HeaderValue::from_str(&format!(
-            "Negotiate {}",
-            spnego_token.expose_secret()
-        ))
-        .map_err(|_| Error::invalid("the SPNEGO token is not a valid header value"))?;
-        value.set_sensitive(true);
-        let response = self
-            .client
-            .send_with_header(
-                Method::POST,
-                &format!("auth/{mount}/login"),
-                reqwest::header::AUTHORIZATION,
-                value,
-                "kerberos-login",
-            )
-            .await?;
-        let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-        let env: Envelope<JsonMap> = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::decode("kerberos-login", &bytes, &e))?;
-        self.capture(env)
+        self.login_as(&Kerberos::new(mount, spnego_token)).await
     }
 
     /// Uses `token` from now on, after checking it with `lookup-self`.
@@ -436,52 +404,47 @@ impl AuthApi<'_> {
         self.lookup_self().await
     }
 
-    /// `GET auth/token/lookup-self`: what Vault knows of the current token.
+    /// `GET auth/token/lookup-self` (generated `token_look_up_self`): what Vault knows of the
+    /// current token.
     pub async fn lookup_self(&self) -> Result<TokenInfo, Error> {
-        let env: Envelope<TokenInfo> = self
+        let data = self
             .client
-            .request_json(
-                Method::GET,
-                "auth/token/lookup-self",
-                &[],
-                None::<&()>,
-                "token-lookup-self",
-            )
-            .await?;
-        env.into_data()
+            .api()
+            .token_look_up_self()
+            .send()
+            .await
+            .map_err(|e| Error::from_api(e, "token_look_up_self"))?
+            .into_inner()
+            .into_data()?;
+        serde_json::from_value(Value::Object(data))
+            .map_err(|e| Error::decode("token_look_up_self", b"(the lookup-self data block)", &e))
     }
 
-    /// `POST auth/token/renew-self`, optionally asking for `increment` (`"1h"`).
+    /// `POST auth/token/renew-self` (generated `token_renew_self`), optionally asking for
+    /// `increment` (`"1h"`).
     pub async fn renew_self(&self, increment: Option<&str>) -> Result<AuthInfo, Error> {
-        let body = match increment {
-            Some(inc) => json!({ "increment": inc }),
-            None => json!({}),
-        };
-        let env: Envelope<JsonMap> = self
+        let increment = increment.map(crate::VaultDuration::from);
+        let env = self
             .client
-            .request_json(
-                Method::POST,
-                "auth/token/renew-self",
-                &[],
-                Some(&body),
-                "token-renew-self",
-            )
-            .await?;
+            .api()
+            .token_renew_self()
+            .body_map(|b| b.increment(increment))
+            .send()
+            .await
+            .map_err(|e| Error::from_api(e, "token_renew_self"))?
+            .into_inner();
         env.auth
             .ok_or_else(|| Error::missing("the renew answer has no `auth` block"))
     }
 
-    /// `POST auth/token/revoke-self`, then forgets the token.
+    /// `POST auth/token/revoke-self` (generated `token_revoke_self`), then forgets the token.
     pub async fn revoke_self(&self) -> Result<(), Error> {
         self.client
-            .send(
-                Method::POST,
-                "auth/token/revoke-self",
-                &[],
-                None::<&()>,
-                "token-revoke-self",
-            )
-            .await?;
+            .api()
+            .token_revoke_self()
+            .send()
+            .await
+            .map_err(|e| Error::from_api(e, "token_revoke_self"))?;
         self.client.clear_token();
         Ok(())
     }

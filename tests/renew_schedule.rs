@@ -1,0 +1,683 @@
+//! The token renewer's schedule on the wire, in paused time: exact number and timing of
+//! requests for short and long TTLs, the max-TTL cap, failures, revocation, slow readers.
+//!
+//! Time is paused (`tokio::time::pause`) after the mocks are set up, so sleeps take no real time
+//! and every instant is exact. The HTTP client has no timers of its own (no timeouts, no pool
+//! idle timer), so the paused clock only moves when the renewer sleeps. Answers change between
+//! phases of a test through a shared counter read by the mocks' matchers, set by the test when it
+//! sees an event (while the renewer sleeps).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hashivault::auth::{AppRole, RenewEvent, RenewSchedule, StopReason, TokenRenewer, TokenStatus};
+use hashivault::Client;
+use httpmock::prelude::*;
+use serde_json::{json, Value};
+use tokio::time::Instant;
+
+const OLD: &str = "s.OLDTOKEN";
+const NEW: &str = "s.NEWTOKEN";
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/renew/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// `lookup-self` of a token with `ttl` left of `creation_ttl`.
+fn lookup(ttl: u64, creation_ttl: u64, renewable: bool) -> Value {
+    let mut v = fixture("lookup-self.json");
+    v["data"]["ttl"] = json!(ttl);
+    v["data"]["creation_ttl"] = json!(creation_ttl);
+    v["data"]["renewable"] = json!(renewable);
+    v
+}
+
+/// A `renew-self` answer giving `ttl`.
+fn renewed(ttl: u64) -> Value {
+    let mut v = fixture("renew-self.json");
+    v["auth"]["lease_duration"] = json!(ttl);
+    v["auth"]["client_token"] = json!(OLD);
+    v
+}
+
+/// A login answer with token `token` and `ttl`.
+fn login_answer(token: &str, ttl: u64) -> Value {
+    let mut v = fixture("approle-login.json");
+    v["auth"]["lease_duration"] = json!(ttl);
+    v["auth"]["client_token"] = json!(token);
+    v
+}
+
+fn client(server: &MockServer, token: Option<&str>) -> Client {
+    hashivault::install_crypto_provider();
+    // No timeouts and no pool idle timer: nothing but the renewer moves the paused clock.
+    let http = hashivault::reqwest::Client::builder()
+        .redirect(hashivault::reqwest::redirect::Policy::none())
+        .pool_idle_timeout(None)
+        .build()
+        .unwrap();
+    let mut b = Client::builder()
+        .address(server.base_url())
+        .max_retries(0)
+        .http_client(http);
+    if let Some(token) = token {
+        b = b.token(token);
+    }
+    b.build().unwrap()
+}
+
+/// No jitter, so that every instant is exact.
+fn exact() -> RenewSchedule {
+    RenewSchedule {
+        jitter: 0.0,
+        backoff_jitter: false,
+        ..RenewSchedule::default()
+    }
+}
+
+/// A phase counter the mocks match on.
+#[derive(Clone, Default)]
+struct Phase(Arc<AtomicUsize>);
+
+impl Phase {
+    fn is(&self, p: usize) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
+        let phase = self.0.clone();
+        move |_| phase.load(Ordering::SeqCst) == p
+    }
+    fn set(&self, p: usize) {
+        self.0.store(p, Ordering::SeqCst);
+    }
+}
+
+/// Reads events until `done` says so, each with the paused-clock time since `start`.
+async fn events_until(
+    renewer: &mut TokenRenewer,
+    start: Instant,
+    mut done: impl FnMut(Duration, &RenewEvent) -> bool,
+) -> Vec<(Duration, RenewEvent)> {
+    let mut seen = Vec::new();
+    while let Some(event) = renewer.next_event().await {
+        let at = start.elapsed();
+        let stop = done(at, &event) || matches!(event, RenewEvent::Stopped(_));
+        seen.push((at, event));
+        if stop {
+            break;
+        }
+    }
+    seen
+}
+
+/// Asserts that the `i`-th time is `expected[i]` ms, give or take tokio's timer rounding (each
+/// sleep ends on the next whole millisecond plus one: at most 2 ms per sleep so far).
+#[track_caller]
+fn assert_times(actual: &[Duration], expected: &[f64]) {
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "{actual:?} vs {expected:?} ms"
+    );
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        let a = a.as_secs_f64() * 1000.0;
+        assert!(
+            a >= e - 0.01 && a <= e + 2.0 * (i + 1) as f64 + 0.01,
+            "event {i}: at {a} ms, expected {e} ms ({actual:?})"
+        );
+    }
+}
+
+fn times(events: &[(Duration, RenewEvent)]) -> Vec<Duration> {
+    events.iter().map(|(at, _)| *at).collect()
+}
+
+/// `n` multiples of `step` ms, from `step`.
+fn every(step: f64, n: usize) -> Vec<f64> {
+    (1..=n).map(|i| step * i as f64).collect()
+}
+
+/// Stops the renewer and lets real time run again (httpmock's own calls need it).
+fn finish(renewer: TokenRenewer) {
+    renewer.stop();
+    drop(renewer);
+    tokio::time::resume();
+}
+
+async fn mock_lookup<'a>(server: &'a MockServer, token: &str, body: Value) -> httpmock::Mock<'a> {
+    let token = token.to_string();
+    server
+        .mock_async(move |when, then| {
+            when.method(GET)
+                .path("/v1/auth/token/lookup-self")
+                .header("x-vault-token", token);
+            then.status(200).json_body(body);
+        })
+        .await
+}
+
+async fn mock_renew<'a>(
+    server: &'a MockServer,
+    token: &str,
+    phase: Option<(&Phase, usize)>,
+    status: u16,
+    body: Value,
+) -> httpmock::Mock<'a> {
+    let token = token.to_string();
+    let matcher = phase.map(|(p, n)| p.is(n));
+    server
+        .mock_async(move |when, then| {
+            let mut when = when
+                .method(POST)
+                .path("/v1/auth/token/renew-self")
+                .header("x-vault-token", token)
+                .json_body(json!({}));
+            if let Some(m) = matcher {
+                when = when.is_true(m);
+            }
+            let _ = when;
+            then.status(status).json_body(body);
+        })
+        .await
+}
+
+async fn mock_login<'a>(
+    server: &'a MockServer,
+    phase: Option<(&Phase, usize)>,
+    status: u16,
+    body: Value,
+) -> httpmock::Mock<'a> {
+    let matcher = phase.map(|(p, n)| p.is(n));
+    server
+        .mock_async(move |when, then| {
+            let mut when = when
+                .method(POST)
+                .path("/v1/auth/approle/login")
+                .json_body(json!({"role_id": "app-role", "secret_id": "app-secret"}));
+            if let Some(m) = matcher {
+                when = when.is_true(m);
+            }
+            let _ = when;
+            then.status(status).json_body(body);
+        })
+        .await
+}
+
+async fn mock_revoke<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a> {
+    let token = token.to_string();
+    server
+        .mock_async(move |when, then| {
+            when.method(POST)
+                .path("/v1/auth/token/revoke-self")
+                .header("x-vault-token", token);
+            then.status(204);
+        })
+        .await
+}
+
+fn approle() -> AppRole {
+    AppRole::new("approle", "app-role", Some("app-secret".into()))
+}
+
+#[tokio::test]
+async fn a_10s_token_is_renewed_once_per_period_at_two_thirds() {
+    let server = MockServer::start_async().await;
+    let lookup = mock_lookup(&server, OLD, lookup(10, 10, true)).await;
+    let renew = mock_renew(&server, OLD, None, 200, renewed(10)).await;
+    let client = client(&server, Some(OLD));
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    // One minute of a 10 s token.
+    let events = events_until(&mut renewer, start, |at, _| at >= Duration::from_secs(60)).await;
+    // Every 6.667 s (2/3 of 10 s): 9 renewals in 60 s, one per renewal period.
+    assert_times(&times(&events), &every(20_000.0 / 3.0, 9));
+    assert!(events
+        .iter()
+        .all(|(_, e)| matches!(e, RenewEvent::Renewed { ttl } if *ttl == Duration::from_secs(10))));
+    finish(renewer);
+    assert_eq!(lookup.calls_async().await, 1);
+    assert_eq!(renew.calls_async().await, 9);
+}
+
+#[tokio::test]
+async fn a_1h_token_is_renewed_every_40_minutes() {
+    let server = MockServer::start_async().await;
+    let lookup = mock_lookup(&server, OLD, lookup(3600, 3600, true)).await;
+    let renew = mock_renew(&server, OLD, None, 200, renewed(3600)).await;
+    let client = client(&server, Some(OLD));
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let events = events_until(&mut renewer, start, |at, _| {
+        at >= Duration::from_secs(86_400)
+    })
+    .await;
+    // 24 h of a 1 h token: 36 renewals, 2400 s apart.
+    assert_times(&times(&events), &every(2_400_000.0, 36));
+    finish(renewer);
+    assert_eq!(lookup.calls_async().await, 1);
+    assert_eq!(renew.calls_async().await, 36);
+}
+
+/// A 2 s token with a 5 s floor: the renewer never waits less than 5 s, so the token expires
+/// first and is replaced by a login once per floor, never in a loop (the old renewer logged in
+/// 59 times in 5 s for a 10 s token).
+#[tokio::test]
+async fn a_ttl_below_the_floor_gives_one_login_per_floor_not_a_loop() {
+    let server = MockServer::start_async().await;
+    mock_lookup(&server, OLD, lookup(2, 2, true)).await;
+    let renew = mock_renew(&server, OLD, None, 200, renewed(2)).await;
+    let renew_new = mock_renew(&server, NEW, None, 200, renewed(2)).await;
+    let login = mock_login(&server, None, 200, login_answer(NEW, 2)).await;
+    let client = client(&server, Some(OLD));
+    let schedule = RenewSchedule {
+        floor: Duration::from_secs(5),
+        ..exact()
+    };
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client
+        .auth()
+        .renewer()
+        .login(approle())
+        .schedule(schedule)
+        .spawn();
+    let events = events_until(&mut renewer, start, |at, _| at >= Duration::from_secs(60)).await;
+    assert!(events
+        .iter()
+        .all(|(_, e)| matches!(e, RenewEvent::LoggedIn { .. })));
+    assert_times(&times(&events), &every(5_000.0, 12));
+    finish(renewer);
+    // Expired tokens are not renewed (nor revoked): 12 logins in a minute, nothing else.
+    assert_eq!(renew.calls_async().await, 0);
+    assert_eq!(renew_new.calls_async().await, 0);
+    assert_eq!(login.calls_async().await, 12);
+}
+
+#[tokio::test]
+async fn jitter_spreads_renewals_within_ten_percent() {
+    let server = MockServer::start_async().await;
+    mock_lookup(&server, OLD, lookup(100, 100, true)).await;
+    mock_renew(&server, OLD, None, 200, renewed(100)).await;
+    let client = client(&server, Some(OLD));
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client.auth().renewer().spawn();
+    let mut last = Duration::ZERO;
+    let mut waits = Vec::new();
+    for _ in 0..20 {
+        renewer.next_event().await.unwrap();
+        let at = start.elapsed();
+        waits.push(at - last);
+        last = at;
+    }
+    // 2/3 of 100 s minus up to 10 %: between 60 and 66.7 s, and not all the same.
+    assert!(waits[1..]
+        .iter()
+        .all(|w| *w >= Duration::from_secs(60) && *w <= Duration::from_millis(66_668)));
+    assert!(waits[1..].iter().any(|w| *w != waits[1]));
+    finish(renewer);
+}
+
+#[tokio::test]
+async fn a_renewal_capped_by_max_ttl_ends_renewal_without_a_login() {
+    let server = MockServer::start_async().await;
+    let phase = Phase::default();
+    mock_lookup(&server, OLD, lookup(10, 10, true)).await;
+    let full = mock_renew(&server, OLD, Some((&phase, 0)), 200, renewed(10)).await;
+    let mut capped_body = renewed(4);
+    capped_body["warnings"] = json!([
+        "TTL of \"10s\" exceeded the effective max_ttl of \"4s\"; TTL value is capped accordingly"
+    ]);
+    let capped = mock_renew(&server, OLD, Some((&phase, 1)), 200, capped_body).await;
+    let client = client(&server, Some(OLD));
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let events = events_until(&mut renewer, start, |_, e| {
+        if matches!(e, RenewEvent::Renewed { .. }) {
+            phase.set(1);
+        }
+        false
+    })
+    .await;
+    assert_times(&times(&events), &every(20_000.0 / 3.0, 2));
+    let RenewEvent::Stopped(StopReason::MaxTtlReached { expires_at }) = &events[1].1 else {
+        panic!("{events:?}");
+    };
+    // The token stays good until then: 4 s after the capped renewal.
+    assert_times(&[*expires_at - start], &[17_333.3 + 1.0]);
+    assert!(renewer.ready().await.is_ok());
+    assert!(matches!(renewer.status(), TokenStatus::Stopped(_)));
+    finish(renewer);
+    assert_eq!(full.calls_async().await, 1);
+    assert_eq!(capped.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn at_max_ttl_the_renewer_logs_in_again_and_revokes_the_old_token() {
+    let server = MockServer::start_async().await;
+    let phase = Phase::default();
+    mock_lookup(&server, OLD, lookup(10, 10, true)).await;
+    let full = mock_renew(&server, OLD, Some((&phase, 0)), 200, renewed(10)).await;
+    let capped = mock_renew(&server, OLD, Some((&phase, 1)), 200, renewed(4)).await;
+    let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
+    let revoke_old = mock_revoke(&server, OLD).await;
+    let revoke_new = mock_revoke(&server, NEW).await;
+    let renew_new = mock_renew(&server, NEW, None, 200, renewed(10)).await;
+    let client = client(&server, Some(OLD));
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client
+        .auth()
+        .renewer()
+        .login(approle())
+        .schedule(exact())
+        .spawn();
+    let events = events_until(&mut renewer, start, |_, e| {
+        if matches!(e, RenewEvent::Renewed { .. }) {
+            phase.set(phase.0.load(Ordering::SeqCst) + 1);
+        }
+        phase.0.load(Ordering::SeqCst) >= 2
+    })
+    .await;
+    let kinds: Vec<String> = events
+        .iter()
+        .map(|(_, e)| {
+            format!("{e:?}")
+                .split([' ', '('])
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(kinds, ["Renewed", "MaxTtlReached", "LoggedIn", "Renewed"]);
+    // 2/3 of the 4 s left: a new login 2.667 s later, before the old token expires; the new
+    // token is renewed on its own schedule.
+    assert_times(&times(&events), &[6_666.7, 13_333.3, 16_000.0, 22_666.7]);
+    assert_eq!(
+        client
+            .token()
+            .map(|t| hashivault::ExposeSecret::expose_secret(&t).to_string()),
+        Some(NEW.to_string())
+    );
+    finish(renewer);
+    assert_eq!(full.calls_async().await, 1);
+    assert_eq!(capped.calls_async().await, 1);
+    assert_eq!(login.calls_async().await, 1);
+    assert_eq!(revoke_old.calls_async().await, 1);
+    assert_eq!(revoke_new.calls_async().await, 0);
+    assert_eq!(renew_new.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn revoke_replaced_can_be_turned_off() {
+    let server = MockServer::start_async().await;
+    mock_lookup(&server, OLD, lookup(10, 10, false)).await;
+    let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
+    let revoke_old = mock_revoke(&server, OLD).await;
+    let client = client(&server, Some(OLD));
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client
+        .auth()
+        .renewer()
+        .login(approle())
+        .schedule(exact())
+        .revoke_replaced(false)
+        .spawn();
+    let events = events_until(&mut renewer, start, |_, e| {
+        matches!(e, RenewEvent::LoggedIn { .. })
+    })
+    .await;
+    // Not renewable: a new login at 2/3 of the TTL, no renewal tried.
+    assert_times(&times(&events), &[6_666.7]);
+    finish(renewer);
+    assert_eq!(login.calls_async().await, 1);
+    assert_eq!(revoke_old.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn a_revoked_token_stops_the_renewer_without_a_login() {
+    let server = MockServer::start_async().await;
+    mock_lookup(&server, OLD, lookup(10, 10, true)).await;
+    let renew = mock_renew(&server, OLD, None, 403, fixture("permission-denied.json")).await;
+    let client = client(&server, Some(OLD));
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let events = events_until(&mut renewer, start, |_, _| false).await;
+    assert_times(&times(&events), &[6_666.7]);
+    let RenewEvent::Stopped(StopReason::Revoked(e)) = &events[0].1 else {
+        panic!("{events:?}");
+    };
+    assert!(e.is_permission_denied());
+    assert!(renewer.ready().await.is_err());
+    assert!(renewer.next_event().await.is_none());
+    finish(renewer);
+    assert_eq!(renew.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_replaced_at_once_and_not_revoked_again() {
+    let server = MockServer::start_async().await;
+    mock_lookup(&server, OLD, lookup(10, 10, true)).await;
+    let renew = mock_renew(&server, OLD, None, 403, fixture("permission-denied.json")).await;
+    let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
+    let revoke_old = mock_revoke(&server, OLD).await;
+    let client = client(&server, Some(OLD));
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client
+        .auth()
+        .renewer()
+        .login(approle())
+        .schedule(exact())
+        .spawn();
+    let events = events_until(&mut renewer, start, |_, _| true).await;
+    assert_times(&times(&events), &[6_666.7]);
+    assert!(matches!(events[0].1, RenewEvent::LoggedIn { .. }));
+    assert!(renewer.ready().await.is_ok());
+    finish(renewer);
+    assert_eq!(renew.calls_async().await, 1);
+    assert_eq!(login.calls_async().await, 1);
+    assert_eq!(revoke_old.calls_async().await, 0);
+}
+
+/// Vault answers 503 to everything from the first renewal on, for 30 s and more; it comes back
+/// while the renewer waits after its fifth login.
+#[tokio::test]
+async fn an_outage_gives_a_handful_of_logins_with_backoff() {
+    let server = MockServer::start_async().await;
+    let phase = Phase::default();
+    mock_lookup(&server, OLD, lookup(10, 10, true)).await;
+    let sealed = json!({"errors": ["Vault is sealed"]});
+    let renew_down = mock_renew(&server, OLD, None, 503, sealed.clone()).await;
+    let login_down = mock_login(&server, Some((&phase, 0)), 503, sealed).await;
+    let login_up = mock_login(&server, Some((&phase, 1)), 200, login_answer(NEW, 10)).await;
+    // The old token is revoked best-effort; Vault is back by then.
+    let revoke_old = mock_revoke(&server, OLD).await;
+    let client = client(&server, Some(OLD));
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client
+        .auth()
+        .renewer()
+        .login(approle())
+        .schedule(exact())
+        .spawn();
+    let events = events_until(&mut renewer, start, |at, e| {
+        if at >= Duration::from_secs(25) {
+            phase.set(1);
+        }
+        matches!(e, RenewEvent::LoggedIn { .. })
+    })
+    .await;
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|(_, e)| match e {
+            RenewEvent::RenewFailed { .. } => "renew failed",
+            RenewEvent::LoginFailed { .. } => "login failed",
+            RenewEvent::LoggedIn { .. } => "logged in",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "renew failed",
+            "renew failed",
+            "renew failed",
+            "login failed",
+            "login failed",
+            "login failed",
+            "login failed",
+            "login failed",
+            "logged in"
+        ]
+    );
+    assert_times(
+        &times(&events),
+        &[
+            // Renewals retried 1 s, then 2/3 of what is left (at least the 1 s floor) apart...
+            6_666.7, 7_666.7, 9_222.2,
+            // ...until the token has expired; then logins 1, 2, 4, 8, 16 s apart: five in the
+            // 30 s after the outage began.
+            10_222.2, 11_222.2, 13_222.2, 17_222.2, 25_222.2, 41_222.2,
+        ],
+    );
+    assert!(matches!(renewer.status(), TokenStatus::Valid { .. }));
+    finish(renewer);
+    // No renewal is sent once the token has expired (at 10 s).
+    assert_eq!(renew_down.calls_async().await, 3);
+    assert_eq!(login_down.calls_async().await, 5);
+    assert_eq!(login_up.calls_async().await, 1);
+    // The old token had expired: nothing to revoke.
+    assert_eq!(revoke_old.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn a_login_refused_for_good_stops_with_login_failing() {
+    let server = MockServer::start_async().await;
+    let login = mock_login(
+        &server,
+        None,
+        400,
+        json!({"errors": ["invalid role or secret ID"]}),
+    )
+    .await;
+    let client = client(&server, None);
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client
+        .auth()
+        .renewer()
+        .login(approle())
+        .schedule(exact())
+        .spawn();
+    assert!(matches!(renewer.status(), TokenStatus::Pending));
+    let events = events_until(&mut renewer, start, |_, _| false).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].0, Duration::ZERO);
+    let RenewEvent::Stopped(StopReason::LoginFailing(e)) = &events[0].1 else {
+        panic!("{events:?}");
+    };
+    assert!(e.is_invalid_request());
+    assert!(matches!(
+        renewer.ready().await,
+        Err(StopReason::LoginFailing(_))
+    ));
+    finish(renewer);
+    assert_eq!(login.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn without_a_token_the_renewer_logs_in_first_and_ready_waits_for_it() {
+    let server = MockServer::start_async().await;
+    let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
+    let renew = mock_renew(&server, NEW, None, 200, renewed(10)).await;
+    let client = client(&server, None);
+    tokio::time::pause();
+    let renewer = client
+        .auth()
+        .renewer()
+        .login(approle())
+        .schedule(exact())
+        .spawn();
+    renewer.ready().await.unwrap();
+    assert!(client.has_token());
+    assert!(matches!(
+        renewer.status(),
+        TokenStatus::Valid {
+            expires_at: Some(_)
+        }
+    ));
+    finish(renewer);
+    assert_eq!(login.calls_async().await, 1);
+    assert_eq!(renew.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn a_non_renewable_token_without_a_login_stops_at_once() {
+    let server = MockServer::start_async().await;
+    mock_lookup(&server, OLD, lookup(10, 10, false)).await;
+    let renew = mock_renew(&server, OLD, None, 200, renewed(10)).await;
+    let client = client(&server, Some(OLD));
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let events = events_until(&mut renewer, start, |_, _| false).await;
+    assert_eq!(events[0].0, Duration::ZERO);
+    assert!(matches!(
+        events[0].1,
+        RenewEvent::Stopped(StopReason::NotRenewable { .. })
+    ));
+    // Still good for its 10 s.
+    assert!(renewer.ready().await.is_ok());
+    finish(renewer);
+    assert_eq!(renew.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn a_token_without_expiry_needs_nothing() {
+    let server = MockServer::start_async().await;
+    mock_lookup(&server, OLD, lookup(0, 0, false)).await;
+    let client = client(&server, Some(OLD));
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client.auth().renewer().spawn();
+    let events = events_until(&mut renewer, start, |_, _| false).await;
+    assert!(matches!(
+        events[0].1,
+        RenewEvent::Stopped(StopReason::NoExpiry)
+    ));
+    assert!(renewer.ready().await.is_ok());
+    finish(renewer);
+}
+
+#[tokio::test]
+async fn an_event_reader_that_never_reads_does_not_stop_renewal() {
+    let server = MockServer::start_async().await;
+    mock_lookup(&server, OLD, lookup(10, 10, true)).await;
+    let renew = mock_renew(&server, OLD, None, 200, renewed(10)).await;
+    let client = client(&server, Some(OLD));
+    tokio::time::pause();
+    let start = Instant::now();
+    // Nobody reads the renewer's events (16 kept); the state is watched instead.
+    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let mut status = renewer.watch();
+    status.changed().await.unwrap();
+    assert_eq!(start.elapsed(), Duration::ZERO, "the lookup");
+    let mut seen = Vec::new();
+    while seen.len() < 40 {
+        status.changed().await.unwrap();
+        seen.push(start.elapsed());
+    }
+    // 40 renewals 6.667 s apart: far past the 16 kept events.
+    assert_times(&seen, &every(20_000.0 / 3.0, 40));
+    // The slow reader gets the newest events kept, not the first ones.
+    let first_kept = renewer.next_event().await.unwrap();
+    assert!(matches!(first_kept, RenewEvent::Renewed { .. }));
+    finish(renewer);
+    assert_eq!(renew.calls_async().await, 40);
+}
