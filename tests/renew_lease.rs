@@ -1,0 +1,288 @@
+//! The lease watcher on the wire, in paused time (see `renew_schedule.rs` for how): renewals on
+//! schedule with the lease's duration as increment, the max-TTL cap, a lease Vault lost,
+//! revocation on request and on drop.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hashivault::auth::RenewSchedule;
+use hashivault::lease::{Lease, LeaseEvent, LeaseStatus, LeaseWatcher};
+use hashivault::reqwest::Method;
+use hashivault::{Client, Envelope};
+use httpmock::prelude::*;
+use serde_json::{json, Value};
+use tokio::time::Instant;
+
+const LEASE: &str = "database/creds/app/3cbWfSYrMfFRrWWRKNXWsFUb";
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/renew/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn creds(ttl: u64, renewable: bool) -> Value {
+    let mut v = fixture("database-creds.json");
+    v["lease_id"] = json!(LEASE);
+    v["lease_duration"] = json!(ttl);
+    v["renewable"] = json!(renewable);
+    v
+}
+
+fn lease_renewed(ttl: u64) -> Value {
+    let mut v = fixture("lease-renew.json");
+    v["lease_id"] = json!(LEASE);
+    v["lease_duration"] = json!(ttl);
+    v
+}
+
+fn client(server: &MockServer) -> Client {
+    hashivault::install_crypto_provider();
+    let http = hashivault::reqwest::Client::builder()
+        .redirect(hashivault::reqwest::redirect::Policy::none())
+        .pool_idle_timeout(None)
+        .build()
+        .unwrap();
+    Client::builder()
+        .address(server.base_url())
+        .token("s.app")
+        .max_retries(0)
+        .http_client(http)
+        .build()
+        .unwrap()
+}
+
+fn exact() -> RenewSchedule {
+    RenewSchedule {
+        jitter: 0.0,
+        backoff_jitter: false,
+        ..RenewSchedule::default()
+    }
+}
+
+#[derive(Clone, Default)]
+struct Phase(Arc<AtomicUsize>);
+
+impl Phase {
+    fn is(&self, p: usize) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
+        let phase = self.0.clone();
+        move |_| phase.load(Ordering::SeqCst) == p
+    }
+}
+
+/// Reads the credentials through the handwritten `request` (a generated call gives the same
+/// `Envelope`), and its lease.
+async fn read_creds(server: &MockServer, client: &Client, ttl: u64, renewable: bool) -> Lease {
+    let read = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/database/creds/app");
+            then.status(200).json_body(creds(ttl, renewable));
+        })
+        .await;
+    let answer: Envelope = client
+        .request(Method::GET, "database/creds/app", None::<&()>)
+        .await
+        .unwrap();
+    read.assert_async().await;
+    let lease = Lease::from_envelope(&answer).unwrap();
+    assert_eq!(lease.id, LEASE);
+    lease
+}
+
+async fn mock_renew<'a>(
+    server: &'a MockServer,
+    phase: Option<(&Phase, usize)>,
+    increment: u64,
+    status: u16,
+    body: Value,
+) -> httpmock::Mock<'a> {
+    let matcher = phase.map(|(p, n)| p.is(n));
+    server
+        .mock_async(move |when, then| {
+            let mut when = when
+                .method(POST)
+                .path("/v1/sys/leases/renew")
+                .header("x-vault-token", "s.app")
+                .json_body(json!({"lease_id": LEASE, "increment": increment}));
+            if let Some(m) = matcher {
+                when = when.is_true(m);
+            }
+            let _ = when;
+            then.status(status).json_body(body);
+        })
+        .await
+}
+
+async fn mock_revoke(server: &MockServer) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/sys/leases/revoke")
+                .json_body(json!({"lease_id": LEASE}));
+            then.status(204);
+        })
+        .await
+}
+
+/// Whether `actual` ms is `expected` ms, give or take tokio's timer rounding (each of `sleeps`
+/// sleeps ends on the next whole millisecond plus one).
+fn near(actual: u64, expected: u64, sleeps: u64) -> bool {
+    actual >= expected && actual <= expected + 2 * sleeps
+}
+
+async fn events(watcher: &mut LeaseWatcher, start: Instant, n: usize) -> Vec<(u64, LeaseEvent)> {
+    let mut seen = Vec::new();
+    while seen.len() < n {
+        let Some(event) = watcher.next_event().await else {
+            break;
+        };
+        seen.push((
+            (start.elapsed().as_secs_f64() * 1000.0).round() as u64,
+            event,
+        ));
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_lease_is_renewed_on_schedule_until_its_max_ttl() {
+    let server = MockServer::start_async().await;
+    let client = client(&server);
+    let lease = read_creds(&server, &client, 9, true).await;
+    let phase = Phase::default();
+    let full = mock_renew(&server, Some((&phase, 0)), 9, 200, lease_renewed(9)).await;
+    let capped = mock_renew(&server, Some((&phase, 1)), 9, 200, lease_renewed(5)).await;
+    let revoke = mock_revoke(&server).await;
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut watcher = client.lease_watcher(lease).schedule(exact()).spawn();
+    let first = events(&mut watcher, start, 1).await;
+    // 2/3 of 9 s; the increment asked for is the lease's duration.
+    assert!(near(first[0].0, 6000, 1), "{first:?}");
+    assert!(matches!(first[0].1, LeaseEvent::Renewed { ttl } if ttl == Duration::from_secs(9)));
+    phase.0.store(1, Ordering::SeqCst);
+    let second = events(&mut watcher, start, 1).await;
+    assert!(near(second[0].0, 12000, 2), "{second:?}");
+    let LeaseEvent::MaxTtlReached { expires_at } = second[0].1 else {
+        panic!("{second:?}");
+    };
+    assert_eq!((expires_at - start).as_secs(), 17);
+    assert!(matches!(watcher.status(), LeaseStatus::Ending { .. }));
+    // Renewal stops there: the next event is none.
+    assert!(watcher.next_event().await.is_none());
+    tokio::time::resume();
+    watcher.revoke().await.unwrap();
+    assert_eq!(full.calls_async().await, 1);
+    assert_eq!(capped.calls_async().await, 1);
+    assert_eq!(revoke.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_lease_vault_lost_is_reported() {
+    let server = MockServer::start_async().await;
+    let client = client(&server);
+    let lease = read_creds(&server, &client, 30, true).await;
+    let renew = mock_renew(
+        &server,
+        None,
+        30,
+        400,
+        json!({"errors": ["lease not found"]}),
+    )
+    .await;
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut watcher = client
+        .lease_watcher(lease)
+        .schedule(exact())
+        .revoke_on_drop(false)
+        .spawn();
+    let seen = events(&mut watcher, start, 2).await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(near(seen[0].0, 20_000, 1), "{seen:?}");
+    let LeaseEvent::Lost(e) = &seen[0].1 else {
+        panic!("{seen:?}");
+    };
+    assert!(e.is_invalid_request());
+    assert!(matches!(watcher.status(), LeaseStatus::Gone));
+    drop(watcher);
+    tokio::time::resume();
+    assert_eq!(renew.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn renewal_failures_back_off_and_a_lease_that_expires_is_lost() {
+    let server = MockServer::start_async().await;
+    let client = client(&server);
+    let lease = read_creds(&server, &client, 9, true).await;
+    let renew = mock_renew(
+        &server,
+        None,
+        9,
+        503,
+        json!({"errors": ["Vault is sealed"]}),
+    )
+    .await;
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut watcher = client
+        .lease_watcher(lease)
+        .schedule(exact())
+        .revoke_on_drop(false)
+        .spawn();
+    let seen = events(&mut watcher, start, 10).await;
+    // 6 s, then 1 s later, then 2/3 of the 2 s left (1.333 s): past 9 s it is gone.
+    let expected = [6000, 7000, 8333, 9333];
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    for (i, ((t, _), e)) in seen.iter().zip(expected).enumerate() {
+        assert!(near(*t, e, i as u64 + 1), "{seen:?}");
+    }
+    assert!(matches!(seen[3].1, LeaseEvent::Lost(_)));
+    drop(watcher);
+    tokio::time::resume();
+    assert_eq!(renew.calls_async().await, 3);
+}
+
+#[tokio::test]
+async fn a_lease_that_is_not_renewable_is_reported_at_once() {
+    let server = MockServer::start_async().await;
+    let client = client(&server);
+    let lease = read_creds(&server, &client, 60, false).await;
+    let renew = mock_renew(&server, None, 60, 200, lease_renewed(60)).await;
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut watcher = client
+        .lease_watcher(lease)
+        .schedule(exact())
+        .revoke_on_drop(false)
+        .spawn();
+    let seen = events(&mut watcher, start, 2).await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, 0);
+    assert!(matches!(seen[0].1, LeaseEvent::NotRenewable { .. }));
+    drop(watcher);
+    tokio::time::resume();
+    assert_eq!(renew.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn dropping_the_watcher_revokes_the_lease() {
+    let server = MockServer::start_async().await;
+    let client = client(&server);
+    let lease = read_creds(&server, &client, 60, true).await;
+    let revoke = mock_revoke(&server).await;
+    let watcher = client.lease_watcher(lease).spawn();
+    drop(watcher);
+    // The revocation runs in the background: wait for it (real time, bounded).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while revoke.calls_async().await == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(revoke.calls_async().await, 1);
+}
+
+#[test]
+fn answers_without_a_lease_have_none() {
+    let answer: Envelope = serde_json::from_value(fixture("renew-self.json")).unwrap();
+    assert!(Lease::from_envelope(&answer).is_none());
+}
