@@ -164,7 +164,9 @@ impl Client {
     ) -> Result<T, Error> {
         let response = self.send(method, path, query, body, operation).await?;
         let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::decode(operation, &bytes, &e))
+        // A `204` (a write that answers nothing) reads as an empty envelope.
+        let body: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
+        serde_json::from_slice(body).map_err(|e| Error::decode(operation, &bytes, &e))
     }
 
     /// Sends a request and returns the 2xx response, or the mapped error.

