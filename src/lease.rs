@@ -25,15 +25,10 @@
 //! ```no_run
 //! # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
 //! use hashivault::lease::{Lease, LeaseEvent};
-//! let creds = client
-//!     .api()
-//!     .database_generate_credentials()
-//!     .database_mount_path("database")
-//!     .name("app")
-//!     .send()
-//!     .await
-//!     .map_err(|e| hashivault::Error::from_api(e, "database_generate_credentials"))?
-//!     .into_inner();
+//! // Or the generated `client.api().database_generate_credentials()` (feature `database`).
+//! let creds: hashivault::Envelope = client
+//!     .request(hashivault::reqwest::Method::GET, "database/creds/app", None::<&()>)
+//!     .await?;
 //! let lease = Lease::from_envelope(&creds).expect("dynamic credentials have a lease");
 //! let mut watcher = client.lease_watcher(lease).spawn();
 //! while let Some(event) = watcher.next_event().await {
