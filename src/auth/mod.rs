@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
-use crate::path::{check_segments, encode_segment, mount_url};
+use crate::path::{check_as_sent, encode_segment, mount_url};
 use crate::{Client, Error};
 
 pub use renew::{LoginMethod, RenewEvent, RenewSchedule, TokenRenewer};
@@ -131,24 +131,6 @@ impl Client {
     pub fn auth(&self) -> AuthApi<'_> {
         AuthApi { client: self }
     }
-
-    /// Reads a response-wrapped answer: `POST /v1/sys/wrapping/unwrap` with the wrapping token
-    /// as `X-Vault-Token`. A wrapping token works once.
-    pub async fn unwrap<T: serde::de::DeserializeOwned>(
-        &self,
-        wrapping_token: &SecretString,
-    ) -> Result<Envelope<T>, Error> {
-        let unwrapper = self.with_token(wrapping_token.clone())?;
-        unwrapper
-            .request_json(
-                Method::POST,
-                "sys/wrapping/unwrap",
-                &[],
-                None::<&()>,
-                "unwrap",
-            )
-            .await
-    }
 }
 
 impl AuthApi<'_> {
@@ -160,7 +142,7 @@ impl AuthApi<'_> {
         body: &B,
     ) -> Result<AuthInfo, Error> {
         let path = path.trim_matches('/');
-        check_segments(path, "login path")?;
+        check_as_sent(path, "login path")?;
         if path.is_empty() {
             return Err(Error::invalid("the login path is empty"));
         }
