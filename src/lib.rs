@@ -11,6 +11,7 @@ mod client;
 mod envelope;
 mod error;
 pub mod kv;
+pub mod operation;
 mod path;
 pub mod sys;
 mod transport;
