@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod path_cases;
+pub mod wire;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
