@@ -7,12 +7,14 @@
 //! The pipeline is: parse the document, [`normalize::normalize`] it (every Vault quirk is one named
 //! step), keep the operations of the enabled [`groups`], run progenitor with
 //! [`generator_settings`], rewrite its request-building code ([`requests`]: no `api-version`
-//! header, URLs built in one checked pass, no header copy) and format the result.
+//! header, URLs built in one checked pass, no header copy), add the table of every operation's
+//! method, path and retry rules ([`operations`]) and format the result.
 
 #![allow(dead_code)]
 
 pub mod groups;
 pub mod normalize;
+pub mod operations;
 pub mod requests;
 
 use std::collections::BTreeSet;
@@ -57,15 +59,32 @@ pub fn parse_document(text: &str) -> Result<Value, String> {
 
 /// Normalizes a raw document, keeps the selected groups, and returns it as typed OpenAPI.
 pub fn prepare(
-    mut doc: Value,
+    doc: Value,
     selection: &Selection,
 ) -> Result<(openapiv3::OpenAPI, normalize::Report), String> {
+    prepare_with_operations(doc, selection).map(|(spec, report, _)| (spec, report))
+}
+
+/// [`prepare`], and the [`operations::OperationRow`]s of the whole normalized document (before
+/// the selection: the handwritten layer and the transport use them whatever the features).
+pub fn prepare_with_operations(
+    mut doc: Value,
+    selection: &Selection,
+) -> Result<
+    (
+        openapiv3::OpenAPI,
+        normalize::Report,
+        Vec<operations::OperationRow>,
+    ),
+    String,
+> {
     let mut report = normalize::normalize(&mut doc);
+    let rows = operations::operation_rows(&doc)?;
     groups::select_operations(&mut doc, selection, &mut report);
     normalize::prune_unused_schemas(&mut doc, &mut report);
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc)
         .map_err(|e| format!("the normalized document is not OpenAPI 3.0: {e}"))?;
-    Ok((spec, report))
+    Ok((spec, report, rows))
 }
 
 /// Progenitor's settings for hashivault: the one place that holds them.
@@ -90,7 +109,7 @@ pub fn generator_settings() -> progenitor::GenerationSettings {
 /// Runs the whole pipeline on a document's text and returns formatted Rust source.
 pub fn generate(text: &str, selection: &Selection) -> Result<Generated, String> {
     let doc = parse_document(text)?;
-    let (spec, report) = prepare(doc, selection)?;
+    let (spec, report, rows) = prepare_with_operations(doc, selection)?;
     let operations = operation_ids(&spec);
     let mut generator = progenitor::Generator::new(&generator_settings());
     let tokens = generator
@@ -108,6 +127,7 @@ pub fn generate(text: &str, selection: &Selection) -> Result<Generated, String> 
         ));
     }
     file.items.push(operation_ids_const(&operations));
+    file.items.push(operations::operations_module(&rows));
     let code = prettyplease::unparse(&file);
     Ok(Generated {
         code,

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use progenitor_client::ClientInfo;
 use reqwest::header::HeaderValue;
 use reqwest::Method;
 use secrecy::SecretString;
@@ -45,7 +46,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("address", &self.address)
-            .field("context", &self.api.inner)
+            .field("context", self.api.inner())
             .finish()
     }
 }
@@ -77,31 +78,36 @@ impl Client {
     /// Whether a token is set (it may still be expired; see
     /// [`AuthApi::lookup_self`](crate::auth::AuthApi::lookup_self)).
     pub fn has_token(&self) -> bool {
-        self.api.inner.token.get().is_some()
+        self.api.inner().token.get().is_some()
     }
 
     /// The current token, for handing to another process. Keep it secret.
     pub fn token(&self) -> Option<SecretString> {
-        self.api.inner.token.get().map(|t| t.secret)
+        self.api.inner().token.get().map(|t| t.secret)
     }
 
     /// Replaces the token used by this client and all its clones.
     pub fn set_token(&self, token: impl Into<SecretString>) -> Result<(), Error> {
-        self.api.inner.token.set(token.into())
+        self.api.inner().token.set(token.into())
     }
 
     /// Forgets the token (this client and its clones).
     pub fn clear_token(&self) {
-        self.api.inner.token.clear()
+        self.api.inner().token.clear()
+    }
+
+    /// What this client adds to every request (token, namespace, wrap TTL, retries).
+    pub fn context(&self) -> &Context {
+        self.api.inner()
     }
 
     fn with_context(&self, f: impl FnOnce(&mut Context)) -> Client {
-        let mut context = self.api.inner.clone();
+        let mut context = self.api.inner().clone();
         f(&mut context);
         Client {
             api: crate::api::Client::new_with_client(
-                &self.api.baseurl,
-                self.api.client.clone(),
+                self.api.baseurl(),
+                self.api.client().clone(),
                 context,
             ),
             address: self.address.clone(),
@@ -133,7 +139,14 @@ impl Client {
     }
 
     /// Sends any request through the shared transport: for endpoints the spec lacks (custom
-    /// plugins) and for the handwritten helpers. `path` is relative to `/v1/`.
+    /// plugins) and for the handwritten helpers. `path` is relative to `/v1/` and cannot leave it.
+    ///
+    /// `path` is sent as written, after one check (the one every path entering the client gets):
+    /// leading slashes are dropped (a trailing one is kept); a `%XX` escape is kept; any other byte that is not
+    /// allowed in a URL path (space, `?`, `#`, non-ASCII) is escaped, so `?` and `#` are part of
+    /// the path, never a query or fragment; and a path that is empty, or has a `.` or `..`
+    /// segment (also written `%2e`), an empty segment (`a//b`, also `%2F%2F`) or a control
+    /// character (also `%0A`) is refused with [`Error::is_invalid_input`] before any request.
     ///
     /// ```no_run
     /// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
@@ -184,17 +197,6 @@ impl Client {
         success_or_error(response)
     }
 
-    /// Sends a bodiless request and returns the response whatever its status.
-    pub(crate) async fn send_any_status(
-        &self,
-        method: Method,
-        path: &str,
-        operation: &str,
-    ) -> Result<reqwest::Response, Error> {
-        self.send_raw(method, path, &[], None::<&()>, None, operation)
-            .await
-    }
-
     /// Sends a bodiless request with one extra header; 2xx or the mapped error.
     pub(crate) async fn send_with_header(
         &self,
@@ -217,6 +219,7 @@ impl Client {
         success_or_error(response)
     }
 
+    /// Sends a request to `path` as sent (checked by [`crate::path::as_sent_url`]).
     async fn send_raw<B: Serialize + ?Sized>(
         &self,
         method: Method,
@@ -226,8 +229,22 @@ impl Client {
         header: Option<(reqwest::header::HeaderName, HeaderValue)>,
         operation: &str,
     ) -> Result<reqwest::Response, Error> {
-        let url = format!("{}/{}", self.api.baseurl, path.trim_start_matches('/'));
-        let mut builder = self.api.client.request(method, url);
+        let url = crate::path::as_sent_url(self.api.baseurl(), path, "request path")?;
+        self.send_to(method, url, query, body, header, operation)
+            .await
+    }
+
+    /// Sends a request to a URL already checked, through the transport; any status.
+    pub(crate) async fn send_to<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        url: String,
+        query: &[(&str, String)],
+        body: Option<&B>,
+        header: Option<(reqwest::header::HeaderName, HeaderValue)>,
+        operation: &str,
+    ) -> Result<reqwest::Response, Error> {
+        let mut builder = self.api.client().request(method, url);
         if let Some((name, value)) = header {
             builder = builder.header(name, value);
         }
@@ -241,15 +258,42 @@ impl Client {
             Error::invalid(format!("cannot build the request for {operation}: {e}"))
         })?;
         self.api
-            .inner
-            .execute(&self.api.client, request, operation)
+            .inner()
+            .execute(self.api.client(), request, operation)
             .await
             .map_err(Error::from_reqwest)
     }
 }
 
+impl Context {
+    /// The namespace sent as `X-Vault-Namespace`, if any.
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_ref().and_then(|ns| ns.to_str().ok())
+    }
+
+    /// The TTL sent as `X-Vault-Wrap-TTL` (see [`Client::with_wrap_ttl`]), if any.
+    pub fn wrap_ttl(&self) -> Option<&str> {
+        self.wrap_ttl.as_ref().and_then(|ttl| ttl.to_str().ok())
+    }
+
+    /// Whether a token is set (shared by the client and its clones).
+    pub fn has_token(&self) -> bool {
+        self.token.get().is_some()
+    }
+
+    /// When requests are retried.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// How list operations are sent.
+    pub fn list_method(&self) -> ListMethod {
+        self.list_method
+    }
+}
+
 /// The 2xx response, or the error the transport parsed from a non-2xx one.
-fn success_or_error(response: reqwest::Response) -> Result<reqwest::Response, Error> {
+pub(crate) fn success_or_error(response: reqwest::Response) -> Result<reqwest::Response, Error> {
     if response.status().is_success() {
         Ok(response)
     } else {
@@ -259,17 +303,14 @@ fn success_or_error(response: reqwest::Response) -> Result<reqwest::Response, Er
     }
 }
 
+/// The `X-Vault-Namespace` value: checked by [`crate::path::namespace`].
 fn namespace_header(namespace: &str) -> Result<Option<HeaderValue>, Error> {
-    let ns = namespace.trim().trim_matches('/');
-    if ns.is_empty() {
+    let Some(ns) = crate::path::namespace(namespace)? else {
         return Ok(None);
-    }
-    if ns.chars().any(|c| c.is_control()) || ns.split('/').any(|s| s.is_empty() || s == "..") {
-        return Err(Error::invalid(format!("invalid namespace {ns:?}")));
-    }
+    };
     HeaderValue::from_str(ns)
         .map(Some)
-        .map_err(|_| Error::invalid(format!("invalid namespace {ns:?}")))
+        .map_err(|_| Error::invalid("the namespace is not a valid header value (non-ASCII?)"))
 }
 
 /// How a [`Client`] is configured. Every setting has Vault's default.
@@ -754,6 +795,37 @@ mod tests {
         assert_eq!(sock.unwrap(), PathBuf::from("/run/agent.sock"));
         assert!(parse_address("127.0.0.1:8200").is_err());
         assert!(parse_address("ftp://x").is_err());
+    }
+
+    /// What hashivault relies on of the generated client (progenitor's `ClientInfo` and
+    /// `ClientHooks` traits and `new_with_client`), so a progenitor upgrade that changes it fails
+    /// here rather than silently.
+    #[test]
+    fn the_generated_client_is_used_through_its_public_traits() {
+        fn hooks<T: progenitor_client::ClientHooks<Context> + ClientInfo<Context>>() {}
+        hooks::<crate::api::Client>();
+        let new: fn(&str, reqwest::Client, Context) -> crate::api::Client =
+            crate::api::Client::new_with_client;
+        let _ = new;
+        let client = Client::builder()
+            .address("http://127.0.0.1:8200/")
+            .token("t")
+            .namespace("team")
+            .build()
+            .unwrap();
+        assert_eq!(client.api().baseurl(), "http://127.0.0.1:8200/v1");
+        assert_eq!(client.context().namespace(), Some("team"));
+        assert!(client.api().inner().has_token());
+        let other = client.with_namespace("other").unwrap();
+        assert_eq!(other.api().baseurl(), "http://127.0.0.1:8200/v1");
+        assert_eq!(other.context().namespace(), Some("other"));
+        assert_eq!(client.context().namespace(), Some("team"));
+        let wrapped = other.with_wrap_ttl("5m").unwrap();
+        assert_eq!(wrapped.context().wrap_ttl(), Some("5m"));
+        assert_eq!(wrapped.context().retry_policy().max_retries, 2);
+        assert_eq!(wrapped.context().list_method(), ListMethod::GetWithQuery);
+        other.clear_token();
+        assert!(!client.context().has_token(), "clones share the token");
     }
 
     #[test]

@@ -281,7 +281,8 @@ fn secret_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SecretStr
     Ok(SecretString::from(text))
 }
 
-fn null_as_default<'de, D, V>(deserializer: D) -> Result<V, D::Error>
+/// A `null` (or missing) field as its type's default: Vault writes `null` for empty lists and maps.
+pub(crate) fn null_as_default<'de, D, V>(deserializer: D) -> Result<V, D::Error>
 where
     D: Deserializer<'de>,
     V: Deserialize<'de> + Default,

@@ -12,6 +12,7 @@ mod envelope;
 mod error;
 pub mod kv;
 pub mod lease;
+pub mod operation;
 mod path;
 pub mod sys;
 mod transport;

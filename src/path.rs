@@ -1,47 +1,235 @@
-//! Checking and encoding the mount and secret paths the handwritten helpers put in URLs.
+//! The one path check: every way a path enters the client goes through [`PathWriter`].
 //!
-//! Paths are `/`-separated; each segment is percent-encoded on its own, so a `/` in a path stays a
-//! literal `/` on the wire while a space, `%`, `?`, `#` or non-ASCII character is escaped and
-//! reaches Vault as the caller wrote it.
+//! Vault's paths are `/`-separated segments. A path reaches another endpoint than the caller
+//! meant when a segment is `.` or `..` (the URL parser resolves them, also when written `%2e`),
+//! when a segment is empty (`a//b`), or when it holds a control character; [`PathWriter`] refuses
+//! those, names the path's role in the error and never echoes the value. It writes the path in
+//! one of two forms:
+//!
+//! - **values** ([`Form::Value`]): a mount, a secret path, a generated operation's path parameter,
+//!   a namespace. Each segment is percent-encoded, so a space, `%`, `?`, `#` or non-ASCII character
+//!   reaches Vault as the caller wrote it and `/` stays a separator.
+//! - **paths as sent** ([`Form::AsSent`]): [`Client::request`](crate::Client::request) and
+//!   [`AuthApi::login`](crate::auth::AuthApi::login), whose callers may escape segments themselves.
+//!   A valid `%XX` escape is kept, and checked as the byte it stands for (`%2e%2e` is `..`, `%2F`
+//!   a separator, `%0A` a control character); every other reserved byte is escaped as for a value,
+//!   so a `?` or `#` never starts a query or a fragment.
+//!
+//! Leading slashes are dropped in both forms, trailing ones from values (a path as sent keeps
+//! one: Vault lists `folder/`). The accepted and refused inputs are one
+//! table, `tests/common/path_cases.rs`, tested here against the core and in `tests/paths.rs`
+//! against every entry point.
 
 use std::fmt;
 
 use crate::Error;
 
-/// Checks a path of `/`-separated segments for `..`, `.` and control characters, without
-/// encoding it (for [`crate::auth::AuthApi::login`], whose caller writes the path as it is sent).
-pub(crate) fn check_segments(path: &str, what: &str) -> Result<(), Error> {
-    if path.chars().any(char::is_control) {
-        return Err(Error::invalid(format!(
-            "the {what} contains a control character"
-        )));
-    }
-    if path.split('/').any(|s| s == ".." || s == ".") {
-        return Err(Error::invalid(format!(
-            "the {what} {path:?} contains a `.` or `..` segment"
-        )));
-    }
-    Ok(())
+/// How [`PathWriter`] reads its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// A raw value: every byte but unreserved ones and `/` is escaped.
+    Value,
+    /// A path as sent: `%XX` escapes are kept (and checked decoded), other bytes as for a value.
+    AsSent,
 }
 
-/// Percent-encodes one path segment (keeps unreserved characters).
-pub(crate) fn encode_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    push_encoded(&mut out, segment);
-    out
+/// Why a path is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    Empty,
+    DotSegment,
+    EmptySegment,
+    ControlCharacter,
 }
 
-fn push_encoded(out: &mut String, segment: &str) {
-    let bytes = segment.as_bytes();
-    let mut run = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !is_unreserved(b) {
-            push_run(out, segment, run, i);
-            push_escaped(out, b);
-            run = i + 1;
+impl Refusal {
+    /// The reason, completing "the <role> …".
+    pub(crate) fn reason(self) -> &'static str {
+        match self {
+            Refusal::Empty => "is empty",
+            Refusal::DotSegment => "has a `.` or `..` segment",
+            Refusal::EmptySegment => "has an empty segment (`//`)",
+            Refusal::ControlCharacter => "has a control character",
         }
     }
-    push_run(out, segment, run, bytes.len());
+}
+
+/// Writes a checked path into a URL as its text arrives (it is also a [`fmt::Write`], so a
+/// parameter's `Display` output is checked without a copy). See the module docs.
+pub(crate) struct PathWriter<'a> {
+    out: &'a mut String,
+    form: Form,
+    /// Nothing but slashes seen yet (leading slashes are dropped).
+    at_start: bool,
+    /// A slash seen and not yet written: written before the next segment, dropped at the end.
+    pending_slash: bool,
+    /// Bytes of the current segment (decoded), and whether they are all dots.
+    segment_len: usize,
+    segment_dots: bool,
+    /// The last decoded byte was 0xC2 (the first byte of a C1 control character in UTF-8).
+    after_c2: bool,
+    refused: Option<Refusal>,
+}
+
+impl<'a> PathWriter<'a> {
+    pub(crate) fn new(out: &'a mut String, form: Form) -> Self {
+        PathWriter {
+            out,
+            form,
+            at_start: true,
+            pending_slash: false,
+            segment_len: 0,
+            segment_dots: true,
+            after_c2: false,
+            refused: None,
+        }
+    }
+
+    /// Writes all of `path` and checks its end; returns whether nothing was written (allowed only
+    /// if `may_be_empty`).
+    pub(crate) fn write_all(mut self, path: &str, may_be_empty: bool) -> Result<bool, Refusal> {
+        fmt::Write::write_str(&mut self, path)
+            .map_err(|_| self.refused.unwrap_or(Refusal::ControlCharacter))?;
+        self.finish(may_be_empty)
+    }
+
+    /// Checks the last segment; returns whether nothing was written (allowed if `may_be_empty`).
+    pub(crate) fn finish(&mut self, may_be_empty: bool) -> Result<bool, Refusal> {
+        if let Some(refused) = self.refused {
+            return Err(refused);
+        }
+        if self.at_start {
+            return if may_be_empty {
+                Ok(true)
+            } else {
+                Err(Refusal::Empty)
+            };
+        }
+        self.end_segment()?;
+        // A path as sent keeps its trailing slash (Vault lists `folder/`).
+        if self.form == Form::AsSent && self.pending_slash {
+            self.out.push('/');
+        }
+        Ok(false)
+    }
+
+    fn refuse(&mut self, refusal: Refusal) -> Result<(), Refusal> {
+        self.refused = Some(refusal);
+        Err(refusal)
+    }
+
+    /// Ends the current segment; refuses `.` and `..`.
+    fn end_segment(&mut self) -> Result<(), Refusal> {
+        if self.segment_dots && (1..=2).contains(&self.segment_len) {
+            return self.refuse(Refusal::DotSegment);
+        }
+        self.segment_len = 0;
+        self.segment_dots = true;
+        self.after_c2 = false;
+        Ok(())
+    }
+
+    /// Starts (or continues) a segment: writes a pending slash.
+    fn open_segment(&mut self) {
+        if self.pending_slash {
+            self.out.push('/');
+            self.pending_slash = false;
+        }
+        self.at_start = false;
+    }
+
+    /// Checks one byte of the current segment, as Vault will see it.
+    fn check_byte(&mut self, b: u8) -> Result<(), Refusal> {
+        let c1_control = self.after_c2 && (0x80..=0x9F).contains(&b);
+        if b.is_ascii_control() || c1_control {
+            return self.refuse(Refusal::ControlCharacter);
+        }
+        self.after_c2 = b == 0xC2;
+        self.segment_len += 1;
+        self.segment_dots &= b == b'.';
+        Ok(())
+    }
+
+    /// A separator: a literal `/`, or (in a path as sent) a decoded `%2F`.
+    fn separator(&mut self, escaped: bool) -> Result<(), Refusal> {
+        if self.at_start && !escaped {
+            return Ok(());
+        }
+        // After a separator (or, for an escaped one, at the start) the segment is empty.
+        if self.segment_len == 0 {
+            return self.refuse(Refusal::EmptySegment);
+        }
+        self.end_segment()?;
+        self.pending_slash = !escaped;
+        Ok(())
+    }
+
+    fn write_checked(&mut self, s: &str) -> Result<(), Refusal> {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            // A run of unreserved bytes is written in one go.
+            let end = bytes[i..]
+                .iter()
+                .position(|&b| !is_unreserved(b))
+                .map_or(bytes.len(), |n| i + n);
+            if end > i {
+                self.open_segment();
+                let run = &bytes[i..end];
+                // Only a segment of one or two bytes can be `.` or `..`.
+                self.segment_dots = self.segment_len + run.len() <= 2
+                    && self.segment_dots
+                    && run.iter().all(|&b| b == b'.');
+                self.segment_len += run.len();
+                self.after_c2 = false;
+                push_run(self.out, s, i, end);
+                i = end;
+                continue;
+            }
+            let b = bytes[i];
+            if b == b'/' {
+                self.separator(false)?;
+                i += 1;
+                continue;
+            }
+            if let Some(decoded) = self.escape_at(bytes, i) {
+                if decoded == b'/' {
+                    self.separator(true)?;
+                } else {
+                    self.check_byte(decoded)?;
+                }
+                self.open_segment();
+                push_run(self.out, s, i, i + 3);
+                i += 3;
+                continue;
+            }
+            self.check_byte(b)?;
+            self.open_segment();
+            push_escaped(self.out, b);
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// In a path as sent, the byte a `%XX` escape at `bytes[i]` stands for.
+    fn escape_at(&self, bytes: &[u8], i: usize) -> Option<u8> {
+        if self.form != Form::AsSent || bytes[i] != b'%' {
+            return None;
+        }
+        let hex = |b: u8| char::from(b).to_digit(16);
+        let high = hex(*bytes.get(i + 1)?)?;
+        let low = hex(*bytes.get(i + 2)?)?;
+        u8::try_from(high * 16 + low).ok()
+    }
+}
+
+impl fmt::Write for PathWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.refused.is_some() {
+            return Err(fmt::Error);
+        }
+        self.write_checked(s).map_err(|_| fmt::Error)
+    }
 }
 
 /// Bytes sent as they are in a path segment: RFC 3986's unreserved characters and the
@@ -67,9 +255,9 @@ static UNRESERVED: [bool; 256] = {
     table
 };
 
-/// Writes `bytes[from..to]`, a run of unreserved (so ASCII) bytes.
+/// Writes `text[from..to]`, a run of ASCII bytes.
 fn push_run(out: &mut String, text: &str, from: usize, to: usize) {
-    // Unreserved bytes are ASCII: both ends of a non-empty run are character boundaries.
+    // The runs are ASCII: both ends of a non-empty run are character boundaries.
     if let Some(run) = text.get(from..to).filter(|r| !r.is_empty()) {
         out.push_str(run);
     }
@@ -83,16 +271,31 @@ fn push_escaped(out: &mut String, b: u8) {
     out.push(HEX[usize::from(b & 0xF)] as char);
 }
 
+/// Appends `path` checked and written in `form`; an [`Error::InvalidInput`] naming `role`
+/// otherwise (`out` is then left as it was). Returns whether nothing was written.
+fn push_path(
+    out: &mut String,
+    path: &str,
+    form: Form,
+    role: &str,
+    may_be_empty: bool,
+) -> Result<bool, Error> {
+    let start = out.len();
+    PathWriter::new(out, form)
+        .write_all(path, may_be_empty)
+        .map_err(|refusal| {
+            out.truncate(start);
+            Error::invalid(format!("the {role} {}", refusal.reason()))
+        })
+}
+
 /// The URL of a generated operation: `base`, then each of `pieces` with the parameters between
 /// them (`pieces.len() == params.len() + 1`), in one allocation.
 ///
-/// Each parameter is written through [`fmt::Display`] and checked as a secret path is: leading and
-/// trailing slashes are trimmed, inner slashes stay literal, every other reserved byte is
-/// escaped, and a parameter that is empty or has a `.`/`..`/empty segment or a control character
-/// is refused (it would reach another endpoint than the operation's). The one exception is a
-/// folder: the last parameter of a template ending in `/` (`/{mount}/metadata/{path}/?list=true`,
-/// the list operations) may be empty, for the root folder (`/secret/metadata/?list=true`). The error names the
-/// parameter, not its value.
+/// Each parameter is written through [`fmt::Display`] and checked as a [`Form::Value`]. The one
+/// exception to "not empty" is a folder: the last parameter of a template ending in `/`
+/// (`/{mount}/metadata/{path}/?list=true`, the list operations) may be empty, for the root folder
+/// (`/secret/metadata/?list=true`). The error names the parameter, not its value.
 pub(crate) fn operation_url(
     base: &str,
     pieces: &[&str],
@@ -111,19 +314,21 @@ pub(crate) fn operation_url(
     let mut root_folder = false;
     for (i, (piece, (name, value))) in pieces.iter().zip(params).enumerate() {
         url.push_str(piece);
-        let mut writer = ParamWriter::new(&mut url);
-        let written = fmt::write(&mut writer, format_args!("{value}"));
         let may_be_empty = folder_last && i + 1 == params.len() && piece.ends_with('/');
-        match written
-            .and_then(|()| writer.finish(may_be_empty))
-            .map_err(|_| writer.refused)
-        {
-            Ok(empty) => root_folder = empty,
-            Err(Some(reason)) => {
+        let mut writer = PathWriter::new(&mut url, Form::Value);
+        let written = fmt::write(&mut writer, format_args!("{value}"));
+        match written {
+            Ok(()) => match writer.finish(may_be_empty) {
+                Ok(empty) => root_folder = empty,
+                Err(refusal) => {
+                    return Err(format!("the path parameter `{name}` {}", refusal.reason()))
+                }
+            },
+            Err(_) => {
+                let reason = writer
+                    .refused
+                    .map_or("cannot be written", |refusal| refusal.reason());
                 return Err(format!("the path parameter `{name}` {reason}"));
-            }
-            Err(None) => {
-                return Err(format!("the path parameter `{name}` cannot be written"));
             }
         }
     }
@@ -134,252 +339,170 @@ pub(crate) fn operation_url(
     Ok(url)
 }
 
-/// Encodes one parameter into a URL as its `Display` output arrives, checking its segments.
-struct ParamWriter<'a> {
-    out: &'a mut String,
-    /// Nothing but slashes seen yet (leading slashes are dropped).
-    at_start: bool,
-    /// A slash seen and not yet written: written before the next segment, dropped at the end.
-    pending_slash: bool,
-    /// Bytes of the current segment, and whether they are all dots.
-    segment_len: usize,
-    segment_dots: bool,
-    refused: Option<&'static str>,
+/// The URL of a path as sent (`base` + `/` + `path`, checked as [`Form::AsSent`]), for the raw
+/// requests of [`Client::request`](crate::Client::request) and the handwritten helpers; `role`
+/// names the path in the error.
+pub(crate) fn as_sent_url(base: &str, path: &str, role: &str) -> Result<String, Error> {
+    let mut url = String::with_capacity(base.len() + path.len() + 8);
+    url.push_str(base);
+    url.push('/');
+    push_path(&mut url, path, Form::AsSent, role, false)?;
+    Ok(url)
 }
 
-impl<'a> ParamWriter<'a> {
-    fn new(out: &'a mut String) -> Self {
-        ParamWriter {
-            out,
-            at_start: true,
-            pending_slash: false,
-            segment_len: 0,
-            segment_dots: true,
-            refused: None,
-        }
-    }
-
-    fn refuse(&mut self, reason: &'static str) -> fmt::Result {
-        self.refused = Some(reason);
-        Err(fmt::Error)
-    }
-
-    /// Ends the current segment; refuses `.` and `..`.
-    fn end_segment(&mut self) -> fmt::Result {
-        if self.segment_dots && (1..=2).contains(&self.segment_len) {
-            return self.refuse("has a `.` or `..` segment");
-        }
-        self.segment_len = 0;
-        self.segment_dots = true;
-        Ok(())
-    }
-
-    /// Checks the last segment; returns whether nothing was written (allowed if `may_be_empty`).
-    fn finish(&mut self, may_be_empty: bool) -> Result<bool, fmt::Error> {
-        if self.at_start {
-            if may_be_empty {
-                return Ok(true);
-            }
-            self.refuse("is empty")?;
-        }
-        self.end_segment().map(|()| false)
-    }
-
-    /// Starts (or continues) a segment: writes a pending slash.
-    fn open_segment(&mut self) {
-        if self.pending_slash {
-            self.out.push('/');
-            self.pending_slash = false;
-        }
-        self.at_start = false;
-    }
+/// Checks a path as sent without writing it (for [`crate::auth::AuthApi::login`], whose error
+/// names the login path before the request is built).
+pub(crate) fn check_as_sent(path: &str, role: &str) -> Result<(), Error> {
+    push_path(&mut String::new(), path, Form::AsSent, role, false).map(drop)
 }
 
-impl fmt::Write for ParamWriter<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let bytes = s.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            // A run of unreserved bytes is written in one go.
-            let end = bytes[i..]
-                .iter()
-                .position(|&b| !is_unreserved(b))
-                .map_or(bytes.len(), |n| i + n);
-            if end > i {
-                self.open_segment();
-                let run = &bytes[i..end];
-                // Only a segment of one or two bytes can be `.` or `..`.
-                self.segment_dots = self.segment_len + run.len() <= 2
-                    && self.segment_dots
-                    && run.iter().all(|&b| b == b'.');
-                self.segment_len += run.len();
-                push_run(self.out, s, i, end);
-                i = end;
-                continue;
-            }
-            let b = bytes[i];
-            i += 1;
-            if b == b'/' {
-                if self.at_start {
-                    continue;
-                }
-                if self.pending_slash {
-                    return self.refuse("has an empty segment (`//`)");
-                }
-                self.end_segment()?;
-                self.pending_slash = true;
-                continue;
-            }
-            if b.is_ascii_control() {
-                return self.refuse("has a control character");
-            }
-            self.open_segment();
-            self.segment_len += 1;
-            self.segment_dots = false;
-            push_escaped(self.out, b);
-        }
-        Ok(())
+/// A namespace for `X-Vault-Namespace`: checked as a value (slashes at both ends dropped), sent
+/// as written; `None` when empty.
+pub(crate) fn namespace(namespace: &str) -> Result<Option<&str>, Error> {
+    let ns = namespace.trim();
+    if push_path(&mut String::new(), ns, Form::Value, "namespace", true)? {
+        return Ok(None);
     }
+    Ok(Some(ns.trim_matches('/')))
 }
 
-/// A mount path checked (slashes at both ends trimmed; not empty, no `.`/`..`/empty segment, no
-/// control character) and encoded for a URL.
+/// Percent-encodes one path segment (a user name in a login path).
+pub(crate) fn encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for &b in segment.as_bytes() {
+        if is_unreserved(b) {
+            out.push(char::from(b));
+        } else {
+            push_escaped(&mut out, b);
+        }
+    }
+    out
+}
+
+/// A mount path checked and encoded (slashes at both ends dropped; not empty).
 pub(crate) fn mount_url(mount: &str) -> Result<String, Error> {
     let mut out = String::with_capacity(mount.len() + 8);
-    push_checked(&mut out, mount, "mount path", false)?;
+    push_path(&mut out, mount, Form::Value, "mount path", false)?;
     Ok(out)
-}
-
-/// A folder to list, checked and encoded, ending with `/`; empty (the mount's root) is allowed
-/// and gives an empty string.
-pub(crate) fn folder_url(prefix: &str) -> Result<String, Error> {
-    let mut out = String::with_capacity(prefix.len() + 8);
-    if push_checked(&mut out, prefix, "folder path", true)? {
-        out.push('/');
-    }
-    Ok(out)
-}
-
-/// `<mount>/<kind>/<path>` (`<mount>/<path>` when `kind` is empty), each part checked as
-/// [`mount_url`] does, written in one allocation: this runs on every KV call.
-pub(crate) fn mount_kind_path(mount: &str, kind: &str, path: &str) -> Result<String, Error> {
-    let mut out = String::with_capacity(mount.len() + kind.len() + path.len() + 16);
-    push_checked(&mut out, mount, "mount path", false)?;
-    out.push('/');
-    if !kind.is_empty() {
-        out.push_str(kind);
-        out.push('/');
-    }
-    push_checked(&mut out, path, "secret path", false)?;
-    Ok(out)
-}
-
-/// Appends `path` (slashes at both ends trimmed) to `out`, each segment percent-encoded, in one
-/// pass that refuses a `.` or `..` segment, an empty segment (`//`) and control characters.
-/// An empty path is refused unless `allow_empty`; returns whether anything was written.
-fn push_checked(
-    out: &mut String,
-    path: &str,
-    what: &str,
-    allow_empty: bool,
-) -> Result<bool, Error> {
-    let trimmed = path.trim_matches('/');
-    if trimmed.is_empty() {
-        return if allow_empty {
-            Ok(false)
-        } else {
-            Err(Error::invalid(format!("the {what} is empty")))
-        };
-    }
-    let start = out.len();
-    let refuse = |out: &mut String, e: Error| {
-        out.truncate(start);
-        Err(e)
-    };
-    let bytes = trimmed.as_bytes();
-    // One pass: runs of unreserved bytes are copied at once, a `/` ends a segment (checked),
-    // anything else is escaped or, for a control character, refused.
-    let (mut run, mut segment) = (0, 0);
-    for (i, &b) in bytes.iter().enumerate() {
-        if is_unreserved(b) {
-            continue;
-        }
-        // U+0080..=U+009F (C1 controls) are 0xC2 0x80..=0x9F in UTF-8.
-        let c1_control = b == 0xC2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n));
-        if b.is_ascii_control() || c1_control {
-            let e = Error::invalid(format!("the {what} contains a control character"));
-            return refuse(out, e);
-        }
-        push_run(out, trimmed, run, i);
-        run = i + 1;
-        if b == b'/' {
-            if let Err(e) = check_segment(&trimmed[segment..i], trimmed, what) {
-                return refuse(out, e);
-            }
-            segment = i + 1;
-            out.push('/');
-        } else {
-            push_escaped(out, b);
-        }
-    }
-    if let Err(e) = check_segment(&trimmed[segment..], trimmed, what) {
-        return refuse(out, e);
-    }
-    push_run(out, trimmed, run, bytes.len());
-    Ok(true)
-}
-
-fn check_segment(segment: &str, path: &str, what: &str) -> Result<(), Error> {
-    match segment {
-        "" => Err(Error::invalid(format!(
-            "the {what} {path:?} contains an empty segment (`//`)"
-        ))),
-        "." | ".." => Err(Error::invalid(format!(
-            "the {what} {path:?} contains a `.` or `..` segment"
-        ))),
-        _ => Ok(()),
-    }
 }
 
 #[cfg(test)]
+#[path = "../tests/common/path_cases.rs"]
+pub(crate) mod cases;
+
+#[cfg(test)]
 mod tests {
+    use super::cases::{Expect, CASES};
     use super::*;
 
-    /// A secret path as the KV helpers write it.
-    fn secret_url(path: &str) -> Result<String, Error> {
-        mount_kind_path("m", "", path).map(|url| url["m/".len()..].to_string())
+    fn write(path: &str, form: Form) -> Result<String, Refusal> {
+        let mut out = String::new();
+        PathWriter::new(&mut out, form)
+            .write_all(path, false)
+            .map(|_| out)
+    }
+
+    fn check(got: Result<String, String>, expect: Expect, what: &str) {
+        match (got, expect) {
+            (Ok(got), Expect::Sent(want)) => assert_eq!(got, want, "{what}"),
+            (Err(err), Expect::Refused(reason)) => {
+                assert!(err.contains(reason), "{what}: {err}")
+            }
+            (got, expect) => panic!("{what}: got {got:?}, expected {expect:?}"),
+        }
     }
 
     #[test]
-    fn segments_are_escaped_but_slashes_stay() {
-        assert_eq!(
-            secret_url("/a b/c%d?e#f/ü/").unwrap(),
-            "a%20b/c%25d%3Fe%23f/%C3%BC"
-        );
-        assert_eq!(mount_url("team/kv/").unwrap(), "team/kv");
-        assert_eq!(folder_url("").unwrap(), "");
-        assert_eq!(folder_url("/app/").unwrap(), "app/");
-        assert_eq!(
-            mount_kind_path("/team/kv/", "data", "/a b/c/").unwrap(),
-            "team/kv/data/a%20b/c"
-        );
-        assert_eq!(mount_kind_path("kv", "", "a").unwrap(), "kv/a");
-    }
-
-    fn url(params: &[(&str, &dyn fmt::Display)]) -> Result<String, String> {
-        let mut pieces = vec!["/"];
-        pieces.extend(std::iter::repeat_n("/x/", params.len().saturating_sub(1)));
-        pieces.push("");
-        operation_url("http://h/v1", &pieces, params)
+    fn the_core_follows_the_table() {
+        for case in CASES {
+            let got = |form| write(case.input, form).map_err(|r| r.reason().to_string());
+            check(
+                got(Form::Value),
+                case.value,
+                &format!("value {:?}", case.input),
+            );
+            check(
+                got(Form::AsSent),
+                case.as_sent,
+                &format!("as sent {:?}", case.input),
+            );
+        }
     }
 
     #[test]
-    fn operation_urls_keep_slashes_and_escape_the_rest() {
-        assert_eq!(
-            url(&[("mount", &"team/kv/"), ("path", &"/a b/c%d?e#f/ü")]).unwrap(),
-            "http://h/v1/team/kv/x/a%20b/c%25d%3Fe%23f/%C3%BC"
+    fn every_value_entry_point_follows_the_table() {
+        for case in CASES {
+            let what = |entry: &str| format!("{entry} {:?}", case.input);
+            let err = |e: Error| e.to_string();
+            check(
+                operation_url("b", &["/", ""], &[("path", &case.input)])
+                    .map(|u| u["b/".len()..].to_string()),
+                case.value,
+                &what("operation_url"),
+            );
+            check(
+                mount_url(case.input).map_err(err),
+                case.value,
+                &what("mount"),
+            );
+            // A list operation's folder: as any parameter, but it may be empty (the root).
+            let list = operation_url("b", &["/", "/?list=true"], &[("path", &case.input)]);
+            if case.input.trim_matches('/').is_empty() {
+                assert_eq!(list.unwrap(), "b/?list=true", "{}", what("folder"));
+            } else {
+                let folder = list.map(|u| u["b/".len()..u.len() - "/?list=true".len()].to_string());
+                check(folder, case.value, &what("folder"));
+            }
+            match (namespace(case.input), case.value) {
+                (Ok(ns), Expect::Sent(_)) => {
+                    let ns = ns.unwrap_or_default();
+                    assert_eq!(ns, case.input.trim().trim_matches('/'), "{}", what("ns"))
+                }
+                (Err(e), Expect::Refused(reason)) => {
+                    assert!(e.to_string().contains(reason), "{}: {e}", what("ns"))
+                }
+                (Ok(None), Expect::Refused(_)) if case.input.trim_matches('/').is_empty() => {}
+                (got, expect) => panic!("{}: {got:?} {expect:?}", what("namespace")),
+            }
+        }
+    }
+
+    #[test]
+    fn every_as_sent_entry_point_follows_the_table() {
+        for case in CASES {
+            check(
+                as_sent_url("http://h/v1", case.input, "request path")
+                    .map(|u| u["http://h/v1/".len()..].to_string())
+                    .map_err(|e| e.to_string()),
+                case.as_sent,
+                &format!("as_sent_url {:?}", case.input),
+            );
+            let checked = check_as_sent(case.input, "login path");
+            assert_eq!(
+                checked.is_ok(),
+                matches!(case.as_sent, Expect::Sent(_)),
+                "check_as_sent {:?}",
+                case.input
+            );
+        }
+    }
+
+    #[test]
+    fn errors_name_the_role_not_the_value() {
+        let err = operation_url("b", &["/", ""], &[("path", &"a/../../sys/seal")]).unwrap_err();
+        assert_eq!(err, "the path parameter `path` has a `.` or `..` segment");
+        let err = as_sent_url("b", "userpass/login/%2e%2e/x", "login path").unwrap_err();
+        assert!(err.is_invalid_input());
+        assert!(!err.to_string().contains("userpass"), "{err}");
+        let err = mount_url("a\nb").unwrap_err().to_string();
+        assert!(
+            err.contains("the mount path has a control character"),
+            "{err}"
         );
-        assert_eq!(url(&[("version", &3u64)]).unwrap(), "http://h/v1/3");
+    }
+
+    #[test]
+    fn operation_urls_keep_their_pieces() {
         assert_eq!(
             operation_url("http://h/v1", &["/sys/health"], &[]).unwrap(),
             "http://h/v1/sys/health"
@@ -387,6 +510,10 @@ mod tests {
         assert_eq!(
             operation_url("b", &["/", "/data/", "/end"], &[("a", &"x"), ("b", &"...")]).unwrap(),
             "b/x/data/.../end"
+        );
+        assert_eq!(
+            operation_url("b", &["/", ""], &[("version", &3u64)]).unwrap(),
+            "b/3"
         );
         // A list operation's folder may be empty: the mount's root.
         let list = ["/", "/metadata/", "/"];
@@ -408,49 +535,7 @@ mod tests {
     }
 
     #[test]
-    fn operation_url_params_that_leave_the_endpoint_are_refused() {
-        for (bad, reason) in [
-            ("", "is empty"),
-            ("///", "is empty"),
-            ("..", "`..` segment"),
-            ("a/../../sys/seal", "`..` segment"),
-            ("a/./b", "`..` segment"),
-            ("./", "`..` segment"),
-            ("a//b", "empty segment"),
-            ("a\nb", "control character"),
-            ("\u{7f}", "control character"),
-        ] {
-            let err = url(&[("path", &bad)]).unwrap_err();
-            assert!(
-                err.starts_with("the path parameter `path` "),
-                "{bad:?}: {err}"
-            );
-            assert!(err.contains(reason), "{bad:?}: {err}");
-            if bad.len() > 3 {
-                assert!(!err.contains(bad), "the value is not echoed: {err}");
-            }
-        }
-    }
-
-    #[test]
-    fn bad_paths_are_refused() {
-        for bad in ["", "/", "a/../b", "..", "a/./b", "a\nb", "a//b", "a\u{7f}"] {
-            assert!(secret_url(bad).unwrap_err().is_invalid_input(), "{bad:?}");
-        }
-        for bad in ["", "//", "a/..", "t//kv", "k\tv"] {
-            assert!(mount_url(bad).unwrap_err().is_invalid_input(), "{bad:?}");
-        }
-        assert!(folder_url("a/../b").is_err());
-        for bad in ["a\u{85}b", "a/\u{9f}"] {
-            assert!(secret_url(bad)
-                .unwrap_err()
-                .to_string()
-                .contains("control character"));
-        }
-        assert!(secret_url("ä/\u{a0}").is_ok(), "not control characters");
-        for (mount, path) in [("", "a"), ("kv", ""), ("k/../v", "a"), ("kv", "a//b")] {
-            let err = mount_kind_path(mount, "data", path).unwrap_err();
-            assert!(err.is_invalid_input(), "{mount:?} {path:?}");
-        }
+    fn a_segment_is_encoded_whole() {
+        assert_eq!(encode_segment("a b/ü"), "a%20b%2F%C3%BC");
     }
 }

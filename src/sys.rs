@@ -1,10 +1,15 @@
 //! The `sys/` endpoints every application uses, typed: health and seal status, and unwrap.
 //!
+//! Each helper sends its operation of [`crate::api::operations`] (see [`crate::operation`]).
+//!
 //! Everything else under `sys/` is in [`crate::api`] (features `sys` and `sys-admin`).
 
-use reqwest::Method;
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::api::operations as ops;
+use crate::envelope::Envelope;
 use crate::{Client, Error};
 
 /// `GET /v1/sys/health`: the node's state. Standby (429), DR secondary (472), performance
@@ -82,19 +87,19 @@ impl Client {
     /// The node's health. Every state Vault reports with a health body (standby, sealed, not
     /// initialized, ...) is `Ok`; only a failure to get an answer is an error.
     pub async fn sys_health(&self) -> Result<Health, Error> {
-        let response = self
-            .send_any_status(Method::GET, "sys/health", "read-health-status")
-            .await?;
+        let operation = &ops::READ_HEALTH_STATUS;
+        let response = self.send_operation_any_status(operation).await?;
         let status = response.status().as_u16();
+        let path = response.url().path().to_string();
         let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
         let mut health: Health = serde_json::from_slice(&bytes).map_err(|e| {
             if matches!(status, 200 | 429 | 472 | 473 | 501 | 503) {
-                Error::decode("read-health-status", &bytes, &e)
+                Error::decode(operation.id, &bytes, &e)
             } else {
                 Error::Api(Box::new(crate::ApiError::from_body(
                     status,
-                    "GET",
-                    "/v1/sys/health",
+                    operation.method,
+                    &path,
                     &bytes,
                 )))
             }
@@ -105,13 +110,19 @@ impl Client {
 
     /// The seal status.
     pub async fn sys_seal_status(&self) -> Result<SealStatus, Error> {
-        self.request_json(
-            Method::GET,
-            "sys/seal-status",
-            &[],
-            None::<&()>,
-            "seal-status",
-        )
-        .await
+        self.call_operation(&ops::SEAL_STATUS, &[], &[], None::<&()>)
+            .await
+    }
+
+    /// Reads a response-wrapped answer: `POST /v1/sys/wrapping/unwrap` with the wrapping token
+    /// as `X-Vault-Token`. A wrapping token works once.
+    pub async fn unwrap<T: DeserializeOwned>(
+        &self,
+        wrapping_token: &SecretString,
+    ) -> Result<Envelope<T>, Error> {
+        let unwrapper = self.with_token(wrapping_token.clone())?;
+        unwrapper
+            .call_operation(&ops::UNWRAP, &[], &[], None::<&()>)
+            .await
     }
 }

@@ -15,7 +15,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use backon::BackoffBuilder;
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use reqwest::{Method, Request, Response, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -126,7 +126,10 @@ pub(crate) fn token_header(token: &SecretString) -> Result<HeaderValue, crate::E
     Ok(header)
 }
 
-/// The client state every request reaches: progenitor's inner value of `api::Client`.
+/// What a [`crate::Client`] adds to every request: its token, namespace, wrap TTL, retry policy
+/// and list method. It is the generated [`crate::api::Client`]'s inner value (progenitor's
+/// `ClientInfo::inner`), built only by [`crate::ClientBuilder::build`] and the `Client::with_*`
+/// methods; read it with [`crate::Client::context`] and its accessors.
 #[derive(Clone)]
 pub struct Context {
     pub(crate) token: Arc<TokenCell>,
@@ -150,8 +153,8 @@ impl std::fmt::Debug for Context {
 
 impl ClientHooks<Context> for crate::api::Client {
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        self.inner
-            .execute(&self.client, request, info.operation_id)
+        self.inner()
+            .execute(self.client(), request, info.operation_id)
             .await
     }
 }
@@ -260,9 +263,9 @@ impl Context {
             Method::PATCH => false,
             _ => true,
         };
-        // sys/health (`read_health_status`, `read-health-status`) answers 429/472/473/501/503 as
-        // server states: never retried on status.
-        let status_retry_allowed = !operation.contains("health");
+        // An operation that documents a transient status as an answer of its own (sys/health's
+        // node states) is never retried on status: `codegen/operations.rs` derives it.
+        let status_retry_allowed = crate::operation::retries_on_status(operation);
         // Built at the first retry: most requests never need it.
         let mut delays: Option<Box<backon::ExponentialBackoff>> = None;
         let mut attempts = 1u32;

@@ -92,7 +92,7 @@ async fn v2_read_version_and_json() {
     assert_eq!(secret.data.password, "hunter2");
     assert_eq!(secret.metadata.version, 1);
     let outcome = kv
-        .read_outcome::<hashivault::JsonMap>("app/config", Some(1))
+        .read_version_outcome::<hashivault::JsonMap>("app/config", 1)
         .await
         .unwrap();
     let found = outcome.found().expect("found");
@@ -367,26 +367,23 @@ async fn v2_deleted_destroyed_and_missing_versions() {
     assert_eq!(err.kv_deleted_version().map(|m| m.version), Some(3));
 
     let outcome = kv
-        .read_outcome::<Login>("app/config", Some(1))
+        .read_version_outcome::<Login>("app/config", 1)
         .await
         .unwrap();
     assert!(matches!(outcome, ReadOutcome::Deleted(ref m) if m.version == 1));
     let outcome = kv
-        .read_outcome::<Login>("app/config", Some(2))
+        .read_version_outcome::<Login>("app/config", 2)
         .await
         .unwrap();
     assert!(matches!(outcome, ReadOutcome::Destroyed(ref m) if m.version == 2));
     let outcome = kv
-        .read_outcome::<Login>("app/config", Some(9))
+        .read_version_outcome::<Login>("app/config", 9)
         .await
         .unwrap();
     assert!(matches!(outcome, ReadOutcome::NotFound));
-    let outcome = kv.read_outcome::<Login>("app/config", None).await.unwrap();
+    let outcome = kv.read_outcome::<Login>("app/config").await.unwrap();
     assert!(matches!(outcome, ReadOutcome::Deleted(ref m) if m.version == 3));
-    let err = kv
-        .read_outcome::<Login>("forbidden", None)
-        .await
-        .unwrap_err();
+    let err = kv.read_outcome::<Login>("forbidden").await.unwrap_err();
     assert!(err.is_permission_denied());
 }
 
@@ -493,7 +490,8 @@ async fn v2_delete_undelete_destroy() {
         .await;
     let destroy = server
         .mock_async(|when, then| {
-            when.method(PUT)
+            // The spec's method (Vault accepts PUT too).
+            when.method(POST)
                 .path("/v1/secret/destroy/app/config")
                 .json_body(json!({"versions": [2]}));
             then.status(204);
@@ -844,12 +842,16 @@ async fn bad_input_is_refused_before_any_request() {
         assert!(!e.to_string().is_empty());
     }
     assert!(
-        errors[3].to_string().contains("secret path is empty"),
+        errors[3]
+            .to_string()
+            .contains("the path parameter `path` is empty"),
         "{}",
         errors[3]
     );
     assert!(
-        errors[0].to_string().contains("mount path is empty"),
+        errors[0]
+            .to_string()
+            .contains("the path parameter `kv_v2_mount_path` is empty"),
         "{}",
         errors[0]
     );

@@ -156,11 +156,11 @@ async fn live_v2_delete_undelete_destroy() {
         "{err}"
     );
     assert!(matches!(
-        kv.read_outcome::<JsonMap>("never", None).await.unwrap(),
+        kv.read_outcome::<JsonMap>("never").await.unwrap(),
         ReadOutcome::NotFound
     ));
     assert!(matches!(
-        kv.read_outcome::<JsonMap>("s", Some(99)).await.unwrap(),
+        kv.read_version_outcome::<JsonMap>("s", 99).await.unwrap(),
         ReadOutcome::NotFound
     ));
 
@@ -172,7 +172,7 @@ async fn live_v2_delete_undelete_destroy() {
     assert_eq!(meta.version, 3);
     assert!(meta.deletion_time.is_some() && !meta.destroyed);
     assert!(
-        matches!(kv.read_outcome::<JsonMap>("s", None).await.unwrap(), ReadOutcome::Deleted(m) if m.version == 3)
+        matches!(kv.read_outcome::<JsonMap>("s").await.unwrap(), ReadOutcome::Deleted(m) if m.version == 3)
     );
     // A patch on a deleted latest version: not found, with the metadata too.
     let err = kv.patch("s", &json!({"n": 0})).await.unwrap_err();
@@ -191,7 +191,7 @@ async fn live_v2_delete_undelete_destroy() {
     assert_eq!(kv.read_json("s").await.unwrap().data["n"], 3);
 
     kv.delete_versions("s", &[1]).await.unwrap();
-    let outcome = kv.read_outcome::<JsonMap>("s", Some(1)).await.unwrap();
+    let outcome = kv.read_version_outcome::<JsonMap>("s", 1).await.unwrap();
     assert!(
         matches!(outcome, ReadOutcome::Deleted(ref m) if m.version == 1),
         "{outcome:?}"
@@ -206,12 +206,12 @@ async fn live_v2_delete_undelete_destroy() {
             .destroyed
     );
     assert!(
-        matches!(kv.read_outcome::<JsonMap>("s", Some(2)).await.unwrap(), ReadOutcome::Destroyed(m) if m.version == 2)
+        matches!(kv.read_version_outcome::<JsonMap>("s", 2).await.unwrap(), ReadOutcome::Destroyed(m) if m.version == 2)
     );
     // Undeleting a destroyed version does not bring it back.
     kv.undelete_versions("s", &[2]).await.unwrap();
     assert!(matches!(
-        kv.read_outcome::<JsonMap>("s", Some(2)).await.unwrap(),
+        kv.read_version_outcome::<JsonMap>("s", 2).await.unwrap(),
         ReadOutcome::Destroyed(_)
     ));
 
@@ -259,7 +259,7 @@ async fn live_v2_metadata_subkeys_config() {
     assert!(meta.versions.is_empty());
     // Metadata alone is not a secret.
     assert!(matches!(
-        kv.read_outcome::<JsonMap>("m", None).await.unwrap(),
+        kv.read_outcome::<JsonMap>("m").await.unwrap(),
         ReadOutcome::NotFound
     ));
 
@@ -337,7 +337,7 @@ async fn live_v2_metadata_subkeys_config() {
     kv.delete_metadata("m").await.unwrap();
     assert!(kv.read_metadata("m").await.unwrap_err().is_not_found());
     assert!(matches!(
-        kv.read_outcome::<JsonMap>("m", Some(1)).await.unwrap(),
+        kv.read_version_outcome::<JsonMap>("m", 1).await.unwrap(),
         ReadOutcome::NotFound
     ));
     assert!(kv.list("").await.unwrap().is_empty());

@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
-use crate::path::{check_segments, mount_url};
+use crate::path::{check_as_sent, mount_url};
 use crate::{Client, Error, Sensitive};
 
 /// A way to log in. Implement it for a method of your own; see the [module docs](self).
@@ -69,7 +69,7 @@ pub async fn send_login<B: Serialize + ?Sized + Sync>(
     body: &B,
 ) -> Result<AuthInfo, Error> {
     let path = path.trim_matches('/');
-    check_segments(path, "login path")?;
+    check_as_sent(path, "login path")?;
     if path.is_empty() {
         return Err(Error::invalid("the login path is empty"));
     }

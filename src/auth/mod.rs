@@ -59,7 +59,6 @@ pub mod renew;
 
 use std::future::Future;
 
-use reqwest::Method;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -172,24 +171,6 @@ impl Client {
     /// Login helpers and the token's own endpoints.
     pub fn auth(&self) -> AuthApi<'_> {
         AuthApi { client: self }
-    }
-
-    /// Reads a response-wrapped answer: `POST /v1/sys/wrapping/unwrap` with the wrapping token
-    /// as `X-Vault-Token`. A wrapping token works once.
-    pub async fn unwrap<T: serde::de::DeserializeOwned>(
-        &self,
-        wrapping_token: &SecretString,
-    ) -> Result<Envelope<T>, Error> {
-        let unwrapper = self.with_token(wrapping_token.clone())?;
-        unwrapper
-            .request_json(
-                Method::POST,
-                "sys/wrapping/unwrap",
-                &[],
-                None::<&()>,
-                "unwrap",
-            )
-            .await
     }
 }
 

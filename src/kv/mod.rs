@@ -13,6 +13,11 @@
 //! giving the deleted version's metadata; [`Kv2::read_outcome`] returns the cases as a
 //! [`ReadOutcome`] instead.
 //!
+//! The same names mean the same thing on every handle: `read::<T>` reads into `T` (on KV v2, a
+//! [`Secret<T>`] with the version's metadata), `read_json` is `read::<JsonMap>`, and a version is
+//! chosen by a `_version` method beside the latest-version one (`read`/`read_version`,
+//! `read_outcome`/`read_version_outcome`, `subkeys`/`subkeys_version`).
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), hashivault::Error> {
 //! let client = hashivault::Client::from_env()?;
@@ -31,12 +36,11 @@
 mod v1;
 mod v2;
 
-use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::envelope::Envelope;
-use crate::path::mount_url;
+use crate::api::operations as ops;
+use crate::envelope::{Envelope, JsonMap};
 use crate::{Client, Error};
 
 pub use v1::Kv1;
@@ -93,6 +97,11 @@ impl<'a> Kv<'a> {
             Kv::V1(kv) => kv.read(path).await,
             Kv::V2(kv) => kv.read(path).await.map(Secret::into_data),
         }
+    }
+
+    /// [`Kv::read`] into a JSON map: `read::<JsonMap>`, as on every KV handle.
+    pub async fn read_json(&self, path: &str) -> Result<JsonMap, Error> {
+        self.read(path).await
     }
 
     /// Writes the secret (v2: a new version).
@@ -197,14 +206,12 @@ impl Client {
 
     async fn find_kv(&self, full_path: &str, split: bool) -> Result<(Kv<'_>, String), Error> {
         let full = full_path.trim_matches('/');
-        let url = format!("sys/internal/ui/mounts/{}", mount_url(full)?);
         let result: Result<Envelope<MountInfo>, Error> = self
-            .request_json(
-                Method::GET,
-                &url,
+            .call_operation(
+                &ops::INTERNAL_UI_READ_MOUNT_INFORMATION,
+                &[&full],
                 &[],
                 None::<&()>,
-                "internal-ui-read-mount-information",
             )
             .await;
         let info = match result {

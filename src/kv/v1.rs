@@ -1,12 +1,11 @@
 //! KV version 1: one unversioned value per path.
 
-use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::v2::{list_keys, object};
+use crate::api::operations as ops;
 use crate::envelope::{Envelope, JsonMap};
-use crate::path::{folder_url, mount_kind_path, mount_url};
 use crate::{Client, Error};
 
 /// A KV v1 mount: `client.kv1("kv")`. Cheap to create; the mount is checked on each call.
@@ -44,22 +43,18 @@ impl<'a> Kv1<'a> {
         &self.mount
     }
 
-    fn url(&self, path: &str) -> Result<String, Error> {
-        mount_kind_path(&self.mount, "", path)
-    }
-
     /// Reads the secret into `T`: `GET <mount>/<path>`. A missing secret is an error with
     /// [`Error::is_not_found`] true.
     pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
-        let url = self.url(path)?;
         let env: Envelope<T> = self
             .client
-            .request_json(Method::GET, &url, &[], None::<&()>, "kv-v1-read")
+            .call_operation(&ops::KV_V1_READ, &[&self.mount, &path], &[], None::<&()>)
             .await?;
         env.into_data()
     }
 
-    /// Reads the secret as a JSON map.
+    /// [`Kv1::read`] into a JSON map: `read::<JsonMap>`, as on every KV handle (KV v1 keeps no
+    /// versions, so there is no metadata beside the data).
     pub async fn read_json(&self, path: &str) -> Result<JsonMap, Error> {
         self.read(path).await
     }
@@ -67,10 +62,9 @@ impl<'a> Kv1<'a> {
     /// Writes (replaces) the secret: `POST <mount>/<path>`. `data` must serialize to a JSON
     /// object.
     pub async fn write<T: Serialize + ?Sized>(&self, path: &str, data: &T) -> Result<(), Error> {
-        let url = self.url(path)?;
         let body = object(data)?;
         self.client
-            .send(Method::POST, &url, &[], Some(&body), "kv-v1-write")
+            .send_operation(&ops::KV_V1_WRITE, &[&self.mount, &path], &[], Some(&body))
             .await?;
         Ok(())
     }
@@ -78,15 +72,13 @@ impl<'a> Kv1<'a> {
     /// The keys under `prefix` (`""` for the mount's root); folders end with `/`. An empty or
     /// missing folder gives an empty list.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, Error> {
-        let url = format!("{}/{}", mount_url(&self.mount)?, folder_url(prefix)?);
-        list_keys(self.client, &url, "kv-v1-list").await
+        list_keys(self.client, &ops::KV_V1_LIST, &self.mount, prefix).await
     }
 
     /// Deletes the secret: `DELETE <mount>/<path>`. Deleting a missing secret succeeds.
     pub async fn delete(&self, path: &str) -> Result<(), Error> {
-        let url = self.url(path)?;
         self.client
-            .send(Method::DELETE, &url, &[], None::<&()>, "kv-v1-delete")
+            .send_operation(&ops::KV_V1_DELETE, &[&self.mount, &path], &[], None::<&()>)
             .await?;
         Ok(())
     }

@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
 
-use crate::envelope::{Envelope, JsonMap, VaultDuration};
-use crate::path::{folder_url, mount_kind_path, mount_url};
+use crate::api::operations as ops;
+use crate::envelope::{null_as_default, Envelope, JsonMap, VaultDuration};
+use crate::operation::Operation;
 use crate::{Client, Error};
 
 /// A KV v2 mount: `client.kv2("secret")`. Cheap to create; the mount is checked on each call.
@@ -77,7 +77,7 @@ pub struct VersionMetadata {
     #[serde(default)]
     pub version: u64,
     /// When the version was written (RFC 3339).
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_time: String,
     /// When the version was or will be deleted (RFC 3339), `None` when not scheduled. With
     /// `delete_version_after` set this is a time in the future from the moment of writing, so it
@@ -85,14 +85,14 @@ pub struct VersionMetadata {
     #[serde(default, deserialize_with = "empty_as_none")]
     pub deletion_time: Option<String>,
     /// Whether the version's data was destroyed for good.
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub destroyed: bool,
     /// The secret's custom metadata (shared by all versions).
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub custom_metadata: BTreeMap<String, String>,
 }
 
-/// What a read found: see [`Kv2::read_outcome`]. `Debug` never shows the data.
+/// What a read found: see [`Kv2::read_outcome`] and [`Kv2::read_version_outcome`]. `Debug` never shows the data.
 #[derive(Clone)]
 pub enum ReadOutcome<T = JsonMap> {
     /// The version exists: its data and metadata.
@@ -134,10 +134,10 @@ pub struct SecretMetadata {
     #[serde(default)]
     pub cas_required: bool,
     /// When the secret was first written (RFC 3339).
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_time: String,
     /// When the metadata or a version last changed (RFC 3339).
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_time: String,
     /// The latest version (0 when only metadata was written).
     #[serde(default)]
@@ -152,10 +152,10 @@ pub struct SecretMetadata {
     #[serde(default = "zero_duration")]
     pub delete_version_after: VaultDuration,
     /// Caller-defined key/value metadata.
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub custom_metadata: BTreeMap<String, String>,
     /// Every version still known, by number.
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub versions: BTreeMap<u64, VersionInfo>,
     /// OpenBao only: the metadata's own version, for metadata check-and-set.
     #[serde(default)]
@@ -170,13 +170,13 @@ pub struct SecretMetadata {
 #[non_exhaustive]
 pub struct VersionInfo {
     /// When the version was written (RFC 3339).
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_time: String,
     /// When it was or will be deleted (see [`VersionMetadata::deletion_time`]).
     #[serde(default, deserialize_with = "empty_as_none")]
     pub deletion_time: Option<String>,
     /// Whether it was destroyed.
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub destroyed: bool,
 }
 
@@ -314,7 +314,7 @@ impl KvConfigUpdate {
 #[non_exhaustive]
 pub struct Subkeys {
     /// The keys; a leaf is `null`, a nested object is a map of its keys.
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub subkeys: JsonMap,
     /// The version the keys were read from.
     #[serde(default)]
@@ -331,7 +331,7 @@ struct ReadData<T> {
 
 #[derive(Deserialize)]
 struct Keys {
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     keys: Vec<String>,
 }
 
@@ -348,8 +348,32 @@ impl<'a> Kv2<'a> {
         &self.mount
     }
 
-    fn url(&self, kind: &str, path: &str) -> Result<String, Error> {
-        mount_kind_path(&self.mount, kind, path)
+    /// Sends `operation` for the secret at `path` and decodes its answer's `data`.
+    async fn call<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        operation: &Operation,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<T, Error> {
+        let env: Envelope<T> = self
+            .client
+            .call_operation(operation, &[&self.mount, &path], query, body)
+            .await?;
+        env.into_data()
+    }
+
+    /// Sends `operation` for the secret at `path`; its answer is not read.
+    async fn send<B: Serialize + ?Sized>(
+        &self,
+        operation: &Operation,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<(), Error> {
+        self.client
+            .send_operation(operation, &[&self.mount, &path], &[], body)
+            .await?;
+        Ok(())
     }
 
     /// Reads the latest version into `T`.
@@ -370,19 +394,19 @@ impl<'a> Kv2<'a> {
         self.read_at(path, Some(version)).await
     }
 
-    /// Reads the latest version as a JSON map.
+    /// [`Kv2::read`] into a JSON map: `read::<JsonMap>`, as on every KV handle.
     pub async fn read_json(&self, path: &str) -> Result<Secret<JsonMap>, Error> {
         self.read_at(path, None).await
     }
 
-    /// Reads the latest version (`version: None`) or a given one, telling apart a version that
-    /// exists, one that was deleted, one that was destroyed, and a path or version that never
-    /// existed (hvac's `raise_on_deleted_version=False`). Other failures are errors.
+    /// Reads the latest version, telling apart a version that exists, one that was deleted, one
+    /// that was destroyed, and a path that never existed (hvac's
+    /// `raise_on_deleted_version=False`). Other failures are errors.
     ///
     /// ```no_run
     /// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
     /// use hashivault::kv::ReadOutcome;
-    /// match client.kv2("secret").read_outcome::<hashivault::JsonMap>("app/config", None).await? {
+    /// match client.kv2("secret").read_outcome::<hashivault::JsonMap>("app/config").await? {
     ///     ReadOutcome::Found(secret) => println!("version {}", secret.metadata.version),
     ///     ReadOutcome::Deleted(meta) => println!("version {} was deleted", meta.version),
     ///     ReadOutcome::Destroyed(meta) => println!("version {} was destroyed", meta.version),
@@ -394,17 +418,18 @@ impl<'a> Kv2<'a> {
     pub async fn read_outcome<T: DeserializeOwned>(
         &self,
         path: &str,
-        version: Option<u64>,
     ) -> Result<ReadOutcome<T>, Error> {
-        match self.read_at(path, version).await {
-            Ok(secret) => Ok(ReadOutcome::Found(secret)),
-            Err(e) => match e.kv_deleted_version() {
-                Some(meta) if meta.destroyed => Ok(ReadOutcome::Destroyed(meta)),
-                Some(meta) => Ok(ReadOutcome::Deleted(meta)),
-                None if e.is_not_found() => Ok(ReadOutcome::NotFound),
-                None => Err(e),
-            },
-        }
+        outcome(self.read_at(path, None).await)
+    }
+
+    /// [`Kv2::read_outcome`] of version `version` (0 means the latest), as [`Kv2::read_version`]
+    /// is to [`Kv2::read`].
+    pub async fn read_version_outcome<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        version: u64,
+    ) -> Result<ReadOutcome<T>, Error> {
+        outcome(self.read_at(path, Some(version)).await)
     }
 
     async fn read_at<T: DeserializeOwned>(
@@ -412,16 +437,11 @@ impl<'a> Kv2<'a> {
         path: &str,
         version: Option<u64>,
     ) -> Result<Secret<T>, Error> {
-        let url = self.url("data", path)?;
-        let query: Vec<(&str, String)> = version
-            .map(|v| ("version", v.to_string()))
-            .into_iter()
-            .collect();
-        let env: Envelope<ReadData<T>> = self
-            .client
-            .request_json(Method::GET, &url, &query, None::<&()>, "kv-v2-read")
+        let query = version.map(|v| [("version", v.to_string())]);
+        let query = query.as_ref().map_or(&[][..], |q| &q[..]);
+        let read: ReadData<T> = self
+            .call(&ops::KV_V2_READ, path, query, None::<&()>)
             .await?;
-        let read = env.into_data()?;
         let data = read
             .data
             .ok_or_else(|| Error::missing("the KV v2 read answer has no `data.data`"))?;
@@ -438,8 +458,7 @@ impl<'a> Kv2<'a> {
         path: &str,
         data: &T,
     ) -> Result<VersionMetadata, Error> {
-        self.write_with(Method::POST, path, data, None, "kv-v2-write")
-            .await
+        self.write_with(&ops::KV_V2_WRITE, path, data, None).await
     }
 
     /// Writes a new version only if the latest version is `cas` (0: only if the secret does not
@@ -450,7 +469,7 @@ impl<'a> Kv2<'a> {
         data: &T,
         cas: u64,
     ) -> Result<VersionMetadata, Error> {
-        self.write_with(Method::POST, path, data, Some(cas), "kv-v2-write")
+        self.write_with(&ops::KV_V2_WRITE, path, data, Some(cas))
             .await
     }
 
@@ -464,8 +483,7 @@ impl<'a> Kv2<'a> {
         path: &str,
         data: &T,
     ) -> Result<VersionMetadata, Error> {
-        self.write_with(Method::PATCH, path, data, None, "kv-v2-patch")
-            .await
+        self.write_with(&ops::KV_V2_PATCH, path, data, None).await
     }
 
     /// [`Kv2::patch`] only if the latest version is `cas`.
@@ -475,182 +493,104 @@ impl<'a> Kv2<'a> {
         data: &T,
         cas: u64,
     ) -> Result<VersionMetadata, Error> {
-        self.write_with(Method::PATCH, path, data, Some(cas), "kv-v2-patch")
+        self.write_with(&ops::KV_V2_PATCH, path, data, Some(cas))
             .await
     }
 
     async fn write_with<T: Serialize + ?Sized>(
         &self,
-        method: Method,
+        operation: &Operation,
         path: &str,
         data: &T,
         cas: Option<u64>,
-        operation: &str,
     ) -> Result<VersionMetadata, Error> {
-        let url = self.url("data", path)?;
         let data = object(data)?;
         let mut body = json!({ "data": data });
         if let Some(cas) = cas {
             body["options"] = json!({ "cas": cas });
         }
-        let is_patch = method == Method::PATCH;
-        let result: Result<Envelope<VersionMetadata>, Error> = self
-            .client
-            .request_json(method, &url, &[], Some(&body), operation)
-            .await;
-        match result {
-            Ok(env) => env.into_data(),
-            Err(e) if is_patch => Err(patch_hint(
-                e,
-                &format!("{}/data/{}", self.mount, path.trim_matches('/')),
-            )),
-            Err(e) => Err(e),
-        }
+        self.call(operation, path, &[], Some(&body))
+            .await
+            .map_err(|e| patch_hint(e, operation))
     }
 
     /// The keys under `prefix` (`""` for the mount's root); folders end with `/`. An empty or
     /// missing folder gives an empty list.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, Error> {
-        let url = format!(
-            "{}/metadata/{}",
-            mount_url(&self.mount)?,
-            folder_url(prefix)?
-        );
-        list_keys(self.client, &url, "kv-v2-list").await
+        list_keys(self.client, &ops::KV_V2_LIST, &self.mount, prefix).await
     }
 
     /// Soft-deletes the latest version: `DELETE <mount>/data/<path>`. Deleting a path that does
     /// not exist succeeds.
     pub async fn delete_latest(&self, path: &str) -> Result<(), Error> {
-        let url = self.url("data", path)?;
-        self.client
-            .send(Method::DELETE, &url, &[], None::<&()>, "kv-v2-delete")
-            .await?;
-        Ok(())
+        self.send(&ops::KV_V2_DELETE, path, None::<&()>).await
     }
 
     /// Soft-deletes the given versions: `POST <mount>/delete/<path>`.
     pub async fn delete_versions(&self, path: &str, versions: &[u64]) -> Result<(), Error> {
-        self.versions_op(
-            Method::POST,
-            "delete",
-            path,
-            versions,
-            "kv-v2-delete-versions",
-        )
-        .await
+        self.versions_op(&ops::KV_V2_DELETE_VERSIONS, path, versions)
+            .await
     }
 
     /// Restores soft-deleted versions: `POST <mount>/undelete/<path>`.
     pub async fn undelete_versions(&self, path: &str, versions: &[u64]) -> Result<(), Error> {
-        self.versions_op(
-            Method::POST,
-            "undelete",
-            path,
-            versions,
-            "kv-v2-undelete-versions",
-        )
-        .await
+        self.versions_op(&ops::KV_V2_UNDELETE_VERSIONS, path, versions)
+            .await
     }
 
-    /// Destroys the data of the given versions for good: `PUT <mount>/destroy/<path>`.
+    /// Destroys the data of the given versions for good: `POST <mount>/destroy/<path>`.
     pub async fn destroy_versions(&self, path: &str, versions: &[u64]) -> Result<(), Error> {
-        self.versions_op(
-            Method::PUT,
-            "destroy",
-            path,
-            versions,
-            "kv-v2-destroy-versions",
-        )
-        .await
+        self.versions_op(&ops::KV_V2_DESTROY_VERSIONS, path, versions)
+            .await
     }
 
     async fn versions_op(
         &self,
-        method: Method,
-        kind: &str,
+        operation: &Operation,
         path: &str,
         versions: &[u64],
-        operation: &str,
     ) -> Result<(), Error> {
-        let url = self.url(kind, path)?;
         if versions.is_empty() {
-            return Err(Error::invalid(format!("{operation}: no version given")));
+            return Err(Error::invalid(format!(
+                "{}: no version given",
+                operation.id
+            )));
         }
-        self.client
-            .send(
-                method,
-                &url,
-                &[],
-                Some(&json!({ "versions": versions })),
-                operation,
-            )
-            .await?;
-        Ok(())
+        let body = json!({ "versions": versions });
+        self.send(operation, path, Some(&body)).await
     }
 
     /// The secret's metadata and the state of each version: `GET <mount>/metadata/<path>`.
     pub async fn read_metadata(&self, path: &str) -> Result<SecretMetadata, Error> {
-        let url = self.url("metadata", path)?;
-        let env: Envelope<SecretMetadata> = self
-            .client
-            .request_json(Method::GET, &url, &[], None::<&()>, "kv-v2-read-metadata")
-            .await?;
-        env.into_data()
+        self.call(&ops::KV_V2_READ_METADATA, path, &[], None::<&()>)
+            .await
     }
 
     /// Updates the metadata (creating it if the secret does not exist yet):
     /// `POST <mount>/metadata/<path>`. Fields not set keep their value; `custom_metadata`, when
     /// set, replaces the whole map.
     pub async fn write_metadata(&self, path: &str, update: &MetadataUpdate) -> Result<(), Error> {
-        let url = self.url("metadata", path)?;
-        self.client
-            .send(
-                Method::POST,
-                &url,
-                &[],
-                Some(update),
-                "kv-v2-write-metadata",
-            )
-            .await?;
-        Ok(())
+        self.send(&ops::KV_V2_WRITE_METADATA, path, Some(update))
+            .await
     }
 
     /// Patches the metadata: `PATCH <mount>/metadata/<path>`; `custom_metadata` keys are merged
     /// (a `None` value removes the key). The secret must exist.
     pub async fn patch_metadata(&self, path: &str, update: &MetadataUpdate) -> Result<(), Error> {
-        let url = self.url("metadata", path)?;
-        self.client
-            .send(
-                Method::PATCH,
-                &url,
-                &[],
-                Some(update),
-                "kv-v2-patch-metadata",
-            )
+        let operation = &ops::KV_V2_PATCH_METADATA;
+        self.send(operation, path, Some(update))
             .await
-            .map_err(|e| {
-                patch_hint(
-                    e,
-                    &format!("{}/metadata/{}", self.mount, path.trim_matches('/')),
-                )
-            })?;
-        Ok(())
+            .map_err(|e| patch_hint(e, operation))
     }
 
     /// Deletes the metadata and every version of the secret: `DELETE <mount>/metadata/<path>`.
     pub async fn delete_metadata(&self, path: &str) -> Result<(), Error> {
-        let url = self.url("metadata", path)?;
-        self.client
-            .send(
-                Method::DELETE,
-                &url,
-                &[],
-                None::<&()>,
-                "kv-v2-delete-metadata-and-all-versions",
-            )
-            .await?;
-        Ok(())
+        self.send(
+            &ops::KV_V2_DELETE_METADATA_AND_ALL_VERSIONS,
+            path,
+            None::<&()>,
+        )
+        .await
     }
 
     /// The latest version's keys without their values, `depth` levels deep (`None` or 0: all
@@ -675,7 +615,6 @@ impl<'a> Kv2<'a> {
         version: Option<u64>,
         depth: Option<u32>,
     ) -> Result<Subkeys, Error> {
-        let url = self.url("subkeys", path)?;
         let mut query = Vec::new();
         if let Some(depth) = depth {
             query.push(("depth", depth.to_string()));
@@ -683,24 +622,19 @@ impl<'a> Kv2<'a> {
         if let Some(version) = version {
             query.push(("version", version.to_string()));
         }
-        let env: Envelope<Subkeys> = self
-            .client
-            .request_json(Method::GET, &url, &query, None::<&()>, "kv-v2-read-subkeys")
-            .await?;
-        env.into_data()
+        self.call(&ops::KV_V2_READ_SUBKEYS, path, &query, None::<&()>)
+            .await
     }
 
     /// The engine's configuration: `GET <mount>/config`.
     pub async fn read_config(&self) -> Result<KvConfig, Error> {
-        let url = format!("{}/config", mount_url(&self.mount)?);
         let env: Envelope<KvConfig> = self
             .client
-            .request_json(
-                Method::GET,
-                &url,
+            .call_operation(
+                &ops::KV_V2_READ_CONFIGURATION,
+                &[&self.mount],
                 &[],
                 None::<&()>,
-                "kv-v2-read-configuration",
             )
             .await?;
         env.into_data()
@@ -708,9 +642,8 @@ impl<'a> Kv2<'a> {
 
     /// Changes the engine's configuration: `POST <mount>/config`.
     pub async fn write_config(&self, update: &KvConfigUpdate) -> Result<(), Error> {
-        let url = format!("{}/config", mount_url(&self.mount)?);
         self.client
-            .send(Method::POST, &url, &[], Some(update), "kv-v2-configure")
+            .send_operation(&ops::KV_V2_CONFIGURE, &[&self.mount], &[], Some(update))
             .await?;
         Ok(())
     }
@@ -761,9 +694,26 @@ impl Error {
     }
 }
 
-/// Adds the likely cause to a refused PATCH.
-fn patch_hint(mut e: Error, target: &str) -> Error {
+/// The four cases of a read (see [`Kv2::read_outcome`]).
+fn outcome<T>(read: Result<Secret<T>, Error>) -> Result<ReadOutcome<T>, Error> {
+    match read {
+        Ok(secret) => Ok(ReadOutcome::Found(secret)),
+        Err(e) => match e.kv_deleted_version() {
+            Some(meta) if meta.destroyed => Ok(ReadOutcome::Destroyed(meta)),
+            Some(meta) => Ok(ReadOutcome::Deleted(meta)),
+            None if e.is_not_found() => Ok(ReadOutcome::NotFound),
+            None => Err(e),
+        },
+    }
+}
+
+/// Adds the likely cause to a refused PATCH (of a `PATCH` operation; others are left alone).
+fn patch_hint(mut e: Error, operation: &Operation) -> Error {
+    if operation.method != "PATCH" {
+        return e;
+    }
     if let Error::Api(api) = &mut e {
+        let target = api.path.trim_start_matches("/v1/").to_string();
         match api.status {
             405 => api.errors.push(format!(
                 "this server does not support PATCH on {target} (KV v2 patch needs Vault 1.9+ or OpenBao; a KV v1 mount never does): use write"
@@ -789,34 +739,21 @@ pub(crate) fn object<T: Serialize + ?Sized>(data: &T) -> Result<Value, Error> {
     Ok(value)
 }
 
-/// `GET <url>?list=true`: the `keys`, or an empty list on 404.
+/// A list operation (`<mount>/…/<folder>/?list=true`): the `keys`, or an empty list on 404.
 pub(crate) async fn list_keys(
     client: &Client,
-    url: &str,
-    operation: &str,
+    operation: &Operation,
+    mount: &str,
+    folder: &str,
 ) -> Result<Vec<String>, Error> {
     let result: Result<Envelope<Keys>, Error> = client
-        .request_json(
-            Method::GET,
-            url,
-            &[("list", "true".to_string())],
-            None::<&()>,
-            operation,
-        )
+        .call_operation(operation, &[&mount, &folder], &[], None::<&()>)
         .await;
     match result {
         Ok(env) => Ok(env.data.map(|k| k.keys).unwrap_or_default()),
         Err(e) if e.is_not_found() => Ok(Vec::new()),
         Err(e) => Err(e),
     }
-}
-
-fn null_default<'de, D, V>(deserializer: D) -> Result<V, D::Error>
-where
-    D: Deserializer<'de>,
-    V: Deserialize<'de> + Default,
-{
-    Ok(Option::<V>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 fn empty_as_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {

@@ -5,6 +5,9 @@
 //! is a failure, so a skip can never pass for a pass.
 #![allow(dead_code)]
 
+pub mod path_cases;
+pub mod wire;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A root client for the live server, or `None` (after printing why) when there is none.

@@ -331,13 +331,22 @@ pub fn parse_features(manifest: &str) -> BTreeSet<String> {
 }
 
 /// Calls (`.name(`) in the handwritten layer (`src/**/*.rs`, generated files excluded) of the
-/// generated methods the report removes or renames.
+/// generated methods the report removes or renames, and the handwritten helpers that send an
+/// operation the report removes, renames or changes (they name it as `ops::NAME`, the constant of
+/// `hashivault::api::operations`; `src/operation.rs` lists them).
 pub fn handwritten_calls(root: &Path, report: &ChangeReport) -> Result<Vec<Call>, String> {
     let names: BTreeSet<String> = report
         .removed
         .iter()
         .map(Op::method_name)
         .chain(report.renamed.iter().map(|p| p.old.method_name()))
+        .collect();
+    let constants: BTreeSet<String> = report
+        .removed
+        .iter()
+        .chain(report.renamed.iter().map(|p| &p.old))
+        .chain(report.changed.iter().map(|p| &p.old))
+        .map(|op| const_name(&op.id))
         .collect();
     let mut files = Vec::new();
     collect_rust_files(&root.join("src"), &mut files)?;
@@ -357,18 +366,49 @@ pub fn handwritten_calls(root: &Path, report: &ChangeReport) -> Result<Vec<Call>
             .collect::<Vec<_>>()
             .join("/");
         for (index, line) in text.lines().enumerate() {
-            for name in names_called(line) {
-                if names.contains(name) {
-                    calls.push(Call {
-                        file: relative.clone(),
-                        line: index + 1,
-                        method: name.to_string(),
-                    });
-                }
+            let called = names_called(line)
+                .into_iter()
+                .filter(|n| names.contains(*n));
+            let sent = constants_named(line)
+                .into_iter()
+                .filter(|n| constants.contains(*n));
+            for name in called.chain(sent) {
+                calls.push(Call {
+                    file: relative.clone(),
+                    line: index + 1,
+                    method: name.to_string(),
+                });
             }
         }
     }
     Ok(calls)
+}
+
+/// The constant of an operation in `hashivault::api::operations` (`kv-v2-read` is `KV_V2_READ`).
+fn const_name(id: &str) -> String {
+    crate::codegen::operations::const_name(id)
+}
+
+/// The names `X` of every `ops::X` or `operations::X` in a line.
+fn constants_named(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for prefix in ["ops::", "operations::"] {
+        for (i, _) in line.match_indices(prefix) {
+            let before = line[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let rest = &line[i + prefix.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let name = &rest[..end];
+            if !name.is_empty() && name.chars().all(|c| !c.is_ascii_lowercase()) {
+                out.push(name);
+            }
+        }
+    }
+    out
 }
 
 /// The identifiers `x` of every `.x(` (or `.x::<`) in a line.
@@ -522,8 +562,30 @@ impl ChangeReport {
             ));
         }
         if !calls.is_empty() {
-            out.push_str("\nWARNING: the handwritten layer calls removed or renamed operations:\n");
+            out.push_str(
+                "\nWARNING: the handwritten layer calls or sends removed, renamed or changed operations:\n",
+            );
             for call in calls {
+                let is_const = call.method.chars().all(|c| !c.is_ascii_lowercase());
+                if is_const {
+                    let what = self
+                        .renamed
+                        .iter()
+                        .find(|p| const_name(&p.old.id) == call.method)
+                        .map(|p| format!("renamed to {}", const_name(&p.new.id)))
+                        .or_else(|| {
+                            self.changed
+                                .iter()
+                                .find(|p| const_name(&p.old.id) == call.method)
+                                .map(|p| format!("changed: {}", p.parts.join(", ")))
+                        })
+                        .unwrap_or_else(|| "removed".to_string());
+                    out.push_str(&format!(
+                        "  {}:{}: ops::{} ({what}; check the helper and src/operation.rs)\n",
+                        call.file, call.line, call.method
+                    ));
+                    continue;
+                }
                 let what = self
                     .renamed
                     .iter()
@@ -543,5 +605,64 @@ impl ChangeReport {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod handwritten_tests {
+    use super::*;
+
+    fn op(method: &str, path: &str, id: &str) -> Op {
+        Op {
+            method: method.into(),
+            path: path.into(),
+            id: id.into(),
+            body: Value::Null,
+        }
+    }
+
+    #[test]
+    fn constants_are_found_by_their_module() {
+        assert_eq!(
+            constants_named("    helper(&ops::KV_V2_READ, \"GET\", x), &operations::SEAL_STATUS"),
+            ["KV_V2_READ", "SEAL_STATUS"]
+        );
+        assert!(constants_named("my_ops::KV_V2_READ ops::lower").is_empty());
+    }
+
+    #[test]
+    fn helpers_of_a_changed_operation_are_reported() {
+        let root = std::env::temp_dir().join(format!("hashivault-diff-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("src/kv")).unwrap();
+        std::fs::write(
+            root.join("src/kv/v2.rs"),
+            "fn read() {\n    self.call(&ops::KV_V2_READ, path)\n}\n",
+        )
+        .unwrap();
+        let old = op("get", "/{kv_v2_mount_path}/data/{path}", "kv-v2-read");
+        let new = op("post", "/{kv_v2_mount_path}/data/{path}", "kv-v2-read");
+        let report = ChangeReport {
+            changed: vec![Pair {
+                old,
+                new,
+                parts: vec!["method".into()],
+            }],
+            ..Default::default()
+        };
+        let calls = handwritten_calls(&root, &report).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(
+            calls,
+            [Call {
+                file: "src/kv/v2.rs".into(),
+                line: 2,
+                method: "KV_V2_READ".into(),
+            }]
+        );
+        let text = report.render(&BTreeSet::new(), &calls);
+        assert!(
+            text.contains("src/kv/v2.rs:2: ops::KV_V2_READ (changed: method;"),
+            "{text}"
+        );
     }
 }

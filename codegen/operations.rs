@@ -1,0 +1,226 @@
+//! `hashivault::api::operations`: one constant per operation of the whole normalized document
+//! (every group, whatever the features), with what the handwritten layer and the transport need
+//! to know of it, derived from the spec here rather than from names:
+//!
+//! - `method`, `path`, and the path split into `pieces` around its `params`, so a handwritten
+//!   helper builds its URL from the operation (`crate::path::operation_url`, as the generated
+//!   `send()` does);
+//! - `status_retries`: `false` when the operation documents one of the transient statuses Vault's
+//!   clients retry (412, 429, 500, 502, 503, 504) as an answer of its own: `sys/health` answers
+//!   429, 501, 503 as node states, which a retry would only delay;
+//! - `idempotent`: from the HTTP method (`GET`, `HEAD`, `PUT`, `DELETE`, `LIST`), the methods a
+//!   retry cannot apply twice.
+//!
+//! The constants are sorted by id in `ALL` (see [`lookup_key`]), which `crate::operation::find`
+//! searches.
+
+use serde_json::Value;
+
+/// The transient statuses the transport retries (`src/transport.rs`, `is_transient_status`).
+pub const TRANSIENT_STATUSES: &[u16] = &[412, 429, 500, 502, 503, 504];
+
+/// One operation of the document, as the generated constant describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperationRow {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub pieces: Vec<String>,
+    pub params: Vec<String>,
+    pub status_retries: bool,
+    pub idempotent: bool,
+}
+
+impl OperationRow {
+    /// The constant's name: the id in upper snake case (`kv-v2-read` is `KV_V2_READ`).
+    pub fn const_name(&self) -> String {
+        const_name(&self.id)
+    }
+}
+
+/// The constant name of an operation id.
+pub fn const_name(id: &str) -> String {
+    let mut name: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name.insert(0, '_');
+    }
+    name
+}
+
+/// Every operation of a (normalized) document, sorted by id.
+pub fn operation_rows(doc: &Value) -> Result<Vec<OperationRow>, String> {
+    let mut rows = Vec::new();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return Ok(rows);
+    };
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for (method, op) in item {
+            let method = method.to_ascii_uppercase();
+            if !matches!(
+                method.as_str(),
+                "GET" | "PUT" | "POST" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS"
+            ) {
+                continue;
+            }
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let (pieces, params) = split_template(path)
+                .ok_or_else(|| format!("operation {id}: unbalanced braces in {path}"))?;
+            let documented = op
+                .get("responses")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|r| r.keys())
+                .filter_map(|code| code.parse::<u16>().ok());
+            let status_retries = !documented
+                .into_iter()
+                .any(|code| TRANSIENT_STATUSES.contains(&code));
+            let idempotent = matches!(method.as_str(), "GET" | "HEAD" | "PUT" | "DELETE")
+                || path.ends_with("?list=true");
+            rows.push(OperationRow {
+                id: id.to_string(),
+                method,
+                path: path.clone(),
+                pieces,
+                params,
+                status_retries,
+                idempotent,
+            });
+        }
+    }
+    rows.sort_by_key(|row| lookup_key(&row.id));
+    for pair in rows.windows(2) {
+        if pair[0].const_name() == pair[1].const_name() {
+            return Err(format!(
+                "operations {} and {} would have the same constant name",
+                pair[0].id, pair[1].id
+            ));
+        }
+    }
+    Ok(rows)
+}
+
+/// The order of `ALL`: the id with `-` read as `_`, as `crate::operation::find` compares ids (the
+/// transport names a generated call by progenitor's snake-case id, `kv_v2_read`).
+pub fn lookup_key(id: &str) -> String {
+    id.to_ascii_lowercase().replace('-', "_")
+}
+
+/// `/{a}/data/{b}` as pieces `["/", "/data/", ""]` around params `["a", "b"]`.
+fn split_template(path: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let mut pieces = Vec::new();
+    let mut params = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}')? + open;
+        pieces.push(rest[..open].to_string());
+        params.push(rest[open + 1..close].to_string());
+        rest = &rest[close + 1..];
+    }
+    if rest.contains('}') {
+        return None;
+    }
+    pieces.push(rest.to_string());
+    Some((pieces, params))
+}
+
+/// `pub mod operations { .. }` for the generated file.
+pub fn operations_module(rows: &[OperationRow]) -> syn::Item {
+    let consts = rows.iter().map(|row| {
+        let name = quote::format_ident!("{}", row.const_name());
+        let doc = format!("`{} {}`", row.method, row.path);
+        let (id, method, path) = (&row.id, &row.method, &row.path);
+        let (pieces, params) = (&row.pieces, &row.params);
+        let (status_retries, idempotent) = (row.status_retries, row.idempotent);
+        quote::quote! {
+            #[doc = #doc]
+            pub const #name: Operation = Operation {
+                id: #id,
+                method: #method,
+                path: #path,
+                pieces: &[#(#pieces),*],
+                params: &[#(#params),*],
+                status_retries: #status_retries,
+                idempotent: #idempotent,
+            };
+        }
+    });
+    let names = rows
+        .iter()
+        .map(|row| quote::format_ident!("{}", row.const_name()));
+    syn::parse_quote! {
+        /// Every operation of Vault's document (all groups, whatever the features): its method,
+        /// path and retry rules, derived from the spec at build time. See [`crate::operation`].
+        pub mod operations {
+            use crate::operation::Operation;
+            #(#consts)*
+            /// Every constant of this module, sorted by id.
+            pub static ALL: &[&Operation] = &[#(&#names),*];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_come_from_the_spec() {
+        let doc = serde_json::json!({"paths": {
+            "/sys/health": {"get": {"operationId": "read-health-status",
+                "responses": {"200": {}, "429": {}, "503": {}}}},
+            "/{kv_v2_mount_path}/data/{path}": {
+                "get": {"operationId": "kv-v2-read", "responses": {"200": {}}},
+                "post": {"operationId": "kv-v2-write", "responses": {"200": {}}},
+                "parameters": []
+            },
+            "/{m}/metadata/{path}/?list=true": {"get": {"operationId": "kv-v2-list"}}
+        }});
+        let rows = operation_rows(&doc).unwrap();
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "kv-v2-list",
+                "kv-v2-read",
+                "kv-v2-write",
+                "read-health-status"
+            ]
+        );
+        let health = &rows[3];
+        assert!(!health.status_retries, "health states are not retried");
+        assert!(health.idempotent);
+        assert_eq!(health.pieces, ["/sys/health"]);
+        let read = &rows[1];
+        assert!(read.status_retries);
+        assert_eq!(read.pieces, ["/", "/data/", ""]);
+        assert_eq!(read.params, ["kv_v2_mount_path", "path"]);
+        assert_eq!(read.const_name(), "KV_V2_READ");
+        assert!(!rows[2].idempotent, "POST");
+        assert_eq!(rows[0].pieces, ["/", "/metadata/", "/?list=true"]);
+        let module = operations_module(&rows);
+        let code = quote::quote!(#module).to_string();
+        assert!(code.contains("pub const READ_HEALTH_STATUS"), "{code}");
+        assert!(code.contains("status_retries : false"), "{code}");
+    }
+
+    #[test]
+    fn const_names_are_identifiers() {
+        assert_eq!(const_name("pki-read-issuer-der"), "PKI_READ_ISSUER_DER");
+        assert_eq!(const_name("2fa"), "_2FA");
+        assert!(split_template("/a}/b").is_none());
+    }
+}
