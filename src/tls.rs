@@ -40,6 +40,7 @@ pub(crate) struct TlsConfig {
 }
 
 /// Where the client certificate and key come from.
+#[cfg_attr(not(any(feature = "rustls", feature = "native-tls")), allow(dead_code))]
 pub(crate) enum IdentitySource {
     /// PEM files: the certificate (chain) and the key.
     Files { cert: PathBuf, key: PathBuf },
@@ -48,6 +49,7 @@ pub(crate) enum IdentitySource {
 }
 
 /// Bytes that may hold a private key: never shown.
+#[cfg_attr(not(any(feature = "rustls", feature = "native-tls")), allow(dead_code))]
 pub(crate) struct SecretBytes(pub(crate) Vec<u8>);
 
 impl std::fmt::Debug for TlsConfig {
@@ -180,6 +182,7 @@ fn pem_certs(pem: &[u8], source: &str) -> Result<Vec<reqwest::Certificate>, Erro
 }
 
 /// The certificate PEM blocks and the private key PEM block of a buffer holding both.
+#[cfg(any(feature = "rustls", feature = "native-tls", test))]
 fn split_identity_pem(pem: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let text = String::from_utf8_lossy(pem);
     let (mut certs, mut key) = (String::new(), String::new());

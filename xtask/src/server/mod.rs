@@ -2,7 +2,9 @@
 //!
 //! - `dev`: start a server, print `export VAULT_ADDR=… VAULT_TOKEN=…`, run until Ctrl-C.
 //! - `test [ARGS]`: start a server, run `cargo test --workspace --all-features [ARGS]` against
-//!   it with `HASHIVAULT_REQUIRE_LIVE=1` (live tests fail instead of skipping), stop it.
+//!   it with `HASHIVAULT_REQUIRE_LIVE=1` (live tests fail instead of skipping), stop it; without
+//!   ARGS, then the TLS tests again with the `native-tls` stack alone, and the http-only build
+//!   (no TLS feature).
 //! - `demo [ARGS]`: start a server, run `cargo run --example quickstart [ARGS]` against it.
 //!
 //! The server is `bao`/`vault` from `PATH` (or `HASHIVAULT_SERVER_BIN`), else OpenBao
@@ -115,8 +117,50 @@ fn test(args: &[String]) -> Result<(), String> {
         .args(args);
     // Live tests fail instead of skipping, so a missing server can never pass.
     cargo.env("HASHIVAULT_REQUIRE_LIVE", "1");
-    run_against_server(cargo, "cargo test --workspace --all-features", args)
+    run_against_server(cargo, "cargo test --workspace --all-features", args)?;
+    // `--all-features` tests rustls (it wins when both TLS features are on); the TLS tests
+    // once more with native-tls alone (OpenSSL here).
+    if args.is_empty() {
+        let mut native = cargo();
+        native.args(NATIVE_TLS_TEST);
+        native.env("HASHIVAULT_REQUIRE_LIVE", "1");
+        run_against_server(native, &format!("cargo {}", NATIVE_TLS_TEST.join(" ")), &[])?;
+        let mut http_only = cargo();
+        http_only.args(HTTP_ONLY_TEST);
+        run_against_server(
+            http_only,
+            &format!("cargo {}", HTTP_ONLY_TEST.join(" ")),
+            &[],
+        )?;
+    }
+    Ok(())
 }
+
+/// Without a TLS feature: an http-only client, https refused with a clear error.
+const HTTP_ONLY_TEST: &[&str] = &[
+    "test",
+    "-p",
+    "hashivault",
+    "--no-default-features",
+    "--features",
+    "sys",
+    "--test",
+    "env_http_only",
+];
+
+/// The TLS tests with the `native-tls` stack instead of rustls.
+const NATIVE_TLS_TEST: &[&str] = &[
+    "test",
+    "-p",
+    "hashivault",
+    "--no-default-features",
+    "--features",
+    "native-tls,sys,auth-token",
+    "--test",
+    "live_tls",
+    "--test",
+    "env_vars",
+];
 
 fn demo(args: &[String]) -> Result<(), String> {
     let mut cargo = cargo();
