@@ -512,7 +512,9 @@ mod tests {
     #[test]
     fn every_variable_sets_the_builder() {
         let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-        let samples: &[(&str, &[(&str, &str)], &str)] = &[
+        // (variable, the variables to set, what the builder's Debug then shows)
+        type Sample<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let samples: &[Sample] = &[
             (
                 "VAULT_ADDR",
                 &[("VAULT_ADDR", "https://v:1")],

@@ -118,22 +118,26 @@ fn test(args: &[String]) -> Result<(), String> {
     // Live tests fail instead of skipping, so a missing server can never pass.
     cargo.env("HASHIVAULT_REQUIRE_LIVE", "1");
     run_against_server(cargo, "cargo test --workspace --all-features", args)?;
-    // `--all-features` tests rustls (it wins when both TLS features are on); the TLS tests
-    // once more with native-tls alone (OpenSSL here).
     if args.is_empty() {
-        let mut native = cargo();
-        native.args(NATIVE_TLS_TEST);
-        native.env("HASHIVAULT_REQUIRE_LIVE", "1");
-        run_against_server(native, &format!("cargo {}", NATIVE_TLS_TEST.join(" ")), &[])?;
-        let mut http_only = cargo();
-        http_only.args(HTTP_ONLY_TEST);
-        run_against_server(
-            http_only,
-            &format!("cargo {}", HTTP_ONLY_TEST.join(" ")),
-            &[],
-        )?;
+        test_tls_variants()?;
     }
     Ok(())
+}
+
+/// `--all-features` tests rustls (it wins when both TLS features are on); then the TLS tests
+/// once more with native-tls alone (OpenSSL here), and the http-only build.
+fn test_tls_variants() -> Result<(), String> {
+    let mut native = cargo();
+    native.args(NATIVE_TLS_TEST);
+    native.env("HASHIVAULT_REQUIRE_LIVE", "1");
+    run_against_server(native, &format!("cargo {}", NATIVE_TLS_TEST.join(" ")), &[])?;
+    let mut http_only = cargo();
+    http_only.args(HTTP_ONLY_TEST);
+    run_against_server(
+        http_only,
+        &format!("cargo {}", HTTP_ONLY_TEST.join(" ")),
+        &[],
+    )
 }
 
 /// Without a TLS feature: an http-only client, https refused with a clear error.
