@@ -1,6 +1,6 @@
 //! [`Client`] and its [`ClientBuilder`]: configuration from code or the `VAULT_*` environment.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,8 +11,10 @@ use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::connect::{parse_address, ConnectConfig};
 use crate::envelope::Envelope;
 use crate::error::Error;
+use crate::tls::{IdentitySource, SecretBytes};
 use crate::transport::{token_header, Context, ListMethod, RetryPolicy, TokenCell};
 
 /// Vault's CLI default address.
@@ -57,10 +59,9 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client configured from the variables Vault's CLI reads: `VAULT_ADDR` (or
-    /// `VAULT_AGENT_ADDR`), `VAULT_TOKEN` (else `~/.vault-token`), `VAULT_NAMESPACE`,
-    /// `VAULT_CACERT`, `VAULT_CAPATH`, `VAULT_CLIENT_CERT`, `VAULT_CLIENT_KEY`,
-    /// `VAULT_SKIP_VERIFY`, `VAULT_TLS_SERVER_NAME`, `VAULT_CLIENT_TIMEOUT`, `VAULT_MAX_RETRIES`.
+    /// A client configured from the variables Vault's and OpenBao's CLIs read (`VAULT_ADDR` or
+    /// `BAO_ADDR`, `VAULT_TOKEN` or `BAO_TOKEN`, …): the table is at
+    /// [`ClientBuilder::from_env`].
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::from_env()?.build()
     }
@@ -130,11 +131,7 @@ impl Client {
     /// A client whose answers come response-wrapped (`X-Vault-Wrap-TTL`), for example `"5m"`;
     /// read the wrapped answer with [`Client::unwrap`].
     pub fn with_wrap_ttl(&self, ttl: &str) -> Result<Client, Error> {
-        let ttl = ttl.trim();
-        let header = HeaderValue::from_str(ttl)
-            .ok()
-            .filter(|_| !ttl.is_empty())
-            .ok_or_else(|| Error::invalid("the wrap TTL must be a duration such as \"5m\""))?;
+        let header = wrap_ttl_header(ttl)?;
         Ok(self.with_context(|c| c.wrap_ttl = Some(header)))
     }
 
@@ -303,8 +300,17 @@ pub(crate) fn success_or_error(response: reqwest::Response) -> Result<reqwest::R
     }
 }
 
+/// The `X-Vault-Wrap-TTL` value for `ttl` (`"5m"`, `"300"`), checked.
+pub(crate) fn wrap_ttl_header(ttl: &str) -> Result<HeaderValue, Error> {
+    let ttl = ttl.trim();
+    HeaderValue::from_str(ttl)
+        .ok()
+        .filter(|_| !ttl.is_empty() && crate::VaultDuration::from(ttl).as_secs().is_some())
+        .ok_or_else(|| Error::invalid("the wrap TTL must be a duration such as \"5m\""))
+}
+
 /// The `X-Vault-Namespace` value: checked by [`crate::path::namespace`].
-fn namespace_header(namespace: &str) -> Result<Option<HeaderValue>, Error> {
+pub(crate) fn namespace_header(namespace: &str) -> Result<Option<HeaderValue>, Error> {
     let Some(ns) = crate::path::namespace(namespace)? else {
         return Ok(None);
     };
@@ -331,24 +337,12 @@ pub struct ClientBuilder {
     address: Option<String>,
     token: Option<SecretString>,
     namespace: Option<String>,
-    timeout: Option<Duration>,
-    no_timeout: bool,
-    ca_pems: Vec<Vec<u8>>,
-    ca_files: Vec<PathBuf>,
-    ca_dir: Option<PathBuf>,
-    client_cert: Option<(PathBuf, PathBuf)>,
-    client_identity_pem: Option<SecretVec>,
-    skip_verify: bool,
-    tls_server_name: Option<String>,
-    proxy: Option<reqwest::Proxy>,
+    wrap_ttl: Option<String>,
+    connect: ConnectConfig,
     http_client: Option<reqwest::Client>,
     retry: RetryPolicy,
     list_method: ListMethod,
-    user_agent: Option<String>,
 }
-
-/// PEM bytes of a private key: never shown.
-struct SecretVec(Vec<u8>);
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -356,12 +350,8 @@ impl std::fmt::Debug for ClientBuilder {
             .field("address", &self.address)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("namespace", &self.namespace)
-            .field("timeout", &self.timeout)
-            .field("ca_files", &self.ca_files)
-            .field("ca_dir", &self.ca_dir)
-            .field("client_cert", &self.client_cert)
-            .field("skip_verify", &self.skip_verify)
-            .field("tls_server_name", &self.tls_server_name)
+            .field("wrap_ttl", &self.wrap_ttl)
+            .field("connect", &self.connect)
             .field("retry", &self.retry)
             .field("list_method", &self.list_method)
             .finish_non_exhaustive()
@@ -369,80 +359,6 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Reads the `VAULT_*` variables (see [`Client::from_env`]).
-    pub fn from_env() -> Result<ClientBuilder, Error> {
-        ClientBuilder::from_vars(|name| std::env::var(name).ok(), home_dir())
-    }
-
-    /// Reads the `VAULT_*` variables through `var`, and `~/.vault-token` under `home`.
-    #[doc(hidden)]
-    pub fn from_vars(
-        var: impl Fn(&str) -> Option<String>,
-        home: Option<PathBuf>,
-    ) -> Result<ClientBuilder, Error> {
-        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let mut b = ClientBuilder::default();
-        if let Some(addr) = get("VAULT_AGENT_ADDR").or_else(|| get("VAULT_ADDR")) {
-            b = b.address(addr.trim());
-        }
-        match get("VAULT_TOKEN") {
-            Some(token) => b = b.token(token.trim()),
-            None => {
-                if let Some(path) = home.map(|h| h.join(".vault-token")) {
-                    if let Ok(token) = std::fs::read_to_string(&path) {
-                        let token = token.trim();
-                        if !token.is_empty() {
-                            b = b.token(token);
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(ns) = get("VAULT_NAMESPACE") {
-            b = b.namespace(ns);
-        }
-        if let Some(file) = get("VAULT_CACERT") {
-            b = b.ca_cert_file(file);
-        }
-        if let Some(dir) = get("VAULT_CAPATH") {
-            b = b.ca_cert_dir(dir);
-        }
-        match (get("VAULT_CLIENT_CERT"), get("VAULT_CLIENT_KEY")) {
-            (Some(cert), Some(key)) => b = b.client_cert_files(cert, key),
-            (None, None) => {}
-            _ => {
-                return Err(Error::Config(
-                    "VAULT_CLIENT_CERT and VAULT_CLIENT_KEY must be set together".into(),
-                ))
-            }
-        }
-        if let Some(skip) = get("VAULT_SKIP_VERIFY") {
-            b = b.danger_skip_verify(parse_bool("VAULT_SKIP_VERIFY", &skip)?);
-        }
-        if let Some(name) = get("VAULT_TLS_SERVER_NAME") {
-            b = b.tls_server_name(name);
-        }
-        if let Some(timeout) = get("VAULT_CLIENT_TIMEOUT") {
-            let secs = crate::VaultDuration::from(timeout.trim())
-                .as_secs()
-                .ok_or_else(|| {
-                    Error::Config(format!(
-                        "VAULT_CLIENT_TIMEOUT must be a duration such as 60s, not {timeout:?}"
-                    ))
-                })?;
-            b = b.timeout(Duration::from_secs(secs));
-        }
-        if let Some(retries) = get("VAULT_MAX_RETRIES") {
-            let n: usize = retries.trim().parse().map_err(|_| {
-                Error::Config(format!(
-                    "VAULT_MAX_RETRIES must be a number, not {retries:?}"
-                ))
-            })?;
-            b = b.max_retries(n);
-        }
-        Ok(b)
-    }
-
     /// Vault's address, e.g. `https://vault.example.com:8200`, or `unix:///path/agent.sock` for
     /// a Vault Agent or Proxy listening on a unix socket.
     pub fn address(mut self, address: impl Into<String>) -> Self {
@@ -462,9 +378,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Response-wraps every answer of the client for this long (`X-Vault-Wrap-TTL`, for example
+    /// `"5m"`), as `VAULT_WRAP_TTL` does for the CLI. Per client instead:
+    /// [`Client::with_wrap_ttl`].
+    pub fn wrap_ttl(mut self, ttl: impl Into<String>) -> Self {
+        self.wrap_ttl = Some(ttl.into());
+        self
+    }
+
     /// Timeout of a whole request (default 60 s, as Vault's CLI).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.connect.timeout = Some(timeout);
         self
     }
 
@@ -473,55 +397,62 @@ impl ClientBuilder {
     /// per request, measurable at tens of thousands of requests per second. Without either, a
     /// stuck server hangs the call.
     pub fn without_timeout(mut self) -> Self {
-        self.no_timeout = true;
+        self.connect.no_timeout = true;
         self
     }
 
     /// Trusts the CA certificates in this PEM file, beside the system's.
     pub fn ca_cert_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.ca_files.push(path.into());
+        self.connect.tls.ca_files.push(path.into());
         self
     }
 
     /// Trusts every PEM certificate file in this directory (`VAULT_CAPATH`).
     pub fn ca_cert_dir(mut self, path: impl Into<PathBuf>) -> Self {
-        self.ca_dir = Some(path.into());
+        self.connect.tls.ca_dir = Some(path.into());
         self
     }
 
     /// Trusts the CA certificates in these PEM bytes.
     pub fn ca_cert_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.ca_pems.push(pem.into());
+        self.connect.tls.ca_pems.push(pem.into());
         self
     }
 
     /// A client certificate and key (PEM files), for TLS certificate auth.
     pub fn client_cert_files(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
-        self.client_cert = Some((cert.into(), key.into()));
+        self.connect.tls.identity = Some(IdentitySource::Files {
+            cert: cert.into(),
+            key: key.into(),
+        });
         self
     }
 
     /// A client certificate and key as PEM bytes (both in one buffer).
     pub fn client_identity_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.client_identity_pem = Some(SecretVec(pem.into()));
+        self.connect.tls.identity = Some(IdentitySource::Pem(SecretBytes(pem.into())));
         self
     }
 
     /// Skips TLS verification. Off by default; a warning is logged on every build with it on.
     pub fn danger_skip_verify(mut self, skip: bool) -> Self {
-        self.skip_verify = skip;
+        self.connect.tls.skip_verify = skip;
         self
     }
 
-    /// The name to expect in the server's certificate, when it differs from the address's host.
+    /// The name to expect in the server's certificate (and to send as SNI), when it differs from
+    /// the address's host: the client still connects to the address's host, looked up on every
+    /// new connection. Only for `https://` addresses. Requests carry the name as their `Host`,
+    /// and a proxy is asked for the name, as with Vault's CLI.
     pub fn tls_server_name(mut self, name: impl Into<String>) -> Self {
-        self.tls_server_name = Some(name.into());
+        self.connect.tls.server_name = Some(name.into());
         self
     }
 
-    /// A proxy for all requests.
+    /// A proxy for all requests (`VAULT_HTTP_PROXY`). Without one, reqwest's system proxy
+    /// settings (`HTTPS_PROXY`, `NO_PROXY`) apply.
     pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
-        self.proxy = Some(proxy);
+        self.connect.proxy = Some(proxy);
         self
     }
 
@@ -554,7 +485,7 @@ impl ClientBuilder {
 
     /// The `User-Agent` header (default `hashivault/<version>`).
     pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
-        self.user_agent = Some(agent.into());
+        self.connect.user_agent = Some(agent.into());
         self
     }
 
@@ -575,12 +506,16 @@ impl ClientBuilder {
         };
         let (http, base) = match self.http_client.clone() {
             Some(client) => (client, base),
-            None => self.build_http(base, unix_socket.as_deref())?,
+            None => self.connect.http_client(base, unix_socket.as_deref())?,
+        };
+        let wrap_ttl = match &self.wrap_ttl {
+            Some(ttl) => Some(wrap_ttl_header(ttl)?),
+            None => None,
         };
         let context = Context {
             token,
             namespace,
-            wrap_ttl: None,
+            wrap_ttl,
             retry: Arc::new(self.retry.clone()),
             list_method: self.list_method,
         };
@@ -590,190 +525,6 @@ impl ClientBuilder {
             address: Arc::from(address.as_str()),
         })
     }
-
-    fn build_http(
-        &self,
-        mut base: String,
-        unix_socket: Option<&Path>,
-    ) -> Result<(reqwest::Client, String), Error> {
-        install_crypto_provider();
-        let mut b = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(
-                self.user_agent
-                    .clone()
-                    .unwrap_or_else(|| format!("hashivault/{}", env!("CARGO_PKG_VERSION"))),
-            );
-        if !self.no_timeout {
-            b = b.timeout(self.timeout.unwrap_or(Duration::from_secs(60)));
-        }
-        for pem in &self.ca_pems {
-            b = add_pem_certs(b, pem, "the CA PEM bytes")?;
-        }
-        for file in &self.ca_files {
-            let pem = std::fs::read(file).map_err(|e| {
-                Error::Config(format!("cannot read CA file {}: {e}", file.display()))
-            })?;
-            b = add_pem_certs(b, &pem, &file.display().to_string())?;
-        }
-        if let Some(dir) = &self.ca_dir {
-            let entries = std::fs::read_dir(dir).map_err(|e| {
-                Error::Config(format!("cannot read CA directory {}: {e}", dir.display()))
-            })?;
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_file() {
-                    if let Ok(pem) = std::fs::read(&path) {
-                        if pem.windows(11).any(|w| w == b"-----BEGIN ") {
-                            b = add_pem_certs(b, &pem, &path.display().to_string())?;
-                        }
-                    }
-                }
-            }
-        }
-        let identity_pem = match (&self.client_cert, &self.client_identity_pem) {
-            (Some((cert, key)), _) => {
-                let mut pem = std::fs::read(cert).map_err(|e| {
-                    Error::Config(format!(
-                        "cannot read client certificate {}: {e}",
-                        cert.display()
-                    ))
-                })?;
-                let key_pem = std::fs::read(key).map_err(|e| {
-                    Error::Config(format!("cannot read client key {}: {e}", key.display()))
-                })?;
-                pem.push(b'\n');
-                pem.extend_from_slice(&key_pem);
-                Some(pem)
-            }
-            (None, Some(SecretVec(pem))) => Some(pem.clone()),
-            (None, None) => None,
-        };
-        if let Some(pem) = identity_pem {
-            let identity = reqwest::Identity::from_pem(&pem).map_err(|_| {
-                Error::Config("the client certificate and key are not a valid PEM pair".into())
-            })?;
-            b = b.identity(identity);
-        }
-        if self.skip_verify {
-            tracing::warn!("TLS verification is OFF (VAULT_SKIP_VERIFY): anyone on the path can read your secrets");
-            b = b.tls_danger_accept_invalid_certs(true);
-        }
-        if let Some(name) = &self.tls_server_name {
-            let url = url::Url::parse(&base)
-                .map_err(|e| Error::Config(format!("invalid address {base:?}: {e}")))?;
-            let host = url.host_str().unwrap_or_default().to_string();
-            let port = url.port_or_known_default().unwrap_or(8200);
-            let addrs: Vec<std::net::SocketAddr> =
-                std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
-                    .map_err(|e| Error::Config(format!("cannot resolve {host}: {e}")))?
-                    .collect();
-            b = b.resolve_to_addrs(name, &addrs);
-            let mut renamed = url.clone();
-            renamed
-                .set_host(Some(name))
-                .map_err(|e| Error::Config(format!("invalid TLS server name {name:?}: {e}")))?;
-            base = renamed.to_string();
-        }
-        if let Some(proxy) = &self.proxy {
-            b = b.proxy(proxy.clone());
-        }
-        #[cfg(unix)]
-        if let Some(socket) = unix_socket {
-            b = b.unix_socket(socket.to_path_buf());
-        }
-        #[cfg(not(unix))]
-        if unix_socket.is_some() {
-            return Err(Error::Config(
-                "unix socket addresses need a unix platform".into(),
-            ));
-        }
-        let client = b
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok((client, base))
-    }
-}
-
-fn add_pem_certs(
-    mut b: reqwest::ClientBuilder,
-    pem: &[u8],
-    source: &str,
-) -> Result<reqwest::ClientBuilder, Error> {
-    let certs = reqwest::Certificate::from_pem_bundle(pem)
-        .map_err(|e| Error::Config(format!("{source} is not a PEM certificate bundle: {e}")))?;
-    if certs.is_empty() {
-        return Err(Error::Config(format!("{source} holds no certificate")));
-    }
-    for cert in certs {
-        b = b.add_root_certificate(cert);
-    }
-    Ok(b)
-}
-
-/// Splits an address into the base URL and, for `unix://`, the socket path.
-fn parse_address(address: &str) -> Result<(String, Option<PathBuf>), Error> {
-    let address = address.trim();
-    if let Some(path) = address.strip_prefix("unix://") {
-        if path.is_empty() {
-            return Err(Error::Config(
-                "a unix:// address needs a socket path".into(),
-            ));
-        }
-        return Ok(("http://localhost".to_string(), Some(PathBuf::from(path))));
-    }
-    let url = url::Url::parse(address).map_err(|e| {
-        Error::Config(format!(
-            "invalid Vault address {address:?}: {e} (expected e.g. https://127.0.0.1:8200)"
-        ))
-    })?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::Config(format!(
-            "invalid Vault address {address:?}: the scheme must be http, https or unix"
-        )));
-    }
-    if url.host_str().is_none() {
-        return Err(Error::Config(format!(
-            "invalid Vault address {address:?}: no host"
-        )));
-    }
-    let mut base = url.to_string();
-    while base.ends_with('/') {
-        base.pop();
-    }
-    let base = base.strip_suffix("/v1").unwrap_or(&base).to_string();
-    Ok((base, None))
-}
-
-fn parse_bool(name: &str, value: &str) -> Result<bool, Error> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "t" | "true" | "yes" | "on" => Ok(true),
-        "0" | "f" | "false" | "no" | "off" => Ok(false),
-        other => Err(Error::Config(format!(
-            "{name} must be true or false, not {other:?}"
-        ))),
-    }
-}
-
-fn home_dir() -> Option<PathBuf> {
-    std::env::var_os("HOME").map(PathBuf::from)
-}
-
-/// Installs rustls' `ring` provider as the process default, if no provider is installed yet.
-///
-/// hashivault builds reqwest with rustls and no bundled provider (ring builds faster than
-/// aws-lc). Building a hashivault [`Client`] calls this itself; call it first when you build your
-/// own `reqwest::Client` for [`ClientBuilder::http_client`], or reqwest panics for lack of a
-/// provider. A no-op without the `rustls` feature.
-pub fn install_crypto_provider() {
-    #[cfg(feature = "rustls")]
-    {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
-    }
 }
 
 #[cfg(test)]
@@ -781,22 +532,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn addresses() {
-        assert_eq!(
-            parse_address("http://127.0.0.1:8200/").unwrap().0,
-            "http://127.0.0.1:8200"
-        );
-        assert_eq!(
-            parse_address("https://v.example/v1").unwrap().0,
-            "https://v.example"
-        );
-        let (base, sock) = parse_address("unix:///run/agent.sock").unwrap();
-        assert_eq!(base, "http://localhost");
-        assert_eq!(sock.unwrap(), PathBuf::from("/run/agent.sock"));
-        assert!(parse_address("127.0.0.1:8200").is_err());
-        assert!(parse_address("ftp://x").is_err());
-    }
-
     /// What hashivault relies on of the generated client (progenitor's `ClientInfo` and
     /// `ClientHooks` traits and `new_with_client`), so a progenitor upgrade that changes it fails
     /// here rather than silently.

@@ -8,6 +8,8 @@ extern crate self as hashivault;
 pub mod api;
 pub mod auth;
 mod client;
+mod connect;
+mod env;
 mod envelope;
 mod error;
 pub mod kv;
@@ -15,11 +17,13 @@ pub mod lease;
 pub mod operation;
 mod path;
 pub mod sys;
+mod tls;
 mod transport;
 
-pub use client::{install_crypto_provider, Client, ClientBuilder, DEFAULT_ADDRESS};
+pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS};
 pub use envelope::{AuthInfo, Envelope, JsonMap, Sensitive, VaultDuration, WrapInfo};
 pub use error::{ApiError, DecodeError, Error, ErrorKind, TransportError};
+pub use tls::install_crypto_provider;
 pub use transport::{Context, ListMethod, RetryPolicy};
 
 /// The HTTP client hashivault is built on, for [`ClientBuilder::http_client`] and

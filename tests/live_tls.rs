@@ -1,6 +1,11 @@
 //! Live: TLS against a dev server with a CA of its own (`bao server -dev-tls`): the CA from a
-//! file, from bytes and from `VAULT_CACERT`, an untrusted CA with its hint, skip-verify, and a TLS
-//! server name that differs from the address.
+//! file, from bytes and from the environment (`VAULT_CACERT`, `BAO_CACERT`, `VAULT_CACERT_BYTES`,
+//! `VAULT_CAPATH`), an untrusted CA with its hint, skip-verify, and a TLS server name that
+//! differs from the address (verified, and resolved per connection, not at build).
+//!
+//! Runs with the TLS stack the features select: rustls by default (and with `--all-features`),
+//! native-tls with `--no-default-features --features native-tls,sys,auth-token` (`cargo xtask
+//! test` runs both).
 
 mod common;
 
@@ -41,22 +46,35 @@ async fn tls_ca_skip_verify_and_server_name() {
         .build()
         .unwrap();
     assert_eq!(from_bytes.sys_health().await.unwrap().status, 200);
-    let vars = [
-        ("VAULT_ADDR", server.addr.clone()),
-        ("VAULT_CACERT", ca.display().to_string()),
-    ];
-    let from_env = ClientBuilder::from_vars(
-        |name| {
+    let pem_text = String::from_utf8(std::fs::read(&ca).unwrap()).unwrap();
+    // A CA directory holding the CA and a file that is not a certificate (skipped).
+    let ca_dir = std::env::temp_dir().join(common::unique("hashivault-capath"));
+    std::fs::create_dir_all(&ca_dir).unwrap();
+    std::fs::copy(&ca, ca_dir.join("ca.pem")).unwrap();
+    std::fs::write(ca_dir.join("README"), "not a certificate").unwrap();
+    let ca_dir = ca_dir.display().to_string();
+    let ca_path = ca.display().to_string();
+    for (name, value) in [
+        ("VAULT_CACERT", ca_path.as_str()),
+        ("BAO_CACERT", ca_path.as_str()),
+        ("VAULT_CACERT_BYTES", pem_text.as_str()),
+        ("BAO_CAPATH", ca_dir.as_str()),
+    ] {
+        let vars = [("BAO_ADDR", server.addr.as_str()), (name, value)];
+        let from_env = ClientBuilder::from_env_with(|n| {
             vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.clone())
-        },
-        None,
-    )
-    .unwrap()
-    .build()
-    .unwrap();
-    assert_eq!(from_env.sys_health().await.unwrap().status, 200);
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.to_string())
+        })
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(
+            from_env.sys_health().await.unwrap().status,
+            200,
+            "trusted through {name}"
+        );
+    }
 
     // Untrusted: a transport error whose hint names the CA settings.
     let untrusted = Client::builder()
@@ -84,4 +102,41 @@ async fn tls_ca_skip_verify_and_server_name() {
         .build()
         .unwrap();
     assert_eq!(named.sys_health().await.unwrap().status, 200);
+    assert_eq!(named.sys_health().await.unwrap().status, 200);
+
+    // The name is really verified: one the certificate does not carry fails the handshake.
+    let misnamed = Client::builder()
+        .address(&server.addr)
+        .ca_cert_file(&ca)
+        .tls_server_name("not-in-the-certificate.example")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = misnamed.sys_health().await.unwrap_err();
+    assert!(err.is_transport(), "{err}");
+
+    // Nothing is resolved at build: a host that does not resolve builds fine, and fails only
+    // when a request connects.
+    let unresolvable = Client::builder()
+        .address("https://vault.does-not-exist.invalid:8200")
+        .ca_cert_file(&ca)
+        .tls_server_name("localhost")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    assert!(unresolvable.sys_health().await.unwrap_err().is_transport());
+
+    // The same through VAULT_TLS_SERVER_NAME.
+    let vars = [
+        ("VAULT_ADDR", server.addr.clone()),
+        ("VAULT_CACERT", ca.display().to_string()),
+        ("VAULT_TLS_SERVER_NAME", "localhost".to_string()),
+    ];
+    let from_env = ClientBuilder::from_env_with(|n| {
+        vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone())
+    })
+    .unwrap()
+    .build()
+    .unwrap();
+    assert_eq!(from_env.sys_health().await.unwrap().status, 200);
 }

@@ -2,7 +2,9 @@
 //!
 //! - `dev`: start a server, print `export VAULT_ADDR=… VAULT_TOKEN=…`, run until Ctrl-C.
 //! - `test [ARGS]`: start a server, run `cargo test --workspace --all-features [ARGS]` against
-//!   it with `HASHIVAULT_REQUIRE_LIVE=1` (live tests fail instead of skipping), stop it.
+//!   it with `HASHIVAULT_REQUIRE_LIVE=1` (live tests fail instead of skipping), stop it; without
+//!   ARGS, then the TLS tests again with the `native-tls` stack alone, and the http-only build
+//!   (no TLS feature).
 //! - `demo [ARGS]`: start a server, run `cargo run --example quickstart [ARGS]` against it;
 //!   `demo database` runs `examples/database_credentials.rs` with a PostgreSQL as well.
 //! - `test` and `demo database` also start a PostgreSQL ([`postgres`]) and export its URL as
@@ -139,8 +141,55 @@ fn test(args: &[String]) -> Result<(), String> {
         "cargo test --workspace --all-features",
         args,
         Some(pg),
+    )?;
+    if args.is_empty() {
+        test_tls_variants()?;
+    }
+    Ok(())
+}
+
+/// `--all-features` tests rustls (it wins when both TLS features are on); then the TLS tests
+/// once more with native-tls alone (OpenSSL here), and the http-only build.
+fn test_tls_variants() -> Result<(), String> {
+    let mut native = cargo();
+    native.args(NATIVE_TLS_TEST);
+    native.env("HASHIVAULT_REQUIRE_LIVE", "1");
+    run_against_server(native, &format!("cargo {}", NATIVE_TLS_TEST.join(" ")), &[], None)?;
+    let mut http_only = cargo();
+    http_only.args(HTTP_ONLY_TEST);
+    run_against_server(
+        http_only,
+        &format!("cargo {}", HTTP_ONLY_TEST.join(" ")),
+        &[],
+        None,
     )
 }
+
+/// Without a TLS feature: an http-only client, https refused with a clear error.
+const HTTP_ONLY_TEST: &[&str] = &[
+    "test",
+    "-p",
+    "hashivault",
+    "--no-default-features",
+    "--features",
+    "sys",
+    "--test",
+    "env_http_only",
+];
+
+/// The TLS tests with the `native-tls` stack instead of rustls.
+const NATIVE_TLS_TEST: &[&str] = &[
+    "test",
+    "-p",
+    "hashivault",
+    "--no-default-features",
+    "--features",
+    "native-tls,sys,auth-token",
+    "--test",
+    "live_tls",
+    "--test",
+    "env_vars",
+];
 
 fn demo(args: &[String]) -> Result<(), String> {
     let mut cargo = cargo();
