@@ -12,10 +12,15 @@ use serde::Serialize;
 
 use crate::envelope::Envelope;
 use crate::error::Error;
-use crate::transport::{token_header, Context, ListMethod, RetryPolicy, TokenCell};
+use crate::ratelimit::{Limiter, RateLimit};
+use crate::redirect::RedirectPolicy;
+use crate::transport::{token_header, Context, ListMethod, Policy, RetryPolicy, TokenCell};
 
 /// Vault's CLI default address.
 pub const DEFAULT_ADDRESS: &str = "https://127.0.0.1:8200";
+
+/// The default per-attempt timeout (Vault's CLI: 60 s).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A Vault client: cheap to clone (clones share the connection pool and the token), `Send` and
 /// `Sync`.
@@ -59,7 +64,8 @@ impl Client {
     /// A client configured from the variables Vault's CLI reads: `VAULT_ADDR` (or
     /// `VAULT_AGENT_ADDR`), `VAULT_TOKEN` (else `~/.vault-token`), `VAULT_NAMESPACE`,
     /// `VAULT_CACERT`, `VAULT_CAPATH`, `VAULT_CLIENT_CERT`, `VAULT_CLIENT_KEY`,
-    /// `VAULT_SKIP_VERIFY`, `VAULT_TLS_SERVER_NAME`, `VAULT_CLIENT_TIMEOUT`, `VAULT_MAX_RETRIES`.
+    /// `VAULT_SKIP_VERIFY`, `VAULT_TLS_SERVER_NAME`, `VAULT_CLIENT_TIMEOUT`, `VAULT_MAX_RETRIES`,
+    /// `VAULT_DISABLE_REDIRECTS`, `VAULT_RATE_LIMIT`.
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::from_env()?.build()
     }
@@ -162,9 +168,16 @@ impl Client {
         body: Option<&B>,
         operation: &str,
     ) -> Result<T, Error> {
-        let response = self.send(method, path, query, body, operation).await?;
-        let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::decode(operation, &bytes, &e))
+        let mut response = self.send(method, path, query, body, operation).await?;
+        let bytes = crate::transport::read_body(&mut response)
+            .await
+            .map_err(|e| Error::from_reqwest(e).with_operation(operation))?;
+        crate::transport::decode_json(
+            &bytes,
+            response.status().as_u16(),
+            response.url(),
+            operation,
+        )
     }
 
     /// Sends a request and returns the 2xx response, or the mapped error.
@@ -242,7 +255,6 @@ impl Client {
             .inner
             .execute(&self.api.client, request, operation)
             .await
-            .map_err(Error::from_reqwest)
     }
 }
 
@@ -302,6 +314,10 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     list_method: ListMethod,
     user_agent: Option<String>,
+    redirects: RedirectPolicy,
+    deadline: Option<Duration>,
+    max_response_size: Option<usize>,
+    rate_limit: Option<RateLimit>,
 }
 
 /// PEM bytes of a private key: never shown.
@@ -321,6 +337,10 @@ impl std::fmt::Debug for ClientBuilder {
             .field("tls_server_name", &self.tls_server_name)
             .field("retry", &self.retry)
             .field("list_method", &self.list_method)
+            .field("redirects", &self.redirects)
+            .field("deadline", &self.deadline)
+            .field("max_response_size", &self.max_response_size)
+            .field("rate_limit", &self.rate_limit)
             .finish_non_exhaustive()
     }
 }
@@ -389,6 +409,16 @@ impl ClientBuilder {
                 })?;
             b = b.timeout(Duration::from_secs(secs));
         }
+        if let Some(off) = get("VAULT_DISABLE_REDIRECTS") {
+            if parse_bool("VAULT_DISABLE_REDIRECTS", &off)? {
+                b = b.redirects(RedirectPolicy::none());
+            }
+        }
+        if let Some(limit) = get("VAULT_RATE_LIMIT") {
+            b = b.rate_limit(RateLimit::parse(&limit).map_err(|e| {
+                Error::Config(format!("VAULT_RATE_LIMIT must be rate[:burst]: {e}"))
+            })?);
+        }
         if let Some(retries) = get("VAULT_MAX_RETRIES") {
             let n: usize = retries.trim().parse().map_err(|_| {
                 Error::Config(format!(
@@ -419,9 +449,49 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout of a whole request (default 60 s, as Vault's CLI).
+    /// The timeout of each attempt (default 60 s; Vault's CLI `VAULT_CLIENT_TIMEOUT`): from
+    /// sending the request to the last byte of the answer. Each retry and redirect hop gets a
+    /// fresh one, so a call can take longer; bound the whole call with
+    /// [`ClientBuilder::deadline`]. When it fires, the error is a transport error with
+    /// [`Error::is_timeout`] true (naming `VAULT_CLIENT_TIMEOUT`).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// The longest a whole call may take: every attempt, redirect hop, backoff delay,
+    /// `Retry-After` wait and rate-limit wait included (default: none). An attempt is given the
+    /// smaller of its [timeout](ClientBuilder::timeout) and the time left; a retry that could
+    /// not start before the deadline is not made (the last answer is returned), and a
+    /// `Retry-After` or rate-limit wait past it fails at once. When the deadline fires the error
+    /// is [`Error::Deadline`] ([`Error::is_deadline`] and [`Error::is_timeout`] true), saying
+    /// which wait or attempt it cut; the answer's body is read within the attempt's time too.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Which `307`/`308` redirects are followed (default: the same origin, and other origins
+    /// over `https`; see [`RedirectPolicy`]). `VAULT_DISABLE_REDIRECTS=true` sets
+    /// [`RedirectPolicy::none`].
+    pub fn redirects(mut self, policy: RedirectPolicy) -> Self {
+        self.redirects = policy;
+        self
+    }
+
+    /// The largest answer body read, in bytes (default 32 MiB,
+    /// [`DEFAULT_MAX_RESPONSE_SIZE`](crate::DEFAULT_MAX_RESPONSE_SIZE)). A larger answer is
+    /// [`Error::TooLarge`]: refused from its `Content-Length`, or cut off when it passes the
+    /// limit (a body without an end never fills memory).
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = Some(bytes);
+        self
+    }
+
+    /// A client-side rate limit shared by the client and its clones (Vault's CLI
+    /// `VAULT_RATE_LIMIT`): every attempt waits for a free slot, within the deadline.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
         self
     }
 
@@ -534,12 +604,32 @@ impl ClientBuilder {
             Some(client) => (client, base),
             None => self.build_http(base, unix_socket.as_deref())?,
         };
+        let limiter = match self.rate_limit {
+            Some(limit) => Some(
+                Limiter::new(limit)
+                    .map_err(|e| Error::Config(format!("invalid rate limit: {e}")))?,
+            ),
+            None => None,
+        };
+        let attempt_timeout = match (&self.http_client, self.no_timeout) {
+            (None, false) => Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)),
+            _ => None,
+        };
         let context = Context {
             token,
             namespace,
             wrap_ttl: None,
             retry: Arc::new(self.retry.clone()),
             list_method: self.list_method,
+            policy: Arc::new(Policy {
+                redirects: self.redirects.clone(),
+                attempt_timeout,
+                deadline: self.deadline,
+                max_response_size: self
+                    .max_response_size
+                    .unwrap_or(crate::DEFAULT_MAX_RESPONSE_SIZE),
+                limiter,
+            }),
         };
         let baseurl = format!("{}/v1", base.trim_end_matches('/'));
         Ok(Client {
@@ -563,7 +653,7 @@ impl ClientBuilder {
                     .unwrap_or_else(|| format!("hashivault/{}", env!("CARGO_PKG_VERSION"))),
             );
         if !self.no_timeout {
-            b = b.timeout(self.timeout.unwrap_or(Duration::from_secs(60)));
+            b = b.timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT));
         }
         for pem in &self.ca_pems {
             b = add_pem_certs(b, pem, "the CA PEM bytes")?;

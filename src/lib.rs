@@ -12,13 +12,22 @@ mod envelope;
 mod error;
 pub mod kv;
 mod path;
+mod ratelimit;
+mod redirect;
 pub mod sys;
 mod transport;
 
 pub use client::{install_crypto_provider, Client, ClientBuilder, DEFAULT_ADDRESS};
 pub use envelope::{AuthInfo, Envelope, JsonMap, Sensitive, VaultDuration, WrapInfo};
-pub use error::{ApiError, DecodeError, Error, ErrorKind, TransportError};
-pub use transport::{Context, ListMethod, RetryPolicy};
+pub use error::{
+    ApiError, DeadlineError, DeadlineReason, DecodeError, Error, ErrorKind, RedirectError,
+    TooLargeError, TransportError,
+};
+pub use ratelimit::RateLimit;
+pub use redirect::{RedirectPolicy, RedirectRefusal};
+pub use transport::{
+    Context, ListMethod, RetryPolicy, DEFAULT_MAX_RESPONSE_SIZE, MAX_RETRY_AFTER_WITHOUT_DEADLINE,
+};
 
 /// The HTTP client hashivault is built on, for [`ClientBuilder::http_client`] and
 /// [`ClientBuilder::proxy`].
