@@ -1036,6 +1036,21 @@ mod tests {
     }
 
     #[test]
+    fn a_wrapped_body_that_fails_to_decode_says_it_is_wrapped() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct NeedsData {
+            data: serde_json::Map<String, Value>,
+        }
+        let body = br#"{"data":null,"wrap_info":{"token":"hvs.wrapped-secret","ttl":300}}"#;
+        let err = serde_json::from_slice::<NeedsData>(body).unwrap_err();
+        let e = DecodeError::from_serde(Some("kv-v2-read"), body, &err);
+        let shown = format!("{e} {e:?}");
+        assert!(shown.contains("response-wrapped"), "{shown}");
+        assert!(!shown.contains("hvs.wrapped-secret"), "{shown}");
+    }
+
+    #[test]
     fn serde_messages_lose_their_values() {
         assert_eq!(
             without_values("invalid type: string \"hunter2\", expected u64 at line 1 column 9"),

@@ -273,7 +273,7 @@ impl Context {
                     span.record("status", response.status().as_u16());
                 }
             }
-            let response = result?;
+            let response = result.map_err(|e| e.with_operation(operation))?;
             tracing::debug!("vault answered");
             self.finish_response(response, &method, without_token, operation)
                 .await
