@@ -171,7 +171,7 @@ impl Client {
         let mut response = self.send(method, path, query, body, operation).await?;
         let bytes = crate::transport::read_body(&mut response)
             .await
-            .map_err(|e| Error::from_reqwest(e).with_operation(operation))?;
+            .map_err(|e| crate::transport::body_error(e, &response, operation))?;
         crate::transport::decode_json(
             &bytes,
             response.status().as_u16(),

@@ -397,7 +397,17 @@ impl Context {
                 }
             }
             let spare = Resend::keep(&request);
-            let result = http.execute(request).await;
+            let mut result = http.execute(request).await;
+            if let (Ok(response), Some(clock)) = (&mut result, &clock) {
+                if deadline_bound {
+                    // The body is read within what is left of the deadline: mark it, so a
+                    // timeout while reading says the deadline fired (only with a deadline set).
+                    response.extensions_mut().insert(DeadlineBound {
+                        clock: *clock,
+                        attempts,
+                    });
+                }
+            }
             if let (Err(e), Some(clock)) = (&result, &clock) {
                 if e.is_timeout() && deadline_bound {
                     let url = e.url().cloned();
@@ -663,6 +673,7 @@ fn limited(response: Response, limit: usize) -> Response {
     let version = response.version();
     let headers = response.headers().clone();
     let url = response.url().clone();
+    let bound = response.extensions().get::<DeadlineBound>().copied();
     let body = Limited {
         inner: Box::pin(response.bytes_stream()),
         seen: 0,
@@ -676,7 +687,42 @@ fn limited(response: Response, limit: usize) -> Response {
         .body(reqwest::Body::wrap_stream(body))
         .expect("parts of a valid response");
     *rebuilt.headers_mut() = headers;
+    if let Some(bound) = bound {
+        rebuilt.extensions_mut().insert(bound);
+    }
     Response::from(rebuilt)
+}
+
+/// Marks a response whose body is read under the deadline's remaining time.
+#[derive(Clone, Copy)]
+struct DeadlineBound {
+    clock: Clock,
+    attempts: u32,
+}
+
+/// The error of a failed body read: [`Error::Deadline`] when the deadline cut it, else the
+/// transport error (a timeout, or a body cut off).
+#[cold]
+pub(crate) fn body_error(e: reqwest::Error, response: &Response, operation: &str) -> Error {
+    match response.extensions().get::<DeadlineBound>() {
+        Some(bound) if e.is_timeout() => {
+            let (limit, is_deadline) = match bound.clock.deadline {
+                Some((_, limit)) => (limit, true),
+                None => (MAX_RETRY_AFTER_WITHOUT_DEADLINE, false),
+            };
+            Error::Deadline(Box::new(DeadlineError {
+                reason: DeadlineReason::Passed,
+                limit,
+                is_deadline,
+                elapsed: bound.clock.started.elapsed(),
+                attempts: bound.attempts,
+                operation: Some(operation.to_string()),
+                url: without_query(response.url()),
+                last: Some(Box::new(Error::from_reqwest(e))),
+            }))
+        }
+        _ => Error::from_reqwest(e).with_operation(operation),
+    }
 }
 
 type ByteStream =
@@ -948,7 +994,7 @@ pub(crate) async fn decode_response<T: serde::de::DeserializeOwned, E>(
     let headers = std::mem::take(response.headers_mut());
     let decoded = match read_body(&mut response).await {
         Ok(body) => decode_json(&body, status.as_u16(), response.url(), info.operation_id),
-        Err(e) => Err(Error::from_reqwest(e).with_operation(info.operation_id)),
+        Err(e) => Err(body_error(e, &response, info.operation_id)),
     };
     match decoded {
         Ok(inner) => Ok(progenitor_client::ResponseValue::new(

@@ -162,6 +162,7 @@ async fn a_stall_mid_answer_is_cut_by_the_timeout() {
         let err = read(&client).await.unwrap_err();
         let elapsed = started.elapsed();
         assert!(err.is_timeout(), "{err}");
+        assert_eq!(err.is_deadline(), deadline, "says which fired: {err}");
         assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
         eprintln!(
             "figures: stall mid-answer, {} 300 ms: failed after {} ms",
