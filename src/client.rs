@@ -318,6 +318,7 @@ pub struct ClientBuilder {
     deadline: Option<Duration>,
     max_response_size: Option<usize>,
     rate_limit: Option<RateLimit>,
+    read_your_writes: bool,
 }
 
 /// PEM bytes of a private key: never shown.
@@ -341,6 +342,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("deadline", &self.deadline)
             .field("max_response_size", &self.max_response_size)
             .field("rate_limit", &self.rate_limit)
+            .field("read_your_writes", &self.read_your_writes)
             .finish_non_exhaustive()
     }
 }
@@ -488,6 +490,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Reads see this client's own writes on a cluster whose standbys serve reads (off by
+    /// default). The `X-Vault-Index` a write gets back is sent with every later request of this
+    /// client and its clones; a node that has not applied it yet answers `429` with
+    /// `Retry-After` (OpenBao 2.7.2, measured) or `412` (Vault), and the request is retried
+    /// there after the wait, within the retries and the deadline. OpenBao 2.7.2 does not honour
+    /// `X-Vault-Inconsistent: forward-active-node`, so that header is not used.
+    pub fn read_your_writes(mut self, on: bool) -> Self {
+        self.read_your_writes = on;
+        self
+    }
+
     /// A client-side rate limit shared by the client and its clones (Vault's CLI
     /// `VAULT_RATE_LIMIT`): every attempt waits for a free slot, within the deadline.
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
@@ -629,6 +642,9 @@ impl ClientBuilder {
                     .max_response_size
                     .unwrap_or(crate::DEFAULT_MAX_RESPONSE_SIZE),
                 limiter,
+                read_your_writes: self
+                    .read_your_writes
+                    .then(crate::transport::IndexCell::default),
             }),
         };
         let baseurl = format!("{}/v1", base.trim_end_matches('/'));

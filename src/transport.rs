@@ -47,6 +47,22 @@ const X_VAULT_TOKEN: HeaderName = HeaderName::from_static("x-vault-token");
 const X_VAULT_NAMESPACE: HeaderName = HeaderName::from_static("x-vault-namespace");
 const X_VAULT_REQUEST: HeaderName = HeaderName::from_static("x-vault-request");
 const X_VAULT_WRAP_TTL: HeaderName = HeaderName::from_static("x-vault-wrap-ttl");
+const X_VAULT_INDEX: HeaderName = HeaderName::from_static("x-vault-index");
+
+/// The last `X-Vault-Index` a write of this client (or a clone) got back, for
+/// [`ClientBuilder::read_your_writes`](crate::ClientBuilder::read_your_writes).
+#[derive(Debug, Default)]
+pub(crate) struct IndexCell(RwLock<Option<HeaderValue>>);
+
+impl IndexCell {
+    fn get(&self) -> Option<HeaderValue> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set(&self, value: HeaderValue) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some(value);
+    }
+}
 
 /// How the client sends Vault's list operations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -212,6 +228,8 @@ pub(crate) struct Policy {
     pub(crate) deadline: Option<Duration>,
     pub(crate) max_response_size: usize,
     pub(crate) limiter: Option<Limiter>,
+    /// Set with `read_your_writes`: the index every request then carries.
+    pub(crate) read_your_writes: Option<IndexCell>,
 }
 
 impl Default for Policy {
@@ -222,6 +240,7 @@ impl Default for Policy {
             deadline: None,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             limiter: None,
+            read_your_writes: None,
         }
     }
 }
@@ -265,6 +284,13 @@ impl Context {
             let method = request.method().clone();
             let without_token = !request.headers().contains_key(X_VAULT_TOKEN);
             let (result, attempts) = self.send_with_retries(http, request, operation).await;
+            if let (Some(index), Ok(response)) = (&self.policy.read_your_writes, &result) {
+                // A write's index: later requests ask the node to have applied it.
+                let write = !matches!(method, Method::GET | Method::HEAD);
+                if let Some(value) = response.headers().get(X_VAULT_INDEX).filter(|_| write) {
+                    index.set(value.clone());
+                }
+            }
             if let Some(started) = started {
                 let span = tracing::Span::current();
                 span.record("attempts", attempts);
@@ -296,6 +322,11 @@ impl Context {
         }
         if let Some(ttl) = &self.wrap_ttl {
             headers.insert(X_VAULT_WRAP_TTL, ttl.clone());
+        }
+        if let Some(index) = &self.policy.read_your_writes {
+            if let Some(value) = index.get() {
+                headers.insert(X_VAULT_INDEX, value);
+            }
         }
         if request.method() == Method::PATCH {
             request.headers_mut().insert(
