@@ -311,9 +311,8 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.operation {
-            Some(op) => write!(f, "{op}: ")?,
-            None => {}
+        if let Some(op) = &self.operation {
+            write!(f, "{op}: ")?;
         }
         let what = if self.cut_off {
             "incomplete answer from"
