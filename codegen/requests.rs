@@ -279,6 +279,9 @@ pub fn decode_without_header_copy(expr: &mut syn::Expr, stats: &mut RequestRewri
         return;
     }
     *call.func = syn::parse_quote!(crate::transport::decode_response);
+    // The operation's name, for its errors (`info` is the `OperationInfo` progenitor passes to
+    // `exec` in every `send()`).
+    call.args.push(syn::parse_quote!(&info));
     stats.decodes += 1;
 }
 
@@ -440,7 +443,7 @@ mod tests {
             "{code}"
         );
         assert!(
-            flat.contains("crate::transport::decode_response(response).await"),
+            flat.contains("crate::transport::decode_response(response, &info).await"),
             "{code}"
         );
         assert!(

@@ -14,11 +14,15 @@ use serde::Serialize;
 use crate::connect::{parse_address, ConnectConfig};
 use crate::envelope::Envelope;
 use crate::error::Error;
+use crate::ratelimit::{Limiter, RateLimit};
+use crate::redirect::RedirectPolicy;
 use crate::tls::{IdentitySource, SecretBytes};
-use crate::transport::{token_header, Context, ListMethod, RetryPolicy, TokenCell};
+use crate::transport::{token_header, Context, ListMethod, Policy, RetryPolicy, TokenCell};
 
 /// Vault's CLI default address.
 pub const DEFAULT_ADDRESS: &str = "https://127.0.0.1:8200";
+
+/// The default per-attempt timeout (Vault's CLI: 60 s).
 
 /// A Vault client: cheap to clone (clones share the connection pool and the token), `Send` and
 /// `Sync`.
@@ -172,11 +176,16 @@ impl Client {
         body: Option<&B>,
         operation: &str,
     ) -> Result<T, Error> {
-        let response = self.send(method, path, query, body, operation).await?;
-        let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-        // A `204` (a write that answers nothing) reads as an empty envelope.
-        let body: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
-        serde_json::from_slice(body).map_err(|e| Error::decode(operation, &bytes, &e))
+        let mut response = self.send(method, path, query, body, operation).await?;
+        let bytes = crate::transport::read_body(&mut response)
+            .await
+            .map_err(|e| crate::transport::body_error(e, &response, operation))?;
+        crate::transport::decode_json(
+            &bytes,
+            response.status().as_u16(),
+            response.url(),
+            operation,
+        )
     }
 
     /// Sends a request and returns the 2xx response, or the mapped error.
@@ -258,7 +267,6 @@ impl Client {
             .inner()
             .execute(self.api.client(), request, operation)
             .await
-            .map_err(Error::from_reqwest)
     }
 }
 
@@ -342,6 +350,11 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     retry: RetryPolicy,
     list_method: ListMethod,
+    redirects: RedirectPolicy,
+    deadline: Option<Duration>,
+    max_response_size: Option<usize>,
+    rate_limit: Option<RateLimit>,
+    read_your_writes: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -354,6 +367,11 @@ impl std::fmt::Debug for ClientBuilder {
             .field("connect", &self.connect)
             .field("retry", &self.retry)
             .field("list_method", &self.list_method)
+            .field("redirects", &self.redirects)
+            .field("deadline", &self.deadline)
+            .field("max_response_size", &self.max_response_size)
+            .field("rate_limit", &self.rate_limit)
+            .field("read_your_writes", &self.read_your_writes)
             .finish_non_exhaustive()
     }
 }
@@ -386,9 +404,60 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout of a whole request (default 60 s, as Vault's CLI).
+    /// The timeout of each attempt (default 60 s; Vault's CLI `VAULT_CLIENT_TIMEOUT`): from
+    /// sending the request to the last byte of the answer. Each retry and redirect hop gets a
+    /// fresh one, so a call can take longer; bound the whole call with
+    /// [`ClientBuilder::deadline`]. When it fires, the error is a transport error with
+    /// [`Error::is_timeout`] true (naming `VAULT_CLIENT_TIMEOUT`).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.connect.timeout = Some(timeout);
+        self
+    }
+
+    /// The longest a whole call may take: every attempt, redirect hop, backoff delay,
+    /// `Retry-After` wait and rate-limit wait included (default: none). An attempt is given the
+    /// smaller of its [timeout](ClientBuilder::timeout) and the time left; a retry that could
+    /// not start before the deadline is not made (the last answer is returned), and a
+    /// `Retry-After` or rate-limit wait past it fails at once. When the deadline fires the error
+    /// is [`Error::Deadline`] ([`Error::is_deadline`] and [`Error::is_timeout`] true), saying
+    /// which wait or attempt it cut; the answer's body is read within the attempt's time too.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Which `307`/`308` redirects are followed (default: the same origin, and other origins
+    /// over `https`; see [`RedirectPolicy`]). `VAULT_DISABLE_REDIRECTS=true` sets
+    /// [`RedirectPolicy::none`].
+    pub fn redirects(mut self, policy: RedirectPolicy) -> Self {
+        self.redirects = policy;
+        self
+    }
+
+    /// The largest answer body read, in bytes (default 32 MiB,
+    /// [`DEFAULT_MAX_RESPONSE_SIZE`](crate::DEFAULT_MAX_RESPONSE_SIZE)). A larger answer is
+    /// [`Error::TooLarge`]: refused from its `Content-Length`, or cut off when it passes the
+    /// limit (a body without an end never fills memory).
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = Some(bytes);
+        self
+    }
+
+    /// Reads see this client's own writes on a cluster whose standbys serve reads (off by
+    /// default). The `X-Vault-Index` a write gets back is sent with every later request of this
+    /// client and its clones; a node that has not applied it yet answers `429` with
+    /// `Retry-After` (OpenBao 2.7.2, measured) or `412` (Vault), and the request is retried
+    /// there after the wait, within the retries and the deadline. OpenBao 2.7.2 does not honour
+    /// `X-Vault-Inconsistent: forward-active-node`, so that header is not used.
+    pub fn read_your_writes(mut self, on: bool) -> Self {
+        self.read_your_writes = on;
+        self
+    }
+
+    /// A client-side rate limit shared by the client and its clones (Vault's CLI
+    /// `VAULT_RATE_LIMIT`): every attempt waits for a free slot, within the deadline.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
         self
     }
 
@@ -512,12 +581,35 @@ impl ClientBuilder {
             Some(ttl) => Some(wrap_ttl_header(ttl)?),
             None => None,
         };
+        let limiter = match self.rate_limit {
+            Some(limit) => Some(
+                Limiter::new(limit)
+                    .map_err(|e| Error::Config(format!("invalid rate limit: {e}")))?,
+            ),
+            None => None,
+        };
+        let attempt_timeout = match (&self.http_client, self.connect.no_timeout) {
+            (None, false) => Some(self.connect.timeout.unwrap_or(crate::connect::DEFAULT_TIMEOUT)),
+            _ => None,
+        };
         let context = Context {
             token,
             namespace,
             wrap_ttl,
             retry: Arc::new(self.retry.clone()),
             list_method: self.list_method,
+            policy: Arc::new(Policy {
+                redirects: self.redirects.clone(),
+                attempt_timeout,
+                deadline: self.deadline,
+                max_response_size: self
+                    .max_response_size
+                    .unwrap_or(crate::DEFAULT_MAX_RESPONSE_SIZE),
+                limiter,
+                read_your_writes: self
+                    .read_your_writes
+                    .then(crate::transport::IndexCell::default),
+            }),
         };
         let baseurl = format!("{}/v1", base.trim_end_matches('/'));
         Ok(Client {
@@ -531,7 +623,6 @@ impl ClientBuilder {
 mod tests {
     use super::*;
 
-    #[test]
     /// What hashivault relies on of the generated client (progenitor's `ClientInfo` and
     /// `ClientHooks` traits and `new_with_client`), so a progenitor upgrade that changes it fails
     /// here rather than silently.

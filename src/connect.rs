@@ -32,7 +32,7 @@ impl std::fmt::Debug for ConnectConfig {
 }
 
 /// Vault's CLI default request timeout.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl ConnectConfig {

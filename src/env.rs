@@ -34,9 +34,6 @@ pub(crate) struct Variable {
 pub(crate) enum Apply {
     /// Sets the builder from the value.
     Set(fn(ClientBuilder, &Setting, &Vars<'_>) -> Result<ClientBuilder, Error>),
-    /// Not read by this build yet: the builder option comes with another change (named here).
-    /// Setting the variable logs a warning.
-    Pending(&'static str),
 }
 
 /// A variable's value and the spelling it was read from (for error messages).
@@ -263,8 +260,13 @@ pub(crate) const VARIABLES: &[Variable] = &[
         cli: "-disable-redirects",
         overridden_by: &[],
         secret: false,
-        // Slot for the lead: becomes Apply::Set with transport's ClientBuilder::redirects.
-        apply: Apply::Pending("ClientBuilder::redirects (transport)"),
+        apply: Apply::Set(|b, s, _| {
+            Ok(if parse_bool(s)? {
+                b.redirects(crate::RedirectPolicy::none())
+            } else {
+                b
+            })
+        }),
     },
     Variable {
         vault: "VAULT_RATE_LIMIT",
@@ -273,8 +275,10 @@ pub(crate) const VARIABLES: &[Variable] = &[
         cli: "",
         overridden_by: &[],
         secret: false,
-        // Slot for the lead: becomes Apply::Set with transport's ClientBuilder::rate_limit.
-        apply: Apply::Pending("ClientBuilder::rate_limit (transport)"),
+        apply: Apply::Set(|b, s, _| match crate::RateLimit::parse(&s.value) {
+            Ok(limit) => Ok(b.rate_limit(limit)),
+            Err(_) => Err(config(s, "must be RATE[:BURST] such as 50:100")),
+        }),
     },
 ];
 
@@ -335,13 +339,8 @@ impl ClientBuilder {
             if var.overridden_by.iter().any(|o| vars.get(o).is_some()) {
                 continue;
             }
-            match &var.apply {
-                Apply::Set(apply) => b = apply(b, &setting, &vars)?,
-                Apply::Pending(needs) => tracing::warn!(
-                    "{} is set but not supported by this build of hashivault (needs {needs}); ignored",
-                    setting.name
-                ),
-            }
+            let Apply::Set(apply) = &var.apply;
+            b = apply(b, &setting, &vars)?;
         }
         if vars.get("VAULT_TOKEN").is_none() {
             if let Some(token) = token_from_files(&lookup)? {
@@ -440,10 +439,7 @@ fn markdown_table() -> String {
          |---|---|---|---|---|\n",
     );
     for var in VARIABLES {
-        let meaning = match &var.apply {
-            Apply::Set(_) => var.meaning.to_string(),
-            Apply::Pending(_) => format!("{} *Not read yet by this build.*", var.meaning),
-        };
+        let meaning = var.meaning.to_string();
         let cli = if var.cli.is_empty() {
             "—".to_string()
         } else {
@@ -611,11 +607,18 @@ mod tests {
                 &[("VAULT_PROXY_ADDR", "http://p:1")],
                 "proxy: Some(",
             ),
+            (
+                "VAULT_DISABLE_REDIRECTS",
+                &[("VAULT_DISABLE_REDIRECTS", "true")],
+                "redirects: RedirectPolicy { scope: None",
+            ),
+            (
+                "VAULT_RATE_LIMIT",
+                &[("VAULT_RATE_LIMIT", "50:100")],
+                "rate_limit: Some(RateLimit { rate: 50.0, burst: Some(100) })",
+            ),
         ];
         for var in VARIABLES {
-            if matches!(var.apply, Apply::Pending(_)) {
-                continue;
-            }
             let (_, vars, expected) = samples
                 .iter()
                 .find(|(name, _, _)| *name == var.vault)

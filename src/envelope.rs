@@ -66,7 +66,7 @@ impl<T> Envelope<T> {
     /// The payload, or an error naming what was missing.
     pub fn into_data(self) -> Result<T, crate::Error> {
         self.data
-            .ok_or_else(|| crate::Error::missing("the response has no `data` block"))
+            .ok_or_else(|| crate::Error::missing_data(self.wrap_info.is_some()))
     }
 }
 

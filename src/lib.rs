@@ -16,15 +16,24 @@ pub mod kv;
 pub mod lease;
 pub mod operation;
 mod path;
+mod ratelimit;
+mod redirect;
 pub mod sys;
 mod tls;
 mod transport;
 
 pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS};
 pub use envelope::{AuthInfo, Envelope, JsonMap, Sensitive, VaultDuration, WrapInfo};
-pub use error::{ApiError, DecodeError, Error, ErrorKind, TransportError};
+pub use error::{
+    ApiError, DeadlineError, DeadlineReason, DecodeError, Error, ErrorKind, RedirectError,
+    TooLargeError, TransportError,
+};
+pub use ratelimit::RateLimit;
+pub use redirect::{RedirectPolicy, RedirectRefusal};
+pub use transport::{
+    Context, ListMethod, RetryPolicy, DEFAULT_MAX_RESPONSE_SIZE, MAX_RETRY_AFTER_WITHOUT_DEADLINE,
+};
 pub use tls::install_crypto_provider;
-pub use transport::{Context, ListMethod, RetryPolicy};
 
 /// The HTTP client hashivault is built on, for [`ClientBuilder::http_client`] and
 /// [`ClientBuilder::proxy`].

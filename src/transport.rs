@@ -6,27 +6,63 @@
 //!   `X-Vault-Wrap-TTL` when asked for;
 //! - is sent as `LIST` instead of `GET ?list=true` when the client is configured so;
 //! - is sent as `application/merge-patch+json` when it is a `PATCH`;
+//! - waits for the client-side rate limit ([`crate::RateLimit`]), if one is set;
 //!
-//! and then is retried with backoff on Vault's transient answers, follows a standby's `307` to
-//! the active node, and has the body of a non-2xx answer parsed into an [`ApiError`] (carried to
-//! [`crate::Error`] through the response's extensions). Each request is one `tracing` span.
+//! and then:
+//! - follows `307`/`308` as the [`RedirectPolicy`] allows (never `https` → `http`, never a
+//!   scheme but `http`/`https`);
+//! - is retried with backoff on Vault's transient answers (never `sys/health`'s states), after
+//!   the `Retry-After` of a `429`/`503` when it has one;
+//! - is bounded in time: each attempt by the per-attempt timeout, the whole call (attempts,
+//!   hops, waits) by the deadline, with one timer per attempt;
+//! - has its body bounded by the size limit (refused from `Content-Length`, or cut off while
+//!   read), an empty 2xx body presented as `{}`, and the body of a non-2xx answer parsed into an
+//!   [`ApiError`].
+//!
+//! Failures reach [`crate::Error`] with their operation and URL: a non-2xx answer through the
+//! response's extensions, a failure the transport saw (no answer, a refused redirect, the
+//! deadline, a decode error) as a stand-in response that `Error::from` opens again. Each request
+//! is one `tracing` span.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use backon::BackoffBuilder;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
-use reqwest::{Method, Request, Response, StatusCode};
+use reqwest::header::{
+    HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER,
+};
+use reqwest::{Method, Request, Response, ResponseBuilderExt, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
-use crate::error::ApiError;
+use crate::error::{
+    without_query, ApiError, BodyTooLarge, DeadlineError, DeadlineReason, DecodeError, Error,
+    Failure, RedirectError, TooLargeError,
+};
+use crate::ratelimit::Limiter;
+use crate::redirect::{shown_origin, RedirectPolicy, RedirectRefusal};
 
 const X_VAULT_TOKEN: HeaderName = HeaderName::from_static("x-vault-token");
 const X_VAULT_NAMESPACE: HeaderName = HeaderName::from_static("x-vault-namespace");
 const X_VAULT_REQUEST: HeaderName = HeaderName::from_static("x-vault-request");
 const X_VAULT_WRAP_TTL: HeaderName = HeaderName::from_static("x-vault-wrap-ttl");
+const X_VAULT_INDEX: HeaderName = HeaderName::from_static("x-vault-index");
+
+/// The last `X-Vault-Index` a write of this client (or a clone) got back, for
+/// [`ClientBuilder::read_your_writes`](crate::ClientBuilder::read_your_writes).
+#[derive(Debug, Default)]
+pub(crate) struct IndexCell(RwLock<Option<HeaderValue>>);
+
+impl IndexCell {
+    fn get(&self) -> Option<HeaderValue> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set(&self, value: HeaderValue) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some(value);
+    }
+}
 
 /// How the client sends Vault's list operations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -137,6 +173,7 @@ pub struct Context {
     pub(crate) wrap_ttl: Option<HeaderValue>,
     pub(crate) retry: Arc<RetryPolicy>,
     pub(crate) list_method: ListMethod,
+    pub(crate) policy: Arc<Policy>,
 }
 
 impl std::fmt::Debug for Context {
@@ -147,19 +184,83 @@ impl std::fmt::Debug for Context {
             .field("wrap_ttl", &self.wrap_ttl)
             .field("retry", &self.retry)
             .field("list_method", &self.list_method)
+            .field("policy", &self.policy)
             .finish()
     }
 }
 
 impl ClientHooks<Context> for crate::api::Client {
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        self.inner()
+        match self
+            .inner()
             .execute(self.client(), request, info.operation_id)
             .await
+        {
+            Ok(response) => Ok(response),
+            // The generated code turns it into `UnexpectedResponse`; `Error::from` finds the
+            // failure in it again.
+            Err(error) => Ok(failure_response(error)),
+        }
     }
 }
 
-const MAX_REDIRECTS: usize = 10;
+/// The status of the stand-in response that carries a transport failure to `Error::from`
+/// (never sent by hashivault to anyone; a real 599 from a proxy has no [`Failure`] in it).
+const FAILURE_STATUS: u16 = 599;
+
+fn failure_response(error: Error) -> Response {
+    let mut response = http::Response::new(bytes::Bytes::new());
+    *response.status_mut() = StatusCode::from_u16(FAILURE_STATUS).expect("a valid status code");
+    response.extensions_mut().insert(Failure::new(error));
+    Response::from(response)
+}
+
+/// The longest `Retry-After` waited for when the call has no deadline.
+pub const MAX_RETRY_AFTER_WITHOUT_DEADLINE: Duration = Duration::from_secs(60);
+
+/// The default [`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size):
+/// 32 MiB.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 32 * 1024 * 1024;
+
+/// The transport settings a client and its clones share.
+#[derive(Debug)]
+pub(crate) struct Policy {
+    pub(crate) redirects: RedirectPolicy,
+    /// The per-attempt timeout the HTTP client was built with, when known.
+    pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) max_response_size: usize,
+    pub(crate) limiter: Option<Limiter>,
+    /// Set with `read_your_writes`: the index every request then carries.
+    pub(crate) read_your_writes: Option<IndexCell>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            redirects: RedirectPolicy::default(),
+            attempt_timeout: None,
+            deadline: None,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            limiter: None,
+            read_your_writes: None,
+        }
+    }
+}
+
+/// Where a call stands against its deadline.
+#[derive(Clone, Copy)]
+struct Clock {
+    started: tokio::time::Instant,
+    deadline: Option<(tokio::time::Instant, Duration)>,
+}
+
+impl Clock {
+    fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|(end, _)| end.saturating_duration_since(tokio::time::Instant::now()))
+    }
+}
 
 impl Context {
     /// Sends `request` as described in the module docs.
@@ -168,7 +269,7 @@ impl Context {
         http: &reqwest::Client,
         mut request: Request,
         operation: &str,
-    ) -> reqwest::Result<Response> {
+    ) -> Result<Response, Error> {
         self.prepare(&mut request);
         let span = tracing::debug_span!(
             "vault.request",
@@ -184,7 +285,15 @@ impl Context {
         async move {
             let started = traced.then(Instant::now);
             let method = request.method().clone();
+            let without_token = !request.headers().contains_key(X_VAULT_TOKEN);
             let (result, attempts) = self.send_with_retries(http, request, operation).await;
+            if let (Some(index), Ok(response)) = (&self.policy.read_your_writes, &result) {
+                // A write's index: later requests ask the node to have applied it.
+                let write = !matches!(method, Method::GET | Method::HEAD);
+                if let Some(value) = response.headers().get(X_VAULT_INDEX).filter(|_| write) {
+                    index.set(value.clone());
+                }
+            }
             if let Some(started) = started {
                 let span = tracing::Span::current();
                 span.record("attempts", attempts);
@@ -193,9 +302,10 @@ impl Context {
                     span.record("status", response.status().as_u16());
                 }
             }
-            let response = result?;
+            let response = result.map_err(|e| e.with_operation(operation))?;
             tracing::debug!("vault answered");
-            finish_response(response, &method).await
+            self.finish_response(response, &method, without_token, operation)
+                .await
         }
         .instrument(span)
         .await
@@ -215,6 +325,11 @@ impl Context {
         }
         if let Some(ttl) = &self.wrap_ttl {
             headers.insert(X_VAULT_WRAP_TTL, ttl.clone());
+        }
+        if let Some(index) = &self.policy.read_your_writes {
+            if let Some(value) = index.get() {
+                headers.insert(X_VAULT_INDEX, value);
+            }
         }
         if request.method() == Method::PATCH {
             request.headers_mut().insert(
@@ -244,20 +359,22 @@ impl Context {
         }
     }
 
-    /// Sends `request`, following `307`/`308` from a standby node to the active one and
-    /// retrying Vault's transient answers with backoff; returns the last result and the number
-    /// of attempts (redirect hops are not attempts).
+    /// Sends `request`, following `307`/`308` as the [`RedirectPolicy`] allows and retrying
+    /// Vault's transient answers with backoff (or after `Retry-After`), all within the call's
+    /// deadline; returns the last result and the number of attempts (redirect hops are not
+    /// attempts).
     ///
-    /// Redirects keep the method, body and headers (token included), as Vault's Go client does;
-    /// other redirects are not followed. Before each send a [`Resend`] is kept, the template of
-    /// the next hop or retry (none can follow when the body cannot be copied); for a bodiless
-    /// request it costs no allocation.
+    /// Redirects keep the method, body and headers (token included), as Vault's Go client does.
+    /// Before each send a [`Resend`] is kept, the template of the next hop or retry (none can
+    /// follow when the body cannot be copied); for a bodiless request it costs no allocation.
     async fn send_with_retries(
         &self,
         http: &reqwest::Client,
         mut request: Request,
         operation: &str,
-    ) -> (reqwest::Result<Response>, u32) {
+    ) -> (Result<Response, Error>, u32) {
+        let policy = &*self.policy;
+        let method = request.method().clone();
         let retryable_method = match *request.method() {
             Method::POST => self.retry.retry_post,
             Method::PATCH => false,
@@ -266,36 +383,119 @@ impl Context {
         // An operation that documents a transient status as an answer of its own (sys/health's
         // node states) is never retried on status: `codegen/operations.rs` derives it.
         let status_retry_allowed = crate::operation::retries_on_status(operation);
+        // The clock is read only when a deadline or rate limit needs it.
+        let clock = (policy.deadline.is_some() || policy.limiter.is_some()).then(|| {
+            let started = tokio::time::Instant::now();
+            Clock {
+                started,
+                deadline: policy.deadline.map(|d| (started + d, d)),
+            }
+        });
         // Built at the first retry: most requests never need it.
         let mut delays: Option<Box<backon::ExponentialBackoff>> = None;
         let mut attempts = 1u32;
         let mut redirects = 0usize;
         loop {
+            let mut deadline_bound = false;
+            if let Some(clock) = &clock {
+                if let Some(limiter) = &policy.limiter {
+                    let latest = clock.deadline.map(|(end, _)| end);
+                    if let Err(wait) = limiter.acquire(latest).await {
+                        let error = self.deadline_error(
+                            clock,
+                            DeadlineReason::RateLimit(wait),
+                            attempts - 1,
+                            request.url(),
+                            operation,
+                            None,
+                        );
+                        return (Err(error), attempts);
+                    }
+                }
+                if let Some(remaining) = clock.remaining() {
+                    if remaining.is_zero() {
+                        let error = self.deadline_error(
+                            clock,
+                            DeadlineReason::Passed,
+                            attempts - 1,
+                            request.url(),
+                            operation,
+                            None,
+                        );
+                        return (Err(error), attempts);
+                    }
+                    // One timer for both limits: the attempt's own, or what is left of the call.
+                    let attempt = policy.attempt_timeout.unwrap_or(Duration::MAX);
+                    deadline_bound = remaining < attempt;
+                    *request.timeout_mut() = Some(remaining.min(attempt));
+                }
+            }
             let spare = Resend::keep(&request);
-            let result = http.execute(request).await;
-            let Some(next) = spare else {
-                return (result, attempts);
-            };
+            let mut result = http.execute(request).await;
+            if let (Ok(response), Some(clock)) = (&mut result, &clock) {
+                if deadline_bound {
+                    // The body is read within what is left of the deadline: mark it, so a
+                    // timeout while reading says the deadline fired (only with a deadline set).
+                    response.extensions_mut().insert(DeadlineBound {
+                        clock: *clock,
+                        attempts,
+                    });
+                }
+            }
+            if let (Err(e), Some(clock)) = (&result, &clock) {
+                if e.is_timeout() && deadline_bound {
+                    let url = e.url().cloned();
+                    let last = result.err().map(Error::from_reqwest);
+                    let error = match url {
+                        Some(url) => self.deadline_error(
+                            clock,
+                            DeadlineReason::Passed,
+                            attempts,
+                            &url,
+                            operation,
+                            last,
+                        ),
+                        None => last.expect("an error"),
+                    };
+                    return (Err(error), attempts);
+                }
+            }
             if let Ok(response) = &result {
                 if is_redirect(response.status()) {
-                    if redirects == MAX_REDIRECTS {
-                        return (result, attempts);
-                    }
+                    let from = response.url();
                     let Some(target) = redirect_target(response) else {
-                        return (result, attempts);
+                        let error = redirect_error(
+                            response,
+                            RedirectRefusal::NoLocation,
+                            "(none)".into(),
+                            operation,
+                        );
+                        return (Err(error), attempts);
                     };
-                    tracing::debug!(to = %target.origin().ascii_serialization(), "following redirect to the active node");
+                    if let Err(reason) = policy.redirects.check(from, &target, redirects) {
+                        tracing::debug!(to = %shown_origin(&target), %reason, "redirect refused");
+                        let error =
+                            redirect_error(response, reason, shown_origin(&target), operation);
+                        return (Err(error), attempts);
+                    }
+                    let Some(next) = spare else {
+                        return (result.map_err(Error::from_reqwest), attempts);
+                    };
+                    tracing::debug!(to = %shown_origin(&target), "following redirect");
                     redirects += 1;
                     request = next.into_request(target);
                     continue;
                 }
             }
+            let Some(next) = spare else {
+                return (result.map_err(Error::from_reqwest), attempts);
+            };
             let transient = match &result {
                 Ok(response) => status_retry_allowed && is_transient_status(response.status()),
                 Err(e) => e.is_connect() || e.is_timeout(),
             };
             if !(transient && retryable_method) {
-                return (result, attempts);
+                return (result.map_err(Error::from_reqwest), attempts);
             }
             let delays = delays.get_or_insert_with(|| {
                 Box::new(
@@ -307,8 +507,8 @@ impl Context {
                         .build(),
                 )
             });
-            let Some(delay) = delays.next() else {
-                return (result, attempts);
+            let Some(backoff) = delays.next() else {
+                return (result.map_err(Error::from_reqwest), attempts);
             };
             // The URL the request was sent to (reqwest keeps it on answers and errors).
             let sent_to = match &result {
@@ -316,12 +516,44 @@ impl Context {
                 Err(e) => e.url().cloned(),
             };
             let Some(url) = sent_to else {
-                return (result, attempts);
+                return (result.map_err(Error::from_reqwest), attempts);
             };
+            let asked = match &result {
+                Ok(response) => retry_after(response),
+                Err(_) => None,
+            };
+            let delay = asked.unwrap_or(backoff);
+            let remaining = clock.as_ref().and_then(Clock::remaining);
+            let too_long = match remaining {
+                Some(left) => delay >= left,
+                None => asked.is_some_and(|wait| wait > MAX_RETRY_AFTER_WITHOUT_DEADLINE),
+            };
+            if too_long {
+                if let Some(wait) = asked {
+                    // Vault said when to come back, and that is too late: fail now, not later.
+                    let clock = clock.unwrap_or(Clock {
+                        started: tokio::time::Instant::now(),
+                        deadline: None,
+                    });
+                    let last = Box::pin(finish_for_error(result, self, &method, operation)).await;
+                    let error = self.deadline_error(
+                        &clock,
+                        DeadlineReason::RetryAfter(wait),
+                        attempts,
+                        &url,
+                        operation,
+                        Some(last),
+                    );
+                    return (Err(error), attempts);
+                }
+                // No time for another attempt: the last answer stands.
+                return (result.map_err(Error::from_reqwest), attempts);
+            }
             drop(result);
             tracing::debug!(
                 attempt = attempts,
                 delay_ms = delay.as_millis() as u64,
+                retry_after = asked.is_some(),
                 "retrying"
             );
             // Boxed, as the error path: only retries build it.
@@ -330,6 +562,265 @@ impl Context {
             request = next.into_request(url);
         }
     }
+
+    #[cold]
+    fn deadline_error(
+        &self,
+        clock: &Clock,
+        reason: DeadlineReason,
+        attempts: u32,
+        url: &url::Url,
+        operation: &str,
+        last: Option<Error>,
+    ) -> Error {
+        let (limit, is_deadline) = match clock.deadline {
+            Some((_, limit)) => (limit, true),
+            None => (MAX_RETRY_AFTER_WITHOUT_DEADLINE, false),
+        };
+        Error::Deadline(Box::new(DeadlineError {
+            reason,
+            limit,
+            is_deadline,
+            elapsed: clock.started.elapsed(),
+            attempts,
+            operation: Some(operation.to_string()),
+            url: without_query(url),
+            last: last.map(Box::new),
+        }))
+    }
+
+    /// Presents an empty 2xx body as `{}` (so `204 No Content` and an empty chunked answer
+    /// decode as an empty envelope), bounds a 2xx body to the size limit, and parses a non-2xx
+    /// body into an [`ApiError`] kept in the response's extensions.
+    async fn finish_response(
+        &self,
+        response: Response,
+        method: &Method,
+        without_token: bool,
+        operation: &str,
+    ) -> Result<Response, Error> {
+        let status = response.status();
+        let limit = self.policy.max_response_size;
+        if status.is_success() {
+            let declared = match response.headers().get(CONTENT_LENGTH) {
+                Some(len) => std::str::from_utf8(len.as_bytes())
+                    .ok()
+                    .and_then(|len| len.parse::<u64>().ok()),
+                None => None,
+            };
+            return match declared {
+                // The common case: a small answer of known length, passed on as it is.
+                Some(len) if len > 0 && len <= limit as u64 => Ok(response),
+                Some(len) if len > 0 => Err(Error::TooLarge(Box::new(TooLargeError {
+                    limit,
+                    declared: Some(len),
+                    url: Some(without_query(response.url())),
+                    operation: Some(operation.to_string()),
+                }))),
+                _ if status == StatusCode::NO_CONTENT || declared == Some(0) => {
+                    let mut headers = response.headers().clone();
+                    headers.remove(CONTENT_LENGTH);
+                    let url = response.url().clone();
+                    Ok(rebuild(
+                        status,
+                        response.version(),
+                        headers,
+                        url,
+                        bytes::Bytes::from_static(b"{}"),
+                        None,
+                    ))
+                }
+                // Unknown length (chunked): read through a limit; empty reads as `{}`.
+                _ => Ok(limited(response, limit)),
+            };
+        }
+        // Boxed: the body-reading future is only built for errors, so the future of every call
+        // stays small.
+        Box::pin(with_api_error(
+            response,
+            method,
+            without_token,
+            operation,
+            limit,
+        ))
+        .await
+    }
+}
+
+/// The error of a non-2xx answer (or the transport error) a retry would have replaced.
+async fn finish_for_error(
+    result: reqwest::Result<Response>,
+    context: &Context,
+    method: &Method,
+    operation: &str,
+) -> Error {
+    match result {
+        Err(e) => Error::from_reqwest(e).with_operation(operation),
+        Ok(response) => {
+            let limit = context.policy.max_response_size;
+            match with_api_error(response, method, false, operation, limit).await {
+                Ok(rebuilt) => match rebuilt.extensions().get::<ApiError>() {
+                    Some(api) => Error::Api(Box::new(api.clone())),
+                    None => Error::invalid("no error"),
+                },
+                Err(e) => e,
+            }
+        }
+    }
+}
+
+fn redirect_error(
+    response: &Response,
+    reason: RedirectRefusal,
+    to: String,
+    operation: &str,
+) -> Error {
+    Error::Redirect(Box::new(RedirectError {
+        status: response.status().as_u16(),
+        reason,
+        from: shown_origin(response.url()),
+        to,
+        operation: Some(operation.to_string()),
+    }))
+}
+
+/// How long a `429` or `503` asks to wait (`Retry-After`: seconds or an HTTP date).
+fn retry_after(response: &Response) -> Option<Duration> {
+    if !matches!(response.status().as_u16(), 429 | 503) {
+        return None;
+    }
+    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// A 2xx response of unknown length whose body ends with an error past `limit` bytes, and reads
+/// as `{}` when empty.
+fn limited(response: Response, limit: usize) -> Response {
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let url = response.url().clone();
+    let bound = response.extensions().get::<DeadlineBound>().copied();
+    let body = Limited {
+        inner: Box::pin(response.bytes_stream()),
+        seen: 0,
+        limit,
+        done: false,
+    };
+    let mut rebuilt = http::Response::builder()
+        .status(status)
+        .version(version)
+        .url(url)
+        .body(reqwest::Body::wrap_stream(body))
+        .expect("parts of a valid response");
+    *rebuilt.headers_mut() = headers;
+    if let Some(bound) = bound {
+        rebuilt.extensions_mut().insert(bound);
+    }
+    Response::from(rebuilt)
+}
+
+/// Marks a response whose body is read under the deadline's remaining time.
+#[derive(Clone, Copy)]
+struct DeadlineBound {
+    clock: Clock,
+    attempts: u32,
+}
+
+/// The error of a failed body read: [`Error::Deadline`] when the deadline cut it, else the
+/// transport error (a timeout, or a body cut off).
+#[cold]
+pub(crate) fn body_error(e: reqwest::Error, response: &Response, operation: &str) -> Error {
+    match response.extensions().get::<DeadlineBound>() {
+        Some(bound) if e.is_timeout() => {
+            let (limit, is_deadline) = match bound.clock.deadline {
+                Some((_, limit)) => (limit, true),
+                None => (MAX_RETRY_AFTER_WITHOUT_DEADLINE, false),
+            };
+            Error::Deadline(Box::new(DeadlineError {
+                reason: DeadlineReason::Passed,
+                limit,
+                is_deadline,
+                elapsed: bound.clock.started.elapsed(),
+                attempts: bound.attempts,
+                operation: Some(operation.to_string()),
+                url: without_query(response.url()),
+                last: Some(Box::new(Error::from_reqwest(e))),
+            }))
+        }
+        _ => Error::from_reqwest(e).with_operation(operation),
+    }
+}
+
+type ByteStream =
+    std::pin::Pin<Box<dyn futures_core::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
+
+struct Limited {
+    inner: ByteStream,
+    seen: usize,
+    limit: usize,
+    done: bool,
+}
+
+impl futures_core::Stream for Limited {
+    type Item = Result<bytes::Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let next = match self.inner.as_mut().poll_next(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(next) => next,
+        };
+        Poll::Ready(match next {
+            Some(Ok(chunk)) => {
+                self.seen = self.seen.saturating_add(chunk.len());
+                if self.seen > self.limit {
+                    self.done = true;
+                    // Dropping the stream closes the connection: nothing more is read.
+                    self.inner = Box::pin(futures_empty());
+                    Some(Err(Box::new(BodyTooLarge { limit: self.limit })))
+                } else {
+                    Some(Ok(chunk))
+                }
+            }
+            Some(Err(e)) => {
+                self.done = true;
+                Some(Err(Box::new(e)))
+            }
+            None => {
+                self.done = true;
+                (self.seen == 0).then(|| Ok(bytes::Bytes::from_static(b"{}")))
+            }
+        })
+    }
+}
+
+/// A stream that has ended.
+fn futures_empty() -> impl futures_core::Stream<Item = reqwest::Result<bytes::Bytes>> + Send {
+    struct Empty;
+    impl futures_core::Stream for Empty {
+        type Item = reqwest::Result<bytes::Bytes>;
+        fn poll_next(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(None)
+        }
+    }
+    Empty
 }
 
 /// What a request is sent again from, for a retry or a redirect hop; its URL comes from the
@@ -416,63 +907,137 @@ fn is_transient_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 412 | 429 | 500 | 502 | 503 | 504)
 }
 
-/// Presents an empty 2xx body as `{}` (so `204 No Content` decodes as an empty envelope) and
-/// parses a non-2xx body into an [`ApiError`] kept in the response's extensions.
-async fn finish_response(response: Response, method: &Method) -> reqwest::Result<Response> {
-    let status = response.status();
-    if status.is_success() {
-        let empty = status == StatusCode::NO_CONTENT
-            || response
-                .headers()
-                .get(CONTENT_LENGTH)
-                .is_some_and(|len| len.as_bytes() == b"0");
-        if !empty {
-            return Ok(response);
-        }
-        let mut headers = response.headers().clone();
-        headers.remove(CONTENT_LENGTH);
-        return Ok(rebuild(
-            status,
-            response.version(),
-            headers,
-            bytes::Bytes::from_static(b"{}"),
-            None,
-        ));
-    }
-    // Boxed: the body-reading future is only built for errors, so the future of every call
-    // stays small.
-    Box::pin(with_api_error(response, method)).await
-}
-
-/// A non-2xx response with its body read and parsed into an [`ApiError`].
-async fn with_api_error(response: Response, method: &Method) -> reqwest::Result<Response> {
+/// A non-2xx response with its body read (up to `limit`) and parsed into an [`ApiError`].
+async fn with_api_error(
+    mut response: Response,
+    method: &Method,
+    without_token: bool,
+    operation: &str,
+    limit: usize,
+) -> Result<Response, Error> {
     let status = response.status();
     let version = response.version();
-    let headers = response.headers().clone();
+    let headers = std::mem::take(response.headers_mut());
+    let url = response.url().clone();
+    let mut body = bytes::BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > limit {
+                    return Err(Error::TooLarge(Box::new(TooLargeError {
+                        limit,
+                        declared: None,
+                        url: Some(without_query(&url)),
+                        operation: Some(operation.to_string()),
+                    })));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return Err(Error::from_reqwest(e).with_operation(operation)),
+        }
+    }
+    let body = body.freeze();
     // The path of the request that got this answer (after any redirect: the same path).
-    let path = response.url().path().to_string();
-    let body = response.bytes().await?;
-    let error = ApiError::from_body(status.as_u16(), method.as_str(), &path, &body);
-    Ok(rebuild(status, version, headers, body, Some(error)))
+    let mut error = ApiError::from_body(status.as_u16(), method.as_str(), url.path(), &body)
+        .at(&url, operation);
+    error.without_token = without_token;
+    Ok(rebuild(status, version, headers, url, body, Some(error)))
+}
+
+/// Reads a whole body (bounded by the transport: a declared length within the limit, or the
+/// limiting stream); a body of one chunk is returned without a copy.
+pub(crate) async fn read_body(response: &mut Response) -> reqwest::Result<bytes::Bytes> {
+    let Some(first) = response.chunk().await? else {
+        return Ok(bytes::Bytes::new());
+    };
+    let Some(second) = response.chunk().await? else {
+        return Ok(first);
+    };
+    let mut body = bytes::BytesMut::with_capacity(first.len() + second.len());
+    body.extend_from_slice(&first);
+    body.extend_from_slice(&second);
+    while let Some(chunk) = response.chunk().await? {
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Decodes the body of a 2xx answer: Vault's `errors` in a success answer are an
+/// [`Error::Api`]; a body that does not fit `T` is an [`Error::Decode`] naming the field and
+/// the expected type (never a value).
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    status: u16,
+    url: &url::Url,
+    operation: &str,
+) -> Result<T, Error> {
+    if errors_in_success(body) {
+        let api = ApiError::from_body(status, "", url.path(), body);
+        if !api.errors.is_empty() {
+            return Err(Error::Api(Box::new(api.at(url, operation))));
+        }
+    }
+    // An empty body (no `Content-Length`, nothing sent) reads as `{}`, as with one.
+    let body = if body.is_empty() { &b"{}"[..] } else { body };
+    serde_json::from_slice(body).map_err(|e| decode_error::<T>(body, &e, url, operation))
+}
+
+/// The decode error for `T`, with the path of the field serde stopped at (decoded again, on
+/// the error path only).
+#[cold]
+fn decode_error<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    err: &serde_json::Error,
+    url: &url::Url,
+    operation: &str,
+) -> Error {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let field = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => Some(e.path().to_string()),
+        Ok(_) => None,
+    };
+    Error::Decode(Box::new(DecodeError::new(
+        Some(operation),
+        Some(without_query(url)),
+        field,
+        body,
+        err,
+    )))
+}
+
+/// Whether a success body starts with Vault's error shape (`{"errors":`), checked on the first
+/// bytes only.
+fn errors_in_success(body: &[u8]) -> bool {
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    body[start..].starts_with(b"{\"errors\"")
 }
 
 /// Decodes a 2xx answer of a generated operation (in place of progenitor's
-/// `ResponseValue::from_response`, by `codegen/requests.rs`): the same errors, and the headers
-/// are moved into the value instead of copied.
+/// `ResponseValue::from_response`, by `codegen/requests.rs`): the headers are moved into the
+/// value instead of copied, and every failure names the operation and URL (see
+/// [`decode_json`]); it reaches [`Error::from`] inside an `UnexpectedResponse`.
 pub(crate) async fn decode_response<T: serde::de::DeserializeOwned, E>(
     mut response: Response,
+    info: &OperationInfo,
 ) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let body = response
-        .bytes()
-        .await
-        .map_err(progenitor_client::Error::ResponseBodyError)?;
-    let inner = serde_json::from_slice(&body)
-        .map_err(|e| progenitor_client::Error::InvalidResponsePayload(body, e))?;
-    Ok(progenitor_client::ResponseValue::new(
-        inner, status, headers,
-    ))
+    let decoded = match read_body(&mut response).await {
+        Ok(body) => decode_json(&body, status.as_u16(), response.url(), info.operation_id),
+        Err(e) => Err(body_error(e, &response, info.operation_id)),
+    };
+    match decoded {
+        Ok(inner) => Ok(progenitor_client::ResponseValue::new(
+            inner, status, headers,
+        )),
+        Err(error) => Err(progenitor_client::Error::UnexpectedResponse(
+            failure_response(error),
+        )),
+    }
 }
 
 /// A response with the given parts and a body already read (infallible, unlike a builder).
@@ -480,10 +1045,14 @@ fn rebuild(
     status: StatusCode,
     version: http::Version,
     headers: reqwest::header::HeaderMap,
+    url: url::Url,
     body: bytes::Bytes,
     error: Option<ApiError>,
 ) -> Response {
-    let mut rebuilt = http::Response::new(body);
+    let mut rebuilt = http::Response::builder()
+        .url(url)
+        .body(body)
+        .expect("a response without parts to check");
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;

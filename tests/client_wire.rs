@@ -412,7 +412,7 @@ async fn predicates_for_common_checks() {
 }
 
 #[tokio::test]
-async fn html_from_a_proxy_is_a_decode_error_showing_the_start() {
+async fn html_from_a_proxy_is_a_decode_error_saying_so() {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
@@ -432,10 +432,12 @@ async fn html_from_a_proxy_is_a_decode_error_showing_the_start() {
     let err = hashivault::Error::from_api(err, "cubbyhole-read");
     assert!(err.is_decode(), "{err:?}");
     let shown = err.to_string();
+    // What the body looks like, never its bytes (a success body may hold secrets).
     assert!(
-        shown.contains("cubbyhole-read") && shown.contains("<html><body>Proxy login"),
+        shown.contains("cubbyhole-read") && shown.contains("HTML"),
         "{shown}"
     );
+    assert!(!shown.contains("Proxy login"), "{shown}");
 }
 
 #[tokio::test]
@@ -572,7 +574,16 @@ async fn standby_redirect_is_followed_with_method_body_and_token() {
         })
         .await;
     let body: serde_json::Map<String, Value> = serde_json::from_value(json!({"k": "v"})).unwrap();
-    let answer = client(&standby)
+    // Two loopback ports are two origins over plain http: followed only when opted in
+    // (tests/transport_redirects.rs has the policy).
+    let client = Client::builder()
+        .address(standby.base_url())
+        .token("hvs.root-token")
+        .retry_policy(fast_retries(0))
+        .redirects(hashivault::RedirectPolicy::default().allow_plain_http(true))
+        .build()
+        .unwrap();
+    let answer = client
         .api()
         .cubbyhole_write()
         .path("app")
@@ -1121,7 +1132,7 @@ async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave
 
 #[tokio::test]
 async fn redirects_are_bounded_and_retries_go_to_the_node_that_answered() {
-    // A node that redirects to itself: ten hops are followed, then the 307 is the answer.
+    // A node that redirects to itself: ten hops are followed, then "too many redirects (10)".
     let looping = MockServer::start_async().await;
     let own = format!("{}/v1/auth/token/lookup-self", looping.base_url());
     let hops = looping
@@ -1131,7 +1142,7 @@ async fn redirects_are_bounded_and_retries_go_to_the_node_that_answered() {
         })
         .await;
     let err = client(&looping).auth().lookup_self().await.unwrap_err();
-    assert_eq!(err.status(), Some(307), "{err}");
+    assert!(err.to_string().contains("too many redirects (10)"), "{err}");
     assert_eq!(hops.calls_async().await, 11, "the request and ten hops");
 
     // A standby redirects once; the active node is unavailable: the retries go to the active
@@ -1158,6 +1169,7 @@ async fn redirects_are_bounded_and_retries_go_to_the_node_that_answered() {
         .address(standby.base_url())
         .token("hvs.root-token")
         .retry_policy(fast_retries(2))
+        .redirects(hashivault::RedirectPolicy::default().allow_plain_http(true))
         .build()
         .unwrap();
     let err = client.auth().lookup_self().await.unwrap_err();

@@ -328,17 +328,6 @@ fn bad_values_are_config_errors_naming_the_variable_without_secrets() {
 }
 
 #[test]
-fn variables_for_the_transport_options_are_accepted() {
-    // VAULT_DISABLE_REDIRECTS and VAULT_RATE_LIMIT are in the table; until their builder
-    // options are wired they are ignored (with a warning), never an error.
-    let client = build(&[
-        ("VAULT_DISABLE_REDIRECTS", "true"),
-        ("BAO_RATE_LIMIT", "50:100"),
-    ]);
-    assert_eq!(client.address(), hashivault::DEFAULT_ADDRESS);
-}
-
-#[test]
 fn settings_made_after_from_env_win() {
     let client = from(&[
         ("VAULT_ADDR", "https://vault.example:8200"),

@@ -1,0 +1,265 @@
+//! Errors that say what happened (issue 12.6, 14.5): on the wire, with realistic bodies.
+
+mod transport_support;
+
+use hashivault::reqwest::Method;
+use hashivault::{Client, ErrorKind, RetryPolicy};
+use httpmock::prelude::*;
+use serde_json::json;
+use transport_support::{answer, serve, Reply};
+
+fn client(url: &str) -> Client {
+    Client::builder()
+        .address(url)
+        .token("hvs.errors-token")
+        .retry_policy(RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap()
+}
+
+async fn read(client: &Client) -> Result<hashivault::Envelope, hashivault::Error> {
+    client
+        .api()
+        .cubbyhole_read()
+        .path("x")
+        .send()
+        .await
+        .map(|r| r.into_inner())
+        .map_err(hashivault::Error::from)
+}
+
+#[tokio::test]
+async fn a_success_status_with_errors_shows_vaults_message() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/cubbyhole/x");
+            then.status(200).json_body(
+                json!({"errors": ["1 error occurred:\n\t* plugin failed to respond\n\n"]}),
+            );
+        })
+        .await;
+    for err in [
+        read(&client(&server.base_url())).await.unwrap_err(),
+        client(&server.base_url())
+            .request::<hashivault::JsonMap, ()>(Method::GET, "cubbyhole/x", None)
+            .await
+            .unwrap_err(),
+    ] {
+        assert_eq!(err.status(), Some(200), "{err}");
+        assert_eq!(err.messages(), ["plugin failed to respond"]);
+        assert!(
+            err.to_string().contains("plugin failed to respond"),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_wrapped_answer_to_a_plain_read_says_it_is_wrapped() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/cubbyhole/x");
+            then.status(200).json_body(json!({
+                "request_id": "", "lease_id": "", "renewable": false, "lease_duration": 0,
+                "data": null, "wrap_info": {"token": "hvs.wrapping-secret", "accessor": "a",
+                "ttl": 300, "creation_time": "2026-12-02T14:00:00Z", "creation_path": "cubbyhole/x"},
+                "warnings": null, "auth": null
+            }));
+        })
+        .await;
+    let envelope = read(&client(&server.base_url())).await.unwrap();
+    let err = envelope.into_data().unwrap_err();
+    assert!(err.to_string().contains("response-wrapped"), "{err}");
+    assert!(!format!("{err} {err:?}").contains("hvs.wrapping-secret"));
+}
+
+#[tokio::test]
+async fn a_body_cut_off_after_200_is_not_a_failure_before_the_answer() {
+    let raw =
+        b"HTTP/1.1 200 OK\r\nContent-Length: 200\r\nConnection: close\r\n\r\n{\"data\":{\"k\":"
+            .to_vec();
+    let script = serve(vec![Reply::Raw(raw)]).await;
+    for err in [
+        read(&client(&script.url())).await.unwrap_err(),
+        client(&script.url())
+            .request::<hashivault::JsonMap, ()>(Method::GET, "cubbyhole/x", None)
+            .await
+            .unwrap_err(),
+    ] {
+        let shown = err.to_string();
+        assert!(err.is_transport(), "{shown}");
+        assert!(
+            shown.contains("cut off") && shown.contains("incomplete answer"),
+            "{shown}"
+        );
+        assert!(!shown.contains("before Vault answered"), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn an_empty_200_decodes_the_same_with_or_without_content_length() {
+    let with_length = serve(vec![answer(200, &[], "")]).await;
+    let chunked = serve(vec![Reply::Raw(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n"
+            .to_vec(),
+    )])
+    .await;
+    let closed = serve(vec![Reply::Raw(
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".to_vec(),
+    )])
+    .await;
+    for script in [&with_length, &chunked, &closed] {
+        let env = read(&client(&script.url())).await.unwrap();
+        assert!(env.data.is_none());
+        let env: hashivault::Envelope = client(&script.url())
+            .request(Method::GET, "cubbyhole/x", None::<&()>)
+            .await
+            .unwrap();
+        assert!(env.data.is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_success_body_is_never_shown_even_after_a_byte_order_mark() {
+    let body = "\u{feff}{\"data\":{\"password\":\"hunter2\"}}";
+    let script = serve(vec![answer(
+        200,
+        &[("Content-Type", "application/json")],
+        body,
+    )])
+    .await;
+    for err in [
+        read(&client(&script.url())).await.unwrap_err(),
+        client(&script.url())
+            .request::<hashivault::JsonMap, ()>(Method::GET, "cubbyhole/x", None)
+            .await
+            .unwrap_err(),
+    ] {
+        let shown = format!("{err} {err:?}");
+        assert!(err.is_decode(), "{shown}");
+        assert!(shown.contains("byte-order mark"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("password"),
+            "{shown}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn generated_call_errors_keep_the_operation_and_url() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/cubbyhole/x");
+            then.status(404).json_body(json!({"errors": []}));
+        })
+        .await;
+    let err = read(&client(&server.base_url())).await.unwrap_err();
+    assert_eq!(err.operation(), Some("cubbyhole_read"));
+    let api = err.api().unwrap();
+    assert_eq!(api.url, format!("{}/v1/cubbyhole/x", server.base_url()));
+    assert!(err.to_string().contains("cubbyhole_read"), "{err}");
+
+    // No answer at all: the operation and the address.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let err = read(&client(&addr)).await.unwrap_err();
+    assert!(err.is_transport(), "{err}");
+    assert_eq!(err.operation(), Some("cubbyhole_read"));
+    assert!(err.to_string().contains(&addr), "{err}");
+
+    // A decode error: the operation and the URL.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/cubbyhole/x");
+            then.status(200).json_body(json!({"data": "not a map"}));
+        })
+        .await;
+    let err = read(&client(&server.base_url())).await.unwrap_err();
+    let hashivault::Error::Decode(d) = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(d.operation.as_deref(), Some("cubbyhole_read"));
+    assert_eq!(
+        d.url.as_deref(),
+        Some(format!("{}/v1/cubbyhole/x", server.base_url()).as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_decode_error_names_the_field_and_type_without_the_value() {
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Counter {
+        count: u64,
+    }
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/custom/counter");
+            then.status(200)
+                .json_body(json!({"data": {"count": "hunter2"}}));
+        })
+        .await;
+    let err = client(&server.base_url())
+        .request::<Counter, ()>(Method::GET, "custom/counter", None)
+        .await
+        .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("`data.count`"), "{shown}");
+    assert!(
+        shown.contains("invalid type: string, expected u64"),
+        "{shown}"
+    );
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_403_without_a_token_says_no_token_was_set() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/cubbyhole/x");
+            then.status(403)
+                .json_body(json!({"errors": ["permission denied"]}));
+        })
+        .await;
+    let anonymous = Client::builder()
+        .address(server.base_url())
+        .build()
+        .unwrap();
+    let err = read(&anonymous).await.unwrap_err();
+    assert!(err.is_permission_denied());
+    assert!(err.to_string().contains("no token was set"), "{err}");
+    let err = read(&client(&server.base_url())).await.unwrap_err();
+    assert!(!err.to_string().contains("no token was set"), "{err}");
+}
+
+#[tokio::test]
+async fn a_mount_already_in_use_has_its_own_kind() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/sys/mounts/kv");
+            then.status(400)
+                .json_body(json!({"errors": ["path is already in use at kv/"]}));
+        })
+        .await;
+    let err = client(&server.base_url())
+        .request::<hashivault::JsonMap, _>(
+            Method::POST,
+            "sys/mounts/kv",
+            Some(&json!({"type": "kv"})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), Some(ErrorKind::AlreadyInUse), "{err}");
+    assert!(err.is_already_in_use() && !err.is_invalid_request());
+}

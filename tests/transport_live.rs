@@ -1,0 +1,66 @@
+//! The transport's errors against a real OpenBao (`cargo xtask test` runs it with a dev server).
+
+mod common;
+
+use hashivault::reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn enabling_a_mount_twice_is_already_in_use() {
+    let Some(client) = common::live_client("enabling_a_mount_twice_is_already_in_use") else {
+        return;
+    };
+    let path = common::unique("inuse");
+    let body = json!({"type": "kv", "options": {"version": "1"}});
+    client
+        .request::<hashivault::JsonMap, _>(Method::POST, &format!("sys/mounts/{path}"), Some(&body))
+        .await
+        .unwrap();
+    let err = client
+        .request::<hashivault::JsonMap, _>(Method::POST, &format!("sys/mounts/{path}"), Some(&body))
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_already_in_use() && !err.is_invalid_request(),
+        "{err}"
+    );
+    let auth = json!({"type": "userpass"});
+    client
+        .request::<hashivault::JsonMap, _>(Method::POST, &format!("sys/auth/{path}"), Some(&auth))
+        .await
+        .unwrap();
+    let err = client
+        .request::<hashivault::JsonMap, _>(Method::POST, &format!("sys/auth/{path}"), Some(&auth))
+        .await
+        .unwrap_err();
+    assert!(err.is_already_in_use(), "{err}");
+    eprintln!("OpenBao says: {}", err.messages().join("; "));
+    for kind in ["mounts", "auth"] {
+        client
+            .request::<hashivault::JsonMap, ()>(Method::DELETE, &format!("sys/{kind}/{path}"), None)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_call_without_a_token_says_so() {
+    let Some(client) = common::live_client("a_call_without_a_token_says_so") else {
+        return;
+    };
+    let anonymous = hashivault::Client::builder()
+        .address(client.address())
+        .build()
+        .unwrap();
+    let err = anonymous
+        .api()
+        .cubbyhole_read()
+        .path("x")
+        .send()
+        .await
+        .map_err(hashivault::Error::from)
+        .unwrap_err();
+    assert!(err.is_permission_denied(), "{err}");
+    assert!(err.to_string().contains("no token was set"), "{err}");
+    assert_eq!(err.operation(), Some("cubbyhole_read"));
+}

@@ -1,0 +1,310 @@
+//! The redirect policy on the wire: what is followed, what is refused, and that a refused
+//! target never sees a request.
+
+use std::time::Duration;
+
+use hashivault::{Client, RedirectPolicy, RedirectRefusal, RetryPolicy};
+use httpmock::prelude::*;
+use serde_json::json;
+
+const TOKEN: &str = "hvs.redirect-test-token";
+
+fn client(server: &str, policy: RedirectPolicy) -> Client {
+    Client::builder()
+        .address(server)
+        .token(TOKEN)
+        .redirects(policy)
+        .retry_policy(RetryPolicy {
+            max_retries: 0,
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(1),
+            retry_post: false,
+        })
+        .build()
+        .unwrap()
+}
+
+/// A node answering every request to `path` with a redirect to `location`.
+async fn redirecting<'a>(server: &'a MockServer, path: &str, location: &str) -> httpmock::Mock<'a> {
+    let location = location.to_string();
+    let path = path.to_string();
+    server
+        .mock_async(move |when, then| {
+            when.path(path);
+            then.status(307).header("location", location);
+        })
+        .await
+}
+
+async fn answering<'a>(server: &'a MockServer, path: &str) -> httpmock::Mock<'a> {
+    let path = path.to_string();
+    server
+        .mock_async(move |when, then| {
+            when.path(path).header("x-vault-token", TOKEN);
+            then.status(200)
+                .json_body(json!({"request_id": "r", "data": {"k": "v"}}));
+        })
+        .await
+}
+
+async fn read(client: &Client, path: &str) -> Result<hashivault::Envelope, hashivault::Error> {
+    client
+        .api()
+        .cubbyhole_read()
+        .path(path)
+        .send()
+        .await
+        .map(|r| r.into_inner())
+        .map_err(hashivault::Error::from)
+}
+
+fn refusal(err: &hashivault::Error) -> RedirectRefusal {
+    match err {
+        hashivault::Error::Redirect(e) => e.reason,
+        other => panic!("not a redirect error: {other}"),
+    }
+}
+
+/// The text of an error never carries the token, the target's path or its query.
+fn assert_clean(err: &hashivault::Error) {
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+    assert!(!shown.contains("/v1/cubbyhole/elsewhere"), "{shown}");
+    assert!(!shown.contains("secret-query"), "{shown}");
+}
+
+#[tokio::test]
+async fn plain_http_to_another_origin_is_refused_unless_opted_in() {
+    let standby = MockServer::start_async().await;
+    let foreign = MockServer::start_async().await;
+    let target = format!(
+        "{}/v1/cubbyhole/elsewhere?x=secret-query",
+        foreign.base_url()
+    );
+    let hop = redirecting(&standby, "/v1/cubbyhole/app", &target).await;
+    let landed = answering(&foreign, "/v1/cubbyhole/elsewhere").await;
+
+    let err = read(
+        &client(&standby.base_url(), RedirectPolicy::default()),
+        "app",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(&err), RedirectRefusal::PlainHttpOtherOrigin);
+    let shown = err.to_string();
+    assert!(
+        shown.contains(&foreign.base_url()),
+        "names the target origin: {shown}"
+    );
+    assert!(
+        shown.contains("allow_plain_http"),
+        "says how to opt in: {shown}"
+    );
+    assert!(
+        err.is_redirect() && err.operation() == Some("cubbyhole_read"),
+        "{err:?}"
+    );
+    assert_clean(&err);
+    assert_eq!(hop.calls_async().await, 1);
+    assert_eq!(
+        landed.calls_async().await,
+        0,
+        "the foreign origin saw no request"
+    );
+
+    let opted_in = client(
+        &standby.base_url(),
+        RedirectPolicy::default().allow_plain_http(true),
+    );
+    let answer = read(&opted_in, "app").await.unwrap();
+    assert_eq!(answer.data.unwrap()["k"], "v");
+    assert_eq!(
+        landed.calls_async().await,
+        1,
+        "followed once opted in, token included"
+    );
+    eprintln!("figures: redirects tried 2 (plain-http cross-origin), refused 1, followed 1 (opt-in); foreign origin requests while refused: 0");
+}
+
+#[tokio::test]
+async fn schemes_other_than_http_and_https_are_refused_before_sending() {
+    let node = MockServer::start_async().await;
+    for location in [
+        "file:///etc/passwd",
+        "ftp://127.0.0.1:21/v1/x",
+        "unix:///run/vault.sock",
+        "javascript:alert(1)",
+    ] {
+        let hop = redirecting(&node, "/v1/cubbyhole/app", location).await;
+        let err = read(&client(&node.base_url(), RedirectPolicy::default()), "app")
+            .await
+            .unwrap_err();
+        assert_eq!(refusal(&err), RedirectRefusal::NotHttp, "{location}");
+        assert!(!err.to_string().contains("passwd"), "{err}");
+        assert_eq!(hop.calls_async().await, 1);
+        hop.delete_async().await;
+    }
+}
+
+#[tokio::test]
+async fn same_origin_is_followed_by_default_and_other_origins_by_policy() {
+    let node = MockServer::start_async().await;
+    let other = MockServer::start_async().await;
+    let own = format!("{}/v1/cubbyhole/elsewhere", node.base_url());
+    redirecting(&node, "/v1/cubbyhole/app", &own).await;
+    let here = answering(&node, "/v1/cubbyhole/elsewhere").await;
+    for policy in [
+        RedirectPolicy::default(),
+        RedirectPolicy::same_origin(),
+        RedirectPolicy::allow_hosts(["vault.example"]),
+    ] {
+        read(&client(&node.base_url(), policy), "app")
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        here.calls_async().await,
+        3,
+        "same origin followed by every policy but none"
+    );
+
+    // Turned off: even the same origin is refused.
+    let err = read(&client(&node.base_url(), RedirectPolicy::none()), "app")
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&err), RedirectRefusal::Disabled);
+    assert!(err.to_string().contains("VAULT_DISABLE_REDIRECTS"), "{err}");
+    assert_eq!(here.calls_async().await, 3);
+
+    // Same-origin only: another origin is refused even when plain http is allowed.
+    let target = format!("{}/v1/cubbyhole/elsewhere", other.base_url());
+    redirecting(&node, "/v1/cubbyhole/away", &target).await;
+    let there = answering(&other, "/v1/cubbyhole/elsewhere").await;
+    let err = read(
+        &client(
+            &node.base_url(),
+            RedirectPolicy::same_origin().allow_plain_http(true),
+        ),
+        "away",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(&err), RedirectRefusal::OtherOrigin);
+    assert_clean(&err);
+    assert_eq!(there.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn allowed_hosts_are_followed_and_others_refused() {
+    let node = MockServer::start_async().await;
+    let listed = MockServer::start_async().await;
+    let unlisted = MockServer::start_async().await;
+    // `localhost` is listed; the unlisted node is addressed by IP, another host.
+    let to_listed = format!("http://localhost:{}/v1/cubbyhole/elsewhere", listed.port());
+    let to_unlisted = format!("{}/v1/cubbyhole/elsewhere", unlisted.base_url());
+    redirecting(&node, "/v1/cubbyhole/a", &to_listed).await;
+    redirecting(&node, "/v1/cubbyhole/b", &to_unlisted).await;
+    let listed_hit = answering(&listed, "/v1/cubbyhole/elsewhere").await;
+    let unlisted_hit = answering(&unlisted, "/v1/cubbyhole/elsewhere").await;
+    let policy = RedirectPolicy::allow_hosts(["LOCALHOST"]).allow_plain_http(true);
+    let client = client(&node.base_url(), policy);
+    read(&client, "a").await.unwrap();
+    let err = read(&client, "b").await.unwrap_err();
+    assert_eq!(refusal(&err), RedirectRefusal::HostNotAllowed);
+    assert_clean(&err);
+    assert_eq!(listed_hit.calls_async().await, 1);
+    assert_eq!(unlisted_hit.calls_async().await, 0);
+
+    // Listed, but plain http to another origin still needs the opt-in.
+    let strict = self::client(&node.base_url(), RedirectPolicy::allow_hosts(["localhost"]));
+    let err = read(&strict, "a").await.unwrap_err();
+    assert_eq!(refusal(&err), RedirectRefusal::PlainHttpOtherOrigin);
+    assert_eq!(listed_hit.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_redirect_loop_ends_with_too_many_redirects() {
+    let node = MockServer::start_async().await;
+    let own = format!("{}/v1/cubbyhole/loop", node.base_url());
+    let hops = redirecting(&node, "/v1/cubbyhole/loop", &own).await;
+    let err = read(&client(&node.base_url(), RedirectPolicy::default()), "loop")
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&err), RedirectRefusal::TooMany(10));
+    assert!(err.to_string().contains("too many redirects (10)"), "{err}");
+    assert_eq!(hops.calls_async().await, 11, "the request and ten hops");
+
+    let err = read(
+        &client(&node.base_url(), RedirectPolicy::default().max_redirects(2)),
+        "loop",
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("too many redirects (2)"), "{err}");
+    assert_eq!(hops.calls_async().await, 14);
+    eprintln!(
+        "figures: redirect loop: 10 hops followed, the 11th refused as \"too many redirects (10)\""
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_without_location_is_a_clear_error() {
+    let node = MockServer::start_async().await;
+    node.mock_async(|when, then| {
+        when.path("/v1/cubbyhole/x");
+        then.status(307);
+    })
+    .await;
+    let err = read(&client(&node.base_url(), RedirectPolicy::default()), "x")
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&err), RedirectRefusal::NoLocation);
+}
+
+#[tokio::test]
+async fn a_refused_redirect_of_a_login_never_sends_the_password_away() {
+    let node = MockServer::start_async().await;
+    let foreign = MockServer::start_async().await;
+    let target = format!("{}/v1/auth/userpass/login/alice", foreign.base_url());
+    redirecting(&node, "/v1/auth/userpass/login/alice", &target).await;
+    let stolen = foreign
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(json!({}));
+        })
+        .await;
+    let client = Client::builder().address(node.base_url()).build().unwrap();
+    let err = client
+        .auth()
+        .userpass("userpass", "alice", "s3cret-password")
+        .await
+        .unwrap_err();
+    assert!(err.is_redirect(), "{err}");
+    assert!(!format!("{err} {err:?}").contains("s3cret-password"));
+    assert_eq!(stolen.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn vault_disable_redirects_turns_following_off() {
+    let node = MockServer::start_async().await;
+    let own = format!("{}/v1/cubbyhole/elsewhere", node.base_url());
+    redirecting(&node, "/v1/cubbyhole/app", &own).await;
+    let here = answering(&node, "/v1/cubbyhole/elsewhere").await;
+    let from = |off: &'static str| {
+        let addr = node.base_url();
+        hashivault::ClientBuilder::from_env_with(move |name: &str| match name {
+            "VAULT_ADDR" => Some(addr.clone()),
+            "VAULT_TOKEN" => Some(TOKEN.to_string()),
+            "BAO_DISABLE_REDIRECTS" => Some(off.to_string()),
+            _ => None,
+        })
+    };
+    let off = from("true").unwrap().build().unwrap();
+    let err = read(&off, "app").await.unwrap_err();
+    assert_eq!(refusal(&err), RedirectRefusal::Disabled);
+    assert_eq!(here.calls_async().await, 0);
+    let on = from("false").unwrap().build().unwrap();
+    read(&on, "app").await.unwrap();
+    assert_eq!(here.calls_async().await, 1);
+    assert!(from("maybe").is_err());
+}
