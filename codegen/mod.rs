@@ -7,10 +7,12 @@
 //! The pipeline is: parse the document, [`normalize::normalize`] it (every Vault quirk is one named
 //! step), keep the operations of the enabled [`groups`], run progenitor with
 //! [`generator_settings`], rewrite its request-building code ([`requests`]: no `api-version`
-//! header, URLs built in one checked pass, no header copy) and format the result.
+//! header, URLs built in one checked pass, no header copy), rewrite the generated struct fields
+//! ([`fields`]: unnamed fields kept, lenient request decoding) and format the result.
 
 #![allow(dead_code)]
 
+pub mod fields;
 pub mod groups;
 pub mod normalize;
 pub mod requests;
@@ -29,6 +31,8 @@ pub struct Generated {
     pub operations: BTreeSet<String>,
     /// What the rewrites of progenitor's request code changed.
     pub rewrites: requests::RequestRewrites,
+    /// What the rewrites of the generated struct fields changed.
+    pub fields: fields::FieldRewrites,
 }
 
 /// Which API groups to generate.
@@ -99,6 +103,7 @@ pub fn generate(text: &str, selection: &Selection) -> Result<Generated, String> 
     let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     mark_features(&mut file);
+    let fields = fields::rewrite_fields(&mut file);
     let rewrites = requests::streamline_requests(&mut file);
     if rewrites.unrewritten_path_params > 0 {
         return Err(format!(
@@ -114,6 +119,7 @@ pub fn generate(text: &str, selection: &Selection) -> Result<Generated, String> 
         report,
         operations,
         rewrites,
+        fields,
     })
 }
 

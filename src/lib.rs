@@ -11,12 +11,13 @@ mod client;
 mod envelope;
 mod error;
 pub mod kv;
+pub mod lenient;
 mod path;
 pub mod sys;
 mod transport;
 
 pub use client::{install_crypto_provider, Client, ClientBuilder, DEFAULT_ADDRESS};
-pub use envelope::{AuthInfo, Envelope, JsonMap, Sensitive, VaultDuration, WrapInfo};
+pub use envelope::{AuthInfo, Envelope, JsonMap, SecretMap, Sensitive, VaultDuration, WrapInfo};
 pub use error::{ApiError, DecodeError, Error, ErrorKind, TransportError};
 pub use transport::{Context, ListMethod, RetryPolicy};
 

@@ -10,8 +10,8 @@
 #![allow(unused_imports, dead_code)]
 
 use hashivault::api::types;
-use hashivault::Sensitive;
 use hashivault::{Client, Envelope, ExposeSecret, VaultDuration};
+use hashivault::{SecretMap, Sensitive};
 use httpmock::prelude::*;
 use httpmock::Mock;
 use serde_json::{json, Map, Value};
@@ -559,8 +559,10 @@ async fn kv_v2_write_with_a_nested_mount_and_a_nested_path() {
         .kv_v2_mount_path("team/secret")
         .path("app/db")
         .body_map(|b| {
-            b.data(obj(json!({"user": "app", "password": "s3cret"})))
-                .options(obj(json!({"cas": 0})))
+            b.data(SecretMap::from(obj(
+                json!({"user": "app", "password": "s3cret"}),
+            )))
+            .options(SecretMap::from(obj(json!({"cas": 0}))))
         })
         .send()
         .await
@@ -1453,8 +1455,8 @@ async fn auth_token_create() {
         .token_create()
         .body_map(|b| {
             b.policies(vec![s("default")])
-                .ttl(s("1h"))
-                .meta(obj(json!({"app": "billing"})))
+                .ttl(VaultDuration::from("1h"))
+                .meta(SecretMap::from(obj(json!({"app": "billing"}))))
                 .display_name(s("billing"))
         })
         .send()
@@ -1789,7 +1791,7 @@ async fn quirk_204_is_an_empty_envelope() {
         .body_map(|b| {
             b.type_(s("transit"))
                 .description(s("team keys"))
-                .config(obj(json!({"default_lease_ttl": "1h"})))
+                .config(SecretMap::from(obj(json!({"default_lease_ttl": "1h"}))))
         })
         .send()
         .await

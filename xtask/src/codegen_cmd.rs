@@ -35,5 +35,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
     );
     println!("normalizing steps:\n{}", generated.report.summary());
     println!("request rewrites: {:?}", generated.rewrites);
+    println!("field rewrites: {:?}", generated.fields);
     Ok(())
 }
