@@ -15,6 +15,7 @@
 pub mod fields;
 pub mod groups;
 pub mod normalize;
+pub mod overlay;
 pub mod requests;
 
 use std::collections::BTreeSet;
@@ -61,10 +62,22 @@ pub fn parse_document(text: &str) -> Result<Value, String> {
 
 /// Normalizes a raw document, keeps the selected groups, and returns it as typed OpenAPI.
 pub fn prepare(
-    mut doc: Value,
+    doc: Value,
     selection: &Selection,
 ) -> Result<(openapiv3::OpenAPI, normalize::Report), String> {
+    prepare_with_overlays(doc, &[], selection)
+}
+
+/// [`prepare`], after applying response overlays (`spec/overlays/*.json`, see [`overlay`]).
+pub fn prepare_with_overlays(
+    mut doc: Value,
+    overlays: &[Value],
+    selection: &Selection,
+) -> Result<(openapiv3::OpenAPI, normalize::Report), String> {
+    let mut overlaid = normalize::Report::default();
+    overlay::apply_overlays(&mut doc, overlays, &mut overlaid);
     let mut report = normalize::normalize(&mut doc);
+    report.steps.extend(overlaid.steps);
     groups::select_operations(&mut doc, selection, &mut report);
     normalize::prune_unused_schemas(&mut doc, &mut report);
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc)
@@ -93,8 +106,17 @@ pub fn generator_settings() -> progenitor::GenerationSettings {
 
 /// Runs the whole pipeline on a document's text and returns formatted Rust source.
 pub fn generate(text: &str, selection: &Selection) -> Result<Generated, String> {
+    generate_with_overlays(text, &[], selection)
+}
+
+/// [`generate`], with the response overlays of `spec/overlays/` ([`overlay::load_dir`]).
+pub fn generate_with_overlays(
+    text: &str,
+    overlays: &[Value],
+    selection: &Selection,
+) -> Result<Generated, String> {
     let doc = parse_document(text)?;
-    let (spec, report) = prepare(doc, selection)?;
+    let (spec, report) = prepare_with_overlays(doc, overlays, selection)?;
     let operations = operation_ids(&spec);
     let mut generator = progenitor::Generator::new(&generator_settings());
     let tokens = generator

@@ -28,9 +28,12 @@ pub const SECRET_MAP_TYPE: &str = "hashivault::SecretMap";
 
 /// Property names whose string values are credentials or secrets, in Vault's documents.
 pub const SENSITIVE_NAMES: &[&str] = &[
+    "backup",
     "bindpass",
+    "client_key",
     "client_secret",
     "client_token",
+    "code",
     "credentials",
     "jwt",
     "otp",
@@ -40,11 +43,17 @@ pub const SENSITIVE_NAMES: &[&str] = &[
     "private_key",
     "private_key_data",
     "root_token",
+    "secret",
     "secret_id",
     "secret_key",
     "token",
     "wrapping_token",
 ];
+
+/// Properties that are secrets only in some schemas: (schema name prefix, property). A token
+/// lookup's `id` is the token itself (`auth/token/lookup-self`, `lookup`, `lookup-accessor` do
+/// not hide it; only the accessor lookup leaves it empty).
+pub const SENSITIVE_IN_SCHEMA: &[(&str, &str)] = &[("TokenLookUp", "id")];
 
 /// The crate-local generic type every enveloped 2xx body becomes.
 pub const ENVELOPE_TYPE: &str = "hashivault::Envelope";
@@ -675,7 +684,10 @@ pub fn redact_secret_fields(schema: &mut Map<String, Value>, place: &str, report
         return;
     };
     for (name, prop) in props.iter_mut() {
-        if !SENSITIVE_NAMES.contains(&name.as_str()) {
+        let in_schema = SENSITIVE_IN_SCHEMA
+            .iter()
+            .any(|(prefix, field)| place.starts_with(prefix) && name == field);
+        if !SENSITIVE_NAMES.contains(&name.as_str()) && !in_schema {
             continue;
         }
         let Some(prop) = prop.as_object_mut() else {
@@ -1213,6 +1225,19 @@ mod tests {
             report.steps["redact_secret_fields"],
             vec!["UserpassLoginRequest.password".to_string()]
         );
+        let mut lookup = json!({"type": "object", "properties": {
+            "id": {"type": "string"}, "accessor": {"type": "string"}
+        }});
+        redact_secret_fields(
+            lookup.as_object_mut().unwrap(),
+            "TokenLookUpSelfResponse",
+            &mut report,
+        );
+        assert_eq!(
+            lookup["properties"]["id"]["x-rust-type"]["path"],
+            SENSITIVE_TYPE
+        );
+        assert_eq!(lookup["properties"]["accessor"]["type"], "string");
     }
 
     #[test]

@@ -48,6 +48,8 @@ commands:
   demo                               start the dev server and run examples/quickstart.rs against it
   regen [--file PATH | --addr URL --token T] [--mount-all] [--check] [--build]
                                      refresh spec/ from a server or a file and report what changed
+  regen --learn-responses [--no-record]
+                                     refresh spec/overlays/ from the live conformance tour's answers
 ";
 
 /// The workspace root (where the library's Cargo.toml is).
