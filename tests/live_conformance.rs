@@ -314,3 +314,79 @@ async fn conformance_tour() {
         failures.join("\n")
     );
 }
+
+/// A database connection configured through the generated method with the plugin's own
+/// parameters in `extra` (accepted without connecting: `verify_connection: false`), read back
+/// typed: OpenBao stored them.
+#[tokio::test]
+async fn database_connection_plugin_parameters_reach_openbao() {
+    let Some(client) = common::live_client("database_connection_plugin_parameters_reach_openbao")
+    else {
+        return;
+    };
+    let mount = common::unique("conformance-db-extra");
+    client
+        .api()
+        .mounts_enable_secrets_engine()
+        .path(&mount)
+        .body_map(|b| b.type_("database".to_string()))
+        .send()
+        .await
+        .unwrap();
+    let body: hashivault::api::types::DatabaseConfigureConnectionRequest =
+        serde_json::from_value(json!({
+            "plugin_name": "postgresql-database-plugin",
+            "verify_connection": "false",
+            "allowed_roles": "readonly, app",
+            "connection_url": "postgresql://{{username}}:{{password}}@127.0.0.1:1/postgres",
+            "username": "vault-admin",
+            "password": "never-shown",
+            "max_open_connections": 3
+        }))
+        .unwrap();
+    client
+        .api()
+        .database_configure_connection()
+        .database_mount_path(&mount)
+        .name("pg")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let read = client
+        .api()
+        .database_read_connection_configuration()
+        .database_mount_path(&mount)
+        .name("pg")
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_data()
+        .unwrap();
+    let details = read.connection_details.clone().unwrap();
+    assert_eq!(
+        details["connection_url"],
+        "postgresql://{{username}}:{{password}}@127.0.0.1:1/postgres"
+    );
+    assert_eq!(details["username"], "vault-admin");
+    assert_eq!(details["max_open_connections"], 3);
+    assert!(
+        details.get("password").is_none(),
+        "OpenBao never returns the password"
+    );
+    assert_eq!(
+        read.allowed_roles,
+        Some(vec!["readonly".to_string(), "app".to_string()])
+    );
+    assert!(
+        !format!("{read:?}").contains("vault-admin"),
+        "details hidden in Debug"
+    );
+    let _ = client
+        .api()
+        .mounts_disable_secrets_engine()
+        .path(&mount)
+        .send()
+        .await;
+}

@@ -261,9 +261,12 @@ impl Tour {
                 _ => {}
             }
         }
+        let (before, after, all) = typed_read_share();
         let text = format!(
             "conformance tour: operations toured {toured}, decoded {decoded}, typed {typed}, \
-             fields dropped {dropped}\nuntyped (JsonMap) payloads: {}",
+             fields dropped {dropped}\nuntyped (JsonMap) payloads: {}\n\
+             typed payloads among the document's {all} read operations: {before} before \
+             spec/overlays, {after} after",
             untyped.join(", ")
         );
         (text, failures)
@@ -775,4 +778,40 @@ pub async fn read_all(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static 
         "/v1/sys/policies/acl/default".to_string(),
         api.policies_read_acl_policy().name("default")
     );
+}
+
+/// The typed-payload share of the document's read operations (`GET`, LIST included), before
+/// (Vault's document alone) and after `spec/overlays/`: `(typed before, typed after, all)`.
+pub fn typed_read_share() -> (usize, usize, usize) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let spec: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("spec/openapi.json")).unwrap())
+            .unwrap();
+    let mut learned = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(root.join("spec/overlays")).unwrap() {
+        let overlay: Value =
+            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        for id in overlay["responses"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k)
+        {
+            learned.insert(id.clone());
+        }
+    }
+    let (mut before, mut after, mut all) = (0, 0, 0);
+    for item in spec["paths"].as_object().unwrap().values() {
+        let Some(get) = item.get("get") else { continue };
+        all += 1;
+        let typed = get["responses"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .any(|(code, r)| code.starts_with('2') && r.get("content").is_some());
+        let id = get["operationId"].as_str().unwrap_or_default();
+        before += usize::from(typed);
+        after += usize::from(typed || learned.contains(id));
+    }
+    (before, after, all)
 }
