@@ -117,8 +117,11 @@ fn has_serde_flag(attrs: &[syn::Attribute], flag: &str) -> bool {
     })
 }
 
+/// A `hashivault::lenient` function and the counter of [`FieldRewrites`] it adds to.
+type Lenient = (&'static str, fn(&mut FieldRewrites));
+
 /// The lenient decoding a field's Rust type gets, if any.
-fn lenient_function(field: &syn::Field) -> Option<(&'static str, fn(&mut FieldRewrites))> {
+fn lenient_function(field: &syn::Field) -> Option<Lenient> {
     let name = field.ident.as_ref()?.to_string();
     let (optional, inner) = match option_inner(&field.ty) {
         Some(inner) => (true, inner),

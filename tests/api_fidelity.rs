@@ -281,3 +281,31 @@ fn kv_secret_data_is_hidden_in_debug() {
         serde_json::from_value(json!({"data": {"token": "t0k"}, "options": {"cas": 1}})).unwrap();
     assert!(!format!("{write:?}").contains("t0k"));
 }
+
+/// A recorded OpenBao 2.7.2 answer's payload (`tests/fixtures/conformance/`).
+fn recorded(label: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/conformance/{label}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    fixture["answer"]["data"].clone()
+}
+
+/// Secrets engines' credentials and key material, typed by the overlays, stay out of `Debug`:
+/// a token lookup's `id` (the token), transit's exported keys and backups, a TOTP code.
+#[cfg(all(feature = "auth-token", feature = "transit", feature = "totp"))]
+#[test]
+fn credentials_in_typed_answers_are_hidden_in_debug() {
+    fn check<T: serde::de::DeserializeOwned + std::fmt::Debug>(label: &str, secret: &str) {
+        let data = recorded(label);
+        let value = data.pointer(secret).unwrap().as_str().unwrap().to_string();
+        let typed: T = serde_json::from_value(data).unwrap();
+        let shown = format!("{typed:?}");
+        assert!(!shown.contains(&value), "{label}: {shown}");
+    }
+    check::<types::TokenLookUpSelfResponse>("token-look-up-self", "/id");
+    check::<types::TransitExportKeyResponse>("transit-export-key", "/keys/1");
+    check::<types::TransitBackUpKeyResponse>("transit-back-up-key", "/backup");
+    check::<types::TotpGenerateCodeResponse>("totp-generate-code", "/code");
+}
