@@ -487,7 +487,7 @@ async fn identity_entity_create() {
         .body_map(|b| {
             b.name(s("alice"))
                 .policies(vec![s("reader")])
-                .metadata(obj(json!({"team": "billing"})))
+                .metadata(SecretMap::from(obj(json!({"team": "billing"}))))
         })
         .send()
         .await
