@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 fn main() {
     println!("cargo:rerun-if-changed=spec/openapi.json");
+    println!("cargo:rerun-if-changed=spec/overlays");
     println!("cargo:rerun-if-changed=codegen");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo::rustc-check-cfg=cfg(docsrs)");
@@ -23,7 +24,10 @@ fn main() {
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", spec_path.display()));
 
     let selection = selection_from_features();
-    let generated = codegen::generate(&text, &selection).unwrap_or_else(|e| panic!("{e}"));
+    let overlays = codegen::overlay::load_dir(&manifest_dir.join("spec/overlays"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let generated = codegen::generate_with_overlays(&text, &overlays, &selection)
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let out =
         PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("api.rs");

@@ -7,14 +7,17 @@
 //! The pipeline is: parse the document, [`normalize::normalize`] it (every Vault quirk is one named
 //! step), keep the operations of the enabled [`groups`], run progenitor with
 //! [`generator_settings`], rewrite its request-building code ([`requests`]: no `api-version`
-//! header, URLs built in one checked pass, no header copy), add the table of every operation's
-//! method, path and retry rules ([`operations`]) and format the result.
+//! header, URLs built in one checked pass, no header copy), rewrite the generated struct fields
+//! ([`fields`]: unnamed fields kept, lenient request decoding), add the table of every
+//! operation's method, path and retry rules ([`operations`]) and format the result.
 
 #![allow(dead_code)]
 
+pub mod fields;
 pub mod groups;
 pub mod normalize;
 pub mod operations;
+pub mod overlay;
 pub mod requests;
 
 use std::collections::BTreeSet;
@@ -31,6 +34,8 @@ pub struct Generated {
     pub operations: BTreeSet<String>,
     /// What the rewrites of progenitor's request code changed.
     pub rewrites: requests::RequestRewrites,
+    /// What the rewrites of the generated struct fields changed.
+    pub fields: fields::FieldRewrites,
 }
 
 /// Which API groups to generate.
@@ -62,13 +67,15 @@ pub fn prepare(
     doc: Value,
     selection: &Selection,
 ) -> Result<(openapiv3::OpenAPI, normalize::Report), String> {
-    prepare_with_operations(doc, selection).map(|(spec, report, _)| (spec, report))
+    prepare_with_overlays(doc, &[], selection).map(|(spec, report, _)| (spec, report))
 }
 
-/// [`prepare`], and the [`operations::OperationRow`]s of the whole normalized document (before
-/// the selection: the handwritten layer and the transport use them whatever the features).
-pub fn prepare_with_operations(
+/// [`prepare`], after applying response overlays (`spec/overlays/*.json`, see [`overlay`]); with
+/// the [`operations::OperationRow`]s of the whole normalized document (before the selection: the
+/// handwritten layer and the transport use them whatever the features).
+pub fn prepare_with_overlays(
     mut doc: Value,
+    overlays: &[Value],
     selection: &Selection,
 ) -> Result<
     (
@@ -78,7 +85,10 @@ pub fn prepare_with_operations(
     ),
     String,
 > {
+    let mut overlaid = normalize::Report::default();
+    overlay::apply_overlays(&mut doc, overlays, &mut overlaid);
     let mut report = normalize::normalize(&mut doc);
+    report.steps.extend(overlaid.steps);
     let rows = operations::operation_rows(&doc)?;
     groups::select_operations(&mut doc, selection, &mut report);
     normalize::prune_unused_schemas(&mut doc, &mut report);
@@ -108,8 +118,17 @@ pub fn generator_settings() -> progenitor::GenerationSettings {
 
 /// Runs the whole pipeline on a document's text and returns formatted Rust source.
 pub fn generate(text: &str, selection: &Selection) -> Result<Generated, String> {
+    generate_with_overlays(text, &[], selection)
+}
+
+/// [`generate`], with the response overlays of `spec/overlays/` ([`overlay::load_dir`]).
+pub fn generate_with_overlays(
+    text: &str,
+    overlays: &[Value],
+    selection: &Selection,
+) -> Result<Generated, String> {
     let doc = parse_document(text)?;
-    let (spec, report, rows) = prepare_with_operations(doc, selection)?;
+    let (spec, report, rows) = prepare_with_overlays(doc, overlays, selection)?;
     let operations = operation_ids(&spec);
     let mut generator = progenitor::Generator::new(&generator_settings());
     let tokens = generator
@@ -118,6 +137,7 @@ pub fn generate(text: &str, selection: &Selection) -> Result<Generated, String> 
     let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     mark_features(&mut file);
+    let fields = fields::rewrite_fields(&mut file);
     let rewrites = requests::streamline_requests(&mut file);
     if rewrites.unrewritten_path_params > 0 {
         return Err(format!(
@@ -134,6 +154,7 @@ pub fn generate(text: &str, selection: &Selection) -> Result<Generated, String> 
         report,
         operations,
         rewrites,
+        fields,
     })
 }
 

@@ -22,12 +22,18 @@ const STANDARD_FORMATS: &[&str] = &[
 pub const DURATION_TYPE: &str = "hashivault::VaultDuration";
 /// The crate-local type every credential or secret field becomes (redacted in `Debug`).
 pub const SENSITIVE_TYPE: &str = "hashivault::Sensitive";
+/// The crate-local type every free-form object and every struct's unnamed fields become (a JSON
+/// object whose values `Debug` does not show).
+pub const SECRET_MAP_TYPE: &str = "hashivault::SecretMap";
 
 /// Property names whose string values are credentials or secrets, in Vault's documents.
 pub const SENSITIVE_NAMES: &[&str] = &[
+    "backup",
     "bindpass",
+    "client_key",
     "client_secret",
     "client_token",
+    "code",
     "credentials",
     "jwt",
     "otp",
@@ -37,11 +43,17 @@ pub const SENSITIVE_NAMES: &[&str] = &[
     "private_key",
     "private_key_data",
     "root_token",
+    "secret",
     "secret_id",
     "secret_key",
     "token",
     "wrapping_token",
 ];
+
+/// Properties that are secrets only in some schemas: (schema name prefix, property). A token
+/// lookup's `id` is the token itself (`auth/token/lookup-self`, `lookup`, `lookup-accessor` do
+/// not hide it; only the accessor lookup leaves it empty).
+pub const SENSITIVE_IN_SCHEMA: &[(&str, &str)] = &[("TokenLookUp", "id")];
 
 /// The crate-local generic type every enveloped 2xx body becomes.
 pub const ENVELOPE_TYPE: &str = "hashivault::Envelope";
@@ -122,6 +134,9 @@ pub fn normalize(doc: &mut Value) -> Report {
         redact_secret_fields(schema, place, report);
         strip_nonstandard_formats(schema, place, report);
         move_defaults_into_docs(schema, place, report);
+        type_plain_string_durations(schema, place, report);
+        free_form_objects_hide_values(schema, place, report);
+        keep_unnamed_fields(schema, place, report);
     });
     health_states_carry_the_body(doc, &mut report);
     nullable_response_containers(doc, &mut report);
@@ -669,7 +684,10 @@ pub fn redact_secret_fields(schema: &mut Map<String, Value>, place: &str, report
         return;
     };
     for (name, prop) in props.iter_mut() {
-        if !SENSITIVE_NAMES.contains(&name.as_str()) {
+        let in_schema = SENSITIVE_IN_SCHEMA
+            .iter()
+            .any(|(prefix, field)| place.starts_with(prefix) && name == field);
+        if !SENSITIVE_NAMES.contains(&name.as_str()) && !in_schema {
             continue;
         }
         let Some(prop) = prop.as_object_mut() else {
@@ -686,6 +704,93 @@ pub fn redact_secret_fields(schema: &mut Map<String, Value>, place: &str, report
         );
         report.note("redact_secret_fields", format!("{place}.{name}"));
     }
+}
+
+/// Property names of durations: Vault declares `ttl`, `period`, `max_lease_ttl`,
+/// `pause_duration`, `delta_rebuild_interval`, ... as framework durations (`TypeDurationSecond`).
+fn is_duration_name(name: &str) -> bool {
+    ["ttl", "period", "timeout", "interval", "duration"]
+        .iter()
+        .any(|word| name == *word || name.ends_with(&format!("_{word}")))
+}
+
+/// Some duration fields have no `duration` format in Vault's document, only `type: string`
+/// (`token-create`'s `ttl`, `period` and `explicit_max_ttl`, mount tuning's `default_lease_ttl`,
+/// PKI's `pause_duration` and `delta_rebuild_interval`), although Vault's framework decodes them
+/// as durations and accepts `"1h"` or `3600`. String properties named like a duration (see
+/// [`is_duration_name`]) become [`DURATION_TYPE`] too, so both spellings decode and a number of
+/// seconds can be sent.
+pub fn type_plain_string_durations(
+    schema: &mut Map<String, Value>,
+    place: &str,
+    report: &mut Report,
+) {
+    let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (name, prop) in props.iter_mut() {
+        if !is_duration_name(name) {
+            continue;
+        }
+        let Some(prop) = prop.as_object_mut() else {
+            continue;
+        };
+        if prop.get("type").and_then(Value::as_str) != Some("string") || prop.contains_key("format")
+        {
+            continue;
+        }
+        prop.remove("type");
+        prop.insert(
+            "x-rust-type".into(),
+            json!({"crate": "hashivault", "version": "*", "path": DURATION_TYPE}),
+        );
+        report.note("type_plain_string_durations", format!("{place}.{name}"));
+    }
+}
+
+/// Vault declares the maps that carry user data as free-form objects (`type: object`, no
+/// properties): a KV secret's `data`, a cubbyhole entry, transit's exported `keys`, a plugin's
+/// `connection_details`. Their values are secrets as often as not, and a plain JSON map prints
+/// them in `Debug`. Free-form objects become [`SECRET_MAP_TYPE`]: the same JSON object on the
+/// wire, keys only in `Debug`. (Typed maps, `additionalProperties: {type: string}`, keep their
+/// type.)
+pub fn free_form_objects_hide_values(
+    schema: &mut Map<String, Value>,
+    place: &str,
+    report: &mut Report,
+) {
+    let free_form = schema.get("type").and_then(Value::as_str) == Some("object")
+        && !schema.contains_key("properties")
+        && !schema.contains_key("x-rust-type")
+        && schema
+            .get("additionalProperties")
+            .is_none_or(|extra| extra == &Value::Bool(true) || extra == &json!({}));
+    if !free_form {
+        return;
+    }
+    schema.remove("type");
+    schema.remove("additionalProperties");
+    schema.remove("nullable");
+    schema.insert(
+        "x-rust-type".into(),
+        json!({"crate": "hashivault", "version": "*", "path": SECRET_MAP_TYPE}),
+    );
+    report.note("free_form_objects_hide_values", place);
+}
+
+/// Vault's document names only the fields Vault 1.15's handlers declare. Plugin pass-through
+/// endpoints take more (`database/config/:name` forwards `connection_url`, `username`,
+/// `password`, ... to the database plugin), newer servers answer with fields 1.15 did not have,
+/// and some answers carry fields the document forgot. Every object schema with properties gets
+/// `additionalProperties: {}`, from which typify generates a flattened `extra` map on the struct
+/// (made a [`SECRET_MAP_TYPE`] by `codegen/lenient.rs`): unknown keys of an answer are kept, and
+/// keys put in `extra` are sent with the body.
+pub fn keep_unnamed_fields(schema: &mut Map<String, Value>, place: &str, report: &mut Report) {
+    if !schema.contains_key("properties") || schema.contains_key("additionalProperties") {
+        return;
+    }
+    schema.insert("additionalProperties".into(), json!({}));
+    report.note("keep_unnamed_fields", place);
 }
 
 /// Vault uses formats no OpenAPI tool knows: `map` and `kvpairs` on objects (typify panics on
@@ -1120,6 +1225,19 @@ mod tests {
             report.steps["redact_secret_fields"],
             vec!["UserpassLoginRequest.password".to_string()]
         );
+        let mut lookup = json!({"type": "object", "properties": {
+            "id": {"type": "string"}, "accessor": {"type": "string"}
+        }});
+        redact_secret_fields(
+            lookup.as_object_mut().unwrap(),
+            "TokenLookUpSelfResponse",
+            &mut report,
+        );
+        assert_eq!(
+            lookup["properties"]["id"]["x-rust-type"]["path"],
+            SENSITIVE_TYPE
+        );
+        assert_eq!(lookup["properties"]["accessor"]["type"], "string");
     }
 
     #[test]
@@ -1204,5 +1322,85 @@ mod tests {
             .get("nullable")
             .is_none());
         assert_eq!(report.count("nullable_response_containers"), 2);
+    }
+}
+
+#[cfg(test)]
+mod fidelity_tests {
+    use super::*;
+
+    fn run(mut schema: Value) -> (Value, Report) {
+        let mut report = Report::default();
+        let mut doc = json!({"components": {"schemas": {"S": schema.take()}}});
+        for_each_schema(&mut doc, &mut report, &mut |schema, place, report| {
+            type_plain_string_durations(schema, place, report);
+            free_form_objects_hide_values(schema, place, report);
+            keep_unnamed_fields(schema, place, report);
+        });
+        (doc["components"]["schemas"]["S"].clone(), report)
+    }
+
+    #[test]
+    fn objects_with_properties_keep_unnamed_fields() {
+        let (schema, report) = run(json!({"type": "object", "properties": {
+            "plugin_name": {"type": "string"},
+            "nested": {"type": "object", "properties": {"a": {"type": "integer"}}},
+            "closed": {"type": "object", "properties": {"b": {"type": "integer"}}, "additionalProperties": false}
+        }}));
+        assert_eq!(schema["additionalProperties"], json!({}));
+        assert_eq!(
+            schema["properties"]["nested"]["additionalProperties"],
+            json!({})
+        );
+        assert_eq!(
+            schema["properties"]["closed"]["additionalProperties"], false,
+            "a closed schema stays closed"
+        );
+        assert!(schema["properties"]["plugin_name"]
+            .get("additionalProperties")
+            .is_none());
+        assert_eq!(report.count("keep_unnamed_fields"), 2);
+    }
+
+    #[test]
+    fn free_form_objects_become_secret_maps_typed_maps_do_not() {
+        let (schema, report) = run(json!({"type": "object", "properties": {
+            "data": {"type": "object", "description": "The secret."},
+            "open": {"type": "object", "additionalProperties": true},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}}
+        }}));
+        let props = &schema["properties"];
+        assert_eq!(props["data"]["x-rust-type"]["path"], SECRET_MAP_TYPE);
+        assert_eq!(props["data"]["description"], "The secret.");
+        assert!(props["data"].get("type").is_none());
+        assert_eq!(props["open"]["x-rust-type"]["path"], SECRET_MAP_TYPE);
+        assert_eq!(props["labels"]["type"], "object");
+        assert_eq!(report.count("free_form_objects_hide_values"), 2);
+    }
+
+    #[test]
+    fn durations_typed_as_plain_strings_become_durations() {
+        let (schema, report) = run(json!({"type": "object", "properties": {
+            "ttl": {"type": "string"},
+            "explicit_max_ttl": {"type": "string"},
+            "pause_duration": {"type": "string"},
+            "delta_rebuild_interval": {"type": "string"},
+            "ttl_unit": {"type": "string"},
+            "max_ttl": {"type": "integer"},
+            "display_name": {"type": "string"}
+        }}));
+        let props = &schema["properties"];
+        for name in [
+            "ttl",
+            "explicit_max_ttl",
+            "pause_duration",
+            "delta_rebuild_interval",
+        ] {
+            assert_eq!(props[name]["x-rust-type"]["path"], DURATION_TYPE, "{name}");
+        }
+        assert_eq!(props["ttl_unit"]["type"], "string");
+        assert_eq!(props["max_ttl"]["type"], "integer");
+        assert_eq!(props["display_name"]["type"], "string");
+        assert_eq!(report.count("type_plain_string_durations"), 4);
     }
 }

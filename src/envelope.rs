@@ -351,6 +351,97 @@ impl From<Sensitive> for SecretString {
     }
 }
 
+/// A JSON object in a generated type whose values may be secrets: a KV secret's `data`, a free-form
+/// map of the spec, and the fields of a body or answer that the spec does not name (the `extra`
+/// of every generated struct). The same JSON object on the wire; `Debug` shows its keys only.
+///
+/// It dereferences to [`JsonMap`], so reading and editing work as on a map:
+///
+/// ```
+/// use hashivault::SecretMap;
+/// let mut map = SecretMap::new();
+/// map.insert("password".into(), "hunter2".into());
+/// assert_eq!(map["password"], "hunter2");
+/// assert_eq!(format!("{map:?}"), r#"{"password": <redacted>}"#);
+/// assert_eq!(serde_json::to_string(&map).unwrap(), r#"{"password":"hunter2"}"#);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretMap(JsonMap);
+
+impl SecretMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        SecretMap(JsonMap::new())
+    }
+
+    /// Whether the map has no entries (for `skip_serializing_if`).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The map, owned.
+    pub fn into_inner(self) -> JsonMap {
+        self.0
+    }
+}
+
+impl std::ops::Deref for SecretMap {
+    type Target = JsonMap;
+    fn deref(&self) -> &JsonMap {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SecretMap {
+    fn deref_mut(&mut self) -> &mut JsonMap {
+        &mut self.0
+    }
+}
+
+impl fmt::Debug for SecretMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k, format_args!("<redacted>"))))
+            .finish()
+    }
+}
+
+impl From<JsonMap> for SecretMap {
+    fn from(map: JsonMap) -> Self {
+        SecretMap(map)
+    }
+}
+
+impl From<SecretMap> for JsonMap {
+    fn from(map: SecretMap) -> Self {
+        map.0
+    }
+}
+
+impl TryFrom<Value> for SecretMap {
+    type Error = &'static str;
+    /// A JSON object; any other value is refused.
+    fn try_from(value: Value) -> Result<Self, Self::Error> {
+        match value {
+            Value::Object(map) => Ok(SecretMap(map)),
+            _ => Err("expected a JSON object"),
+        }
+    }
+}
+
+impl FromIterator<(String, Value)> for SecretMap {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+        SecretMap(iter.into_iter().collect())
+    }
+}
+
+impl PartialEq<JsonMap> for SecretMap {
+    fn eq(&self, other: &JsonMap) -> bool {
+        &self.0 == other
+    }
+}
+
 /// A Vault duration: Vault sends the same field as a string (`"1h30m"`) in one answer and as a
 /// number of seconds (`5400`) in another. Both decode; what the caller gives is sent as given.
 ///

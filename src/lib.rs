@@ -14,6 +14,7 @@ mod envelope;
 mod error;
 pub mod kv;
 pub mod lease;
+pub mod lenient;
 pub mod operation;
 mod path;
 mod ratelimit;
@@ -23,7 +24,7 @@ mod tls;
 mod transport;
 
 pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS};
-pub use envelope::{AuthInfo, Envelope, JsonMap, Sensitive, VaultDuration, WrapInfo};
+pub use envelope::{AuthInfo, Envelope, JsonMap, SecretMap, Sensitive, VaultDuration, WrapInfo};
 pub use error::{
     ApiError, DeadlineError, DeadlineReason, DecodeError, Error, ErrorKind, RedirectError,
     TooLargeError, TransportError,

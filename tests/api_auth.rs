@@ -14,6 +14,7 @@ use common::wire::*;
 use hashivault::api::types;
 use hashivault::Sensitive;
 use hashivault::{Client, Envelope, ExposeSecret, VaultDuration};
+use hashivault::SecretMap;
 use httpmock::prelude::*;
 use httpmock::Mock;
 use serde_json::{json, Map, Value};
@@ -576,8 +577,8 @@ async fn auth_token_create() {
         .token_create()
         .body_map(|b| {
             b.policies(vec![s("default")])
-                .ttl(s("1h"))
-                .meta(obj(json!({"app": "billing"})))
+                .ttl(VaultDuration::from("1h"))
+                .meta(SecretMap::from(obj(json!({"app": "billing"}))))
                 .display_name(s("billing"))
         })
         .send()

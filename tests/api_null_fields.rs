@@ -41,7 +41,7 @@ async fn kv_v2_write_decodes_the_real_openbao_answer() {
         .kv_v2_write()
         .kv_v2_mount_path("secret")
         .path("app/db")
-        .body_map(|b| b.data(serde_json::Map::new()))
+        .body_map(|b| b.data(hashivault::SecretMap::new()))
         .send()
         .await;
     let env = result

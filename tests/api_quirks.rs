@@ -8,6 +8,7 @@ use common::wire::*;
 use hashivault::api::types;
 use hashivault::Sensitive;
 use hashivault::{Client, Envelope, ExposeSecret, VaultDuration};
+use hashivault::SecretMap;
 use httpmock::prelude::*;
 use httpmock::Mock;
 use serde_json::{json, Map, Value};
@@ -231,7 +232,7 @@ async fn quirk_204_is_an_empty_envelope() {
         .body_map(|b| {
             b.type_(s("transit"))
                 .description(s("team keys"))
-                .config(obj(json!({"default_lease_ttl": "1h"})))
+                .config(SecretMap::from(obj(json!({"default_lease_ttl": "1h"}))))
         })
         .send()
         .await

@@ -22,7 +22,7 @@ async fn token_create_lookup_renew_revoke() {
         .token_create()
         .body_map(|b| {
             b.policies(vec!["default".to_string()])
-                .ttl("1h".to_string())
+                .ttl(hashivault::VaultDuration::from("1h"))
                 .display_name("live-test".to_string())
                 .renewable(true)
         })

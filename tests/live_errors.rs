@@ -73,7 +73,7 @@ async fn permission_denied_for_a_token_without_policies() {
         .token_create()
         .body_map(|b| {
             b.policies(vec!["default".to_string()])
-                .ttl("5m".to_string())
+                .ttl(hashivault::VaultDuration::from("5m"))
         })
         .send()
         .await

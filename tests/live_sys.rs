@@ -48,8 +48,8 @@ async fn secrets_engines_enable_tune_list_disable() {
     api.mounts_tune_configuration_parameters()
         .path(&path)
         .body_map(|b| {
-            b.default_lease_ttl("1h".to_string())
-                .max_lease_ttl("2h".to_string())
+            b.default_lease_ttl(hashivault::VaultDuration::from("1h"))
+                .max_lease_ttl(hashivault::VaultDuration::from("2h"))
         })
         .send()
         .await
@@ -104,7 +104,7 @@ async fn auth_methods_enable_tune_list_disable() {
     api.auth_tune_configuration_parameters()
         .path(&path)
         .body_map(|b| {
-            b.default_lease_ttl("30m".to_string())
+            b.default_lease_ttl(hashivault::VaultDuration::from("30m"))
                 .listing_visibility("unauth".to_string())
         })
         .send()
@@ -211,10 +211,7 @@ async fn namespaces_isolate_secrets() {
         .path("kv")
         .body_map(|b| {
             b.type_("kv".to_string()).options(
-                serde_json::from_value::<serde_json::Map<String, serde_json::Value>>(
-                    json!({"version": "1"}),
-                )
-                .unwrap(),
+                serde_json::from_value::<hashivault::SecretMap>(json!({"version": "1"})).unwrap(),
             )
         })
         .send()

@@ -253,6 +253,7 @@ async fn hashivault_api_read(
         .into_inner()
         .data
         .and_then(|d| d.data)
+        .map(hashivault::SecretMap::into_inner)
         .ok_or_else(|| "no data in the answer".to_string())
 }
 

@@ -61,7 +61,6 @@ use std::future::Future;
 
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
 use crate::{Client, Error};
@@ -397,7 +396,9 @@ impl AuthApi<'_> {
             .map_err(|e| Error::from_api(e, "token_look_up_self"))?
             .into_inner()
             .into_data()?;
-        serde_json::from_value(Value::Object(data))
+        // The generated payload (typed by the recorded-answer overlay) read as `TokenInfo`.
+        serde_json::to_value(data)
+            .and_then(serde_json::from_value)
             .map_err(|e| Error::decode("token_look_up_self", b"(the lookup-self data block)", &e))
     }
 

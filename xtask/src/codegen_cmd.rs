@@ -22,7 +22,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let dir = dump.ok_or("codegen: say where to write with --dump DIR")?;
     let text = std::fs::read_to_string(&spec)
         .map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
-    let generated = codegen::generate(&text, &codegen::Selection::All)?;
+    let overlays = codegen::overlay::load_dir(&crate::project_root().join("spec/overlays"))?;
+    let generated = codegen::generate_with_overlays(&text, &overlays, &codegen::Selection::All)?;
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let out = dir.join("api.rs");
     std::fs::write(&out, &generated.code)
@@ -35,5 +36,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
     );
     println!("normalizing steps:\n{}", generated.report.summary());
     println!("request rewrites: {:?}", generated.rewrites);
+    println!("field rewrites: {:?}", generated.fields);
     Ok(())
 }

@@ -49,6 +49,8 @@ commands:
   demo database                      the same with PostgreSQL, for examples/database_credentials.rs
   regen [--file PATH | --addr URL --token T] [--mount-all] [--check] [--build]
                                      refresh spec/ from a server or a file and report what changed
+  regen --learn-responses [--no-record]
+                                     refresh spec/overlays/ from the live conformance tour's answers
 ";
 
 /// The workspace root (where the library's Cargo.toml is).

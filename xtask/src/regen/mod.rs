@@ -15,6 +15,7 @@
 pub mod canon;
 pub mod diff;
 pub mod fetch;
+pub mod learn;
 pub mod readme;
 
 use std::path::{Path, PathBuf};
@@ -42,7 +43,9 @@ options:
                      from the source
   --build            afterwards run `cargo build --all-features` (slow)
   --no-codegen       skip the normalizer+generator run (it takes minutes in a debug build)
-  --root DIR         workspace root to work on (default: this repository)";
+  --root DIR         workspace root to work on (default: this repository)
+  --learn-responses  instead: run the live conformance tour (recording its answers) and refresh
+                     spec/overlays/ from them (--no-record: from the answers already recorded)";
 
 /// Where the new document comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +133,10 @@ impl Options {
 
 /// `cargo xtask regen ARGS`.
 pub fn run(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "--learn-responses") {
+        let record = !args.iter().any(|a| a == "--no-record");
+        return learn::learn_responses(&crate::project_root(), record);
+    }
     let options = Options::parse(args, |name| std::env::var(name).ok())?;
     regen(&options)
 }
