@@ -142,16 +142,28 @@ fn check_examples(server: &DevServer) -> Result<(), String> {
     let mut failures = Vec::new();
     for example in examples::EXAMPLES {
         eprintln!("xtask: running example `{}`", example.name);
-        let output = cargo()
-            // `--profile test`: the artifacts `cargo test` just built (with the dev profile the
-            // library would be compiled once more, with all features).
-            .args(["run", "--quiet", "--profile", "test", "--all-features"])
-            .args(["--example", example.name])
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Err("interrupted".to_string());
+        }
+        // The binary `cargo test --workspace --all-features` just built (with the workspace's
+        // feature set; a `cargo run` of the root package alone would compile it again).
+        let binary = target_dir().join("debug").join("examples").join(format!(
+            "{}{}",
+            example.name,
+            std::env::consts::EXE_SUFFIX
+        ));
+        let output = Command::new(&binary)
             .env("VAULT_ADDR", server.url())
             .env("VAULT_TOKEN", &server.token)
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(|e| format!("cannot run example `{}`: {e}", example.name))?;
+            .map_err(|e| {
+                format!(
+                    "cannot run example `{}` ({}): {e}",
+                    example.name,
+                    binary.display()
+                )
+            })?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
         if !output.status.success() {
@@ -203,6 +215,13 @@ fn demo(args: &[String]) -> Result<(), String> {
         .args(rest);
     let what = format!("cargo run {}", examples::cargo_args(example).join(" "));
     run_against_server(cargo, &what, rest, |_| Ok(()))
+}
+
+/// `CARGO_TARGET_DIR`, else `<root>/target`.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::project_root().join("target"))
 }
 
 fn cargo() -> Command {
