@@ -1,14 +1,14 @@
 //! Blocking calls for synchronous code (feature `blocking`): CLIs, build scripts, services
 //! without an async runtime.
 //!
-//! The surface is the async one: the same [`Client`], the same handwritten helpers and generated
+//! The surface is the async one: the same [`Client`](crate::Client), the same handwritten helpers and generated
 //! operations. Put `.wait()` where async code puts `.await`:
 //!
 //! ```no_run
 //! use hashivault::blocking::Wait;
 //!
 //! fn main() -> Result<(), hashivault::Error> {
-//!     let client = hashivault::blocking::client_from_env()?;
+//!     let client = hashivault::Client::from_env()?;
 //!     // A handwritten helper.
 //!     let secret = client.kv2("secret").read::<serde_json::Value>("app/db").wait()?;
 //!     println!("version {}", secret.metadata.version);
@@ -35,7 +35,7 @@
 use std::future::IntoFuture;
 use std::sync::OnceLock;
 
-use crate::{Client, Error};
+use crate::Error;
 
 /// `.wait()`: runs a call to completion on the internal runtime. Implemented for every call of
 /// the crate (anything awaitable whose error converts into [`Error`]).
@@ -58,12 +58,6 @@ where
         let runtime = runtime()?;
         runtime.block_on(self.into_future()).map_err(Into::into)
     }
-}
-
-/// [`Client::from_env`], for symmetry with the async constructor (building a client needs no
-/// runtime).
-pub fn client_from_env() -> Result<Client, Error> {
-    Client::from_env()
 }
 
 /// Runs `task` in the background on the internal runtime, for APIs that spawn (the token

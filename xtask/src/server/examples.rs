@@ -8,8 +8,10 @@
 /// One example.
 #[derive(Debug)]
 pub struct Example {
-    /// `examples/<name>.rs`.
+    /// The name `cargo xtask demo NAME` takes.
     pub name: &'static str,
+    /// The example target, `examples/<file>.rs` (often the same as `name`).
+    pub file: &'static str,
     /// Features beyond the default ones.
     pub features: &'static [&'static str],
     /// Substrings the output must contain, each proving one claim of the example.
@@ -20,6 +22,7 @@ pub struct Example {
 pub const EXAMPLES: &[Example] = &[
     Example {
         name: "quickstart",
+        file: "quickstart",
         features: &[],
         expect: &[
             "connected to http://127.0.0.1:",
@@ -34,6 +37,7 @@ pub const EXAMPLES: &[Example] = &[
     },
     Example {
         name: "kv",
+        file: "kv",
         features: &[],
         expect: &[
             "set metadata of",
@@ -54,6 +58,7 @@ pub const EXAMPLES: &[Example] = &[
     },
     Example {
         name: "approle_service",
+        file: "approle_service",
         features: &[],
         expect: &[
             "operator: enabled approle at auth/",
@@ -69,6 +74,7 @@ pub const EXAMPLES: &[Example] = &[
     },
     Example {
         name: "transit",
+        file: "transit",
         features: &["transit"],
         expect: &[
             "created keys orders (aes256-gcm96) and releases (ed25519)",
@@ -84,6 +90,7 @@ pub const EXAMPLES: &[Example] = &[
     },
     Example {
         name: "pki",
+        file: "pki",
         features: &["pki"],
         expect: &[
             "generated root CA \"hashivault example root\" (serial ",
@@ -98,6 +105,7 @@ pub const EXAMPLES: &[Example] = &[
     },
     Example {
         name: "blocking",
+        file: "blocking",
         features: &["blocking"],
         expect: &[
             "connected to http://127.0.0.1:",
@@ -126,7 +134,7 @@ pub fn names() -> String {
 
 /// `cargo run` arguments for `example`: `--example NAME [--features A,B]`.
 pub fn cargo_args(example: &Example) -> Vec<String> {
-    let mut args = vec!["--example".to_string(), example.name.to_string()];
+    let mut args = vec!["--example".to_string(), example.file.to_string()];
     if !example.features.is_empty() {
         args.push("--features".into());
         args.push(example.features.join(","));
@@ -183,7 +191,7 @@ mod tests {
                 "{} twice",
                 example.name
             );
-            let file = root.join("examples").join(format!("{}.rs", example.name));
+            let file = root.join("examples").join(format!("{}.rs", example.file));
             assert!(file.exists(), "{} is missing", file.display());
             assert!(
                 !example.expect.is_empty(),
@@ -208,6 +216,7 @@ mod tests {
     fn output_check_reports_missing_lines_and_leaks() {
         let example = Example {
             name: "t",
+            file: "t",
             features: &[],
             expect: &["did a", "did b"],
         };

@@ -149,7 +149,7 @@ fn check_examples(server: &DevServer) -> Result<(), String> {
         // feature set; a `cargo run` of the root package alone would compile it again).
         let binary = target_dir().join("debug").join("examples").join(format!(
             "{}{}",
-            example.name,
+            example.file,
             std::env::consts::EXE_SUFFIX
         ));
         let output = Command::new(&binary)
