@@ -1,4 +1,26 @@
 #![doc = include_str!("../README.md")]
+//!
+//! # Which API do I use
+//!
+//! 1. **A handwritten helper** when there is one: [`Client::kv2`] / [`Client::kv`] for secrets,
+//!    [`Client::auth`] for logins (the client keeps the token) and the token's own endpoints,
+//!    [`auth::AuthApi::spawn_renewer`] to keep it alive, [`Client::sys_health`], and
+//!    [`Client::unwrap`] / [`Client::with_wrap_ttl`] for response wrapping. They are typed,
+//!    work with any set of features, and their errors have predicates
+//!    ([`Error::is_not_found`], [`Error::is_permission_denied`], ...).
+//! 2. **A generated operation** for everything else: `client.api().OPERATION()` with one
+//!    builder method per parameter, then `.send().await`; typed request and answer bodies
+//!    ([`api::types`]). Each API group is a Cargo feature (see [Feature groups](#feature-groups)): [`features`] lists every operation
+//!    under the feature that enables it (look there when the compiler says "no method named
+//!    `transit_create_key`").
+//! 3. **A raw request** for what the spec lacks (custom plugins, new endpoints):
+//!    [`Client::request`] with a method and a path under `/v1/`, through the same transport,
+//!    token, retries and errors.
+//!
+//! Synchronous code: the `blocking` feature (module `hashivault::blocking`: `.wait()` where
+//! async code writes `.await`). Tests against a real server: the `testing` feature (module
+//! `hashivault::testing`: a throwaway OpenBao dev server and a client for it); tests without a
+//! process: point [`Client::builder`]'s `address` at an HTTP mock.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
@@ -7,11 +29,15 @@ extern crate self as hashivault;
 
 pub mod api;
 pub mod auth;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 mod client;
 mod connect;
 mod env;
 mod envelope;
 mod error;
+pub mod features;
 pub mod kv;
 pub mod lease;
 pub mod lenient;
@@ -21,6 +47,9 @@ mod ratelimit;
 mod redirect;
 pub mod sys;
 mod tls;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod transport;
 
 pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS};

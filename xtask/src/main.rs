@@ -4,10 +4,18 @@
 //! - `cargo xtask dev`, `cargo xtask test`, `cargo xtask demo`: a local OpenBao dev server
 //!   (see `server.rs`).
 //! - `cargo xtask regen`: refresh `spec/` and report what changed (see `regen.rs`).
+//!
+//! The `cargo xtask` alias builds xtask without its `codegen` feature, so the server commands
+//! never compile the code generator (progenitor, typify, syn, an HTTP client, TLS). `codegen` and
+//! `regen` need it: without the feature they re-run xtask as
+//! `cargo run -p xtask --features codegen -- COMMAND ARGS` (see [`with_codegen`]).
 
+#[cfg(feature = "codegen")]
 #[path = "../../codegen/mod.rs"]
 pub mod codegen;
+#[cfg(feature = "codegen")]
 mod codegen_cmd;
+#[cfg(feature = "codegen")]
 mod regen;
 mod server;
 
@@ -20,9 +28,13 @@ fn main() -> ExitCode {
         None => ("help", &[][..]),
     };
     let result = match command {
+        #[cfg(feature = "codegen")]
         "codegen" => codegen_cmd::run(rest),
-        "dev" | "test" | "demo" => server::run(command, rest),
+        #[cfg(feature = "codegen")]
         "regen" => regen::run(rest),
+        #[cfg(not(feature = "codegen"))]
+        "codegen" | "regen" => with_codegen(command, rest),
+        "dev" | "test" | "demo" => server::run(command, rest),
         "help" | "--help" | "-h" => {
             println!("{}", HELP);
             Ok(())
@@ -44,14 +56,35 @@ usage: cargo xtask <command>
 commands:
   codegen --dump DIR [--spec FILE]   write the generated API (every group) to DIR/api.rs
   dev                                start a local OpenBao dev server, print its VAULT_ADDR/VAULT_TOKEN
-  test [CARGO TEST ARGS]             start the dev server and run every test, live ones included
-  demo                               start the dev server and run examples/quickstart.rs against it
-  demo database                      the same with PostgreSQL, for examples/database_credentials.rs
+  test [CARGO TEST ARGS]             start the dev server and run every test, live ones included,
+                                     then (without ARGS) every example, checking its output
+  demo [NAME] [ARGS]                 start the dev server and run examples/NAME.rs against it
+                                     (default quickstart; `demo --list` lists them)
   regen [--file PATH | --addr URL --token T] [--mount-all] [--check] [--build]
                                      refresh spec/ from a server or a file and report what changed
   regen --learn-responses [--no-record]
                                      refresh spec/overlays/ from the live conformance tour's answers
 ";
+
+/// Run `cargo run -p xtask --features codegen -- COMMAND ARGS`: the commands that need the code
+/// generator, built (once, then cached) in a second variant of this binary.
+#[cfg(not(feature = "codegen"))]
+fn with_codegen(command: &str, args: &[String]) -> Result<(), String> {
+    eprintln!("xtask: `{command}` needs the code generator: building xtask --features codegen");
+    let status =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .current_dir(project_root())
+            .args(["run", "--package", "xtask", "--features", "codegen", "--"])
+            .arg(command)
+            .args(args)
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        std::process::exit(status.code().filter(|&c| c != 0).unwrap_or(1))
+    }
+}
 
 /// The workspace root (where the library's Cargo.toml is).
 pub fn project_root() -> std::path::PathBuf {

@@ -2,11 +2,12 @@
 //!
 //! - `dev`: start a server, print `export VAULT_ADDR=… VAULT_TOKEN=…`, run until Ctrl-C.
 //! - `test [ARGS]`: start a server, run `cargo test --workspace --all-features [ARGS]` against
-//!   it with `HASHIVAULT_REQUIRE_LIVE=1` (live tests fail instead of skipping), stop it; without
-//!   ARGS, then the TLS tests again with the `native-tls` stack alone, and the http-only build
-//!   (no TLS feature).
-//! - `demo [ARGS]`: start a server, run `cargo run --example quickstart [ARGS]` against it;
-//!   `demo database` runs `examples/database_credentials.rs` with a PostgreSQL as well.
+//!   it with `HASHIVAULT_REQUIRE_LIVE=1` (live tests fail instead of skipping), stop it.
+//!   Then, without ARGS, it runs every example of [`examples::EXAMPLES`] against the same server
+//!   and checks its output, and the TLS tests again with the `native-tls` stack alone, and the
+//!   http-only build (no TLS feature).
+//! - `demo [NAME] [ARGS]`: start a server, run `cargo run --example NAME [ARGS]` against it
+//!   (default `quickstart`; the features an example needs are added).
 //! - `test` and `demo database` also start a PostgreSQL ([`postgres`]) and export its URL as
 //!   `HASHIVAULT_POSTGRES_URL`; `dev --postgres` does too.
 //!
@@ -17,6 +18,7 @@
 //! interrupted (Ctrl-C / SIGTERM).
 
 pub mod binary;
+pub mod examples;
 pub mod http;
 pub mod postgres;
 pub mod process;
@@ -60,9 +62,10 @@ fn usage(command: &str) -> &'static str {
                   PostgreSQL too (`export HASHIVAULT_POSTGRES_URL=…`)."
         }
         "demo" => {
-            "usage: cargo xtask demo [database] [ARGS]\n\nRun `cargo run --example quickstart [ARGS]` \
-                   against a throwaway local OpenBao dev server; `demo database` runs \
-                   examples/database_credentials.rs against it and a throwaway PostgreSQL."
+            "usage: cargo xtask demo [NAME] [ARGS]\n\nRun `cargo run --example NAME [ARGS]` \
+                   (default: quickstart) against a throwaway local OpenBao dev server (and a \
+                   PostgreSQL for `database`).\n\
+                   `cargo xtask demo --list` lists the examples and the features they need."
         }
         _ => "usage: cargo xtask test [CARGO TEST ARGS]",
     }
@@ -133,19 +136,85 @@ fn test(args: &[String]) -> Result<(), String> {
         .args(args);
     // Live tests fail instead of skipping, so a missing server can never pass.
     cargo.env("HASHIVAULT_REQUIRE_LIVE", "1");
-    // PostgreSQL for the database engine's live test (tests/live_database.rs).
+    // PostgreSQL for the database engine's live test (tests/live_database.rs) and example.
     let pg = postgres::Postgres::start(&tools_dir())?;
     cargo.env(postgres::URL_VAR, pg.url());
+    let run_examples = args.is_empty();
     run_against_server(
         cargo,
         "cargo test --workspace --all-features",
         args,
         Some(pg),
+        |server, pg| {
+            if run_examples {
+                check_examples(server, pg)
+            } else {
+                eprintln!("xtask: examples NOT run (test arguments given); `cargo xtask test` alone runs them");
+                Ok(())
+            }
+        },
     )?;
-    if args.is_empty() {
+    if run_examples {
         test_tls_variants()?;
     }
     Ok(())
+}
+
+/// Runs every example against `server` (built with all features, as `cargo test` just did) and
+/// checks its output.
+fn check_examples(server: &DevServer, pg: Option<&postgres::Postgres>) -> Result<(), String> {
+    let mut failures = Vec::new();
+    for example in examples::EXAMPLES {
+        eprintln!("xtask: running example `{}`", example.name);
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Err("interrupted".to_string());
+        }
+        // The binary `cargo test --workspace --all-features` just built (with the workspace's
+        // feature set; a `cargo run` of the root package alone would compile it again).
+        let binary = target_dir().join("debug").join("examples").join(format!(
+            "{}{}",
+            example.file,
+            std::env::consts::EXE_SUFFIX
+        ));
+        let mut command = Command::new(&binary);
+        if let Some(pg) = pg {
+            command.env(postgres::URL_VAR, pg.url());
+        }
+        let output = command
+            .env("VAULT_ADDR", server.url())
+            .env("VAULT_TOKEN", &server.token)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| {
+                format!(
+                    "cannot run example `{}` ({}): {e}",
+                    example.name,
+                    binary.display()
+                )
+            })?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() {
+            failures.push(format!(
+                "example `{}` failed ({}):\n{stdout}{stderr}",
+                example.name, output.status
+            ));
+            continue;
+        }
+        match examples::check_output(example, &stdout, &examples::forbidden(&server.token)) {
+            Ok(()) => eprintln!(
+                "xtask: example `{}` ok ({} claims checked)",
+                example.name,
+                example.expect.len()
+            ),
+            Err(e) => failures.push(e),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
 }
 
 /// `--all-features` tests rustls (it wins when both TLS features are on); then the TLS tests
@@ -154,7 +223,13 @@ fn test_tls_variants() -> Result<(), String> {
     let mut native = cargo();
     native.args(NATIVE_TLS_TEST);
     native.env("HASHIVAULT_REQUIRE_LIVE", "1");
-    run_against_server(native, &format!("cargo {}", NATIVE_TLS_TEST.join(" ")), &[], None)?;
+    run_against_server(
+        native,
+        &format!("cargo {}", NATIVE_TLS_TEST.join(" ")),
+        &[],
+        None,
+        |_, _| Ok(()),
+    )?;
     let mut http_only = cargo();
     http_only.args(HTTP_ONLY_TEST);
     run_against_server(
@@ -162,6 +237,7 @@ fn test_tls_variants() -> Result<(), String> {
         &format!("cargo {}", HTTP_ONLY_TEST.join(" ")),
         &[],
         None,
+        |_, _| Ok(()),
     )
 }
 
@@ -192,33 +268,45 @@ const NATIVE_TLS_TEST: &[&str] = &[
 ];
 
 fn demo(args: &[String]) -> Result<(), String> {
-    let mut cargo = cargo();
-    match args.first().map(String::as_str) {
-        // `demo database`: examples/database_credentials.rs, against OpenBao and PostgreSQL.
-        Some("database") => {
-            let pg = postgres::Postgres::start(&tools_dir())?;
-            cargo
-                .args([
-                    "run",
-                    "--features",
-                    "database",
-                    "--example",
-                    "database_credentials",
-                ])
-                .args(&args[1..])
-                .env(postgres::URL_VAR, pg.url());
-            run_against_server(
-                cargo,
-                "cargo run --example database_credentials",
-                &args[1..],
-                Some(pg),
-            )
+    if args.first().is_some_and(|a| a == "--list") {
+        for example in examples::EXAMPLES {
+            println!("{} {}", example.name, example.features.join(","));
         }
-        _ => {
-            cargo.args(["run", "--example", "quickstart"]).args(args);
-            run_against_server(cargo, "cargo run --example quickstart", args, None)
-        }
+        return Ok(());
     }
+    let (example, rest) = match args.split_first() {
+        Some((name, rest)) if !name.starts_with('-') => (
+            examples::find(name).ok_or_else(|| {
+                format!(
+                    "demo: no example `{name}` (examples: {})",
+                    examples::names()
+                )
+            })?,
+            rest,
+        ),
+        _ => (&examples::EXAMPLES[0], args),
+    };
+    let mut cargo = cargo();
+    let postgres = if example.postgres {
+        let pg = postgres::Postgres::start(&tools_dir())?;
+        cargo.env(postgres::URL_VAR, pg.url());
+        Some(pg)
+    } else {
+        None
+    };
+    cargo
+        .arg("run")
+        .args(examples::cargo_args(example))
+        .args(rest);
+    let what = format!("cargo run {}", examples::cargo_args(example).join(" "));
+    run_against_server(cargo, &what, rest, postgres, |_, _| Ok(()))
+}
+
+/// `CARGO_TARGET_DIR`, else `<root>/target`.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::project_root().join("target"))
 }
 
 fn cargo() -> Command {
@@ -229,11 +317,13 @@ fn cargo() -> Command {
 
 /// Start a server, run `command` with `VAULT_ADDR`/`VAULT_TOKEN` (and `HASHIVAULT_SERVER_BIN`, so nested xtask tests reuse the same binary), stop the
 /// server, and exit with the command's exit code if it failed.
+/// `then` runs after the command succeeded, against the same server (and PostgreSQL).
 fn run_against_server(
     mut command: Command,
     what: &str,
     args: &[String],
     postgres: Option<postgres::Postgres>,
+    then: impl FnOnce(&DevServer, Option<&postgres::Postgres>) -> Result<(), String>,
 ) -> Result<(), String> {
     let (bin, server) = start()?;
     command
@@ -255,12 +345,16 @@ fn run_against_server(
         .spawn()
         .map_err(|e| format!("cannot run `{what}`: {e}"))?;
     let status = wait_or_interrupt(&mut child);
+    let after = match &status {
+        Ok(status) if status.success() => Some(then(&server, postgres.as_ref())),
+        _ => None,
+    };
     drop(server);
     drop(postgres);
     eprintln!("xtask: dev server stopped");
     let status = status?;
-    if status.success() {
-        return Ok(());
+    if let Some(after) = after {
+        return after;
     }
     eprintln!("xtask: `{what}` failed ({status})");
     std::process::exit(status.code().filter(|&c| c != 0).unwrap_or(1));

@@ -1,0 +1,3 @@
+//! # Operations by feature
+//!
+#![doc = include_str!("../docs/operations.md")]
