@@ -443,7 +443,7 @@ mod tests {
             "{code}"
         );
         assert!(
-            flat.contains("crate::transport::decode_response(response, &info).await"),
+            flat.contains("crate::transport::decode_response(response,&info).await"),
             "{code}"
         );
         assert!(

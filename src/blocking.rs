@@ -29,7 +29,7 @@
 //! returns an error of kind [`Error::is_invalid_input`] saying to `.await` instead.
 //!
 //! Background work that needs a runtime, such as
-//! [`AuthApi::spawn_renewer`](crate::auth::AuthApi::spawn_renewer), runs on the internal runtime
+//! [`AuthApi::renewer`](crate::auth::AuthApi::renewer), runs on the internal runtime
 //! with [`spawn`].
 
 use std::future::IntoFuture;
@@ -65,7 +65,7 @@ where
 ///
 /// ```no_run
 /// # fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
-/// let renewer = hashivault::blocking::spawn(|| client.auth().spawn_renewer(None))?;
+/// let renewer = hashivault::blocking::spawn(|| client.auth().renewer().spawn())?;
 /// # Ok(())
 /// # }
 /// ```

@@ -527,7 +527,7 @@ impl ClientBuilder {
 
     /// Uses this `reqwest::Client` as is (its TLS, proxy, timeout and pool settings); the TLS,
     /// proxy and timeout settings of this builder are then ignored. Call
-    /// [`install_crypto_provider`] before building it. Keep redirects off
+    /// [`install_crypto_provider`](crate::install_crypto_provider) before building it. Keep redirects off
     /// (`redirect(Policy::none())`): hashivault follows Vault's `307`s itself.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);

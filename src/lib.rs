@@ -4,7 +4,7 @@
 //!
 //! 1. **A handwritten helper** when there is one: [`Client::kv2`] / [`Client::kv`] for secrets,
 //!    [`Client::auth`] for logins (the client keeps the token) and the token's own endpoints,
-//!    [`auth::AuthApi::spawn_renewer`] to keep it alive, [`Client::sys_health`], and
+//!    [`auth::AuthApi::renewer`] to keep it alive, [`Client::sys_health`], and
 //!    [`Client::unwrap`] / [`Client::with_wrap_ttl`] for response wrapping. They are typed,
 //!    work with any set of features, and their errors have predicates
 //!    ([`Error::is_not_found`], [`Error::is_permission_denied`], ...).

@@ -4,7 +4,7 @@
 //!
 //! The handwritten helpers (KV, `sys`) send their requests through these constants: each helper
 //! names the operation it covers, and its URL is built from the operation's path by the same
-//! checked function as the generated `send()` (`crate::path::operation_url`). [`HANDWRITTEN`]
+//! checked function as the generated `send()` (`crate::path::operation_url`). `HANDWRITTEN`
 //! lists every operation a helper sends with the method and path it was written for; a test fails
 //! when the spec changes one, and `cargo xtask regen` lists the helpers a spec update touches.
 //! The transport reads the retry rules of an operation here ([`Operation::status_retries`]).

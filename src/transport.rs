@@ -380,9 +380,6 @@ impl Context {
             Method::PATCH => false,
             _ => true,
         };
-        // An operation that documents a transient status as an answer of its own (sys/health's
-        // node states) is never retried on status: `codegen/operations.rs` derives it.
-        let status_retry_allowed = crate::operation::retries_on_status(operation);
         // The clock is read only when a deadline or rate limit needs it.
         let clock = (policy.deadline.is_some() || policy.limiter.is_some()).then(|| {
             let started = tokio::time::Instant::now();
@@ -491,7 +488,13 @@ impl Context {
                 return (result.map_err(Error::from_reqwest), attempts);
             };
             let transient = match &result {
-                Ok(response) => status_retry_allowed && is_transient_status(response.status()),
+                // An operation that documents a transient status as an answer of its own
+                // (sys/health's node states) is never retried on status: `codegen/operations.rs`
+                // derives it. Looked up only for a transient answer, off the hot path.
+                Ok(response) => {
+                    is_transient_status(response.status())
+                        && crate::operation::retries_on_status(operation)
+                }
                 Err(e) => e.is_connect() || e.is_timeout(),
             };
             if !(transient && retryable_method) {

@@ -109,8 +109,9 @@ async fn events_until(
     seen
 }
 
-/// Asserts that the `i`-th time is `expected[i]` ms, give or take tokio's timer rounding (each
-/// sleep ends on the next whole millisecond plus one: at most 2 ms per sleep so far).
+/// Asserts that the `i`-th time is `expected[i]` ms, or up to 10 ms per sleep so far later: each
+/// sleep ends on the next whole millisecond plus one, and while the paused runtime waits for the
+/// mock server's answer (a real socket) tokio may advance its clock by a few milliseconds more.
 #[track_caller]
 fn assert_times(actual: &[Duration], expected: &[f64]) {
     assert_eq!(
@@ -121,7 +122,7 @@ fn assert_times(actual: &[Duration], expected: &[f64]) {
     for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
         let a = a.as_secs_f64() * 1000.0;
         assert!(
-            a >= e - 0.01 && a <= e + 2.0 * (i + 1) as f64 + 0.01,
+            a >= e - 0.01 && a <= e + 10.0 * (i + 1) as f64 + 0.01,
             "event {i}: at {a} ms, expected {e} ms ({actual:?})"
         );
     }
@@ -345,8 +346,9 @@ async fn a_renewal_capped_by_max_ttl_ends_renewal_without_a_login() {
     let RenewEvent::Stopped(StopReason::MaxTtlReached { expires_at }) = &events[1].1 else {
         panic!("{events:?}");
     };
-    // The token stays good until then: 4 s after the capped renewal.
-    assert_times(&[*expires_at - start], &[17_333.3 + 1.0]);
+    // The token stays good until then: 4 s after the capped renewal (itself at 13 333.3 ms or up
+    // to 2 ms of timer rounding later, depending on where the paused clock started).
+    assert_times(&[*expires_at - start], &[17_333.3]);
     assert!(renewer.ready().await.is_ok());
     assert!(matches!(renewer.status(), TokenStatus::Stopped(_)));
     finish(renewer);
