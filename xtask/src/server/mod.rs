@@ -18,6 +18,7 @@
 //! interrupted (Ctrl-C / SIGTERM).
 
 pub mod binary;
+pub mod cluster;
 pub mod examples;
 pub mod http;
 pub mod postgres;
