@@ -187,7 +187,7 @@ async fn read_your_writes_on_a_standby() {
     let all: Vec<usize> = (0..c.addrs.len()).collect();
     let (_, standbys) = roles(&c.addrs, &all).await;
     let tag = std::process::id().to_string();
-    let rounds = 40;
+    let rounds = 20;
     // One client on a standby: its writes are forwarded to the active node, its reads served
     // by the standby itself.
     let mut figures = Vec::new();
