@@ -587,7 +587,11 @@ impl ClientBuilder {
             None => None,
         };
         let attempt_timeout = match (&self.http_client, self.connect.no_timeout) {
-            (None, false) => Some(self.connect.timeout.unwrap_or(crate::connect::DEFAULT_TIMEOUT)),
+            (None, false) => Some(
+                self.connect
+                    .timeout
+                    .unwrap_or(crate::connect::DEFAULT_TIMEOUT),
+            ),
             _ => None,
         };
         let context = Context {
