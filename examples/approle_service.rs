@@ -168,11 +168,7 @@ async fn service_start(bootstrap: Bootstrap) -> Result<(), Error> {
 
     let auth = client
         .auth()
-        .approle(
-            &bootstrap.mount,
-            &bootstrap.role_id,
-            Some(secret_id.into()),
-        )
+        .approle(&bootstrap.mount, &bootstrap.role_id, Some(secret_id.into()))
         .await?;
     println!(
         "service: logged in with approle: policies {:?}, ttl {}s, renewable {}",
@@ -207,7 +203,10 @@ async fn service_start(bootstrap: Bootstrap) -> Result<(), Error> {
         match tokio::time::timeout(Duration::from_secs(30), renewer.next_event()).await {
             Ok(Some(RenewEvent::Renewed { ttl })) => {
                 renewals += 1;
-                println!("service: renewer renewed the token (ttl {}s)", ttl.as_secs());
+                println!(
+                    "service: renewer renewed the token (ttl {}s)",
+                    ttl.as_secs()
+                );
             }
             Ok(Some(other)) => {
                 println!("service: renewer stopped early: {other:?}");

@@ -22,8 +22,6 @@ use crate::transport::{token_header, Context, ListMethod, Policy, RetryPolicy, T
 /// Vault's CLI default address.
 pub const DEFAULT_ADDRESS: &str = "https://127.0.0.1:8200";
 
-/// The default per-attempt timeout (Vault's CLI: 60 s).
-
 /// A Vault client: cheap to clone (clones share the connection pool and the token), `Send` and
 /// `Sync`.
 ///
@@ -589,7 +587,11 @@ impl ClientBuilder {
             None => None,
         };
         let attempt_timeout = match (&self.http_client, self.connect.no_timeout) {
-            (None, false) => Some(self.connect.timeout.unwrap_or(crate::connect::DEFAULT_TIMEOUT)),
+            (None, false) => Some(
+                self.connect
+                    .timeout
+                    .unwrap_or(crate::connect::DEFAULT_TIMEOUT),
+            ),
             _ => None,
         };
         let context = Context {

@@ -46,10 +46,10 @@ mod path;
 mod ratelimit;
 mod redirect;
 pub mod sys;
-mod tls;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod tls;
 mod transport;
 
 pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS};
@@ -60,10 +60,10 @@ pub use error::{
 };
 pub use ratelimit::RateLimit;
 pub use redirect::{RedirectPolicy, RedirectRefusal};
+pub use tls::install_crypto_provider;
 pub use transport::{
     Context, ListMethod, RetryPolicy, DEFAULT_MAX_RESPONSE_SIZE, MAX_RETRY_AFTER_WITHOUT_DEADLINE,
 };
-pub use tls::install_crypto_provider;
 
 /// The HTTP client hashivault is built on, for [`ClientBuilder::http_client`] and
 /// [`ClientBuilder::proxy`].

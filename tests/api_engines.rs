@@ -12,9 +12,9 @@ mod common;
 
 use common::wire::*;
 use hashivault::api::types;
+use hashivault::SecretMap;
 use hashivault::Sensitive;
 use hashivault::{Client, Envelope, ExposeSecret, VaultDuration};
-use hashivault::SecretMap;
 use httpmock::prelude::*;
 use httpmock::Mock;
 use serde_json::{json, Map, Value};
@@ -397,8 +397,10 @@ async fn kv_v2_write_with_a_nested_mount_and_a_nested_path() {
         .kv_v2_mount_path("team/secret")
         .path("app/db")
         .body_map(|b| {
-            b.data(SecretMap::from(obj(json!({"user": "app", "password": "s3cret"}))))
-                .options(SecretMap::from(obj(json!({"cas": 0}))))
+            b.data(SecretMap::from(obj(
+                json!({"user": "app", "password": "s3cret"}),
+            )))
+            .options(SecretMap::from(obj(json!({"cas": 0}))))
         })
         .send()
         .await

@@ -6,9 +6,9 @@ mod common;
 
 use common::wire::*;
 use hashivault::api::types;
+use hashivault::SecretMap;
 use hashivault::Sensitive;
 use hashivault::{Client, Envelope, ExposeSecret, VaultDuration};
-use hashivault::SecretMap;
 use httpmock::prelude::*;
 use httpmock::Mock;
 use serde_json::{json, Map, Value};

@@ -1,20 +1,115 @@
-//! Read-your-writes against a real 3-node OpenBao raft cluster.
+//! Live tests against a real 3-node OpenBao raft cluster: writes through a standby,
+//! read-your-writes on a standby, and the active node killed during a loop of writes.
 //!
-//! Needs `HASHIVAULT_CLUSTER_ADDRS` (comma-separated node addresses, the active node first)
-//! and `HASHIVAULT_CLUSTER_TOKEN`, and a KV v1 mount at `kv/`; skipped without them (`cargo
-//! xtask` does not start a cluster yet, so `HASHIVAULT_REQUIRE_LIVE` does not make this fail).
+//! `cargo xtask test` starts the cluster (`xtask/src/server/cluster.rs`) and sets
+//! `HASHIVAULT_CLUSTER_ADDRS` (node addresses, the active node first), `HASHIVAULT_CLUSTER_TOKEN`
+//! and `HASHIVAULT_CLUSTER_PIDS` (the node processes, same order); `cargo xtask dev --cluster`
+//! prints them. The cluster has a KV v1 mount at `kv/`. Without the variables the tests are
+//! skipped, and fail under `HASHIVAULT_REQUIRE_LIVE=1`.
+//!
+//! The failover test kills the active node. The tests find the nodes' roles when they start
+//! (so either order works) and the failover test runs alone ([`CLUSTER`]).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hashivault::reqwest::Method;
 use hashivault::{Client, RetryPolicy};
 use serde_json::json;
+use tokio::sync::RwLock;
 
-fn cluster() -> Option<(Vec<String>, String)> {
-    let addrs = std::env::var("HASHIVAULT_CLUSTER_ADDRS").ok()?;
-    let token = std::env::var("HASHIVAULT_CLUSTER_TOKEN").ok()?;
+/// Shared by the tests that only read and write; taken exclusively by the one that kills a node.
+static CLUSTER: RwLock<()> = RwLock::const_new(());
+
+/// The cluster from the environment.
+struct Cluster {
+    addrs: Vec<String>,
+    token: String,
+    pids: Vec<u32>,
+}
+
+fn cluster(test: &str) -> Option<Cluster> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let required = std::env::var("HASHIVAULT_REQUIRE_LIVE").is_ok_and(|v| v == "1");
+    let (Some(addrs), Some(token)) = (
+        var("HASHIVAULT_CLUSTER_ADDRS"),
+        var("HASHIVAULT_CLUSTER_TOKEN"),
+    ) else {
+        if required {
+            panic!("{test}: HASHIVAULT_REQUIRE_LIVE=1 but HASHIVAULT_CLUSTER_ADDRS/HASHIVAULT_CLUSTER_TOKEN are not set");
+        }
+        eprintln!("SKIPPED {test}: no cluster (set HASHIVAULT_CLUSTER_ADDRS and HASHIVAULT_CLUSTER_TOKEN, or run `cargo xtask test`)");
+        return None;
+    };
     let addrs: Vec<String> = addrs.split(',').map(|a| a.trim().to_string()).collect();
-    (addrs.len() >= 3).then_some((addrs, token))
+    assert!(
+        addrs.len() >= 3,
+        "{test}: a 3-node cluster expected: {addrs:?}"
+    );
+    let pids = var("HASHIVAULT_CLUSTER_PIDS")
+        .map(|p| {
+            p.split(',')
+                .map(|pid| {
+                    pid.trim()
+                        .parse()
+                        .expect("a pid in HASHIVAULT_CLUSTER_PIDS")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Cluster { addrs, token, pids })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Active,
+    Standby,
+    /// Sealed, unreachable, or without a leader.
+    Other,
+}
+
+/// A node's role from `sys/health` (200 active, 429 standby, 473 performance standby).
+async fn role(addr: &str) -> Role {
+    let probe = Client::builder()
+        .address(addr)
+        .max_retries(0)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let answer = probe
+        .request::<serde_json::Value, ()>(Method::GET, "sys/health", None)
+        .await;
+    match answer {
+        Ok(_) => Role::Active,
+        Err(e) if matches!(e.status(), Some(429 | 473)) => Role::Standby,
+        Err(_) => Role::Other,
+    }
+}
+
+/// The index of the active node and those of the standbys, waiting (bounded) for a leader
+/// among `candidates`.
+async fn roles(addrs: &[String], candidates: &[usize]) -> (usize, Vec<usize>) {
+    let start = Instant::now();
+    loop {
+        let mut active = None;
+        let mut standbys = Vec::new();
+        for &i in candidates {
+            match role(&addrs[i]).await {
+                Role::Active => active = Some(i),
+                Role::Standby => standbys.push(i),
+                Role::Other => {}
+            }
+        }
+        if let Some(active) = active {
+            if !standbys.is_empty() {
+                return (active, standbys);
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no active node and standby among {candidates:?} within 30s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn node(addr: &str, token: &str, read_your_writes: bool) -> Client {
@@ -53,22 +148,55 @@ async fn stale_reads(writer: &Client, reader: &Client, tag: &str, rounds: usize)
     stale
 }
 
+/// The value of `kv/<key>`'s `v`, or `None` when absent.
+async fn read_v(client: &Client, path: &str) -> Option<serde_json::Value> {
+    match client
+        .request::<hashivault::JsonMap, ()>(Method::GET, path, None)
+        .await
+    {
+        Ok(env) => env.data.and_then(|d| d.get("v").cloned()),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => panic!("read {path}: {e}"),
+    }
+}
+
 #[tokio::test]
-async fn read_your_writes_on_a_standby() {
-    let Some((addrs, token)) = cluster() else {
-        eprintln!("skipped: HASHIVAULT_CLUSTER_ADDRS / HASHIVAULT_CLUSTER_TOKEN not set");
+async fn write_through_a_standby_is_on_the_active_node() {
+    let Some(c) = cluster("write_through_a_standby_is_on_the_active_node") else {
         return;
     };
+    let _shared = CLUSTER.read().await;
+    let all: Vec<usize> = (0..c.addrs.len()).collect();
+    let (active, standbys) = roles(&c.addrs, &all).await;
+    let path = format!("kv/through-standby-{}", std::process::id());
+    let standby = node(&c.addrs[standbys[0]], &c.token, false);
+    let _: hashivault::Envelope = standby
+        .request(Method::PUT, &path, Some(&json!({"v": "forwarded"})))
+        .await
+        .expect("a write through a standby (forwarded to the active node)");
+    let on_active = node(&c.addrs[active], &c.token, false);
+    assert_eq!(read_v(&on_active, &path).await, Some(json!("forwarded")));
+}
+
+#[tokio::test]
+async fn read_your_writes_on_a_standby() {
+    let Some(c) = cluster("read_your_writes_on_a_standby") else {
+        return;
+    };
+    let _shared = CLUSTER.read().await;
+    let all: Vec<usize> = (0..c.addrs.len()).collect();
+    let (_, standbys) = roles(&c.addrs, &all).await;
     let tag = std::process::id().to_string();
-    let rounds = 40;
+    let rounds = 20;
     // One client on a standby: its writes are forwarded to the active node, its reads served
     // by the standby itself.
     let mut figures = Vec::new();
-    for standby in &addrs[1..] {
-        let plain = node(standby, &token, false);
-        let off = stale_reads(&plain, &plain, &format!("{tag}-off"), rounds).await;
-        let consistent = node(standby, &token, true);
-        let on = stale_reads(&consistent, &consistent, &format!("{tag}-on"), rounds).await;
+    for &i in &standbys {
+        let standby = &c.addrs[i];
+        let plain = node(standby, &c.token, false);
+        let off = stale_reads(&plain, &plain, &format!("{tag}-{i}-off"), rounds).await;
+        let consistent = node(standby, &c.token, true);
+        let on = stale_reads(&consistent, &consistent, &format!("{tag}-{i}-on"), rounds).await;
         figures.push(format!(
             "{standby}: {off}/{rounds} stale without read_your_writes, {on}/{rounds} with it"
         ));
@@ -77,5 +205,151 @@ async fn read_your_writes_on_a_standby() {
     eprintln!(
         "figures: write then read through one standby: {}",
         figures.join("; ")
+    );
+}
+
+/// The deadline of every call in the failover loop.
+const FAILOVER_DEADLINE: Duration = Duration::from_secs(4);
+/// Writes in the failover loop, and the one after which the active node is killed.
+const FAILOVER_WRITES: usize = 200;
+const KILL_AFTER: usize = 40;
+/// The loop's own bound.
+const FAILOVER_MAX: Duration = Duration::from_secs(60);
+
+/// The active node is killed (`kill -9`) during a loop of writes through a standby: every
+/// acknowledged write is readable afterwards through the survivors, every failed call failed
+/// within its deadline with an error that says what happened, and the same client writes again
+/// once a new leader is elected.
+#[tokio::test]
+async fn active_node_killed_during_writes() {
+    let Some(c) = cluster("active_node_killed_during_writes") else {
+        return;
+    };
+    assert_eq!(
+        c.pids.len(),
+        c.addrs.len(),
+        "HASHIVAULT_CLUSTER_PIDS must name one process per node"
+    );
+    let _alone = CLUSTER.write().await;
+    let all: Vec<usize> = (0..c.addrs.len()).collect();
+    let (active, standbys) = roles(&c.addrs, &all).await;
+    // The client talks to a standby that survives: its writes are forwarded to the active
+    // node, and after the kill to the new one (or it is the new one).
+    let through = standbys[0];
+    let client = Client::builder()
+        .address(&c.addrs[through])
+        .token(&c.token)
+        .timeout(Duration::from_secs(2))
+        .deadline(FAILOVER_DEADLINE)
+        .retry_policy(RetryPolicy {
+            max_retries: 20,
+            min_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(500),
+            retry_post: false,
+        })
+        .build()
+        .unwrap();
+    let tag = std::process::id();
+    let mut acked = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
+    let mut kinds: Vec<String> = Vec::new();
+    let mut max_overrun = Duration::ZERO;
+    let mut killed_at = None;
+    let mut recovered_after = None;
+    let started = Instant::now();
+    for i in 0..FAILOVER_WRITES {
+        if started.elapsed() > FAILOVER_MAX {
+            break;
+        }
+        if i == KILL_AFTER {
+            let pid = c.pids[active].to_string();
+            let status = std::process::Command::new("kill")
+                .args(["-9", &pid])
+                .status()
+                .expect("run kill");
+            assert!(status.success(), "kill -9 {pid}: {status}");
+            killed_at = Some(Instant::now());
+        }
+        let path = format!("kv/failover-{tag}-{i}");
+        let call = Instant::now();
+        // PUT: idempotent, so the client retries it across the election.
+        let result: Result<hashivault::Envelope, _> = client
+            .request(Method::PUT, &path, Some(&json!({ "v": i })))
+            .await;
+        let took = call.elapsed();
+        max_overrun = max_overrun.max(took.saturating_sub(FAILOVER_DEADLINE));
+        match result {
+            Ok(_) => {
+                if let (Some(killed), None) = (killed_at, recovered_after) {
+                    recovered_after = Some(killed.elapsed());
+                }
+                acked.push((path, i));
+            }
+            Err(e) => {
+                let message = e.to_string();
+                assert!(!message.is_empty(), "an empty error for {path}");
+                assert!(
+                    !message.contains(&c.token),
+                    "the token in an error: {message}"
+                );
+                assert!(
+                    // A standby that cannot forward redirects to the dead node's plain-http
+                    // address, which the default redirect policy refuses (and says so).
+                    e.is_deadline() || e.is_transport() || e.is_redirect() || e.status().is_some(),
+                    "an error that does not say what happened: {message}"
+                );
+                failures.push(format!("after {took:.1?}: {message}"));
+                if !kinds.contains(&message) {
+                    kinds.push(message);
+                }
+                // As an application would, pause before the next write.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    let survivors: Vec<usize> = all.iter().copied().filter(|&i| i != active).collect();
+    let (new_active, _) = roles(&c.addrs, &survivors).await;
+    // Every acknowledged write, read through the new active node and through the client.
+    let on_new_active = node(&c.addrs[new_active], &c.token, false);
+    let mut lost = Vec::new();
+    for (path, i) in &acked {
+        if read_v(&on_new_active, path).await != Some(json!(i)) {
+            lost.push(path.clone());
+        }
+    }
+    let last = acked.last().map(|(p, _)| p.clone());
+    if let Some(path) = &last {
+        assert!(
+            read_v(&client, path).await.is_some(),
+            "{path} via {through}"
+        );
+    }
+    eprintln!(
+        "figures: failover (killed node{} after {KILL_AFTER} writes, writing through node{}, new \
+         active node{}): {} writes acked, {} lost, {} failed calls, max deadline overrun {:?} \
+         (deadline {FAILOVER_DEADLINE:?}), recovered {:?} after the kill, loop {:.1?}; distinct \
+         errors: {kinds:?}",
+        active + 1,
+        through + 1,
+        new_active + 1,
+        acked.len(),
+        lost.len(),
+        failures.len(),
+        max_overrun,
+        recovered_after,
+        started.elapsed(),
+    );
+    assert!(lost.is_empty(), "acknowledged writes lost: {lost:?}");
+    assert!(
+        recovered_after.is_some(),
+        "no write succeeded after the kill"
+    );
+    assert!(
+        acked.len() > KILL_AFTER,
+        "the client did not recover: {failures:?}"
+    );
+    assert!(
+        max_overrun < Duration::from_secs(1),
+        "a call overran its deadline by {max_overrun:?}"
     );
 }

@@ -184,13 +184,11 @@ async fn vault_rate_limit_is_read_from_the_environment() {
     let addr = server.base_url();
     let from = |limit: &'static str| {
         let addr = addr.clone();
-        hashivault::ClientBuilder::from_env_with(
-            move |name: &str| match name {
-                "VAULT_ADDR" => Some(addr.clone()),
-                "VAULT_RATE_LIMIT" => Some(limit.to_string()),
-                _ => None,
-            },
-        )
+        hashivault::ClientBuilder::from_env_with(move |name: &str| match name {
+            "VAULT_ADDR" => Some(addr.clone()),
+            "VAULT_RATE_LIMIT" => Some(limit.to_string()),
+            _ => None,
+        })
     };
     let client = from("5:1").unwrap().build().unwrap();
     let started = Instant::now();

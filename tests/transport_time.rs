@@ -176,14 +176,12 @@ async fn a_stall_mid_answer_is_cut_by_the_timeout() {
 async fn vault_client_timeout_sets_the_per_attempt_timeout() {
     let server = slow_server(Duration::from_secs(3)).await;
     let addr = server.base_url();
-    let client = hashivault::ClientBuilder::from_env_with(
-        move |name: &str| match name {
-            "VAULT_ADDR" => Some(addr.clone()),
-            "VAULT_CLIENT_TIMEOUT" => Some("1s".into()),
-            "VAULT_MAX_RETRIES" => Some("0".into()),
-            _ => None,
-        },
-    )
+    let client = hashivault::ClientBuilder::from_env_with(move |name: &str| match name {
+        "VAULT_ADDR" => Some(addr.clone()),
+        "VAULT_CLIENT_TIMEOUT" => Some("1s".into()),
+        "VAULT_MAX_RETRIES" => Some("0".into()),
+        _ => None,
+    })
     .unwrap()
     .build()
     .unwrap();

@@ -1,4 +1,5 @@
-//! Just enough HTTP/1.1 over a std `TcpStream` to ask a loopback dev server for `sys/health`.
+//! Just enough HTTP/1.1 over a std `TcpStream` to talk to a loopback server: `sys/health`, and
+//! the few JSON calls that set up a raft cluster (init, unseal, join, mount).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -19,12 +20,31 @@ pub fn get(
     headers: &[(&str, &str)],
     timeout: Duration,
 ) -> std::io::Result<Response> {
+    send(addr, "GET", path, headers, None, timeout)
+}
+
+/// `method path` on `addr` with a JSON `body` (if any), otherwise as [`get`].
+pub fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+    timeout: Duration,
+) -> std::io::Result<Response> {
     let mut request =
-        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n");
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
+    if let Some(body) = body {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
     request.push_str("Connection: close\r\n\r\n");
+    request.push_str(body.unwrap_or_default());
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;

