@@ -74,6 +74,9 @@ if [ -f "$client_html" ]; then
     read -r methods badged missing <<<"$(python3 - "$client_html" <<'EOF'
 import re, sys
 html = open(sys.argv[1], encoding="utf-8").read()
+# Only the inherent methods: trait implementations (Clone, Debug, ClientHooks, blanket impls)
+# follow the "Trait Implementations" heading and carry no feature badge.
+html = html.split('id="trait-implementations"')[0]
 parts = re.split(r'<section id="method\.([A-Za-z0-9_]+)"', html)
 # parts: [prefix, name1, body1, name2, body2, ...]
 names = parts[1::2]
