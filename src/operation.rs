@@ -109,8 +109,8 @@ const fn helper(
     }
 }
 
-/// The one table of the operations the handwritten helpers send (the auth helpers, in
-/// `src/auth/`, are not in it yet). Checked against the spec by
+/// The one table of the operations the handwritten helpers send (of the auth helpers, the
+/// token's own endpoints; the logins are `Login` types in `src/auth/login.rs`). Checked against the spec by
 /// `handwritten_operations_match_the_spec`; `cargo xtask regen` finds the helpers by the
 /// `ops::NAME` constants.
 #[allow(dead_code)]
@@ -253,6 +253,24 @@ pub(crate) const HANDWRITTEN: &[Handwritten] = &[
         "/sys/wrapping/unwrap",
         "Client::unwrap",
     ),
+    helper(
+        &ops::TOKEN_LOOK_UP_SELF,
+        "GET",
+        "/auth/token/lookup-self",
+        "AuthApi::lookup_self, token, is_authenticated",
+    ),
+    helper(
+        &ops::TOKEN_RENEW_SELF,
+        "POST",
+        "/auth/token/renew-self",
+        "AuthApi::renew_self",
+    ),
+    helper(
+        &ops::TOKEN_REVOKE_SELF,
+        "POST",
+        "/auth/token/revoke-self",
+        "AuthApi::revoke_self",
+    ),
 ];
 
 impl Client {
@@ -315,9 +333,16 @@ impl Client {
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<T, Error> {
-        let response = self.send_operation(operation, values, query, body).await?;
-        let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::decode(operation.id, &bytes, &e))
+        let mut response = self.send_operation(operation, values, query, body).await?;
+        let bytes = crate::transport::read_body(&mut response)
+            .await
+            .map_err(|e| crate::transport::body_error(e, &response, operation.id))?;
+        crate::transport::decode_json(
+            &bytes,
+            response.status().as_u16(),
+            response.url(),
+            operation.id,
+        )
     }
 
     /// Sends bodiless `operation` and returns the response whatever its status.

@@ -23,7 +23,9 @@ use serde_json::{json, Value};
 
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
 use crate::path::{check_as_sent, mount_url};
-use crate::{Client, Error, Sensitive};
+#[cfg(any(feature = "auth-approle", feature = "auth-userpass"))]
+use crate::Sensitive;
+use crate::{Client, Error};
 
 /// A way to log in. Implement it for a method of your own; see the [module docs](self).
 pub trait Login: Send + Sync {
@@ -97,6 +99,7 @@ pub(crate) fn auth_of<T>(env: Envelope<T>) -> Result<AuthInfo, Error> {
 }
 
 /// A checked mount, slashes trimmed, for a generated operation's mount parameter.
+#[cfg(any(feature = "auth-approle", feature = "auth-userpass"))]
 fn mount_param(mount: &str) -> Result<&str, Error> {
     mount_url(mount)?;
     Ok(mount.trim_matches('/'))
@@ -132,6 +135,7 @@ fn map_of(value: Value) -> JsonMap {
     }
 }
 
+#[cfg(any(feature = "auth-approle", feature = "auth-userpass"))]
 fn api_error<E>(e: progenitor_client::Error<E>) -> Error {
     Error::from_api(e, "login")
 }
@@ -161,6 +165,19 @@ impl AppRole {
 }
 
 impl Login for AppRole {
+    // Without the `auth-approle` feature the generated operation is not there: the same request
+    // through the raw transport, so the helper works with any set of features.
+    #[cfg(not(feature = "auth-approle"))]
+    async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
+        let mut body = map_of(json!({ "role_id": self.role_id }));
+        if let Some(secret_id) = &self.secret_id {
+            body.insert("secret_id".into(), secret_id.expose_secret().into());
+        }
+        let path = format!("{}/login", mount_url(&self.mount)?);
+        send_login(client, &path, &body).await
+    }
+
+    #[cfg(feature = "auth-approle")]
     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
         let mount = mount_param(&self.mount)?;
         let secret_id = self
@@ -205,6 +222,14 @@ impl Userpass {
 }
 
 impl Login for Userpass {
+    // Without the `auth-userpass` feature: the same request through the raw transport.
+    #[cfg(not(feature = "auth-userpass"))]
+    async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
+        let body = map_of(json!({ "password": self.password.expose_secret() }));
+        named_login(client, &self.mount, &self.username, "userpass", body).await
+    }
+
+    #[cfg(feature = "auth-userpass")]
     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
         let mount = mount_param(&self.mount)?;
         let username = user_segment(&self.username, "userpass")?;

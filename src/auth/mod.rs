@@ -62,6 +62,7 @@ use std::future::Future;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+use crate::api::operations as ops;
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
 use crate::{Client, Error};
 
@@ -384,49 +385,36 @@ impl AuthApi<'_> {
         self.lookup_self().await
     }
 
-    /// `GET auth/token/lookup-self` (generated `token_look_up_self`): what Vault knows of the
+    /// `GET auth/token/lookup-self` (operation `token-look-up-self`): what Vault knows of the
     /// current token.
     pub async fn lookup_self(&self) -> Result<TokenInfo, Error> {
-        let data = self
+        let env: Envelope<TokenInfo> = self
             .client
-            .api()
-            .token_look_up_self()
-            .send()
-            .await
-            .map_err(|e| Error::from_api(e, "token_look_up_self"))?
-            .into_inner()
-            .into_data()?;
-        // The generated payload (typed by the recorded-answer overlay) read as `TokenInfo`.
-        serde_json::to_value(data)
-            .and_then(serde_json::from_value)
-            .map_err(|e| Error::decode("token_look_up_self", b"(the lookup-self data block)", &e))
+            .call_operation(&ops::TOKEN_LOOK_UP_SELF, &[], &[], None::<&()>)
+            .await?;
+        env.into_data()
     }
 
-    /// `POST auth/token/renew-self` (generated `token_renew_self`), optionally asking for
+    /// `POST auth/token/renew-self` (operation `token-renew-self`), optionally asking for
     /// `increment` (`"1h"`).
     pub async fn renew_self(&self, increment: Option<&str>) -> Result<AuthInfo, Error> {
-        let increment = increment.map(crate::VaultDuration::from);
-        let env = self
+        let mut body = JsonMap::new();
+        if let Some(increment) = increment {
+            body.insert("increment".into(), increment.into());
+        }
+        let env: Envelope<JsonMap> = self
             .client
-            .api()
-            .token_renew_self()
-            .body_map(|b| b.increment(increment))
-            .send()
-            .await
-            .map_err(|e| Error::from_api(e, "token_renew_self"))?
-            .into_inner();
+            .call_operation(&ops::TOKEN_RENEW_SELF, &[], &[], Some(&body))
+            .await?;
         env.auth
             .ok_or_else(|| Error::missing("the renew answer has no `auth` block"))
     }
 
-    /// `POST auth/token/revoke-self` (generated `token_revoke_self`), then forgets the token.
+    /// `POST auth/token/revoke-self` (operation `token-revoke-self`), then forgets the token.
     pub async fn revoke_self(&self) -> Result<(), Error> {
         self.client
-            .api()
-            .token_revoke_self()
-            .send()
-            .await
-            .map_err(|e| Error::from_api(e, "token_revoke_self"))?;
+            .send_operation(&ops::TOKEN_REVOKE_SELF, &[], &[], None::<&()>)
+            .await?;
         self.client.clear_token();
         Ok(())
     }
