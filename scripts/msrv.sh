@@ -28,7 +28,7 @@ if rustup toolchain list 2>/dev/null | grep -q "^$msrv\(\.0\)\?-"; then
 fi
 
 echo "msrv: no $msrv toolchain installed; NOT compiling with $msrv, checking dependencies' declared rust-version instead" >&2
-cargo metadata --format-version 1 --offline --all-features | python3 -c '
+cargo metadata --format-version 1 --all-features | python3 -c '
 import json, sys
 msrv = tuple(int(x) for x in sys.argv[1].split("."))
 meta = json.load(sys.stdin)
