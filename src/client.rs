@@ -174,16 +174,8 @@ impl Client {
         body: Option<&B>,
         operation: &str,
     ) -> Result<T, Error> {
-        let mut response = self.send(method, path, query, body, operation).await?;
-        let bytes = crate::transport::read_body(&mut response)
-            .await
-            .map_err(|e| crate::transport::body_error(e, &response, operation))?;
-        crate::transport::decode_json(
-            &bytes,
-            response.status().as_u16(),
-            response.url(),
-            operation,
-        )
+        let response = self.send(method, path, query, body, operation).await?;
+        crate::transport::decode_answer(response, operation).await
     }
 
     /// Sends a request and returns the 2xx response, or the mapped error.

@@ -333,16 +333,8 @@ impl Client {
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<T, Error> {
-        let mut response = self.send_operation(operation, values, query, body).await?;
-        let bytes = crate::transport::read_body(&mut response)
-            .await
-            .map_err(|e| crate::transport::body_error(e, &response, operation.id))?;
-        crate::transport::decode_json(
-            &bytes,
-            response.status().as_u16(),
-            response.url(),
-            operation.id,
-        )
+        let response = self.send_operation(operation, values, query, body).await?;
+        crate::transport::decode_answer(response, operation.id).await
     }
 
     /// Sends bodiless `operation` and returns the response whatever its status.

@@ -966,6 +966,23 @@ pub(crate) async fn read_body(response: &mut Response) -> reqwest::Result<bytes:
     Ok(body.freeze())
 }
 
+/// Reads a 2xx answer whole (bounded, see [`read_body`]) and decodes it as `T` ([`decode_json`]):
+/// the one decode path of the handwritten layer (`Client::request` and the helpers' operations).
+pub(crate) async fn decode_answer<T: serde::de::DeserializeOwned>(
+    mut response: Response,
+    operation: &str,
+) -> Result<T, Error> {
+    let bytes = read_body(&mut response)
+        .await
+        .map_err(|e| body_error(e, &response, operation))?;
+    decode_json(
+        &bytes,
+        response.status().as_u16(),
+        response.url(),
+        operation,
+    )
+}
+
 /// Decodes the body of a 2xx answer: Vault's `errors` in a success answer are an
 /// [`Error::Api`]; a body that does not fit `T` is an [`Error::Decode`] naming the field and
 /// the expected type (never a value).
