@@ -140,6 +140,36 @@ fn api_error<E>(e: progenitor_client::Error<E>) -> Error {
     Error::from_api(e, "login")
 }
 
+/// A login method of a user name and a password, `POST auth/<mount>/login/<username>`: the
+/// struct and its constructor ([`Userpass`], [`Ldap`] and [`Radius`] differ only in their docs
+/// and in how [`Login::login`] sends them).
+macro_rules! password_login {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name {
+            mount: String,
+            username: String,
+            password: SecretString,
+        }
+
+        impl $name {
+            /// A user and password.
+            pub fn new(
+                mount: impl Into<String>,
+                username: impl Into<String>,
+                password: impl Into<SecretString>,
+            ) -> Self {
+                $name {
+                    mount: mount.into(),
+                    username: username.into(),
+                    password: password.into(),
+                }
+            }
+        }
+    };
+}
+
 /// AppRole: `POST auth/<mount>/login` with `role_id` and `secret_id` (generated
 /// `app_role_login`). Default mount `approle`.
 #[derive(Clone, Debug)]
@@ -197,28 +227,10 @@ impl Login for AppRole {
     }
 }
 
-/// Userpass: `POST auth/<mount>/login/<username>` with the password (generated
-/// `userpass_login`). Default mount `userpass`.
-#[derive(Clone, Debug)]
-pub struct Userpass {
-    mount: String,
-    username: String,
-    password: SecretString,
-}
-
-impl Userpass {
-    /// A user and password.
-    pub fn new(
-        mount: impl Into<String>,
-        username: impl Into<String>,
-        password: impl Into<SecretString>,
-    ) -> Self {
-        Userpass {
-            mount: mount.into(),
-            username: username.into(),
-            password: password.into(),
-        }
-    }
+password_login! {
+    /// Userpass: `POST auth/<mount>/login/<username>` with the password (generated
+    /// `userpass_login`). Default mount `userpass`.
+    Userpass
 }
 
 impl Login for Userpass {
@@ -247,27 +259,9 @@ impl Login for Userpass {
     }
 }
 
-/// LDAP: `POST auth/<mount>/login/<username>`. Default mount `ldap`.
-#[derive(Clone, Debug)]
-pub struct Ldap {
-    mount: String,
-    username: String,
-    password: SecretString,
-}
-
-impl Ldap {
-    /// A user and password.
-    pub fn new(
-        mount: impl Into<String>,
-        username: impl Into<String>,
-        password: impl Into<SecretString>,
-    ) -> Self {
-        Ldap {
-            mount: mount.into(),
-            username: username.into(),
-            password: password.into(),
-        }
-    }
+password_login! {
+    /// LDAP: `POST auth/<mount>/login/<username>`. Default mount `ldap`.
+    Ldap
 }
 
 impl Login for Ldap {
@@ -314,27 +308,9 @@ impl Login for Okta {
     }
 }
 
-/// RADIUS: `POST auth/<mount>/login/<username>`. Default mount `radius`.
-#[derive(Clone, Debug)]
-pub struct Radius {
-    mount: String,
-    username: String,
-    password: SecretString,
-}
-
-impl Radius {
-    /// A user and password.
-    pub fn new(
-        mount: impl Into<String>,
-        username: impl Into<String>,
-        password: impl Into<SecretString>,
-    ) -> Self {
-        Radius {
-            mount: mount.into(),
-            username: username.into(),
-            password: password.into(),
-        }
-    }
+password_login! {
+    /// RADIUS: `POST auth/<mount>/login/<username>`. Default mount `radius`.
+    Radius
 }
 
 impl Login for Radius {
