@@ -11,6 +11,10 @@
 //!   (comma-string-slices from `"a,b"`, integers from `"10"`, booleans from `"true"`); the fields
 //!   of every generated request body decode the same spellings through `hashivault::lenient`.
 //!   Serializing is unchanged, so what the client sends is canonical.
+//! - [`always_present_fields`]: the answers the handwritten helpers return (KV v2 version
+//!   metadata, a secret's metadata, a token lookup, ...) have fields Vault's handlers always
+//!   fill; they are plain values instead of `Option`s (a `null` or missing one is its type's
+//!   default), and a KV v2 `deletion_time` of `""` (not scheduled) is `None`.
 
 use quote::ToTokens;
 use syn::visit_mut::VisitMut;
@@ -31,6 +35,10 @@ pub struct FieldRewrites {
     pub ints: usize,
     /// Request fields decoded as booleans from booleans or their strings.
     pub bools: usize,
+    /// Response fields made plain values (struct fields, builder fields and setters).
+    pub always_present: usize,
+    /// `deletion_time` fields whose `""` decodes as `None`.
+    pub empty_times: usize,
 }
 
 /// Applies both rewrites to the generated file.
@@ -38,7 +46,245 @@ pub fn rewrite_fields(file: &mut syn::File) -> FieldRewrites {
     let mut stats = FieldRewrites::default();
     unnamed_fields_as_secret_maps(file, &mut stats);
     lenient_request_fields(file, &mut stats);
+    always_present_fields(file, &mut stats);
     stats
+}
+
+/// The fields of the answers the handwritten helpers return that Vault's handlers always fill,
+/// by generated struct: each becomes its plain type, decoded with
+/// `hashivault::envelope::null_as_default` (Vault's Go handlers write `null` for an empty map
+/// or list: `custom_metadata: null` on a KV v2 write, `policies: null` on a token without
+/// policies). Measured against OpenBao 2.7.2 (`tests/fixtures/kv/`, `tests/fixtures/conformance/`):
+/// the KV v2 `kvv2` plugin builds its version metadata, its metadata and its subkeys answer in
+/// one place each, with every field; the token store's lookup answers every field below.
+pub const ALWAYS_PRESENT: &[(&str, &[&str])] = &[
+    (
+        "KvV2VersionMetadata",
+        &["version", "created_time", "destroyed", "custom_metadata"],
+    ),
+    ("KvV2VersionInfo", &["created_time", "destroyed"]),
+    (
+        "KvV2ReadMetadataResponse",
+        &[
+            "cas_required",
+            "created_time",
+            "updated_time",
+            "current_version",
+            "oldest_version",
+            "max_versions",
+            "custom_metadata",
+            "versions",
+            "delete_version_after",
+        ],
+    ),
+    ("KvV2ReadSubkeysResponse", &["subkeys", "metadata"]),
+    (
+        "KvV2ReadConfigurationResponse",
+        &["max_versions", "cas_required", "delete_version_after"],
+    ),
+    (
+        "TokenLookUpSelfResponse",
+        &[
+            "accessor",
+            "creation_time",
+            "creation_ttl",
+            "display_name",
+            "entity_id",
+            "explicit_max_ttl",
+            "num_uses",
+            "orphan",
+            "path",
+            "policies",
+            "renewable",
+            "ttl",
+            "type_",
+        ],
+    ),
+];
+
+/// Structs whose `deletion_time` is a time or `""`: KV v2 answers `"deletion_time": ""` for a
+/// version that is not deleted and not scheduled for deletion, which decodes as `None`
+/// (`hashivault::envelope::empty_as_none`).
+pub const EMPTY_AS_NONE: &[(&str, &str)] = &[
+    ("KvV2VersionMetadata", "deletion_time"),
+    ("KvV2VersionInfo", "deletion_time"),
+];
+
+/// Applies [`ALWAYS_PRESENT`] and [`EMPTY_AS_NONE`] to `types` and `types::builder`: in the
+/// struct, `Option<T>` becomes `T` with `#[serde(default, deserialize_with = null_as_default)]`
+/// (a `rename` kept); in the builder, the field's `Result<Option<T>, _>` and the setter's bound
+/// lose the `Option` too, so `TryFrom` and `From` between them still hold.
+pub fn always_present_fields(file: &mut syn::File, stats: &mut FieldRewrites) {
+    for item in &mut file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "types" {
+            continue;
+        }
+        let Some((_, items)) = &mut module.content else {
+            continue;
+        };
+        let with_default: Vec<String> = items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Impl(imp)
+                    if imp.trait_.as_ref().is_some_and(|(_, path, _)| {
+                        path.segments.last().is_some_and(|s| s.ident == "Default")
+                    }) =>
+                {
+                    let syn::Type::Path(p) = &*imp.self_ty else {
+                        return None;
+                    };
+                    p.path.segments.last().map(|s| s.ident.to_string())
+                }
+                _ => None,
+            })
+            .collect();
+        for item in items {
+            match item {
+                syn::Item::Struct(st) => {
+                    plain_struct_fields(st, stats);
+                    // Every field now has a default (plain values, `Option`s, the `extra` map):
+                    // the struct does too, for a missing nested answer (`metadata`).
+                    let name = st.ident.to_string();
+                    let derives_default = st.attrs.iter().any(|a| {
+                        a.path().is_ident("derive")
+                            && a.to_token_stream().to_string().contains("Default")
+                    });
+                    if !always_present(&name).is_empty()
+                        && !derives_default
+                        && !with_default.contains(&name)
+                    {
+                        st.attrs.push(syn::parse_quote!(#[derive(Default)]));
+                    }
+                }
+                syn::Item::Mod(builder) if builder.ident == "builder" => {
+                    let Some((_, items)) = &mut builder.content else {
+                        continue;
+                    };
+                    for item in items {
+                        plain_builder_fields(item);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn always_present(struct_name: &str) -> &'static [&'static str] {
+    ALWAYS_PRESENT
+        .iter()
+        .find(|(name, _)| *name == struct_name)
+        .map_or(&[], |(_, fields)| fields)
+}
+
+fn plain_struct_fields(st: &mut syn::ItemStruct, stats: &mut FieldRewrites) {
+    let name = st.ident.to_string();
+    let plain = always_present(&name);
+    let syn::Fields::Named(fields) = &mut st.fields else {
+        return;
+    };
+    for field in &mut fields.named {
+        let Some(ident) = field.ident.as_ref().map(ToString::to_string) else {
+            continue;
+        };
+        let empty_as_none = EMPTY_AS_NONE.contains(&(name.as_str(), ident.as_str()));
+        if !empty_as_none && !plain.contains(&ident.as_str()) {
+            continue;
+        }
+        let Some(inner) = option_inner(&field.ty).cloned() else {
+            continue;
+        };
+        let rename = serde_rename(&field.attrs);
+        field.attrs.retain(|a| !a.path().is_ident("serde"));
+        let function = if empty_as_none {
+            stats.empty_times += 1;
+            "hashivault::envelope::empty_as_none"
+        } else {
+            field.ty = inner;
+            stats.always_present += 1;
+            "hashivault::envelope::null_as_default"
+        };
+        field.attrs.push(match rename {
+            Some(rename) => syn::parse_quote!(
+                #[serde(rename = #rename, default, deserialize_with = #function)]
+            ),
+            None => syn::parse_quote!(#[serde(default, deserialize_with = #function)]),
+        });
+    }
+}
+
+/// The `rename = "..."` of a field's `#[serde(...)]`, if any.
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|attr| {
+        if !attr.path().is_ident("serde") {
+            return None;
+        }
+        let mut rename = None;
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                rename = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<syn::Expr>()?;
+            }
+            Ok(())
+        });
+        rename
+    })
+}
+
+/// The builder side of [`plain_struct_fields`]: the field's type and its setter's bound.
+fn plain_builder_fields(item: &mut syn::Item) {
+    match item {
+        syn::Item::Struct(st) => {
+            let plain = always_present(&st.ident.to_string());
+            let syn::Fields::Named(fields) = &mut st.fields else {
+                return;
+            };
+            for field in &mut fields.named {
+                if field
+                    .ident
+                    .as_ref()
+                    .is_some_and(|i| plain.contains(&i.to_string().as_str()))
+                {
+                    UnwrapOption.visit_type_mut(&mut field.ty);
+                }
+            }
+        }
+        syn::Item::Impl(imp) if imp.trait_.is_none() => {
+            let syn::Type::Path(p) = &*imp.self_ty else {
+                return;
+            };
+            let Some(name) = p.path.segments.last().map(|s| s.ident.to_string()) else {
+                return;
+            };
+            let plain = always_present(&name);
+            for member in &mut imp.items {
+                let syn::ImplItem::Fn(method) = member else {
+                    continue;
+                };
+                if plain.contains(&method.sig.ident.to_string().as_str()) {
+                    UnwrapOption.visit_signature_mut(&mut method.sig);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Replaces the first `Option<T>` met in a type (or signature) with `T`.
+struct UnwrapOption;
+
+impl VisitMut for UnwrapOption {
+    fn visit_type_mut(&mut self, ty: &mut syn::Type) {
+        if let Some(inner) = option_inner(ty).cloned() {
+            *ty = inner;
+            return;
+        }
+        syn::visit_mut::visit_type_mut(self, ty);
+    }
 }
 
 /// Makes every `extra` field (typify's flattened map of unnamed fields) a `hashivault::SecretMap`
@@ -326,5 +572,67 @@ mod tests {
             (1, 1, 1),
             "statements, secrets, extra and the response are left alone"
         );
+    }
+
+    #[test]
+    fn always_present_fields_are_plain_in_struct_and_builder() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod types {
+                pub struct KvV2VersionMetadata {
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub version: ::std::option::Option<u64>,
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub deletion_time: ::std::option::Option<::std::string::String>,
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub other: ::std::option::Option<i64>,
+                }
+                pub struct TokenLookUpSelfResponse {
+                    #[serde(rename = "type", default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub type_: ::std::option::Option<::std::string::String>,
+                }
+                pub mod builder {
+                    pub struct KvV2VersionMetadata {
+                        version: ::std::result::Result<::std::option::Option<u64>, ::std::string::String>,
+                        deletion_time: ::std::result::Result<::std::option::Option<::std::string::String>, ::std::string::String>,
+                    }
+                    impl KvV2VersionMetadata {
+                        pub fn version<T>(mut self, value: T) -> Self
+                        where
+                            T: ::std::convert::TryInto<::std::option::Option<u64>>,
+                            T::Error: ::std::fmt::Display,
+                        {
+                            self
+                        }
+                    }
+                }
+            }
+        };
+        let mut stats = FieldRewrites::default();
+        always_present_fields(&mut file, &mut stats);
+        let code = file.to_token_stream().to_string();
+        assert!(code.contains("# [serde (default , deserialize_with = \"hashivault::envelope::null_as_default\")] pub version : u64"), "{code}");
+        assert!(code.contains("# [serde (default , deserialize_with = \"hashivault::envelope::empty_as_none\")] pub deletion_time : :: std :: option :: Option < :: std :: string :: String >"), "{code}");
+        assert!(
+            code.contains("pub other : :: std :: option :: Option < i64 >"),
+            "a field not listed is left: {code}"
+        );
+        assert!(code.contains("# [serde (rename = \"type\" , default , deserialize_with = \"hashivault::envelope::null_as_default\")] pub type_ : :: std :: string :: String"), "{code}");
+        assert!(
+            code.contains(
+                "version : :: std :: result :: Result < u64 , :: std :: string :: String >"
+            ),
+            "{code}"
+        );
+        assert!(
+            code.contains("T : :: std :: convert :: TryInto < u64 >"),
+            "{code}"
+        );
+        assert!(
+            code.contains(
+                "deletion_time : :: std :: result :: Result < :: std :: option :: Option"
+            ),
+            "{code}"
+        );
+        assert_eq!((stats.always_present, stats.empty_times), (2, 1));
     }
 }

@@ -15,7 +15,7 @@ pub const HTTP_METHODS: &[&str] = &[
 
 /// The `format`s that typify understands and that Vault uses correctly.
 const STANDARD_FORMATS: &[&str] = &[
-    "int32", "int64", "float", "double", "byte", "binary", "password", "uuid",
+    "int32", "int64", "uint64", "float", "double", "byte", "binary", "password", "uuid",
 ];
 
 /// The crate-local type every duration field becomes (a string such as `"1h"` or seconds).
@@ -127,6 +127,8 @@ pub fn normalize(doc: &mut Value) -> Report {
     add_kv_v2_patch_operations(doc, &mut report);
     add_kv_v2_read_version_parameter(doc, &mut report);
     type_kv_v2_version_metadata(doc, &mut report);
+    type_kv_v2_metadata_versions(doc, &mut report);
+    type_kv_v2_custom_metadata(doc, &mut report);
     add_health_query_parameters(doc, &mut report);
     merge_patch_bodies_as_json(doc, &mut report);
     for_each_schema(doc, &mut report, &mut |schema, place, report| {
@@ -449,8 +451,25 @@ pub const KV_V2_VERSION_METADATA: &str = "KvV2VersionMetadata";
 /// read, always the same five fields (Vault's `kvv2` plugin builds it in one place), but the
 /// document declares `metadata` a free-form map. Typed as [`KV_V2_VERSION_METADATA`] (the
 /// fields of the write answer), so callers read `metadata.version` instead of looking up a map
-/// entry, and decoding builds no map.
+/// entry, and decoding builds no map. The write answer *is* that metadata: `kv-v2-write`
+/// answers [`KV_V2_VERSION_METADATA`] too (its own `KvV2WriteResponse`, the same five fields,
+/// is then unused), so one Vault object has one type.
 pub fn type_kv_v2_version_metadata(doc: &mut Value, report: &mut Report) {
+    let write_ref = json!({"$ref": "#/components/schemas/KvV2WriteResponse"});
+    let has_metadata = doc
+        .pointer(&format!("/components/schemas/{KV_V2_VERSION_METADATA}"))
+        .is_some()
+        || doc
+            .pointer("/components/schemas/KvV2ReadResponse/properties/metadata")
+            .is_some();
+    if let Some(schema) = doc.pointer_mut(
+        "/paths/~1{kv_v2_mount_path}~1data~1{path}/post/responses/200/content/application~1json/schema",
+    ) {
+        if has_metadata && *schema == write_ref {
+            *schema = json!({"$ref": format!("#/components/schemas/{KV_V2_VERSION_METADATA}")});
+            report.note("type_kv_v2_version_metadata", "kv-v2-write");
+        }
+    }
     let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
@@ -487,12 +506,102 @@ pub fn type_kv_v2_version_metadata(doc: &mut Value, report: &mut Report) {
                         "custom_metadata": {"type": "object", "format": "map", "description": "The secret's custom metadata (all versions share it)."},
                         "deletion_time": {"type": "string", "description": "When this version was deleted (RFC 3339), or empty."},
                         "destroyed": {"type": "boolean", "description": "Whether this version was destroyed."},
-                        "version": {"type": "integer", "format": "int64", "description": "The version number."}
+                        "version": {"type": "integer", "format": "uint64", "description": "The version number (from 1)."}
                     }
                 })
             });
     }
 }
+
+/// The schema [`type_kv_v2_metadata_versions`] adds.
+pub const KV_V2_VERSION_INFO: &str = "KvV2VersionInfo";
+
+/// KV v2's metadata read answers `versions`, a map from each version number still known (`"1"`,
+/// `"2"`, ...) to that version's state (`created_time`, `deletion_time`, `destroyed`: Vault's
+/// `kvv2` plugin writes the three for every version), but the document declares it a free-form
+/// map. Typed as a map of [`KV_V2_VERSION_INFO`], so `versions["2"].destroyed` reads a field.
+pub fn type_kv_v2_metadata_versions(doc: &mut Value, report: &mut Report) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let Some(versions) = schemas
+        .get_mut("KvV2ReadMetadataResponse")
+        .and_then(|s| s.pointer_mut("/properties/versions"))
+    else {
+        return;
+    };
+    let free_form = versions.get("additionalProperties").is_none()
+        && versions["type"] == "object"
+        && versions.get("properties").is_none();
+    if !free_form {
+        return;
+    }
+    *versions = json!({
+        "type": "object",
+        "description": "Every version still known, by number.",
+        "additionalProperties": {"$ref": format!("#/components/schemas/{KV_V2_VERSION_INFO}")}
+    });
+    schemas.entry(KV_V2_VERSION_INFO).or_insert_with(|| {
+        json!({
+            "type": "object",
+            "description": "The state of one version, in a KV v2 secret's metadata.",
+            "properties": {
+                "created_time": {"type": "string", "description": "When this version was written (RFC 3339)."},
+                "deletion_time": {"type": "string", "description": "When this version was or will be deleted (RFC 3339), or empty."},
+                "destroyed": {"type": "boolean", "description": "Whether this version was destroyed."}
+            }
+        })
+    });
+    report.note(
+        "type_kv_v2_metadata_versions",
+        "KvV2ReadMetadataResponse.versions",
+    );
+}
+
+/// The answer schemas that carry a KV v2 secret's `custom_metadata`.
+const KV_V2_CUSTOM_METADATA_SCHEMAS: &[&str] =
+    &["KvV2ReadMetadataResponse", KV_V2_VERSION_METADATA];
+
+/// A KV v2 secret's `custom_metadata` is a map of strings to strings (Vault's `kvv2` plugin
+/// refuses any other value: "custom_metadata values must be strings"), but the document
+/// declares it a free-form map (`format: map`) in its answers. Typed as a map of strings there,
+/// so `custom_metadata["owner"]` is a `String`.
+pub fn type_kv_v2_custom_metadata(doc: &mut Value, report: &mut Report) {
+    for name in KV_V2_CUSTOM_METADATA_SCHEMAS {
+        let Some(field) = doc.pointer_mut(&format!(
+            "/components/schemas/{name}/properties/custom_metadata"
+        )) else {
+            continue;
+        };
+        let free_form = field["type"] == "object" && field.get("additionalProperties").is_none();
+        if !free_form {
+            continue;
+        }
+        let description = field.get("description").cloned();
+        *field = json!({"type": "object", "additionalProperties": {"type": "string"}});
+        if let Some(description) = description {
+            field["description"] = description;
+        }
+        report.note(
+            "type_kv_v2_custom_metadata",
+            format!("{name}.custom_metadata"),
+        );
+    }
+}
+
+/// The schemas the handwritten helpers return (`src/kv/`, `src/auth/`): generated whatever the
+/// enabled features, as the helpers work with any (see [`prune_unused_schemas`]).
+pub const HELPER_SCHEMAS: &[&str] = &[
+    KV_V2_VERSION_METADATA,
+    KV_V2_VERSION_INFO,
+    "KvV2ReadMetadataResponse",
+    "KvV2ReadSubkeysResponse",
+    "KvV2ReadConfigurationResponse",
+    "TokenLookUpSelfResponse",
+];
 
 /// `sys/health` takes query parameters that choose the status code of each server state
 /// (`standbyok`, `sealedcode`, ...), documented by Vault but missing from its document. Added,
@@ -1101,7 +1210,8 @@ pub fn doc_safe_descriptions(doc: &mut Value, report: &mut Report) {
 }
 
 /// Removes component schemas no remaining operation reaches, so a build with few feature groups
-/// does not compile the types of the others (typify generates every component it is given).
+/// does not compile the types of the others (typify generates every component it is given). The
+/// [`HELPER_SCHEMAS`] and what they reach are kept.
 pub fn prune_unused_schemas(doc: &mut Value, report: &mut Report) {
     let Some(schemas) = doc
         .pointer("/components/schemas")
@@ -1110,7 +1220,7 @@ pub fn prune_unused_schemas(doc: &mut Value, report: &mut Report) {
         return;
     };
     let mut reached = BTreeSet::new();
-    let mut todo = Vec::new();
+    let mut todo: Vec<String> = HELPER_SCHEMAS.iter().map(|s| s.to_string()).collect();
     collect_refs(doc.get("paths").unwrap_or(&Value::Null), &mut todo);
     while let Some(name) = todo.pop() {
         if reached.insert(name.clone()) {
@@ -1285,6 +1395,96 @@ mod tests {
             2,
             "the second run changes nothing"
         );
+    }
+
+    #[test]
+    fn kv_v2_write_answers_the_version_metadata() {
+        let write = json!({"$ref": "#/components/schemas/KvV2WriteResponse"});
+        let map = json!({"type": "object", "format": "map"});
+        let mut doc = json!({
+            "paths": {"/{kv_v2_mount_path}/data/{path}": {"post": {"operationId": "kv-v2-write",
+                "responses": {"200": {"content": {"application/json": {"schema": write}}}}}}},
+            "components": {"schemas": {
+                "KvV2ReadResponse": {"type": "object", "properties": {"data": map, "metadata": map}},
+                "KvV2WriteResponse": {"type": "object", "properties": {"version": {"type": "integer"}}}
+            }}
+        });
+        let mut report = Report::default();
+        type_kv_v2_version_metadata(&mut doc, &mut report);
+        assert_eq!(
+            doc["paths"]["/{kv_v2_mount_path}/data/{path}"]["post"]["responses"]["200"]["content"]
+                ["application/json"]["schema"],
+            json!({"$ref": "#/components/schemas/KvV2VersionMetadata"})
+        );
+        assert_eq!(report.count("type_kv_v2_version_metadata"), 2);
+    }
+
+    #[test]
+    fn kv_v2_metadata_versions_are_typed_once() {
+        let mut doc = json!({"components": {"schemas": {
+            "KvV2ReadMetadataResponse": {"type": "object", "properties": {
+                "versions": {"type": "object", "format": "map"},
+                "current_version": {"type": "integer", "format": "int64"}
+            }}
+        }}});
+        let mut report = Report::default();
+        type_kv_v2_metadata_versions(&mut doc, &mut report);
+        type_kv_v2_metadata_versions(&mut doc, &mut report);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["KvV2ReadMetadataResponse"]["properties"]["versions"]["additionalProperties"],
+            json!({"$ref": "#/components/schemas/KvV2VersionInfo"})
+        );
+        let fields: Vec<&String> = schemas["KvV2VersionInfo"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(fields, ["created_time", "deletion_time", "destroyed"]);
+        assert_eq!(report.count("type_kv_v2_metadata_versions"), 1);
+    }
+
+    #[test]
+    fn kv_v2_custom_metadata_is_a_map_of_strings() {
+        let mut doc = json!({"components": {"schemas": {
+            "KvV2ReadMetadataResponse": {"type": "object", "properties": {
+                "custom_metadata": {"type": "object", "format": "map"}
+            }},
+            "KvV2WriteMetadataRequest": {"type": "object", "properties": {
+                "custom_metadata": {"type": "object", "format": "kvpairs"}
+            }}
+        }}});
+        let mut report = Report::default();
+        type_kv_v2_custom_metadata(&mut doc, &mut report);
+        type_kv_v2_custom_metadata(&mut doc, &mut report);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["KvV2ReadMetadataResponse"]["properties"]["custom_metadata"],
+            json!({"type": "object", "additionalProperties": {"type": "string"}})
+        );
+        assert_eq!(
+            schemas["KvV2WriteMetadataRequest"]["properties"]["custom_metadata"]["format"],
+            "kvpairs",
+            "request bodies are left alone"
+        );
+        assert_eq!(report.count("type_kv_v2_custom_metadata"), 1);
+    }
+
+    #[test]
+    fn helper_schemas_are_kept_without_their_operations() {
+        let mut doc = json!({"paths": {}, "components": {"schemas": {
+            "KvV2VersionMetadata": {"type": "object", "properties": {"custom": {"$ref": "#/components/schemas/Used"}}},
+            "Used": {"type": "object"},
+            "Unused": {"type": "object"}
+        }}});
+        let mut report = Report::default();
+        prune_unused_schemas(&mut doc, &mut report);
+        let kept: Vec<&String> = doc["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(kept, ["KvV2VersionMetadata", "Used"]);
     }
 
     #[test]

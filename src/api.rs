@@ -19,7 +19,7 @@
 //!     .send()
 //!     .await?;
 //! let data = secret.into_inner().into_data()?;
-//! println!("version {:?}", data.metadata.and_then(|m| m.version));
+//! println!("version {:?}", data.metadata.map(|m| m.version));
 //! # Ok(())
 //! # }
 //! ```

@@ -290,6 +290,14 @@ where
     Ok(Option::<V>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// A string field where `""` means "none": KV v2's `deletion_time` of a version that is not
+/// deleted nor scheduled for deletion (the generated types use it, `codegen/fields.rs`).
+pub(crate) fn empty_as_none<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.filter(|s| !s.is_empty()))
+}
+
 /// A credential or secret value in a generated request or response type (a password, token,
 /// secret id, private key, ...): the same JSON string on the wire, `<redacted>` in `Debug`.
 ///
@@ -457,6 +465,13 @@ pub enum VaultDuration {
     Seconds(i64),
     /// A Go duration string (`"72h"`, `"1h30m"`, `"10s"`) or any other text Vault sent.
     Text(String),
+}
+
+/// No duration: zero seconds (what Vault means by `"0s"` or a missing duration field).
+impl Default for VaultDuration {
+    fn default() -> Self {
+        VaultDuration::Seconds(0)
+    }
 }
 
 impl VaultDuration {

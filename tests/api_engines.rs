@@ -408,11 +408,11 @@ async fn kv_v2_write_with_a_nested_mount_and_a_nested_path() {
         .into_inner();
     mock.assert_async().await;
     assert_eq!(env.request_id, "8efa59b5-9a7f-baef-173a-66aefbbe4ecf");
-    let data: types::KvV2WriteResponse = env.data.unwrap();
-    assert_eq!(data.version, Some(1));
-    assert_eq!(data.destroyed, Some(false));
-    assert_eq!(data.deletion_time.as_deref(), Some(""));
-    assert!(data.created_time.unwrap().starts_with("2026-"));
+    let data: types::KvV2VersionMetadata = env.data.unwrap();
+    assert_eq!(data.version, 1);
+    assert!(!data.destroyed);
+    assert_eq!(data.deletion_time, None, "an empty deletion time is none");
+    assert!(data.created_time.starts_with("2026-"));
 }
 
 #[cfg(feature = "ldap")]

@@ -25,7 +25,7 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-/// `KvV2WriteResponse.custom_metadata: null` decodes as `None`.
+/// A write's `custom_metadata: null` decodes as an empty map.
 #[cfg(feature = "kv")]
 #[tokio::test]
 async fn kv_v2_write_decodes_the_real_openbao_answer() {
@@ -48,12 +48,13 @@ async fn kv_v2_write_decodes_the_real_openbao_answer() {
         .map_err(hashivault::Error::from)
         .expect("a real OpenBao kv-v2-write answer decodes")
         .into_inner();
-    let data: types::KvV2WriteResponse = env.data.unwrap();
-    assert_eq!(data.version, Some(1));
-    assert!(data.custom_metadata.is_none());
+    // The write answers the version's metadata (`type_kv_v2_version_metadata`).
+    let data: types::KvV2VersionMetadata = env.data.unwrap();
+    assert_eq!(data.version, 1);
+    assert!(data.custom_metadata.is_empty());
 }
 
-/// `KvV2ReadMetadataResponse.custom_metadata: null` decodes as `None`.
+/// `KvV2ReadMetadataResponse.custom_metadata: null` decodes as an empty map.
 #[cfg(feature = "kv")]
 #[tokio::test]
 async fn kv_v2_read_metadata_decodes_the_real_openbao_answer() {
@@ -76,8 +77,9 @@ async fn kv_v2_read_metadata_decodes_the_real_openbao_answer() {
         .expect("a real OpenBao kv-v2-read-metadata answer decodes")
         .into_inner();
     let data: types::KvV2ReadMetadataResponse = env.data.unwrap();
-    assert_eq!(data.current_version, Some(1));
-    assert!(data.custom_metadata.is_none());
+    // Fields Vault always sends are plain (`always_present_fields`): `null` is the empty map.
+    assert_eq!(data.current_version, 1);
+    assert!(data.custom_metadata.is_empty());
 }
 
 /// `AppRoleReadRoleResponse.secret_id_bound_cidrs: null` decodes as `None`.

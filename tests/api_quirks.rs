@@ -41,19 +41,17 @@ async fn quirk_duration_as_string_and_as_integer() {
     let data: types::KvV2ReadConfigurationResponse = read().await;
     first.assert_async().await;
     first.delete_async().await;
-    assert_eq!(
-        data.delete_version_after,
-        Some(VaultDuration::Text(s("0s")))
-    );
-    assert_eq!(data.delete_version_after.unwrap().as_secs(), Some(0));
-    assert_eq!(data.cas_required, Some(false));
-    assert_eq!(data.max_versions, Some(0));
+    // Fields Vault always sends are plain values (`always_present_fields`).
+    assert_eq!(data.delete_version_after, VaultDuration::Text(s("0s")));
+    assert_eq!(data.delete_version_after.as_secs(), Some(0));
+    assert!(!data.cas_required);
+    assert_eq!(data.max_versions, 0);
 
     for (reply, secs) in [(as_integer, 3600), (as_text_hours, 3600)] {
         let mock = expect(&server, get("/v1/team/secret/config"), 200, Some(reply)).await;
         let data = read().await;
         mock.assert_async().await;
-        assert_eq!(data.delete_version_after.unwrap().as_secs(), Some(secs));
+        assert_eq!(data.delete_version_after.as_secs(), Some(secs));
         mock.delete_async().await;
     }
 }
@@ -130,16 +128,14 @@ async fn quirk_empty_date_time_decodes() {
         .into_inner();
     mock.assert_async().await;
     let data: types::KvV2ReadMetadataResponse = env.data.unwrap();
-    assert_eq!(data.current_version, Some(1));
-    assert_eq!(
-        data.delete_version_after,
-        Some(VaultDuration::Text(s("0s")))
-    );
-    let versions = data.versions.as_ref().unwrap();
-    assert_eq!(versions["1"]["deletion_time"], "");
-    assert_eq!(versions["1"]["destroyed"], false);
-    assert_eq!(data.custom_metadata.as_ref().unwrap()["owner"], "team-a");
-    assert!(data.updated_time.unwrap().starts_with("2026-"));
+    assert_eq!(data.current_version, 1);
+    assert_eq!(data.delete_version_after, VaultDuration::Text(s("0s")));
+    // Typed by the normalizer (`type_kv_v2_metadata_versions`).
+    let versions = &data.versions;
+    assert_eq!(versions["1"].deletion_time, None);
+    assert!(!versions["1"].destroyed);
+    assert_eq!(data.custom_metadata["owner"], "team-a");
+    assert!(data.updated_time.starts_with("2026-"));
 }
 
 /// A 200 whose `data` the spec leaves untyped decodes as a JSON map.
@@ -308,16 +304,15 @@ async fn quirk_kv_read_version_query() {
     mock.assert_async().await;
     let data: types::KvV2ReadResponse = env.data.unwrap();
     assert_eq!(data.data.as_ref().unwrap()["user"], "app");
-    // Typed by the normalizer (`type_kv_v2_version_metadata`), `null` custom metadata included.
+    // Typed by the normalizer (`type_kv_v2_version_metadata`), fields Vault always sends plain
+    // (`codegen/fields.rs`: `always_present_fields`): `null` custom metadata is empty, an empty
+    // `deletion_time` is `None`.
     let metadata: types::KvV2VersionMetadata = data.metadata.unwrap();
-    assert_eq!(metadata.version, Some(1));
-    assert_eq!(metadata.destroyed, Some(false));
-    assert_eq!(metadata.deletion_time.as_deref(), Some(""));
-    assert_eq!(
-        metadata.created_time.as_deref(),
-        Some("2026-11-25T12:42:33.59941058Z")
-    );
-    assert!(metadata.custom_metadata.is_none());
+    assert_eq!(metadata.version, 1);
+    assert!(!metadata.destroyed);
+    assert_eq!(metadata.deletion_time, None);
+    assert_eq!(metadata.created_time, "2026-11-25T12:42:33.59941058Z");
+    assert!(metadata.custom_metadata.is_empty());
 }
 
 /// Vault's bare 404 `{"errors":[]}` is `is_not_found()`.

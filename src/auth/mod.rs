@@ -60,7 +60,7 @@ pub mod renew;
 use std::future::Future;
 
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::api::operations as ops;
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
@@ -109,57 +109,14 @@ pub mod default_mount {
 pub const KUBERNETES_SERVICE_ACCOUNT_TOKEN: &str =
     "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
-/// What `auth/token/lookup-self` says of a token. The token itself (`id`) is never decoded.
-#[derive(Clone, Debug, Deserialize)]
-#[non_exhaustive]
-pub struct TokenInfo {
-    /// The token's accessor.
-    #[serde(default)]
-    pub accessor: String,
-    /// Policies attached to the token.
-    #[serde(default, deserialize_with = "null_vec")]
-    pub policies: Vec<String>,
-    /// Seconds left to live (0 for a root token without expiry).
-    #[serde(default)]
-    pub ttl: i64,
-    /// The TTL the token was created with.
-    #[serde(default)]
-    pub creation_ttl: i64,
-    /// The display name (`token`, `userpass-alice`, ...).
-    #[serde(default)]
-    pub display_name: String,
-    /// The identity entity.
-    #[serde(default)]
-    pub entity_id: String,
-    /// When the token expires (RFC 3339), absent without expiry.
-    #[serde(default)]
-    pub expire_time: Option<String>,
-    /// When the token was issued (RFC 3339).
-    #[serde(default)]
-    pub issue_time: Option<String>,
-    /// Metadata attached at creation.
-    #[serde(default)]
-    pub meta: Option<std::collections::BTreeMap<String, String>>,
-    /// Uses left, 0 for unlimited.
-    #[serde(default)]
-    pub num_uses: i64,
-    /// Whether the token has no parent.
-    #[serde(default)]
-    pub orphan: bool,
-    /// The path it was created at (`auth/userpass/login/alice`).
-    #[serde(default)]
-    pub path: String,
-    /// Whether it can be renewed.
-    #[serde(default)]
-    pub renewable: bool,
-    /// `service` or `batch`.
-    #[serde(default, rename = "type")]
-    pub token_type: String,
-}
-
-fn null_vec<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
-}
+/// What `auth/token/lookup-self` says of a token: the generated
+/// [`TokenLookUpSelfResponse`](crate::api::types::TokenLookUpSelfResponse), typed from real
+/// answers (`spec/overlays/auth-token.json`): `accessor`, `policies`, `ttl` (seconds left, 0 for
+/// a token without expiry), `creation_ttl`, `display_name`, `entity_id`, `expire_time`,
+/// `issue_time`, `meta`, `num_uses`, `orphan`, `path`, `renewable`, `type_` (`service` or
+/// `batch`), and `id`, the token itself, a [`Sensitive`](crate::Sensitive) that `Debug` never
+/// shows.
+pub type TokenInfo = crate::api::types::TokenLookUpSelfResponse;
 
 /// The auth endpoints of a [`Client`]: `client.auth()`.
 #[derive(Clone, Copy, Debug)]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::api::operations as ops;
@@ -69,28 +69,12 @@ impl<T> fmt::Debug for Secret<T> {
     }
 }
 
-/// The metadata of one version, as a read, write or patch returns it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct VersionMetadata {
-    /// The version number (from 1).
-    #[serde(default)]
-    pub version: u64,
-    /// When the version was written (RFC 3339).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub created_time: String,
-    /// When the version was or will be deleted (RFC 3339), `None` when not scheduled. With
-    /// `delete_version_after` set this is a time in the future from the moment of writing, so it
-    /// does not by itself mean the version is deleted now.
-    #[serde(default, deserialize_with = "empty_as_none")]
-    pub deletion_time: Option<String>,
-    /// Whether the version's data was destroyed for good.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub destroyed: bool,
-    /// The secret's custom metadata (shared by all versions).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub custom_metadata: BTreeMap<String, String>,
-}
+/// The metadata of one version, as a read, write or patch returns it: the generated
+/// [`KvV2VersionMetadata`](crate::api::types::KvV2VersionMetadata) (`version`, `created_time`,
+/// `deletion_time` (`None` when not scheduled; with `delete_version_after` set it is a time in
+/// the future from the moment of writing, so it does not by itself mean the version is deleted
+/// now), `destroyed`, `custom_metadata`).
+pub type VersionMetadata = crate::api::types::KvV2VersionMetadata;
 
 /// What a read found: see [`Kv2::read_outcome`] and [`Kv2::read_version_outcome`]. `Debug` never shows the data.
 #[derive(Clone)]
@@ -126,59 +110,17 @@ impl<T> ReadOutcome<T> {
     }
 }
 
-/// A secret's metadata: `GET <mount>/metadata/<path>`.
-#[derive(Clone, Debug, Deserialize)]
-#[non_exhaustive]
-pub struct SecretMetadata {
-    /// Whether every write must give `cas`.
-    #[serde(default)]
-    pub cas_required: bool,
-    /// When the secret was first written (RFC 3339).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub created_time: String,
-    /// When the metadata or a version last changed (RFC 3339).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub updated_time: String,
-    /// The latest version (0 when only metadata was written).
-    #[serde(default)]
-    pub current_version: u64,
-    /// The oldest version still kept.
-    #[serde(default)]
-    pub oldest_version: u64,
-    /// Versions kept (0: the mount's setting).
-    #[serde(default)]
-    pub max_versions: u64,
-    /// Versions are deleted this long after being written (`"0s"`: never).
-    #[serde(default = "zero_duration")]
-    pub delete_version_after: VaultDuration,
-    /// Caller-defined key/value metadata.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub custom_metadata: BTreeMap<String, String>,
-    /// Every version still known, by number.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub versions: BTreeMap<u64, VersionInfo>,
-    /// OpenBao only: the metadata's own version, for metadata check-and-set.
-    #[serde(default)]
-    pub current_metadata_version: Option<u64>,
-    /// OpenBao only: whether metadata writes must give a check-and-set version.
-    #[serde(default)]
-    pub metadata_cas_required: Option<bool>,
-}
+/// A secret's metadata, `GET <mount>/metadata/<path>`: the generated
+/// [`KvV2ReadMetadataResponse`](crate::api::types::KvV2ReadMetadataResponse) (`current_version`,
+/// `oldest_version`, `max_versions`, `cas_required`, `delete_version_after`, `custom_metadata`,
+/// the state of each version in `versions` by number, and OpenBao's
+/// `current_metadata_version` / `metadata_cas_required`).
+pub type SecretMetadata = crate::api::types::KvV2ReadMetadataResponse;
 
-/// One version in [`SecretMetadata::versions`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct VersionInfo {
-    /// When the version was written (RFC 3339).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub created_time: String,
-    /// When it was or will be deleted (see [`VersionMetadata::deletion_time`]).
-    #[serde(default, deserialize_with = "empty_as_none")]
-    pub deletion_time: Option<String>,
-    /// Whether it was destroyed.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub destroyed: bool,
-}
+/// One version in [`SecretMetadata::versions`]: the generated
+/// [`KvV2VersionInfo`](crate::api::types::KvV2VersionInfo) (`created_time`, `deletion_time`
+/// as in [`VersionMetadata`], `destroyed`).
+pub type VersionInfo = crate::api::types::KvV2VersionInfo;
 
 /// The fields of a metadata update ([`Kv2::write_metadata`], [`Kv2::patch_metadata`]); only the
 /// fields set are sent, the others keep their value.
@@ -254,20 +196,10 @@ impl MetadataUpdate {
     }
 }
 
-/// The engine's configuration: `GET <mount>/config`.
-#[derive(Clone, Debug, Deserialize)]
-#[non_exhaustive]
-pub struct KvConfig {
-    /// Versions kept per secret (0: Vault's default of 10).
-    #[serde(default)]
-    pub max_versions: u64,
-    /// Whether every write must give `cas`.
-    #[serde(default)]
-    pub cas_required: bool,
-    /// Versions are deleted this long after being written (`"0s"`: never).
-    #[serde(default = "zero_duration")]
-    pub delete_version_after: VaultDuration,
-}
+/// The engine's configuration, `GET <mount>/config`: the generated
+/// [`KvV2ReadConfigurationResponse`](crate::api::types::KvV2ReadConfigurationResponse)
+/// (`max_versions`, `cas_required`, `delete_version_after`).
+pub type KvConfig = crate::api::types::KvV2ReadConfigurationResponse;
 
 /// The fields of a configuration update ([`Kv2::write_config`]); only the fields set are sent.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -309,23 +241,18 @@ impl KvConfigUpdate {
     }
 }
 
-/// A secret's keys without their values: `GET <mount>/subkeys/<path>`.
-#[derive(Clone, Debug, Deserialize)]
-#[non_exhaustive]
-pub struct Subkeys {
-    /// The keys; a leaf is `null`, a nested object is a map of its keys.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub subkeys: JsonMap,
-    /// The version the keys were read from.
-    #[serde(default)]
-    pub metadata: VersionMetadata,
-}
+/// A secret's keys without their values, `GET <mount>/subkeys/<path>`: the generated
+/// [`KvV2ReadSubkeysResponse`](crate::api::types::KvV2ReadSubkeysResponse) (`subkeys`, a leaf
+/// `null` and a nested object a map of its keys; `metadata`, of the version read).
+pub type Subkeys = crate::api::types::KvV2ReadSubkeysResponse;
 
+/// The answer of a typed read: `data` decoded straight into `T` (no map in between), the
+/// metadata as the generated type.
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "T: DeserializeOwned"))]
 struct ReadData<T> {
     data: Option<T>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     metadata: VersionMetadata,
 }
 
@@ -754,14 +681,6 @@ pub(crate) async fn list_keys(
         Err(e) if e.is_not_found() => Ok(Vec::new()),
         Err(e) => Err(e),
     }
-}
-
-fn empty_as_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    Ok(Option::<String>::deserialize(deserializer)?.filter(|s| !s.is_empty()))
-}
-
-fn zero_duration() -> VaultDuration {
-    VaultDuration::Seconds(0)
 }
 
 #[cfg(test)]
