@@ -152,49 +152,12 @@ async fn approle_login_captures_the_token() {
     let Some(root) = common::live_client("approle_login_captures_the_token") else {
         return;
     };
-    let mount = common::unique("ar");
-    let api = root.api();
-    api.auth_enable_method()
-        .path(&mount)
-        .body_map(|b| b.type_("approle".to_string()))
-        .send()
-        .await
-        .unwrap();
-    api.app_role_write_role()
-        .approle_mount_path(&mount)
-        .role_name("ci")
-        .body_map(|b| {
-            b.token_policies(vec!["default".to_string()])
-                .token_ttl(hashivault::VaultDuration::from(600u64))
-        })
-        .send()
-        .await
-        .unwrap();
-    let role_id = api
-        .app_role_read_role_id()
-        .approle_mount_path(&mount)
-        .role_name("ci")
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap()
-        .role_id
-        .unwrap();
-    let secret = api
-        .app_role_write_secret_id()
-        .approle_mount_path(&mount)
-        .role_name("ci")
-        .body_map(|b| b)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap();
     // A generated answer's `Sensitive` goes to the login without being exposed.
-    let secret_id: hashivault::SecretString = secret.secret_id.unwrap().into();
+    let common::live::AppRoleSetup {
+        mount,
+        role_id,
+        secret_id,
+    } = common::live::approle_role(&root, "ci", 600, None).await;
 
     let client = fresh(&root);
     let auth = client

@@ -2,11 +2,10 @@
 //! schedule with the lease's duration as increment, the max-TTL cap, a lease Vault lost,
 //! revocation on request and on drop.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
-use hashivault::auth::RenewSchedule;
 use hashivault::lease::{Lease, LeaseEvent, LeaseStatus, LeaseWatcher};
 use hashivault::reqwest::Method;
 use hashivault::{Client, Envelope};
@@ -14,12 +13,9 @@ use httpmock::prelude::*;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-const LEASE: &str = "database/creds/app/3cbWfSYrMfFRrWWRKNXWsFUb";
+use common::paused::{exact, paused_client, renew_fixture as fixture, Phase};
 
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/renew/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
+const LEASE: &str = "database/creds/app/3cbWfSYrMfFRrWWRKNXWsFUb";
 
 fn creds(ttl: u64, renewable: bool) -> Value {
     let mut v = fixture("database-creds.json");
@@ -34,40 +30,6 @@ fn lease_renewed(ttl: u64) -> Value {
     v["lease_id"] = json!(LEASE);
     v["lease_duration"] = json!(ttl);
     v
-}
-
-fn client(server: &MockServer) -> Client {
-    hashivault::install_crypto_provider();
-    let http = hashivault::reqwest::Client::builder()
-        .redirect(hashivault::reqwest::redirect::Policy::none())
-        .pool_idle_timeout(None)
-        .build()
-        .unwrap();
-    Client::builder()
-        .address(server.base_url())
-        .token("s.app")
-        .max_retries(0)
-        .http_client(http)
-        .build()
-        .unwrap()
-}
-
-fn exact() -> RenewSchedule {
-    RenewSchedule {
-        jitter: 0.0,
-        backoff_jitter: false,
-        ..RenewSchedule::default()
-    }
-}
-
-#[derive(Clone, Default)]
-struct Phase(Arc<AtomicUsize>);
-
-impl Phase {
-    fn is(&self, p: usize) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
-        let phase = self.0.clone();
-        move |_| phase.load(Ordering::SeqCst) == p
-    }
 }
 
 /// Reads the credentials through the handwritten `request` (a generated call gives the same
@@ -147,7 +109,7 @@ async fn events(watcher: &mut LeaseWatcher, start: Instant, n: usize) -> Vec<(u6
 #[tokio::test]
 async fn a_lease_is_renewed_on_schedule_until_its_max_ttl() {
     let server = MockServer::start_async().await;
-    let client = client(&server);
+    let client = paused_client(&server, Some("s.app"));
     let lease = read_creds(&server, &client, 9, true).await;
     let phase = Phase::default();
     let full = mock_renew(&server, Some((&phase, 0)), 9, 200, lease_renewed(9)).await;
@@ -160,7 +122,7 @@ async fn a_lease_is_renewed_on_schedule_until_its_max_ttl() {
     // 2/3 of 9 s; the increment asked for is the lease's duration.
     assert!(near(first[0].0, 6000, 1), "{first:?}");
     assert!(matches!(first[0].1, LeaseEvent::Renewed { ttl } if ttl == Duration::from_secs(9)));
-    phase.0.store(1, Ordering::SeqCst);
+    phase.set(1);
     let second = events(&mut watcher, start, 1).await;
     assert!(near(second[0].0, 12000, 2), "{second:?}");
     let LeaseEvent::MaxTtlReached { expires_at } = second[0].1 else {
@@ -180,7 +142,7 @@ async fn a_lease_is_renewed_on_schedule_until_its_max_ttl() {
 #[tokio::test]
 async fn a_lease_vault_lost_is_reported() {
     let server = MockServer::start_async().await;
-    let client = client(&server);
+    let client = paused_client(&server, Some("s.app"));
     let lease = read_creds(&server, &client, 30, true).await;
     let renew = mock_renew(
         &server,
@@ -213,7 +175,7 @@ async fn a_lease_vault_lost_is_reported() {
 #[tokio::test]
 async fn renewal_failures_back_off_and_a_lease_that_expires_is_lost() {
     let server = MockServer::start_async().await;
-    let client = client(&server);
+    let client = paused_client(&server, Some("s.app"));
     let lease = read_creds(&server, &client, 9, true).await;
     let renew = mock_renew(
         &server,
@@ -246,7 +208,7 @@ async fn renewal_failures_back_off_and_a_lease_that_expires_is_lost() {
 #[tokio::test]
 async fn a_lease_that_is_not_renewable_is_reported_at_once() {
     let server = MockServer::start_async().await;
-    let client = client(&server);
+    let client = paused_client(&server, Some("s.app"));
     let lease = read_creds(&server, &client, 60, false).await;
     let renew = mock_renew(&server, None, 60, 200, lease_renewed(60)).await;
     tokio::time::pause();
@@ -268,7 +230,7 @@ async fn a_lease_that_is_not_renewable_is_reported_at_once() {
 #[tokio::test]
 async fn dropping_the_watcher_revokes_the_lease() {
     let server = MockServer::start_async().await;
-    let client = client(&server);
+    let client = paused_client(&server, Some("s.app"));
     let lease = read_creds(&server, &client, 60, true).await;
     let revoke = mock_revoke(&server).await;
     let watcher = client.lease_watcher(lease).spawn();

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use hashivault::auth::{AppRole, RenewEvent};
-use hashivault::{Client, SecretString, VaultDuration};
+use hashivault::Client;
 
 #[tokio::test]
 async fn a_10s_approle_token_is_renewed_then_replaced_at_max_ttl() {
@@ -14,51 +14,11 @@ async fn a_10s_approle_token_is_renewed_then_replaced_at_max_ttl() {
     else {
         return;
     };
-    let mount = common::unique("ar");
-    let api = root.api();
-    api.auth_enable_method()
-        .path(&mount)
-        .body_map(|b| b.type_("approle".to_string()))
-        .send()
-        .await
-        .unwrap();
-    api.app_role_write_role()
-        .approle_mount_path(&mount)
-        .role_name("app")
-        .body_map(|b| {
-            b.token_policies(vec!["default".to_string()])
-                .token_ttl(VaultDuration::from(10u64))
-                .token_max_ttl(VaultDuration::from(20u64))
-        })
-        .send()
-        .await
-        .unwrap();
-    let role_id = api
-        .app_role_read_role_id()
-        .approle_mount_path(&mount)
-        .role_name("app")
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap()
-        .role_id
-        .unwrap();
-    let secret_id: SecretString = api
-        .app_role_write_secret_id()
-        .approle_mount_path(&mount)
-        .role_name("app")
-        .body_map(|b| b)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap()
-        .secret_id
-        .unwrap()
-        .into();
+    let common::live::AppRoleSetup {
+        mount,
+        role_id,
+        secret_id,
+    } = common::live::approle_role(&root, "app", 10, Some(20)).await;
 
     let client = Client::builder().address(root.address()).build().unwrap();
     let login = AppRole::new(mount.clone(), role_id, Some(secret_id));

@@ -7,23 +7,19 @@
 //! phases of a test through a shared counter read by the mocks' matchers, set by the test when it
 //! sees an event (while the renewer sleeps).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
 use hashivault::auth::{AppRole, RenewEvent, RenewSchedule, StopReason, TokenRenewer, TokenStatus};
-use hashivault::Client;
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
+use common::paused::{exact, paused_client, renew_fixture as fixture, Phase};
+
 const OLD: &str = "s.OLDTOKEN";
 const NEW: &str = "s.NEWTOKEN";
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/renew/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
 
 /// `lookup-self` of a token with `ttl` left of `creation_ttl`.
 fn lookup(ttl: u64, creation_ttl: u64, renewable: bool) -> Value {
@@ -48,47 +44,6 @@ fn login_answer(token: &str, ttl: u64) -> Value {
     v["auth"]["lease_duration"] = json!(ttl);
     v["auth"]["client_token"] = json!(token);
     v
-}
-
-fn client(server: &MockServer, token: Option<&str>) -> Client {
-    hashivault::install_crypto_provider();
-    // No timeouts and no pool idle timer: nothing but the renewer moves the paused clock.
-    let http = hashivault::reqwest::Client::builder()
-        .redirect(hashivault::reqwest::redirect::Policy::none())
-        .pool_idle_timeout(None)
-        .build()
-        .unwrap();
-    let mut b = Client::builder()
-        .address(server.base_url())
-        .max_retries(0)
-        .http_client(http);
-    if let Some(token) = token {
-        b = b.token(token);
-    }
-    b.build().unwrap()
-}
-
-/// No jitter, so that every instant is exact.
-fn exact() -> RenewSchedule {
-    RenewSchedule {
-        jitter: 0.0,
-        backoff_jitter: false,
-        ..RenewSchedule::default()
-    }
-}
-
-/// A phase counter the mocks match on.
-#[derive(Clone, Default)]
-struct Phase(Arc<AtomicUsize>);
-
-impl Phase {
-    fn is(&self, p: usize) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
-        let phase = self.0.clone();
-        move |_| phase.load(Ordering::SeqCst) == p
-    }
-    fn set(&self, p: usize) {
-        self.0.store(p, Ordering::SeqCst);
-    }
 }
 
 /// Reads events until `done` says so, each with the paused-clock time since `start`.
@@ -224,7 +179,7 @@ async fn a_10s_token_is_renewed_once_per_period_at_two_thirds() {
     let server = MockServer::start_async().await;
     let lookup = mock_lookup(&server, OLD, lookup(10, 10, true)).await;
     let renew = mock_renew(&server, OLD, None, 200, renewed(10)).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client.auth().renewer().schedule(exact()).spawn();
@@ -245,7 +200,7 @@ async fn a_1h_token_is_renewed_every_40_minutes() {
     let server = MockServer::start_async().await;
     let lookup = mock_lookup(&server, OLD, lookup(3600, 3600, true)).await;
     let renew = mock_renew(&server, OLD, None, 200, renewed(3600)).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client.auth().renewer().schedule(exact()).spawn();
@@ -270,7 +225,7 @@ async fn a_ttl_below_the_floor_gives_one_login_per_floor_not_a_loop() {
     let renew = mock_renew(&server, OLD, None, 200, renewed(2)).await;
     let renew_new = mock_renew(&server, NEW, None, 200, renewed(2)).await;
     let login = mock_login(&server, None, 200, login_answer(NEW, 2)).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     let schedule = RenewSchedule {
         floor: Duration::from_secs(5),
         ..exact()
@@ -300,7 +255,7 @@ async fn jitter_spreads_renewals_within_ten_percent() {
     let server = MockServer::start_async().await;
     mock_lookup(&server, OLD, lookup(100, 100, true)).await;
     mock_renew(&server, OLD, None, 200, renewed(100)).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client.auth().renewer().spawn();
@@ -331,7 +286,7 @@ async fn a_renewal_capped_by_max_ttl_ends_renewal_without_a_login() {
         "TTL of \"10s\" exceeded the effective max_ttl of \"4s\"; TTL value is capped accordingly"
     ]);
     let capped = mock_renew(&server, OLD, Some((&phase, 1)), 200, capped_body).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client.auth().renewer().schedule(exact()).spawn();
@@ -367,7 +322,7 @@ async fn at_max_ttl_the_renewer_logs_in_again_and_revokes_the_old_token() {
     let revoke_old = mock_revoke(&server, OLD).await;
     let revoke_new = mock_revoke(&server, NEW).await;
     let renew_new = mock_renew(&server, NEW, None, 200, renewed(10)).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client
@@ -378,9 +333,9 @@ async fn at_max_ttl_the_renewer_logs_in_again_and_revokes_the_old_token() {
         .spawn();
     let events = events_until(&mut renewer, start, |_, e| {
         if matches!(e, RenewEvent::Renewed { .. }) {
-            phase.set(phase.0.load(Ordering::SeqCst) + 1);
+            phase.set(phase.get() + 1);
         }
-        phase.0.load(Ordering::SeqCst) >= 2
+        phase.get() >= 2
     })
     .await;
     let kinds: Vec<String> = events
@@ -418,7 +373,7 @@ async fn revoke_replaced_can_be_turned_off() {
     mock_lookup(&server, OLD, lookup(10, 10, false)).await;
     let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
     let revoke_old = mock_revoke(&server, OLD).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client
@@ -444,7 +399,7 @@ async fn a_revoked_token_stops_the_renewer_without_a_login() {
     let server = MockServer::start_async().await;
     mock_lookup(&server, OLD, lookup(10, 10, true)).await;
     let renew = mock_renew(&server, OLD, None, 403, fixture("permission-denied.json")).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client.auth().renewer().schedule(exact()).spawn();
@@ -467,7 +422,7 @@ async fn a_revoked_token_is_replaced_at_once_and_not_revoked_again() {
     let renew = mock_renew(&server, OLD, None, 403, fixture("permission-denied.json")).await;
     let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
     let revoke_old = mock_revoke(&server, OLD).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client
@@ -499,7 +454,7 @@ async fn an_outage_gives_a_handful_of_logins_with_backoff() {
     let login_up = mock_login(&server, Some((&phase, 1)), 200, login_answer(NEW, 10)).await;
     // The old token is revoked best-effort; Vault is back by then.
     let revoke_old = mock_revoke(&server, OLD).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client
@@ -568,7 +523,7 @@ async fn a_login_refused_for_good_stops_with_login_failing() {
         json!({"errors": ["invalid role or secret ID"]}),
     )
     .await;
-    let client = client(&server, None);
+    let client = paused_client(&server, None);
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client
@@ -598,7 +553,7 @@ async fn without_a_token_the_renewer_logs_in_first_and_ready_waits_for_it() {
     let server = MockServer::start_async().await;
     let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
     let renew = mock_renew(&server, NEW, None, 200, renewed(10)).await;
-    let client = client(&server, None);
+    let client = paused_client(&server, None);
     tokio::time::pause();
     let renewer = client
         .auth()
@@ -624,7 +579,7 @@ async fn a_non_renewable_token_without_a_login_stops_at_once() {
     let server = MockServer::start_async().await;
     mock_lookup(&server, OLD, lookup(10, 10, false)).await;
     let renew = mock_renew(&server, OLD, None, 200, renewed(10)).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client.auth().renewer().schedule(exact()).spawn();
@@ -644,7 +599,7 @@ async fn a_non_renewable_token_without_a_login_stops_at_once() {
 async fn a_token_without_expiry_needs_nothing() {
     let server = MockServer::start_async().await;
     mock_lookup(&server, OLD, lookup(0, 0, false)).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client.auth().renewer().spawn();
@@ -662,7 +617,7 @@ async fn an_event_reader_that_never_reads_does_not_stop_renewal() {
     let server = MockServer::start_async().await;
     mock_lookup(&server, OLD, lookup(10, 10, true)).await;
     let renew = mock_renew(&server, OLD, None, 200, renewed(10)).await;
-    let client = client(&server, Some(OLD));
+    let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     // Nobody reads the renewer's events (16 kept); the state is watched instead.

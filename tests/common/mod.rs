@@ -5,7 +5,9 @@
 //! is a failure, so a skip can never pass for a pass.
 #![allow(dead_code)]
 
+pub mod live;
 pub mod path_cases;
+pub mod paused;
 pub mod wire;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -2,7 +2,9 @@
 //! shapes (`answer`, `leased`, `login`), and `expect`, which mocks one exact request (method,
 //! path, query, token and request headers, body) and answers it.
 
-use hashivault::{Client, Envelope, ExposeSecret, Sensitive};
+use std::time::Duration;
+
+use hashivault::{Client, Envelope, ExposeSecret, RetryPolicy, Sensitive};
 use httpmock::prelude::*;
 use httpmock::Mock;
 use serde_json::{json, Map, Value};
@@ -16,6 +18,39 @@ pub fn client(server: &MockServer) -> Client {
         .max_retries(0)
         .build()
         .unwrap()
+}
+
+/// Retries with delays of a few milliseconds, so a test of the retry rules runs at once.
+pub fn fast_retries(max: usize) -> RetryPolicy {
+    RetryPolicy {
+        max_retries: max,
+        min_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+        retry_post: false,
+    }
+}
+
+/// The headers every request of [`client`] carries: its token and `X-Vault-Request`.
+pub fn vault_headers(when: httpmock::When) -> httpmock::When {
+    when.header("x-vault-token", TOKEN)
+        .header("x-vault-request", "true")
+}
+
+/// A recorded answer anywhere under `tests/fixtures/` (`sys-health.json`, `kv/v2_read.json`).
+pub fn recorded(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A recorded KV answer, `tests/fixtures/kv/<name>.json`, as text (the wire tests answer it as
+/// sent, byte for byte).
+pub fn kv_fixture(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/kv/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// A recorded answer under `tests/fixtures/api/`.

@@ -1,0 +1,305 @@
+//! The auth helpers on the wire (`src/auth/`): every login's method, path and body, the token
+//! captured for later calls (generated API included), and the token's own endpoints.
+
+mod common;
+
+use hashivault::Client;
+use httpmock::prelude::*;
+use serde_json::{json, Value};
+
+use common::wire::{client, fast_retries, recorded, TOKEN};
+
+#[tokio::test]
+async fn userpass_login_captures_the_token_for_the_generated_api() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/userpass/login/alice")
+                .header_missing("x-vault-token")
+                .json_body(json!({"password": "s3cret pass"}));
+            then.status(200).json_body(recorded("userpass-login.json"));
+        })
+        .await;
+    let after = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/auth/token/lookup-self")
+                .header("x-vault-token", "s.a2LxQJlzPGYto0DGAspjzhhr")
+                .header("x-vault-request", "true")
+                .header_missing("api-version");
+            then.status(200)
+                .json_body(recorded("token-lookup-self.json"));
+        })
+        .await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .retry_policy(fast_retries(0))
+        .build()
+        .unwrap();
+    let shared = client.clone();
+    let auth = client
+        .auth()
+        .userpass("userpass", "alice", "s3cret pass")
+        .await
+        .unwrap();
+    login.assert_async().await;
+    assert_eq!(auth.accessor, "m4XXVpWGa03oiJz6PXdCu3Dr");
+    assert_eq!(
+        auth.policies,
+        vec!["default".to_string(), "reader".to_string()]
+    );
+    assert_eq!(auth.lease_duration, 2764800);
+    assert!(auth.renewable);
+    assert_eq!(
+        auth.metadata.get("username").map(String::as_str),
+        Some("alice")
+    );
+    // A clone made before the login sees the token; the generated API uses it too.
+    shared.api().token_look_up_self().send().await.unwrap();
+    after.assert_async().await;
+    assert!(!format!("{auth:?}").contains("s.a2LxQJlzPGYto0DGAspjzhhr"));
+}
+
+#[tokio::test]
+async fn approle_login_body_and_generic_login_with() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/team/approle/login")
+                .json_body(json!({"role_id": "r-1", "secret_id": "s-1"}));
+            then.status(200).json_body(recorded("userpass-login.json"));
+        })
+        .await;
+    let client = client(&server);
+    client
+        .auth()
+        .approle("/team/approle/", "r-1", Some("s-1".into()))
+        .await
+        .unwrap();
+    login.assert_async().await;
+
+    // The generated login operation through `login_with`.
+    let generated = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/approle/login")
+                .json_body(json!({"role_id": "r-2", "secret_id": "s-2"}));
+            then.status(200).json_body(recorded("userpass-login.json"));
+        })
+        .await;
+    client.clear_token();
+    let auth = client
+        .auth()
+        .login_with(
+            client
+                .api()
+                .app_role_login()
+                .approle_mount_path("approle")
+                .body_map(|b| {
+                    b.role_id("r-2".to_string())
+                        .secret_id(hashivault::Sensitive::from("s-2"))
+                })
+                .send(),
+        )
+        .await
+        .unwrap();
+    generated.assert_async().await;
+    assert!(client.has_token());
+    assert_eq!(auth.token_type, "service");
+}
+
+#[tokio::test]
+async fn every_login_helper_posts_its_methods_body_and_captures_the_token() {
+    use hashivault::ExposeSecret;
+    let server = MockServer::start_async().await;
+    let cases: Vec<(&str, Value)> = vec![
+        ("/v1/auth/ldap/login/bob", json!({"password": "pw"})),
+        (
+            "/v1/auth/okta/login/bob",
+            json!({"password": "pw", "totp": "123456"}),
+        ),
+        ("/v1/auth/radius/login/bob", json!({"password": "pw"})),
+        (
+            "/v1/auth/jwt/login",
+            json!({"jwt": "eyJ.jwt", "role": "web"}),
+        ),
+        (
+            "/v1/auth/kubernetes/login",
+            json!({"jwt": "eyJ.sa", "role": "app"}),
+        ),
+        (
+            "/v1/auth/gcp/login",
+            json!({"jwt": "eyJ.gcp", "role": "vm"}),
+        ),
+        (
+            "/v1/auth/azure/login",
+            json!({"jwt": "eyJ.az", "role": "vm", "vm_name": "vm-1"}),
+        ),
+        (
+            "/v1/auth/aws/login",
+            json!({"role": "ec2", "pkcs7": "MIIB"}),
+        ),
+        ("/v1/auth/cert/login", json!({"name": "web"})),
+        ("/v1/auth/github/login", json!({"token": "ghp_x"})),
+        (
+            "/v1/auth/oci/login/role1",
+            json!({"request_headers": {"host": ["x"]}}),
+        ),
+    ];
+    let mut mocks = Vec::new();
+    for (path, body) in &cases {
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    when.method(POST)
+                        .path(*path)
+                        .header_missing("x-vault-token")
+                        .json_body(body.clone());
+                    then.status(200).json_body(recorded("userpass-login.json"));
+                })
+                .await,
+        );
+    }
+    let kerberos = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/kerberos/login")
+                .header("authorization", "Negotiate c3BuZWdv");
+            then.status(200).json_body(recorded("userpass-login.json"));
+        })
+        .await;
+    let fresh = || {
+        Client::builder()
+            .address(server.base_url())
+            .build()
+            .unwrap()
+    };
+    let extra = |v: Value| v.as_object().unwrap().clone();
+    let logins: Vec<hashivault::Client> = (0..12).map(|_| fresh()).collect();
+    logins[0].auth().ldap("ldap", "bob", "pw").await.unwrap();
+    logins[1]
+        .auth()
+        .okta("okta", "bob", "pw", Some("123456".into()))
+        .await
+        .unwrap();
+    logins[2]
+        .auth()
+        .radius("radius", "bob", "pw")
+        .await
+        .unwrap();
+    logins[3]
+        .auth()
+        .jwt("jwt", Some("web"), "eyJ.jwt")
+        .await
+        .unwrap();
+    logins[4]
+        .auth()
+        .kubernetes("kubernetes", "app", "eyJ.sa")
+        .await
+        .unwrap();
+    logins[5].auth().gcp("gcp", "vm", "eyJ.gcp").await.unwrap();
+    logins[6]
+        .auth()
+        .azure("azure", "vm", "eyJ.az", extra(json!({"vm_name": "vm-1"})))
+        .await
+        .unwrap();
+    logins[7]
+        .auth()
+        .aws("aws", Some("ec2"), extra(json!({"pkcs7": "MIIB"})))
+        .await
+        .unwrap();
+    logins[8].auth().cert("cert", Some("web")).await.unwrap();
+    logins[9].auth().github("github", "ghp_x").await.unwrap();
+    // Any other method, through the generic path.
+    logins[10]
+        .auth()
+        .login(
+            "oci/login/role1",
+            &json!({"request_headers": {"host": ["x"]}}),
+        )
+        .await
+        .unwrap();
+    logins[11]
+        .auth()
+        .kerberos("kerberos", hashivault::SecretString::from("c3BuZWdv"))
+        .await
+        .unwrap();
+    for mock in &mocks {
+        mock.assert_async().await;
+    }
+    kerberos.assert_async().await;
+    for client in &logins {
+        assert_eq!(
+            client.token().unwrap().expose_secret(),
+            "s.a2LxQJlzPGYto0DGAspjzhhr"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_login_answer_without_auth_is_a_clear_error() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/auth/userpass/login/alice");
+            then.status(200)
+                .json_body(json!({"request_id": "1", "data": null, "auth": null}));
+        })
+        .await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .build()
+        .unwrap();
+    let err = client
+        .auth()
+        .userpass("userpass", "alice", "pw")
+        .await
+        .unwrap_err();
+    assert!(err.is_decode(), "{err:?}");
+    assert!(err.to_string().contains("no `auth` block"), "{err}");
+    assert!(!client.has_token());
+}
+
+#[tokio::test]
+async fn revoke_self_forgets_the_token_and_renew_self_reads_auth() {
+    let server = MockServer::start_async().await;
+    let renew = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/token/renew-self")
+                .json_body(json!({"increment": "1h"}));
+            then.status(200).json_body(recorded("userpass-login.json"));
+        })
+        .await;
+    let revoke = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/token/revoke-self")
+                .header("x-vault-token", TOKEN);
+            then.status(204);
+        })
+        .await;
+    let client = client(&server);
+    let auth = client.auth().renew_self(Some("1h")).await.unwrap();
+    renew.assert_async().await;
+    assert_eq!(auth.lease_duration, 2764800);
+    client.auth().revoke_self().await.unwrap();
+    revoke.assert_async().await;
+    assert!(!client.has_token());
+    assert!(!client.auth().is_authenticated().await.unwrap());
+}
+
+#[tokio::test]
+async fn is_authenticated_maps_403_to_false() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/auth/token/lookup-self");
+            then.status(403)
+                .json_body(json!({"errors": ["permission denied"]}));
+        })
+        .await;
+    assert!(!client(&server).auth().is_authenticated().await.unwrap());
+}

@@ -1,0 +1,206 @@
+//! The client's configuration on the wire: the headers every request carries, the token and
+//! namespace overrides, input refused before a request, and the request timeout (`src/client.rs`).
+
+mod common;
+
+use std::time::Duration;
+
+use hashivault::reqwest::Method;
+use hashivault::Client;
+use httpmock::prelude::*;
+use serde_json::json;
+
+use common::wire::{client, fast_retries, recorded, TOKEN};
+
+#[tokio::test]
+async fn every_request_carries_token_and_request_headers_and_no_namespace_by_default() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/auth/token/lookup-self")
+                .header("x-vault-token", TOKEN)
+                .header("x-vault-request", "true")
+                .header_missing("x-vault-namespace")
+                .header_missing("x-vault-wrap-ttl")
+                .header_missing("api-version");
+            then.status(200)
+                .json_body(recorded("token-lookup-self.json"));
+        })
+        .await;
+    let info = client(&server).auth().lookup_self().await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(info.accessor, "0Qi3QhrAA9OsHYqkjQXhBU54");
+    assert_eq!(info.policies, vec!["root".to_string()]);
+}
+
+#[tokio::test]
+async fn without_a_token_no_token_header_is_sent() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/sys/health")
+                .header_missing("x-vault-token");
+            then.status(200).json_body(recorded("sys-health.json"));
+        })
+        .await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .build()
+        .unwrap();
+    assert!(!client.has_token());
+    let health = client.sys_health().await.unwrap();
+    mock.assert_async().await;
+    assert!(!health.sealed && health.initialized);
+    assert_eq!(health.version, "2.7.2");
+}
+
+#[tokio::test]
+async fn namespace_and_per_call_overrides() {
+    let server = MockServer::start_async().await;
+    let base = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/sys/mounts")
+                .header("x-vault-namespace", "team-a")
+                .header("x-vault-token", TOKEN);
+            then.status(200).json_body(json!({"data": {}}));
+        })
+        .await;
+    let child = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/sys/mounts")
+                .header("x-vault-namespace", "team-a/child")
+                .header("x-vault-token", "hvs.other");
+            then.status(200).json_body(json!({"data": {}}));
+        })
+        .await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .token(TOKEN)
+        .namespace("team-a")
+        .retry_policy(fast_retries(0))
+        .build()
+        .unwrap();
+    let _: hashivault::Envelope = client
+        .request(Method::GET, "sys/mounts", None::<&()>)
+        .await
+        .unwrap();
+    let other = client
+        .with_namespace("team-a/child")
+        .unwrap()
+        .with_token("hvs.other")
+        .unwrap();
+    let _: hashivault::Envelope = other
+        .request(Method::GET, "sys/mounts", None::<&()>)
+        .await
+        .unwrap();
+    base.assert_async().await;
+    child.assert_async().await;
+    // The override did not change the original client's token.
+    assert_eq!(
+        hashivault::ExposeSecret::expose_secret(&client.token().unwrap()),
+        TOKEN
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_any_request() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200);
+        })
+        .await;
+    let client = client(&server);
+    assert!(client
+        .auth()
+        .userpass("", "alice", "pw")
+        .await
+        .unwrap_err()
+        .is_invalid_input());
+    assert!(client
+        .auth()
+        .userpass("userpass", "../x", "pw")
+        .await
+        .unwrap_err()
+        .is_invalid_input());
+    assert!(client
+        .auth()
+        .approle("auth/../sys", "r", None)
+        .await
+        .unwrap_err()
+        .is_invalid_input());
+    assert!(client
+        .set_token("hvs.bad\n")
+        .unwrap_err()
+        .is_invalid_input());
+    assert!(client
+        .with_namespace("a/../b")
+        .unwrap_err()
+        .is_invalid_input());
+    assert!(Client::builder().address("vault:8200").build().is_err());
+    assert_eq!(any.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn secrets_never_reach_debug() {
+    let builder = Client::builder()
+        .address("http://127.0.0.1:1")
+        .token("hvs.builder-secret");
+    assert!(!format!("{builder:?}").contains("hvs.builder-secret"));
+    let client = builder.build().unwrap();
+    let shown = format!("{client:?}");
+    assert!(!shown.contains("hvs.builder-secret"), "{shown}");
+    assert!(shown.contains("<redacted>"));
+}
+
+#[tokio::test]
+async fn request_timeout_applies_unless_turned_off() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/cubbyhole/slow");
+            then.status(200)
+                .json_body(json!({"data": {"k": "v"}}))
+                .delay(Duration::from_millis(400));
+        })
+        .await;
+    let strict = Client::builder()
+        .address(server.base_url())
+        .token("t")
+        .timeout(Duration::from_millis(100))
+        .retry_policy(fast_retries(0))
+        .build()
+        .unwrap();
+    let err = hashivault::Error::from(
+        strict
+            .api()
+            .cubbyhole_read()
+            .path("slow")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.to_string().contains("VAULT_CLIENT_TIMEOUT"), "{err}");
+
+    let patient = Client::builder()
+        .address(server.base_url())
+        .token("t")
+        .timeout(Duration::from_millis(100))
+        .without_timeout()
+        .build()
+        .unwrap();
+    let answer = patient
+        .api()
+        .cubbyhole_read()
+        .path("slow")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.into_inner().data.unwrap()["k"], "v");
+}

@@ -1,0 +1,183 @@
+//! Requests built from the operation table and the generated API on the wire: path parameters
+//! (`src/path.rs`) and LIST operations (`src/operation.rs`, the transport's list method).
+
+mod common;
+
+use hashivault::{Client, ListMethod};
+use httpmock::prelude::*;
+use serde_json::json;
+
+use common::wire::{client, recorded};
+
+#[tokio::test]
+async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave_the_endpoint() {
+    let server = MockServer::start_async().await;
+    let read = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/team/secret/data/app/a%20b%3F/x%25y")
+                .header_missing("api-version");
+            then.status(200).json_body(recorded("kv/v2_read.json"));
+        })
+        .await;
+    let client = client(&server);
+    let answer = client
+        .api()
+        .kv_v2_read()
+        .kv_v2_mount_path("/team/secret/")
+        .path("/app/a b?/x%y")
+        .send()
+        .await
+        .unwrap();
+    read.assert_async().await;
+    assert!(answer.into_inner().data.is_some());
+
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(json!({}));
+        })
+        .await;
+    for (mount, path, reason) in [
+        ("secret", "../../sys/seal", "`..` segment"),
+        ("secret", "app/./x", "`..` segment"),
+        ("secret", "", "is empty"),
+        ("secret", "a//b", "empty segment"),
+        ("secret", "a\nb", "control character"),
+        ("..", "app", "`..` segment"),
+    ] {
+        let err = client
+            .api()
+            .kv_v2_read()
+            .kv_v2_mount_path(mount)
+            .path(path)
+            .send()
+            .await
+            .map_err(hashivault::Error::from)
+            .unwrap_err();
+        assert!(err.is_invalid_input(), "{mount:?} {path:?}: {err}");
+        let text = err.to_string();
+        assert!(text.contains("the path parameter `"), "{text}");
+        assert!(text.contains(reason), "{path:?}: {text}");
+        if path.len() > 3 {
+            assert!(!text.contains(path), "the value is not echoed: {text}");
+        }
+    }
+    // A required parameter never set is named.
+    let err = client
+        .api()
+        .kv_v2_read()
+        .path("app")
+        .send()
+        .await
+        .map_err(hashivault::Error::from)
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+    assert!(
+        err.to_string()
+            .contains("kv_v2_mount_path was not initialized"),
+        "{err}"
+    );
+    assert_eq!(any.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn list_operations_use_the_query_or_the_list_verb() {
+    let server = MockServer::start_async().await;
+    let query = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/sys/policies/acl/")
+                .is_true(|req| req.uri().query() == Some("list=true"));
+            then.status(200)
+                .json_body(json!({"data": {"keys": ["default", "root"]}}));
+        })
+        .await;
+    let verb = server
+        .mock_async(|when, then| {
+            when.is_true(|req| req.method_str() == "LIST")
+                .path("/v1/sys/policies/acl/")
+                .is_true(|req| req.uri().query().is_none());
+            then.status(200)
+                .json_body(json!({"data": {"keys": ["default"]}}));
+        })
+        .await;
+    let client = client(&server);
+    let listed = client
+        .api()
+        .policies_list_acl_policies()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    query.assert_async().await;
+    assert_eq!(
+        listed.data.unwrap().keys,
+        Some(vec!["default".to_string(), "root".to_string()])
+    );
+
+    let rusty = Client::builder()
+        .address(server.base_url())
+        .token("t")
+        .list_method(ListMethod::ListVerb)
+        .build()
+        .unwrap();
+    rusty
+        .api()
+        .policies_list_acl_policies()
+        .send()
+        .await
+        .unwrap();
+    verb.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_generated_list_operation_lists_the_root_folder_with_an_empty_path() {
+    let server = MockServer::start_async().await;
+    let root = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/team/secret/metadata/")
+                .query_param("list", "true");
+            then.status(200).json_body(recorded("kv/v2_list_root.json"));
+        })
+        .await;
+    let folder = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/team/secret/metadata/app/")
+                .query_param("list", "true");
+            then.status(200).json_body(recorded("kv/v2_list.json"));
+        })
+        .await;
+    let client = client(&server);
+    for (path, mock) in [("", &root), ("/app/", &folder), ("app", &folder)] {
+        let keys = client
+            .api()
+            .kv_v2_list()
+            .kv_v2_mount_path("team/secret")
+            .path(path)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data
+            .and_then(|d| d.keys)
+            .unwrap();
+        assert!(!keys.is_empty(), "{path:?}");
+        assert!(mock.calls_async().await > 0, "{path:?}");
+    }
+    assert_eq!(root.calls_async().await, 1);
+    assert_eq!(folder.calls_async().await, 2);
+    // The mount is not a folder: it may not be empty.
+    let err = client
+        .api()
+        .kv_v2_list()
+        .kv_v2_mount_path("")
+        .path("app")
+        .send()
+        .await
+        .map_err(hashivault::Error::from)
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+}

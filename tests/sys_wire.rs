@@ -1,0 +1,85 @@
+//! The `sys/` helpers on the wire (`src/sys.rs`): health states as answers, response wrapping and
+//! unwrap.
+
+mod common;
+
+use httpmock::prelude::*;
+use serde_json::json;
+
+use common::wire::{client, recorded};
+
+#[tokio::test]
+async fn health_states_are_answers_not_errors() {
+    for (status, sealed, standby) in [(429, false, true), (503, true, false), (501, false, false)] {
+        let server = MockServer::start_async().await;
+        let mut body = recorded("sys-health.json");
+        body["sealed"] = json!(sealed);
+        body["standby"] = json!(standby);
+        body["initialized"] = json!(status != 501);
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path("/v1/sys/health");
+                then.status(status).json_body(body.clone());
+            })
+            .await;
+        let health = client(&server).sys_health().await.unwrap();
+        assert_eq!(health.status, status);
+        assert_eq!(health.sealed, sealed);
+        assert_eq!(health.standby, standby);
+        // The generated operation hands the same body over in its error value.
+        let err = client(&server)
+            .api()
+            .read_health_status()
+            .send()
+            .await
+            .unwrap_err();
+        match err {
+            hashivault::api::Error::ErrorResponse(rv) => {
+                assert_eq!(rv.status().as_u16(), status);
+                assert_eq!(rv.into_inner()["sealed"], json!(sealed));
+            }
+            other => panic!("expected the typed health body, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn wrapping_header_and_unwrap() {
+    let server = MockServer::start_async().await;
+    let wrapped = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/cubbyhole/app")
+                .header("x-vault-wrap-ttl", "5m");
+            then.status(200).json_body(recorded("wrapped.json"));
+        })
+        .await;
+    let unwrap = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/sys/wrapping/unwrap")
+                .header("x-vault-token", "s.C4BcjULMENEApJsurB6N9Q4O");
+            then.status(200)
+                .json_body(json!({"request_id": "2", "data": {"api_key": "abc"}}));
+        })
+        .await;
+    let client = client(&server);
+    let answer = client
+        .with_wrap_ttl("5m")
+        .unwrap()
+        .api()
+        .cubbyhole_read()
+        .path("app")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    wrapped.assert_async().await;
+    let info = answer.wrap_info.expect("wrap_info");
+    assert_eq!(info.ttl, 300);
+    assert_eq!(info.creation_path, "cubbyhole/app");
+    assert!(!format!("{info:?}").contains("s.C4BcjULMENEApJsurB6N9Q4O"));
+    let inner: hashivault::Envelope = client.unwrap(&info.token).await.unwrap();
+    unwrap.assert_async().await;
+    assert_eq!(inner.data.unwrap()["api_key"], "abc");
+}
