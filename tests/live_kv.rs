@@ -300,12 +300,12 @@ async fn live_v2_metadata_subkeys_config() {
     .unwrap();
     let meta = kv.read_metadata("m").await.unwrap();
     assert!(!meta.cas_required);
-    let custom: Vec<_> = meta
+    let custom: std::collections::BTreeMap<_, _> = meta
         .custom_metadata
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    assert_eq!(custom, vec![("owner", "ops"), ("team", "x")]);
+    assert_eq!(custom, [("owner", "ops"), ("team", "x")].into());
     // A write replaces the custom metadata when given.
     kv.write_metadata("m", &MetadataUpdate::new().custom_metadata("only", "me"))
         .await
