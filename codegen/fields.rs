@@ -115,16 +115,7 @@ pub const EMPTY_AS_NONE: &[(&str, &str)] = &[
 /// (a `rename` kept); in the builder, the field's `Result<Option<T>, _>` and the setter's bound
 /// lose the `Option` too, so `TryFrom` and `From` between them still hold.
 pub fn always_present_fields(file: &mut syn::File, stats: &mut FieldRewrites) {
-    for item in &mut file.items {
-        let syn::Item::Mod(module) = item else {
-            continue;
-        };
-        if module.ident != "types" {
-            continue;
-        }
-        let Some((_, items)) = &mut module.content else {
-            continue;
-        };
+    if let Some(items) = types_items(file) {
         let with_default: Vec<String> = items
             .iter()
             .filter_map(|item| match item {
@@ -423,6 +414,16 @@ fn last_ident(ty: &syn::Type) -> Option<String> {
     last.arguments.is_empty().then(|| last.ident.to_string())
 }
 
+/// The items of the generated `types` module (the structs typify generates, and `builder`).
+fn types_items(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+    file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => {
+            module.content.as_mut().map(|(_, items)| items)
+        }
+        _ => None,
+    })
+}
+
 /// Whether a generated struct is a request body: Vault's component schemas for bodies are named
 /// `…Request`, progenitor names inline bodies `…Body`.
 fn is_request_body(name: &str) -> bool {
@@ -433,16 +434,7 @@ fn is_request_body(name: &str) -> bool {
 /// `types`, not its builder) the `hashivault::lenient` decoding of its type, unless it already
 /// has a `deserialize_with`.
 pub fn lenient_request_fields(file: &mut syn::File, stats: &mut FieldRewrites) {
-    for item in &mut file.items {
-        let syn::Item::Mod(module) = item else {
-            continue;
-        };
-        if module.ident != "types" {
-            continue;
-        }
-        let Some((_, items)) = &mut module.content else {
-            continue;
-        };
+    if let Some(items) = types_items(file) {
         for item in items {
             let syn::Item::Struct(st) = item else {
                 continue;

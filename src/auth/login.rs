@@ -141,9 +141,20 @@ fn api_error<E>(e: progenitor_client::Error<E>) -> Error {
 }
 
 /// A login method of a user name and a password, `POST auth/<mount>/login/<username>`: the
-/// struct and its constructor ([`Userpass`], [`Ldap`] and [`Radius`] differ only in their docs
-/// and in how [`Login::login`] sends them).
+/// struct and its constructor ([`Userpass`], [`Ldap`] and [`Radius`] differ only in their docs),
+/// and with `=> "Kind"` its [`Login`] through the raw transport (LDAP, RADIUS).
 macro_rules! password_login {
+    // With the method's name for errors: its `Login` sends the password with `named_login`.
+    ($(#[$doc:meta])* $name:ident => $kind:literal) => {
+        password_login! { $(#[$doc])* $name }
+
+        impl Login for $name {
+            async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
+                let body = map_of(json!({ "password": self.password.expose_secret() }));
+                named_login(client, &self.mount, &self.username, $kind, body).await
+            }
+        }
+    };
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
@@ -261,14 +272,7 @@ impl Login for Userpass {
 
 password_login! {
     /// LDAP: `POST auth/<mount>/login/<username>`. Default mount `ldap`.
-    Ldap
-}
-
-impl Login for Ldap {
-    async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
-        let body = map_of(json!({ "password": self.password.expose_secret() }));
-        named_login(client, &self.mount, &self.username, "LDAP", body).await
-    }
+    Ldap => "LDAP"
 }
 
 /// Okta: `POST auth/<mount>/login/<username>`, with a TOTP code when the organisation requires
@@ -310,14 +314,7 @@ impl Login for Okta {
 
 password_login! {
     /// RADIUS: `POST auth/<mount>/login/<username>`. Default mount `radius`.
-    Radius
-}
-
-impl Login for Radius {
-    async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
-        let body = map_of(json!({ "password": self.password.expose_secret() }));
-        named_login(client, &self.mount, &self.username, "RADIUS", body).await
-    }
+    Radius => "RADIUS"
 }
 
 /// JWT, or OIDC with a JWT: `POST auth/<mount>/login` with `jwt` and an optional `role`. Default
