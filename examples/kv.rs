@@ -133,7 +133,10 @@ async fn main() -> Result<(), Error> {
         metadata.max_versions,
         metadata.custom_metadata
     );
-    for (version, info) in &metadata.versions {
+    // `versions` is keyed by the version number as a string, in no order: print them in order.
+    let mut versions: Vec<_> = metadata.versions.iter().collect();
+    versions.sort_by_key(|(version, _)| version.parse::<u64>().unwrap_or(u64::MAX));
+    for (version, info) in versions {
         let state = if info.destroyed {
             "destroyed"
         } else if info.deletion_time.is_some() {
