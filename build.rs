@@ -29,10 +29,16 @@ fn main() {
     let generated = codegen::generate_with_overlays(&text, &overlays, &selection)
         .unwrap_or_else(|e| panic!("{e}"));
 
-    let out =
-        PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("api.rs");
-    std::fs::write(&out, generated.code)
-        .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    for (name, text) in [
+        ("api.rs", &generated.code),
+        // The document the code was generated from, for the conformance tour's strict mode.
+        ("normalized-openapi.json", &generated.normalized),
+    ] {
+        let out = out_dir.join(name);
+        std::fs::write(&out, text)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    }
 }
 
 /// The groups whose `CARGO_FEATURE_*` variable cargo set; every group with `full`.

@@ -100,6 +100,32 @@ pub const ALWAYS_PRESENT: &[(&str, &[&str])] = &[
             "type_",
         ],
     ),
+    // `sys/health` in every state (sealed and uninitialized nodes leave the cluster fields out)
+    // and `sys/seal-status`, sealed or not (`tests/fixtures/conformance/`, `tests/fixtures/sys/`).
+    (
+        "ReadHealthStatusResponse",
+        &[
+            "initialized",
+            "sealed",
+            "standby",
+            "replication_performance_mode",
+            "replication_dr_mode",
+            "server_time_utc",
+            "version",
+        ],
+    ),
+    (
+        "SealStatusResponse",
+        &[
+            "type_",
+            "initialized",
+            "sealed",
+            "t",
+            "n",
+            "progress",
+            "version",
+        ],
+    ),
 ];
 
 /// Structs whose `deletion_time` is a time or `""`: KV v2 answers `"deletion_time": ""` for a

@@ -36,6 +36,10 @@ pub struct Generated {
     pub rewrites: requests::RequestRewrites,
     /// What the rewrites of the generated struct fields changed.
     pub fields: fields::FieldRewrites,
+    /// The normalized document the code was generated from (overlays applied, the selected
+    /// groups kept), as JSON: what the conformance tour's strict mode walks to find the fields a
+    /// generated type does not name, at every depth.
+    pub normalized: String,
 }
 
 /// Which API groups to generate.
@@ -130,6 +134,8 @@ pub fn generate_with_overlays(
     let doc = parse_document(text)?;
     let (spec, report, rows) = prepare_with_overlays(doc, overlays, selection)?;
     let operations = operation_ids(&spec);
+    let normalized = serde_json::to_string(&spec)
+        .map_err(|e| format!("cannot serialize the normalized document: {e}"))?;
     let mut generator = progenitor::Generator::new(&generator_settings());
     let tokens = generator
         .generate_tokens(&spec)
@@ -155,6 +161,7 @@ pub fn generate_with_overlays(
         operations,
         rewrites,
         fields,
+        normalized,
     })
 }
 

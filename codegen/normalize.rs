@@ -60,9 +60,24 @@ pub const ENVELOPE_TYPE: &str = "hashivault::Envelope";
 
 /// Paths whose 2xx body is not Vault's response envelope but a bare JSON object: the handlers
 /// Vault registers outside its logical framework (health, seal status, leader, init, rekey and
-/// root generation, metrics, in-flight requests, the OpenAPI document itself). Measured against a
-/// real server: `GET /v1/sys/health` answers `{"initialized":true,...}` with no `request_id`.
+/// root generation, metrics, in-flight requests, the OpenAPI document itself), and the documents
+/// other standards define, which Vault's handlers write raw (`logical.HTTPRawBody`): OpenID
+/// Connect discovery, JWKS and the OIDC provider's authorize, token and userinfo endpoints, and
+/// ACME directories (RFC 8555). Measured against a real server (OpenBao 2.7.2,
+/// `tests/fixtures/conformance/`): `GET /v1/sys/health` answers `{"initialized":true,...}` and
+/// `GET /v1/identity/oidc/.well-known/keys` answers `{"keys":[...]}`, with no `request_id`.
 pub const BARE_BODY_PATHS: &[&str] = &[
+    "/identity/oidc/.well-known/openid-configuration",
+    "/identity/oidc/.well-known/keys",
+    "/identity/oidc/provider/{name}/.well-known/openid-configuration",
+    "/identity/oidc/provider/{name}/.well-known/keys",
+    "/identity/oidc/provider/{name}/authorize",
+    "/identity/oidc/provider/{name}/token",
+    "/identity/oidc/provider/{name}/userinfo",
+    "/{pki_mount_path}/acme/directory",
+    "/{pki_mount_path}/issuer/{issuer_ref}/acme/directory",
+    "/{pki_mount_path}/roles/{role}/acme/directory",
+    "/{pki_mount_path}/issuer/{issuer_ref}/roles/{role}/acme/directory",
     "/sys/health",
     "/sys/seal-status",
     "/sys/leader",
@@ -592,7 +607,7 @@ pub fn type_kv_v2_custom_metadata(doc: &mut Value, report: &mut Report) {
     }
 }
 
-/// The schemas the handwritten helpers return (`src/kv/`, `src/auth/`): generated whatever the
+/// The schemas the handwritten helpers return (`src/kv/`, `src/auth/`, `src/sys.rs`): generated whatever the
 /// enabled features, as the helpers work with any (see [`prune_unused_schemas`]).
 pub const HELPER_SCHEMAS: &[&str] = &[
     KV_V2_VERSION_METADATA,
@@ -601,6 +616,8 @@ pub const HELPER_SCHEMAS: &[&str] = &[
     "KvV2ReadSubkeysResponse",
     "KvV2ReadConfigurationResponse",
     "TokenLookUpSelfResponse",
+    "ReadHealthStatusResponse",
+    "SealStatusResponse",
 ];
 
 /// `sys/health` takes query parameters that choose the status code of each server state

@@ -15,14 +15,17 @@
 //!
 //! Learned schemas are plain: a string, integer, number, boolean, an array of the first item's
 //! type, or a free-form object; a field seen with several types (or only as `null`) is left
-//! free (`{}`), and no field is required.
+//! free (`{}`, any JSON value: the most lenient type), and no field is required. A bare body
+//! (`/sys/health`, OIDC discovery, an ACME directory: [`BARE_BODY_PATHS`]) is learned whole; a
+//! payload keyed by the caller's names ([`NAME_KEYED_PAYLOADS`]) becomes a map of one learned
+//! object; a secret's own keys ([`SECRET_PAYLOADS`]) are never learned.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use super::normalize::{Report, HTTP_METHODS};
+use super::normalize::{Report, BARE_BODY_PATHS, HTTP_METHODS};
 
 /// Reads every `*.json` overlay of `dir`, sorted by name; no directory is no overlay.
 pub fn load_dir(dir: &Path) -> Result<Vec<Value>, String> {
@@ -196,14 +199,39 @@ pub fn infer_object(data: &Map<String, Value>) -> Value {
     json!({"type": "object", "description": "Learned from a real server's answers (spec/overlays).", "properties": props})
 }
 
-/// Operations whose payload is keyed by the caller's own names (a secret's keys, mount paths):
-/// one answer says nothing about the next, so they stay free-form maps.
-pub const USER_KEYED_PAYLOADS: &[&str] = &[
-    "kv-v1-read",
-    "cubbyhole-read",
+/// Operations whose payload is the caller's own secret (its keys are the caller's): they stay
+/// free-form maps (`SecretMap` in the generated code), and the typed helpers
+/// (`kv1(mount).read::<T>()`) are the way to a struct.
+pub const SECRET_PAYLOADS: &[&str] = &["kv-v1-read", "cubbyhole-read"];
+
+/// Operations whose payload is a map from names the caller chose (mount paths, audit device
+/// paths) to one kind of object: learned as a map of one value schema, merged over every entry
+/// of every answer, so the next server's mounts decode the same way.
+pub const NAME_KEYED_PAYLOADS: &[&str] = &[
     "mounts-list-secrets-engines",
     "auth-list-enabled-methods",
+    "auditing-list-enabled-devices",
 ];
+
+/// A map schema for a name-keyed payload: each entry's object schema, merged field by field.
+pub fn infer_name_keyed(data: &Map<String, Value>) -> Value {
+    let mut props: Map<String, Value> = Map::new();
+    for entry in data.values().filter_map(Value::as_object) {
+        for (key, value) in entry {
+            let learned = infer(value);
+            let merged = match props.get(key) {
+                Some(before) => merge(before, &learned),
+                None => learned,
+            };
+            props.insert(key.clone(), merged);
+        }
+    }
+    json!({
+        "type": "object",
+        "description": "Learned from a real server's answers (spec/overlays): one entry per name.",
+        "additionalProperties": {"type": "object", "properties": props}
+    })
+}
 
 /// One recorded answer: the operation id, the request path template's group, and the body.
 pub struct Recorded {
@@ -219,7 +247,8 @@ pub struct Recorded {
 /// operation the document types with a component schema, the fields the answer has and the
 /// schema lacks; for an untyped one, the answer's payload schema.
 pub fn learn(doc: &Value, recorded: &[Recorded]) -> BTreeMap<String, Value> {
-    let mut ops: BTreeMap<&str, (String, Option<String>)> = BTreeMap::new();
+    // Operation id to (group, response schema name, whether the body is bare).
+    let mut ops: BTreeMap<&str, (String, Option<String>, bool)> = BTreeMap::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         for (method, op) in item.as_object().into_iter().flatten() {
             if !HTTP_METHODS.contains(&method.as_str()) {
@@ -239,18 +268,25 @@ pub fn learn(doc: &Value, recorded: &[Recorded]) -> BTreeMap<String, Value> {
                         .and_then(|r| r.strip_prefix("#/components/schemas/"))
                         .map(str::to_string)
                 });
-            ops.insert(id, (super::groups::group_of(path), schema_ref));
+            let bare = BARE_BODY_PATHS.contains(&path.as_str());
+            ops.insert(id, (super::groups::group_of(path), schema_ref, bare));
         }
     }
     let mut overlays: BTreeMap<String, Value> = BTreeMap::new();
     for rec in recorded {
-        let Some((group, schema_ref)) = ops.get(rec.operation_id.as_str()) else {
+        let Some((group, schema_ref, bare)) = ops.get(rec.operation_id.as_str()) else {
             continue;
         };
-        if USER_KEYED_PAYLOADS.contains(&rec.operation_id.as_str()) {
+        if SECRET_PAYLOADS.contains(&rec.operation_id.as_str()) {
             continue;
         }
-        let Some(data) = rec.answer.get("data").and_then(Value::as_object) else {
+        // A bare body (health, OIDC discovery, ACME directory) is the payload itself.
+        let payload = if *bare {
+            Some(&rec.answer)
+        } else {
+            rec.answer.get("data")
+        };
+        let Some(data) = payload.and_then(Value::as_object) else {
             continue;
         };
         let overlay = overlays.entry(group.clone()).or_insert_with(
@@ -279,6 +315,12 @@ pub fn learn(doc: &Value, recorded: &[Recorded]) -> BTreeMap<String, Value> {
                 }
                 if fields.as_object().is_some_and(Map::is_empty) {
                     overlay["fields"].as_object_mut().unwrap().remove(name);
+                }
+            }
+            // No entry (a dev server has no audit device): nothing to learn from.
+            None if NAME_KEYED_PAYLOADS.contains(&rec.operation_id.as_str()) => {
+                if !data.is_empty() {
+                    overlay["responses"][&rec.operation_id] = infer_name_keyed(data);
                 }
             }
             None => {
@@ -371,6 +413,57 @@ mod tests {
             report.count("apply_overlays"),
             2,
             "the second run changes nothing"
+        );
+    }
+
+    #[test]
+    fn name_keyed_payloads_are_maps_and_bare_bodies_are_payloads() {
+        let doc = json!({"paths": {
+            "/sys/mounts": {"get": {"operationId": "mounts-list-secrets-engines", "responses": {"200": {"description": "OK"}}}},
+            "/sys/health": {"get": {"operationId": "read-health-status", "responses": {"200": {"description": "OK"}}}},
+            "/cubbyhole/{path}": {"get": {"operationId": "cubbyhole-read", "responses": {"200": {"description": "OK"}}}}
+        }});
+        let p = json!({"server": "OpenBao"});
+        let recorded = [
+            Recorded {
+                operation_id: "mounts-list-secrets-engines".into(),
+                answer: json!({"data": {
+                    "secret/": {"type": "kv", "local": false, "options": {"version": "2"}},
+                    "sys/": {"type": "system", "local": false, "options": null, "seal_wrap": true}
+                }}),
+                provenance: p.clone(),
+            },
+            Recorded {
+                operation_id: "read-health-status".into(),
+                answer: json!({"initialized": true, "sealed": false, "version": "2.7.2"}),
+                provenance: p.clone(),
+            },
+            Recorded {
+                operation_id: "cubbyhole-read".into(),
+                answer: json!({"data": {"password": "s3cret"}}),
+                provenance: p,
+            },
+        ];
+        let overlays = learn(&doc, &recorded);
+        let mounts = &overlays["sys"]["responses"]["mounts-list-secrets-engines"];
+        assert!(
+            mounts.get("properties").is_none(),
+            "no mount path becomes a field"
+        );
+        assert_eq!(
+            mounts["additionalProperties"]["properties"],
+            json!({"type": {"type": "string"}, "local": {"type": "boolean"},
+                   "options": {"type": "object"}, "seal_wrap": {"type": "boolean"}}),
+            "merged over the entries; null options do not make the field free"
+        );
+        assert_eq!(
+            overlays["sys"]["responses"]["read-health-status"]["properties"]["sealed"],
+            json!({"type": "boolean"}),
+            "a bare body is learned whole"
+        );
+        assert!(
+            !overlays.contains_key("cubbyhole"),
+            "a secret's own keys are never learned"
         );
     }
 

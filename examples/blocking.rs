@@ -47,7 +47,8 @@ fn main() -> Result<(), Error> {
         .send()
         .wait()?
         .into_inner();
-    let data = mounts.data.unwrap_or_default();
+    // A map from mount path to the typed mount (learned from real answers: spec/overlays).
+    let data = mounts.data.map(|d| d.0).unwrap_or_default();
     let mut names: Vec<&String> = data.keys().collect();
     names.sort();
     let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();

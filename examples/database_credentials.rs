@@ -136,8 +136,9 @@ async fn fetch_credentials(
         .into_inner();
     let lease = Lease::from_envelope(&creds).ok_or("the credentials have no lease")?;
     let data = creds.data.ok_or("the credentials have no data")?;
-    let user = data["username"].as_str().unwrap_or_default().to_string();
-    let password = SecretString::from(data["password"].as_str().unwrap_or_default());
+    // Typed from real answers (spec/overlays/database.json); the password is `Sensitive`.
+    let user = data.username.unwrap_or_default();
+    let password = SecretString::from(data.password.as_ref().map_or("", |p| p.expose()));
     println!(
         "service: new credentials {user}, lease {}s",
         lease.duration.as_secs()

@@ -6,82 +6,39 @@
 
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
 use crate::api::operations as ops;
+use crate::api::types::ReadHealthStatusResponse;
 use crate::envelope::Envelope;
 use crate::{Client, Error};
 
 /// `GET /v1/sys/health`: the node's state. Standby (429), DR secondary (472), performance
 /// standby (473), not initialized (501) and sealed (503) are states, not errors: they come back
 /// as `Ok` with the body.
-#[derive(Clone, Debug, Deserialize)]
+///
+/// The body is the generated [`ReadHealthStatusResponse`] (typed from real answers by
+/// `spec/overlays/sys.json`; its fields are reachable through `Deref`: `health.sealed`), with the
+/// HTTP status that carried it.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Health {
-    /// Whether Vault is initialized.
-    #[serde(default)]
-    pub initialized: bool,
-    /// Whether Vault is sealed.
-    #[serde(default)]
-    pub sealed: bool,
-    /// Whether this node is a standby.
-    #[serde(default)]
-    pub standby: bool,
-    /// Whether this node is a performance standby.
-    #[serde(default)]
-    pub performance_standby: bool,
-    /// Replication mode for performance replication.
-    #[serde(default)]
-    pub replication_performance_mode: String,
-    /// Replication mode for disaster recovery.
-    #[serde(default)]
-    pub replication_dr_mode: String,
-    /// Server time, Unix seconds.
-    #[serde(default)]
-    pub server_time_utc: u64,
-    /// Server version.
-    #[serde(default)]
-    pub version: String,
-    /// Cluster name (absent when sealed).
-    #[serde(default)]
-    pub cluster_name: String,
-    /// Cluster id (absent when sealed).
-    #[serde(default)]
-    pub cluster_id: String,
-    /// The HTTP status the node answered with.
-    #[serde(skip)]
+    /// The HTTP status of the answer (`200`, or the state's code above).
     pub status: u16,
+    /// The answer's body.
+    pub node: ReadHealthStatusResponse,
 }
 
-/// `GET /v1/sys/seal-status`.
-#[derive(Clone, Debug, Deserialize)]
-#[non_exhaustive]
-pub struct SealStatus {
-    /// Seal type (`shamir`, `awskms`, ...).
-    #[serde(default, rename = "type")]
-    pub seal_type: String,
-    /// Whether Vault is initialized.
-    #[serde(default)]
-    pub initialized: bool,
-    /// Whether Vault is sealed.
-    #[serde(default)]
-    pub sealed: bool,
-    /// Key shares needed to unseal.
-    #[serde(default, rename = "t")]
-    pub threshold: u32,
-    /// Total key shares.
-    #[serde(default, rename = "n")]
-    pub shares: u32,
-    /// Unseal progress.
-    #[serde(default)]
-    pub progress: u32,
-    /// Server version.
-    #[serde(default)]
-    pub version: String,
-    /// Storage backend type.
-    #[serde(default)]
-    pub storage_type: String,
+impl std::ops::Deref for Health {
+    type Target = ReadHealthStatusResponse;
+
+    fn deref(&self) -> &ReadHealthStatusResponse {
+        &self.node
+    }
 }
+
+/// `GET /v1/sys/seal-status`: the generated type (Vault's document names its fields: `type_`,
+/// `t` the unseal threshold, `n` the key shares, `progress`).
+pub type SealStatus = crate::api::types::SealStatusResponse;
 
 impl Client {
     /// The node's health. Every state Vault reports with a health body (standby, sealed, not
@@ -92,7 +49,7 @@ impl Client {
         let status = response.status().as_u16();
         let path = response.url().path().to_string();
         let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-        let mut health: Health = serde_json::from_slice(&bytes).map_err(|e| {
+        let node: ReadHealthStatusResponse = serde_json::from_slice(&bytes).map_err(|e| {
             if matches!(status, 200 | 429 | 472 | 473 | 501 | 503) {
                 Error::decode(operation.id, &bytes, &e)
             } else {
@@ -104,8 +61,7 @@ impl Client {
                 )))
             }
         })?;
-        health.status = status;
-        Ok(health)
+        Ok(Health { status, node })
     }
 
     /// The seal status.

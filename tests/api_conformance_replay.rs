@@ -39,16 +39,53 @@ fn recorded_ids() -> BTreeMap<&'static str, String> {
             .to_string()
     };
     let mut ids = BTreeMap::new();
-    ids.insert(
-        "entity",
-        from("entity-read-by-id", "/v1/identity/entity/id/"),
-    );
-    ids.insert("group", from("group-read-by-id", "/v1/identity/group/id/"));
-    ids.insert(
-        "alias",
-        from("entity-read-alias-by-id", "/v1/identity/entity-alias/id/"),
-    );
-    ids.insert("serial", from("pki-read-cert", &format!("/v1/{PKI}/cert/")));
+    for (key, label, prefix) in [
+        (
+            "entity",
+            "entity-read-by-id",
+            "/v1/identity/entity/id/".to_string(),
+        ),
+        (
+            "group",
+            "group-read-by-id",
+            "/v1/identity/group/id/".to_string(),
+        ),
+        (
+            "alias",
+            "entity-read-alias-by-id",
+            "/v1/identity/entity-alias/id/".to_string(),
+        ),
+        ("serial", "pki-read-cert", format!("/v1/{PKI}/cert/")),
+        (
+            "group_alias",
+            "group-read-alias-by-id",
+            "/v1/identity/group-alias/id/".to_string(),
+        ),
+        (
+            "mfa_totp",
+            "mfa-read-totp-method",
+            "/v1/identity/mfa/method/totp/".to_string(),
+        ),
+        (
+            "mfa_duo",
+            "mfa-read-duo-method",
+            "/v1/identity/mfa/method/duo/".to_string(),
+        ),
+        (
+            "mfa_okta",
+            "mfa-read-okta-method",
+            "/v1/identity/mfa/method/okta/".to_string(),
+        ),
+        (
+            "mfa_pingid",
+            "mfa-read-ping-id-method",
+            "/v1/identity/mfa/method/pingid/".to_string(),
+        ),
+    ] {
+        ids.insert(key, from(label, &prefix));
+    }
+    // The recording replaced the root token with this one.
+    ids.insert("token", "hvs.conformance-root".to_string());
     ids
 }
 
@@ -62,10 +99,7 @@ async fn recorded_answers_decode_with_every_field_named() {
         .build()
         .unwrap();
     let ids = recorded_ids();
-    let mut tour = Tour {
-        mode: Mode::Replay(server),
-        outcomes: Vec::new(),
-    };
+    let mut tour = Tour::new(Mode::Replay(server));
     read_all(&client, &mut tour, &ids).await;
     let (figures, failures) = tour.summary();
     println!("{figures}");

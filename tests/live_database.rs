@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use hashivault::lease::{Lease, LeaseEvent};
@@ -13,36 +12,7 @@ use hashivault::reqwest::Method;
 use hashivault::{Client, Error, ExposeSecret, JsonMap, VaultDuration};
 use serde_json::json;
 
-/// The superuser connection, or `None` (after printing why) without one.
-fn postgres(test: &str) -> Option<tokio_postgres::Config> {
-    let required = std::env::var("HASHIVAULT_REQUIRE_LIVE").is_ok_and(|v| v == "1");
-    match std::env::var("HASHIVAULT_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => {
-            Some(tokio_postgres::Config::from_str(&url).expect("a PostgreSQL URL"))
-        }
-        _ if required => {
-            panic!("{test}: HASHIVAULT_REQUIRE_LIVE=1 but HASHIVAULT_POSTGRES_URL is not set")
-        }
-        _ => {
-            eprintln!("SKIPPED {test}: no PostgreSQL (run `cargo xtask test`, or `cargo xtask dev --postgres`)");
-            None
-        }
-    }
-}
-
-fn port_of(config: &tokio_postgres::Config) -> u16 {
-    config.get_ports().first().copied().unwrap_or(5432)
-}
-
-async fn connect(
-    config: &tokio_postgres::Config,
-) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
-    let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
-}
+use common::live::{pg_connect as connect, pg_port as port_of, postgres};
 
 /// Mounts the engine at a fresh path, points it at PostgreSQL, and makes role `app` with a
 /// 10 s TTL and a 20 s max TTL.
@@ -125,8 +95,8 @@ async fn database_credentials_work_renew_reach_max_ttl_and_are_revoked() {
     assert_eq!(lease.duration, Duration::from_secs(10));
     assert!(lease.renewable);
     let data = creds.data.unwrap();
-    let username = data["username"].as_str().unwrap().to_string();
-    let password = hashivault::SecretString::from(data["password"].as_str().unwrap());
+    let username = data.username.clone().unwrap();
+    let password = hashivault::SecretString::from(data.password.as_ref().unwrap().expose());
 
     // They work: PostgreSQL knows the role and lets it in.
     let mut as_app = pg.clone();

@@ -76,3 +76,41 @@ pub async fn approle_role(
         secret_id,
     }
 }
+
+/// The PostgreSQL superuser connection `cargo xtask test` starts (`HASHIVAULT_POSTGRES_URL`, see
+/// `xtask/src/server/postgres.rs`), or `None` (after printing why) without one; a failure under
+/// `HASHIVAULT_REQUIRE_LIVE=1`.
+#[cfg(feature = "database")]
+pub fn postgres(test: &str) -> Option<tokio_postgres::Config> {
+    let required = std::env::var("HASHIVAULT_REQUIRE_LIVE").is_ok_and(|v| v == "1");
+    match std::env::var("HASHIVAULT_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => {
+            Some(std::str::FromStr::from_str(&url).expect("a PostgreSQL URL"))
+        }
+        _ if required => {
+            panic!("{test}: HASHIVAULT_REQUIRE_LIVE=1 but HASHIVAULT_POSTGRES_URL is not set")
+        }
+        _ => {
+            eprintln!("SKIPPED {test}: no PostgreSQL (run `cargo xtask test`, or `cargo xtask dev --postgres`)");
+            None
+        }
+    }
+}
+
+/// The port of a PostgreSQL connection (5432 when unset).
+#[cfg(feature = "database")]
+pub fn pg_port(config: &tokio_postgres::Config) -> u16 {
+    config.get_ports().first().copied().unwrap_or(5432)
+}
+
+/// Connects (no TLS: loopback) and drives the connection in the background.
+#[cfg(feature = "database")]
+pub async fn pg_connect(
+    config: &tokio_postgres::Config,
+) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}

@@ -3,8 +3,11 @@
 //!
 //! [`read_all`] calls every read and list operation the tour's objects allow through the
 //! generated methods. Each call's payload must decode; for a typed payload, every field of the
-//! real answer must be named by the generated type (its `extra` map must be empty: strict mode).
+//! real answer, at every depth, must be named by the generated types (strict mode: no field may
+//! land in an `extra` map; see [`strict`]).
 #![allow(dead_code)]
+
+pub mod strict;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,6 +26,8 @@ pub const TOTP: &str = "conformance-totp";
 pub const DATABASE: &str = "conformance-db";
 pub const APPROLE: &str = "conformance-approle";
 pub const USERPASS: &str = "conformance-userpass";
+/// The namespace the tour creates (OpenBao's namespaces are not an Enterprise stub).
+pub const NAMESPACE: &str = "conformance-ns";
 
 /// What a decoded payload tells the tour.
 pub trait Payload {
@@ -84,6 +89,7 @@ typed!(
     AuthReadConfigurationResponse,
     MountsReadConfigurationResponse,
     PoliciesReadAclPolicyResponse,
+    SealStatusResponse,
     // Typed by spec/overlays (learned from recorded answers).
     TokenLookUpSelfResponse,
     TokenReadRoleResponse,
@@ -106,6 +112,61 @@ typed!(
     TransitReadCacheConfigurationResponse,
     TransitReadKeyResponse,
     TransitReadKeysConfigurationResponse,
+    // Typed by spec/overlays in the second round of the tour.
+    TokenLookUp2Response,
+    AliasReadByIdResponse,
+    DatabaseGenerateCredentialsResponse,
+    DatabaseReadStaticRoleCredentialsResponse,
+    DatabaseReadStaticRoleResponse,
+    EncryptionKeyStatusResponse,
+    EnterpriseStubReadNamespacesPathResponse,
+    GroupReadAliasByIdResponse,
+    InternalInspectRouterResponse,
+    MfaReadDuoMethodResponse,
+    MfaReadLoginEnforcementResponse,
+    MfaReadMethodResponse,
+    MfaReadOktaMethodResponse,
+    MfaReadPingIdMethodResponse,
+    MfaReadTotpMethodResponse,
+    OidcReadAssignmentResponse,
+    OidcReadClientResponse,
+    OidcReadOpenIdConfigurationResponse,
+    OidcReadProviderOpenIdConfigurationResponse,
+    OidcReadProviderPublicKeysResponse,
+    OidcReadProviderResponse,
+    OidcReadPublicKeysResponse,
+    OidcReadRoleResponse,
+    OidcReadScopeResponse,
+    PersonaReadByIdResponse,
+    PkiReadAcmeConfigurationResponse,
+    PkiReadAcmeDirectoryResponse,
+    PkiReadIssuerIssuerRefAcmeDirectoryResponse,
+    PkiReadIssuerIssuerRefRolesRoleAcmeDirectoryResponse,
+    PkiReadRolesRoleAcmeDirectoryResponse,
+    ReadHealthStatusResponse,
+    ReadInitializationStatusResponse,
+    SshReadZeroAddressConfigurationResponse,
+    TransitByokKeyResponse,
+    TransitByokKeyVersionResponse,
+    TransitExportKeyVersionResponse,
+    TransitReadWrappingKeyResponse,
+);
+
+/// Payloads that are maps from the caller's names (mount paths) to one generated struct: no
+/// top-level field can be unnamed; the strict walk checks each entry.
+macro_rules! typed_map {
+    ($($ty:ident),* $(,)?) => {
+        $(impl Payload for types::$ty {
+            fn unnamed(&self) -> Option<Vec<String>> {
+                Some(Vec::new())
+            }
+        })*
+    };
+}
+
+typed_map!(
+    AuthListEnabledMethodsResponse,
+    MountsListSecretsEnginesResponse
 );
 
 /// One operation's outcome.
@@ -115,8 +176,11 @@ pub struct Outcome {
     pub path: String,
     /// `Err` with the decode (or call) error.
     pub decoded: Result<(), String>,
-    /// `None` when untyped.
+    /// `None` when untyped; else the answer's fields the generated types do not name, at every
+    /// depth (`data.keys.1.foo`).
     pub unnamed: Option<Vec<String>>,
+    /// Where the strict walk of the document and the generated struct's own `extra` disagree.
+    pub disagreement: Option<String>,
 }
 
 /// How the tour runs.
@@ -135,6 +199,18 @@ pub enum Mode {
 pub struct Tour {
     pub mode: Mode,
     pub outcomes: Vec<Outcome>,
+    /// The raw answer of the operation being called (set by [`Tour::prepare`]).
+    pub raw: Value,
+}
+
+impl Tour {
+    pub fn new(mode: Mode) -> Tour {
+        Tour {
+            mode,
+            outcomes: Vec::new(),
+            raw: Value::Null,
+        }
+    }
 }
 
 /// Where the recorded answers live.
@@ -157,26 +233,29 @@ impl Tour {
                 record,
                 provenance,
             } => {
+                let raw = hashivault::reqwest::Client::new()
+                    .get(format!("{addr}{path}"))
+                    .header("X-Vault-Token", token)
+                    .send()
+                    .await
+                    .expect("raw read");
+                let status = raw.status().as_u16();
+                let text = raw
+                    .text()
+                    .await
+                    .expect("raw body")
+                    .replace(token, "hvs.conformance-root");
+                let answer: Value = if text.trim().is_empty() {
+                    Value::Null
+                } else {
+                    serde_json::from_str(&text).expect("a JSON answer")
+                };
                 if *record {
-                    let raw = hashivault::reqwest::Client::new()
-                        .get(format!("{addr}{path}"))
-                        .header("X-Vault-Token", token)
-                        .send()
-                        .await
-                        .expect("raw read");
-                    let status = raw.status().as_u16();
-                    let text = raw
-                        .text()
-                        .await
-                        .expect("raw body")
-                        .replace(token, "hvs.conformance-root");
-                    let answer: Value = if text.trim().is_empty() {
-                        Value::Null
-                    } else {
-                        serde_json::from_str(&text).expect("a JSON answer")
-                    };
                     let mut provenance = provenance.clone();
-                    provenance["request"] = json!(format!("GET {path}"));
+                    provenance["request"] = json!(format!(
+                        "GET {}",
+                        path.replace(token.as_str(), "hvs.conformance-root")
+                    ));
                     provenance["status"] = json!(status);
                     let fixture = json!({"provenance": provenance, "answer": answer});
                     std::fs::create_dir_all(fixture_dir()).unwrap();
@@ -186,6 +265,7 @@ impl Tour {
                     )
                     .unwrap();
                 }
+                self.raw = answer;
                 true
             }
             Mode::Replay(server) => {
@@ -195,6 +275,7 @@ impl Tour {
                 let fixture: Value = serde_json::from_str(&text).unwrap();
                 let status = fixture["provenance"]["status"].as_u64().unwrap_or(200) as u16;
                 let answer = fixture["answer"].clone();
+                self.raw = answer.clone();
                 let (bare, query) = match path.split_once('?') {
                     Some((bare, query)) => (bare.to_string(), Some(query.to_string())),
                     None => (path.to_string(), None),
@@ -217,21 +298,70 @@ impl Tour {
         }
     }
 
+    /// After an enveloped call: its outcome, strict at every depth.
     pub fn record<T: Payload, E: std::fmt::Display>(
         &mut self,
         label: &'static str,
         path: &str,
         result: Result<Envelope<T>, E>,
     ) {
-        let (decoded, unnamed) = match result {
-            Ok(env) => (Ok(()), env.data.as_ref().and_then(Payload::unnamed)),
+        let result = result.map(|env| env.data.as_ref().and_then(Payload::unnamed));
+        let payload = self.raw.get("data").cloned().unwrap_or(Value::Null);
+        self.push(label, path, result, &payload, "data");
+    }
+
+    /// After a call whose answer is a bare body (no envelope).
+    pub fn record_bare<T: Payload, E: std::fmt::Display>(
+        &mut self,
+        label: &'static str,
+        path: &str,
+        result: Result<T, E>,
+    ) {
+        let result = result.map(|body| body.unnamed());
+        let payload = self.raw.clone();
+        self.push(label, path, result, &payload, "body");
+    }
+
+    fn push<E: std::fmt::Display>(
+        &mut self,
+        label: &'static str,
+        path: &str,
+        result: Result<Option<Vec<String>>, E>,
+        payload: &Value,
+        place: &str,
+    ) {
+        let (decoded, top) = match result {
+            Ok(top) => (Ok(()), top),
             Err(e) => (Err(e.to_string()), None),
         };
+        let mut disagreement = None;
+        let unnamed = top.map(|mut top| {
+            let mut deep = Vec::new();
+            match strict::read_operations().get(label) {
+                Some(op) => strict::unnamed_fields(&op.payload, payload, place, &mut deep),
+                None => disagreement = Some(format!("{label} is not a read operation of the document")),
+            }
+            let mut walked: Vec<String> = deep
+                .iter()
+                .filter_map(|p| p.strip_prefix(&format!("{place}.")))
+                .filter(|p| !p.contains('.'))
+                .map(str::to_string)
+                .collect();
+            walked.sort();
+            top.sort();
+            if walked != top && disagreement.is_none() {
+                disagreement = Some(format!(
+                    "the document's schema leaves {walked:?} unnamed, the generated struct's extra holds {top:?}"
+                ));
+            }
+            deep
+        });
         self.outcomes.push(Outcome {
             label,
             path: path.to_string(),
             decoded,
             unnamed,
+            disagreement,
         });
     }
 
@@ -260,26 +390,44 @@ impl Tour {
                 (Ok(()), None) => untyped.push(o.label),
                 _ => {}
             }
+            if let Some(d) = &o.disagreement {
+                failures.push(format!("{} ({}): strict mode: {d}", o.label, o.path));
+            }
         }
         let (before, after, all) = typed_read_share();
+        let (target_typed, target_all, _) = strict::target_share();
         let text = format!(
             "conformance tour: operations toured {toured}, decoded {decoded}, typed {typed}, \
-             fields dropped {dropped}\nuntyped (JsonMap) payloads: {}\n\
+             fields dropped {dropped} (at every depth)\nuntyped (JsonMap) payloads: {}\n\
              typed payloads among the document's {all} read operations: {before} before \
-             spec/overlays, {after} after",
-            untyped.join(", ")
+             spec/overlays, {after} after\n\
+             typed payloads among the {target_all} read operations of the default features, \
+             transit, pki, ssh, totp, identity and database: {target_typed} ({:.1} %)",
+            untyped.join(", "),
+            100.0 * target_typed as f64 / target_all.max(1) as f64
         );
         (text, failures)
     }
 }
 
-/// Calls one generated read operation: `read!(tour, "label", "/v1/path", builder)`.
+/// Calls one generated read operation: `read!(tour, "operation-id", "/v1/path", builder)`.
 macro_rules! read {
     ($tour:expr, $label:expr, $path:expr, $builder:expr) => {{
         let path: String = $path;
         if $tour.prepare($label, &path).await {
             let result = $builder.send().await.map(|r| r.into_inner());
             $tour.record($label, &path, result);
+        }
+    }};
+}
+
+/// [`read!`] for an operation whose answer is a bare body (health, OIDC discovery, ACME).
+macro_rules! read_bare {
+    ($tour:expr, $label:expr, $path:expr, $builder:expr) => {{
+        let path: String = $path;
+        if $tour.prepare($label, &path).await {
+            let result = $builder.send().await.map(|r| r.into_inner());
+            $tour.record_bare($label, &path, result);
         }
     }};
 }
@@ -528,12 +676,6 @@ pub async fn read_all(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static 
         "/v1/identity/oidc/key/default".to_string(),
         api.oidc_read_key().name("default")
     );
-    read!(
-        tour,
-        "oidc-read-public-keys",
-        "/v1/identity/oidc/.well-known/keys".to_string(),
-        api.oidc_read_public_keys()
-    );
 
     // Transit.
     read!(
@@ -777,6 +919,298 @@ pub async fn read_all(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static 
         "policies-read-acl-policy",
         "/v1/sys/policies/acl/default".to_string(),
         api.policies_read_acl_policy().name("default")
+    );
+
+    more_reads(client, tour, ids).await;
+}
+
+/// The reads the tour's second round of objects allow: identity's legacy and MFA and OIDC reads,
+/// ACME, BYOK, database credentials, sys's lists, health and namespaces.
+async fn more_reads(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static str, String>) {
+    let api = client.api();
+    let id = |k: &str| ids.get(k).cloned().unwrap_or_default();
+
+    // Token: another token's lookup (here the caller's own, by value).
+    let token = id("token");
+    read!(
+        tour,
+        "token-look-up-2",
+        format!("/v1/auth/token/lookup?token={token}"),
+        api.token_look_up_2().token(token.clone())
+    );
+
+    // Identity: the legacy alias paths, a group alias, MFA, OIDC.
+    let alias = id("alias");
+    read!(
+        tour,
+        "alias-read-by-id",
+        format!("/v1/identity/alias/id/{alias}"),
+        api.alias_read_by_id().id(alias.clone())
+    );
+    read!(
+        tour,
+        "persona-read-by-id",
+        format!("/v1/identity/persona/id/{alias}"),
+        api.persona_read_by_id().id(alias.clone())
+    );
+    let group_alias = id("group_alias");
+    read!(
+        tour,
+        "group-read-alias-by-id",
+        format!("/v1/identity/group-alias/id/{group_alias}"),
+        api.group_read_alias_by_id().id(group_alias.clone())
+    );
+    let totp = id("mfa_totp");
+    read!(
+        tour,
+        "mfa-read-method",
+        format!("/v1/identity/mfa/method/{totp}"),
+        api.mfa_read_method().method_id(totp.clone())
+    );
+    read!(
+        tour,
+        "mfa-read-totp-method",
+        format!("/v1/identity/mfa/method/totp/{totp}"),
+        api.mfa_read_totp_method().method_id(totp.clone())
+    );
+    let duo = id("mfa_duo");
+    read!(
+        tour,
+        "mfa-read-duo-method",
+        format!("/v1/identity/mfa/method/duo/{duo}"),
+        api.mfa_read_duo_method().method_id(duo.clone())
+    );
+    let okta = id("mfa_okta");
+    read!(
+        tour,
+        "mfa-read-okta-method",
+        format!("/v1/identity/mfa/method/okta/{okta}"),
+        api.mfa_read_okta_method().method_id(okta.clone())
+    );
+    let pingid = id("mfa_pingid");
+    read!(
+        tour,
+        "mfa-read-ping-id-method",
+        format!("/v1/identity/mfa/method/pingid/{pingid}"),
+        api.mfa_read_ping_id_method().method_id(pingid.clone())
+    );
+    read!(
+        tour,
+        "mfa-read-login-enforcement",
+        "/v1/identity/mfa/login-enforcement/conformance".to_string(),
+        api.mfa_read_login_enforcement().name("conformance")
+    );
+    read!(
+        tour,
+        "oidc-read-role",
+        "/v1/identity/oidc/role/conformance".to_string(),
+        api.oidc_read_role().name("conformance")
+    );
+    read!(
+        tour,
+        "oidc-read-assignment",
+        "/v1/identity/oidc/assignment/conformance".to_string(),
+        api.oidc_read_assignment().name("conformance")
+    );
+    read!(
+        tour,
+        "oidc-read-scope",
+        "/v1/identity/oidc/scope/conformance".to_string(),
+        api.oidc_read_scope().name("conformance")
+    );
+    read!(
+        tour,
+        "oidc-read-client",
+        "/v1/identity/oidc/client/conformance".to_string(),
+        api.oidc_read_client().name("conformance")
+    );
+    read!(
+        tour,
+        "oidc-read-provider",
+        "/v1/identity/oidc/provider/conformance".to_string(),
+        api.oidc_read_provider().name("conformance")
+    );
+    read_bare!(
+        tour,
+        "oidc-read-open-id-configuration",
+        "/v1/identity/oidc/.well-known/openid-configuration".to_string(),
+        api.oidc_read_open_id_configuration()
+    );
+    read_bare!(
+        tour,
+        "oidc-read-public-keys",
+        "/v1/identity/oidc/.well-known/keys".to_string(),
+        api.oidc_read_public_keys()
+    );
+    read_bare!(
+        tour,
+        "oidc-read-provider-open-id-configuration",
+        "/v1/identity/oidc/provider/conformance/.well-known/openid-configuration".to_string(),
+        api.oidc_read_provider_open_id_configuration()
+            .name("conformance")
+    );
+    read_bare!(
+        tour,
+        "oidc-read-provider-public-keys",
+        "/v1/identity/oidc/provider/conformance/.well-known/keys".to_string(),
+        api.oidc_read_provider_public_keys().name("conformance")
+    );
+
+    // PKI: ACME's configuration and its directories (bare documents, RFC 8555).
+    read!(
+        tour,
+        "pki-read-acme-configuration",
+        format!("/v1/{PKI}/config/acme"),
+        api.pki_read_acme_configuration().pki_mount_path(PKI)
+    );
+    read_bare!(
+        tour,
+        "pki-read-acme-directory",
+        format!("/v1/{PKI}/acme/directory"),
+        api.pki_read_acme_directory().pki_mount_path(PKI)
+    );
+    read_bare!(
+        tour,
+        "pki-read-issuer-issuer_ref-acme-directory",
+        format!("/v1/{PKI}/issuer/default/acme/directory"),
+        api.pki_read_issuer_issuer_ref_acme_directory()
+            .pki_mount_path(PKI)
+            .issuer_ref("default")
+    );
+    read_bare!(
+        tour,
+        "pki-read-roles-role-acme-directory",
+        format!("/v1/{PKI}/roles/web/acme/directory"),
+        api.pki_read_roles_role_acme_directory()
+            .pki_mount_path(PKI)
+            .role("web")
+    );
+    read_bare!(
+        tour,
+        "pki-read-issuer-issuer_ref-roles-role-acme-directory",
+        format!("/v1/{PKI}/issuer/default/roles/web/acme/directory"),
+        api.pki_read_issuer_issuer_ref_roles_role_acme_directory()
+            .pki_mount_path(PKI)
+            .issuer_ref("default")
+            .role("web")
+    );
+
+    // SSH, transit.
+    read!(
+        tour,
+        "ssh-read-zero-address-configuration",
+        format!("/v1/{SSH}/config/zeroaddress"),
+        api.ssh_read_zero_address_configuration()
+            .ssh_mount_path(SSH)
+    );
+    read!(
+        tour,
+        "transit-read-wrapping-key",
+        format!("/v1/{TRANSIT}/wrapping_key"),
+        api.transit_read_wrapping_key().transit_mount_path(TRANSIT)
+    );
+    read!(
+        tour,
+        "transit-byok-key",
+        format!("/v1/{TRANSIT}/byok-export/wrapper/app"),
+        api.transit_byok_key()
+            .transit_mount_path(TRANSIT)
+            .destination("wrapper")
+            .source("app")
+    );
+    read!(
+        tour,
+        "transit-byok-key-version",
+        format!("/v1/{TRANSIT}/byok-export/wrapper/app/1"),
+        api.transit_byok_key_version()
+            .transit_mount_path(TRANSIT)
+            .destination("wrapper")
+            .source("app")
+            .version("1")
+    );
+    read!(
+        tour,
+        "transit-export-key-version",
+        format!("/v1/{TRANSIT}/export/encryption-key/app/1"),
+        api.transit_export_key_version()
+            .transit_mount_path(TRANSIT)
+            .type_("encryption-key")
+            .name("app")
+            .version("1")
+    );
+
+    // Database credentials (a real PostgreSQL: `HASHIVAULT_POSTGRES_URL`).
+    if !matches!(tour.mode, Mode::Live { .. })
+        || std::env::var_os("HASHIVAULT_POSTGRES_URL").is_some()
+    {
+        read!(
+            tour,
+            "database-generate-credentials",
+            format!("/v1/{DATABASE}/creds/dynamic"),
+            api.database_generate_credentials()
+                .database_mount_path(DATABASE)
+                .name("dynamic")
+        );
+        read!(
+            tour,
+            "database-read-static-role",
+            format!("/v1/{DATABASE}/static-roles/static"),
+            api.database_read_static_role()
+                .database_mount_path(DATABASE)
+                .name("static")
+        );
+        read!(
+            tour,
+            "database-read-static-role-credentials",
+            format!("/v1/{DATABASE}/static-creds/static"),
+            api.database_read_static_role_credentials()
+                .database_mount_path(DATABASE)
+                .name("static")
+        );
+    }
+
+    // sys: the mount and auth lists, key status, the router, namespaces, health and init.
+    read!(
+        tour,
+        "auditing-list-enabled-devices",
+        "/v1/sys/audit".to_string(),
+        api.auditing_list_enabled_devices()
+    );
+    read!(
+        tour,
+        "encryption-key-status",
+        "/v1/sys/key-status".to_string(),
+        api.encryption_key_status()
+    );
+    read!(
+        tour,
+        "internal-inspect-router",
+        "/v1/sys/internal/inspect/router/root".to_string(),
+        api.internal_inspect_router().tag("root")
+    );
+    read!(
+        tour,
+        "enterprise-stub-read-namespaces-path",
+        format!("/v1/sys/namespaces/{NAMESPACE}"),
+        api.enterprise_stub_read_namespaces_path().path(NAMESPACE)
+    );
+    read_bare!(
+        tour,
+        "read-health-status",
+        "/v1/sys/health".to_string(),
+        api.read_health_status()
+    );
+    read_bare!(
+        tour,
+        "read-initialization-status",
+        "/v1/sys/init".to_string(),
+        api.read_initialization_status()
+    );
+    read_bare!(
+        tour,
+        "seal-status",
+        "/v1/sys/seal-status".to_string(),
+        api.seal_status()
     );
 }
 

@@ -8,7 +8,7 @@
 //! The `cargo xtask` alias builds xtask without its `codegen` feature, so the server commands
 //! never compile the code generator (progenitor, typify, syn, an HTTP client, TLS). `codegen` and
 //! `regen` need it: without the feature they re-run xtask as
-//! `cargo run -p xtask --features codegen -- COMMAND ARGS` (see [`with_codegen`]).
+//! `cargo run -p xtask --features xtask/codegen -- COMMAND ARGS` (see `with_codegen`).
 
 #[cfg(feature = "codegen")]
 #[path = "../../codegen/mod.rs"]
@@ -66,15 +66,27 @@ commands:
                                      refresh spec/overlays/ from the live conformance tour's answers
 ";
 
-/// Run `cargo run -p xtask --features codegen -- COMMAND ARGS`: the commands that need the code
-/// generator, built (once, then cached) in a second variant of this binary.
+/// Run `cargo run -p xtask --features xtask/codegen -- COMMAND ARGS`: the commands that need the
+/// code generator, built (once, then cached) in a second variant of this binary. The feature is
+/// named with its package: under this workspace's resolver 1, a bare `--features codegen` would
+/// apply to the package in the current directory (the library), which has no such feature.
+#[cfg(any(test, not(feature = "codegen")))]
+const CODEGEN_RUN: &[&str] = &[
+    "run",
+    "--package",
+    "xtask",
+    "--features",
+    "xtask/codegen",
+    "--",
+];
+
 #[cfg(not(feature = "codegen"))]
 fn with_codegen(command: &str, args: &[String]) -> Result<(), String> {
     eprintln!("xtask: `{command}` needs the code generator: building xtask --features codegen");
     let status =
         std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .current_dir(project_root())
-            .args(["run", "--package", "xtask", "--features", "codegen", "--"])
+            .args(CODEGEN_RUN)
             .arg(command)
             .args(args)
             .status()
@@ -92,4 +104,25 @@ pub fn project_root() -> std::path::PathBuf {
         .parent()
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Under the workspace's resolver 1, `--features` without a package name applies to the
+    /// package in the current directory (the library, which has no `codegen` feature): `cargo
+    /// xtask regen` failed with "does not have the feature `codegen`".
+    #[test]
+    fn the_codegen_rerun_names_the_feature_with_its_package() {
+        let at = super::CODEGEN_RUN
+            .iter()
+            .position(|a| *a == "--features")
+            .unwrap();
+        assert_eq!(super::CODEGEN_RUN[at + 1], "xtask/codegen");
+        let manifest =
+            std::fs::read_to_string(super::project_root().join("xtask/Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains("\ncodegen = ["),
+            "xtask declares the feature"
+        );
+    }
 }

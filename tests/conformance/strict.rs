@@ -1,0 +1,199 @@
+//! Strict mode at every depth, and the typed share of the issue's groups.
+//!
+//! `build.rs` writes the normalized document the bindings were generated from (overlays applied)
+//! beside the generated code. [`unnamed_fields`] walks a real answer beside the schema the
+//! generated type of its operation comes from, and names every field, at any depth, that would
+//! land in a generated struct's `extra` map instead of a named field (`data.keys.1.foo`). At the
+//! top level the tour checks that this walk agrees with the generated struct's own `extra`.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value};
+
+/// The normalized document of this build.
+pub fn normalized() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        serde_json::from_str(include_str!(concat!(
+            env!("OUT_DIR"),
+            "/normalized-openapi.json"
+        )))
+        .expect("build.rs writes the normalized document as JSON")
+    })
+}
+
+/// One generated read operation: its path (`?list=true` included) and payload schema.
+pub struct ReadOperation {
+    pub path: String,
+    /// The payload schema: the envelope's `data`, or the whole body for a bare answer.
+    pub payload: Value,
+    /// Whether the 2xx body is bare (not Vault's envelope).
+    pub bare: bool,
+}
+
+/// Every `GET` operation of the normalized document, by operation id.
+pub fn read_operations() -> &'static BTreeMap<String, ReadOperation> {
+    static OPS: OnceLock<BTreeMap<String, ReadOperation>> = OnceLock::new();
+    OPS.get_or_init(|| {
+        let mut ops = BTreeMap::new();
+        for (path, item) in normalized()["paths"].as_object().into_iter().flatten() {
+            let Some(get) = item.get("get") else { continue };
+            let Some(id) = get["operationId"].as_str() else {
+                continue;
+            };
+            let schema = get
+                .pointer("/responses/2XX/content/application~1json/schema")
+                .cloned()
+                .unwrap_or(Value::Null);
+            let envelope = schema.pointer("/x-rust-type/path").and_then(Value::as_str)
+                == Some("hashivault::Envelope");
+            let (payload, bare) = if envelope {
+                (schema["x-rust-type"]["parameters"][0].clone(), false)
+            } else {
+                (schema, true)
+            };
+            ops.insert(
+                id.to_string(),
+                ReadOperation {
+                    path: path.clone(),
+                    payload,
+                    bare,
+                },
+            );
+        }
+        ops
+    })
+}
+
+/// Follows `$ref`s to the component schema.
+fn resolve(schema: &Value) -> &Value {
+    let mut schema = schema;
+    for _ in 0..32 {
+        let Some(name) = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        else {
+            break;
+        };
+        schema = &normalized()["components"]["schemas"][name];
+    }
+    schema
+}
+
+/// An `additionalProperties` that types its values (a map), not the catch-all `{}`/`true` that
+/// becomes a struct's `extra`.
+fn typed_values(schema: &Value) -> Option<&Value> {
+    match schema.get("additionalProperties") {
+        Some(Value::Object(ap)) if !ap.is_empty() => Some(&schema["additionalProperties"]),
+        _ => None,
+    }
+}
+
+/// Whether a payload schema is typed: a struct (named fields) or a map of typed values. A
+/// free-form map (`JsonMap`, `SecretMap`) is not.
+pub fn is_typed(schema: &Value) -> bool {
+    let schema = resolve(schema);
+    if schema.get("x-rust-type").is_some() {
+        return false;
+    }
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty())
+        || typed_values(schema).is_some_and(|v| is_typed(v) || v.get("type").is_some())
+}
+
+/// The fields of `value` the generated types built from `schema` do not name, at every depth,
+/// each as its place under `place`.
+pub fn unnamed_fields(schema: &Value, value: &Value, place: &str, out: &mut Vec<String>) {
+    let schema = resolve(schema);
+    if schema.get("x-rust-type").is_some() {
+        // A crate type (SecretMap, VaultDuration, ...): it keeps what it is given.
+        return;
+    }
+    match value {
+        Value::Object(fields) => object_fields(schema, fields, place, out),
+        Value::Array(items) => {
+            if let Some(item) = schema.get("items") {
+                for (i, v) in items.iter().enumerate() {
+                    unnamed_fields(item, v, &format!("{place}.{i}"), out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn object_fields(schema: &Value, fields: &Map<String, Value>, place: &str, out: &mut Vec<String>) {
+    let props = schema.get("properties").and_then(Value::as_object);
+    let values = typed_values(schema);
+    if props.is_none() && values.is_none() {
+        // Free-form: a map that keeps everything.
+        return;
+    }
+    for (key, v) in fields {
+        let here = format!("{place}.{key}");
+        match (props.and_then(|p| p.get(key)), values) {
+            (Some(field), _) => unnamed_fields(field, v, &here, out),
+            (None, Some(values)) => unnamed_fields(values, v, &here, out),
+            (None, None) => out.push(here),
+        }
+    }
+}
+
+/// The feature of each `GET` path, from `docs/operations.md` (checked against the spec by
+/// `tests/api_operations.rs`).
+pub fn feature_of_paths() -> BTreeMap<String, String> {
+    let text = include_str!("../../docs/operations.md");
+    let mut feature = String::new();
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("## Feature `") {
+            feature = rest.trim_end_matches('`').to_string();
+        } else if let Some((_, request)) = line.split_once("| `GET ") {
+            let path = request.trim_end_matches(['`', '|', ' ']);
+            out.insert(path.to_string(), feature.clone());
+        }
+    }
+    out
+}
+
+/// The groups whose read payloads issue #11 wants typed: the default features, and transit, pki,
+/// ssh, totp, identity and database.
+pub const TARGET_GROUPS: &[&str] = &[
+    "sys",
+    "kv",
+    "cubbyhole",
+    "auth-token",
+    "auth-userpass",
+    "auth-approle",
+    "transit",
+    "pki",
+    "ssh",
+    "totp",
+    "identity",
+    "database",
+];
+
+/// The typed share of the target groups' read operations: `(typed, all, untyped ids)`.
+pub fn target_share() -> (usize, usize, Vec<String>) {
+    let features = feature_of_paths();
+    let (mut typed, mut all, mut untyped) = (0, 0, Vec::new());
+    for (id, op) in read_operations() {
+        let Some(feature) = features.get(&op.path) else {
+            continue;
+        };
+        if !TARGET_GROUPS.contains(&feature.as_str()) {
+            continue;
+        }
+        all += 1;
+        if is_typed(&op.payload) {
+            typed += 1;
+        } else {
+            untyped.push(id.clone());
+        }
+    }
+    (typed, all, untyped)
+}
