@@ -370,10 +370,48 @@ async fn create_identity_objects(s: &Setup, ids: &mut BTreeMap<&'static str, Str
         json!({"key": "conformance", "ttl": "1h", "template": "{\"team\": {{identity.entity.metadata.team}} }"}),
     )
     .await;
+    // A user whose token has an entity (made by its first login) with a policy that reads OIDC
+    // tokens: what `identity/oidc/token/:name` and the provider's `authorize` need.
+    s.call(
+        "PUT",
+        "sys/policies/acl/conformance-oidc",
+        json!({"policy": "path \"identity/oidc/token/*\" { capabilities = [\"read\"] }"}),
+    )
+    .await;
+    s.call(
+        "POST",
+        &format!("auth/{USERPASS}/users/oidc-user"),
+        json!({"password": "oidc-pw", "token_policies": "default"}),
+    )
+    .await;
+    let login = s
+        .call(
+            "POST",
+            &format!("auth/{USERPASS}/login/oidc-user"),
+            json!({"password": "oidc-pw"}),
+        )
+        .await;
+    let user_entity = login["auth"]["entity_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    s.call(
+        "POST",
+        &format!("identity/entity/id/{user_entity}"),
+        json!({"policies": ["conformance-oidc"]}),
+    )
+    .await;
+    ids.insert(
+        "user_token",
+        login["auth"]["client_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    );
     s.call(
         "POST",
         "identity/oidc/assignment/conformance",
-        json!({"entity_ids": [ids["entity"]], "group_ids": [ids["group"]]}),
+        json!({"entity_ids": [ids["entity"], user_entity], "group_ids": [ids["group"]]}),
     )
     .await;
     s.call(
@@ -391,6 +429,13 @@ async fn create_identity_objects(s: &Setup, ids: &mut BTreeMap<&'static str, Str
     let client = s
         .call("GET", "identity/oidc/client/conformance", Value::Null)
         .await;
+    ids.insert(
+        "oidc_client_id",
+        client["data"]["client_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    );
     s.call(
         "POST",
         "identity/oidc/provider/conformance",

@@ -114,6 +114,8 @@ typed!(
     TransitReadKeysConfigurationResponse,
     // Typed by spec/overlays in the second round of the tour.
     TokenLookUp2Response,
+    OidcGenerateTokenResponse,
+    OidcProviderAuthorizeResponse,
     AliasReadByIdResponse,
     DatabaseGenerateCredentialsResponse,
     DatabaseReadStaticRoleCredentialsResponse,
@@ -201,7 +203,14 @@ pub struct Tour {
     pub outcomes: Vec<Outcome>,
     /// The raw answer of the operation being called (set by [`Tour::prepare`]).
     pub raw: Value,
+    /// The token to read as instead of root (a user's, for reads that need an identity entity);
+    /// recorded as [`USER_TOKEN`].
+    pub user: Option<String>,
 }
+
+/// What the recordings show instead of the root token and of the user's token.
+pub const ROOT_TOKEN: &str = "hvs.conformance-root";
+pub const USER_TOKEN: &str = "hvs.conformance-user";
 
 impl Tour {
     pub fn new(mode: Mode) -> Tour {
@@ -209,6 +218,7 @@ impl Tour {
             mode,
             outcomes: Vec::new(),
             raw: Value::Null,
+            user: None,
         }
     }
 }
@@ -233,18 +243,22 @@ impl Tour {
                 record,
                 provenance,
             } => {
+                let as_token = self.user.as_deref().unwrap_or(token);
                 let raw = hashivault::reqwest::Client::new()
                     .get(format!("{addr}{path}"))
-                    .header("X-Vault-Token", token)
+                    .header("X-Vault-Token", as_token)
                     .send()
                     .await
                     .expect("raw read");
                 let status = raw.status().as_u16();
-                let text = raw
-                    .text()
-                    .await
-                    .expect("raw body")
-                    .replace(token, "hvs.conformance-root");
+                let sanitize = |text: &str| {
+                    let text = text.replace(token.as_str(), ROOT_TOKEN);
+                    match &self.user {
+                        Some(user) => text.replace(user.as_str(), USER_TOKEN),
+                        None => text,
+                    }
+                };
+                let text = sanitize(&raw.text().await.expect("raw body"));
                 let answer: Value = if text.trim().is_empty() {
                     Value::Null
                 } else {
@@ -276,19 +290,22 @@ impl Tour {
                 let status = fixture["provenance"]["status"].as_u64().unwrap_or(200) as u16;
                 let answer = fixture["answer"].clone();
                 self.raw = answer.clone();
-                let (bare, query) = match path.split_once('?') {
-                    Some((bare, query)) => (bare.to_string(), Some(query.to_string())),
-                    None => (path.to_string(), None),
+                let url = hashivault::reqwest::Url::parse(&format!("http://replay{path}")).unwrap();
+                let bare = url.path().to_string();
+                let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+                let as_token = if self.user.is_some() {
+                    USER_TOKEN
+                } else {
+                    ROOT_TOKEN
                 };
                 server
                     .mock_async(move |when, then| {
-                        let when = when
+                        let mut when = when
                             .method(httpmock::Method::GET)
                             .path(bare)
-                            .header("x-vault-token", "hvs.conformance-root");
-                        if let Some(query) = query {
-                            let (k, v) = query.split_once('=').unwrap();
-                            when.query_param(k, v);
+                            .header("x-vault-token", as_token);
+                        for (k, v) in query {
+                            when = when.query_param(k, v);
                         }
                         then.status(status).json_body(answer);
                     })
@@ -921,12 +938,15 @@ pub async fn read_all(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static 
         api.policies_read_acl_policy().name("default")
     );
 
-    more_reads(client, tour, ids).await;
+    // Boxed: one future of every read would overflow a test thread's stack in a debug build.
+    Box::pin(identity_reads(client, tour, ids)).await;
+    Box::pin(engine_reads(client, tour, ids)).await;
+    Box::pin(sys_and_user_reads(client, tour, ids)).await;
 }
 
-/// The reads the tour's second round of objects allow: identity's legacy and MFA and OIDC reads,
-/// ACME, BYOK, database credentials, sys's lists, health and namespaces.
-async fn more_reads(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static str, String>) {
+/// The reads the tour's second round of objects allow: another token's lookup, identity's
+/// legacy alias paths, MFA and OIDC.
+async fn identity_reads(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static str, String>) {
     let api = client.api();
     let id = |k: &str| ids.get(k).cloned().unwrap_or_default();
 
@@ -1055,6 +1075,11 @@ async fn more_reads(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static st
         "/v1/identity/oidc/provider/conformance/.well-known/keys".to_string(),
         api.oidc_read_provider_public_keys().name("conformance")
     );
+}
+
+/// ACME, SSH zero-address, transit BYOK and export, database credentials.
+async fn engine_reads(client: &Client, tour: &mut Tour, _ids: &BTreeMap<&'static str, String>) {
+    let api = client.api();
 
     // PKI: ACME's configuration and its directories (bare documents, RFC 8555).
     read!(
@@ -1168,6 +1193,50 @@ async fn more_reads(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static st
                 .name("static")
         );
     }
+}
+
+/// As a user whose token has an identity entity: an OIDC token, the provider's authorize; then
+/// sys's lists, key status, router, namespaces, health, init and seal status.
+async fn sys_and_user_reads(
+    client: &Client,
+    tour: &mut Tour,
+    ids: &BTreeMap<&'static str, String>,
+) {
+    let api = client.api();
+    let id = |k: &str| ids.get(k).cloned().unwrap_or_default();
+
+    // As a user whose token has an identity entity: an OIDC token, the provider's authorize.
+    let user = client
+        .with_token(hashivault::SecretString::from(id("user_token")))
+        .unwrap();
+    let user_api = user.api();
+    tour.user = Some(id("user_token"));
+    read!(
+        tour,
+        "oidc-generate-token",
+        "/v1/identity/oidc/token/conformance".to_string(),
+        user_api.oidc_generate_token().name("conformance")
+    );
+    let client_id = id("oidc_client_id");
+    read_bare!(
+        tour,
+        "oidc-provider-authorize",
+        format!(
+            "/v1/identity/oidc/provider/conformance/authorize?client_id={client_id}\
+             &scope=openid%20conformance&redirect_uri=http%3A%2F%2F127.0.0.1%3A8251%2Fcallback\
+             &response_type=code&state=conformance-state&nonce=conformance-nonce"
+        ),
+        user_api
+            .oidc_provider_authorize()
+            .name("conformance")
+            .client_id(client_id.clone())
+            .scope("openid conformance")
+            .redirect_uri("http://127.0.0.1:8251/callback")
+            .response_type("code")
+            .state("conformance-state")
+            .nonce("conformance-nonce")
+    );
+    tour.user = None;
 
     // sys: the mount and auth lists, key status, the router, namespaces, health and init.
     read!(
