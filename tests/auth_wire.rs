@@ -303,3 +303,29 @@ async fn is_authenticated_maps_403_to_false() {
         .await;
     assert!(!client(&server).auth().is_authenticated().await.unwrap());
 }
+
+/// `lookup-self` answers the token itself as `id`: `TokenInfo` (the generated type) keeps it as a
+/// `Sensitive`, shown as `<redacted>` in `Debug`, and still readable on purpose.
+#[tokio::test]
+async fn token_info_hides_the_token_in_debug() {
+    let server = MockServer::start_async().await;
+    let mut body = recorded("token-lookup-self.json");
+    body["data"]["id"] = json!("hvs.the-looked-up-token-itself");
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/auth/token/lookup-self")
+                .header("x-vault-token", TOKEN);
+            then.status(200).json_body(body);
+        })
+        .await;
+    let info = client(&server).auth().lookup_self().await.unwrap();
+    mock.assert_async().await;
+    let shown = format!("{info:?}");
+    assert!(!shown.contains("the-looked-up-token-itself"), "{shown}");
+    assert!(shown.contains("<redacted>") && shown.contains("0Qi3QhrAA9OsHYqkjQXhBU54"));
+    assert_eq!(
+        info.id.as_ref().map(|id| id.expose()),
+        Some("hvs.the-looked-up-token-itself")
+    );
+}

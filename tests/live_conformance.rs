@@ -288,21 +288,29 @@ async fn create_identity_objects(s: &Setup, ids: &mut BTreeMap<&'static str, Str
         )
         .await;
     let group_id = group["data"]["id"].as_str().unwrap_or_default().to_string();
-    let alias_id = match group["data"]["alias"]["id"].as_str() {
-        Some(id) if !id.is_empty() => id.to_string(),
-        _ => {
-            let auths = s.call("GET", "sys/auth", Value::Null).await;
-            let accessor = auths["data"][format!("{USERPASS}/")]["accessor"].clone();
-            let alias = s
-                .call(
-                    "POST",
-                    "identity/group-alias",
-                    json!({"name": "conformance-external", "mount_accessor": accessor, "canonical_id": group_id}),
-                )
-                .await;
-            alias["data"]["id"].as_str().unwrap_or_default().to_string()
-        }
-    };
+    // An alias left by an earlier tour points at the userpass mount that `fresh_mount` replaced
+    // (its answer then lacks `mount_path` and `mount_type`): made anew on the current mount.
+    if let Some(old) = group["data"]["alias"]["id"]
+        .as_str()
+        .filter(|id| !id.is_empty())
+    {
+        s.call(
+            "DELETE",
+            &format!("identity/group-alias/id/{old}"),
+            Value::Null,
+        )
+        .await;
+    }
+    let auths = s.call("GET", "sys/auth", Value::Null).await;
+    let accessor = auths["data"][format!("{USERPASS}/")]["accessor"].clone();
+    let alias = s
+        .call(
+            "POST",
+            "identity/group-alias",
+            json!({"name": "conformance-external", "mount_accessor": accessor, "canonical_id": group_id}),
+        )
+        .await;
+    let alias_id = alias["data"]["id"].as_str().unwrap_or_default().to_string();
     ids.insert("group_alias", alias_id);
 
     let methods: [(&'static str, &str, Value); 4] = [
