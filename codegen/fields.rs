@@ -15,6 +15,11 @@
 //!   metadata, a secret's metadata, a token lookup, ...) have fields Vault's handlers always
 //!   fill; they are plain values instead of `Option`s (a `null` or missing one is its type's
 //!   default), and a KV v2 `deletion_time` of `""` (not scheduled) is `None`.
+//! - [`answers_without_builders`]: typify writes a builder (`types::builder::X`, a setter per
+//!   field and two conversions) for every struct, so that a request body can be built field by
+//!   field (`body_map`). An answer is decoded, never built: the builders of the `…Response`
+//!   types (and of the types nested in them) are a sixth of the generated code and of its
+//!   compile time, and are dropped.
 
 use quote::ToTokens;
 use syn::visit_mut::VisitMut;
@@ -37,6 +42,8 @@ pub struct FieldRewrites {
     pub bools: usize,
     /// Response fields made plain values (struct fields, builder fields and setters).
     pub always_present: usize,
+    /// Answer types (`…Response`) whose builder was dropped.
+    pub answer_builders_dropped: usize,
     /// `deletion_time` fields whose `""` decodes as `None`.
     pub empty_times: usize,
 }
@@ -47,7 +54,64 @@ pub fn rewrite_fields(file: &mut syn::File) -> FieldRewrites {
     unnamed_fields_as_secret_maps(file, &mut stats);
     lenient_request_fields(file, &mut stats);
     always_present_fields(file, &mut stats);
+    answers_without_builders(file, &mut stats);
     stats
+}
+
+/// Whether a generated type is (part of) an answer: Vault's response schemas are named
+/// `…Response` (the overlays' learned ones too), and typify names the types nested in them after
+/// them (`MountsListSecretsEnginesResponseValue`). No request body refers to one.
+fn is_answer(name: &str) -> bool {
+    name.contains("Response")
+}
+
+/// The name of the type an item of `types` or `types::builder` is about: a struct's name, or an
+/// impl's self type (`impl X`, `impl TryFrom<builder::X> for super::X`, `impl Default for X`).
+fn item_type_name(item: &syn::Item) -> Option<String> {
+    match item {
+        syn::Item::Struct(st) => Some(st.ident.to_string()),
+        syn::Item::Impl(imp) => match &*imp.self_ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Drops the builders of answer types (see the module docs): every item of `types::builder`
+/// about an answer type, and the `X::builder()` constructor in `types`.
+pub fn answers_without_builders(file: &mut syn::File, stats: &mut FieldRewrites) {
+    let Some(items) = types_items(file) else {
+        return;
+    };
+    for item in items.iter_mut() {
+        match item {
+            syn::Item::Mod(builder) if builder.ident == "builder" => {
+                let Some((_, inner)) = &mut builder.content else {
+                    continue;
+                };
+                inner.retain(|item| {
+                    let drop = item_type_name(item).is_some_and(|n| is_answer(&n));
+                    if drop && matches!(item, syn::Item::Struct(_)) {
+                        stats.answer_builders_dropped += 1;
+                    }
+                    !drop
+                });
+            }
+            syn::Item::Impl(imp)
+                if imp.trait_.is_none()
+                    && item_type_name(&syn::Item::Impl(imp.clone()))
+                        .is_some_and(|n| is_answer(&n)) =>
+            {
+                imp.items.retain(
+                    |member| !matches!(member, syn::ImplItem::Fn(f) if f.sig.ident == "builder"),
+                );
+            }
+            _ => {}
+        }
+    }
+    // An inherent impl left empty goes too.
+    items.retain(|item| !matches!(item, syn::Item::Impl(imp) if imp.trait_.is_none() && imp.items.is_empty()));
 }
 
 /// The fields of the answers the handwritten helpers return that Vault's handlers always fill,
@@ -652,5 +716,63 @@ mod tests {
             "{code}"
         );
         assert_eq!((stats.always_present, stats.empty_times), (2, 1));
+    }
+
+    #[test]
+    fn answers_lose_their_builders_requests_keep_theirs() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod types {
+                pub struct UserpassWriteUserRequest { pub password: Option<String> }
+                impl UserpassWriteUserRequest {
+                    pub fn builder() -> builder::UserpassWriteUserRequest { Default::default() }
+                }
+                pub struct MountsListResponse(pub ::std::collections::HashMap<String, MountsListResponseValue>);
+                pub struct MountsListResponseValue { pub accessor: Option<String> }
+                impl MountsListResponseValue {
+                    pub fn builder() -> builder::MountsListResponseValue { Default::default() }
+                }
+                impl ::std::ops::Deref for MountsListResponse {
+                    type Target = ::std::collections::HashMap<String, MountsListResponseValue>;
+                    fn deref(&self) -> &Self::Target { &self.0 }
+                }
+                pub mod builder {
+                    pub struct UserpassWriteUserRequest { password: Result<Option<String>, String> }
+                    impl UserpassWriteUserRequest { pub fn password<T>(self, value: T) -> Self { self } }
+                    pub struct MountsListResponseValue { accessor: Result<Option<String>, String> }
+                    impl ::std::default::Default for MountsListResponseValue {
+                        fn default() -> Self { Self { accessor: Ok(Default::default()) } }
+                    }
+                    impl MountsListResponseValue { pub fn accessor<T>(self, value: T) -> Self { self } }
+                    impl ::std::convert::TryFrom<MountsListResponseValue> for super::MountsListResponseValue {
+                        type Error = super::error::ConversionError;
+                        fn try_from(value: MountsListResponseValue) -> Result<Self, Self::Error> { todo!() }
+                    }
+                    impl ::std::convert::From<super::MountsListResponseValue> for MountsListResponseValue {
+                        fn from(value: super::MountsListResponseValue) -> Self { todo!() }
+                    }
+                }
+            }
+        };
+        let mut stats = FieldRewrites::default();
+        answers_without_builders(&mut file, &mut stats);
+        let code = file.to_token_stream().to_string();
+        assert_eq!(stats.answer_builders_dropped, 1);
+        assert!(
+            !code.contains("builder :: MountsListResponseValue"),
+            "{code}"
+        );
+        assert!(!code.contains("fn accessor"), "{code}");
+        assert!(
+            code.contains("pub struct MountsListResponseValue"),
+            "the type stays: {code}"
+        );
+        assert!(
+            code.contains("impl :: std :: ops :: Deref for MountsListResponse"),
+            "{code}"
+        );
+        assert!(
+            code.contains("builder :: UserpassWriteUserRequest") && code.contains("fn password"),
+            "a request keeps its builder: {code}"
+        );
     }
 }
