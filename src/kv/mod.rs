@@ -1,7 +1,7 @@
 //! The KV secrets engine, versions 1 and 2, typed: `client.kv2("secret")`, `client.kv1("kv")`,
 //! or `client.kv("secret").await?` to find the mount's version as Vault's CLI does.
 //!
-//! Secret data goes in and out as any `serde` type (or a [`JsonMap`](crate::JsonMap)); answers are typed
+//! Secret data goes in and out as any `serde` type (or a [`JsonMap`]); answers are typed
 //! ([`Secret`], [`VersionMetadata`], [`SecretMetadata`], ...) and `Debug` never shows secret
 //! values. Paths are relative to the mount, may start or end with `/`, and reach Vault exactly as
 //! given: `/` stays a separator, every other special character (space, `%`, `?`, `#`,
