@@ -75,6 +75,7 @@ async fn tls_ca_skip_verify_and_server_name() {
             "trusted through {name}"
         );
     }
+    std::fs::remove_dir_all(&ca_dir).unwrap();
 
     // Untrusted: a transport error whose hint names the CA settings.
     let untrusted = Client::builder()

@@ -63,6 +63,10 @@ impl Drop for OwnServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // The dev CA's directory is the test's own (`hashivault-tls-…` under the temp dir).
+        if let Some(dir) = self.ca_file.as_ref().and_then(|ca| ca.parent()) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
