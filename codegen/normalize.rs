@@ -607,8 +607,8 @@ pub fn type_kv_v2_custom_metadata(doc: &mut Value, report: &mut Report) {
     }
 }
 
-/// The schemas the handwritten helpers return (`src/kv/`, `src/auth/`, `src/sys.rs`): generated whatever the
-/// enabled features, as the helpers work with any (see [`prune_unused_schemas`]).
+/// The schemas the handwritten helpers return (`src/kv/`, `src/auth/`, `src/sys.rs`): generated
+/// whatever the enabled features, as the helpers work with any (see [`prune_unused_schemas`]).
 pub const HELPER_SCHEMAS: &[&str] = &[
     KV_V2_VERSION_METADATA,
     KV_V2_VERSION_INFO,

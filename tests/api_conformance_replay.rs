@@ -198,3 +198,71 @@ fn strict_mode_names_unknown_fields_at_every_depth() {
         "the walk and the generated struct agree"
     );
 }
+
+/// The credentials in real answers the tour recorded (an OIDC client secret, an authorization
+/// code, an ID token, a looked-up token, database passwords, exported transit keys) never show in
+/// the generated types' `Debug`, and stay readable on purpose.
+#[test]
+fn recorded_credentials_stay_out_of_debug() {
+    fn shown<T: serde::de::DeserializeOwned + std::fmt::Debug>(payload: &Value) -> String {
+        format!(
+            "{:?}",
+            serde_json::from_value::<T>(payload.clone()).unwrap()
+        )
+    }
+    use hashivault::api::types as t;
+    let checks: [(&str, &str, fn(&Value) -> String); 7] = [
+        (
+            "oidc-read-client",
+            "/data/client_secret",
+            shown::<t::OidcReadClientResponse>,
+        ),
+        (
+            "oidc-provider-authorize",
+            "/code",
+            shown::<t::OidcProviderAuthorizeResponse>,
+        ),
+        (
+            "oidc-generate-token",
+            "/data/token",
+            shown::<t::OidcGenerateTokenResponse>,
+        ),
+        (
+            "database-generate-credentials",
+            "/data/password",
+            shown::<t::DatabaseGenerateCredentialsResponse>,
+        ),
+        (
+            "database-read-static-role-credentials",
+            "/data/password",
+            shown::<t::DatabaseReadStaticRoleCredentialsResponse>,
+        ),
+        (
+            "transit-byok-key",
+            "/data/keys/1",
+            shown::<t::TransitByokKeyResponse>,
+        ),
+        (
+            "transit-export-key-version",
+            "/data/keys/1",
+            shown::<t::TransitExportKeyVersionResponse>,
+        ),
+    ];
+    for (label, pointer, debug) in checks {
+        let text = std::fs::read_to_string(fixture_dir().join(format!("{label}.json"))).unwrap();
+        let answer = serde_json::from_str::<Value>(&text).unwrap()["answer"].clone();
+        let secret = answer.pointer(pointer).and_then(Value::as_str).unwrap();
+        assert!(secret.len() >= 8, "{label}: a real credential was recorded");
+        let payload = if pointer.starts_with("/data/") {
+            answer["data"].clone()
+        } else {
+            answer.clone()
+        };
+        let shown = debug(&payload);
+        assert!(
+            !shown.contains(secret),
+            "{label} shows its credential: {shown}"
+        );
+        assert!(shown.contains("redacted"), "{label}: {shown}");
+    }
+}
