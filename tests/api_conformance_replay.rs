@@ -211,7 +211,9 @@ fn recorded_credentials_stay_out_of_debug() {
         )
     }
     use hashivault::api::types as t;
-    let checks: [(&str, &str, fn(&Value) -> String); 7] = [
+    /// An operation, where its credential sits in the answer, and its payload's `Debug`.
+    type Check = (&'static str, &'static str, fn(&Value) -> String);
+    let checks: [Check; 7] = [
         (
             "oidc-read-client",
             "/data/client_secret",
