@@ -102,6 +102,9 @@ pub fn own_server_with(test: &str, tls: bool) -> Option<OwnServer> {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
+    if child.is_err() {
+        let _ = std::fs::remove_dir_all(&cert_dir);
+    }
     let child = match child {
         Ok(child) => child,
         Err(e) if required => panic!("{test}: cannot start {bin}: {e}"),
