@@ -7,7 +7,9 @@
 //! The pipeline is: parse the document, [`normalize::normalize`] it (every Vault quirk is one named
 //! step), keep the operations of the enabled [`groups`], run progenitor with
 //! [`generator_settings`], rewrite its request-building code ([`requests`]: no `api-version`
-//! header, URLs built in one checked pass, no header copy), rewrite the generated struct fields
+//! header, URLs built in one checked pass), make every `send()` end in hashivault's transport with
+//! hashivault's error and answer types and the builders own their client ([`surface`]), rewrite
+//! the generated struct fields
 //! ([`fields`]: unnamed fields kept, lenient request decoding), add the table of every
 //! operation's method, path and retry rules ([`operations`]) and format the result.
 
@@ -19,6 +21,7 @@ pub mod normalize;
 pub mod operations;
 pub mod overlay;
 pub mod requests;
+pub mod surface;
 
 use std::collections::BTreeSet;
 
@@ -34,6 +37,8 @@ pub struct Generated {
     pub operations: BTreeSet<String>,
     /// What the rewrites of progenitor's request code changed.
     pub rewrites: requests::RequestRewrites,
+    /// What the rewrites to hashivault's error, answer and owned builders changed.
+    pub surface: surface::SurfaceRewrites,
     /// What the rewrites of the generated struct fields changed.
     pub fields: fields::FieldRewrites,
     /// The normalized document the code was generated from (overlays applied, the selected
@@ -152,6 +157,24 @@ pub fn generate_with_overlays(
             rewrites.unrewritten_path_params
         ));
     }
+    let surface = surface::make_one_surface(&mut file);
+    if surface.unrewritten_sends > 0 {
+        return Err(format!(
+            "{} generated send() function(s) have a shape `surface::send_through_transport` does not \
+             know; they would bypass hashivault's transport and error type",
+            surface.unrewritten_sends
+        ));
+    }
+    let names: BTreeSet<String> = rows.iter().map(operations::OperationRow::method_name).collect();
+    if let Some(stray) = surface::sent_operation_names(&file)
+        .into_iter()
+        .find(|name| !names.contains(name))
+    {
+        return Err(format!(
+            "a generated send() names its operation `{stray}`, which is no operation's method_name: \
+             errors would spell it differently from the handwritten helpers"
+        ));
+    }
     file.items.push(operation_ids_const(&operations));
     file.items.push(operations::operations_module(&rows));
     let code = prettyplease::unparse(&file);
@@ -160,6 +183,7 @@ pub fn generate_with_overlays(
         report,
         operations,
         rewrites,
+        surface,
         fields,
         normalized,
     })

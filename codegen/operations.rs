@@ -36,6 +36,12 @@ impl OperationRow {
     pub fn const_name(&self) -> String {
         const_name(&self.id)
     }
+
+    /// The generated method's name, the one name errors and traces give the operation
+    /// (`kv-v2-read` is `kv_v2_read`); `generate` checks it against every generated `send()`.
+    pub fn method_name(&self) -> String {
+        const_name(&self.id).to_ascii_lowercase()
+    }
 }
 
 /// The constant name of an operation id.
@@ -143,12 +149,14 @@ pub fn operations_module(rows: &[OperationRow]) -> syn::Item {
         let name = quote::format_ident!("{}", row.const_name());
         let doc = format!("`{} {}`", row.method, row.path);
         let (id, method, path) = (&row.id, &row.method, &row.path);
+        let method_name = row.method_name();
         let (pieces, params) = (&row.pieces, &row.params);
         let (status_retries, idempotent) = (row.status_retries, row.idempotent);
         quote::quote! {
             #[doc = #doc]
             pub const #name: Operation = Operation {
                 id: #id,
+                name: #method_name,
                 method: #method,
                 path: #path,
                 pieces: &[#(#pieces),*],
@@ -209,6 +217,7 @@ mod tests {
         assert_eq!(read.pieces, ["/", "/data/", ""]);
         assert_eq!(read.params, ["kv_v2_mount_path", "path"]);
         assert_eq!(read.const_name(), "KV_V2_READ");
+        assert_eq!(read.method_name(), "kv_v2_read");
         assert!(!rows[2].idempotent, "POST");
         assert_eq!(rows[0].pieces, ["/", "/metadata/", "/?list=true"]);
         let module = operations_module(&rows);

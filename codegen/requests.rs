@@ -10,11 +10,12 @@
 //!   secret paths and nested mounts are `/`-separated. The URL is built in one pass by
 //!   `crate::path::operation_url`, which keeps slashes literal and refuses a parameter that would
 //!   change the endpoint (`..`, `.`, `//`, empty, control characters).
-//! - [`decode_without_header_copy`]: progenitor's `ResponseValue::from_response` copies the response
-//!   headers before reading the body; `crate::transport::decode_response` moves them.
 //! - [`unset_parameters_without_allocation`]: progenitor's operation builders start each required
 //!   parameter as an allocated "was not initialized" message that the setter drops at once; the
-//!   message is now made only when `send()` finds the parameter unset.
+//!   message is now made only when `send()` finds the parameter unset, and names the operation.
+//!
+//! The tail of `send()` (hooks, status match, decoding) is replaced whole by
+//! `codegen/surface.rs`: it ends in the transport.
 
 use syn::visit_mut::VisitMut;
 
@@ -29,8 +30,6 @@ pub struct RequestRewrites {
     pub checked_urls: usize,
     /// Path parameters still escaped by progenitor's `encode_path` (should be 0).
     pub unrewritten_path_params: usize,
-    /// Success bodies decoded by `crate::transport::decode_response`.
-    pub decodes: usize,
     /// Required builder parameters whose "not initialized" message is made only when needed.
     pub lazy_unset_messages: usize,
 }
@@ -59,11 +58,6 @@ impl VisitMut for Streamline {
             build_urls_with_checked_params(stmt, &mut self.stats);
         }
         syn::visit_mut::visit_block_mut(self, block);
-    }
-
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        decode_without_header_copy(expr, &mut self.stats);
-        syn::visit_mut::visit_expr_mut(self, expr);
     }
 
     fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
@@ -259,32 +253,6 @@ fn encoded_param(arg: &syn::Expr) -> Option<syn::Ident> {
     p.path.get_ident().cloned()
 }
 
-/// Replaces `ResponseValue::from_response(response)` with
-/// `crate::transport::decode_response(response)`: the same decoding, without progenitor's copy of
-/// the response headers (they are moved into the `ResponseValue` instead).
-pub fn decode_without_header_copy(expr: &mut syn::Expr, stats: &mut RequestRewrites) {
-    let syn::Expr::Call(call) = expr else {
-        return;
-    };
-    let syn::Expr::Path(func) = &*call.func else {
-        return;
-    };
-    let segments: Vec<String> = func
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    if segments != ["ResponseValue", "from_response"] {
-        return;
-    }
-    *call.func = syn::parse_quote!(crate::transport::decode_response);
-    // The operation's name, for its errors (`info` is the `OperationInfo` progenitor passes to
-    // `exec` in every `send()`).
-    call.args.push(syn::parse_quote!(&info));
-    stats.decodes += 1;
-}
-
 /// In an operation builder (`impl X<'a> { fn new(client) -> Self { Self { p: Err("p was not
 /// initialized".to_string()), .. } } .. fn send(self) { let p = p.map_err(Error::InvalidRequest)?; .. } }`),
 /// starts each required parameter as `Err(String::new())` and makes the message in `send()` when
@@ -292,6 +260,7 @@ pub fn decode_without_header_copy(expr: &mut syn::Expr, stats: &mut RequestRewri
 /// a free per required parameter on every call. Builders of another shape are left alone; a
 /// parameter is only rewritten when both places are found.
 pub fn unset_parameters_without_allocation(imp: &mut syn::ItemImpl, stats: &mut RequestRewrites) {
+    let operation = impl_type_name(imp).map(|name| snake_case(&name));
     let mut new_fn = None;
     let mut send_fn = None;
     for item in imp.items.iter_mut() {
@@ -313,10 +282,13 @@ pub fn unset_parameters_without_allocation(imp: &mut syn::ItemImpl, stats: &mut 
         let syn::Member::Named(name) = &field.member else {
             continue;
         };
-        let message = format!("{name} was not initialized");
-        if !is_err_of_message(&field.expr, &message) {
+        if !is_err_of_message(&field.expr, &format!("{name} was not initialized")) {
             continue;
         }
+        let message = match &operation {
+            Some(op) => format!("{op}: `{name}` was not set (call `.{name}(..)` before `send()`)"),
+            None => format!("`{name}` was not set"),
+        };
         let Some(check) = send_fn
             .block
             .stmts
@@ -331,6 +303,30 @@ pub fn unset_parameters_without_allocation(imp: &mut syn::ItemImpl, stats: &mut 
         field.expr = syn::parse_quote!(Err(String::new()));
         stats.lazy_unset_messages += 1;
     }
+}
+
+/// The name of the type an `impl` is for (`KvV2Read` of `impl<'a> KvV2Read<'a>`).
+fn impl_type_name(imp: &syn::ItemImpl) -> Option<String> {
+    match &*imp.self_ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// A builder's name as its operation's method name: `KvV2Read` is `kv_v2_read`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Whether `expr` is `Err("<message>".to_string())`.
@@ -423,7 +419,6 @@ mod tests {
                 empty_header_maps: 1,
                 checked_urls: 1,
                 unrewritten_path_params: 0,
-                decodes: 1,
                 lazy_unset_messages: 2,
             }
         );
@@ -431,7 +426,6 @@ mod tests {
         assert!(!code.contains("api-version"), "{code}");
         assert!(!code.contains("header_map"), "{code}");
         assert!(!code.contains("encode_path"), "{code}");
-        assert!(!code.contains("from_response"), "{code}");
         let flat: String = code.split_whitespace().collect();
         assert!(
             flat.contains(r#"crate::path::operation_url(&client.baseurl,&["/","/data/",""],&[("kv_v2_mount_path",&kv_v2_mount_pathas&dyn::std::fmt::Display),("path",&pathas&dyn::std::fmt::Display),],)"#),
@@ -443,10 +437,6 @@ mod tests {
             "{code}"
         );
         assert!(
-            flat.contains("crate::transport::decode_response(response,&info).await"),
-            "{code}"
-        );
-        assert!(
             !flat.contains(".to_string()),"),
             "no message made in new(): {code}"
         );
@@ -455,9 +445,15 @@ mod tests {
             "{code}"
         );
         assert!(
-            flat.contains(r#"letpath=path.map_err(|e|Error::InvalidRequest(ife.is_empty(){"pathwasnotinitialized".to_string()}else{e},))?;"#),
+            flat.contains(r#"letpath=path.map_err(|e|Error::InvalidRequest(ife.is_empty(){"kv_v2_read:`path`wasnotset(call`.path(..)`before`send()`)".to_string()}else{e},))?;"#),
             "{code}"
         );
+    }
+
+    #[test]
+    fn builder_names_are_method_names() {
+        assert_eq!(snake_case("KvV2Read"), "kv_v2_read");
+        assert_eq!(snake_case("TransitReadKey"), "transit_read_key");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::time::Duration;
 use hashivault::auth::{AppRole, RenewEvent};
 use hashivault::lease::{Lease, LeaseEvent, LeaseWatcher};
 use hashivault::reqwest::Method;
-use hashivault::{Client, Error, ExposeSecret, JsonMap, SecretString, VaultDuration};
+use hashivault::{Client, ExposeSecret, JsonMap, SecretString, VaultDuration};
 use serde_json::json;
 
 const APPROLE: &str = "approle";
@@ -131,8 +131,7 @@ async fn fetch_credentials(
         .database_mount_path(DATABASE)
         .name("app")
         .send()
-        .await
-        .map_err(|e| Error::from_api(e, "database_generate_credentials"))?
+        .await?
         .into_inner();
     let lease = Lease::from_envelope(&creds).ok_or("the credentials have no lease")?;
     let data = creds.data.ok_or("the credentials have no data")?;
@@ -175,8 +174,7 @@ async fn set_up(operator: &Client, pg: &tokio_postgres::Config) -> Result<(Strin
         .path(APPROLE)
         .body_map(|b| b.type_("approle".to_string()))
         .send()
-        .await
-        .map_err(|e| Error::from_api(e, "auth_enable_method"))?;
+        .await?;
     api.app_role_write_role()
         .approle_mount_path(APPROLE)
         .role_name("app")
@@ -186,15 +184,13 @@ async fn set_up(operator: &Client, pg: &tokio_postgres::Config) -> Result<(Strin
                 .token_max_ttl(VaultDuration::from(30u64))
         })
         .send()
-        .await
-        .map_err(|e| Error::from_api(e, "app_role_write_role"))?;
+        .await?;
     let role_id = api
         .app_role_read_role_id()
         .approle_mount_path(APPROLE)
         .role_name("app")
         .send()
-        .await
-        .map_err(|e| Error::from_api(e, "app_role_read_role_id"))?
+        .await?
         .into_inner()
         .into_data()?
         .role_id
@@ -205,8 +201,7 @@ async fn set_up(operator: &Client, pg: &tokio_postgres::Config) -> Result<(Strin
         .role_name("app")
         .body_map(|b| b)
         .send()
-        .await
-        .map_err(|e| Error::from_api(e, "app_role_write_secret_id"))?
+        .await?
         .into_inner()
         .into_data()?
         .secret_id
@@ -217,8 +212,7 @@ async fn set_up(operator: &Client, pg: &tokio_postgres::Config) -> Result<(Strin
         .path(DATABASE)
         .body_map(|b| b.type_("database".to_string()))
         .send()
-        .await
-        .map_err(|e| Error::from_api(e, "mounts_enable_secrets_engine"))?;
+        .await?;
     let port = pg.get_ports().first().copied().unwrap_or(5432);
     let password = String::from_utf8(pg.get_password().unwrap_or_default().to_vec())?;
     let config = json!({
@@ -246,8 +240,7 @@ async fn set_up(operator: &Client, pg: &tokio_postgres::Config) -> Result<(Strin
                 .max_ttl(VaultDuration::from(20u64))
         })
         .send()
-        .await
-        .map_err(|e| Error::from_api(e, "database_write_role"))?;
+        .await?;
     println!("operator: AppRole `app` and database role `app` set up");
     Ok((role_id, secret_id))
 }

@@ -889,64 +889,16 @@ impl Error {
         matches!(self, Error::InvalidInput(_))
     }
 
-    /// Converts an error of the generated API as `From` does (which names the operation by its
-    /// method name, `kv_v2_read`), naming it `operation` instead.
-    pub fn from_api<E>(err: progenitor_client::Error<E>, operation: &str) -> Self {
-        Error::from(err).name_operation(operation, true)
-    }
-}
-
-/// An [`Error`] riding in a response's extensions from the transport to [`Error::from`]: the
-/// generated code turns every non-2xx response into `UnexpectedResponse`, and this is how a
-/// failure the transport saw (with its operation and URL) survives that.
-#[derive(Clone)]
-pub(crate) struct Failure(std::sync::Arc<std::sync::Mutex<Option<Error>>>);
-
-impl Failure {
-    pub(crate) fn new(error: Error) -> Self {
-        Failure(std::sync::Arc::new(std::sync::Mutex::new(Some(error))))
-    }
-
-    fn take(&self) -> Option<Error> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
-    }
-}
-
-/// Converts an error of the generated API. Failures the transport saw keep their operation
-/// and URL; a non-2xx answer keeps Vault's messages, method, path and operation.
-impl<E> From<progenitor_client::Error<E>> for Error {
-    fn from(err: progenitor_client::Error<E>) -> Self {
-        use progenitor_client::Error as P;
-        match err {
-            P::InvalidRequest(msg) => Error::InvalidInput(msg),
-            P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
-                Error::from_reqwest(e)
-            }
-            P::ErrorResponse(rv) => Error::Api(Box::new(ApiError::from_body(
-                rv.status().as_u16(),
-                "",
-                "",
-                b"",
-            ))),
-            P::InvalidResponsePayload(bytes, e) => {
-                Error::Decode(Box::new(DecodeError::from_serde(None, &bytes, &e)))
-            }
-            P::UnexpectedResponse(resp) => {
-                if let Some(error) = resp.extensions().get::<Failure>().and_then(Failure::take) {
-                    return error;
-                }
-                match resp.extensions().get::<ApiError>() {
-                    Some(api) => Error::Api(Box::new(api.clone())),
-                    None => {
-                        let mut api =
-                            ApiError::from_body(resp.status().as_u16(), "", resp.url().path(), b"");
-                        api.url = without_query(resp.url());
-                        Error::Api(Box::new(api))
-                    }
-                }
-            }
-            P::Custom(msg) => Error::InvalidInput(msg),
-        }
+    /// A request reqwest could not build (a header value that is not one); its message, not the
+    /// request's content.
+    #[cold]
+    pub(crate) fn unbuildable(e: reqwest::Error) -> Self {
+        let reason = if e.is_builder() {
+            "a header or URL value is not valid"
+        } else {
+            "the request could not be built"
+        };
+        Error::InvalidInput(format!("cannot build the request: {reason}"))
     }
 }
 

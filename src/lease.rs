@@ -52,6 +52,7 @@ use tokio::time::Instant;
 
 use crate::auth::renew::{is_not_renewable, is_transient, next_event};
 use crate::auth::RenewSchedule;
+use crate::api::operations as ops;
 use crate::{Client, Envelope, Error};
 
 /// A lease: its id, how long it lives, whether it can be renewed.
@@ -206,12 +207,9 @@ impl Client {
 
     /// `POST sys/leases/revoke` (generated `leases_revoke_lease`): revokes a lease now.
     pub async fn revoke_lease(&self, lease_id: &str) -> Result<(), Error> {
-        self.api()
-            .leases_revoke_lease()
-            .body_map(|b| b.lease_id(lease_id.to_string()))
-            .send()
-            .await
-            .map_err(|e| Error::from_api(e, "leases_revoke_lease"))?;
+        let body = serde_json::json!({ "lease_id": lease_id });
+        self.send_operation(&ops::LEASES_REVOKE_LEASE, &[], &[], Some(&body))
+            .await?;
         Ok(())
     }
 
@@ -222,15 +220,12 @@ impl Client {
         lease_id: &str,
         increment: Option<Duration>,
     ) -> Result<Envelope, Error> {
-        let increment = increment.map(|d| crate::VaultDuration::from(d.as_secs()));
-        Ok(self
-            .api()
-            .leases_renew_lease()
-            .body_map(|b| b.lease_id(lease_id.to_string()).increment(increment))
-            .send()
+        let mut body = serde_json::json!({ "lease_id": lease_id });
+        if let Some(increment) = increment {
+            body["increment"] = increment.as_secs().into();
+        }
+        self.call_operation(&ops::LEASES_RENEW_LEASE, &[], &[], Some(&body))
             .await
-            .map_err(|e| Error::from_api(e, "leases_renew_lease"))?
-            .into_inner())
     }
 }
 

@@ -45,6 +45,7 @@ pub mod operation;
 mod path;
 mod ratelimit;
 mod redirect;
+mod response;
 pub mod sys;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -60,6 +61,7 @@ pub use error::{
 };
 pub use ratelimit::RateLimit;
 pub use redirect::{RedirectPolicy, RedirectRefusal};
+pub use response::Response;
 pub use tls::install_crypto_provider;
 pub use transport::{
     Context, ListMethod, RetryPolicy, DEFAULT_MAX_RESPONSE_SIZE, MAX_RETRY_AFTER_WITHOUT_DEADLINE,

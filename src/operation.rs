@@ -22,8 +22,12 @@ use crate::{Client, Error};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Operation {
-    /// The operation id (`kv-v2-read`).
+    /// The operation id, as in Vault's document (`kv-v2-read`).
     pub id: &'static str,
+    /// The generated method's name (`kv_v2_read`): the one name errors, traces and
+    /// [`crate::Response::operation`] give the operation, whether a generated call or a
+    /// handwritten helper sent it.
+    pub name: &'static str,
     /// The HTTP method (`GET`).
     pub method: &'static str,
     /// The path template, relative to `/v1` (`/{kv_v2_mount_path}/data/{path}`); a list
@@ -49,7 +53,7 @@ impl Operation {
 
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({} {})", self.id, self.method, self.path)
+        write!(f, "{} ({} {})", self.name, self.method, self.path)
     }
 }
 
@@ -319,7 +323,7 @@ impl Client {
                 query,
                 body,
                 None,
-                operation.id,
+                operation.name,
             )
             .await?;
         crate::client::success_or_error(response)
@@ -334,7 +338,7 @@ impl Client {
         body: Option<&B>,
     ) -> Result<T, Error> {
         let response = self.send_operation(operation, values, query, body).await?;
-        crate::transport::decode_answer(response, operation.id).await
+        crate::transport::decode_answer(response, operation.name).await
     }
 
     /// Sends bodiless `operation` and returns the response whatever its status.
@@ -349,7 +353,7 @@ impl Client {
             &[],
             None::<&()>,
             None,
-            operation.id,
+            operation.name,
         )
         .await
     }

@@ -51,7 +51,7 @@ impl Client {
         let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
         let node: ReadHealthStatusResponse = serde_json::from_slice(&bytes).map_err(|e| {
             if matches!(status, 200 | 429 | 472 | 473 | 501 | 503) {
-                Error::decode(operation.id, &bytes, &e)
+                Error::decode(operation.name, &bytes, &e)
             } else {
                 Error::Api(Box::new(crate::ApiError::from_body(
                     status,

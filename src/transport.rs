@@ -1,7 +1,8 @@
 //! The one transport every request goes through, generated or handwritten.
 //!
-//! [`Context`] is the generated client's inner value (progenitor's `with_inner_type`); its
-//! `impl ClientHooks` replaces progenitor's `exec` so that each request, before it leaves:
+//! [`Context`] is the generated client's inner value (progenitor's `with_inner_type`);
+//! [`Context::execute`] sends every request, generated or handwritten, so that each request,
+//! before it leaves:
 //! - gets `X-Vault-Token` (marked sensitive), `X-Vault-Namespace`, `X-Vault-Request: true` and
 //!   `X-Vault-Wrap-TTL` when asked for;
 //! - is sent as `LIST` instead of `GET ?list=true` when the client is configured so;
@@ -19,16 +20,17 @@
 //!   read), an empty 2xx body presented as `{}`, and the body of a non-2xx answer parsed into an
 //!   [`ApiError`].
 //!
-//! Failures reach [`crate::Error`] with their operation and URL: a non-2xx answer through the
-//! response's extensions, a failure the transport saw (no answer, a refused redirect, the
-//! deadline, a decode error) as a stand-in response that `Error::from` opens again. Each request
-//! is one `tracing` span.
+//! Failures reach the caller as [`crate::Error`], as they were made, with their operation and
+//! URL: a non-2xx answer as its [`ApiError`] (parsed here, Vault's messages kept), a failure the
+//! transport saw (no answer, a refused redirect, the deadline, a decode error) as its own
+//! variant. Generated operations end in [`send_json`] / [`send_bytes`], the handwritten layer in
+//! [`decode_answer`]. Each request is one `tracing` span.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use backon::BackoffBuilder;
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use progenitor_client::OperationInfo;
 use reqwest::header::{
     HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER,
 };
@@ -38,7 +40,7 @@ use tracing::Instrument;
 
 use crate::error::{
     without_query, ApiError, BodyTooLarge, DeadlineError, DeadlineReason, DecodeError, Error,
-    Failure, RedirectError, TooLargeError,
+    RedirectError, TooLargeError,
 };
 use crate::ratelimit::Limiter;
 use crate::redirect::{shown_origin, RedirectPolicy, RedirectRefusal};
@@ -187,32 +189,6 @@ impl std::fmt::Debug for Context {
             .field("policy", &self.policy)
             .finish()
     }
-}
-
-impl ClientHooks<Context> for crate::api::Client {
-    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        match self
-            .inner()
-            .execute(self.client(), request, info.operation_id)
-            .await
-        {
-            Ok(response) => Ok(response),
-            // The generated code turns it into `UnexpectedResponse`; `Error::from` finds the
-            // failure in it again.
-            Err(error) => Ok(failure_response(error)),
-        }
-    }
-}
-
-/// The status of the stand-in response that carries a transport failure to `Error::from`
-/// (never sent by hashivault to anyone; a real 599 from a proxy has no [`Failure`] in it).
-const FAILURE_STATUS: u16 = 599;
-
-fn failure_response(error: Error) -> Response {
-    let mut response = http::Response::new(bytes::Bytes::new());
-    *response.status_mut() = StatusCode::from_u16(FAILURE_STATUS).expect("a valid status code");
-    response.extensions_mut().insert(Failure::new(error));
-    Response::from(response)
 }
 
 /// The longest `Retry-After` waited for when the call has no deadline.
@@ -1036,27 +1012,79 @@ fn errors_in_success(body: &[u8]) -> bool {
     body[start..].starts_with(b"{\"errors\"")
 }
 
-/// Decodes a 2xx answer of a generated operation (in place of progenitor's
-/// `ResponseValue::from_response`, by `codegen/requests.rs`): the headers are moved into the
-/// value instead of copied, and every failure names the operation and URL (see
-/// [`decode_json`]); it reaches [`Error::from`] inside an `UnexpectedResponse`.
-pub(crate) async fn decode_response<T: serde::de::DeserializeOwned, E>(
-    mut response: Response,
+/// Sends a generated operation's request (every `send()` ends here, see `codegen/surface.rs`)
+/// and decodes its 2xx answer as `T` ([`decode_json`]), and the non-2xx statuses in `answers`
+/// (those the operation documents as answers of its own: `sys/health`'s node states) the same
+/// way; any other non-2xx answer is its [`ApiError`], a failure the transport's own error, each
+/// naming the operation.
+pub(crate) async fn send_json<T: serde::de::DeserializeOwned>(
+    client: &crate::api::Client,
+    request: Request,
     info: &OperationInfo,
-) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+    answers: &[u16],
+) -> Result<crate::Response<T>, Error> {
+    let (mut response, body) = fetch(client, request, info.operation_id, answers).await?;
     let status = response.status();
+    let inner = decode_json(&body, status.as_u16(), response.url(), info.operation_id)?;
     let headers = std::mem::take(response.headers_mut());
-    let decoded = match read_body(&mut response).await {
-        Ok(body) => decode_json(&body, status.as_u16(), response.url(), info.operation_id),
-        Err(e) => Err(body_error(e, &response, info.operation_id)),
-    };
-    match decoded {
-        Ok(inner) => Ok(progenitor_client::ResponseValue::new(
-            inner, status, headers,
-        )),
-        Err(error) => Err(progenitor_client::Error::UnexpectedResponse(
-            failure_response(error),
-        )),
+    Ok(crate::Response::new(
+        inner,
+        status,
+        headers,
+        info.operation_id,
+    ))
+}
+
+/// [`send_json`] for an answer that is not JSON: its body as read.
+pub(crate) async fn send_bytes(
+    client: &crate::api::Client,
+    request: Request,
+    info: &OperationInfo,
+) -> Result<crate::Response<bytes::Bytes>, Error> {
+    let (mut response, body) = fetch(client, request, info.operation_id, &[]).await?;
+    let headers = std::mem::take(response.headers_mut());
+    Ok(crate::Response::new(
+        body,
+        response.status(),
+        headers,
+        info.operation_id,
+    ))
+}
+
+/// The non-generic part of [`send_json`]: send, then the 2xx answer (its body read, bounded)
+/// or the error.
+async fn fetch(
+    client: &crate::api::Client,
+    request: Request,
+    operation: &str,
+    answers: &[u16],
+) -> Result<(Response, bytes::Bytes), Error> {
+    let mut response = client
+        .inner
+        .execute(&client.client, request, operation)
+        .await?;
+    let status = response.status();
+    // A documented non-2xx answer keeps the body the transport read for its error.
+    if !status.is_success() && !answers.contains(&status.as_u16()) {
+        return Err(answer_error(response));
+    }
+    match read_body(&mut response).await {
+        Ok(body) => Ok((response, body)),
+        Err(e) => Err(body_error(e, &response, operation)),
+    }
+}
+
+/// The error of a non-2xx answer [`Context::execute`] returned: the [`ApiError`] it parsed
+/// (Vault's messages, method, path, operation), moved out of the response.
+#[cold]
+pub(crate) fn answer_error(mut response: Response) -> Error {
+    match response.extensions_mut().remove::<ApiError>() {
+        Some(api) => Error::Api(Box::new(api)),
+        None => {
+            let mut api = ApiError::from_body(response.status().as_u16(), "", response.url().path(), b"");
+            api.url = without_query(response.url());
+            Error::Api(Box::new(api))
+        }
     }
 }
 

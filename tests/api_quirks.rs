@@ -345,10 +345,11 @@ async fn quirk_404_with_empty_errors_is_not_found() {
     assert_eq!(api.path, "/v1/team/secret/data/nope");
 }
 
-/// `sys/health` answers 503 when sealed: the body comes back typed in `ErrorResponse`.
+/// `sys/health` answers 503 when sealed, 429 on a standby: statuses the operation documents as
+/// its own answers. They come back as the typed answer with their status, not as errors.
 #[cfg(feature = "sys")]
 #[tokio::test]
-async fn quirk_health_503_keeps_its_body() {
+async fn quirk_health_503_is_the_typed_answer() {
     let server = MockServer::start_async().await;
     let mut sealed = fixture("sys-health.json");
     sealed["sealed"] = json!(true);
@@ -360,45 +361,43 @@ async fn quirk_health_503_keeps_its_body() {
             then.status(503).json_body(sealed);
         })
         .await;
-    let err = client(&server)
+    let answer = client(&server)
         .api()
         .read_health_status()
         .standbyok(true)
         .send()
         .await
-        .unwrap_err();
+        .expect("a documented status is an answer");
     mock.assert_async().await;
-    match err {
-        hashivault::api::Error::ErrorResponse(rv) => {
-            assert_eq!(rv.status().as_u16(), 503);
-            let body = rv.into_inner();
-            assert_eq!(body["sealed"], true);
-            assert_eq!(body["initialized"], true);
-            assert_eq!(body["version"], "2.7.2");
-        }
-        other => panic!("expected the typed 503 body, got {other:?}"),
-    }
+    assert_eq!(answer.status().as_u16(), 503);
+    assert_eq!(answer.operation(), "read_health_status");
+    assert!(answer.sealed);
+    assert!(answer.initialized);
+    assert_eq!(answer.version, "2.7.2");
 }
 
-/// The health 503 as a `hashivault::Error` is `is_sealed()`.
+/// A 503 of an operation that does not document it is an error, `is_sealed()`, with Vault's
+/// message, through `?` as it is.
 #[cfg(feature = "sys")]
 #[tokio::test]
-async fn quirk_health_503_maps_to_sealed() {
+async fn quirk_undocumented_503_is_sealed() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/sys/health");
-            then.status(503)
-                .json_body(json!({"initialized": true, "sealed": true, "standby": true}));
+            when.method(GET).path("/v1/sys/mounts");
+            then.status(503).json_body(json!({"errors": ["Vault is sealed"]}));
         })
         .await;
     let err = client(&server)
         .api()
-        .read_health_status()
+        .mounts_list_secrets_engines()
         .send()
         .await
         .unwrap_err();
     mock.assert_async().await;
-    let err = hashivault::Error::from(err);
     assert!(err.is_sealed(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "Vault answered 503 (Sealed) to GET /v1/sys/mounts (mounts_list_secrets_engines): Vault is sealed"
+    );
 }

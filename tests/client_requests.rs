@@ -70,13 +70,11 @@ async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave
         .path("app")
         .send()
         .await
-        .map_err(hashivault::Error::from)
         .unwrap_err();
     assert!(err.is_invalid_input(), "{err}");
-    assert!(
-        err.to_string()
-            .contains("kv_v2_mount_path was not initialized"),
-        "{err}"
+    assert_eq!(
+        err.to_string(),
+        "invalid input: kv_v2_read: `kv_v2_mount_path` was not set (call `.kv_v2_mount_path(..)` before `send()`)"
     );
     assert_eq!(any.calls_async().await, 0);
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use hashivault::lease::{Lease, LeaseEvent};
 use hashivault::reqwest::Method;
-use hashivault::{Client, Error, ExposeSecret, JsonMap, VaultDuration};
+use hashivault::{Client, ExposeSecret, JsonMap, VaultDuration};
 use serde_json::json;
 
 use common::live::{pg_connect as connect, pg_port as port_of, postgres};
@@ -88,7 +88,6 @@ async fn database_credentials_work_renew_reach_max_ttl_and_are_revoked() {
         .name("app")
         .send()
         .await
-        .map_err(|e| Error::from_api(e, "database_generate_credentials"))
         .unwrap()
         .into_inner();
     let lease = Lease::from_envelope(&creds).expect("a lease");

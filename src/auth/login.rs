@@ -23,8 +23,7 @@ use serde_json::{json, Value};
 
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
 use crate::path::{check_as_sent, mount_url};
-#[cfg(any(feature = "auth-approle", feature = "auth-userpass"))]
-use crate::Sensitive;
+use crate::api::operations as ops;
 use crate::{Client, Error};
 
 /// A way to log in. Implement it for a method of your own; see the [module docs](self).
@@ -98,8 +97,7 @@ pub(crate) fn auth_of<T>(env: Envelope<T>) -> Result<AuthInfo, Error> {
     Ok(auth)
 }
 
-/// A checked mount, slashes trimmed, for a generated operation's mount parameter.
-#[cfg(any(feature = "auth-approle", feature = "auth-userpass"))]
+/// A checked mount, slashes trimmed, for an operation's mount parameter.
 fn mount_param(mount: &str) -> Result<&str, Error> {
     mount_url(mount)?;
     Ok(mount.trim_matches('/'))
@@ -135,10 +133,6 @@ fn map_of(value: Value) -> JsonMap {
     }
 }
 
-#[cfg(any(feature = "auth-approle", feature = "auth-userpass"))]
-fn api_error<E>(e: progenitor_client::Error<E>) -> Error {
-    Error::from_api(e, "login")
-}
 
 /// A login method of a user name and a password, `POST auth/<mount>/login/<username>`: the
 /// struct and its constructor ([`Userpass`], [`Ldap`] and [`Radius`] differ only in their docs),
@@ -206,34 +200,17 @@ impl AppRole {
 }
 
 impl Login for AppRole {
-    // Without the `auth-approle` feature the generated operation is not there: the same request
-    // through the raw transport, so the helper works with any set of features.
-    #[cfg(not(feature = "auth-approle"))]
+    // `POST auth/<mount>/login` (`app-role-login` of the operation table): the same request with
+    // any set of features.
     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
+        let mount = mount_param(&self.mount)?;
         let mut body = map_of(json!({ "role_id": self.role_id }));
         if let Some(secret_id) = &self.secret_id {
             body.insert("secret_id".into(), secret_id.expose_secret().into());
         }
-        let path = format!("{}/login", mount_url(&self.mount)?);
-        send_login(client, &path, &body).await
-    }
-
-    #[cfg(feature = "auth-approle")]
-    async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
-        let mount = mount_param(&self.mount)?;
-        let secret_id = self
-            .secret_id
-            .as_ref()
-            .map(|s| Sensitive::new(s.expose_secret()));
-        let env = client
-            .api()
-            .app_role_login()
-            .approle_mount_path(mount)
-            .body_map(|b| b.role_id(self.role_id.clone()).secret_id(secret_id))
-            .send()
-            .await
-            .map_err(api_error)?
-            .into_inner();
+        let env: Envelope<JsonMap> = client
+            .call_operation(&ops::APP_ROLE_LOGIN, &[&mount], &[], Some(&body))
+            .await?;
         auth_of(env)
     }
 }
@@ -245,27 +222,14 @@ password_login! {
 }
 
 impl Login for Userpass {
-    // Without the `auth-userpass` feature: the same request through the raw transport.
-    #[cfg(not(feature = "auth-userpass"))]
-    async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
-        let body = map_of(json!({ "password": self.password.expose_secret() }));
-        named_login(client, &self.mount, &self.username, "userpass", body).await
-    }
-
-    #[cfg(feature = "auth-userpass")]
+    // `POST auth/<mount>/login/<username>` (`userpass-login` of the operation table).
     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
         let mount = mount_param(&self.mount)?;
         let username = user_segment(&self.username, "userpass")?;
-        let env = client
-            .api()
-            .userpass_login()
-            .userpass_mount_path(mount)
-            .username(username)
-            .body_map(|b| b.password(Sensitive::new(self.password.expose_secret())))
-            .send()
-            .await
-            .map_err(api_error)?
-            .into_inner();
+        let body = json!({ "password": self.password.expose_secret() });
+        let env: Envelope<JsonMap> = client
+            .call_operation(&ops::USERPASS_LOGIN, &[&mount, &username], &[], Some(&body))
+            .await?;
         auth_of(env)
     }
 }

@@ -119,23 +119,25 @@ pub const KUBERNETES_SERVICE_ACCOUNT_TOKEN: &str =
 pub type TokenInfo = crate::api::types::TokenLookUpSelfResponse;
 
 /// The auth endpoints of a [`Client`]: `client.auth()`.
-#[derive(Clone, Copy, Debug)]
-pub struct AuthApi<'a> {
-    client: &'a Client,
+#[derive(Clone, Debug)]
+pub struct AuthApi {
+    client: Client,
 }
 
 impl Client {
     /// Login helpers and the token's own endpoints.
-    pub fn auth(&self) -> AuthApi<'_> {
-        AuthApi { client: self }
+    pub fn auth(&self) -> AuthApi {
+        AuthApi {
+            client: self.clone(),
+        }
     }
 }
 
-impl AuthApi<'_> {
+impl AuthApi {
     /// Logs in with `method` (any [`Login`]: the types of this module or one of your own) and
     /// stores the new token in the client and all its clones.
     pub async fn login_as(&self, method: &impl Login) -> Result<AuthInfo, Error> {
-        let auth = method.login(self.client).await?;
+        let auth = method.login(&self.client).await?;
         self.client.set_token(auth.client_token.clone())?;
         Ok(auth)
     }
@@ -147,7 +149,7 @@ impl AuthApi<'_> {
         path: &str,
         body: &B,
     ) -> Result<AuthInfo, Error> {
-        let auth = send_login(self.client, path, body).await?;
+        let auth = send_login(&self.client, path, body).await?;
         self.client.set_token(auth.client_token.clone())?;
         Ok(auth)
     }
@@ -169,20 +171,13 @@ impl AuthApi<'_> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn login_with<T, E>(
+    pub async fn login_with<T>(
         &self,
-        call: impl Future<
-            Output = Result<
-                progenitor_client::ResponseValue<Envelope<T>>,
-                progenitor_client::Error<E>,
-            >,
-        >,
+        call: impl Future<Output = Result<crate::Response<Envelope<T>>, Error>>,
     ) -> Result<AuthInfo, Error> {
-        let env = call
-            .await
-            .map_err(|e| Error::from_api(e, "login"))?
-            .into_inner();
-        let auth = login::auth_of(env)?;
+        let answer = call.await?;
+        let operation = answer.operation();
+        let auth = login::auth_of(answer.into_inner()).map_err(|e| e.with_operation(operation))?;
         self.client.set_token(auth.client_token.clone())?;
         Ok(auth)
     }

@@ -395,7 +395,7 @@ pub(crate) async fn next_event<T: Clone>(rx: &mut broadcast::Receiver<T>) -> Opt
     }
 }
 
-impl crate::auth::AuthApi<'_> {
+impl crate::auth::AuthApi {
     /// A renewer for the client's token; see [`RenewerBuilder`] and the
     /// [schedule](crate::auth::renew).
     pub fn renewer(&self) -> RenewerBuilder {

@@ -51,14 +51,14 @@ pub use v2::{
 
 /// A KV mount of either version, as [`Client::kv`] found it.
 #[derive(Clone, Debug)]
-pub enum Kv<'a> {
+pub enum Kv {
     /// A KV version 1 mount.
-    V1(Kv1<'a>),
+    V1(Kv1),
     /// A KV version 2 mount.
-    V2(Kv2<'a>),
+    V2(Kv2),
 }
 
-impl<'a> Kv<'a> {
+impl Kv {
     /// 1 or 2.
     pub fn version(&self) -> u8 {
         match self {
@@ -76,7 +76,7 @@ impl<'a> Kv<'a> {
     }
 
     /// The KV v2 handle, if it is one.
-    pub fn v2(&self) -> Option<&Kv2<'a>> {
+    pub fn v2(&self) -> Option<&Kv2> {
         match self {
             Kv::V2(kv) => Some(kv),
             Kv::V1(_) => None,
@@ -84,7 +84,7 @@ impl<'a> Kv<'a> {
     }
 
     /// The KV v1 handle, if it is one.
-    pub fn v1(&self) -> Option<&Kv1<'a>> {
+    pub fn v1(&self) -> Option<&Kv1> {
         match self {
             Kv::V1(kv) => Some(kv),
             Kv::V2(_) => None,
@@ -153,8 +153,8 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn kv2(&self, mount: &str) -> Kv2<'_> {
-        Kv2::new(self, mount)
+    pub fn kv2(&self, mount: &str) -> Kv2 {
+        Kv2::new(self.clone(), mount)
     }
 
     /// The KV version 1 mount at `mount`.
@@ -165,8 +165,8 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn kv1(&self, mount: &str) -> Kv1<'_> {
-        Kv1::new(self, mount)
+    pub fn kv1(&self, mount: &str) -> Kv1 {
+        Kv1::new(self.clone(), mount)
     }
 
     /// The KV mount at `mount`, of the version Vault reports, as the CLI finds it:
@@ -185,7 +185,7 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn kv(&self, mount: &str) -> Result<Kv<'_>, Error> {
+    pub async fn kv(&self, mount: &str) -> Result<Kv, Error> {
         self.find_kv(mount, false).await.map(|(kv, _)| kv)
     }
 
@@ -200,11 +200,11 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn kv_path(&self, full_path: &str) -> Result<(Kv<'_>, String), Error> {
+    pub async fn kv_path(&self, full_path: &str) -> Result<(Kv, String), Error> {
         self.find_kv(full_path, true).await
     }
 
-    async fn find_kv(&self, full_path: &str, split: bool) -> Result<(Kv<'_>, String), Error> {
+    async fn find_kv(&self, full_path: &str, split: bool) -> Result<(Kv, String), Error> {
         let full = full_path.trim_matches('/');
         let result: Result<Envelope<MountInfo>, Error> = self
             .call_operation(
@@ -221,7 +221,7 @@ impl Client {
                     Some((mount, rest)) if split => (mount, rest),
                     _ => (full, ""),
                 };
-                return Ok((Kv::V1(Kv1::new(self, mount)), rest.to_string()));
+                return Ok((Kv::V1(Kv1::new(self.clone(), mount)), rest.to_string()));
             }
             Err(e) => return Err(e),
         };
@@ -237,9 +237,9 @@ impl Client {
             .to_string();
         let version = info.options.and_then(|o| o.version).unwrap_or_default();
         let kv = if version.trim() == "2" {
-            Kv::V2(Kv2::new(self, mount))
+            Kv::V2(Kv2::new(self.clone(), mount))
         } else {
-            Kv::V1(Kv1::new(self, mount))
+            Kv::V1(Kv1::new(self.clone(), mount))
         };
         Ok((kv, rest))
     }

@@ -25,13 +25,13 @@ use crate::{Client, Error};
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-pub struct Kv1<'a> {
-    client: &'a Client,
+pub struct Kv1 {
+    client: Client,
     mount: String,
 }
 
-impl<'a> Kv1<'a> {
-    pub(crate) fn new(client: &'a Client, mount: &str) -> Self {
+impl Kv1 {
+    pub(crate) fn new(client: Client, mount: &str) -> Self {
         Kv1 {
             client,
             mount: mount.trim_matches('/').to_string(),
@@ -72,7 +72,7 @@ impl<'a> Kv1<'a> {
     /// The keys under `prefix` (`""` for the mount's root); folders end with `/`. An empty or
     /// missing folder gives an empty list.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, Error> {
-        list_keys(self.client, &ops::KV_V1_LIST, &self.mount, prefix).await
+        list_keys(&self.client, &ops::KV_V1_LIST, &self.mount, prefix).await
     }
 
     /// Deletes the secret: `DELETE <mount>/<path>`. Deleting a missing secret succeeds.

@@ -38,8 +38,8 @@ use crate::{Client, Error};
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-pub struct Kv2<'a> {
-    client: &'a Client,
+pub struct Kv2 {
+    client: Client,
     mount: String,
 }
 
@@ -262,8 +262,8 @@ struct Keys {
     keys: Vec<String>,
 }
 
-impl<'a> Kv2<'a> {
-    pub(crate) fn new(client: &'a Client, mount: &str) -> Self {
+impl Kv2 {
+    pub(crate) fn new(client: Client, mount: &str) -> Self {
         Kv2 {
             client,
             mount: mount.trim_matches('/').to_string(),
@@ -444,7 +444,7 @@ impl<'a> Kv2<'a> {
     /// The keys under `prefix` (`""` for the mount's root); folders end with `/`. An empty or
     /// missing folder gives an empty list.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, Error> {
-        list_keys(self.client, &ops::KV_V2_LIST, &self.mount, prefix).await
+        list_keys(&self.client, &ops::KV_V2_LIST, &self.mount, prefix).await
     }
 
     /// Soft-deletes the latest version: `DELETE <mount>/data/<path>`. Deleting a path that does
@@ -480,7 +480,7 @@ impl<'a> Kv2<'a> {
         if versions.is_empty() {
             return Err(Error::invalid(format!(
                 "{}: no version given",
-                operation.id
+                operation.name
             )));
         }
         let body = json!({ "versions": versions });

@@ -198,8 +198,10 @@ fn generator_accepts_openbao() {
 }
 
 /// Every operation generated from the checked-in document goes through each rewrite of
-/// `codegen/requests.rs`: no `api-version` header, no `%2F`-escaping `format!` left, no header
-/// copy when decoding. A progenitor upgrade that changes the shape of its output fails here.
+/// `codegen/requests.rs` and `codegen/surface.rs`: no `api-version` header, no `%2F`-escaping
+/// `format!` left, every `send()` ending in hashivault's transport with hashivault's error and
+/// answer types, every builder owning its client. A progenitor upgrade that changes the shape of
+/// its output fails here.
 #[test]
 fn every_generated_operation_is_streamlined() {
     let text = std::fs::read_to_string(project_root().join(regen::SPEC_FILE)).unwrap();
@@ -210,8 +212,25 @@ fn every_generated_operation_is_streamlined() {
     assert_eq!(rewrites.empty_header_maps, operations);
     assert_eq!(rewrites.unrewritten_path_params, 0);
     assert!(rewrites.checked_urls > 800, "{rewrites:?}");
-    // The six `pprof` operations answer bytes, decoded by progenitor's stream, not JSON.
-    assert_eq!(rewrites.decodes, operations - 6, "{rewrites:?}");
+    let surface = generated.surface;
+    assert_eq!(surface.sends, operations, "{surface:?}");
+    assert_eq!(surface.unrewritten_sends, 0);
+    assert_eq!(surface.owned_builders, operations, "{surface:?}");
+    assert_eq!(surface.cloning_constructors, operations, "{surface:?}");
+    assert!(surface.shared_base_url);
+    // The eleven `sys/pprof` operations answer bytes, not JSON.
+    assert_eq!(
+        generated.code.matches("crate::transport::send_bytes(").count(),
+        11
+    );
+    // `sys/health` documents its node states (429, 472, 473, 501, 503) as answers.
+    assert_eq!(
+        generated
+            .code
+            .matches("&[429u16, 472u16, 473u16, 501u16, 503u16]")
+            .count(),
+        1
+    );
     assert!(
         rewrites.lazy_unset_messages >= rewrites.checked_urls,
         "{rewrites:?}"
@@ -219,7 +238,12 @@ fn every_generated_operation_is_streamlined() {
     for gone in [
         "api-version",
         "encode_path(",
-        "ResponseValue::from_response",
+        "ResponseValue",
+        "progenitor_client::Error",
+        "Error<()>",
+        "UnexpectedResponse",
+        "client.exec(",
+        "&'a super::Client",
         "was not initialized\".to_string())",
     ] {
         assert!(!generated.code.contains(gone), "{gone} is still generated");
