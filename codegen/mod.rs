@@ -165,7 +165,10 @@ pub fn generate_with_overlays(
             surface.unrewritten_sends
         ));
     }
-    let names: BTreeSet<String> = rows.iter().map(operations::OperationRow::method_name).collect();
+    let names: BTreeSet<String> = rows
+        .iter()
+        .map(operations::OperationRow::method_name)
+        .collect();
     if let Some(stray) = surface::sent_operation_names(&file)
         .into_iter()
         .find(|name| !names.contains(name))

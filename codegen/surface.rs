@@ -260,7 +260,12 @@ fn builder_imports(items: &mut Vec<syn::Item>) {
             use super::{encode_path, ClientInfo, OperationInfo, RequestBuilderExt};
         },
     );
-    items.insert(1, syn::parse_quote!(use crate::Error;));
+    items.insert(
+        1,
+        syn::parse_quote!(
+            use crate::Error;
+        ),
+    );
 }
 
 /// The generated module's `pub use progenitor_client::{ByteStream, ClientInfo, Error,
@@ -270,7 +275,9 @@ fn builder_imports(items: &mut Vec<syn::Item>) {
 pub fn imports_without_progenitor(file: &mut syn::File) {
     file.items.retain(|item| match item {
         syn::Item::Use(u) => !quote::quote!(#u).to_string().contains("progenitor_client"),
-        syn::Item::Const(c) => !quote::quote!(#c).to_string().contains("assert_client_hooks"),
+        syn::Item::Const(c) => !quote::quote!(#c)
+            .to_string()
+            .contains("assert_client_hooks"),
         _ => true,
     });
     file.items.insert(
@@ -287,9 +294,10 @@ pub fn imports_without_progenitor(file: &mut syn::File) {
 pub fn builders_own_their_client(item: &mut syn::Item, stats: &mut SurfaceRewrites) {
     match item {
         syn::Item::Struct(st) => {
-            let borrows = st.fields.iter().any(|f| {
-                f.ident.as_ref().is_some_and(|i| i == "client") && is_client_ref(&f.ty)
-            });
+            let borrows = st
+                .fields
+                .iter()
+                .any(|f| f.ident.as_ref().is_some_and(|i| i == "client") && is_client_ref(&f.ty));
             if !borrows {
                 return;
             }
@@ -362,8 +370,7 @@ fn constructor_takes_a_clone(f: &mut syn::ImplItemFn) -> bool {
     let syn::ReturnType::Type(_, ty) = &mut f.sig.output else {
         return false;
     };
-    let is_builder =
-        matches!(&**ty, syn::Type::Path(p) if p.path.segments.first().is_some_and(|s| s.ident == "builder"));
+    let is_builder = matches!(&**ty, syn::Type::Path(p) if p.path.segments.first().is_some_and(|s| s.ident == "builder"));
     if !is_builder {
         return false;
     }
@@ -394,8 +401,7 @@ pub fn client_shares_its_base_url(file: &mut syn::File, stats: &mut SurfaceRewri
                     }
                 }
             }
-            syn::Item::Impl(imp)
-                if matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Client")) =>
+            syn::Item::Impl(imp) if matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Client")) =>
             {
                 BaseUrl.visit_item_impl_mut(imp);
             }
@@ -589,9 +595,14 @@ mod tests {
         let mut stats = SurfaceRewrites::default();
         send_through_transport(&mut send, &mut stats);
         assert_eq!(stats.sends, 1);
-        let code: String = quote::quote!(#send).to_string().split_whitespace().collect();
+        let code: String = quote::quote!(#send)
+            .to_string()
+            .split_whitespace()
+            .collect();
         assert!(
-            code.contains("crate::transport::send_json(&client,request,&info,&[429u16,503u16]).await"),
+            code.contains(
+                "crate::transport::send_json(&client,request,&info,&[429u16,503u16]).await"
+            ),
             "{code}"
         );
     }

@@ -50,9 +50,9 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::api::operations as ops;
 use crate::auth::renew::{is_not_renewable, is_transient, next_event};
 use crate::auth::RenewSchedule;
-use crate::api::operations as ops;
 use crate::{Client, Envelope, Error};
 
 /// A lease: its id, how long it lives, whether it can be renewed.

@@ -275,6 +275,30 @@ pub(crate) const HANDWRITTEN: &[Handwritten] = &[
         "/auth/token/revoke-self",
         "AuthApi::revoke_self",
     ),
+    helper(
+        &ops::APP_ROLE_LOGIN,
+        "POST",
+        "/auth/{approle_mount_path}/login",
+        "AppRole (Login), AuthApi::approle",
+    ),
+    helper(
+        &ops::USERPASS_LOGIN,
+        "POST",
+        "/auth/{userpass_mount_path}/login/{username}",
+        "Userpass (Login), AuthApi::userpass",
+    ),
+    helper(
+        &ops::LEASES_RENEW_LEASE,
+        "POST",
+        "/sys/leases/renew",
+        "Client::renew_lease, LeaseWatcher",
+    ),
+    helper(
+        &ops::LEASES_REVOKE_LEASE,
+        "POST",
+        "/sys/leases/revoke",
+        "Client::revoke_lease, LeaseWatcher (revoke on drop)",
+    ),
 ];
 
 impl Client {
@@ -376,6 +400,65 @@ mod tests {
             );
             assert!(op.params.len() <= 4, "{op}: Client::operation_url takes 4");
         }
+    }
+
+    /// Every `ops::NAME` a file under `src/` sends has its row in [`HANDWRITTEN`], so a spec
+    /// change to it fails `handwritten_operations_match_the_spec` and `cargo xtask regen` names
+    /// its helpers.
+    #[test]
+    fn every_operation_a_helper_sends_has_a_row() {
+        fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let rows: Vec<&str> = HANDWRITTEN.iter().map(|h| h.operation.id).collect();
+        let mut sent = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (at, _) in text.match_indices("&ops::") {
+                let name: String = text[at + 6..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                let Some(op) = crate::api::operations::ALL
+                    .iter()
+                    .find(|op| const_name(op.id) == name)
+                else {
+                    continue;
+                };
+                sent += 1;
+                assert!(
+                    rows.contains(&op.id),
+                    "{} sends ops::{name} but HANDWRITTEN has no row for it",
+                    file.display()
+                );
+            }
+        }
+        assert!(sent >= HANDWRITTEN.len(), "found {sent} sends");
+    }
+
+    /// `kv-v2-read` as its constant is named (`KV_V2_READ`).
+    fn const_name(id: &str) -> String {
+        id.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect()
     }
 
     #[test]

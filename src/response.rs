@@ -119,17 +119,19 @@ impl<D> Response<Envelope<D>> {
     pub fn data(&self) -> Result<&D, Error> {
         match &self.inner.data {
             Some(data) => Ok(data),
-            None => Err(Error::missing_data(self.inner.wrap_info.is_some())
-                .with_operation(self.operation)),
+            None => {
+                Err(Error::missing_data(self.inner.wrap_info.is_some())
+                    .with_operation(self.operation))
+            }
         }
     }
 
     /// The `auth` block of a login or token creation, or an error naming the operation.
     pub fn into_auth(self) -> Result<AuthInfo, Error> {
         let operation = self.operation;
-        self.inner
-            .auth
-            .ok_or_else(|| Error::missing("the answer has no `auth` block").with_operation(operation))
+        self.inner.auth.ok_or_else(|| {
+            Error::missing("the answer has no `auth` block").with_operation(operation)
+        })
     }
 
     /// The wrapping information of a response-wrapped answer.

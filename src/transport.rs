@@ -1081,7 +1081,8 @@ pub(crate) fn answer_error(mut response: Response) -> Error {
     match response.extensions_mut().remove::<ApiError>() {
         Some(api) => Error::Api(Box::new(api)),
         None => {
-            let mut api = ApiError::from_body(response.status().as_u16(), "", response.url().path(), b"");
+            let mut api =
+                ApiError::from_body(response.status().as_u16(), "", response.url().path(), b"");
             api.url = without_query(response.url());
             Error::Api(Box::new(api))
         }

@@ -385,7 +385,8 @@ async fn quirk_undocumented_503_is_sealed() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/sys/mounts");
-            then.status(503).json_body(json!({"errors": ["Vault is sealed"]}));
+            then.status(503)
+                .json_body(json!({"errors": ["Vault is sealed"]}));
         })
         .await;
     let err = client(&server)

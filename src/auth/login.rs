@@ -21,9 +21,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::api::operations as ops;
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
 use crate::path::{check_as_sent, mount_url};
-use crate::api::operations as ops;
 use crate::{Client, Error};
 
 /// A way to log in. Implement it for a method of your own; see the [module docs](self).
@@ -132,7 +132,6 @@ fn map_of(value: Value) -> JsonMap {
         _ => JsonMap::new(),
     }
 }
-
 
 /// A login method of a user name and a password, `POST auth/<mount>/login/<username>`: the
 /// struct and its constructor ([`Userpass`], [`Ldap`] and [`Radius`] differ only in their docs),

@@ -220,7 +220,10 @@ fn every_generated_operation_is_streamlined() {
     assert!(surface.shared_base_url);
     // The eleven `sys/pprof` operations answer bytes, not JSON.
     assert_eq!(
-        generated.code.matches("crate::transport::send_bytes(").count(),
+        generated
+            .code
+            .matches("crate::transport::send_bytes(")
+            .count(),
         11
     );
     // `sys/health` documents its node states (429, 472, 473, 501, 503) as answers.
