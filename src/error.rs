@@ -459,11 +459,11 @@ impl fmt::Display for DecodeError {
         if let Some(url) = &self.url {
             write!(f, " from {url}")?;
         }
-        write!(
-            f,
-            " could not be decoded: {} ({} bytes)",
-            self.reason, self.body_len
-        )
+        write!(f, " could not be decoded: {}", self.reason)?;
+        if self.body_len > 0 {
+            write!(f, " ({} bytes)", self.body_len)?;
+        }
+        Ok(())
     }
 }
 

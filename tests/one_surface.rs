@@ -1,0 +1,300 @@
+//! One surface: a generated operation and a handwritten helper fail with the same
+//! `hashivault::Error`, printed the way applications print it (`{e}`, and `{e:#}` through
+//! anyhow), and their handles are owned (`'static`, `Send`).
+//!
+//! The 403 and 404 bodies are what OpenBao 2.7.2 answers (`bao server -dev`, a token without
+//! the policy, and a path with nothing at it): `{"errors":["1 error occurred:\n\t* permission
+//! denied\n\n"]}` and `{"errors":[]}`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::wire::{client, recorded, TOKEN};
+use hashivault::{Client, Error};
+use httpmock::prelude::*;
+use serde_json::json;
+
+const DENIED: &str = "{\"errors\":[\"1 error occurred:\\n\\t* permission denied\\n\\n\"]}";
+
+/// A mock answering every request with `status` and `body`.
+async fn answering(status: u16, body: &'static str) -> MockServer {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|_, then| {
+            then.status(status)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await;
+    server
+}
+
+/// The generated call of the issue's example (`transit`), or the default features' `cubbyhole`.
+async fn generated(client: &Client) -> Result<(), Error> {
+    #[cfg(feature = "transit")]
+    {
+        client
+            .api()
+            .transit_read_key()
+            .transit_mount_path("transit")
+            .name("nope")
+            .send()
+            .await?;
+    }
+    #[cfg(not(feature = "transit"))]
+    {
+        client.api().cubbyhole_read().path("nope").send().await?;
+    }
+    Ok(())
+}
+
+#[cfg(feature = "transit")]
+const GENERATED: (&str, &str) = ("/v1/transit/keys/nope", "transit_read_key");
+#[cfg(not(feature = "transit"))]
+const GENERATED: (&str, &str) = ("/v1/cubbyhole/nope", "cubbyhole_read");
+
+async fn handwritten(client: &Client) -> Result<(), Error> {
+    client.kv2("secret").read_json("app").await?;
+    Ok(())
+}
+
+const HANDWRITTEN: (&str, &str) = ("/v1/secret/data/app", "kv_v2_read");
+
+/// What an application prints: `{e}`, then `{e:#}` of the same error through anyhow.
+fn printed(e: Error) -> (String, String) {
+    let shown = e.to_string();
+    let e: anyhow::Error = e.into();
+    (shown, format!("{e:#}"))
+}
+
+#[tokio::test]
+async fn a_403_reads_the_same_from_both_layers() {
+    let server = answering(403, DENIED).await;
+    for (result, (path, op)) in [
+        (generated(&client(&server)).await, GENERATED),
+        (handwritten(&client(&server)).await, HANDWRITTEN),
+    ] {
+        let err = result.unwrap_err();
+        assert!(err.is_permission_denied(), "{err:?}");
+        assert_eq!(err.operation(), Some(op));
+        let (shown, chained) = printed(err);
+        let want =
+            format!("Vault answered 403 (Forbidden) to GET {path} ({op}): permission denied");
+        assert_eq!(shown, want);
+        assert_eq!(chained, want, "no source to chain");
+        assert!(!chained.contains(TOKEN));
+    }
+}
+
+#[tokio::test]
+async fn a_404_with_and_without_vaults_errors() {
+    for (body, tail) in [
+        ("{\"errors\":[]}", String::new()),
+        (
+            "{\"errors\":[\"no handler for route \\\"transit/keys/nope\\\"\"]}",
+            ": no handler for route \"transit/keys/nope\"".to_string(),
+        ),
+    ] {
+        let server = answering(404, body).await;
+        for (result, (path, op)) in [
+            (generated(&client(&server)).await, GENERATED),
+            (handwritten(&client(&server)).await, HANDWRITTEN),
+        ] {
+            let err = result.unwrap_err();
+            assert!(err.is_not_found(), "{err:?}");
+            let (shown, _) = printed(err);
+            assert_eq!(
+                shown,
+                format!("Vault answered 404 (InvalidPath) to GET {path} ({op}){tail}")
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_dead_server_is_a_transport_error_not_a_stand_in_status() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let client = Client::builder()
+        .address(format!("http://{addr}"))
+        .token(TOKEN)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    for (result, (path, op)) in [
+        (generated(&client).await, GENERATED),
+        (handwritten(&client).await, HANDWRITTEN),
+    ] {
+        let err = result.unwrap_err();
+        assert!(err.is_transport(), "{err:?}");
+        assert_eq!(err.status(), None, "no stand-in status");
+        let (shown, chained) = printed(err);
+        let start = format!(
+            "{op}: no answer from http://{addr}{path}: connection refused: is Vault running at VAULT_ADDR, and is the port right?"
+        );
+        assert!(shown.starts_with(&start), "{shown}");
+        assert!(
+            !shown.contains("599") && !shown.contains("no.url.provided"),
+            "{shown}"
+        );
+        // anyhow's `{:#}` adds the causes reqwest gives (connection refused).
+        assert!(chained.starts_with(&shown), "{chained}");
+        assert!(chained.len() > shown.len(), "{chained}");
+    }
+}
+
+/// A server that takes two seconds to answer.
+async fn stalled() -> MockServer {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|_, then| {
+            then.status(200)
+                .delay(Duration::from_secs(2))
+                .json_body(json!({}));
+        })
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_timeout_and_a_deadline_name_the_operation() {
+    let server = stalled().await;
+    let timeout = Client::builder()
+        .address(server.base_url())
+        .token(TOKEN)
+        .max_retries(0)
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let deadline = Client::builder()
+        .address(server.base_url())
+        .token(TOKEN)
+        .max_retries(0)
+        .deadline(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    for (result, (path, op)) in [
+        (generated(&timeout).await, GENERATED),
+        (handwritten(&timeout).await, HANDWRITTEN),
+    ] {
+        let err = result.unwrap_err();
+        assert!(err.is_timeout() && err.is_transport(), "{err:?}");
+        let (shown, _) = printed(err);
+        let url = format!("{}{path}", server.base_url());
+        assert!(
+            shown.starts_with(&format!("{op}: no answer from {url}: ")),
+            "{shown}"
+        );
+        assert!(shown.contains("VAULT_CLIENT_TIMEOUT"), "{shown}");
+    }
+    for (result, (path, op)) in [
+        (generated(&deadline).await, GENERATED),
+        (handwritten(&deadline).await, HANDWRITTEN),
+    ] {
+        let err = result.unwrap_err();
+        assert!(err.is_deadline(), "{err:?}");
+        let (shown, chained) = printed(err);
+        let url = format!("{}{path}", server.base_url());
+        assert!(
+            shown.starts_with(&format!(
+                "{op}: the call's deadline of 0.300s passed (after 1 attempt(s), "
+            )),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(&format!(
+                ") at {url}; the last answer: no answer from {url}: the request timed out"
+            )),
+            "{shown}"
+        );
+        assert!(chained.starts_with(&shown), "{chained}");
+    }
+}
+
+#[tokio::test]
+async fn an_answer_without_data_names_the_operation() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/cubbyhole/app");
+            then.status(200).json_body(json!({
+                "request_id": "7c0cbc55-7cf9-4ee3-8e1c-ae0b6a4d4c1c",
+                "lease_id": "",
+                "renewable": false,
+                "lease_duration": 0,
+                "data": null,
+                "wrap_info": null,
+                "warnings": ["a warning"],
+                "auth": null,
+                "mount_type": "cubbyhole"
+            }));
+        })
+        .await;
+    let answer = client(&server)
+        .api()
+        .cubbyhole_read()
+        .path("app")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    assert_eq!(answer.operation(), "cubbyhole_read");
+    assert_eq!(answer.warnings(), ["a warning"]);
+    assert!(answer.data().is_err());
+    let err = answer.into_data().unwrap_err();
+    assert!(err.is_decode());
+    assert_eq!(
+        err.to_string(),
+        "the answer to cubbyhole_read could not be decoded: the response has no `data` block"
+    );
+}
+
+/// Handles and builders own a client clone: stored in a struct, moved into `tokio::spawn`.
+#[tokio::test]
+async fn handles_and_builders_are_owned() {
+    fn owned<T: Send + Sync + 'static>(_: &T) {}
+    let server = MockServer::start_async().await;
+    let read = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/secret/data/app")
+                .header("x-vault-token", TOKEN);
+            then.status(200).json_body(recorded("kv/v2_read.json"));
+        })
+        .await;
+    let client = client(&server);
+    struct Service {
+        kv: hashivault::kv::Kv2,
+        auth: hashivault::auth::AuthApi,
+        api: hashivault::api::Client,
+    }
+    let service = Service {
+        kv: client.kv2("secret"),
+        auth: client.auth(),
+        api: client.api(),
+    };
+    owned(&service.kv);
+    owned(&service.auth);
+    owned(&service.api);
+    owned(&client.kv1("kv"));
+    let builder = service
+        .api
+        .kv_v2_read()
+        .kv_v2_mount_path("secret")
+        .path("app");
+    owned(&builder);
+    drop(client);
+    let generated = tokio::spawn(builder.send()).await.unwrap().unwrap();
+    let kv = service.kv.clone();
+    let helper = tokio::spawn(async move { kv.read_json("app").await })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        generated.into_data().unwrap().metadata.unwrap().version,
+        helper.metadata.version
+    );
+    read.assert_hits_async(2).await;
+}
