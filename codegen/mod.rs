@@ -21,6 +21,7 @@ pub mod normalize;
 pub mod operations;
 pub mod overlay;
 pub mod requests;
+pub mod setters;
 pub mod surface;
 
 use std::collections::BTreeSet;
@@ -39,6 +40,8 @@ pub struct Generated {
     pub rewrites: requests::RequestRewrites,
     /// What the rewrites to hashivault's error, answer and owned builders changed.
     pub surface: surface::SurfaceRewrites,
+    /// Body setters that take a `crate::setter::FieldValue` ([`setters`]).
+    pub setters: usize,
     /// What the rewrites of the generated struct fields changed.
     pub fields: fields::FieldRewrites,
     /// The normalized document the code was generated from (overlays applied, the selected
@@ -158,6 +161,7 @@ pub fn generate_with_overlays(
         ));
     }
     let surface = surface::make_one_surface(&mut file);
+    let setters = setters::setters_take_field_values(&mut file);
     if surface.unrewritten_sends > 0 {
         return Err(format!(
             "{} generated send() function(s) have a shape `surface::send_through_transport` does not \
@@ -187,6 +191,7 @@ pub fn generate_with_overlays(
         operations,
         rewrites,
         surface,
+        setters,
         fields,
         normalized,
     })

@@ -60,7 +60,7 @@ async fn operator_setup() -> Result<Bootstrap, Error> {
         .api()
         .auth_enable_method()
         .path(&mount)
-        .body_map(|b| b.type_("approle".to_string()))
+        .body_map(|b| b.type_("approle"))
         .send()
         .await?;
     admin
@@ -82,8 +82,8 @@ async fn operator_setup() -> Result<Bootstrap, Error> {
         .role_name(role)
         .body_map(|b| {
             b.token_policies(vec![policy.clone()])
-                .token_ttl(hashivault::VaultDuration::from("6s"))
-                .token_max_ttl(hashivault::VaultDuration::from("1h"))
+                .token_ttl("6s")
+                .token_max_ttl("1h")
                 .secret_id_num_uses(1)
         })
         .send()
@@ -110,9 +110,8 @@ async fn operator_setup() -> Result<Bootstrap, Error> {
         .role_name(role)
         .send()
         .await?
-        .into_inner()
-        .data
-        .and_then(|d| d.role_id)
+        .into_data()?
+        .role_id
         .ok_or("the role-id answer has no role_id")?;
 
     // The secret id, response-wrapped: the answer holds a single-use wrapping token only.
@@ -122,7 +121,6 @@ async fn operator_setup() -> Result<Bootstrap, Error> {
         .app_role_write_secret_id()
         .approle_mount_path(&mount)
         .role_name(role)
-        .body_map(|b| b)
         .send()
         .await?
         .into_inner();

@@ -41,14 +41,9 @@ fn main() -> Result<(), Error> {
     );
 
     // A generated operation.
-    let mounts = client
-        .api()
-        .mounts_list_secrets_engines()
-        .send()
-        .wait()?
-        .into_inner();
+    let mounts = client.api().mounts_list_secrets_engines().send().wait()?;
     // A map from mount path to the typed mount (learned from real answers: spec/overlays).
-    let data = mounts.data.map(|d| d.0).unwrap_or_default();
+    let data = mounts.into_data()?.0;
     let mut names: Vec<&String> = data.keys().collect();
     names.sort();
     let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();

@@ -19,7 +19,7 @@ use std::time::Duration;
 use hashivault::auth::{AppRole, RenewEvent};
 use hashivault::lease::{Lease, LeaseEvent, LeaseWatcher};
 use hashivault::reqwest::Method;
-use hashivault::{Client, ExposeSecret, JsonMap, SecretString, VaultDuration};
+use hashivault::{Client, ExposeSecret, JsonMap, SecretString};
 use serde_json::json;
 
 const APPROLE: &str = "approle";
@@ -172,16 +172,16 @@ async fn set_up(operator: &Client, pg: &tokio_postgres::Config) -> Result<(Strin
         .await?;
     api.auth_enable_method()
         .path(APPROLE)
-        .body_map(|b| b.type_("approle".to_string()))
+        .body_map(|b| b.type_("approle"))
         .send()
         .await?;
     api.app_role_write_role()
         .approle_mount_path(APPROLE)
         .role_name("app")
         .body_map(|b| {
-            b.token_policies(vec!["app".to_string()])
-                .token_ttl(VaultDuration::from(10u64))
-                .token_max_ttl(VaultDuration::from(30u64))
+            b.token_policies(["app"])
+                .token_ttl(10u64)
+                .token_max_ttl(30u64)
         })
         .send()
         .await?;
@@ -191,7 +191,6 @@ async fn set_up(operator: &Client, pg: &tokio_postgres::Config) -> Result<(Strin
         .role_name("app")
         .send()
         .await?
-        .into_inner()
         .into_data()?
         .role_id
         .ok_or("no role id")?;
@@ -199,10 +198,8 @@ async fn set_up(operator: &Client, pg: &tokio_postgres::Config) -> Result<(Strin
         .app_role_write_secret_id()
         .approle_mount_path(APPROLE)
         .role_name("app")
-        .body_map(|b| b)
         .send()
         .await?
-        .into_inner()
         .into_data()?
         .secret_id
         .ok_or("no secret id")?
@@ -210,7 +207,7 @@ async fn set_up(operator: &Client, pg: &tokio_postgres::Config) -> Result<(Strin
 
     api.mounts_enable_secrets_engine()
         .path(DATABASE)
-        .body_map(|b| b.type_("database".to_string()))
+        .body_map(|b| b.type_("database"))
         .send()
         .await?;
     let port = pg.get_ports().first().copied().unwrap_or(5432);
@@ -231,13 +228,13 @@ async fn set_up(operator: &Client, pg: &tokio_postgres::Config) -> Result<(Strin
         .database_mount_path(DATABASE)
         .name("app")
         .body_map(|b| {
-            b.db_name("pg".to_string())
+            b.db_name("pg")
                 .creation_statements(vec![
                     "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"
                         .to_string(),
                 ])
-                .default_ttl(VaultDuration::from(10u64))
-                .max_ttl(VaultDuration::from(20u64))
+                .default_ttl(10u64)
+                .max_ttl(20u64)
         })
         .send()
         .await?;

@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hashivault::api::types::{
     PkiGenerateRootExported, PkiGenerateRootRequestKeyType, PkiWriteRoleRequestKeyType,
 };
-use hashivault::{Client, VaultDuration};
+use hashivault::Client;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -36,7 +36,7 @@ async fn main() -> Result<(), Error> {
 
     api.mounts_enable_secrets_engine()
         .path(&mount)
-        .body_map(|b| b.type_("pki".to_string()))
+        .body_map(|b| b.type_("pki"))
         .send()
         .await?;
     println!("enabled pki at {mount}/");
@@ -47,15 +47,13 @@ async fn main() -> Result<(), Error> {
         .pki_mount_path(&mount)
         .exported(PkiGenerateRootExported::Internal)
         .body_map(|b| {
-            b.common_name(Some("hashivault example root".to_string()))
-                .key_type(Some(PkiGenerateRootRequestKeyType::Ec))
-                .ttl(Some(VaultDuration::from("24h")))
+            b.common_name("hashivault example root")
+                .key_type(PkiGenerateRootRequestKeyType::Ec)
+                .ttl("24h")
         })
         .send()
         .await?
-        .into_inner()
-        .data
-        .ok_or("the generate-root answer has no data")?;
+        .into_data()?;
     let root_pem = root.certificate.ok_or("no root certificate")?;
     println!(
         "generated root CA \"hashivault example root\" (serial {}, key kept in Vault: {})",
@@ -68,12 +66,12 @@ async fn main() -> Result<(), Error> {
         .pki_mount_path(&mount)
         .name("localhost-server")
         .body_map(|b| {
-            b.allowed_domains(vec!["localhost".to_string()])
-                .allow_bare_domains(Some(true))
-                .allow_ip_sans(Some(true))
-                .key_type(Some(PkiWriteRoleRequestKeyType::Ec))
-                .server_flag(Some(true))
-                .max_ttl(Some(VaultDuration::from("1h")))
+            b.allowed_domains(["localhost"])
+                .allow_bare_domains(true)
+                .allow_ip_sans(true)
+                .key_type(PkiWriteRoleRequestKeyType::Ec)
+                .server_flag(true)
+                .max_ttl("1h")
         })
         .send()
         .await?;
@@ -84,16 +82,10 @@ async fn main() -> Result<(), Error> {
         .pki_issue_with_role()
         .pki_mount_path(&mount)
         .role("localhost-server")
-        .body_map(|b| {
-            b.common_name(Some("localhost".to_string()))
-                .ip_sans(vec!["127.0.0.1".to_string()])
-                .ttl(Some(VaultDuration::from("10m")))
-        })
+        .body_map(|b| b.common_name("localhost").ip_sans(["127.0.0.1"]).ttl("10m"))
         .send()
         .await?
-        .into_inner()
-        .data
-        .ok_or("the issue answer has no data")?;
+        .into_data()?;
     let cert_pem = issued.certificate.ok_or("no certificate")?;
     let key = issued.private_key.ok_or("no private key")?;
     println!(

@@ -95,7 +95,7 @@ async fn main() -> Result<(), Error> {
         .api()
         .auth_enable_method()
         .path(&mount)
-        .body_map(|b| b.type_("userpass".to_string()))
+        .body_map(|b| b.type_("userpass"))
         .send()
         .await?;
     admin
@@ -117,7 +117,7 @@ async fn main() -> Result<(), Error> {
         .body_map(|b| {
             b.password(hashivault::Sensitive::from("correct horse battery"))
                 .token_policies(vec![policy.clone()])
-                .token_ttl(hashivault::VaultDuration::from("15m"))
+                .token_ttl("15m")
         })
         .send()
         .await?;

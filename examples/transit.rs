@@ -34,7 +34,7 @@ async fn main() -> Result<(), Error> {
 
     api.mounts_enable_secrets_engine()
         .path(&mount)
-        .body_map(|b| b.type_("transit".to_string()))
+        .body_map(|b| b.type_("transit"))
         .send()
         .await?;
     println!("enabled transit at {mount}/");
@@ -43,13 +43,13 @@ async fn main() -> Result<(), Error> {
     api.transit_create_key()
         .transit_mount_path(&mount)
         .name("orders")
-        .body_map(|b| b.type_("aes256-gcm96".to_string()))
+        .body_map(|b| b.type_("aes256-gcm96"))
         .send()
         .await?;
     api.transit_create_key()
         .transit_mount_path(&mount)
         .name("releases")
-        .body_map(|b| b.type_("ed25519".to_string()))
+        .body_map(|b| b.type_("ed25519"))
         .send()
         .await?;
     println!("created keys orders (aes256-gcm96) and releases (ed25519)");
@@ -90,7 +90,6 @@ async fn main() -> Result<(), Error> {
     api.transit_rotate_key()
         .transit_mount_path(&mount)
         .name("orders")
-        .body_map(|b| b)
         .send()
         .await?;
     let rewrapped = api

@@ -354,6 +354,8 @@ pub struct ClientBuilder {
     max_response_size: Option<usize>,
     rate_limit: Option<RateLimit>,
     read_your_writes: bool,
+    /// The first setting refused when it was set, returned by [`ClientBuilder::build`].
+    refused: Option<Error>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -383,16 +385,40 @@ impl ClientBuilder {
         self
     }
 
-    /// The token sent as `X-Vault-Token`.
+    /// The token sent as `X-Vault-Token`. A token that cannot be sent as a header value (empty,
+    /// whitespace or a control character: a trailing newline from a file) is refused here, and
+    /// [`ClientBuilder::build`] returns that error, naming the setting, never the value.
     pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(SecretString::from(token.into()));
+        let token = SecretString::from(token.into());
+        if let Err(e) = token_header(&token) {
+            self.refuse("token", e);
+        }
+        self.token = Some(token);
         self
     }
 
-    /// The namespace sent as `X-Vault-Namespace` (Vault Enterprise, OpenBao).
+    /// The namespace sent as `X-Vault-Namespace` (Vault Enterprise, OpenBao). One that is not a
+    /// valid namespace path or header value is refused here, as [`ClientBuilder::token`] is.
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = Some(namespace.into());
+        let namespace = namespace.into();
+        if let Err(e) = namespace_header(&namespace) {
+            self.refuse("namespace", e);
+        }
+        self.namespace = Some(namespace);
         self
+    }
+
+    /// Keeps the first refused setting for [`ClientBuilder::build`], naming it.
+    fn refuse(&mut self, setting: &str, error: Error) {
+        if self.refused.is_none() {
+            let reason = match error {
+                Error::InvalidInput(reason) | Error::Config(reason) => reason,
+                other => other.to_string(),
+            };
+            self.refused = Some(Error::InvalidInput(format!(
+                "ClientBuilder::{setting}: {reason}"
+            )));
+        }
     }
 
     /// Response-wraps every answer of the client for this long (`X-Vault-Wrap-TTL`, for example
@@ -558,7 +584,10 @@ impl ClientBuilder {
     }
 
     /// Builds the client. Fails on an unreadable CA or key file, a bad address or token.
-    pub fn build(self) -> Result<Client, Error> {
+    pub fn build(mut self) -> Result<Client, Error> {
+        if let Some(refused) = self.refused.take() {
+            return Err(refused);
+        }
         let address = self
             .address
             .clone()

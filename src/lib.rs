@@ -46,6 +46,7 @@ mod path;
 mod ratelimit;
 mod redirect;
 mod response;
+pub mod setter;
 pub mod sys;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

@@ -1017,6 +1017,8 @@ fn errors_in_success(body: &[u8]) -> bool {
 /// (those the operation documents as answers of its own: `sys/health`'s node states) the same
 /// way; any other non-2xx answer is its [`ApiError`], a failure the transport's own error, each
 /// naming the operation.
+// Called by generated send()s only: none in a build without an API group.
+#[allow(dead_code)]
 pub(crate) async fn send_json<T: serde::de::DeserializeOwned>(
     client: &crate::api::Client,
     request: Request,
@@ -1036,6 +1038,8 @@ pub(crate) async fn send_json<T: serde::de::DeserializeOwned>(
 }
 
 /// [`send_json`] for an answer that is not JSON: its body as read.
+// Called by generated send()s only: none in a build without an API group.
+#[allow(dead_code)]
 pub(crate) async fn send_bytes(
     client: &crate::api::Client,
     request: Request,
@@ -1053,6 +1057,8 @@ pub(crate) async fn send_bytes(
 
 /// The non-generic part of [`send_json`]: send, then the 2xx answer (its body read, bounded)
 /// or the error.
+// Called by generated send()s only: none in a build without an API group.
+#[allow(dead_code)]
 async fn fetch(
     client: &crate::api::Client,
     request: Request,

@@ -204,3 +204,56 @@ async fn request_timeout_applies_unless_turned_off() {
         .unwrap();
     assert_eq!(answer.into_inner().data.unwrap()["k"], "v");
 }
+
+/// A token or namespace that can never be sent is refused when it is set, naming the setting and
+/// never the value; the client keeps its token when `set_token` refuses a new one.
+#[tokio::test]
+async fn unsendable_tokens_and_namespaces_are_refused_at_the_setting() {
+    let err = Client::builder()
+        .address("http://127.0.0.1:8200")
+        .token("hvs.CAESIsecret\n")
+        .build()
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "invalid input: ClientBuilder::token: the token contains whitespace or a control character (a trailing newline from a file?)"
+    );
+    assert!(!format!("{err:?}").contains("CAESIsecret"));
+    let err = Client::builder()
+        .address("http://127.0.0.1:8200")
+        .namespace("t\u{e9}am-secret")
+        .build()
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with("invalid input: ClientBuilder::namespace: "),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("secret"), "{err}");
+    // The first refused setting is the one reported.
+    let err = Client::builder()
+        .namespace("a/../b")
+        .token("")
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("ClientBuilder::namespace"),
+        "{err}"
+    );
+
+    let client = Client::builder()
+        .address("http://127.0.0.1:8200")
+        .token("hvs.good")
+        .build()
+        .unwrap();
+    let err = client.set_token("hvs.bad token").unwrap_err();
+    assert!(err.is_invalid_input());
+    assert!(!err.to_string().contains("hvs.bad"), "{err}");
+    assert_eq!(
+        hashivault::ExposeSecret::expose_secret(&client.token().unwrap()),
+        "hvs.good"
+    );
+    assert!(client.with_namespace("bad\nns").is_err());
+}

@@ -296,5 +296,5 @@ async fn handles_and_builders_are_owned() {
         generated.into_data().unwrap().metadata.unwrap().version,
         helper.metadata.version
     );
-    read.assert_hits_async(2).await;
+    read.assert_calls_async(2).await;
 }

@@ -1,0 +1,123 @@
+//! What the setters of generated request bodies accept.
+//!
+//! A body builder's setter (`body_map(|b| b.type_("transit"))`) takes any [`FieldValue`] of its
+//! field's type: for an optional text field a `&str`, a `String` or an `Option` of either; for a
+//! duration `"1h"`, seconds or a [`std::time::Duration`]; for a list of strings an array or a
+//! `Vec` of `&str` or `String`; for a credential (a [`Sensitive`]) a `&str` or `String`. So the
+//! `Some(..)` and `.to_string()` a field's Rust type would otherwise ask for are not needed:
+//!
+//! ```no_run
+//! # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
+//! client
+//!     .api()
+//!     .pki_write_role()
+//!     .pki_mount_path("pki")
+//!     .name("web")
+//!     .body_map(|b| b.allowed_domains(["example.com"]).allow_subdomains(true).max_ttl("72h"))
+//!     .send()
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `codegen/setters.rs` puts this bound on the setters whose field has one of these types; other
+//! setters keep typify's `TryInto` bound.
+
+use std::time::Duration;
+
+use crate::envelope::{Sensitive, VaultDuration};
+
+/// A value a generated setter accepts for a field of type `T`.
+pub trait FieldValue<T> {
+    /// The field's value.
+    fn into_field(self) -> T;
+}
+
+macro_rules! field_values {
+    ($target:ty: $($source:ty => |$v:ident| $convert:expr),+ $(,)?) => {
+        $(impl FieldValue<$target> for $source {
+            fn into_field(self) -> $target {
+                let $v = self;
+                $convert
+            }
+        })+
+    };
+}
+
+field_values!(Option<String>:
+    &str => |v| Some(v.to_string()),
+    &String => |v| Some(v.clone()),
+    String => |v| Some(v),
+    Option<String> => |v| v,
+    Option<&str> => |v| v.map(str::to_string),
+);
+
+field_values!(Option<VaultDuration>:
+    &str => |v| Some(VaultDuration::from(v)),
+    String => |v| Some(VaultDuration::from(v)),
+    u64 => |v| Some(VaultDuration::from(v)),
+    Duration => |v| Some(VaultDuration::from(v)),
+    VaultDuration => |v| Some(v),
+    Option<VaultDuration> => |v| v,
+);
+
+field_values!(Option<Sensitive>:
+    &str => |v| Some(Sensitive::from(v)),
+    &String => |v| Some(Sensitive::from(v)),
+    String => |v| Some(Sensitive::from(v)),
+    Sensitive => |v| Some(v),
+    Option<Sensitive> => |v| v,
+);
+
+field_values!(Sensitive:
+    &str => |v| Sensitive::from(v),
+    &String => |v| Sensitive::from(v),
+    String => |v| Sensitive::from(v),
+    Sensitive => |v| v,
+);
+
+field_values!(Vec<String>:
+    Vec<String> => |v| v,
+    Vec<&str> => |v| v.into_iter().map(str::to_string).collect(),
+    &[&str] => |v| v.iter().map(|s| s.to_string()).collect(),
+    &[String] => |v| v.to_vec(),
+);
+
+impl<const N: usize> FieldValue<Vec<String>> for [&str; N] {
+    fn into_field(self) -> Vec<String> {
+        self.iter().map(|s| s.to_string()).collect()
+    }
+}
+
+impl<const N: usize> FieldValue<Vec<String>> for [String; N] {
+    fn into_field(self) -> Vec<String> {
+        self.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn take<T, V: FieldValue<T>>(v: V) -> T {
+        v.into_field()
+    }
+
+    #[test]
+    fn the_spellings_a_caller_writes() {
+        let text: Option<String> = take("transit");
+        assert_eq!(text.as_deref(), Some("transit"));
+        let none: Option<String> = take(None::<&str>);
+        assert_eq!(none, None);
+        let ttl: Option<VaultDuration> = take("1h");
+        assert_eq!(ttl.unwrap().as_secs(), Some(3600));
+        let ttl: Option<VaultDuration> = take(Duration::from_secs(90));
+        assert_eq!(ttl.unwrap().as_secs(), Some(90));
+        let list: Vec<String> = take(["a.example", "b.example"]);
+        assert_eq!(list, ["a.example", "b.example"]);
+        let list: Vec<String> = take(&["x"][..]);
+        assert_eq!(list, ["x"]);
+        let secret: Option<Sensitive> = take("s3cret");
+        assert!(!format!("{secret:?}").contains("s3cret"));
+    }
+}
