@@ -112,11 +112,11 @@ pub fn prepare_with_overlays(
 /// Progenitor's settings for hashivault: the one place that holds them.
 ///
 /// - builder interface (`client.kv_v2_read().kv_v2_mount_path("secret").path("a").send()`);
-/// - an inner type, `crate::transport::Context`, so the handwritten transport (an
-///   `impl ClientHooks` in `src/transport.rs`) reaches the token, namespace and retry policy on
-///   every request;
-/// - hooks are `Expected`: a build without that implementation fails to compile instead of
-///   silently sending requests without a token.
+/// - an inner type, `crate::transport::Context`, so the transport reaches the token, namespace
+///   and retry policy on every request;
+/// - hooks `Expected`: the `send()` shape (`pre` / `exec` / `post`, then a status `match`) whose
+///   tail [`surface::send_through_transport`] replaces with one call of the transport; a `send()`
+///   it does not recognise fails the generation, so no request can bypass the transport.
 pub fn generator_settings() -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::default();
     settings

@@ -909,7 +909,7 @@ pub fn free_form_objects_hide_values(
 /// `password`, ... to the database plugin), newer servers answer with fields 1.15 did not have,
 /// and some answers carry fields the document forgot. Every object schema with properties gets
 /// `additionalProperties: {}`, from which typify generates a flattened `extra` map on the struct
-/// (made a [`SECRET_MAP_TYPE`] by `codegen/lenient.rs`): unknown keys of an answer are kept, and
+/// (made a [`SECRET_MAP_TYPE`] by `codegen/fields.rs`): unknown keys of an answer are kept, and
 /// keys put in `extra` are sent with the body.
 pub fn keep_unnamed_fields(schema: &mut Map<String, Value>, place: &str, report: &mut Report) {
     if !schema.contains_key("properties") || schema.contains_key("additionalProperties") {

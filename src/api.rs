@@ -5,8 +5,11 @@
 //! the HTTP method, the path and Vault's description. Only the operations of the enabled Cargo
 //! features are generated: see the crate docs for the groups.
 //!
-//! Every call goes through hashivault's transport (token, namespace, retries, error mapping), so
-//! get this client from [`crate::Client::api`] rather than building it yourself:
+//! Every call goes through hashivault's transport (token, namespace, retries, error mapping) and
+//! returns `Result<`[`crate::Response`]`<T>, `[`crate::Error`]`>`: the typed answer (for an
+//! enveloped one, [`crate::Response::into_data`] gives the payload) or the one error type. Get
+//! this client from [`crate::Client::api`] (a cheap clone; every builder owns one, so builders
+//! are `'static` and `Send`):
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), hashivault::Error> {
@@ -18,7 +21,7 @@
 //!     .path("app/config")
 //!     .send()
 //!     .await?;
-//! let data = secret.into_inner().into_data()?;
+//! let data = secret.into_data()?;
 //! println!("version {:?}", data.metadata.map(|m| m.version));
 //! # Ok(())
 //! # }

@@ -124,7 +124,7 @@ pub struct ApiError {
     pub path: String,
     /// The URL of the node that answered (scheme, host, port, path; no query).
     pub url: String,
-    /// The operation (`kv-v2-read`, or the handwritten helper's name), when known.
+    /// The operation (the generated method's name, `kv_v2_read`, also when a handwritten helper sent it), when known.
     pub operation: Option<String>,
     /// Whether the request was sent without a token (a 401/403 then says so).
     pub without_token: bool,
@@ -331,7 +331,7 @@ impl fmt::Display for TransportError {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct DecodeError {
-    /// The operation, when known (`kv-v2-read`).
+    /// The operation, when known (`kv_v2_read`).
     pub operation: Option<String>,
     /// The URL that answered (no query), when known.
     pub url: Option<String>,
@@ -723,7 +723,7 @@ impl Error {
         self
     }
 
-    /// The operation the error happened in, when known (`kv-v2-read`).
+    /// The operation the error happened in, when known (`kv_v2_read`).
     pub fn operation(&self) -> Option<&str> {
         match self {
             Error::Api(e) => e.operation.as_deref(),

@@ -47,20 +47,12 @@ impl Client {
         let operation = &ops::READ_HEALTH_STATUS;
         let response = self.send_operation_any_status(operation).await?;
         let status = response.status().as_u16();
-        let path = response.url().path().to_string();
-        let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-        let node: ReadHealthStatusResponse = serde_json::from_slice(&bytes).map_err(|e| {
-            if matches!(status, 200 | 429 | 472 | 473 | 501 | 503) {
-                Error::decode(operation.name, &bytes, &e)
-            } else {
-                Error::Api(Box::new(crate::ApiError::from_body(
-                    status,
-                    operation.method,
-                    &path,
-                    &bytes,
-                )))
-            }
-        })?;
+        // The node states `sys/health` documents are answers; any other status is an error.
+        if !matches!(status, 200..=299 | 429 | 472 | 473 | 501 | 503) {
+            return Err(crate::transport::answer_error(response));
+        }
+        let node: ReadHealthStatusResponse =
+            crate::transport::decode_answer(response, operation.name).await?;
         Ok(Health { status, node })
     }
 

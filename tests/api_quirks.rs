@@ -62,7 +62,7 @@ async fn quirk_duration_as_string_and_as_integer() {
 async fn quirk_approle_role_ttls_integer_and_string() {
     let server = MockServer::start_async().await;
     let mut reply = fixture("approle-read-role.json");
-    // OpenBao 2.7.2 answers `secret_id_bound_cidrs: null`; see tests/api_known_bugs.rs.
+    // OpenBao 2.7.2 answers `secret_id_bound_cidrs: null`; see tests/api_null_fields.rs.
     reply["data"]["secret_id_bound_cidrs"] = json!([]);
     let mut strings = reply.clone();
     strings["data"]["token_ttl"] = json!("1h");
@@ -108,7 +108,7 @@ async fn quirk_approle_role_ttls_integer_and_string() {
 async fn quirk_empty_date_time_decodes() {
     let server = MockServer::start_async().await;
     let mut reply = fixture("kv-v2-read-metadata.json");
-    // OpenBao 2.7.2 answers `custom_metadata: null`; see tests/api_known_bugs.rs.
+    // OpenBao 2.7.2 answers `custom_metadata: null`; see tests/api_null_fields.rs.
     reply["data"]["custom_metadata"] = json!({"owner": "team-a"});
     let mock = expect(
         &server,

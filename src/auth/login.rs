@@ -572,12 +572,11 @@ impl Login for Kerberos {
                 &format!("auth/{mount}/login"),
                 reqwest::header::AUTHORIZATION,
                 value,
-                "kerberos-login",
+                "kerberos_login",
             )
             .await?;
-        let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-        let env: Envelope<JsonMap> = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::decode("kerberos-login", &bytes, &e))?;
+        let env: Envelope<JsonMap> =
+            crate::transport::decode_answer(response, "kerberos_login").await?;
         auth_of(env)
     }
 }

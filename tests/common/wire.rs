@@ -120,7 +120,7 @@ pub fn login(token: &str, policies: &[&str], metadata: Value) -> Value {
 }
 
 /// OpenBao 2.7.2 answers `custom_metadata: null`, which the generated types cannot decode yet
-/// (see tests/api_known_bugs.rs); the group tests use the answer with an empty map instead.
+/// (see tests/api_null_fields.rs); the group tests use the answer with an empty map instead.
 pub fn without_null_custom_metadata(mut reply: Value) -> Value {
     reply["data"]["custom_metadata"] = json!({});
     reply
