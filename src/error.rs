@@ -345,6 +345,7 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
+    #[cfg(test)]
     pub(crate) fn from_serde(
         operation: Option<&str>,
         body: &[u8],
@@ -692,10 +693,6 @@ impl Error {
             source = s.source();
         }
         Error::Transport(Box::new(TransportError::new(e)))
-    }
-
-    pub(crate) fn decode(operation: &str, body: &[u8], e: &serde_json::Error) -> Self {
-        Error::Decode(Box::new(DecodeError::from_serde(Some(operation), body, e)))
     }
 
     pub(crate) fn invalid(msg: impl Into<String>) -> Self {
