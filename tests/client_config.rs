@@ -222,7 +222,7 @@ async fn unsendable_tokens_and_namespaces_are_refused_at_the_setting() {
     assert!(!format!("{err:?}").contains("CAESIsecret"));
     let err = Client::builder()
         .address("http://127.0.0.1:8200")
-        .namespace("t\u{e9}am-secret")
+        .namespace("team-secret\r\nx-injected: 1")
         .build()
         .unwrap_err();
     assert!(err.is_invalid_input(), "{err:?}");
