@@ -181,7 +181,7 @@ enum Answer {
     /// `ResponseValue<ByteStream>`: a body that is not JSON, read whole.
     Bytes,
     /// `ResponseValue<T>`.
-    Json(syn::Type),
+    Json(Box<syn::Type>),
 }
 
 /// `T` of `-> Result<ResponseValue<T>, Error<..>>`.
@@ -206,7 +206,7 @@ fn answer_type(output: &syn::ReturnType) -> Option<Answer> {
     if last_segment(inner, "ByteStream").is_some() {
         return Some(Answer::Bytes);
     }
-    Some(Answer::Json(inner.clone()))
+    Some(Answer::Json(Box::new(inner.clone())))
 }
 
 fn last_segment<'a>(ty: &'a syn::Type, name: &str) -> Option<&'a syn::PathSegment> {
