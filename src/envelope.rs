@@ -8,7 +8,7 @@ use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::lenient::{AnswerScalar, Got, Lenient, Lines, Payload, Secs, NOT_KEPT};
+use crate::lenient::{AnswerScalar, Got, Lenient, Lines, Payload, Secs, Strict, NOT_KEPT};
 
 /// The JSON object type Vault's untyped `data` blocks decode to.
 pub type JsonMap = Map<String, Value>;
@@ -109,11 +109,10 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Envelope<T> {
                         Field::RequestId => {
                             env.request_id = lenient(&mut map, "request_id", other)?;
                         }
-                        Field::LeaseId => env.lease_id = lenient(&mut map, "lease_id", other)?,
-                        Field::Renewable => env.renewable = lenient(&mut map, "renewable", other)?,
+                        Field::LeaseId => env.lease_id = strict(&mut map)?,
+                        Field::Renewable => env.renewable = strict(&mut map)?,
                         Field::LeaseDuration => {
-                            env.lease_duration =
-                                lenient::<_, Secs<u64>>(&mut map, "lease_duration", other)?.0;
+                            env.lease_duration = strict::<_, Secs<u64>>(&mut map)?.0;
                         }
                         Field::Data => env.data = map.next_value::<Payload<T>>()?.0,
                         Field::WrapInfo => env.wrap_info = map.next_value::<Payload<_>>()?.0,
@@ -177,6 +176,14 @@ impl<'de> Deserialize<'de> for Field {
         }
         deserializer.deserialize_identifier(FieldVisitor)
     }
+}
+
+/// Reads a field of the envelope that a lease depends on (`lease_id`, `renewable`,
+/// `lease_duration`: the lease renewer schedules on them) in any of Vault's spellings; `null` is
+/// the default, and a value of another shape fails the answer (the error names the field, never
+/// the value).
+fn strict<'de, A: MapAccess<'de>, V: AnswerScalar + Default>(map: &mut A) -> Result<V, A::Error> {
+    Ok(map.next_value::<Strict<V>>()?.0)
 }
 
 /// Reads a field of the envelope in any of Vault's spellings (`"3600"`, `"1h"`, `"true"`, `""`

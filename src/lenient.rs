@@ -49,8 +49,8 @@
 //! - in an **optional** field (an `Option`, or a plain list or map with a default) it does not
 //!   fail the answer: the field is `None` (or empty) and the value is kept, as it came, in the
 //!   struct's `extra` map under the field's own name, so re-serializing the answer gives it back.
-//!   In the envelope, a wrong-shaped `request_id`, `lease_id`, `renewable`, `lease_duration`,
-//!   `warnings` or `mount_type` is the default, its value kept in [`Envelope::other`](crate::Envelope::other).
+//!   In the envelope, a wrong-shaped `request_id`, `warnings` or `mount_type` is the default, its
+//!   value kept in [`Envelope::other`](crate::Envelope::other).
 //!   Kept values need a struct decoded inside an answer: an `Envelope` (every enveloped
 //!   operation and helper) or another answer type. A generated type decoded on its own
 //!   (`serde_json::from_value::<types::X>`, a bare answer such as `sys/health`) still decodes, but
@@ -62,7 +62,9 @@
 //!   secret's metadata, a token lookup, `sys/health`, ...), a field the spec marks required,
 //!   [`AuthInfo::client_token`](crate::AuthInfo::client_token) and
 //!   [`WrapInfo::token`](crate::WrapInfo::token) (a string, `""` included, and nothing else), and
-//!   the envelope's `data`, `auth` and `wrap_info` (an object, or `null`/`""` for none).
+//!   the envelope's `data`, `auth` and `wrap_info` (an object, or `null`/`""` for none), and the
+//!   envelope's `lease_id`, `renewable` and `lease_duration` (the lease renewer schedules on
+//!   them: `"true"` and `"1h"` decode, an object does not).
 //!   `auth` and `wrap_info`'s other fields have no map to keep a value in: a wrong shape there is
 //!   the field's default.
 //! - inside an object or array that decodes as a nested type, the nested type's own rules apply;
@@ -917,6 +919,16 @@ pub(crate) struct Lenient<T>(pub(crate) Got<T>);
 impl<'de, T: AnswerScalar> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         got(deserializer).map(Lenient)
+    }
+}
+
+/// A field of the envelope read strictly: Vault's spellings, `null` as the default, any other
+/// shape an error raised while the value is read (so the decode error names the field).
+pub(crate) struct Strict<T>(pub(crate) T);
+
+impl<'de, T: AnswerScalar + Default> Deserialize<'de> for Strict<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        required(got(deserializer)?, T::EXPECTING).map(Strict)
     }
 }
 

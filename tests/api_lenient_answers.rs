@@ -262,16 +262,30 @@ fn envelope_fields_in_weak_spellings_and_wrong_shapes() {
     assert_eq!(auth.metadata["uid"], "1001");
 
     let mut reply = conformance("kv-v2-read");
-    reply["lease_duration"] = json!({"weird": true});
-    reply["renewable"] = json!([true]);
-    reply["request_id"] = json!(17);
+    reply["request_id"] = json!({"weird": true});
+    reply["mount_type"] = json!(["kv"]);
+    reply["lease_id"] = json!(17);
     let env: Envelope = serde_json::from_value(reply).unwrap();
-    assert_eq!(env.lease_duration, 0);
-    assert!(!env.renewable);
-    assert_eq!(env.request_id, "17");
-    assert_eq!(env.other["lease_duration"], json!({"weird": true}));
-    assert_eq!(env.other["renewable"], json!([true]));
+    assert_eq!(env.request_id, "");
+    assert_eq!(env.lease_id, "17");
+    assert_eq!(env.other["request_id"], json!({"weird": true}));
+    assert_eq!(env.other["mount_type"], json!(["kv"]));
     assert!(env.data.is_some());
+
+    // What a lease is renewed on is strict: the error names the field.
+    for (field, value) in [
+        ("lease_duration", json!({"weird": true})),
+        ("renewable", json!("perhaps")),
+        ("lease_id", json!([SECRET])),
+    ] {
+        let mut reply = conformance("kv-v2-read");
+        reply[field] = value;
+        let body = serde_json::to_vec(&reply).unwrap();
+        let mut de = serde_json::Deserializer::from_slice(&body);
+        let err = serde_path_to_error::deserialize::<_, Envelope>(&mut de).unwrap_err();
+        assert_eq!(err.path().to_string(), field);
+        assert!(!err.to_string().contains(SECRET), "{err}");
+    }
 }
 
 /// A wrong-shaped value kept by an answer that then fails (a required field is wrong) does not
