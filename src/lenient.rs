@@ -429,25 +429,29 @@ impl AnswerScalar for Vec<String> {
     }
     fn from_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Got<Self>, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(item) = seq.next_element::<TextOrRaw>()? {
-            match item {
-                TextOrRaw::Text(text) => items.push(text),
-                TextOrRaw::Raw(raw) => {
-                    // Not a list of strings: the whole array is kept as it came.
-                    let mut all: Vec<Value> = items.into_iter().map(Value::String).collect();
-                    all.push(raw);
-                    while let Some(rest) = seq.next_element::<Value>()? {
-                        all.push(rest);
-                    }
-                    return Ok(Got::Wrong(Value::Array(all)));
-                }
-            }
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
         }
-        Ok(Got::Value(items))
+        if !items
+            .iter()
+            .all(|item| matches!(item, Value::String(_) | Value::Number(_) | Value::Bool(_)))
+        {
+            // Not a list of strings: the whole array is kept as it came.
+            return Ok(Got::Wrong(Value::Array(items)));
+        }
+        Ok(Got::Value(
+            items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(text) => text,
+                    other => other.to_string(),
+                })
+                .collect(),
+        ))
     }
 }
 
-/// An item of a list of strings: its text, or the JSON it was when it is an array or object.
+/// A value of a map of strings: its text, or the JSON it was when it is an array or object.
 enum TextOrRaw {
     Text(String),
     Raw(Value),
@@ -1125,5 +1129,110 @@ mod tests {
         }
         assert!(body(json!({"flag": "yes"})).is_err());
         assert!(body(json!({"flag": 2})).is_err());
+    }
+
+    /// An answer struct as `codegen/fields.rs` writes it.
+    #[derive(Deserialize, Debug, Default)]
+    struct Answer {
+        #[serde(default, deserialize_with = "crate::lenient::answer::opt::<_, _, 0>")]
+        num: Option<i64>,
+        #[serde(
+            default,
+            deserialize_with = "crate::lenient::answer::opt_secs::<_, _, 1>"
+        )]
+        ttl: Option<u64>,
+        #[serde(default, deserialize_with = "crate::lenient::answer::opt::<_, _, 2>")]
+        flag: Option<bool>,
+        #[serde(default, deserialize_with = "crate::lenient::answer::opt::<_, _, 3>")]
+        list: Option<Vec<String>>,
+        #[serde(
+            default,
+            deserialize_with = "crate::lenient::answer::opt_any::<_, _, 4>"
+        )]
+        nested: Option<Box<Answer>>,
+        #[serde(default, deserialize_with = "crate::lenient::answer::required")]
+        version: u64,
+        #[serde(
+            flatten,
+            deserialize_with = "crate::lenient::answer::extra::<_, Answer>"
+        )]
+        extra: crate::SecretMap,
+    }
+
+    impl super::AnswerFields for Answer {
+        const FIELDS: &'static str = "num,ttl,flag,list,nested,version";
+    }
+
+    /// Decoded as inside an envelope (one scope deep).
+    fn answer(value: serde_json::Value) -> Result<Answer, serde_json::Error> {
+        super::scoped(|| serde_json::from_value(value))
+    }
+
+    #[test]
+    fn answer_fields_take_vaults_spellings() {
+        let a = answer(
+            json!({"num": "42", "ttl": "1h30m", "flag": "true", "list": "a, b",
+            "nested": {"ttl": 90, "version": "3"}, "version": 7.0}),
+        )
+        .unwrap();
+        assert_eq!((a.num, a.ttl, a.flag), (Some(42), Some(5400), Some(true)));
+        assert_eq!(a.list.unwrap(), ["a", "b"]);
+        let nested = a.nested.unwrap();
+        assert_eq!((nested.ttl, nested.version), (Some(90), 3));
+        assert_eq!(a.version, 7);
+        assert!(a.extra.is_empty());
+        let a = answer(json!({"list": "", "nested": "", "ttl": "30m", "num": null})).unwrap();
+        assert_eq!(a.list, Some(vec![]));
+        assert!(a.nested.is_none() && a.num.is_none());
+        assert_eq!((a.ttl, a.version), (Some(1800), 0));
+    }
+
+    #[test]
+    fn wrong_shapes_are_kept_at_their_depth_and_required_ones_fail() {
+        let a = answer(
+            json!({"num": {"x": 1}, "ttl": "soon", "flag": [true], "list": [1, {"y": 2}],
+            "nested": {"num": "many", "version": 1}, "unnamed": 5}),
+        )
+        .unwrap();
+        assert_eq!(
+            (a.num, a.ttl, a.flag, a.list.as_ref()),
+            (None, None, None, None)
+        );
+        assert_eq!(a.extra["num"], json!({"x": 1}));
+        assert_eq!(a.extra["ttl"], "soon");
+        assert_eq!(a.extra["flag"], json!([true]));
+        assert_eq!(a.extra["list"], json!([1, {"y": 2}]));
+        assert_eq!(a.extra["unnamed"], 5);
+        let nested = a.nested.unwrap();
+        assert_eq!(
+            nested.extra["num"], "many",
+            "kept by the nested struct, not its parent"
+        );
+        assert!(!a.extra.contains_key("nested"));
+
+        let err = answer(json!({"version": "hunter2"}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("expected an integer") && !err.contains("hunter2"),
+            "{err}"
+        );
+        assert!(answer(json!({"version": {"a": 1}})).is_err());
+    }
+
+    #[test]
+    fn kept_values_need_a_scope_and_a_failed_decode_leaves_none() {
+        // On its own (no envelope), a wrong shape still decodes as `None`, and is dropped.
+        let a: Answer = serde_json::from_value(json!({"num": {"x": 1}})).unwrap();
+        assert!(a.num.is_none() && a.extra.is_empty());
+        // A decode that fails after keeping a value leaves nothing behind for the next one.
+        assert!(answer(json!({"num": {"leak": 1}, "version": []})).is_err());
+        assert!(answer(json!({"nested": {"num": {"leak": 2}, "version": []}})).is_err());
+        let a = answer(json!({"flag": true})).unwrap();
+        assert!(a.extra.is_empty(), "{:?}", a.extra);
+        super::KEPT.with(|kept| {
+            let kept = kept.borrow();
+            assert_eq!((kept.depth, kept.entries.len()), (0, 0));
+        });
     }
 }
