@@ -501,13 +501,13 @@ impl<'de, T: AnswerScalar> Visitor<'de> for GotVisitor<T> {
         f.write_str(T::EXPECTING)
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(T::from_bool(v).map_or(Got::Wrong(Value::Bool(v)), Got::Value))
+        Ok(T::from_bool(v).map_or_else(|| Got::Wrong(Value::Bool(v)), Got::Value))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(T::from_i64(v).map_or(Got::Wrong(Value::from(v)), Got::Value))
+        Ok(T::from_i64(v).map_or_else(|| Got::Wrong(Value::from(v)), Got::Value))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(T::from_u64(v).map_or(Got::Wrong(Value::from(v)), Got::Value))
+        Ok(T::from_u64(v).map_or_else(|| Got::Wrong(Value::from(v)), Got::Value))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         Ok(T::from_f64(v).map_or_else(|| Got::Wrong(Value::from(v)), Got::Value))
@@ -536,6 +536,7 @@ impl<'de, T: AnswerScalar> Visitor<'de> for GotVisitor<T> {
     }
 }
 
+#[inline]
 fn got<'de, D: Deserializer<'de>, T: AnswerScalar>(deserializer: D) -> Result<Got<T>, D::Error> {
     deserializer.deserialize_any(GotVisitor(PhantomData))
 }
@@ -554,35 +555,34 @@ impl<'de, T: Deserialize<'de>, const CONTAINER: bool> Visitor<'de> for ValueVisi
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
         Ok(scalar(
             IntoDeserializer::<'de, E>::into_deserializer(v),
-            Value::Bool(v),
+            || Value::Bool(v),
         ))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
         Ok(scalar(
             IntoDeserializer::<'de, E>::into_deserializer(v),
-            Value::from(v),
+            || Value::from(v),
         ))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
         Ok(scalar(
             IntoDeserializer::<'de, E>::into_deserializer(v),
-            Value::from(v),
+            || Value::from(v),
         ))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         Ok(scalar(
             IntoDeserializer::<'de, E>::into_deserializer(v),
-            Value::from(v),
+            || Value::from(v),
         ))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         if v.is_empty() {
             return Ok(Got::Null);
         }
-        Ok(scalar(
-            de::value::StrDeserializer::<E>::new(v),
-            Value::String(v.to_string()),
-        ))
+        Ok(scalar(de::value::StrDeserializer::<E>::new(v), || {
+            Value::String(v.to_string())
+        }))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
         if v.is_empty() {
@@ -620,13 +620,17 @@ impl<'de, T: Deserialize<'de>, const CONTAINER: bool> Visitor<'de> for ValueVisi
 
 /// A scalar given to a type that is not a scalar type of its own: decoded if the type takes it
 /// (an enum's name, a duration's number), kept as it came if not.
-fn scalar<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D, raw: Value) -> Got<T> {
+fn scalar<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+    raw: impl FnOnce() -> Value,
+) -> Got<T> {
     match T::deserialize(d) {
         Ok(value) => Got::Value(value),
-        Err(_) => Got::Wrong(raw),
+        Err(_) => Got::Wrong(raw()),
     }
 }
 
+#[inline]
 fn got_value<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Got<T>, D::Error> {
@@ -635,6 +639,7 @@ fn got_value<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// [`got_value`] for a type that takes scalars only (a [`VaultDuration`](crate::VaultDuration),
 /// a [`Sensitive`](crate::Sensitive), an enum of names): an object or array is a wrong shape.
+#[inline]
 fn got_atom<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Got<T>, D::Error> {
@@ -644,14 +649,13 @@ fn got_atom<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 // What is kept of a wrong-shaped field until its struct's `extra` takes it: the struct's depth of
 // nesting (the answer types decoded inside `Envelope` or inside another answer type are in a
 // scope, see `scoped`), the field's index in its struct (`AnswerFields::FIELDS`) and the JSON.
-struct KeptFields {
-    depth: u32,
-    entries: Vec<(u32, usize, Value)>,
-}
-
+// The depth and the number of kept values are plain `Cell`s, so a decode that keeps nothing (the
+// fast path) never touches the list.
 thread_local! {
-    static KEPT: std::cell::RefCell<KeptFields> = const {
-        std::cell::RefCell::new(KeptFields { depth: 0, entries: Vec::new() })
+    static DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    static KEPT_LEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    static KEPT: std::cell::RefCell<Vec<(u32, usize, Value)>> = const {
+        std::cell::RefCell::new(Vec::new())
     };
 }
 
@@ -661,41 +665,57 @@ pub(crate) const NOT_KEPT: usize = usize::MAX;
 /// Runs `decode` (an answer type nested in an envelope or in another answer) one level deeper:
 /// its wrong-shaped fields are kept for its own `extra`, and whatever it did not take (it failed
 /// half-way) is dropped when it returns, so nothing reaches another struct or another answer.
+#[inline]
 pub(crate) fn scoped<R>(decode: impl FnOnce() -> R) -> R {
     struct Leave(usize);
     impl Drop for Leave {
+        #[inline]
         fn drop(&mut self) {
-            let _ = KEPT.try_with(|kept| {
-                let mut kept = kept.borrow_mut();
-                kept.entries.truncate(self.0);
-                kept.depth -= 1;
-            });
+            if KEPT_LEN.get() > self.0 {
+                drop_kept(self.0);
+            }
+            DEPTH.set(DEPTH.get().saturating_sub(1));
         }
     }
-    let start = KEPT
-        .try_with(|kept| {
-            let mut kept = kept.borrow_mut();
-            kept.depth += 1;
-            kept.entries.len()
-        })
-        .ok();
-    let _leave = start.map(Leave);
+    DEPTH.set(DEPTH.get() + 1);
+    let _leave = Leave(KEPT_LEN.get());
     decode()
+}
+
+#[cold]
+fn drop_kept(len: usize) {
+    let _ = KEPT.try_with(|kept| kept.borrow_mut().truncate(len));
+    KEPT_LEN.set(len);
 }
 
 /// Keeps a wrong-shaped field for its struct's `extra`. Outside a scope (a generated type decoded
 /// on its own, not through [`Envelope`](crate::Envelope) or another answer) the value is dropped:
 /// with no scope to end, a failed decode could not take back what it kept.
+#[cold]
 fn keep(index: usize, raw: Value) {
-    if index == NOT_KEPT {
+    let depth = DEPTH.get();
+    if index == NOT_KEPT || depth == 0 {
         return;
     }
     let _ = KEPT.try_with(|kept| {
         let mut kept = kept.borrow_mut();
-        if kept.depth > 0 {
-            let depth = kept.depth;
-            kept.entries.push((depth, index, raw));
+        kept.push((depth, index, raw));
+        KEPT_LEN.set(kept.len());
+    });
+}
+
+/// Takes the values kept at the current depth (the fields of the struct that ends), newest first.
+#[cold]
+fn take_kept(mut put: impl FnMut(usize, Value)) {
+    let depth = DEPTH.get();
+    let _ = KEPT.try_with(|kept| {
+        let mut kept = kept.borrow_mut();
+        while kept.last().is_some_and(|(d, _, _)| *d == depth) {
+            if let Some((_, index, raw)) = kept.pop() {
+                put(index, raw);
+            }
         }
+        KEPT_LEN.set(kept.len());
     });
 }
 
@@ -723,28 +743,25 @@ pub(crate) trait AnswerFields {
 
 /// The `extra` of a generated answer struct: the fields the spec does not name, plus the fields
 /// it names whose value had a shape the field's type does not take, under their own names.
+#[inline]
 pub(crate) fn answer_extra<'de, D: Deserializer<'de>, S: AnswerFields>(
     deserializer: D,
 ) -> Result<crate::SecretMap, D::Error> {
     let mut map = crate::SecretMap::deserialize(deserializer)?;
-    let _ = KEPT.try_with(|kept| {
-        let mut kept = kept.borrow_mut();
-        let depth = kept.depth;
-        while kept.entries.last().is_some_and(|(d, _, _)| *d == depth) {
-            let Some((_, index, raw)) = kept.entries.pop() else {
-                break;
-            };
+    if KEPT_LEN.get() > 0 {
+        take_kept(|index, raw| {
             if let Some(name) = S::FIELDS.split(',').nth(index) {
                 map.insert(name.to_string(), raw);
             }
-        }
-    });
+        });
+    }
     Ok(map)
 }
 
 /// An optional answer field of a scalar type (integer, boolean, string, list of strings):
 /// Vault's spellings decode; `null` or missing is `None`; any other shape is `None` and the value
 /// is kept in the struct's `extra` under the field's name (`K` is the field's index).
+#[inline]
 pub(crate) fn answer_opt<'de, D, T, const K: usize>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -755,6 +772,7 @@ where
 
 /// [`answer_opt`] for a field that is a plain value with a default (a list typify makes plain):
 /// `null`, missing or a wrong shape (kept) is the default.
+#[inline]
 pub(crate) fn answer_or_default<'de, D, T, const K: usize>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
@@ -766,6 +784,7 @@ where
 /// A scalar field the caller cannot do without (`codegen/fields.rs`: `ALWAYS_PRESENT`): Vault's
 /// spellings decode, `null` or missing is the default, any other shape is an error naming the
 /// field (by its path) and never the value.
+#[inline]
 pub(crate) fn answer_required<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
@@ -776,6 +795,7 @@ where
 
 /// [`answer_opt`] for a string where `""` means none (KV v2's `deletion_time` of a version that
 /// is not deleted nor scheduled for deletion; `codegen/fields.rs`: `EMPTY_AS_NONE`).
+#[inline]
 pub(crate) fn answer_opt_nonempty<'de, D, const K: usize>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error>
@@ -787,6 +807,7 @@ where
 
 /// [`answer_opt`] for an integer field that is a duration in seconds (`ttl`, `…_ttl`,
 /// `lease_duration`, `period`, ...): `"1h"` and `"30m"` decode too.
+#[inline]
 pub(crate) fn answer_opt_secs<'de, D, T, const K: usize>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error>
@@ -798,6 +819,7 @@ where
 }
 
 /// [`answer_required`] for an integer field that is a duration in seconds.
+#[inline]
 pub(crate) fn answer_required_secs<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
@@ -807,6 +829,7 @@ where
 }
 
 /// [`answer_or_default`] for an integer duration in seconds.
+#[inline]
 pub(crate) fn answer_secs_or_default<'de, D, T, const K: usize>(
     deserializer: D,
 ) -> Result<T, D::Error>
@@ -956,6 +979,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Payload<T> {
 
 /// An optional answer field of any other type (see [`ValueVisitor`]): `""` and `null` are
 /// `None`; a scalar the type refuses is `None` and kept in `extra`.
+#[inline]
 pub(crate) fn answer_opt_value<'de, D, T, const K: usize>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error>
@@ -968,6 +992,7 @@ where
 
 /// [`answer_opt_value`] for a plain field with a default.
 #[allow(dead_code)] // used by the generated code of some feature groups
+#[inline]
 pub(crate) fn answer_value_or_default<'de, D, T, const K: usize>(
     deserializer: D,
 ) -> Result<T, D::Error>
@@ -980,6 +1005,7 @@ where
 
 /// A field of any other type the caller cannot do without: `""`, `null` or missing is the
 /// default, a value the type refuses is an error.
+#[inline]
 pub(crate) fn answer_required_value<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
@@ -990,6 +1016,7 @@ where
 
 /// [`answer_opt_value`] for a type that takes scalars only (see [`got_atom`]): an object or
 /// array is `None` and kept too.
+#[inline]
 pub(crate) fn answer_opt_atom<'de, D, T, const K: usize>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error>
@@ -1002,6 +1029,7 @@ where
 
 /// [`answer_opt_atom`] for a plain field with a default.
 #[allow(dead_code)] // used by the generated code of some feature groups
+#[inline]
 pub(crate) fn answer_atom_or_default<'de, D, T, const K: usize>(
     deserializer: D,
 ) -> Result<T, D::Error>
@@ -1013,6 +1041,7 @@ where
 }
 
 /// [`answer_required_value`] for a type that takes scalars only.
+#[inline]
 pub(crate) fn answer_required_atom<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
@@ -1021,6 +1050,7 @@ where
     required(got_atom(deserializer)?, "a value of the field's type")
 }
 
+#[inline]
 fn optional<T>(got: Got<T>, index: usize) -> Option<T> {
     match got {
         Got::Value(value) => Some(value),
@@ -1032,6 +1062,7 @@ fn optional<T>(got: Got<T>, index: usize) -> Option<T> {
     }
 }
 
+#[inline]
 fn required<T: Default, E: de::Error>(got: Got<T>, expecting: &'static str) -> Result<T, E> {
     match got {
         Got::Value(value) => Ok(value),
@@ -1230,9 +1261,8 @@ mod tests {
         assert!(answer(json!({"nested": {"num": {"leak": 2}, "version": []}})).is_err());
         let a = answer(json!({"flag": true})).unwrap();
         assert!(a.extra.is_empty(), "{:?}", a.extra);
-        super::KEPT.with(|kept| {
-            let kept = kept.borrow();
-            assert_eq!((kept.depth, kept.entries.len()), (0, 0));
-        });
+        assert_eq!(super::DEPTH.get(), 0);
+        assert_eq!(super::KEPT_LEN.get(), 0);
+        super::KEPT.with(|kept| assert!(kept.borrow().is_empty()));
     }
 }
