@@ -230,11 +230,12 @@ pub struct AuthInfo {
     /// Metadata the auth method attached (user name, role name, ...).
     #[serde(default, deserialize_with = "crate::lenient::answer_text_map")]
     pub metadata: std::collections::BTreeMap<String, String>,
-    /// Time to live of the token, in seconds.
-    #[serde(default, deserialize_with = "secs_or_default")]
+    /// Time to live of the token, in seconds (`"1h"` decodes too; the renewer schedules on it,
+    /// so a value of another shape fails the answer).
+    #[serde(default, deserialize_with = "crate::lenient::answer::required_secs")]
     pub lease_duration: u64,
-    /// Whether the token can be renewed.
-    #[serde(default, deserialize_with = "or_default")]
+    /// Whether the token can be renewed (`"true"` decodes too; any other shape fails the answer).
+    #[serde(default, deserialize_with = "crate::lenient::answer::required")]
     pub renewable: bool,
     /// The identity entity of the token.
     #[serde(default, deserialize_with = "or_default")]

@@ -65,6 +65,7 @@
 //!   the envelope's `data`, `auth` and `wrap_info` (an object, or `null`/`""` for none), and the
 //!   envelope's `lease_id`, `renewable` and `lease_duration` (the lease renewer schedules on
 //!   them: `"true"` and `"1h"` decode, an object does not).
+//!   So are `auth.lease_duration` and `auth.renewable` (the token renewer schedules on them);
 //!   `auth` and `wrap_info`'s other fields have no map to keep a value in: a wrong shape there is
 //!   the field's default.
 //! - inside an object or array that decodes as a nested type, the nested type's own rules apply;

@@ -246,6 +246,7 @@ fn envelope_fields_in_weak_spellings_and_wrong_shapes() {
     reply["auth"]["lease_duration"] = json!("768h");
     reply["auth"]["renewable"] = json!("true");
     reply["auth"]["num_uses"] = json!("0");
+    reply["auth"]["orphan"] = json!({"odd": true});
     reply["auth"]["policies"] = json!("default,reader");
     reply["auth"]["metadata"] = json!({"username": "alice", "uid": 1001});
     let env: Envelope = serde_json::from_value(reply).unwrap();
@@ -260,6 +261,10 @@ fn envelope_fields_in_weak_spellings_and_wrong_shapes() {
     assert!(auth.renewable);
     assert_eq!(auth.policies, ["default", "reader"]);
     assert_eq!(auth.metadata["uid"], "1001");
+    assert!(
+        !auth.orphan,
+        "a wrong shape in `auth` is the default (no map to keep it in)"
+    );
 
     let mut reply = conformance("kv-v2-read");
     reply["request_id"] = json!({"weird": true});
@@ -272,14 +277,19 @@ fn envelope_fields_in_weak_spellings_and_wrong_shapes() {
     assert_eq!(env.other["mount_type"], json!(["kv"]));
     assert!(env.data.is_some());
 
-    // What a lease is renewed on is strict: the error names the field.
+    // What a lease or a token is renewed on is strict: the error names the field.
     for (field, value) in [
         ("lease_duration", json!({"weird": true})),
         ("renewable", json!("perhaps")),
         ("lease_id", json!([SECRET])),
+        ("auth.lease_duration", json!("forever")),
+        ("auth.renewable", json!({"v": SECRET})),
     ] {
-        let mut reply = conformance("kv-v2-read");
-        reply[field] = value;
+        let mut reply = recorded("userpass-login.json");
+        match field.split_once('.') {
+            Some((block, key)) => reply[block][key] = value,
+            None => reply[field] = value,
+        }
         let body = serde_json::to_vec(&reply).unwrap();
         let mut de = serde_json::Deserializer::from_slice(&body);
         let err = serde_path_to_error::deserialize::<_, Envelope>(&mut de).unwrap_err();
