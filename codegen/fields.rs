@@ -20,6 +20,16 @@
 //!   field (`body_map`). An answer is decoded, never built: the builders of the `…Response`
 //!   types (and of the types nested in them) are a sixth of the generated code and of its
 //!   compile time, and are dropped.
+//! - [`lenient_answer_fields`]: answers decode as leniently as Vault and its plugins write them.
+//!   Every field of an answer struct (the `…Response` types, the helper schemas of
+//!   [`ALWAYS_PRESENT`] and every struct nested in them) decodes through a
+//!   `hashivault::lenient::answer` function: numeric strings for integers, `"true"` for
+//!   booleans, `"1h"` for an integer duration ([`is_duration_name`]), `""` for an empty list or
+//!   object. A value of another shape in an optional field is `None` and kept in the struct's
+//!   `extra` under its own name (the struct implements `hashivault::lenient::AnswerFields` and
+//!   its `extra` takes the kept values back); in a field the caller cannot do without (listed in
+//!   [`ALWAYS_PRESENT`], or required by the spec) it is an error. The rule is stated in
+//!   `src/lenient.rs`.
 
 use quote::ToTokens;
 use syn::visit_mut::VisitMut;
@@ -46,6 +56,13 @@ pub struct FieldRewrites {
     pub answer_builders_dropped: usize,
     /// `deletion_time` fields whose `""` decodes as `None`.
     pub empty_times: usize,
+    /// Answer fields decoded through `hashivault::lenient::answer_*` (every field of every answer
+    /// struct but `extra` and free-form JSON values).
+    pub answer_fields: usize,
+    /// Of those, the fields the caller cannot do without: a wrong shape is an error.
+    pub answer_required: usize,
+    /// Answer structs whose `extra` takes back their wrong-shaped fields (`AnswerFields`).
+    pub answer_extras: usize,
 }
 
 /// Applies both rewrites to the generated file.
@@ -54,6 +71,7 @@ pub fn rewrite_fields(file: &mut syn::File) -> FieldRewrites {
     unnamed_fields_as_secret_maps(file, &mut stats);
     lenient_request_fields(file, &mut stats);
     always_present_fields(file, &mut stats);
+    lenient_answer_fields(file, &mut stats);
     answers_without_builders(file, &mut stats);
     stats
 }
@@ -196,7 +214,8 @@ pub const ALWAYS_PRESENT: &[(&str, &[&str])] = &[
 
 /// Structs whose `deletion_time` is a time or `""`: KV v2 answers `"deletion_time": ""` for a
 /// version that is not deleted and not scheduled for deletion, which decodes as `None`
-/// (`hashivault::envelope::empty_as_none`).
+/// (marked `hashivault::envelope::empty_as_none` here, decoded by
+/// `hashivault::lenient::answer::opt_nonempty` after [`lenient_answer_fields`]).
 pub const EMPTY_AS_NONE: &[(&str, &str)] = &[
     ("KvV2VersionMetadata", "deletion_time"),
     ("KvV2VersionInfo", "deletion_time"),
@@ -561,6 +580,334 @@ pub fn lenient_request_fields(file: &mut syn::File, stats: &mut FieldRewrites) {
     }
 }
 
+/// Whether an integer answer field holds a duration in seconds, by its wire name: Vault's TTLs
+/// (`ttl`, `token_ttl`, `explicit_max_ttl`, `secret_id_ttl`, ...), `lease_duration`, `period` /
+/// `token_period`, and the `…_duration` / `…_timeout` / `…_interval` seconds of plugins. Such a
+/// field also takes a Go duration string (`"1h"`, `"30m"`, `"90s"`).
+pub fn is_duration_name(name: &str) -> bool {
+    name == "ttl"
+        || name == "period"
+        || name.ends_with("_ttl")
+        || name.ends_with("_period")
+        || name.ends_with("_duration")
+        || name.ends_with("_timeout")
+        || name.ends_with("_interval")
+}
+
+/// The generated structs that are (part of) an answer: the `…Response` types, the helper
+/// schemas of [`ALWAYS_PRESENT`] and [`EMPTY_AS_NONE`], and every struct a field of one of them
+/// names (at any depth), request bodies excepted.
+fn answer_structs(items: &[syn::Item]) -> std::collections::BTreeSet<String> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let structs: BTreeMap<String, &syn::ItemStruct> = items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(st) => Some((st.ident.to_string(), st)),
+            _ => None,
+        })
+        .collect();
+    let mut answers: BTreeSet<String> = structs
+        .keys()
+        .filter(|name| {
+            is_answer(name)
+                || !always_present(name).is_empty()
+                || EMPTY_AS_NONE.iter().any(|(s, _)| s == name)
+        })
+        .cloned()
+        .collect();
+    let mut todo: Vec<String> = answers.iter().cloned().collect();
+    while let Some(name) = todo.pop() {
+        let named: Vec<String> = structs[&name]
+            .fields
+            .iter()
+            .flat_map(|field| {
+                let text = field.ty.to_token_stream().to_string();
+                text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .filter(|word| !word.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for nested in named {
+            if structs.contains_key(&nested)
+                && !is_request_body(&nested)
+                && answers.insert(nested.clone())
+            {
+                todo.push(nested);
+            }
+        }
+    }
+    answers
+}
+
+/// The name a field has on the wire (its `rename`, or its identifier).
+fn wire_name(field: &syn::Field) -> Option<String> {
+    serde_rename(&field.attrs).or_else(|| field.ident.as_ref().map(ToString::to_string))
+}
+
+/// The module of the answer functions, short so that each attribute stays on one line of the
+/// formatted file (rustfmt breaks an attribute longer than 70 characters over five lines).
+const ANSWER: &str = "crate::lenient::answer";
+
+/// The `hashivault::lenient::answer_*` function family of an answer field's (inner) type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AnswerKind {
+    /// Integers, booleans, floats, strings, lists of strings: `AnswerScalar` types.
+    Scalar,
+    /// An integer that is a duration in seconds.
+    Secs,
+    /// Any other type: decoded as itself, `""` is none.
+    Value,
+    /// A type of its own that takes scalars only (`VaultDuration`, `Sensitive`, an enum of
+    /// names): an object or array is a wrong shape, kept like a scalar one.
+    Atom,
+}
+
+fn answer_kind(inner: &syn::Type, wire_name: &str, atoms: &[String]) -> AnswerKind {
+    let text = inner.to_token_stream().to_string().replace(' ', "");
+    if text == "::std::vec::Vec<::std::string::String>" || text == "Vec<String>" {
+        // SQL statements hold commas: never split, decoded as an array.
+        return if wire_name.ends_with("statements") {
+            AnswerKind::Value
+        } else {
+            AnswerKind::Scalar
+        };
+    }
+    match last_ident(inner).as_deref() {
+        Some("i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64")
+            if is_duration_name(wire_name) =>
+        {
+            AnswerKind::Secs
+        }
+        Some("i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "f64" | "bool") => {
+            AnswerKind::Scalar
+        }
+        Some("String") if text.ends_with("std::string::String") || text == "String" => {
+            AnswerKind::Scalar
+        }
+        Some("VaultDuration" | "Sensitive") => AnswerKind::Atom,
+        Some(name) if atoms.iter().any(|a| a == name) => AnswerKind::Atom,
+        _ => AnswerKind::Value,
+    }
+}
+
+/// Whether a field's `#[serde(...)]` attributes hold the key `key` (`default`, `flatten`), as a
+/// key: not inside a string (`deserialize_with = "…null_as_default"`, `rename = "default_x"`).
+fn has_serde_key(attrs: &[syn::Attribute], key: &str) -> bool {
+    attrs.iter().any(|attr| {
+        let mut found = false;
+        if attr.path().is_ident("serde") {
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident(key) {
+                    found = true;
+                }
+                if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<syn::Expr>()?;
+                }
+                Ok(())
+            });
+        }
+        found
+    })
+}
+
+fn is_json_value(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    let segments: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    segments == ["serde_json", "Value"]
+}
+
+/// Whether a `#[serde(...)]` attribute names `path` as its `deserialize_with`.
+fn deserializes_with(attr: &syn::Attribute, path: &str) -> bool {
+    attr.path().is_ident("serde")
+        && attr
+            .meta
+            .require_list()
+            .is_ok_and(|list| list.tokens.to_string().contains(&format!("\"{path}\"")))
+}
+
+/// Gives every field of every answer struct (see [`answer_structs`]) its
+/// `hashivault::lenient::answer_*` decoding, and its `extra` the kept wrong-shaped fields (see
+/// the module docs). A field already decoded by another function than `null_as_default` (KV's
+/// `deletion_time`) is left as it is; `null_as_default` (an [`ALWAYS_PRESENT`] field) is replaced
+/// by the `answer_required*` function of the field's type.
+pub fn lenient_answer_fields(file: &mut syn::File, stats: &mut FieldRewrites) {
+    let Some(items) = types_items(file) else {
+        return;
+    };
+    let answers = answer_structs(items);
+    // typify's enums of names (not `untagged`: those may take objects).
+    let atoms: Vec<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Enum(en) if !has_serde_key(&en.attrs, "untagged") => {
+                Some(en.ident.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut field_lists = Vec::new();
+    for item in items.iter_mut() {
+        let syn::Item::Struct(st) = item else {
+            continue;
+        };
+        let name = st.ident.to_string();
+        if !answers.contains(&name) {
+            continue;
+        }
+        let syn::Fields::Named(fields) = &mut st.fields else {
+            continue;
+        };
+        let has_extra = fields.named.iter().any(|f| {
+            f.ident.as_ref().is_some_and(|i| i == EXTRA_FIELD)
+                && has_serde_flag(&f.attrs, "flatten")
+        });
+        let plain = always_present(&name);
+        let mut wire_names = Vec::new();
+        for field in fields.named.iter_mut() {
+            if has_serde_flag(&field.attrs, "flatten") {
+                continue;
+            }
+            let Some(wire) = wire_name(field) else {
+                continue;
+            };
+            let index = wire_names.len();
+            wire_names.push(wire.clone());
+            let always = field
+                .ident
+                .as_ref()
+                .is_some_and(|i| plain.contains(&i.to_string().as_str()));
+            let null_as_default = "hashivault::envelope::null_as_default";
+            let empty_as_none = "hashivault::envelope::empty_as_none";
+            if let Some(i) = field
+                .attrs
+                .iter()
+                .position(|a| deserializes_with(a, empty_as_none))
+            {
+                // `EMPTY_AS_NONE`: `""` is `None`, and a wrong shape is kept like any other.
+                let keep = if has_extra {
+                    index.to_string()
+                } else {
+                    "{ crate::lenient::answer::NOT_KEPT }".to_string()
+                };
+                let function = format!("{ANSWER}::opt_nonempty::<_, {keep}>");
+                field.attrs[i] = syn::parse_quote!(#[serde(default, deserialize_with = #function)]);
+                stats.answer_fields += 1;
+                continue;
+            }
+            if has_serde_flag(&field.attrs, "deserialize_with")
+                && !field
+                    .attrs
+                    .iter()
+                    .any(|a| deserializes_with(a, null_as_default))
+            {
+                continue;
+            }
+            // `null_as_default`'s attribute carried `rename` and `default`: kept below.
+            let replaced = field
+                .attrs
+                .iter()
+                .position(|a| deserializes_with(a, null_as_default));
+            let rename = replaced.and_then(|i| serde_rename(&field.attrs[i..=i]));
+            if let Some(i) = replaced {
+                field.attrs.remove(i);
+            }
+            let had_default = replaced.is_some() || has_serde_key(&field.attrs, "default");
+            let (optional, inner) = match option_inner(&field.ty) {
+                Some(inner) => (true, inner.clone()),
+                None => (false, field.ty.clone()),
+            };
+            let required = !optional && (always || !had_default);
+            if is_json_value(&inner) {
+                // A free-form JSON value takes every shape (and `""` is a value there).
+                continue;
+            }
+            let kind = answer_kind(&inner, &wire, &atoms);
+            let keep = if has_extra {
+                index.to_string()
+            } else {
+                "{ crate::lenient::answer::NOT_KEPT }".to_string()
+            };
+            let function = match (kind, optional, required) {
+                (AnswerKind::Scalar, true, _) => format!("{ANSWER}::opt::<_, _, {keep}>"),
+                (AnswerKind::Secs, true, _) => format!("{ANSWER}::opt_secs::<_, _, {keep}>"),
+                (AnswerKind::Value, true, _) => format!("{ANSWER}::opt_any::<_, _, {keep}>"),
+                (AnswerKind::Atom, true, _) => format!("{ANSWER}::opt_atom::<_, _, {keep}>"),
+                (AnswerKind::Atom, false, true) => format!("{ANSWER}::required_atom"),
+                (AnswerKind::Atom, false, false) => {
+                    format!("{ANSWER}::default_atom::<_, _, {keep}>")
+                }
+                (AnswerKind::Scalar, false, true) => format!("{ANSWER}::required"),
+                (AnswerKind::Secs, false, true) => format!("{ANSWER}::required_secs"),
+                (AnswerKind::Value, false, true) => format!("{ANSWER}::required_any"),
+                (AnswerKind::Scalar, false, false) => {
+                    format!("{ANSWER}::or_default::<_, _, {keep}>")
+                }
+                (AnswerKind::Secs, false, false) => {
+                    format!("{ANSWER}::default_secs::<_, _, {keep}>")
+                }
+                (AnswerKind::Value, false, false) => {
+                    format!("{ANSWER}::default_any::<_, _, {keep}>")
+                }
+            };
+            if required {
+                stats.answer_required += 1;
+            }
+            stats.answer_fields += 1;
+            // With `deserialize_with`, serde fills a missing field only when told `default`: it
+            // joins the field's `skip_serializing_if` attribute, or the `rename`.
+            let needs_default =
+                (optional || had_default) && !has_serde_key(&field.attrs, "default");
+            let skip = field
+                .attrs
+                .iter()
+                .position(|a| has_serde_key(std::slice::from_ref(a), "skip_serializing_if"));
+            let (default_here, rename) = match (needs_default, skip, rename) {
+                (true, Some(i), rename) => {
+                    let syn::Meta::List(list) = &field.attrs[i].meta else {
+                        unreachable!("has a key")
+                    };
+                    let tokens = &list.tokens;
+                    field.attrs[i] = syn::parse_quote!(#[serde(default, #tokens)]);
+                    (false, rename)
+                }
+                (needs_default, _, rename) => (needs_default, rename),
+            };
+            field.attrs.push(match (rename, default_here) {
+                (Some(rename), true) => syn::parse_quote!(#[serde(rename = #rename, default, deserialize_with = #function)]),
+                (Some(rename), false) => syn::parse_quote!(#[serde(rename = #rename, deserialize_with = #function)]),
+                (None, true) => syn::parse_quote!(#[serde(default, deserialize_with = #function)]),
+                (None, false) => syn::parse_quote!(#[serde(deserialize_with = #function)]),
+            });
+        }
+        if !has_extra {
+            continue;
+        }
+        for field in fields.named.iter_mut() {
+            if field.ident.as_ref().is_some_and(|i| i == EXTRA_FIELD) {
+                let function = format!("{ANSWER}::extra::<_, {name}>");
+                field
+                    .attrs
+                    .push(syn::parse_quote!(#[serde(deserialize_with = #function)]));
+            }
+        }
+        stats.answer_extras += 1;
+        field_lists.push((st.ident.clone(), wire_names.join(",")));
+    }
+    for (ident, names) in field_lists {
+        items.push(syn::parse_quote! {
+            impl crate::lenient::AnswerFields for #ident {
+                const FIELDS: &'static str = #names;
+            }
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -776,5 +1123,194 @@ mod tests {
             code.contains("builder :: UserpassWriteUserRequest") && code.contains("fn password"),
             "a request keeps its builder: {code}"
         );
+    }
+
+    fn answer_file() -> syn::File {
+        syn::parse_quote! {
+            pub mod types {
+                pub struct AppRoleReadRoleResponse {
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub token_ttl: ::std::option::Option<i64>,
+                    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                    pub bind_secret_id: ::std::option::Option<bool>,
+                    #[serde(rename = "type", default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub token_policies: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub nested: ::std::option::Option<AppRoleReadRoleResponseNested>,
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub free: ::std::option::Option<::serde_json::Value>,
+                    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+                    pub creation_statements: ::std::vec::Vec<::std::string::String>,
+                    pub required_id: ::std::string::String,
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub period: ::std::option::Option<::hashivault::VaultDuration>,
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub key_type: ::std::option::Option<KeyType>,
+                    #[serde(flatten)]
+                    pub extra: hashivault::SecretMap,
+                }
+                pub enum KeyType { Rsa, Ec }
+                pub struct AppRoleReadRoleResponseNested {
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub count: ::std::option::Option<u64>,
+                }
+                pub struct TokenLookUpSelfResponse {
+                    #[serde(rename = "type", default, deserialize_with = "hashivault::envelope::null_as_default")]
+                    pub type_: ::std::string::String,
+                    #[serde(default, deserialize_with = "hashivault::envelope::null_as_default")]
+                    pub ttl: i64,
+                    #[serde(default, deserialize_with = "hashivault::envelope::null_as_default")]
+                    pub policies: ::std::vec::Vec<::std::string::String>,
+                    #[serde(default, deserialize_with = "hashivault::envelope::empty_as_none")]
+                    pub deletion_time: ::std::option::Option<::std::string::String>,
+                    #[serde(flatten)]
+                    pub extra: hashivault::SecretMap,
+                }
+                pub struct UserpassWriteUserRequest {
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub token_ttl: ::std::option::Option<i64>,
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn answer_fields_decode_leniently_and_keep_wrong_shapes() {
+        let mut file = answer_file();
+        let mut stats = FieldRewrites::default();
+        lenient_answer_fields(&mut file, &mut stats);
+        let code = file.to_token_stream().to_string();
+        let attrs = |field: &str| {
+            let at = code
+                .find(&format!("pub {field} :"))
+                .unwrap_or_else(|| panic!("{field}: {code}"));
+            let before = &code[..at];
+            let start = before.rfind("pub ").map_or(0, |i| i);
+            before[start..].to_string()
+        };
+        assert!(
+            attrs("token_ttl").contains("crate::lenient::answer::opt_secs::<_, _, 0>"),
+            "{code}"
+        );
+        assert!(
+            attrs("bind_secret_id").contains("# [serde (default , skip_serializing_if = \"::std::option::Option::is_none\")] # [serde (deserialize_with = \"crate::lenient::answer::opt::<_, _, 1>\")]"),
+            "`default` joins `skip_serializing_if`, the new attribute holds the function only: {code}"
+        );
+        assert!(
+            attrs("type_").contains("crate::lenient::answer::opt::<_, _, 2>"),
+            "{code}"
+        );
+        assert!(
+            attrs("token_policies").contains("crate::lenient::answer::opt::<_, _, 3>"),
+            "{code}"
+        );
+        assert!(
+            attrs("nested").contains("crate::lenient::answer::opt_any::<_, _, 4>"),
+            "{code}"
+        );
+        assert!(
+            !attrs("free").contains("deserialize_with"),
+            "a JSON value takes every shape: {code}"
+        );
+        assert!(
+            attrs("creation_statements").contains("crate::lenient::answer::default_any::<_, _, 6>"),
+            "statements are not split at commas: {code}"
+        );
+        assert!(
+            attrs("required_id")
+                .contains("# [serde (deserialize_with = \"crate::lenient::answer::required\")]"),
+            "a field the spec requires stays required (no `default`): {code}"
+        );
+        assert!(
+            attrs("period").contains("crate::lenient::answer::opt_atom::<_, _, 8>")
+                && attrs("key_type").contains("crate::lenient::answer::opt_atom::<_, _, 9>"),
+            "a duration and an enum of names take scalars only: {code}"
+        );
+        assert!(
+            attrs("extra").contains("crate::lenient::answer::extra::<_, AppRoleReadRoleResponse>"),
+            "{code}"
+        );
+        assert!(
+            code.contains("impl crate :: lenient :: AnswerFields for AppRoleReadRoleResponse { const FIELDS : & 'static str = \"token_ttl,bind_secret_id,type,token_policies,nested,free,creation_statements,required_id,period,key_type\" ; }"),
+            "wire names in declaration order: {code}"
+        );
+        // A struct named in an answer is an answer; it has no `extra`, so nothing is kept.
+        assert!(
+            attrs("count").contains(
+                "crate::lenient::answer::opt::<_, _, { crate::lenient::answer::NOT_KEPT }>"
+            ),
+            "{code}"
+        );
+        // Always-present fields: `null_as_default` becomes the required function, `rename` and
+        // `default` kept; `empty_as_none` becomes `opt_nonempty` (a wrong shape kept too).
+        assert!(code.contains("# [serde (rename = \"type\" , default , deserialize_with = \"crate::lenient::answer::required\")] pub type_ : :: std :: string :: String"), "{code}");
+        assert!(code.contains("# [serde (default , deserialize_with = \"crate::lenient::answer::required_secs\")] pub ttl : i64"), "{code}");
+        assert!(code.contains("# [serde (default , deserialize_with = \"crate::lenient::answer::required\")] pub policies"), "{code}");
+        assert!(code.contains("# [serde (default , deserialize_with = \"crate::lenient::answer::opt_nonempty::<_, 3>\")] pub deletion_time"), "{code}");
+        assert!(
+            !code.contains("null_as_default") && !code.contains("empty_as_none"),
+            "{code}"
+        );
+        // Request bodies are not answers.
+        let request = &code[code.find("pub struct UserpassWriteUserRequest").unwrap()..];
+        assert!(!request.contains("answer_"), "{request}");
+        assert_eq!(
+            (
+                stats.answer_fields,
+                stats.answer_required,
+                stats.answer_extras
+            ),
+            (14, 4, 2),
+            "{stats:?}"
+        );
+    }
+
+    #[test]
+    fn answer_structs_are_closed_over_nesting() {
+        let file: syn::File = syn::parse_quote! {
+            pub mod types {
+                pub struct MountsListResponse(pub ::std::collections::HashMap<::std::string::String, MountsListResponseValue>);
+                pub struct MountsListResponseValue { pub config: ::std::option::Option<MountConfig> }
+                pub struct MountConfig { pub ttl: ::std::option::Option<i64> }
+                pub struct KvV2VersionMetadata { pub version: u64 }
+                pub struct MountsEnableRequest { pub config: ::std::option::Option<MountConfig> }
+                pub struct Unrelated { pub x: i64 }
+            }
+        };
+        let syn::Item::Mod(m) = &file.items[0] else {
+            unreachable!()
+        };
+        let answers = answer_structs(&m.content.as_ref().unwrap().1);
+        let answers: Vec<&str> = answers.iter().map(String::as_str).collect();
+        assert_eq!(
+            answers,
+            [
+                "KvV2VersionMetadata",
+                "MountConfig",
+                "MountsListResponse",
+                "MountsListResponseValue"
+            ]
+        );
+    }
+
+    #[test]
+    fn duration_names() {
+        for name in [
+            "ttl",
+            "token_ttl",
+            "explicit_max_ttl",
+            "lease_duration",
+            "period",
+            "token_period",
+            "request_timeout",
+            "tidy_interval",
+        ] {
+            assert!(is_duration_name(name), "{name}");
+        }
+        for name in ["num_uses", "max_versions", "version", "ttl_count", "port"] {
+            assert!(!is_duration_name(name), "{name}");
+        }
     }
 }

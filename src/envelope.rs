@@ -8,6 +8,8 @@ use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::lenient::{AnswerScalar, Got, Lenient, Lines, Payload, Secs, Strict, NOT_KEPT};
+
 /// The JSON object type Vault's untyped `data` blocks decode to.
 pub type JsonMap = Map<String, Value>;
 
@@ -101,20 +103,29 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Envelope<T> {
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut env = Envelope::<T>::default();
+                let other = &mut env.other;
                 while let Some(field) = map.next_key::<Field>()? {
                     match field {
-                        Field::RequestId => env.request_id = nullable(&mut map)?,
-                        Field::LeaseId => env.lease_id = nullable(&mut map)?,
-                        Field::Renewable => env.renewable = nullable(&mut map)?,
-                        Field::LeaseDuration => env.lease_duration = nullable(&mut map)?,
-                        Field::Data => env.data = map.next_value()?,
-                        Field::WrapInfo => env.wrap_info = map.next_value()?,
-                        Field::Warnings => env.warnings = nullable(&mut map)?,
-                        Field::Auth => env.auth = map.next_value()?,
-                        Field::MountType => env.mount_type = nullable(&mut map)?,
+                        Field::RequestId => {
+                            env.request_id = lenient(&mut map, "request_id", other)?;
+                        }
+                        Field::LeaseId => env.lease_id = strict(&mut map)?,
+                        Field::Renewable => env.renewable = strict(&mut map)?,
+                        Field::LeaseDuration => {
+                            env.lease_duration = strict::<_, Secs<u64>>(&mut map)?.0;
+                        }
+                        Field::Data => env.data = map.next_value::<Payload<T>>()?.0,
+                        Field::WrapInfo => env.wrap_info = map.next_value::<Payload<_>>()?.0,
+                        Field::Warnings => {
+                            env.warnings = lenient::<_, Lines>(&mut map, "warnings", other)?.0;
+                        }
+                        Field::Auth => env.auth = map.next_value::<Payload<_>>()?.0,
+                        Field::MountType => {
+                            env.mount_type = lenient(&mut map, "mount_type", other)?
+                        }
                         Field::Other(key) => {
                             let value: Value = map.next_value()?;
-                            env.other.insert(key, value);
+                            other.insert(key, value);
                         }
                     }
                 }
@@ -167,11 +178,32 @@ impl<'de> Deserialize<'de> for Field {
     }
 }
 
-/// Reads a map value that Vault may send as `null`, as the type's default.
-fn nullable<'de, A: MapAccess<'de>, V: Deserialize<'de> + Default>(
+/// Reads a field of the envelope that a lease depends on (`lease_id`, `renewable`,
+/// `lease_duration`: the lease renewer schedules on them) in any of Vault's spellings; `null` is
+/// the default, and a value of another shape fails the answer (the error names the field, never
+/// the value).
+#[inline]
+fn strict<'de, A: MapAccess<'de>, V: AnswerScalar + Default>(map: &mut A) -> Result<V, A::Error> {
+    Ok(map.next_value::<Strict<V>>()?.0)
+}
+
+/// Reads a field of the envelope in any of Vault's spellings (`"3600"`, `"1h"`, `"true"`, `""`
+/// for no warnings); `null` is the default, and a value of another shape is the default too,
+/// kept in [`Envelope::other`] under the field's name.
+#[inline]
+fn lenient<'de, A: MapAccess<'de>, V: AnswerScalar + Default>(
     map: &mut A,
+    name: &str,
+    other: &mut JsonMap,
 ) -> Result<V, A::Error> {
-    Ok(map.next_value::<Option<V>>()?.unwrap_or_default())
+    Ok(match map.next_value::<Lenient<V>>()?.0 {
+        Got::Value(value) => value,
+        Got::Null => V::default(),
+        Got::Wrong(raw) => {
+            other.insert(name.to_string(), raw);
+            V::default()
+        }
+    })
 }
 
 /// The `auth` block of a login or token creation.
@@ -180,41 +212,42 @@ fn nullable<'de, A: MapAccess<'de>, V: Deserialize<'de> + Default>(
 #[derive(Clone, Deserialize)]
 #[non_exhaustive]
 pub struct AuthInfo {
-    /// The token to send as `X-Vault-Token`.
-    #[serde(deserialize_with = "secret_string")]
+    /// The token to send as `X-Vault-Token` (a string: any other shape fails the answer).
+    #[serde(deserialize_with = "crate::lenient::answer_credential")]
     pub client_token: SecretString,
     /// The token's accessor (safe to log; it cannot be used as the token).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub accessor: String,
     /// All policies attached to the token.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "or_default")]
     pub policies: Vec<String>,
     /// Policies from the token itself.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "or_default")]
     pub token_policies: Vec<String>,
     /// Policies inherited from the identity entity and groups.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "or_default")]
     pub identity_policies: Vec<String>,
     /// Metadata the auth method attached (user name, role name, ...).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "crate::lenient::answer_text_map")]
     pub metadata: std::collections::BTreeMap<String, String>,
-    /// Time to live of the token, in seconds.
-    #[serde(default)]
+    /// Time to live of the token, in seconds (`"1h"` decodes too; the renewer schedules on it,
+    /// so a value of another shape fails the answer).
+    #[serde(default, deserialize_with = "crate::lenient::answer::required_secs")]
     pub lease_duration: u64,
-    /// Whether the token can be renewed.
-    #[serde(default)]
+    /// Whether the token can be renewed (`"true"` decodes too; any other shape fails the answer).
+    #[serde(default, deserialize_with = "crate::lenient::answer::required")]
     pub renewable: bool,
     /// The identity entity of the token.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub entity_id: String,
     /// `service` or `batch`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub token_type: String,
     /// Whether the token has no parent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub orphan: bool,
     /// Uses left, 0 for unlimited.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub num_uses: u64,
 }
 
@@ -243,23 +276,24 @@ impl fmt::Debug for AuthInfo {
 #[derive(Clone, Deserialize)]
 #[non_exhaustive]
 pub struct WrapInfo {
-    /// The single-use wrapping token; pass it to `unwrap`.
-    #[serde(deserialize_with = "secret_string")]
+    /// The single-use wrapping token; pass it to `unwrap` (a string: any other shape fails the
+    /// answer).
+    #[serde(deserialize_with = "crate::lenient::answer_credential")]
     pub token: SecretString,
     /// The wrapping token's accessor.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub accessor: String,
     /// Seconds until the wrapping token expires.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "secs_or_default")]
     pub ttl: u64,
     /// When the wrapping token was created (RFC 3339).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub creation_time: String,
     /// The path of the request that was wrapped.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub creation_path: String,
     /// The accessor of a wrapped token, when a token was wrapped.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub wrapped_accessor: String,
 }
 
@@ -276,9 +310,17 @@ impl fmt::Debug for WrapInfo {
     }
 }
 
-fn secret_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SecretString, D::Error> {
-    let text = Option::<String>::deserialize(deserializer)?.unwrap_or_default();
-    Ok(SecretString::from(text))
+/// A field of `auth` or `wrap_info` in any of Vault's spellings; a wrong shape is the default
+/// (those blocks have no map to keep it in; the token itself is strict, `answer_credential`).
+fn or_default<'de, D: Deserializer<'de>, V: AnswerScalar + Default>(
+    deserializer: D,
+) -> Result<V, D::Error> {
+    crate::lenient::answer_or_default::<D, V, NOT_KEPT>(deserializer)
+}
+
+/// [`or_default`] for a duration in seconds (`"1h"` too).
+fn secs_or_default<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    crate::lenient::answer_secs_or_default::<D, u64, NOT_KEPT>(deserializer)
 }
 
 /// A `null` (or missing) field as its type's default: Vault writes `null` for empty lists and maps.
@@ -288,14 +330,6 @@ where
     V: Deserialize<'de> + Default,
 {
     Ok(Option::<V>::deserialize(deserializer)?.unwrap_or_default())
-}
-
-/// A string field where `""` means "none": KV v2's `deletion_time` of a version that is not
-/// deleted nor scheduled for deletion (the generated types use it, `codegen/fields.rs`).
-pub(crate) fn empty_as_none<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<String>, D::Error> {
-    Ok(Option::<String>::deserialize(deserializer)?.filter(|s| !s.is_empty()))
 }
 
 /// A credential or secret value in a generated request or response type (a password, token,
@@ -490,7 +524,7 @@ impl VaultDuration {
 }
 
 /// Parses Go's duration syntax (`"1h30m"`, `"1.5h"`, `"300ms"`) or a bare number of seconds.
-fn parse_go_duration(text: &str) -> Option<u64> {
+pub(crate) fn parse_go_duration(text: &str) -> Option<u64> {
     let text = text.trim();
     if text.is_empty() {
         return None;

@@ -1,13 +1,16 @@
-//! Lenient decoding for the fields of generated request bodies: every spelling Vault's framework
-//! accepts for a field type, decoded into the field's canonical Rust type.
+//! Lenient decoding: every spelling Vault writes for a field, decoded into the field's
+//! canonical Rust type, for request bodies (what Vault's framework accepts) and for answers (what
+//! Vault and its plugins send).
+//!
+//! # Request bodies
 //!
 //! Vault's request fields are decoded by its `framework` package with weak typing: a
 //! comma-string-slice field (`policies`, `token_bound_cidrs`, `allowed_roles`, ...) takes `"a,b"`
 //! or `["a","b"]`, an integer takes `10` or `"10"`, a boolean `true` or `"true"`. A body read
 //! from a configuration file written for Vault (YAML, JSON, the CLI's `key=value`) uses any of
 //! them. `build.rs` puts these functions on the fields of every generated request body
-//! (`codegen/fields.rs`, `lenient_request_fields`); what the client sends is always the canonical form (an array, a number,
-//! a boolean), because serializing is unchanged.
+//! (`codegen/fields.rs`: `lenient_request_fields`); what the client sends is always the canonical
+//! form (an array, a number, a boolean), because serializing is unchanged.
 //!
 //! ```
 //! let body: hashivault::api::types::UserpassWriteUserRequest = serde_json::from_value(
@@ -20,13 +23,85 @@
 //!
 //! Integers keep every digit: a string is parsed as an integer of the field's type, never through
 //! a float, and a value out of the field's range is an error rather than a rounded number.
+//!
+//! # Answers
+//!
+//! Every field of a generated answer type (the `…Response` types, the helper types such as
+//! `KvV2VersionMetadata`, and every type nested in them; `codegen/fields.rs`:
+//! `lenient_answer_fields`) and of [`Envelope`](crate::Envelope) itself decodes by these rules:
+//!
+//! | the field is | it also takes |
+//! |---|---|
+//! | an integer | a numeric string (`"10"`, exactly), an integral float (`10.0`) |
+//! | an integer duration in seconds (`ttl`, `…_ttl`, `lease_duration`, `period`, `…_period`, `…_duration`, `…_timeout`, `…_interval`) | the above, and a Go duration string (`"1h"`, `"30m"`, `"1h30m"`) |
+//! | a boolean | `"true"`/`"false"` (Go's `ParseBool` spellings), `0`/`1` |
+//! | a string | a number or boolean, as its text |
+//! | a list of strings | a comma-separated string (`"a,b"`), `""` as empty; numbers in it as text |
+//! | a list, a map, a nested answer, a [`VaultDuration`](crate::VaultDuration), an enum | `""` as `None` (or empty) |
+//! | the envelope's `warnings` | `""` or `null` as none, one string as one warning |
+//! | the envelope's `lease_duration`, `wrap_info.ttl`, `auth.lease_duration` | a numeric string or a duration string |
+//!
+//! `null` (or a missing field) is `None`, or the type's default for a plain field.
+//!
+//! A value of a **shape the field's type does not take** (an object where a number is expected,
+//! `"soon"` for a TTL, an array for a boolean, a name an enum does not know):
+//!
+//! - in an **optional** field (an `Option`, or a plain list or map with a default) it does not
+//!   fail the answer: the field is `None` (or empty) and the value is kept, as it came, in the
+//!   struct's `extra` map under the field's own name, so re-serializing the answer gives it back.
+//!   In the envelope, a wrong-shaped `request_id`, `warnings` or `mount_type` is the default, its
+//!   value kept in [`Envelope::other`](crate::Envelope::other).
+//!   Kept values need a struct decoded inside an answer: an `Envelope` (every enveloped
+//!   operation and helper) or another answer type. A generated type decoded on its own
+//!   (`serde_json::from_value::<types::X>`, a bare answer such as `sys/health`) still decodes, but
+//!   drops the wrong-shaped value (with no enclosing scope, a decode that fails half-way could not
+//!   take back what it kept).
+//! - in a field the caller **cannot do without** it is a decode error: the fields Vault's handlers
+//!   always fill, which the generated types make plain values (`codegen/fields.rs`:
+//!   `ALWAYS_PRESENT`: the KV version metadata's `version`, `created_time` and `destroyed`, a
+//!   secret's metadata, a token lookup, `sys/health`, ...), a field the spec marks required,
+//!   [`AuthInfo::client_token`](crate::AuthInfo::client_token) and
+//!   [`WrapInfo::token`](crate::WrapInfo::token) (a string, `""` included, and nothing else), and
+//!   the envelope's `data`, `auth` and `wrap_info` (an object, or `null`/`""` for none), and the
+//!   envelope's `lease_id`, `renewable` and `lease_duration` (the lease renewer schedules on
+//!   them: `"true"` and `"1h"` decode, an object does not).
+//!   So are `auth.lease_duration` and `auth.renewable` (the token renewer schedules on them);
+//!   `auth` and `wrap_info`'s other fields have no map to keep a value in: a wrong shape there is
+//!   the field's default.
+//! - inside an object or array that decodes as a nested type, the nested type's own rules apply;
+//!   an error there is an error of the answer.
+//!
+//! A decode error names the operation, the URL and the field's path (`data.metadata.version`),
+//! never the value: these functions' messages name the shape found (`found a string`), and
+//! serde's own messages lose what they quote (`hashivault::DecodeError`).
+//!
+//! ```
+//! # #[cfg(feature = "auth-approle")] {
+//! use hashivault::{api::types::AppRoleReadRoleResponse, Envelope};
+//! let answer: Envelope<AppRoleReadRoleResponse> = serde_json::from_value(serde_json::json!({
+//!     "request_id": "7c4d", "lease_id": "", "renewable": "false", "lease_duration": "0",
+//!     "data": {"token_ttl": "1h", "token_num_uses": "3", "bind_secret_id": "true",
+//!              "token_policies": "", "secret_id_num_uses": {"unexpected": true}},
+//!     "wrap_info": null, "warnings": "", "auth": null, "mount_type": "approle"
+//! })).unwrap();
+//! let role = answer.data.unwrap();
+//! assert_eq!(role.token_ttl.unwrap().as_secs(), Some(3600));
+//! assert_eq!(role.token_num_uses, Some(3));
+//! assert_eq!(role.bind_secret_id, Some(true));
+//! assert_eq!(role.token_policies, Some(vec![]));
+//! assert_eq!(role.secret_id_num_uses, None);
+//! assert_eq!(role.extra["secret_id_num_uses"], serde_json::json!({"unexpected": true}));
+//! assert!(answer.warnings.is_empty());
+//! # }
+//! ```
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::str::FromStr;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_json::Value;
 
 /// A comma-string-slice (Vault's `TypeCommaStringSlice`): an array of strings, or one string
 /// split at commas with the spaces around each item trimmed (`""` is no item); `null` is empty.
@@ -212,6 +287,808 @@ pub fn opt_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<boo
     deserializer.deserialize_any(Bool)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Answers
+// ---------------------------------------------------------------------------------------------
+
+/// The shape a field of an answer arrived in: a value of its type (in one of Vault's spellings),
+/// `null` (or missing), or something else, kept as the JSON it was.
+pub(crate) enum Got<T> {
+    Value(T),
+    Null,
+    Wrong(Value),
+}
+
+/// A scalar type of an answer field and the spellings it accepts: the canonical JSON type first
+/// (the fast path), then Vault's weak spellings. `None` is "not a spelling of this type".
+pub(crate) trait AnswerScalar: Sized {
+    /// What the field expects, for error messages (never a value).
+    const EXPECTING: &'static str;
+    fn from_i64(_: i64) -> Option<Self> {
+        None
+    }
+    fn from_u64(_: u64) -> Option<Self> {
+        None
+    }
+    fn from_f64(_: f64) -> Option<Self> {
+        None
+    }
+    fn from_bool(_: bool) -> Option<Self> {
+        None
+    }
+    fn from_str(_: &str) -> Option<Self> {
+        None
+    }
+    fn from_string(v: String) -> Result<Self, String> {
+        Self::from_str(&v).ok_or(v)
+    }
+    /// An array; the default refuses it (kept whole).
+    fn from_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<Got<Self>, A::Error> {
+        let raw = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Got::Wrong(raw))
+    }
+}
+
+macro_rules! answer_ints {
+    ($($t:ty),*) => {$(
+        impl AnswerScalar for $t {
+            const EXPECTING: &'static str = "an integer or a string holding one";
+            fn from_i64(v: i64) -> Option<Self> {
+                <$t>::try_from(v).ok()
+            }
+            fn from_u64(v: u64) -> Option<Self> {
+                <$t>::try_from(v).ok()
+            }
+            fn from_f64(v: f64) -> Option<Self> {
+                (v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0)
+                    .then(|| <$t>::try_from(v as i64).ok())
+                    .flatten()
+            }
+            fn from_str(v: &str) -> Option<Self> {
+                v.trim().parse().ok()
+            }
+        }
+    )*};
+}
+answer_ints!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+impl AnswerScalar for f64 {
+    const EXPECTING: &'static str = "a number or a string holding one";
+    fn from_i64(v: i64) -> Option<Self> {
+        Some(v as f64)
+    }
+    fn from_u64(v: u64) -> Option<Self> {
+        Some(v as f64)
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        Some(v)
+    }
+    fn from_str(v: &str) -> Option<Self> {
+        v.trim().parse().ok()
+    }
+}
+
+impl AnswerScalar for bool {
+    const EXPECTING: &'static str = "a boolean or a string holding one";
+    fn from_bool(v: bool) -> Option<Self> {
+        Some(v)
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        match v {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+    fn from_u64(v: u64) -> Option<Self> {
+        Self::from_i64(i64::try_from(v).ok()?)
+    }
+    fn from_str(v: &str) -> Option<Self> {
+        match v.trim() {
+            "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+            "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// Text: a string, or a number or boolean as its JSON text (Vault's weak typing writes either).
+impl AnswerScalar for String {
+    const EXPECTING: &'static str = "a string";
+    fn from_i64(v: i64) -> Option<Self> {
+        Some(v.to_string())
+    }
+    fn from_u64(v: u64) -> Option<Self> {
+        Some(v.to_string())
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        Some(v.to_string())
+    }
+    fn from_bool(v: bool) -> Option<Self> {
+        Some(v.to_string())
+    }
+    fn from_str(v: &str) -> Option<Self> {
+        Some(v.to_string())
+    }
+    fn from_string(v: String) -> Result<Self, String> {
+        Ok(v)
+    }
+}
+
+/// A list of strings: an array of strings (numbers and booleans as their text), a
+/// comma-separated string (Vault's `TypeCommaStringSlice`, items trimmed), `""` as no item.
+impl AnswerScalar for Vec<String> {
+    const EXPECTING: &'static str = "an array of strings or a comma-separated string";
+    fn from_str(v: &str) -> Option<Self> {
+        Some(
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        )
+    }
+    fn from_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Got<Self>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        if !items
+            .iter()
+            .all(|item| matches!(item, Value::String(_) | Value::Number(_) | Value::Bool(_)))
+        {
+            // Not a list of strings: the whole array is kept as it came.
+            return Ok(Got::Wrong(Value::Array(items)));
+        }
+        Ok(Got::Value(
+            items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(text) => text,
+                    other => other.to_string(),
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// A value of a map of strings: its text, or the JSON it was when it is an array or object.
+enum TextOrRaw {
+    Text(String),
+    Raw(Value),
+}
+
+impl<'de> Deserialize<'de> for TextOrRaw {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match got::<D, String>(deserializer)? {
+            Got::Value(text) => TextOrRaw::Text(text),
+            Got::Null => TextOrRaw::Raw(Value::Null),
+            Got::Wrong(raw) => TextOrRaw::Raw(raw),
+        })
+    }
+}
+
+/// A duration in seconds in an integer field (`ttl`, `lease_duration`, `token_ttl`, ...): a
+/// number, a numeric string, or a Go duration string (`"1h"`, `"30m"`, `"1h30m"`), as
+/// [`VaultDuration`](crate::VaultDuration) reads it.
+#[derive(Default)]
+pub(crate) struct Secs<T>(pub(crate) T);
+
+impl<T: AnswerScalar + TryFrom<u64>> AnswerScalar for Secs<T> {
+    const EXPECTING: &'static str = "a number of seconds or a duration string";
+    fn from_i64(v: i64) -> Option<Self> {
+        T::from_i64(v).map(Secs)
+    }
+    fn from_u64(v: u64) -> Option<Self> {
+        T::from_u64(v).map(Secs)
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        T::from_f64(v).map(Secs)
+    }
+    fn from_str(v: &str) -> Option<Self> {
+        if let Some(n) = T::from_str(v) {
+            return Some(Secs(n));
+        }
+        let secs = crate::envelope::parse_go_duration(v)?;
+        T::try_from(secs).ok().map(Secs)
+    }
+}
+
+struct GotVisitor<T>(PhantomData<T>);
+
+impl<'de, T: AnswerScalar> Visitor<'de> for GotVisitor<T> {
+    type Value = Got<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(T::from_bool(v).map_or_else(|| Got::Wrong(Value::Bool(v)), Got::Value))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(T::from_i64(v).map_or_else(|| Got::Wrong(Value::from(v)), Got::Value))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(T::from_u64(v).map_or_else(|| Got::Wrong(Value::from(v)), Got::Value))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(T::from_f64(v).map_or_else(|| Got::Wrong(Value::from(v)), Got::Value))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(T::from_str(v).map_or_else(|| Got::Wrong(Value::String(v.to_string())), Got::Value))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(T::from_string(v).map_or_else(|v| Got::Wrong(Value::String(v)), Got::Value))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Got::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Got::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        T::from_seq(seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let raw = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Got::Wrong(raw))
+    }
+}
+
+#[inline]
+fn got<'de, D: Deserializer<'de>, T: AnswerScalar>(deserializer: D) -> Result<Got<T>, D::Error> {
+    deserializer.deserialize_any(GotVisitor(PhantomData))
+}
+
+/// Any other type of an answer field (a nested answer, a map, a list of objects, an enum, a
+/// [`VaultDuration`](crate::VaultDuration), a [`SecretMap`](crate::SecretMap), ...): `""` is
+/// "none", an object or array is decoded as the type (an error inside it is an error), a scalar
+/// the type refuses is kept as it came.
+struct ValueVisitor<T, const CONTAINER: bool>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>, const CONTAINER: bool> Visitor<'de> for ValueVisitor<T, CONTAINER> {
+    type Value = Got<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value of the field's type")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(scalar(
+            IntoDeserializer::<'de, E>::into_deserializer(v),
+            || Value::Bool(v),
+        ))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(scalar(
+            IntoDeserializer::<'de, E>::into_deserializer(v),
+            || Value::from(v),
+        ))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(scalar(
+            IntoDeserializer::<'de, E>::into_deserializer(v),
+            || Value::from(v),
+        ))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(scalar(
+            IntoDeserializer::<'de, E>::into_deserializer(v),
+            || Value::from(v),
+        ))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if v.is_empty() {
+            return Ok(Got::Null);
+        }
+        Ok(scalar(de::value::StrDeserializer::<E>::new(v), || {
+            Value::String(v.to_string())
+        }))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        if v.is_empty() {
+            return Ok(Got::Null);
+        }
+        match T::deserialize(de::value::StrDeserializer::<E>::new(&v)) {
+            Ok(value) => Ok(Got::Value(value)),
+            Err(_) => Ok(Got::Wrong(Value::String(v))),
+        }
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Got::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Got::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        if !CONTAINER {
+            let raw = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+            return Ok(Got::Wrong(raw));
+        }
+        scoped(|| T::deserialize(de::value::SeqAccessDeserializer::new(seq))).map(Got::Value)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        if !CONTAINER {
+            let raw = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+            return Ok(Got::Wrong(raw));
+        }
+        scoped(|| T::deserialize(de::value::MapAccessDeserializer::new(map))).map(Got::Value)
+    }
+}
+
+/// A scalar given to a type that is not a scalar type of its own: decoded if the type takes it
+/// (an enum's name, a duration's number), kept as it came if not.
+fn scalar<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+    raw: impl FnOnce() -> Value,
+) -> Got<T> {
+    match T::deserialize(d) {
+        Ok(value) => Got::Value(value),
+        Err(_) => Got::Wrong(raw()),
+    }
+}
+
+#[inline]
+fn got_value<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Got<T>, D::Error> {
+    deserializer.deserialize_any(ValueVisitor::<T, true>(PhantomData))
+}
+
+/// [`got_value`] for a type that takes scalars only (a [`VaultDuration`](crate::VaultDuration),
+/// a [`Sensitive`](crate::Sensitive), an enum of names): an object or array is a wrong shape.
+#[inline]
+fn got_atom<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Got<T>, D::Error> {
+    deserializer.deserialize_any(ValueVisitor::<T, false>(PhantomData))
+}
+
+// What is kept of a wrong-shaped field until its struct's `extra` takes it: the struct's depth of
+// nesting (the answer types decoded inside `Envelope` or inside another answer type are in a
+// scope, see `scoped`), the field's index in its struct (`AnswerFields::FIELDS`) and the JSON.
+// The depth and the number of kept values are plain `Cell`s, so a decode that keeps nothing (the
+// fast path) never touches the list.
+thread_local! {
+    static DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    static KEPT_LEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    static KEPT: std::cell::RefCell<Vec<(u32, usize, Value)>> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
+}
+
+/// A field index that is not kept (a struct without `extra`).
+pub(crate) const NOT_KEPT: usize = usize::MAX;
+
+/// Runs `decode` (an answer type nested in an envelope or in another answer) one level deeper:
+/// its wrong-shaped fields are kept for its own `extra`, and whatever it did not take (it failed
+/// half-way) is dropped when it returns, so nothing reaches another struct or another answer.
+#[inline]
+pub(crate) fn scoped<R>(decode: impl FnOnce() -> R) -> R {
+    struct Leave(usize);
+    impl Drop for Leave {
+        #[inline]
+        fn drop(&mut self) {
+            if KEPT_LEN.get() > self.0 {
+                drop_kept(self.0);
+            }
+            DEPTH.set(DEPTH.get().saturating_sub(1));
+        }
+    }
+    DEPTH.set(DEPTH.get() + 1);
+    let _leave = Leave(KEPT_LEN.get());
+    decode()
+}
+
+#[cold]
+fn drop_kept(len: usize) {
+    let _ = KEPT.try_with(|kept| kept.borrow_mut().truncate(len));
+    KEPT_LEN.set(len);
+}
+
+/// Keeps a wrong-shaped field for its struct's `extra`. Outside a scope (a generated type decoded
+/// on its own, not through [`Envelope`](crate::Envelope) or another answer) the value is dropped:
+/// with no scope to end, a failed decode could not take back what it kept.
+#[cold]
+fn keep(index: usize, raw: Value) {
+    let depth = DEPTH.get();
+    if index == NOT_KEPT || depth == 0 {
+        return;
+    }
+    let _ = KEPT.try_with(|kept| {
+        let mut kept = kept.borrow_mut();
+        kept.push((depth, index, raw));
+        KEPT_LEN.set(kept.len());
+    });
+}
+
+/// Takes the values kept at the current depth (the fields of the struct that ends), newest first.
+#[cold]
+fn take_kept(mut put: impl FnMut(usize, Value)) {
+    let depth = DEPTH.get();
+    let _ = KEPT.try_with(|kept| {
+        let mut kept = kept.borrow_mut();
+        while kept.last().is_some_and(|(d, _, _)| *d == depth) {
+            if let Some((_, index, raw)) = kept.pop() {
+                put(index, raw);
+            }
+        }
+        KEPT_LEN.set(kept.len());
+    });
+}
+
+/// Short names for the generated code (`codegen/fields.rs`: `lenient_answer_fields`): each
+/// attribute stays on one line of the formatted file.
+pub(crate) mod answer {
+    // Which of them the generated code uses depends on the enabled feature groups.
+    #[allow(unused_imports)]
+    pub(crate) use super::{
+        answer_atom_or_default as default_atom, answer_extra as extra, answer_opt as opt,
+        answer_opt_atom as opt_atom, answer_opt_nonempty as opt_nonempty,
+        answer_opt_secs as opt_secs, answer_opt_value as opt_any, answer_or_default as or_default,
+        answer_required as required, answer_required_atom as required_atom,
+        answer_required_secs as required_secs, answer_required_value as required_any,
+        answer_secs_or_default as default_secs, answer_value_or_default as default_any, NOT_KEPT,
+    };
+}
+
+/// The wire names of the fields of a generated answer struct, comma-separated in declaration
+/// order (without `extra`): where a kept field goes back in `extra` (`codegen/fields.rs`).
+pub(crate) trait AnswerFields {
+    /// `"name,other_name,..."`.
+    const FIELDS: &'static str;
+}
+
+/// The `extra` of a generated answer struct: the fields the spec does not name, plus the fields
+/// it names whose value had a shape the field's type does not take, under their own names.
+#[inline]
+pub(crate) fn answer_extra<'de, D: Deserializer<'de>, S: AnswerFields>(
+    deserializer: D,
+) -> Result<crate::SecretMap, D::Error> {
+    let mut map = crate::SecretMap::deserialize(deserializer)?;
+    if KEPT_LEN.get() > 0 {
+        take_kept(|index, raw| {
+            if let Some(name) = S::FIELDS.split(',').nth(index) {
+                map.insert(name.to_string(), raw);
+            }
+        });
+    }
+    Ok(map)
+}
+
+/// An optional answer field of a scalar type (integer, boolean, string, list of strings):
+/// Vault's spellings decode; `null` or missing is `None`; any other shape is `None` and the value
+/// is kept in the struct's `extra` under the field's name (`K` is the field's index).
+#[inline]
+pub(crate) fn answer_opt<'de, D, T, const K: usize>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: AnswerScalar,
+{
+    Ok(optional(got(deserializer)?, K))
+}
+
+/// [`answer_opt`] for a field that is a plain value with a default (a list typify makes plain):
+/// `null`, missing or a wrong shape (kept) is the default.
+#[inline]
+pub(crate) fn answer_or_default<'de, D, T, const K: usize>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: AnswerScalar + Default,
+{
+    Ok(optional(got(deserializer)?, K).unwrap_or_default())
+}
+
+/// A scalar field the caller cannot do without (`codegen/fields.rs`: `ALWAYS_PRESENT`): Vault's
+/// spellings decode, `null` or missing is the default, any other shape is an error naming the
+/// field (by its path) and never the value.
+#[inline]
+pub(crate) fn answer_required<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: AnswerScalar + Default,
+{
+    required(got(deserializer)?, T::EXPECTING)
+}
+
+/// [`answer_opt`] for a string where `""` means none (KV v2's `deletion_time` of a version that
+/// is not deleted nor scheduled for deletion; `codegen/fields.rs`: `EMPTY_AS_NONE`).
+#[inline]
+pub(crate) fn answer_opt_nonempty<'de, D, const K: usize>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(optional(got::<D, String>(deserializer)?, K).filter(|s| !s.is_empty()))
+}
+
+/// [`answer_opt`] for an integer field that is a duration in seconds (`ttl`, `…_ttl`,
+/// `lease_duration`, `period`, ...): `"1h"` and `"30m"` decode too.
+#[inline]
+pub(crate) fn answer_opt_secs<'de, D, T, const K: usize>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: AnswerScalar + TryFrom<u64>,
+{
+    Ok(optional(got::<D, Secs<T>>(deserializer)?, K).map(|s| s.0))
+}
+
+/// [`answer_required`] for an integer field that is a duration in seconds.
+#[inline]
+pub(crate) fn answer_required_secs<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: AnswerScalar + TryFrom<u64> + Default,
+{
+    required(got::<D, Secs<T>>(deserializer)?, Secs::<T>::EXPECTING).map(|s: Secs<T>| s.0)
+}
+
+/// [`answer_or_default`] for an integer duration in seconds.
+#[inline]
+pub(crate) fn answer_secs_or_default<'de, D, T, const K: usize>(
+    deserializer: D,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: AnswerScalar + TryFrom<u64> + Default,
+{
+    Ok(optional(got::<D, Secs<T>>(deserializer)?, K).map_or_else(T::default, |s| s.0))
+}
+
+/// A map of strings in an answer (an auth block's `metadata`): `null` and `""` are empty, a
+/// number or boolean value is its text, an object or array value its JSON text.
+pub(crate) fn answer_text_map<'de, D, M>(deserializer: D) -> Result<M, D::Error>
+where
+    D: Deserializer<'de>,
+    M: Default + Extend<(String, String)>,
+{
+    struct TextMap<M>(PhantomData<M>);
+    impl<'de, M: Default + Extend<(String, String)>> Visitor<'de> for TextMap<M> {
+        type Value = M;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object of strings")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<M, A::Error> {
+            let mut out = M::default();
+            while let Some((key, value)) = map.next_entry::<String, TextOrRaw>()? {
+                let text = match value {
+                    TextOrRaw::Text(text) => text,
+                    TextOrRaw::Raw(Value::Null) => String::new(),
+                    TextOrRaw::Raw(raw) => raw.to_string(),
+                };
+                out.extend([(key, text)]);
+            }
+            Ok(out)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<M, E> {
+            if v.is_empty() {
+                Ok(M::default())
+            } else {
+                Err(E::custom("expected an object of strings, found a string"))
+            }
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<M, E> {
+            Ok(M::default())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<M, E> {
+            Ok(M::default())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<M, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    deserializer.deserialize_any(TextMap(PhantomData))
+}
+
+/// A credential the answer is for (an auth block's `client_token`, a wrapping token): a string
+/// (`null` is empty: Vault's MFA login answers `""`), anything else an error that never shows it.
+pub(crate) fn answer_credential<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<secrecy::SecretString, D::Error> {
+    let text = match got::<D, Credential>(deserializer)? {
+        Got::Value(Credential(text)) => text,
+        Got::Null => String::new(),
+        Got::Wrong(raw) => {
+            return Err(de::Error::custom(format_args!(
+                "expected a token string, found {}",
+                json_kind(&raw)
+            )))
+        }
+    };
+    Ok(secrecy::SecretString::from(text))
+}
+
+/// A string and nothing else (a number is not a token).
+struct Credential(String);
+
+impl AnswerScalar for Credential {
+    const EXPECTING: &'static str = "a token string";
+    fn from_str(v: &str) -> Option<Self> {
+        Some(Credential(v.to_string()))
+    }
+    fn from_string(v: String) -> Result<Self, String> {
+        Ok(Credential(v))
+    }
+}
+
+/// Lines of text (the envelope's `warnings`): an array of strings, one string as one line, `""`
+/// and `null` as none.
+#[derive(Default)]
+pub(crate) struct Lines(pub(crate) Vec<String>);
+
+impl AnswerScalar for Lines {
+    const EXPECTING: &'static str = "an array of strings";
+    fn from_str(v: &str) -> Option<Self> {
+        Some(Lines(if v.is_empty() {
+            Vec::new()
+        } else {
+            vec![v.to_string()]
+        }))
+    }
+    fn from_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<Got<Self>, A::Error> {
+        Ok(match Vec::<String>::from_seq(seq)? {
+            Got::Value(lines) => Got::Value(Lines(lines)),
+            Got::Null => Got::Null,
+            Got::Wrong(raw) => Got::Wrong(raw),
+        })
+    }
+}
+
+/// A field of the envelope read leniently: the value, or `Got::Null`, or the JSON of a shape the
+/// type does not take (the envelope keeps it in `other`).
+pub(crate) struct Lenient<T>(pub(crate) Got<T>);
+
+impl<'de, T: AnswerScalar> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        got(deserializer).map(Lenient)
+    }
+}
+
+/// A field of the envelope read strictly: Vault's spellings, `null` as the default, any other
+/// shape an error raised while the value is read (so the decode error names the field).
+pub(crate) struct Strict<T>(pub(crate) T);
+
+impl<'de, T: AnswerScalar + Default> Deserialize<'de> for Strict<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        required(got(deserializer)?, T::EXPECTING).map(Strict)
+    }
+}
+
+/// The envelope's `data`, `auth` and `wrap_info`: `null` and `""` are `None`; an object decodes
+/// as `T` one scope deeper (its wrong-shaped optional fields kept in its `extra`); any other
+/// shape is an error (the caller asked for this payload).
+pub(crate) struct Payload<T>(pub(crate) Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Payload<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match got_value(deserializer)? {
+            Got::Value(value) => Ok(Payload(Some(value))),
+            Got::Null => Ok(Payload(None)),
+            Got::Wrong(raw) => Err(de::Error::custom(format_args!(
+                "expected an object, found {}",
+                json_kind(&raw)
+            ))),
+        }
+    }
+}
+
+/// An optional answer field of any other type (see [`ValueVisitor`]): `""` and `null` are
+/// `None`; a scalar the type refuses is `None` and kept in `extra`.
+#[inline]
+pub(crate) fn answer_opt_value<'de, D, T, const K: usize>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(optional(got_value(deserializer)?, K))
+}
+
+/// [`answer_opt_value`] for a plain field with a default.
+#[allow(dead_code)] // used by the generated code of some feature groups
+#[inline]
+pub(crate) fn answer_value_or_default<'de, D, T, const K: usize>(
+    deserializer: D,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(optional(got_value(deserializer)?, K).unwrap_or_default())
+}
+
+/// A field of any other type the caller cannot do without: `""`, `null` or missing is the
+/// default, a value the type refuses is an error.
+#[inline]
+pub(crate) fn answer_required_value<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    required(got_value(deserializer)?, "a value of the field's type")
+}
+
+/// [`answer_opt_value`] for a type that takes scalars only (see [`got_atom`]): an object or
+/// array is `None` and kept too.
+#[inline]
+pub(crate) fn answer_opt_atom<'de, D, T, const K: usize>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(optional(got_atom(deserializer)?, K))
+}
+
+/// [`answer_opt_atom`] for a plain field with a default.
+#[allow(dead_code)] // used by the generated code of some feature groups
+#[inline]
+pub(crate) fn answer_atom_or_default<'de, D, T, const K: usize>(
+    deserializer: D,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(optional(got_atom(deserializer)?, K).unwrap_or_default())
+}
+
+/// [`answer_required_value`] for a type that takes scalars only.
+#[inline]
+pub(crate) fn answer_required_atom<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    required(got_atom(deserializer)?, "a value of the field's type")
+}
+
+#[inline]
+fn optional<T>(got: Got<T>, index: usize) -> Option<T> {
+    match got {
+        Got::Value(value) => Some(value),
+        Got::Null => None,
+        Got::Wrong(raw) => {
+            keep(index, raw);
+            None
+        }
+    }
+}
+
+#[inline]
+fn required<T: Default, E: de::Error>(got: Got<T>, expecting: &'static str) -> Result<T, E> {
+    match got {
+        Got::Value(value) => Ok(value),
+        Got::Null => Ok(T::default()),
+        // The value is not named: it may be a secret.
+        Got::Wrong(raw) => Err(E::custom(format_args!(
+            "expected {expecting}, found {}",
+            json_kind(&raw)
+        ))),
+    }
+}
+
+/// What a JSON value is, without the value.
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(s) if s.is_empty() => "an empty string",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -284,5 +1161,109 @@ mod tests {
         }
         assert!(body(json!({"flag": "yes"})).is_err());
         assert!(body(json!({"flag": 2})).is_err());
+    }
+
+    /// An answer struct as `codegen/fields.rs` writes it.
+    #[derive(Deserialize, Debug, Default)]
+    struct Answer {
+        #[serde(default, deserialize_with = "crate::lenient::answer::opt::<_, _, 0>")]
+        num: Option<i64>,
+        #[serde(
+            default,
+            deserialize_with = "crate::lenient::answer::opt_secs::<_, _, 1>"
+        )]
+        ttl: Option<u64>,
+        #[serde(default, deserialize_with = "crate::lenient::answer::opt::<_, _, 2>")]
+        flag: Option<bool>,
+        #[serde(default, deserialize_with = "crate::lenient::answer::opt::<_, _, 3>")]
+        list: Option<Vec<String>>,
+        #[serde(
+            default,
+            deserialize_with = "crate::lenient::answer::opt_any::<_, _, 4>"
+        )]
+        nested: Option<Box<Answer>>,
+        #[serde(default, deserialize_with = "crate::lenient::answer::required")]
+        version: u64,
+        #[serde(
+            flatten,
+            deserialize_with = "crate::lenient::answer::extra::<_, Answer>"
+        )]
+        extra: crate::SecretMap,
+    }
+
+    impl super::AnswerFields for Answer {
+        const FIELDS: &'static str = "num,ttl,flag,list,nested,version";
+    }
+
+    /// Decoded as inside an envelope (one scope deep).
+    fn answer(value: serde_json::Value) -> Result<Answer, serde_json::Error> {
+        super::scoped(|| serde_json::from_value(value))
+    }
+
+    #[test]
+    fn answer_fields_take_vaults_spellings() {
+        let a = answer(
+            json!({"num": "42", "ttl": "1h30m", "flag": "true", "list": "a, b",
+            "nested": {"ttl": 90, "version": "3"}, "version": 7.0}),
+        )
+        .unwrap();
+        assert_eq!((a.num, a.ttl, a.flag), (Some(42), Some(5400), Some(true)));
+        assert_eq!(a.list.unwrap(), ["a", "b"]);
+        let nested = a.nested.unwrap();
+        assert_eq!((nested.ttl, nested.version), (Some(90), 3));
+        assert_eq!(a.version, 7);
+        assert!(a.extra.is_empty());
+        let a = answer(json!({"list": "", "nested": "", "ttl": "30m", "num": null})).unwrap();
+        assert_eq!(a.list, Some(vec![]));
+        assert!(a.nested.is_none() && a.num.is_none());
+        assert_eq!((a.ttl, a.version), (Some(1800), 0));
+    }
+
+    #[test]
+    fn wrong_shapes_are_kept_at_their_depth_and_required_ones_fail() {
+        let a = answer(
+            json!({"num": {"x": 1}, "ttl": "soon", "flag": [true], "list": [1, {"y": 2}],
+            "nested": {"num": "many", "version": 1}, "unnamed": 5}),
+        )
+        .unwrap();
+        assert_eq!(
+            (a.num, a.ttl, a.flag, a.list.as_ref()),
+            (None, None, None, None)
+        );
+        assert_eq!(a.extra["num"], json!({"x": 1}));
+        assert_eq!(a.extra["ttl"], "soon");
+        assert_eq!(a.extra["flag"], json!([true]));
+        assert_eq!(a.extra["list"], json!([1, {"y": 2}]));
+        assert_eq!(a.extra["unnamed"], 5);
+        let nested = a.nested.unwrap();
+        assert_eq!(
+            nested.extra["num"], "many",
+            "kept by the nested struct, not its parent"
+        );
+        assert!(!a.extra.contains_key("nested"));
+
+        let err = answer(json!({"version": "hunter2"}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("expected an integer") && !err.contains("hunter2"),
+            "{err}"
+        );
+        assert!(answer(json!({"version": {"a": 1}})).is_err());
+    }
+
+    #[test]
+    fn kept_values_need_a_scope_and_a_failed_decode_leaves_none() {
+        // On its own (no envelope), a wrong shape still decodes as `None`, and is dropped.
+        let a: Answer = serde_json::from_value(json!({"num": {"x": 1}})).unwrap();
+        assert!(a.num.is_none() && a.extra.is_empty());
+        // A decode that fails after keeping a value leaves nothing behind for the next one.
+        assert!(answer(json!({"num": {"leak": 1}, "version": []})).is_err());
+        assert!(answer(json!({"nested": {"num": {"leak": 2}, "version": []}})).is_err());
+        let a = answer(json!({"flag": true})).unwrap();
+        assert!(a.extra.is_empty(), "{:?}", a.extra);
+        assert_eq!(super::DEPTH.get(), 0);
+        assert_eq!(super::KEPT_LEN.get(), 0);
+        super::KEPT.with(|kept| assert!(kept.borrow().is_empty()));
     }
 }
