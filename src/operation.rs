@@ -271,6 +271,18 @@ pub(crate) const HANDWRITTEN: &[Handwritten] = &[
         "/auth/token/revoke-self",
         "AuthApi::revoke_self",
     ),
+    helper(
+        &ops::LEASES_RENEW_LEASE,
+        "POST",
+        "/sys/leases/renew",
+        "Client::renew_lease, LeaseWatcher",
+    ),
+    helper(
+        &ops::LEASES_REVOKE_LEASE,
+        "POST",
+        "/sys/leases/revoke",
+        "Client::revoke_lease, LeaseWatcher::revoke and its drop",
+    ),
 ];
 
 impl Client {
