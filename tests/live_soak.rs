@@ -350,7 +350,7 @@ fn kind(e: &Error) -> String {
             .messages()
             .first()
             .map(|m| m.chars().take(70).collect())
-            .unwrap_or_default();
+            .unwrap_or_else(|| "(no message)".into());
         return format!("{status} {message}");
     }
     if e.is_too_large() {
@@ -437,7 +437,7 @@ async fn worker(
         if result.is_ok() {
             mine.push((path, seq));
         }
-        if seq % 3 == 0 && !mine.is_empty() {
+        if seq.is_multiple_of(3) && !mine.is_empty() {
             let (path, v) = mine[fastrand_index(seq, mine.len())].clone();
             let started = Instant::now();
             let read = client
@@ -654,6 +654,15 @@ async fn failover_soak_through_a_tcp_balancer() {
         let killed_at = Instant::now();
         last_kill = killed_at;
         cluster.procs[active].kill();
+        while cluster.role(active).await != Role::Down {
+            assert!(
+                killed_at.elapsed() < Duration::from_secs(10),
+                "node{} still answers after it was killed: HASHIVAULT_CLUSTER_PIDS does not \
+                 name its process (was it started again by hand?)",
+                active + 1
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let (leader, elected_in) = cluster.new_leader(active, killed_at).await;
         tokio::time::sleep(DOWN_FOR.saturating_sub(killed_at.elapsed())).await;
         let rejoined_in = cluster.restart(active).await;
