@@ -21,29 +21,8 @@
 //! A refused redirect is an [`Error::Redirect`](crate::Error::Redirect) naming the reason and the
 //! origin it pointed to (never its path or query, never a token).
 //!
-//! # Why plain `http` between nodes is followed
-//!
-//! In a raft cluster whose listeners are plain `http` (a loopback test cluster, a cluster-internal
-//! network, a sidecar), a standby that cannot forward a request answers `307` with the active
-//! node's `api_addr`: another host or port, over `http`. Vault's Go client and CLI follow it; so
-//! does this client, by default, because refusing it protects nothing:
-//!
-//! - the client was configured with an `http://` address, so its token already crosses that
-//!   network in cleartext with every request; the next node is reached over the same kind of
-//!   network;
-//! - the target is named by the node the token was just sent to, the same trust as following an
-//!   `https` redirect to another origin (which every policy but `same_origin` does);
-//! - refusing turned every failover into errors until a new leader was reachable through the
-//!   first node, while Vault's own tools kept working.
-//!
-//! What stays refused is what would expose the token more than the configuration chose to:
-//! `https` → `http` (always), and a plain-`http` hop that leaves the loopback host (a local
-//! `http://127.0.0.1:8200` says "this token never leaves the machine"; a redirect to another
-//! host over `http` would send it across the network in cleartext). Deployments that want no
-//! cross-origin `http` at all use `allow_plain_http(false)`, [`RedirectPolicy::same_origin`] or
-//! [`RedirectPolicy::allow_hosts`]. Whatever the policy, a refused redirect during a failover is
-//! not fatal: it is an ordinary error the call's retries, the token renewer and the lease
-//! watcher retry ([`crate::auth::renew`]).
+//! [`RedirectPolicy`] says why plain `http` between the nodes of a cluster is followed by
+//! default.
 
 use std::fmt;
 
@@ -60,12 +39,36 @@ use url::Url;
 ///    [`RedirectPolicy::allow_hosts`] followed only to a listed host; by default followed;
 /// 6. plain `http` → `http` to another origin is followed unless it leaves the loopback host;
 ///    [`RedirectPolicy::allow_plain_http`] `(false)` refuses every such hop, `(true)` follows
-///    those leaving loopback too (the [module docs](self) say why);
+///    those leaving loopback too (see below for why);
 /// 7. after [`RedirectPolicy::max_redirects`] hops (default 10) the call fails with "too many
 ///    redirects (N)".
 ///
 /// A refused redirect is an [`Error::Redirect`](crate::Error::Redirect) naming the reason and
 /// the origin it pointed to (never its path or query, never a token).
+///
+/// # Why plain `http` between nodes is followed
+///
+/// In a raft cluster whose listeners are plain `http` (a loopback test cluster, a cluster-internal
+/// network, a sidecar), a standby that cannot forward a request answers `307` with the active
+/// node's `api_addr`: another host or port, over `http`. Vault's Go client and CLI follow it; so
+/// does this client, by default, because refusing it protects nothing:
+///
+/// - the client was configured with an `http://` address, so its token already crosses that
+///   network in cleartext with every request; the next node is reached over the same kind of
+///   network;
+/// - the target is named by the node the token was just sent to, the same trust as following an
+///   `https` redirect to another origin (which every policy but `same_origin` does);
+/// - refusing it makes every failover a run of errors for a client whose node is a standby
+///   (until that standby can forward again), while Vault's own tools keep working.
+///
+/// What stays refused is what would expose the token more than the configuration chose to:
+/// `https` → `http` (always), and a plain-`http` hop that leaves the loopback host (a local
+/// `http://127.0.0.1:8200` says "this token never leaves the machine"; a redirect to another
+/// host over `http` would send it across the network in cleartext). Deployments that want no
+/// cross-origin `http` at all use `allow_plain_http(false)`, [`RedirectPolicy::same_origin`] or
+/// [`RedirectPolicy::allow_hosts`]. Whatever the policy, a refused redirect during a failover is
+/// not fatal: it is an ordinary error the call's retries, the token renewer and the lease
+/// watcher retry ([`crate::auth::renew`]).
 ///
 /// ```no_run
 /// # fn run() -> Result<(), hashivault::Error> {
@@ -159,7 +162,7 @@ impl RedirectPolicy {
     }
 
     /// Plain `http` → `http` redirects to another origin. By default they are followed unless
-    /// they leave the loopback host (see the [module docs](self) for why). `false` refuses
+    /// they leave the loopback host (see [`RedirectPolicy`] for why). `false` refuses
     /// them all (only `https` may lead to another origin); `true` also follows those leaving
     /// the loopback host (the token then crosses the network in cleartext). `https` → `http`
     /// is refused whatever this says.
