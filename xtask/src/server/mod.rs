@@ -194,28 +194,51 @@ fn test(args: &[String]) -> Result<(), String> {
 }
 
 /// The failover soak: `tests/live_soak.rs`, ignored by a plain `cargo test` (about three
-/// minutes, kills and restarts nodes), built by the `cargo test --workspace --all-features`
-/// just run (the same flags: nothing is compiled again).
-const SOAK_TEST: &[&str] = &[
-    "test",
-    "--workspace",
-    "--all-features",
-    "--test",
-    "live_soak",
-    "--",
-    "--ignored",
-    "--nocapture",
-];
+/// minutes, kills and restarts nodes). Its binary is the one `cargo test --workspace
+/// --all-features` just built: asked of cargo with the same flags (`--no-run`, nothing is
+/// compiled again; `--test live_soak` alone would resolve other features and rebuild).
+const SOAK_TARGET: &str = "live_soak";
+const SOAK_ARGS: &[&str] = &["--ignored", "--nocapture"];
+
+/// The test binary of `target` built by `cargo test --workspace --all-features`.
+fn test_binary(target: &str) -> Result<PathBuf, String> {
+    let output = cargo()
+        .args([
+            "test",
+            "--workspace",
+            "--all-features",
+            "--no-run",
+            "--message-format=json",
+        ])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot ask cargo for the `{target}` test binary: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo test --no-run failed ({})", output.status));
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|m| {
+            m["reason"] == "compiler-artifact"
+                && m["target"]["name"] == target
+                && m["profile"]["test"] == true
+        })
+        .and_then(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| format!("cargo built no test binary named `{target}`"))
+}
 
 /// Runs the failover soak against the cluster whose environment is `env`, with
 /// `HASHIVAULT_REQUIRE_LIVE=1` (a missing cluster fails it).
 fn run_soak(env: &[(&'static str, String)]) -> Result<(), String> {
-    let what = format!("cargo {}", SOAK_TEST.join(" "));
+    let binary = test_binary(SOAK_TARGET)?;
+    let what = format!("{} {}", binary.display(), SOAK_ARGS.join(" "));
     eprintln!("xtask: running the failover soak: `{what}`");
     let started = std::time::Instant::now();
-    let mut command = cargo();
+    let mut command = Command::new(&binary);
     command
-        .args(SOAK_TEST)
+        .args(SOAK_ARGS)
+        .current_dir(crate::project_root())
         .env("HASHIVAULT_REQUIRE_LIVE", "1")
         .envs(env.iter().cloned());
     let mut child = command
