@@ -5,7 +5,7 @@
 //! generated API's `Envelope<T>` and the handwritten helpers' alike). [`Client::lease_watcher`]
 //! renews it on the same schedule as the token renewer (see [`crate::auth::renew`]): at 2/3 of
 //! what is left, minus up to 10 % jitter, never sooner than the 1 s floor, asking each time for
-//! the lease's original duration (`POST sys/leases/renew`, generated `leases_renew_lease`).
+//! the lease's original duration (`POST sys/leases/renew`, operation `leases_renew_lease`).
 //!
 //! - Each renewal is reported ([`LeaseEvent::Renewed`]).
 //! - A renewal that gives back less than asked has hit the lease's max TTL; a lease that is not
@@ -13,14 +13,19 @@
 //!   [`LeaseEvent::MaxTtlReached`] / [`LeaseEvent::NotRenewable`] with the expiry, at once, so
 //!   that the application fetches new credentials while the old ones still work, and renews no
 //!   more.
-//! - Transient failures (Vault down, 5xx, 429) are retried with backoff, never past the expiry;
-//!   a lease Vault no longer knows (revoked, expired, its token revoked) is
-//!   [`LeaseEvent::Lost`].
+//! - A lease Vault refuses (a `400`/`401`/`403` answered by Vault itself: revoked, expired, its
+//!   token revoked) is [`LeaseEvent::Lost`]. Every other failure (Vault down, a failover's
+//!   refused redirect, 5xx, 412, 429, a deadline) is retried with backoff, never past the
+//!   expiry: the same rule as the token renewer's ([`crate::auth::renew`], "What stops a
+//!   watcher").
 //! - [`LeaseWatcher::revoke`] revokes it now (`POST sys/leases/revoke`); dropping the watcher
 //!   revokes it in the background unless [`LeaseWatcherBuilder::revoke_on_drop`] is off.
 //!
 //! Events never wait for a reader (the oldest are dropped for a slow one); the current state is
-//! in [`LeaseWatcher::status`].
+//! in [`LeaseWatcher::status`]. The readers are owned ([`LeaseWatcher::events`],
+//! [`LeaseWatcher::watch`]): another task can read them while the handle stays where the
+//! watcher is stopped; dropping the handle ends the background task (readers see the end of the
+//! channel and [`LeaseStatus::Stopped`]).
 //!
 //! ```no_run
 //! # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
@@ -51,9 +56,11 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::api::operations as ops;
-use crate::auth::renew::{is_not_renewable, is_transient, next_event};
+use crate::auth::renew::{
+    is_not_renewable, next_event, subscribe, until_cancelled, vault_refused, Events,
+};
 use crate::auth::RenewSchedule;
-use crate::{Client, Envelope, Error};
+use crate::{Client, Envelope, Error, JsonMap};
 
 /// A lease: its id, how long it lives, whether it can be renewed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,6 +143,9 @@ pub enum LeaseStatus {
     },
     /// Gone (lost or revoked).
     Gone,
+    /// No longer watched: the handle was dropped or stopped (a dropped handle revokes the lease
+    /// unless [`LeaseWatcherBuilder::revoke_on_drop`] is off).
+    Stopped,
 }
 
 /// How a [`LeaseWatcher`] is set up: [`Client::lease_watcher`].
@@ -172,6 +182,7 @@ impl LeaseWatcherBuilder {
         let (events, first) = broadcast::channel(self.capacity);
         let expires_at = Instant::now() + self.lease.duration;
         let (status_tx, status) = watch::channel(LeaseStatus::Active { expires_at });
+        let (cancel, cancelled) = watch::channel(false);
         let worker = Worker {
             client: self.client.clone(),
             lease: self.lease.clone(),
@@ -179,7 +190,11 @@ impl LeaseWatcherBuilder {
             events: events.clone(),
             status: status_tx,
         };
-        let task = tokio::spawn(worker.run(expires_at));
+        let task = tokio::spawn(async move {
+            if until_cancelled(worker.run(expires_at), cancelled).await {
+                worker.status.send_replace(LeaseStatus::Stopped);
+            }
+        });
         LeaseWatcher {
             client: self.client,
             lease: self.lease,
@@ -188,6 +203,7 @@ impl LeaseWatcherBuilder {
             first,
             events: events.downgrade(),
             status,
+            cancel,
             task,
         }
     }
@@ -205,24 +221,26 @@ impl Client {
         }
     }
 
-    /// `POST sys/leases/revoke` (generated `leases_revoke_lease`): revokes a lease now.
+    /// `POST sys/leases/revoke` (operation `leases_revoke_lease`): revokes a lease now.
     pub async fn revoke_lease(&self, lease_id: &str) -> Result<(), Error> {
-        let body = serde_json::json!({ "lease_id": lease_id });
+        let mut body = JsonMap::new();
+        body.insert("lease_id".into(), lease_id.into());
         self.send_operation(&ops::LEASES_REVOKE_LEASE, &[], &[], Some(&body))
             .await?;
         Ok(())
     }
 
-    /// `POST sys/leases/renew` (generated `leases_renew_lease`): renews a lease, asking for
-    /// `increment`; returns the answer (its `lease_duration` is the new TTL).
+    /// `POST sys/leases/renew` (operation `leases_renew_lease`): renews a lease, asking for
+    /// `increment` (in seconds); returns the answer (its `lease_duration` is the new TTL).
     pub async fn renew_lease(
         &self,
         lease_id: &str,
         increment: Option<Duration>,
     ) -> Result<Envelope, Error> {
-        let mut body = serde_json::json!({ "lease_id": lease_id });
+        let mut body = JsonMap::new();
+        body.insert("lease_id".into(), lease_id.into());
         if let Some(increment) = increment {
-            body["increment"] = increment.as_secs().into();
+            body.insert("increment".into(), increment.as_secs().into());
         }
         self.call_operation(&ops::LEASES_RENEW_LEASE, &[], &[], Some(&body))
             .await
@@ -239,6 +257,8 @@ pub struct LeaseWatcher {
     /// Weak, so that the channel closes when the task ends.
     events: broadcast::WeakSender<LeaseEvent>,
     status: watch::Receiver<LeaseStatus>,
+    /// Set (or dropped with the handle) to stop the task.
+    cancel: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
@@ -262,13 +282,16 @@ impl LeaseWatcher {
         next_event(&mut self.first).await
     }
 
-    /// Another reader of the events from now on.
+    /// Another reader of the events from now on, as tokio's receiver (owned).
     pub fn subscribe(&self) -> broadcast::Receiver<LeaseEvent> {
-        match self.events.upgrade() {
-            Some(sender) => sender.subscribe(),
-            // The task has ended: a receiver that is closed at once.
-            None => broadcast::channel(1).1,
-        }
+        subscribe(&self.events)
+    }
+
+    /// Another reader of the events from now on, owned: it can be moved to another task while
+    /// this handle stays where the watcher is stopped. [`Events::next`] is `None` once the
+    /// watcher has ended (stopped, dropped, or nothing more to renew).
+    pub fn events(&self) -> Events<LeaseEvent> {
+        Events::new(self.subscribe())
     }
 
     /// The current state.
@@ -276,28 +299,34 @@ impl LeaseWatcher {
         self.status.borrow().clone()
     }
 
-    /// A receiver of the state, to await changes.
+    /// A receiver of the state, to await changes (owned, like [`LeaseWatcher::events`]).
     pub fn watch(&self) -> watch::Receiver<LeaseStatus> {
         self.status.clone()
     }
 
+    /// Whether the background task has ended.
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
     /// Stops renewing and revokes the lease now.
     pub async fn revoke(mut self) -> Result<(), Error> {
-        self.task.abort();
+        self.cancel.send_replace(true);
         self.revoked = true;
         self.client.revoke_lease(&self.lease.id).await
     }
 
     /// Stops renewing and leaves the lease to expire on its own.
     pub fn stop(mut self) {
-        self.task.abort();
+        self.cancel.send_replace(true);
         self.revoked = true;
     }
 }
 
 impl Drop for LeaseWatcher {
     fn drop(&mut self) {
-        self.task.abort();
+        // The task ends at its next poll (the readers see the end of the channel).
+        self.cancel.send_replace(true);
         if self.revoke_on_drop && !self.revoked {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 let client = self.client.clone();
@@ -340,7 +369,7 @@ impl Worker {
         self.emit(LeaseEvent::Lost(Arc::new(error)));
     }
 
-    async fn run(self, mut expires_at: Instant) {
+    async fn run(&self, mut expires_at: Instant) {
         if !self.lease.renewable {
             self.ending(expires_at, LeaseEvent::NotRenewable { expires_at });
             return;
@@ -362,7 +391,13 @@ impl Worker {
                         self.ending(expires_at, LeaseEvent::NotRenewable { expires_at });
                         return;
                     }
-                    Err(e) if is_transient(&e) => {
+                    // Vault no longer knows it (400 "lease not found", 403 after its token went).
+                    Err(e) if vault_refused(&e) => {
+                        self.lost(e);
+                        return;
+                    }
+                    // Anything else says nothing about the lease: a failover, an outage.
+                    Err(e) => {
                         let left = remaining(expires_at);
                         let retry_in = backoff
                             .next()
@@ -374,11 +409,6 @@ impl Worker {
                             retry_in,
                         });
                         tokio::time::sleep(retry_in).await;
-                    }
-                    // Vault no longer knows it (400 "lease not found", 403 after its token went).
-                    Err(e) => {
-                        self.lost(e);
-                        return;
                     }
                 }
             };

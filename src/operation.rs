@@ -297,7 +297,7 @@ pub(crate) const HANDWRITTEN: &[Handwritten] = &[
         &ops::LEASES_REVOKE_LEASE,
         "POST",
         "/sys/leases/revoke",
-        "Client::revoke_lease, LeaseWatcher (revoke on drop)",
+        "Client::revoke_lease, LeaseWatcher::revoke and its drop",
     ),
 ];
 

@@ -10,13 +10,19 @@
 //! 3. with [`RedirectPolicy::none`] (`VAULT_DISABLE_REDIRECTS`) nothing is followed;
 //! 4. the same origin (scheme, host, port) is followed;
 //! 5. another origin: refused by [`RedirectPolicy::same_origin`]; by
-//!    [`RedirectPolicy::allow_hosts`] followed only to a listed host; and in every case followed
-//!    only over `https`, unless [`RedirectPolicy::allow_plain_http`] opts in;
-//! 6. after [`RedirectPolicy::max_redirects`] hops (default 10) the call fails with "too many
+//!    [`RedirectPolicy::allow_hosts`] followed only to a listed host; by default followed;
+//! 6. plain `http` → `http` to another origin (a standby of a plain-http cluster pointing at
+//!    the active node) is followed, unless it leaves the loopback host (from `127.0.0.1`,
+//!    `[::1]` or `localhost` to any other host); [`RedirectPolicy::allow_plain_http`]`(false)`
+//!    refuses every such hop, `(true)` follows even those leaving loopback;
+//! 7. after [`RedirectPolicy::max_redirects`] hops (default 10) the call fails with "too many
 //!    redirects (N)".
 //!
 //! A refused redirect is an [`Error::Redirect`](crate::Error::Redirect) naming the reason and the
 //! origin it pointed to (never its path or query, never a token).
+//!
+//! [`RedirectPolicy`] says why plain `http` between the nodes of a cluster is followed by
+//! default.
 
 use std::fmt;
 
@@ -30,14 +36,39 @@ use url::Url;
 /// 3. with [`RedirectPolicy::none`] (`VAULT_DISABLE_REDIRECTS`) nothing is followed;
 /// 4. the same origin (scheme, host, port) is followed;
 /// 5. another origin: refused by [`RedirectPolicy::same_origin`]; by
-///    [`RedirectPolicy::allow_hosts`] followed only to a listed host; and in every case followed
-///    only over `https`, unless [`RedirectPolicy::allow_plain_http`] opts in;
-/// 6. after [`RedirectPolicy::max_redirects`] hops (default 10) the call fails with "too many
+///    [`RedirectPolicy::allow_hosts`] followed only to a listed host; by default followed;
+/// 6. plain `http` → `http` to another origin is followed unless it leaves the loopback host;
+///    [`RedirectPolicy::allow_plain_http`] `(false)` refuses every such hop, `(true)` follows
+///    those leaving loopback too (see below for why);
+/// 7. after [`RedirectPolicy::max_redirects`] hops (default 10) the call fails with "too many
 ///    redirects (N)".
-///
 ///
 /// A refused redirect is an [`Error::Redirect`](crate::Error::Redirect) naming the reason and
 /// the origin it pointed to (never its path or query, never a token).
+///
+/// # Why plain `http` between nodes is followed
+///
+/// In a raft cluster whose listeners are plain `http` (a loopback test cluster, a cluster-internal
+/// network, a sidecar), a standby that cannot forward a request answers `307` with the active
+/// node's `api_addr`: another host or port, over `http`. Vault's Go client and CLI follow it; so
+/// does this client, by default, because refusing it protects nothing:
+///
+/// - the client was configured with an `http://` address, so its token already crosses that
+///   network in cleartext with every request; the next node is reached over the same kind of
+///   network;
+/// - the target is named by the node the token was just sent to, the same trust as following an
+///   `https` redirect to another origin (which every policy but `same_origin` does);
+/// - refusing it makes every failover a run of errors for a client whose node is a standby
+///   (until that standby can forward again), while Vault's own tools keep working.
+///
+/// What stays refused is what would expose the token more than the configuration chose to:
+/// `https` → `http` (always), and a plain-`http` hop that leaves the loopback host (a local
+/// `http://127.0.0.1:8200` says "this token never leaves the machine"; a redirect to another
+/// host over `http` would send it across the network in cleartext). Deployments that want no
+/// cross-origin `http` at all use `allow_plain_http(false)`, [`RedirectPolicy::same_origin`] or
+/// [`RedirectPolicy::allow_hosts`]. Whatever the policy, a refused redirect during a failover is
+/// not fatal: it is an ordinary error the call's retries, the token renewer and the lease
+/// watcher retry ([`crate::auth::renew`]).
 ///
 /// ```no_run
 /// # fn run() -> Result<(), hashivault::Error> {
@@ -52,7 +83,7 @@ use url::Url;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RedirectPolicy {
     scope: Scope,
-    plain_http: bool,
+    plain_http: PlainHttp,
     max: usize,
 }
 
@@ -60,19 +91,31 @@ pub struct RedirectPolicy {
 enum Scope {
     None,
     SameOrigin,
-    AnyHttpsOrigin,
+    AnyOrigin,
     Hosts(Vec<String>),
+}
+
+/// Which plain `http` → `http` hops to another origin are followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PlainHttp {
+    /// None (`allow_plain_http(false)`).
+    Refused,
+    /// Those that do not leave the loopback host (the default).
+    UnlessLeavingLoopback,
+    /// All (`allow_plain_http(true)`).
+    Allowed,
 }
 
 /// The default number of hops followed.
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 
 impl Default for RedirectPolicy {
-    /// The same origin, and other origins over `https` (a standby pointing at the active node).
+    /// The same origin and other origins (a standby pointing at the active node): over `https`,
+    /// or `http` → `http` unless the hop leaves the loopback host; never `https` → `http`.
     fn default() -> Self {
         RedirectPolicy {
-            scope: Scope::AnyHttpsOrigin,
-            plain_http: false,
+            scope: Scope::AnyOrigin,
+            plain_http: PlainHttp::UnlessLeavingLoopback,
             max: DEFAULT_MAX_REDIRECTS,
         }
     }
@@ -118,10 +161,17 @@ impl RedirectPolicy {
         }
     }
 
-    /// Also follows plain-`http` redirects to another origin (the token then travels in
-    /// cleartext to another host). For test clusters on loopback; off by default.
+    /// Plain `http` → `http` redirects to another origin. By default they are followed unless
+    /// they leave the loopback host (see [`RedirectPolicy`] for why). `false` refuses
+    /// them all (only `https` may lead to another origin); `true` also follows those leaving
+    /// the loopback host (the token then crosses the network in cleartext). `https` → `http`
+    /// is refused whatever this says.
     pub fn allow_plain_http(mut self, allow: bool) -> Self {
-        self.plain_http = allow;
+        self.plain_http = if allow {
+            PlainHttp::Allowed
+        } else {
+            PlainHttp::Refused
+        };
         self
     }
 
@@ -165,12 +215,34 @@ impl RedirectPolicy {
                     return Err(RedirectRefusal::HostNotAllowed);
                 }
             }
-            Scope::AnyHttpsOrigin | Scope::None => {}
+            Scope::AnyOrigin | Scope::None => {}
         }
-        if to.scheme() == "http" && !self.plain_http {
-            return Err(RedirectRefusal::PlainHttpOtherOrigin);
+        if to.scheme() == "http" {
+            match self.plain_http {
+                PlainHttp::Refused => return Err(RedirectRefusal::PlainHttpOtherOrigin),
+                PlainHttp::UnlessLeavingLoopback if is_loopback(from) && !is_loopback(to) => {
+                    return Err(RedirectRefusal::PlainHttpLeavesLoopback)
+                }
+                PlainHttp::UnlessLeavingLoopback | PlainHttp::Allowed => {}
+            }
         }
         Ok(())
+    }
+}
+
+/// Whether `url`'s host is this machine's loopback: `localhost` (and `*.localhost`, RFC 6761),
+/// `127.0.0.0/8`, `::1` (and `::ffff:127.x.y.z`).
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        None => false,
     }
 }
 
@@ -188,8 +260,11 @@ pub enum RedirectRefusal {
     OtherOrigin,
     /// A host not in [`RedirectPolicy::allow_hosts`].
     HostNotAllowed,
-    /// Plain `http` to another origin, without [`RedirectPolicy::allow_plain_http`].
+    /// Plain `http` to another origin, under [`RedirectPolicy::allow_plain_http`]`(false)`.
     PlainHttpOtherOrigin,
+    /// Plain `http` from the loopback host to another host (the token would leave the machine
+    /// in cleartext), without [`RedirectPolicy::allow_plain_http`]`(true)`.
+    PlainHttpLeavesLoopback,
     /// More hops than [`RedirectPolicy::max_redirects`].
     TooMany(usize),
     /// A redirect without a usable `Location` header.
@@ -213,7 +288,10 @@ impl fmt::Display for RedirectRefusal {
                 f.write_str("its host is not in the policy's allowed hosts")
             }
             RedirectRefusal::PlainHttpOtherOrigin => f.write_str(
-                "it points to another origin over plain http (opt in with RedirectPolicy::allow_plain_http)",
+                "it points to another origin over plain http and the policy refuses that (RedirectPolicy::allow_plain_http(false))",
+            ),
+            RedirectRefusal::PlainHttpLeavesLoopback => f.write_str(
+                "it leads from the loopback host to another host over plain http, which would send the token across the network in cleartext (opt in with RedirectPolicy::allow_plain_http(true))",
             ),
             RedirectRefusal::TooMany(n) => write!(f, "too many redirects ({n})"),
             RedirectRefusal::NoLocation => f.write_str("it has no valid Location header"),
@@ -253,15 +331,59 @@ mod tests {
         );
         let h = u("http://a:8200/v1/x");
         assert_eq!(p.check(&h, &u("http://a:8200/v1/y"), 0), Ok(()));
-        assert_eq!(
-            p.check(&h, &u("http://b:8200/v1/x"), 0),
-            Err(RedirectRefusal::PlainHttpOtherOrigin)
-        );
+        // Plain http between nodes of a plain-http cluster: followed by default.
+        assert_eq!(p.check(&h, &u("http://b:8200/v1/x"), 0), Ok(()));
         assert_eq!(
             p.clone()
-                .allow_plain_http(true)
+                .allow_plain_http(false)
                 .check(&h, &u("http://b:8200/v1/x"), 0),
-            Ok(())
+            Err(RedirectRefusal::PlainHttpOtherOrigin)
+        );
+        // ... unless it leaves the loopback host.
+        let local = u("http://127.0.0.1:8200/v1/x");
+        for inside in [
+            "http://127.0.0.1:8202/v1/x",
+            "http://127.0.0.2:8200/v1/x",
+            "http://localhost:8200/v1/x",
+            "http://vault.localhost:8200/v1/x",
+            "http://[::1]:8200/v1/x",
+            "http://[::ffff:127.0.0.1]:8200/v1/x",
+        ] {
+            assert_eq!(p.check(&local, &u(inside), 0), Ok(()), "{inside}");
+        }
+        for outside in [
+            "http://10.0.0.5:8200/v1/x",
+            "http://vault.internal:8200/v1/x",
+            "http://localhost.example.com:8200/v1/x",
+            "http://[::2]:8200/v1/x",
+        ] {
+            assert_eq!(
+                p.check(&local, &u(outside), 0),
+                Err(RedirectRefusal::PlainHttpLeavesLoopback),
+                "{outside}"
+            );
+            assert_eq!(
+                p.clone()
+                    .allow_plain_http(true)
+                    .check(&local, &u(outside), 0),
+                Ok(()),
+                "{outside}"
+            );
+        }
+        assert_eq!(
+            p.check(&u("http://[::1]:1/v1/x"), &u("http://b:1/v1/x"), 0),
+            Err(RedirectRefusal::PlainHttpLeavesLoopback)
+        );
+        // Into the loopback host, or between other hosts: the token crossed that network anyway.
+        assert_eq!(p.check(&h, &u("http://127.0.0.1:8200/v1/x"), 0), Ok(()));
+        // Never a downgrade, whatever the policy says.
+        assert_eq!(
+            p.clone().allow_plain_http(true).check(
+                &u("https://127.0.0.1:8200/v1/x"),
+                &u("http://127.0.0.1:8202/v1/x"),
+                0
+            ),
+            Err(RedirectRefusal::Downgrade)
         );
         assert_eq!(p.check(&h, &u("https://b/v1/x"), 0), Ok(()));
         assert_eq!(

@@ -30,13 +30,12 @@ async fn standby_redirect_is_followed_with_method_body_and_token() {
         })
         .await;
     let body: serde_json::Map<String, Value> = serde_json::from_value(json!({"k": "v"})).unwrap();
-    // Two loopback ports are two origins over plain http: followed only when opted in
+    // Two loopback ports are two origins over plain http: followed by default
     // (tests/transport_redirects.rs has the policy).
     let client = Client::builder()
         .address(standby.base_url())
         .token(TOKEN)
         .retry_policy(fast_retries(0))
-        .redirects(hashivault::RedirectPolicy::default().allow_plain_http(true))
         .build()
         .unwrap();
     let answer = client

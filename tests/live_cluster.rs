@@ -294,7 +294,8 @@ async fn active_node_killed_during_writes() {
                 );
                 assert!(
                     // A standby that cannot forward redirects to the dead node's plain-http
-                    // address, which the default redirect policy refuses (and says so).
+                    // address: followed (loopback to loopback), it fails to connect; a
+                    // stricter policy refuses it (and says so).
                     e.is_deadline() || e.is_transport() || e.is_redirect() || e.status().is_some(),
                     "an error that does not say what happened: {message}"
                 );

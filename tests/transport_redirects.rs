@@ -73,57 +73,92 @@ fn assert_clean(err: &hashivault::Error) {
     assert!(!shown.contains("secret-query"), "{shown}");
 }
 
+/// Two nodes of a plain-http cluster: a standby's `307` to the active node on another port is
+/// followed by default (method, path and token as sent), as Vault's Go client does; a policy
+/// with `allow_plain_http(false)` refuses it before the other node sees anything.
 #[tokio::test]
-async fn plain_http_to_another_origin_is_refused_unless_opted_in() {
+async fn plain_http_between_nodes_is_followed_unless_the_policy_refuses_it() {
     let standby = MockServer::start_async().await;
-    let foreign = MockServer::start_async().await;
+    let active = MockServer::start_async().await;
     let target = format!(
         "{}/v1/cubbyhole/elsewhere?x=secret-query",
-        foreign.base_url()
+        active.base_url()
     );
     let hop = redirecting(&standby, "/v1/cubbyhole/app", &target).await;
-    let landed = answering(&foreign, "/v1/cubbyhole/elsewhere").await;
+    let landed = active
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/cubbyhole/elsewhere")
+                .query_param("x", "secret-query")
+                .header("x-vault-token", TOKEN);
+            then.status(200)
+                .json_body(json!({"request_id": "r", "data": {"k": "v"}}));
+        })
+        .await;
 
-    let err = read(
+    let answer = read(
         &client(&standby.base_url(), RedirectPolicy::default()),
         "app",
     )
     .await
-    .unwrap_err();
+    .unwrap();
+    assert_eq!(answer.data.unwrap()["k"], "v");
+    assert_eq!(hop.calls_async().await, 1);
+    assert_eq!(landed.calls_async().await, 1, "followed, token included");
+
+    let strict = client(
+        &standby.base_url(),
+        RedirectPolicy::default().allow_plain_http(false),
+    );
+    let err = read(&strict, "app").await.unwrap_err();
     assert_eq!(refusal(&err), RedirectRefusal::PlainHttpOtherOrigin);
     let shown = err.to_string();
     assert!(
-        shown.contains(&foreign.base_url()),
+        shown.contains(&active.base_url()),
         "names the target origin: {shown}"
     );
     assert!(
-        shown.contains("allow_plain_http"),
-        "says how to opt in: {shown}"
+        shown.contains("allow_plain_http(false)"),
+        "says which setting refused it: {shown}"
     );
     assert!(
         err.is_redirect() && err.operation() == Some("cubbyhole_read"),
         "{err:?}"
     );
     assert_clean(&err);
-    assert_eq!(hop.calls_async().await, 1);
-    assert_eq!(
-        landed.calls_async().await,
-        0,
-        "the foreign origin saw no request"
-    );
-
-    let opted_in = client(
-        &standby.base_url(),
-        RedirectPolicy::default().allow_plain_http(true),
-    );
-    let answer = read(&opted_in, "app").await.unwrap();
-    assert_eq!(answer.data.unwrap()["k"], "v");
+    assert_eq!(hop.calls_async().await, 2);
     assert_eq!(
         landed.calls_async().await,
         1,
-        "followed once opted in, token included"
+        "the other node saw no request while refused"
     );
-    eprintln!("figures: redirects tried 2 (plain-http cross-origin), refused 1, followed 1 (opt-in); foreign origin requests while refused: 0");
+    eprintln!("figures: plain-http cross-origin redirects: followed 1 (default), refused 1 (allow_plain_http(false)); requests to the other node while refused: 0");
+}
+
+/// From the loopback host to another host over plain http, the token would leave the machine
+/// in cleartext: refused by default, before anything is sent (the target name is reserved and
+/// never resolves); `allow_plain_http(true)` would follow it.
+#[tokio::test]
+async fn plain_http_leaving_the_loopback_host_is_refused_by_default() {
+    let local = MockServer::start_async().await;
+    let hop = redirecting(
+        &local,
+        "/v1/cubbyhole/app",
+        "http://vault-active.invalid:8200/v1/cubbyhole/app",
+    )
+    .await;
+    let err = read(&client(&local.base_url(), RedirectPolicy::default()), "app")
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&err), RedirectRefusal::PlainHttpLeavesLoopback);
+    let shown = err.to_string();
+    assert!(
+        shown.contains("http://vault-active.invalid:8200"),
+        "{shown}"
+    );
+    assert!(shown.contains("allow_plain_http(true)"), "{shown}");
+    assert_clean(&err);
+    assert_eq!(hop.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -215,8 +250,11 @@ async fn allowed_hosts_are_followed_and_others_refused() {
     assert_eq!(listed_hit.calls_async().await, 1);
     assert_eq!(unlisted_hit.calls_async().await, 0);
 
-    // Listed, but plain http to another origin still needs the opt-in.
-    let strict = self::client(&node.base_url(), RedirectPolicy::allow_hosts(["localhost"]));
+    // Listed, but plain http to another origin refused by the policy.
+    let strict = self::client(
+        &node.base_url(),
+        RedirectPolicy::allow_hosts(["localhost"]).allow_plain_http(false),
+    );
     let err = read(&strict, "a").await.unwrap_err();
     assert_eq!(refusal(&err), RedirectRefusal::PlainHttpOtherOrigin);
     assert_eq!(listed_hit.calls_async().await, 1);
@@ -273,7 +311,11 @@ async fn a_refused_redirect_of_a_login_never_sends_the_password_away() {
             then.status(200).json_body(json!({}));
         })
         .await;
-    let client = Client::builder().address(node.base_url()).build().unwrap();
+    let client = Client::builder()
+        .address(node.base_url())
+        .redirects(RedirectPolicy::same_origin())
+        .build()
+        .unwrap();
     let err = client
         .auth()
         .userpass("userpass", "alice", "s3cret-password")

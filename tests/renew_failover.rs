@@ -1,0 +1,712 @@
+//! The token renewer and the lease watcher through a failover, on the wire, in paused time (see
+//! `renew_schedule.rs` for how): a standby's `307` (followed between plain-http nodes, or
+//! refused by a stricter policy and retried), 5xx and 412 answers retried, never a stop; a
+//! stopped renewer as an error; owned event readers; the lease helpers' requests.
+
+mod common;
+
+use std::time::Duration;
+
+use hashivault::auth::{AppRole, RenewEvent, StopReason, TokenStatus};
+use hashivault::lease::{Lease, LeaseEvent, LeaseStatus};
+use hashivault::{Client, RedirectPolicy};
+use httpmock::prelude::*;
+use serde_json::{json, Value};
+use tokio::time::Instant;
+
+use common::paused::{exact, renew_fixture as fixture, Phase};
+
+const TOKEN: &str = "s.FAILOVERTOKEN";
+const SECRET_ID: &str = "app-secret";
+const LEASE: &str = "database/creds/app/3cbWfSYrMfFRrWWRKNXWsFUb";
+
+/// A client for `server` in paused time (no timers of its own, no retries) with `policy`.
+fn paused(server: &MockServer, token: Option<&str>, policy: RedirectPolicy) -> Client {
+    hashivault::install_crypto_provider();
+    let http = hashivault::reqwest::Client::builder()
+        .redirect(hashivault::reqwest::redirect::Policy::none())
+        .pool_idle_timeout(None)
+        .build()
+        .unwrap();
+    let mut b = Client::builder()
+        .address(server.base_url())
+        .max_retries(0)
+        .redirects(policy)
+        .http_client(http);
+    if let Some(token) = token {
+        b = b.token(token);
+    }
+    b.build().unwrap()
+}
+
+fn lookup(ttl: u64) -> Value {
+    let mut v = fixture("lookup-self.json");
+    v["data"]["ttl"] = json!(ttl);
+    v["data"]["creation_ttl"] = json!(ttl);
+    v["data"]["renewable"] = json!(true);
+    v
+}
+
+fn renewed(ttl: u64) -> Value {
+    let mut v = fixture("renew-self.json");
+    v["auth"]["lease_duration"] = json!(ttl);
+    v["auth"]["client_token"] = json!(TOKEN);
+    v
+}
+
+fn login_answer(ttl: u64) -> Value {
+    let mut v = fixture("approle-login.json");
+    v["auth"]["lease_duration"] = json!(ttl);
+    v["auth"]["client_token"] = json!(TOKEN);
+    v
+}
+
+fn lease_renewed(ttl: u64) -> Value {
+    let mut v = fixture("lease-renew.json");
+    v["lease_id"] = json!(LEASE);
+    v["lease_duration"] = json!(ttl);
+    v
+}
+
+fn approle() -> AppRole {
+    AppRole::new("approle", "app-role", Some(SECRET_ID.into()))
+}
+
+async fn mock_lookup(server: &MockServer, ttl: u64) -> httpmock::Mock<'_> {
+    server
+        .mock_async(move |when, then| {
+            when.method(GET)
+                .path("/v1/auth/token/lookup-self")
+                .header("x-vault-token", TOKEN);
+            then.status(200).json_body(lookup(ttl));
+        })
+        .await
+}
+
+/// `path` answers `307` to the same path on `to` while the phase is `n`.
+async fn mock_redirect<'a>(
+    server: &'a MockServer,
+    phase: Option<(&Phase, usize)>,
+    path: &str,
+    to: &MockServer,
+) -> httpmock::Mock<'a> {
+    let location = format!("{}{path}", to.base_url());
+    let path = path.to_string();
+    let matcher = phase.map(|(p, n)| p.is(n));
+    server
+        .mock_async(move |when, then| {
+            let mut when = when.method(POST).path(path);
+            if let Some(m) = matcher {
+                when = when.is_true(m);
+            }
+            let _ = when;
+            then.status(307).header("location", location);
+        })
+        .await
+}
+
+/// `POST path` with `body` answers `status` with `answer` while the phase is `n` (any phase
+/// for `None`); a text answer is sent as HTML, as a proxy would.
+#[allow(clippy::too_many_arguments)]
+async fn mock_post<'a>(
+    server: &'a MockServer,
+    phase: Option<(&Phase, usize)>,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+    status: u16,
+    answer: Value,
+) -> httpmock::Mock<'a> {
+    let path = path.to_string();
+    let token = token.map(str::to_string);
+    let matcher = phase.map(|(p, n)| p.is(n));
+    server
+        .mock_async(move |when, then| {
+            let mut when = when.method(POST).path(path).json_body(body);
+            if let Some(token) = token {
+                when = when.header("x-vault-token", token);
+            }
+            if let Some(m) = matcher {
+                when = when.is_true(m);
+            }
+            let _ = when;
+            match answer {
+                Value::Null => {
+                    then.status(status);
+                }
+                Value::String(text) => {
+                    then.status(status)
+                        .header("content-type", "text/html")
+                        .body(text);
+                }
+                json => {
+                    then.status(status).json_body(json);
+                }
+            }
+        })
+        .await
+}
+
+fn ms(at: Duration) -> f64 {
+    at.as_secs_f64() * 1000.0
+}
+
+/// Whether `at` is `expected` ms, give or take the paused clock's rounding (up to 10 ms per
+/// event so far, as in `renew_schedule.rs`).
+fn near(at: Duration, expected: f64, events: usize) -> bool {
+    ms(at) >= expected - 0.01 && ms(at) <= expected + 10.0 * events as f64 + 0.01
+}
+
+/// A standby of a plain-http cluster answers the renewal with a `307` to the active node on
+/// another port: the default policy follows it, with the token, and the renewal succeeds there.
+#[tokio::test]
+async fn a_standby_redirect_to_the_active_node_is_followed_between_plain_http_nodes() {
+    let standby = MockServer::start_async().await;
+    let active = MockServer::start_async().await;
+    let lookup = mock_lookup(&standby, 10).await;
+    let hop = mock_redirect(&standby, None, "/v1/auth/token/renew-self", &active).await;
+    let renew = mock_post(
+        &active,
+        None,
+        "/v1/auth/token/renew-self",
+        Some(TOKEN),
+        json!({}),
+        200,
+        renewed(10),
+    )
+    .await;
+    let client = paused(&standby, Some(TOKEN), RedirectPolicy::default());
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let event = renewer.next_event().await.unwrap();
+    let at = start.elapsed();
+    assert!(
+        matches!(event, RenewEvent::Renewed { ttl } if ttl == Duration::from_secs(10)),
+        "{event:?}"
+    );
+    assert!(near(at, 20_000.0 / 3.0, 1), "{at:?}");
+    drop(renewer);
+    tokio::time::resume();
+    assert_eq!(lookup.calls_async().await, 1);
+    assert_eq!(hop.calls_async().await, 1);
+    assert_eq!(renew.calls_async().await, 1, "renewed on the active node");
+}
+
+/// The failover that used to stop the renewer for good: the standby's `307` is refused by the
+/// policy (`Error::Redirect`); the renewer retries with backoff and renews once the cluster
+/// answers, never `Stopped`.
+#[tokio::test]
+async fn a_refused_redirect_during_a_failover_is_retried_not_fatal() {
+    let standby = MockServer::start_async().await;
+    let active = MockServer::start_async().await;
+    let phase = Phase::default();
+    mock_lookup(&standby, 10).await;
+    let hop = mock_redirect(
+        &standby,
+        Some((&phase, 0)),
+        "/v1/auth/token/renew-self",
+        &active,
+    )
+    .await;
+    let down = mock_post(
+        &standby,
+        Some((&phase, 1)),
+        "/v1/auth/token/renew-self",
+        Some(TOKEN),
+        json!({}),
+        500,
+        json!({"errors": ["local node not active but active cluster node not found"]}),
+    )
+    .await;
+    let back = mock_post(
+        &standby,
+        Some((&phase, 2)),
+        "/v1/auth/token/renew-self",
+        Some(TOKEN),
+        json!({}),
+        200,
+        renewed(10),
+    )
+    .await;
+    let foreign = active
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(renewed(10));
+        })
+        .await;
+    let client = paused(&standby, Some(TOKEN), RedirectPolicy::same_origin());
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let mut seen = Vec::new();
+    while let Some(event) = renewer.next_event().await {
+        let done = matches!(event, RenewEvent::Renewed { .. } | RenewEvent::Stopped(_));
+        if let RenewEvent::RenewFailed { .. } = event {
+            phase.set(phase.get() + 1);
+        }
+        seen.push((start.elapsed(), event));
+        if done {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    let RenewEvent::RenewFailed { error, retry_in } = &seen[0].1 else {
+        panic!("{seen:?}");
+    };
+    assert!(error.is_redirect(), "{error}");
+    assert_eq!(*retry_in, Duration::from_secs(1));
+    let RenewEvent::RenewFailed { error, .. } = &seen[1].1 else {
+        panic!("{seen:?}");
+    };
+    assert_eq!(error.status(), Some(500), "{error}");
+    assert!(matches!(seen[2].1, RenewEvent::Renewed { .. }), "{seen:?}");
+    // 6.667 s, then 1 s of backoff (then min(2 s, 2/3 of what is left)).
+    assert!(near(seen[0].0, 20_000.0 / 3.0, 1), "{seen:?}");
+    assert!(near(seen[1].0, 20_000.0 / 3.0 + 1000.0, 2), "{seen:?}");
+    assert!(matches!(renewer.status(), TokenStatus::Valid { .. }));
+    drop(renewer);
+    tokio::time::resume();
+    assert_eq!(hop.calls_async().await, 1);
+    assert_eq!(down.calls_async().await, 1);
+    assert_eq!(back.calls_async().await, 1);
+    assert_eq!(
+        foreign.calls_async().await,
+        0,
+        "the refused origin saw no request"
+    );
+}
+
+/// A login answered by a refused redirect, then by a proxy's 502, is retried with backoff
+/// until it succeeds: neither is `LoginFailing`.
+#[tokio::test]
+async fn a_login_failing_with_a_refused_redirect_or_5xx_is_retried() {
+    let node = MockServer::start_async().await;
+    let other = MockServer::start_async().await;
+    let phase = Phase::default();
+    let body = json!({"role_id": "app-role", "secret_id": SECRET_ID});
+    let hop = mock_redirect(&node, Some((&phase, 0)), "/v1/auth/approle/login", &other).await;
+    let bad_gateway = mock_post(
+        &node,
+        Some((&phase, 1)),
+        "/v1/auth/approle/login",
+        None,
+        body.clone(),
+        502,
+        json!("<html><body>502 Bad Gateway</body></html>"),
+    )
+    .await;
+    let up = mock_post(
+        &node,
+        Some((&phase, 2)),
+        "/v1/auth/approle/login",
+        None,
+        body,
+        200,
+        login_answer(3600),
+    )
+    .await;
+    let stolen = other
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(login_answer(3600));
+        })
+        .await;
+    let client = paused(&node, None, RedirectPolicy::same_origin());
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut renewer = client
+        .auth()
+        .renewer()
+        .login(approle())
+        .schedule(exact())
+        .spawn();
+    let mut seen = Vec::new();
+    while let Some(event) = renewer.next_event().await {
+        let done = matches!(event, RenewEvent::LoggedIn { .. } | RenewEvent::Stopped(_));
+        if let RenewEvent::LoginFailed { .. } = event {
+            phase.set(phase.get() + 1);
+        }
+        seen.push((start.elapsed(), event));
+        if done {
+            break;
+        }
+    }
+    let kinds: Vec<String> = seen
+        .iter()
+        .map(|(_, e)| match e {
+            RenewEvent::LoginFailed { error, .. } if error.is_redirect() => "redirect".into(),
+            RenewEvent::LoginFailed { error, .. } => format!("{:?}", error.status()),
+            other => format!("{other:?}")
+                .split([' ', '(', '{'])
+                .next()
+                .unwrap()
+                .into(),
+        })
+        .collect();
+    assert_eq!(kinds, ["redirect", "Some(502)", "LoggedIn"], "{seen:?}");
+    // At once, then 1 s and 2 s of backoff.
+    assert!(near(seen[0].0, 0.0, 1), "{seen:?}");
+    assert!(near(seen[1].0, 1000.0, 2), "{seen:?}");
+    assert!(near(seen[2].0, 3000.0, 3), "{seen:?}");
+    renewer.ready().await.unwrap();
+    assert_eq!(client.token().map(|_| ()), Some(()));
+    drop(renewer);
+    tokio::time::resume();
+    assert_eq!(hop.calls_async().await, 1);
+    assert_eq!(bad_gateway.calls_async().await, 1);
+    assert_eq!(up.calls_async().await, 1);
+    assert_eq!(
+        stolen.calls_async().await,
+        0,
+        "the secret id never went to the refused origin"
+    );
+}
+
+/// The lease watcher through the same failover: a 412 and a refused redirect are retried, the
+/// lease is renewed, never `Lost`.
+#[tokio::test]
+async fn a_lease_renewal_failing_over_is_retried_not_lost() {
+    let node = MockServer::start_async().await;
+    let other = MockServer::start_async().await;
+    let phase = Phase::default();
+    let body = json!({"lease_id": LEASE, "increment": 9});
+    let precondition = mock_post(
+        &node,
+        Some((&phase, 0)),
+        "/v1/sys/leases/renew",
+        Some(TOKEN),
+        body.clone(),
+        412,
+        json!({"errors": ["required index state not present"]}),
+    )
+    .await;
+    let hop = mock_redirect(&node, Some((&phase, 1)), "/v1/sys/leases/renew", &other).await;
+    let renew = mock_post(
+        &node,
+        Some((&phase, 2)),
+        "/v1/sys/leases/renew",
+        Some(TOKEN),
+        body,
+        200,
+        lease_renewed(9),
+    )
+    .await;
+    let client = paused(&node, Some(TOKEN), RedirectPolicy::same_origin());
+    tokio::time::pause();
+    let start = Instant::now();
+    let mut watcher = client
+        .lease_watcher(Lease::new(LEASE, Duration::from_secs(9), true))
+        .schedule(exact())
+        .revoke_on_drop(false)
+        .spawn();
+    let mut seen = Vec::new();
+    while let Some(event) = watcher.next_event().await {
+        let done = !matches!(event, LeaseEvent::RenewFailed { .. });
+        if !done {
+            phase.set(phase.get() + 1);
+        }
+        seen.push((start.elapsed(), event));
+        if done {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    let LeaseEvent::RenewFailed { error, .. } = &seen[0].1 else {
+        panic!("{seen:?}");
+    };
+    assert!(error.is_precondition_failed(), "{error}");
+    let LeaseEvent::RenewFailed { error, .. } = &seen[1].1 else {
+        panic!("{seen:?}");
+    };
+    assert!(error.is_redirect(), "{error}");
+    assert!(matches!(seen[2].1, LeaseEvent::Renewed { ttl } if ttl == Duration::from_secs(9)));
+    // 6 s, 1 s later, then 2/3 of the 2 s left.
+    for (i, expected) in [6000.0, 7000.0, 7000.0 + 4000.0 / 3.0]
+        .into_iter()
+        .enumerate()
+    {
+        assert!(near(seen[i].0, expected, i + 1), "{seen:?}");
+    }
+    assert!(matches!(watcher.status(), LeaseStatus::Active { .. }));
+    drop(watcher);
+    tokio::time::resume();
+    assert_eq!(precondition.calls_async().await, 1);
+    assert_eq!(hop.calls_async().await, 1);
+    assert_eq!(renew.calls_async().await, 1);
+}
+
+/// `renewer.ready().await?` in a function returning a boxed error: the reason reads well and
+/// shows neither the secret id nor the token.
+#[tokio::test]
+async fn a_stopped_renewer_is_an_error_that_reads_well() {
+    async fn start(client: &Client) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let renewer = client.auth().renewer().login(approle()).spawn();
+        renewer.ready().await?;
+        Ok(())
+    }
+    let server = MockServer::start_async().await;
+    let refused = mock_post(
+        &server,
+        None,
+        "/v1/auth/approle/login",
+        None,
+        json!({"role_id": "app-role", "secret_id": SECRET_ID}),
+        400,
+        json!({"errors": ["invalid role or secret ID"]}),
+    )
+    .await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = start(&client).await.unwrap_err();
+    let shown = err.to_string();
+    assert_eq!(
+        shown,
+        "the login is refused: Vault answered 400 (InvalidRequest) to POST \
+         /v1/auth/approle/login (login): invalid role or secret ID",
+    );
+    assert!(!format!("{shown} {err:?}").contains(SECRET_ID), "{err:?}");
+    let reason = err.downcast_ref::<StopReason>().expect("a StopReason");
+    assert!(matches!(reason, StopReason::LoginFailing(e) if e.is_invalid_request()));
+    assert_eq!(refused.calls_async().await, 1);
+
+    // A revoked token without a login method: the token never shows.
+    let lookup = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/auth/token/lookup-self")
+                .header("x-vault-token", TOKEN);
+            then.status(403)
+                .json_body(fixture("permission-denied.json"));
+        })
+        .await;
+    let with_token = Client::builder()
+        .address(server.base_url())
+        .token(TOKEN)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let renewer = with_token.auth().renewer().spawn();
+    let reason = renewer.ready().await.unwrap_err();
+    let boxed: Box<dyn std::error::Error + Send + Sync> = reason.into();
+    let shown = format!("{boxed} {boxed:?}");
+    assert!(
+        boxed
+            .to_string()
+            .starts_with("the token was revoked: Vault answered 403 (Forbidden) to GET"),
+        "{boxed}"
+    );
+    assert!(!shown.contains(TOKEN), "{shown}");
+    assert_eq!(lookup.calls_async().await, 1);
+    assert_eq!(
+        StopReason::Cancelled.to_string(),
+        "the renewer was stopped by its owner"
+    );
+}
+
+/// One task reads the events and the status while another holds the handle; dropping the
+/// handle ends the background task: the reader sees `Stopped(Cancelled)` and the end, the
+/// status says stopped.
+#[tokio::test]
+async fn events_are_read_elsewhere_and_dropping_the_handle_ends_the_task() {
+    let server = MockServer::start_async().await;
+    let lookup = mock_lookup(&server, 3600).await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .token(TOKEN)
+        .build()
+        .unwrap();
+    let renewer = client.auth().renewer().spawn();
+    renewer.ready().await.unwrap();
+    let mut events = renewer.events();
+    let mut status = renewer.watch();
+    let reader = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while let Some(event) = events.next().await {
+            seen.push(event);
+        }
+        seen
+    });
+    let status_reader = tokio::spawn(async move {
+        while status.changed().await.is_ok() {}
+        // The sender is gone: the task has ended; its last word is the stop.
+        let last = status.borrow().clone();
+        last
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        !reader.is_finished(),
+        "the reader waits while the renewer runs"
+    );
+    drop(renewer);
+    let seen = tokio::time::timeout(Duration::from_secs(5), reader)
+        .await
+        .expect("the reader ends once the handle is dropped")
+        .unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(
+        matches!(seen[0], RenewEvent::Stopped(StopReason::Cancelled)),
+        "{seen:?}"
+    );
+    let last = tokio::time::timeout(Duration::from_secs(5), status_reader)
+        .await
+        .expect("the status channel closes: no task outlives the handle")
+        .unwrap();
+    assert!(
+        matches!(last, TokenStatus::Stopped(StopReason::Cancelled)),
+        "{last:?}"
+    );
+    assert_eq!(lookup.calls_async().await, 1);
+
+    // `stop()` on a kept handle does the same, and `is_finished` tells.
+    let renewer = client.auth().renewer().spawn();
+    renewer.ready().await.unwrap();
+    let mut events = renewer.events();
+    renewer.stop();
+    assert!(matches!(
+        events.next().await,
+        Some(RenewEvent::Stopped(StopReason::Cancelled))
+    ));
+    assert!(events.next().await.is_none());
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while !renewer.is_finished() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the task ended");
+    assert!(matches!(
+        renewer.status(),
+        TokenStatus::Stopped(StopReason::Cancelled)
+    ));
+}
+
+/// The same for a lease watcher: the reader sees the end, the status `Stopped`, and the dropped
+/// handle revokes the lease (one `POST sys/leases/revoke` with its id).
+#[tokio::test]
+async fn lease_events_are_read_elsewhere_and_dropping_the_handle_ends_the_task() {
+    let server = MockServer::start_async().await;
+    let revoke = mock_post(
+        &server,
+        None,
+        "/v1/sys/leases/revoke",
+        Some(TOKEN),
+        json!({"lease_id": LEASE}),
+        204,
+        Value::Null,
+    )
+    .await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .token(TOKEN)
+        .build()
+        .unwrap();
+    let watcher = client
+        .lease_watcher(Lease::new(LEASE, Duration::from_secs(3600), true))
+        .spawn();
+    let mut events = watcher.events();
+    let mut status = watcher.watch();
+    let reader = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while let Some(event) = events.next().await {
+            seen.push(event);
+        }
+        seen
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!reader.is_finished());
+    drop(watcher);
+    let seen = tokio::time::timeout(Duration::from_secs(5), reader)
+        .await
+        .expect("the reader ends once the handle is dropped")
+        .unwrap();
+    assert!(seen.is_empty(), "{seen:?}");
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while status.changed().await.is_ok() {}
+    })
+    .await
+    .expect("the status channel closes: no task outlives the handle");
+    assert!(matches!(*status.borrow(), LeaseStatus::Stopped));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while revoke.calls_async().await == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(revoke.calls_async().await, 1);
+}
+
+/// The lease helpers send the spec's operations: the exact method, path and body, and their
+/// errors name the operation.
+#[tokio::test]
+async fn the_lease_helpers_send_the_spec_operations() {
+    let server = MockServer::start_async().await;
+    let without_increment = mock_post(
+        &server,
+        None,
+        "/v1/sys/leases/renew",
+        Some(TOKEN),
+        json!({"lease_id": LEASE}),
+        200,
+        lease_renewed(3600),
+    )
+    .await;
+    let with_increment = mock_post(
+        &server,
+        None,
+        "/v1/sys/leases/renew",
+        Some(TOKEN),
+        json!({"lease_id": LEASE, "increment": 600}),
+        200,
+        lease_renewed(600),
+    )
+    .await;
+    let revoke = mock_post(
+        &server,
+        None,
+        "/v1/sys/leases/revoke",
+        Some(TOKEN),
+        json!({"lease_id": LEASE}),
+        204,
+        Value::Null,
+    )
+    .await;
+    let client = Client::builder()
+        .address(server.base_url())
+        .token(TOKEN)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let answer = client.renew_lease(LEASE, None).await.unwrap();
+    assert_eq!(
+        (answer.lease_id.as_str(), answer.lease_duration),
+        (LEASE, 3600)
+    );
+    let answer = client
+        .renew_lease(LEASE, Some(Duration::from_secs(600)))
+        .await
+        .unwrap();
+    assert_eq!(answer.lease_duration, 600);
+    client.revoke_lease(LEASE).await.unwrap();
+    assert_eq!(without_increment.calls_async().await, 1);
+    assert_eq!(with_increment.calls_async().await, 1);
+    assert_eq!(revoke.calls_async().await, 1);
+
+    let unknown = "database/creds/app/unknown";
+    let lost = mock_post(
+        &server,
+        None,
+        "/v1/sys/leases/renew",
+        Some(TOKEN),
+        json!({"lease_id": unknown}),
+        400,
+        json!({"errors": ["lease not found"]}),
+    )
+    .await;
+    let err = client.renew_lease(unknown, None).await.unwrap_err();
+    assert!(err.is_invalid_request(), "{err}");
+    assert_eq!(err.operation(), Some("leases_renew_lease"), "{err:?}");
+    assert_eq!(err.messages(), ["lease not found"]);
+    assert_eq!(lost.calls_async().await, 1);
+}
