@@ -365,7 +365,6 @@ async fn required_field_of_a_wrong_shape_fails_naming_the_path_not_the_value() {
         .send()
         .await
         .unwrap_err();
-    let err = hashivault::Error::from(err);
     let shown = assert_hides_secret(&err);
     assert!(shown.contains("data.metadata.version"), "{shown}");
 }

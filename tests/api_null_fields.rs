@@ -45,7 +45,6 @@ async fn kv_v2_write_decodes_the_real_openbao_answer() {
         .send()
         .await;
     let env = result
-        .map_err(hashivault::Error::from)
         .expect("a real OpenBao kv-v2-write answer decodes")
         .into_inner();
     // The write answers the version's metadata (`type_kv_v2_version_metadata`).
@@ -73,7 +72,6 @@ async fn kv_v2_read_metadata_decodes_the_real_openbao_answer() {
         .path("app/db")
         .send()
         .await
-        .map_err(hashivault::Error::from)
         .expect("a real OpenBao kv-v2-read-metadata answer decodes")
         .into_inner();
     let data: types::KvV2ReadMetadataResponse = env.data.unwrap();
@@ -101,7 +99,6 @@ async fn approle_read_role_decodes_the_real_openbao_answer() {
         .role_name("ci")
         .send()
         .await
-        .map_err(hashivault::Error::from)
         .expect("a real OpenBao app-role-read-role answer decodes")
         .into_inner();
     let data: types::AppRoleReadRoleResponse = env.data.unwrap();

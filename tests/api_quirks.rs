@@ -336,7 +336,6 @@ async fn quirk_404_with_empty_errors_is_not_found() {
         .await
         .unwrap_err();
     mock.assert_async().await;
-    let err = hashivault::Error::from(err);
     assert!(err.is_not_found(), "{err:?}");
     assert_eq!(err.status(), Some(404));
     assert!(err.messages().is_empty());

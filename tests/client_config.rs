@@ -176,15 +176,13 @@ async fn request_timeout_applies_unless_turned_off() {
         .retry_policy(fast_retries(0))
         .build()
         .unwrap();
-    let err = hashivault::Error::from(
-        strict
-            .api()
-            .cubbyhole_read()
-            .path("slow")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = strict
+        .api()
+        .cubbyhole_read()
+        .path("slow")
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.is_timeout(), "{err}");
     assert!(err.to_string().contains("VAULT_CLIENT_TIMEOUT"), "{err}");
 

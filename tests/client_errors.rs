@@ -83,7 +83,6 @@ async fn error_kinds_from_realistic_bodies() {
             .path("x")
             .send()
             .await
-            .map_err(hashivault::Error::from)
             .unwrap_err();
         assert_eq!(err.kind(), Some(*kind), "status {status}");
         assert_eq!(err.status(), Some(*status));
@@ -132,26 +131,22 @@ async fn predicates_for_common_checks() {
         })
         .await;
     let client = client(&server);
-    let e = hashivault::Error::from(
-        client
-            .api()
-            .cubbyhole_read()
-            .path("missing")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let e = client
+        .api()
+        .cubbyhole_read()
+        .path("missing")
+        .send()
+        .await
+        .unwrap_err();
     assert!(e.is_not_found() && !e.is_permission_denied());
     assert!(e.messages().is_empty());
-    let e = hashivault::Error::from(
-        client
-            .api()
-            .cubbyhole_read()
-            .path("denied")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let e = client
+        .api()
+        .cubbyhole_read()
+        .path("denied")
+        .send()
+        .await
+        .unwrap_err();
     assert!(e.is_permission_denied() && !e.is_not_found());
 }
 

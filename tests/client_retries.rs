@@ -33,15 +33,13 @@ async fn retries_transient_answers_for_idempotent_methods_only() {
         .retry_policy(fast_retries(2))
         .build()
         .unwrap();
-    let err = hashivault::Error::from(
-        client
-            .api()
-            .cubbyhole_read()
-            .path("busy")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = client
+        .api()
+        .cubbyhole_read()
+        .path("busy")
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.is_sealed());
     assert_eq!(get.calls_async().await, 3, "one attempt and two retries");
     let _ = client
@@ -122,15 +120,13 @@ async fn retries_back_off_exponentially_within_the_cap() {
         .build()
         .unwrap();
     let started = std::time::Instant::now();
-    let err = hashivault::Error::from(
-        client
-            .api()
-            .cubbyhole_read()
-            .path("busy")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = client
+        .api()
+        .cubbyhole_read()
+        .path("busy")
+        .send()
+        .await
+        .unwrap_err();
     let elapsed = started.elapsed();
     assert!(err.is_rate_limited());
     assert_eq!(busy.calls_async().await, 4, "one attempt and three retries");
@@ -197,7 +193,6 @@ async fn a_retried_request_is_sent_again_whole() {
         .version(3i64)
         .send()
         .await
-        .map_err(hashivault::Error::from)
         .unwrap_err();
     assert_eq!(err.status(), Some(503), "{err}");
     assert_eq!(read.calls_async().await, 3, "one attempt and two retries");

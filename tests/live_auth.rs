@@ -126,7 +126,6 @@ async fn userpass_login_under_a_narrow_policy() {
         .send()
         .await
         .unwrap_err();
-    let denied = hashivault::Error::from(denied);
     assert!(denied.is_permission_denied(), "{denied}");
     assert!(denied.to_string().contains("permission denied"), "{denied}");
 

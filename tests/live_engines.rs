@@ -130,5 +130,5 @@ async fn pki_root_role_issue() {
         .send()
         .await
         .unwrap_err();
-    assert!(hashivault::Error::from(refused).is_invalid_request());
+    assert!(refused.is_invalid_request());
 }

@@ -19,7 +19,6 @@ async fn not_found_with_empty_errors() {
         .send()
         .await
         .unwrap_err();
-    let err = hashivault::Error::from(err);
     assert!(err.is_not_found(), "{err}");
     assert_eq!(err.kind(), Some(ErrorKind::InvalidPath));
     let api = err.api().unwrap();
@@ -41,7 +40,6 @@ async fn bad_request_carries_vaults_message() {
         .send()
         .await
         .unwrap_err();
-    let err = hashivault::Error::from(err);
     assert!(err.is_invalid_request(), "{err}");
     assert!(
         err.messages().iter().any(|m| m.contains("policy")),
@@ -87,7 +85,6 @@ async fn permission_denied_for_a_token_without_policies() {
         .send()
         .await
         .unwrap_err();
-    let err = hashivault::Error::from(err);
     assert!(err.is_permission_denied(), "{err}");
     assert_eq!(err.status(), Some(403));
     // No token at all: 403 from Vault too (it does not say 401 for a missing token).

@@ -432,7 +432,6 @@ async fn live_nested_mount_special_paths_and_discovery() {
         .path("../../sys/mounts")
         .send()
         .await
-        .map_err(hashivault::Error::from)
         .unwrap_err();
     assert!(err.is_invalid_input(), "{err}");
 

@@ -195,7 +195,7 @@ async fn acl_policies_write_read_list_delete() {
         .send()
         .await
         .unwrap_err();
-    assert!(hashivault::Error::from(err).is_not_found());
+    assert!(err.is_not_found());
 }
 
 #[tokio::test]

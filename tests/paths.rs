@@ -91,7 +91,6 @@ async fn generated(client: &Client, mount: &str, path: &str) -> Result<(), Error
         .send()
         .await
         .map(drop)
-        .map_err(Error::from)
 }
 
 /// An answer every entry point decodes: a KV v2 read, a map, a login.

@@ -58,7 +58,6 @@ async fn a_call_without_a_token_says_so() {
         .path("x")
         .send()
         .await
-        .map_err(hashivault::Error::from)
         .unwrap_err();
     assert!(err.is_permission_denied(), "{err}");
     assert!(err.to_string().contains("no token was set"), "{err}");

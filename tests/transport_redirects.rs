@@ -55,7 +55,6 @@ async fn read(client: &Client, path: &str) -> Result<hashivault::Envelope, hashi
         .send()
         .await
         .map(|r| r.into_inner())
-        .map_err(hashivault::Error::from)
 }
 
 fn refusal(err: &hashivault::Error) -> RedirectRefusal {

@@ -35,7 +35,6 @@ async fn read(client: &Client) -> Result<hashivault::Envelope, hashivault::Error
         .send()
         .await
         .map(|r| r.into_inner())
-        .map_err(hashivault::Error::from)
 }
 
 #[tokio::test]

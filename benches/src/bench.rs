@@ -248,7 +248,7 @@ async fn hashivault_api_read(
         .path(path)
         .send()
         .await
-        .map_err(|e| hashivault::Error::from(e).to_string())?;
+        .map_err(|e| e.to_string())?;
     answer
         .into_inner()
         .data
