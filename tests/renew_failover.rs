@@ -14,30 +14,11 @@ use httpmock::prelude::*;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use common::paused::{exact, renew_fixture as fixture, Phase};
+use common::paused::{exact, paused_client_with as paused, renew_fixture as fixture, Phase};
 
 const TOKEN: &str = "s.FAILOVERTOKEN";
 const SECRET_ID: &str = "app-secret";
 const LEASE: &str = "database/creds/app/3cbWfSYrMfFRrWWRKNXWsFUb";
-
-/// A client for `server` in paused time (no timers of its own, no retries) with `policy`.
-fn paused(server: &MockServer, token: Option<&str>, policy: RedirectPolicy) -> Client {
-    hashivault::install_crypto_provider();
-    let http = hashivault::reqwest::Client::builder()
-        .redirect(hashivault::reqwest::redirect::Policy::none())
-        .pool_idle_timeout(None)
-        .build()
-        .unwrap();
-    let mut b = Client::builder()
-        .address(server.base_url())
-        .max_retries(0)
-        .redirects(policy)
-        .http_client(http);
-    if let Some(token) = token {
-        b = b.token(token);
-    }
-    b.build().unwrap()
-}
 
 fn lookup(ttl: u64) -> Value {
     let mut v = fixture("lookup-self.json");

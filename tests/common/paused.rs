@@ -19,6 +19,15 @@ pub fn renew_fixture(name: &str) -> Value {
 /// A client for `server` whose HTTP client has no timeouts and no pool idle timer, so nothing
 /// but the code under test moves the paused clock; no retries.
 pub fn paused_client(server: &MockServer, token: Option<&str>) -> Client {
+    paused_client_with(server, token, hashivault::RedirectPolicy::default())
+}
+
+/// [`paused_client`] with a redirect policy of its own.
+pub fn paused_client_with(
+    server: &MockServer,
+    token: Option<&str>,
+    policy: hashivault::RedirectPolicy,
+) -> Client {
     hashivault::install_crypto_provider();
     let http = hashivault::reqwest::Client::builder()
         .redirect(hashivault::reqwest::redirect::Policy::none())
@@ -28,6 +37,7 @@ pub fn paused_client(server: &MockServer, token: Option<&str>) -> Client {
     let mut b = Client::builder()
         .address(server.base_url())
         .max_retries(0)
+        .redirects(policy)
         .http_client(http);
     if let Some(token) = token {
         b = b.token(token);
