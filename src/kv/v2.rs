@@ -303,7 +303,18 @@ impl Kv2 {
         Ok(())
     }
 
-    /// Reads the latest version into `T`.
+    /// Reads the latest version into `T`, wrapped in a [`Secret<T>`](Secret): your `T` is its
+    /// `data` field (or [`Secret::into_data`]), the version's metadata its `metadata`. Where the
+    /// compiler says "expected `T`, found `Secret<T>`", add `.data`:
+    ///
+    /// ```no_run
+    /// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
+    /// #[derive(serde::Deserialize)]
+    /// struct Db { host: String }
+    /// let db: Db = client.kv2("secret").read::<Db>("app/db").await?.data;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// A version that was deleted or destroyed is an error with [`Error::is_not_found`] true
     /// (as for a path that never existed) and [`Error::kv_deleted_version`] giving its metadata;
