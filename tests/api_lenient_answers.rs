@@ -344,7 +344,7 @@ async fn required_field_of_a_wrong_shape_fails_naming_the_path_not_the_value() {
         .unwrap_err();
     assert!(err.is_decode(), "{err:?}");
     let shown = assert_hides_secret(&err);
-    assert!(shown.contains("kv-v2-read"), "{shown}");
+    assert!(shown.contains("kv_v2_read"), "{shown}");
     assert!(shown.contains("data.metadata.version"), "{shown}");
 
     // The same through the generated operation, with the value in an object.

@@ -447,7 +447,7 @@ async fn a_stopped_renewer_is_an_error_that_reads_well() {
     assert_eq!(
         shown,
         "the login is refused: Vault answered 400 (InvalidRequest) to POST \
-         /v1/auth/approle/login (login): invalid role or secret ID",
+         /v1/auth/approle/login (app_role_login): invalid role or secret ID",
     );
     assert!(!format!("{shown} {err:?}").contains(SECRET_ID), "{err:?}");
     let reason = err.downcast_ref::<StopReason>().expect("a StopReason");
