@@ -809,6 +809,7 @@ where
 /// [`answer_opt`] for an integer field that is a duration in seconds (`ttl`, `…_ttl`,
 /// `lease_duration`, `period`, ...): `"1h"` and `"30m"` decode too.
 #[inline]
+#[allow(dead_code)] // used by the generated code of some feature groups
 pub(crate) fn answer_opt_secs<'de, D, T, const K: usize>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error>
@@ -981,6 +982,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Payload<T> {
 /// An optional answer field of any other type (see [`ValueVisitor`]): `""` and `null` are
 /// `None`; a scalar the type refuses is `None` and kept in `extra`.
 #[inline]
+#[allow(dead_code)] // used by the generated code of some feature groups
 pub(crate) fn answer_opt_value<'de, D, T, const K: usize>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error>
