@@ -298,3 +298,47 @@ async fn handles_and_builders_are_owned() {
     );
     read.assert_calls_async(2).await;
 }
+
+/// A login through the generated operation: `into_auth()` gives the `auth` block (its token
+/// hidden in `Debug`), the headers stay reachable (`vault_index()`), and `login_with` stores
+/// the token in the client.
+#[cfg(feature = "auth-userpass")]
+#[tokio::test]
+async fn a_generated_login_gives_its_auth_block_and_headers() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/userpass/login/alice")
+                .json_body(json!({"password": "pw-alice"}));
+            then.status(200)
+                .header("x-vault-index", "v1:AAAAAQ")
+                .json_body(recorded("userpass-login.json"));
+        })
+        .await;
+    let client = client(&server);
+    let send = || {
+        client
+            .api()
+            .userpass_login()
+            .userpass_mount_path("userpass")
+            .username("alice")
+            .body_map(|b| b.password("pw-alice"))
+            .send()
+    };
+    let answer = send().await.unwrap();
+    assert_eq!(answer.vault_index(), Some("v1:AAAAAQ"));
+    assert_eq!(answer.operation(), "userpass_login");
+    let auth = answer.into_auth().unwrap();
+    assert_eq!(
+        hashivault::ExposeSecret::expose_secret(&auth.client_token),
+        "s.a2LxQJlzPGYto0DGAspjzhhr"
+    );
+    assert!(!format!("{auth:?}").contains("s.a2LxQJlzPGYto0DGAspjzhhr"));
+    client.auth().login_with(send()).await.unwrap();
+    assert_eq!(
+        hashivault::ExposeSecret::expose_secret(&client.token().unwrap()),
+        "s.a2LxQJlzPGYto0DGAspjzhhr"
+    );
+    login.assert_calls_async(2).await;
+}
