@@ -7,46 +7,46 @@ mod common;
 
 use std::time::Duration;
 
-use hashivault::auth::{AppRole, RenewEvent, StopReason, TokenStatus};
+use hashivault::auth::{AppRole, RenewEvent, StopReason, TokenRenewer, TokenStatus};
 use hashivault::lease::{Lease, LeaseEvent, LeaseStatus};
 use hashivault::{Client, RedirectPolicy};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use common::paused::{exact, paused_client_with as paused, renew_fixture as fixture, Phase};
+use common::paused::{
+    exact, lease_renewed_answer, login_answer, lookup_answer, paused_client_with as paused,
+    renew_fixture as fixture, renewed_answer, Phase,
+};
 
 const TOKEN: &str = "s.FAILOVERTOKEN";
 const SECRET_ID: &str = "app-secret";
 const LEASE: &str = "database/creds/app/3cbWfSYrMfFRrWWRKNXWsFUb";
 
-fn lookup(ttl: u64) -> Value {
-    let mut v = fixture("lookup-self.json");
-    v["data"]["ttl"] = json!(ttl);
-    v["data"]["creation_ttl"] = json!(ttl);
-    v["data"]["renewable"] = json!(true);
-    v
-}
-
-fn renewed(ttl: u64) -> Value {
-    let mut v = fixture("renew-self.json");
-    v["auth"]["lease_duration"] = json!(ttl);
-    v["auth"]["client_token"] = json!(TOKEN);
-    v
-}
-
-fn login_answer(ttl: u64) -> Value {
-    let mut v = fixture("approle-login.json");
-    v["auth"]["lease_duration"] = json!(ttl);
-    v["auth"]["client_token"] = json!(TOKEN);
-    v
-}
-
-fn lease_renewed(ttl: u64) -> Value {
-    let mut v = fixture("lease-renew.json");
-    v["lease_id"] = json!(LEASE);
-    v["lease_duration"] = json!(ttl);
-    v
+/// The renewer's events (with the paused-clock time since `start`) up to the first `Renewed`
+/// or `LoggedIn` (`until`) or `Stopped`; each failure moves `phase` on, so the next request gets
+/// the next mocked answer.
+async fn events_until(
+    renewer: &mut TokenRenewer,
+    phase: &Phase,
+    start: Instant,
+    until: fn(&RenewEvent) -> bool,
+) -> Vec<(Duration, RenewEvent)> {
+    let mut seen = Vec::new();
+    while let Some(event) = renewer.next_event().await {
+        let done = until(&event) || matches!(event, RenewEvent::Stopped(_));
+        if matches!(
+            event,
+            RenewEvent::RenewFailed { .. } | RenewEvent::LoginFailed { .. }
+        ) {
+            phase.set(phase.get() + 1);
+        }
+        seen.push((start.elapsed(), event));
+        if done {
+            break;
+        }
+    }
+    seen
 }
 
 fn approle() -> AppRole {
@@ -59,7 +59,7 @@ async fn mock_lookup(server: &MockServer, ttl: u64) -> httpmock::Mock<'_> {
             when.method(GET)
                 .path("/v1/auth/token/lookup-self")
                 .header("x-vault-token", TOKEN);
-            then.status(200).json_body(lookup(ttl));
+            then.status(200).json_body(lookup_answer(ttl, ttl, true));
         })
         .await
 }
@@ -153,7 +153,7 @@ async fn a_standby_redirect_to_the_active_node_is_followed_between_plain_http_no
         Some(TOKEN),
         json!({}),
         200,
-        renewed(10),
+        renewed_answer(TOKEN, 10),
     )
     .await;
     let client = paused(&standby, Some(TOKEN), RedirectPolicy::default());
@@ -207,30 +207,23 @@ async fn a_refused_redirect_during_a_failover_is_retried_not_fatal() {
         Some(TOKEN),
         json!({}),
         200,
-        renewed(10),
+        renewed_answer(TOKEN, 10),
     )
     .await;
     let foreign = active
         .mock_async(|when, then| {
             when.any_request();
-            then.status(200).json_body(renewed(10));
+            then.status(200).json_body(renewed_answer(TOKEN, 10));
         })
         .await;
     let client = paused(&standby, Some(TOKEN), RedirectPolicy::same_origin());
     tokio::time::pause();
     let start = Instant::now();
     let mut renewer = client.auth().renewer().schedule(exact()).spawn();
-    let mut seen = Vec::new();
-    while let Some(event) = renewer.next_event().await {
-        let done = matches!(event, RenewEvent::Renewed { .. } | RenewEvent::Stopped(_));
-        if let RenewEvent::RenewFailed { .. } = event {
-            phase.set(phase.get() + 1);
-        }
-        seen.push((start.elapsed(), event));
-        if done {
-            break;
-        }
-    }
+    let seen = events_until(&mut renewer, &phase, start, |e| {
+        matches!(e, RenewEvent::Renewed { .. })
+    })
+    .await;
     assert_eq!(seen.len(), 3, "{seen:?}");
     let RenewEvent::RenewFailed { error, retry_in } = &seen[0].1 else {
         panic!("{seen:?}");
@@ -284,13 +277,13 @@ async fn a_login_failing_with_a_refused_redirect_or_5xx_is_retried() {
         None,
         body,
         200,
-        login_answer(3600),
+        login_answer(TOKEN, 3600),
     )
     .await;
     let stolen = other
         .mock_async(|when, then| {
             when.any_request();
-            then.status(200).json_body(login_answer(3600));
+            then.status(200).json_body(login_answer(TOKEN, 3600));
         })
         .await;
     let client = paused(&node, None, RedirectPolicy::same_origin());
@@ -302,17 +295,10 @@ async fn a_login_failing_with_a_refused_redirect_or_5xx_is_retried() {
         .login(approle())
         .schedule(exact())
         .spawn();
-    let mut seen = Vec::new();
-    while let Some(event) = renewer.next_event().await {
-        let done = matches!(event, RenewEvent::LoggedIn { .. } | RenewEvent::Stopped(_));
-        if let RenewEvent::LoginFailed { .. } = event {
-            phase.set(phase.get() + 1);
-        }
-        seen.push((start.elapsed(), event));
-        if done {
-            break;
-        }
-    }
+    let seen = events_until(&mut renewer, &phase, start, |e| {
+        matches!(e, RenewEvent::LoggedIn { .. })
+    })
+    .await;
     let kinds: Vec<String> = seen
         .iter()
         .map(|(_, e)| match e {
@@ -370,7 +356,7 @@ async fn a_lease_renewal_failing_over_is_retried_not_lost() {
         Some(TOKEN),
         body,
         200,
-        lease_renewed(9),
+        lease_renewed_answer(LEASE, 9),
     )
     .await;
     let client = paused(&node, Some(TOKEN), RedirectPolicy::same_origin());
@@ -630,7 +616,7 @@ async fn the_lease_helpers_send_the_spec_operations() {
         Some(TOKEN),
         json!({"lease_id": LEASE}),
         200,
-        lease_renewed(3600),
+        lease_renewed_answer(LEASE, 3600),
     )
     .await;
     let with_increment = mock_post(
@@ -640,7 +626,7 @@ async fn the_lease_helpers_send_the_spec_operations() {
         Some(TOKEN),
         json!({"lease_id": LEASE, "increment": 600}),
         200,
-        lease_renewed(600),
+        lease_renewed_answer(LEASE, 600),
     )
     .await;
     let revoke = mock_post(

@@ -13,7 +13,7 @@ use httpmock::prelude::*;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use common::paused::{exact, paused_client, renew_fixture as fixture, Phase};
+use common::paused::{exact, lease_renewed_answer, paused_client, renew_fixture as fixture, Phase};
 
 const LEASE: &str = "database/creds/app/3cbWfSYrMfFRrWWRKNXWsFUb";
 
@@ -22,13 +22,6 @@ fn creds(ttl: u64, renewable: bool) -> Value {
     v["lease_id"] = json!(LEASE);
     v["lease_duration"] = json!(ttl);
     v["renewable"] = json!(renewable);
-    v
-}
-
-fn lease_renewed(ttl: u64) -> Value {
-    let mut v = fixture("lease-renew.json");
-    v["lease_id"] = json!(LEASE);
-    v["lease_duration"] = json!(ttl);
     v
 }
 
@@ -112,8 +105,22 @@ async fn a_lease_is_renewed_on_schedule_until_its_max_ttl() {
     let client = paused_client(&server, Some("s.app"));
     let lease = read_creds(&server, &client, 9, true).await;
     let phase = Phase::default();
-    let full = mock_renew(&server, Some((&phase, 0)), 9, 200, lease_renewed(9)).await;
-    let capped = mock_renew(&server, Some((&phase, 1)), 9, 200, lease_renewed(5)).await;
+    let full = mock_renew(
+        &server,
+        Some((&phase, 0)),
+        9,
+        200,
+        lease_renewed_answer(LEASE, 9),
+    )
+    .await;
+    let capped = mock_renew(
+        &server,
+        Some((&phase, 1)),
+        9,
+        200,
+        lease_renewed_answer(LEASE, 5),
+    )
+    .await;
     let revoke = mock_revoke(&server).await;
     tokio::time::pause();
     let start = Instant::now();
@@ -210,7 +217,7 @@ async fn a_lease_that_is_not_renewable_is_reported_at_once() {
     let server = MockServer::start_async().await;
     let client = paused_client(&server, Some("s.app"));
     let lease = read_creds(&server, &client, 60, false).await;
-    let renew = mock_renew(&server, None, 60, 200, lease_renewed(60)).await;
+    let renew = mock_renew(&server, None, 60, 200, lease_renewed_answer(LEASE, 60)).await;
     tokio::time::pause();
     let start = Instant::now();
     let mut watcher = client

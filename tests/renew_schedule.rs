@@ -16,35 +16,13 @@ use httpmock::prelude::*;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use common::paused::{exact, paused_client, renew_fixture as fixture, Phase};
+use common::paused::{
+    exact, login_answer, lookup_answer, paused_client, renew_fixture as fixture, renewed_answer,
+    Phase,
+};
 
 const OLD: &str = "s.OLDTOKEN";
 const NEW: &str = "s.NEWTOKEN";
-
-/// `lookup-self` of a token with `ttl` left of `creation_ttl`.
-fn lookup(ttl: u64, creation_ttl: u64, renewable: bool) -> Value {
-    let mut v = fixture("lookup-self.json");
-    v["data"]["ttl"] = json!(ttl);
-    v["data"]["creation_ttl"] = json!(creation_ttl);
-    v["data"]["renewable"] = json!(renewable);
-    v
-}
-
-/// A `renew-self` answer giving `ttl`.
-fn renewed(ttl: u64) -> Value {
-    let mut v = fixture("renew-self.json");
-    v["auth"]["lease_duration"] = json!(ttl);
-    v["auth"]["client_token"] = json!(OLD);
-    v
-}
-
-/// A login answer with token `token` and `ttl`.
-fn login_answer(token: &str, ttl: u64) -> Value {
-    let mut v = fixture("approle-login.json");
-    v["auth"]["lease_duration"] = json!(ttl);
-    v["auth"]["client_token"] = json!(token);
-    v
-}
 
 /// Reads events until `done` says so, each with the paused-clock time since `start`.
 async fn events_until(
@@ -177,8 +155,8 @@ fn approle() -> AppRole {
 #[tokio::test]
 async fn a_10s_token_is_renewed_once_per_period_at_two_thirds() {
     let server = MockServer::start_async().await;
-    let lookup = mock_lookup(&server, OLD, lookup(10, 10, true)).await;
-    let renew = mock_renew(&server, OLD, None, 200, renewed(10)).await;
+    let lookup = mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
+    let renew = mock_renew(&server, OLD, None, 200, renewed_answer(OLD, 10)).await;
     let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
@@ -198,8 +176,8 @@ async fn a_10s_token_is_renewed_once_per_period_at_two_thirds() {
 #[tokio::test]
 async fn a_1h_token_is_renewed_every_40_minutes() {
     let server = MockServer::start_async().await;
-    let lookup = mock_lookup(&server, OLD, lookup(3600, 3600, true)).await;
-    let renew = mock_renew(&server, OLD, None, 200, renewed(3600)).await;
+    let lookup = mock_lookup(&server, OLD, lookup_answer(3600, 3600, true)).await;
+    let renew = mock_renew(&server, OLD, None, 200, renewed_answer(OLD, 3600)).await;
     let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
@@ -221,9 +199,9 @@ async fn a_1h_token_is_renewed_every_40_minutes() {
 #[tokio::test]
 async fn a_ttl_below_the_floor_gives_one_login_per_floor_not_a_loop() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup(2, 2, true)).await;
-    let renew = mock_renew(&server, OLD, None, 200, renewed(2)).await;
-    let renew_new = mock_renew(&server, NEW, None, 200, renewed(2)).await;
+    mock_lookup(&server, OLD, lookup_answer(2, 2, true)).await;
+    let renew = mock_renew(&server, OLD, None, 200, renewed_answer(OLD, 2)).await;
+    let renew_new = mock_renew(&server, NEW, None, 200, renewed_answer(OLD, 2)).await;
     let login = mock_login(&server, None, 200, login_answer(NEW, 2)).await;
     let client = paused_client(&server, Some(OLD));
     let schedule = RenewSchedule {
@@ -253,8 +231,8 @@ async fn a_ttl_below_the_floor_gives_one_login_per_floor_not_a_loop() {
 #[tokio::test]
 async fn jitter_spreads_renewals_within_ten_percent() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup(100, 100, true)).await;
-    mock_renew(&server, OLD, None, 200, renewed(100)).await;
+    mock_lookup(&server, OLD, lookup_answer(100, 100, true)).await;
+    mock_renew(&server, OLD, None, 200, renewed_answer(OLD, 100)).await;
     let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
@@ -279,9 +257,16 @@ async fn jitter_spreads_renewals_within_ten_percent() {
 async fn a_renewal_capped_by_max_ttl_ends_renewal_without_a_login() {
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    mock_lookup(&server, OLD, lookup(10, 10, true)).await;
-    let full = mock_renew(&server, OLD, Some((&phase, 0)), 200, renewed(10)).await;
-    let mut capped_body = renewed(4);
+    mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
+    let full = mock_renew(
+        &server,
+        OLD,
+        Some((&phase, 0)),
+        200,
+        renewed_answer(OLD, 10),
+    )
+    .await;
+    let mut capped_body = renewed_answer(OLD, 4);
     capped_body["warnings"] = json!([
         "TTL of \"10s\" exceeded the effective max_ttl of \"4s\"; TTL value is capped accordingly"
     ]);
@@ -315,13 +300,20 @@ async fn a_renewal_capped_by_max_ttl_ends_renewal_without_a_login() {
 async fn at_max_ttl_the_renewer_logs_in_again_and_revokes_the_old_token() {
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    mock_lookup(&server, OLD, lookup(10, 10, true)).await;
-    let full = mock_renew(&server, OLD, Some((&phase, 0)), 200, renewed(10)).await;
-    let capped = mock_renew(&server, OLD, Some((&phase, 1)), 200, renewed(4)).await;
+    mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
+    let full = mock_renew(
+        &server,
+        OLD,
+        Some((&phase, 0)),
+        200,
+        renewed_answer(OLD, 10),
+    )
+    .await;
+    let capped = mock_renew(&server, OLD, Some((&phase, 1)), 200, renewed_answer(OLD, 4)).await;
     let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
     let revoke_old = mock_revoke(&server, OLD).await;
     let revoke_new = mock_revoke(&server, NEW).await;
-    let renew_new = mock_renew(&server, NEW, None, 200, renewed(10)).await;
+    let renew_new = mock_renew(&server, NEW, None, 200, renewed_answer(OLD, 10)).await;
     let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
@@ -370,7 +362,7 @@ async fn at_max_ttl_the_renewer_logs_in_again_and_revokes_the_old_token() {
 #[tokio::test]
 async fn revoke_replaced_can_be_turned_off() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup(10, 10, false)).await;
+    mock_lookup(&server, OLD, lookup_answer(10, 10, false)).await;
     let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
     let revoke_old = mock_revoke(&server, OLD).await;
     let client = paused_client(&server, Some(OLD));
@@ -397,7 +389,7 @@ async fn revoke_replaced_can_be_turned_off() {
 #[tokio::test]
 async fn a_revoked_token_stops_the_renewer_without_a_login() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup(10, 10, true)).await;
+    mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
     let renew = mock_renew(&server, OLD, None, 403, fixture("permission-denied.json")).await;
     let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
@@ -418,7 +410,7 @@ async fn a_revoked_token_stops_the_renewer_without_a_login() {
 #[tokio::test]
 async fn a_revoked_token_is_replaced_at_once_and_not_revoked_again() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup(10, 10, true)).await;
+    mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
     let renew = mock_renew(&server, OLD, None, 403, fixture("permission-denied.json")).await;
     let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
     let revoke_old = mock_revoke(&server, OLD).await;
@@ -447,7 +439,7 @@ async fn a_revoked_token_is_replaced_at_once_and_not_revoked_again() {
 async fn an_outage_gives_a_handful_of_logins_with_backoff() {
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    mock_lookup(&server, OLD, lookup(10, 10, true)).await;
+    mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
     let sealed = json!({"errors": ["Vault is sealed"]});
     let renew_down = mock_renew(&server, OLD, None, 503, sealed.clone()).await;
     let login_down = mock_login(&server, Some((&phase, 0)), 503, sealed).await;
@@ -552,7 +544,7 @@ async fn a_login_refused_for_good_stops_with_login_failing() {
 async fn without_a_token_the_renewer_logs_in_first_and_ready_waits_for_it() {
     let server = MockServer::start_async().await;
     let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
-    let renew = mock_renew(&server, NEW, None, 200, renewed(10)).await;
+    let renew = mock_renew(&server, NEW, None, 200, renewed_answer(OLD, 10)).await;
     let client = paused_client(&server, None);
     tokio::time::pause();
     let renewer = client
@@ -577,8 +569,8 @@ async fn without_a_token_the_renewer_logs_in_first_and_ready_waits_for_it() {
 #[tokio::test]
 async fn a_non_renewable_token_without_a_login_stops_at_once() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup(10, 10, false)).await;
-    let renew = mock_renew(&server, OLD, None, 200, renewed(10)).await;
+    mock_lookup(&server, OLD, lookup_answer(10, 10, false)).await;
+    let renew = mock_renew(&server, OLD, None, 200, renewed_answer(OLD, 10)).await;
     let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
@@ -598,7 +590,7 @@ async fn a_non_renewable_token_without_a_login_stops_at_once() {
 #[tokio::test]
 async fn a_token_without_expiry_needs_nothing() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup(0, 0, false)).await;
+    mock_lookup(&server, OLD, lookup_answer(0, 0, false)).await;
     let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
@@ -615,8 +607,8 @@ async fn a_token_without_expiry_needs_nothing() {
 #[tokio::test]
 async fn an_event_reader_that_never_reads_does_not_stop_renewal() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup(10, 10, true)).await;
-    let renew = mock_renew(&server, OLD, None, 200, renewed(10)).await;
+    mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
+    let renew = mock_renew(&server, OLD, None, 200, renewed_answer(OLD, 10)).await;
     let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();

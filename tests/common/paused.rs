@@ -8,7 +8,7 @@ use std::sync::Arc;
 use hashivault::auth::RenewSchedule;
 use hashivault::Client;
 use httpmock::prelude::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// A recorded answer under `tests/fixtures/renew/`.
 pub fn renew_fixture(name: &str) -> Value {
@@ -43,6 +43,39 @@ pub fn paused_client_with(
         b = b.token(token);
     }
     b.build().unwrap()
+}
+
+/// `lookup-self` (recorded) of a token with `ttl` left of `creation_ttl`.
+pub fn lookup_answer(ttl: u64, creation_ttl: u64, renewable: bool) -> Value {
+    let mut v = renew_fixture("lookup-self.json");
+    v["data"]["ttl"] = json!(ttl);
+    v["data"]["creation_ttl"] = json!(creation_ttl);
+    v["data"]["renewable"] = json!(renewable);
+    v
+}
+
+/// A `renew-self` answer (recorded) for `token`, giving `ttl`.
+pub fn renewed_answer(token: &str, ttl: u64) -> Value {
+    let mut v = renew_fixture("renew-self.json");
+    v["auth"]["lease_duration"] = json!(ttl);
+    v["auth"]["client_token"] = json!(token);
+    v
+}
+
+/// An AppRole login answer (recorded) with `token` for `ttl`.
+pub fn login_answer(token: &str, ttl: u64) -> Value {
+    let mut v = renew_fixture("approle-login.json");
+    v["auth"]["lease_duration"] = json!(ttl);
+    v["auth"]["client_token"] = json!(token);
+    v
+}
+
+/// A `sys/leases/renew` answer (recorded) for `lease`, giving `ttl`.
+pub fn lease_renewed_answer(lease: &str, ttl: u64) -> Value {
+    let mut v = renew_fixture("lease-renew.json");
+    v["lease_id"] = json!(lease);
+    v["lease_duration"] = json!(ttl);
+    v
 }
 
 /// No jitter, so that every instant is exact.
