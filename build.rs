@@ -1,18 +1,17 @@
 //! Generates `hashivault::api` from `spec/openapi.json` into `$OUT_DIR/api.rs`.
 //!
-//! The pipeline (normalize, select the enabled feature groups, progenitor, format) lives in
-//! `codegen/`, shared with `cargo xtask codegen`, so what a reviewer dumps is what users compile.
-
-#[path = "codegen/mod.rs"]
-mod codegen;
+//! The pipeline (normalize, select the enabled feature groups, progenitor, format) is the
+//! `hashivault-codegen` crate, shared with `cargo xtask codegen`, so what a reviewer dumps is what
+//! users compile.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use hashivault_codegen as codegen;
+
 fn main() {
     println!("cargo:rerun-if-changed=spec/openapi.json");
     println!("cargo:rerun-if-changed=spec/overlays");
-    println!("cargo:rerun-if-changed=codegen");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo::rustc-check-cfg=cfg(docsrs)");
 

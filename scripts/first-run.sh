@@ -20,7 +20,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=${FIRST_RUN_DIR:-/tmp/hashivault-first-run}
 keep=false
 [ "${1:-}" = "--keep" ] && keep=true
-version=$(sed -n 's/^pub const OPENBAO_VERSION: &str = "\(.*\)";/\1/p' "$repo/xtask/src/server/binary.rs")
+version=$(sed -n 's/^pub const OPENBAO_VERSION: &str = "\(.*\)";/\1/p' "$repo/hashivault-dev-server/src/binary.rs")
 
 rm -rf "$work"
 mkdir -p "$work"

@@ -36,12 +36,13 @@ names = ["cargo test --workspace --all-features", "cargo build --example quickst
 twice = []
 for name, path in zip(names, sys.argv[1:]):
     units = json.load(open(path))["units"]
+    # A target is its package, name and kind (xtask's lib and bin are both named `xtask`).
     builds = collections.Counter(
-        (unit["pkg_id"].split("#")[-1], unit["target"]["name"])
+        (unit["pkg_id"], unit["target"]["name"], tuple(unit["target"]["kind"]))
         for unit in units
         if unit["mode"] == "build" and unit["target"]["kind"] != ["custom-build"]
     )
-    dups = sorted(pkg for (pkg, _), n in builds.items() if n > 1)
+    dups = sorted(pkg.split("#")[-1] for (pkg, _, _), n in builds.items() if n > 1)
     print(f"{name}: {len(units)} units, {len(dups)} libraries compiled twice")
     twice += [f"  twice in {name}: {pkg}" for pkg in dups]
 if twice:

@@ -57,26 +57,13 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 
+// The machinery of `cargo xtask dev` (the `hashivault-dev-server` crate): finding or installing
+// the binary, and starting and stopping the process.
+use hashivault_dev_server::{binary, process};
 use secrecy::SecretString;
 
 use crate::Client;
-
-// The machinery of `cargo xtask dev`, shared as source (not copied): finding or installing the
-// binary, and starting and stopping the process.
-#[allow(dead_code)]
-#[path = "../xtask/src/server/binary.rs"]
-mod binary;
-#[allow(dead_code)]
-#[path = "../xtask/src/server/http.rs"]
-mod http;
-#[allow(dead_code)]
-#[path = "../xtask/src/server/process.rs"]
-mod process;
-
-/// Checked by the shared start-up loop (xtask sets it on Ctrl-C); never set here.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Why a dev server could not be started: the message says what was tried and what to do.
 #[derive(Clone)]

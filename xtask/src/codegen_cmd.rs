@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::codegen;
 use crate::regen::diff::method_name;
+use hashivault_codegen as codegen;
 
 /// The checked-in index, relative to the workspace root.
 pub const INDEX_FILE: &str = "docs/operations.md";

@@ -2,24 +2,21 @@
 //!
 //! - `cargo xtask codegen --dump DIR`: write the generated API (all groups, formatted) to DIR.
 //! - `cargo xtask dev`, `cargo xtask test`, `cargo xtask demo`: a local OpenBao dev server
-//!   (see `server.rs`).
-//! - `cargo xtask regen`: refresh `spec/` and report what changed (see `regen.rs`).
+//!   (see `server/mod.rs`).
+//! - `cargo xtask regen`: refresh `spec/` and report what changed (see `regen/mod.rs`).
+//!
+//! The commands are xtask's library (`lib.rs`); this binary parses the command line.
 //!
 //! The `cargo xtask` alias builds xtask without its `codegen` feature, so the server commands
 //! never compile the code generator (progenitor, typify, syn, an HTTP client, TLS). `codegen` and
 //! `regen` need it: without the feature they re-run xtask as
 //! `cargo run -p xtask --features xtask/codegen -- COMMAND ARGS` (see `with_codegen`).
 
-#[cfg(feature = "codegen")]
-#[path = "../../codegen/mod.rs"]
-pub mod codegen;
-#[cfg(feature = "codegen")]
-mod codegen_cmd;
-#[cfg(feature = "codegen")]
-mod regen;
-mod server;
-
 use std::process::ExitCode;
+
+use xtask::server;
+#[cfg(feature = "codegen")]
+use xtask::{codegen_cmd, regen};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -85,7 +82,7 @@ fn with_codegen(command: &str, args: &[String]) -> Result<(), String> {
     eprintln!("xtask: `{command}` needs the code generator: building xtask --features codegen");
     let status =
         std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .current_dir(project_root())
+            .current_dir(xtask::project_root())
             .args(CODEGEN_RUN)
             .arg(command)
             .args(args)
@@ -96,14 +93,6 @@ fn with_codegen(command: &str, args: &[String]) -> Result<(), String> {
     } else {
         std::process::exit(status.code().filter(|&c| c != 0).unwrap_or(1))
     }
-}
-
-/// The workspace root (where the library's Cargo.toml is).
-pub fn project_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
 }
 
 #[cfg(test)]
@@ -119,7 +108,7 @@ mod tests {
             .unwrap();
         assert_eq!(super::CODEGEN_RUN[at + 1], "xtask/codegen");
         let manifest =
-            std::fs::read_to_string(super::project_root().join("xtask/Cargo.toml")).unwrap();
+            std::fs::read_to_string(xtask::project_root().join("xtask/Cargo.toml")).unwrap();
         assert!(
             manifest.contains("\ncodegen = ["),
             "xtask declares the feature"

@@ -1,13 +1,7 @@
 //! `cargo xtask regen`: canonical form, validation, the change report, the README section, the
 //! command on a scratch workspace, and the live-server path against a mock server.
 
-#![allow(dead_code)]
-
-#[path = "../../codegen/mod.rs"]
-#[allow(clippy::type_complexity)] // codegen/ is shared with build.rs; not ours to restyle
-mod codegen;
-#[path = "../src/regen/mod.rs"]
-mod regen;
+use xtask::{project_root, regen};
 
 use std::path::{Path, PathBuf};
 
@@ -15,13 +9,6 @@ use httpmock::prelude::*;
 use serde_json::{json, Value};
 
 use regen::diff;
-
-pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,22 +2,7 @@
 //! `bao server -dev -dev-root-token-id=root`). Skipped with a message when they are unset, unless
 //! `HASHIVAULT_REQUIRE_LIVE=1`, which makes a missing server a failure.
 
-#![allow(dead_code)]
-
-#[path = "../../codegen/mod.rs"]
-#[allow(clippy::type_complexity)] // codegen/ is shared with build.rs; not ours to restyle
-mod codegen;
-#[path = "../src/regen/mod.rs"]
-mod regen;
-
-use std::path::{Path, PathBuf};
-
-pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use xtask::regen;
 
 /// The live server's address and token, or `None` (skip) when unset and not required.
 fn live_server() -> Option<(String, String)> {

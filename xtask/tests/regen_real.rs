@@ -1,26 +1,14 @@
 //! `cargo xtask regen` on the two real documents in `/work/shared/vault-spec/` (read at test time;
 //! skipped with a message when that directory is absent), and the generator on OpenBao's.
 
-#![allow(dead_code)]
+use hashivault_codegen as codegen;
+use xtask::{project_root, regen};
 
-#[path = "../../codegen/mod.rs"]
-#[allow(clippy::type_complexity)] // codegen/ is shared with build.rs; not ours to restyle
-mod codegen;
-#[path = "../src/regen/mod.rs"]
-mod regen;
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
 use regen::diff;
-
-pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 const SHARED: &str = "/work/shared/vault-spec";
 const VAULT: &str = "vault-1.15.0-openapi.json";
@@ -198,7 +186,7 @@ fn generator_accepts_openbao() {
 }
 
 /// Every operation generated from the checked-in document goes through each rewrite of
-/// `codegen/requests.rs` and `codegen/surface.rs`: no `api-version` header, no `%2F`-escaping
+/// `hashivault_codegen::requests` and `surface`: no `api-version` header, no `%2F`-escaping
 /// `format!` left, every `send()` ending in hashivault's transport with hashivault's error and
 /// answer types, every builder owning its client. A progenitor upgrade that changes the shape of
 /// its output fails here.

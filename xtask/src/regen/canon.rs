@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::codegen::normalize::HTTP_METHODS;
+use hashivault_codegen::normalize::HTTP_METHODS;
 
 /// The canonical text of a document.
 pub fn canonical(doc: &Value) -> String {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::canon::raw_operations;
-use crate::codegen::groups::group_of;
+use hashivault_codegen::groups::group_of;
 
 /// One operation of a document.
 #[derive(Debug, Clone, PartialEq)]
@@ -386,7 +386,7 @@ pub fn handwritten_calls(root: &Path, report: &ChangeReport) -> Result<Vec<Call>
 
 /// The constant of an operation in `hashivault::api::operations` (`kv-v2-read` is `KV_V2_READ`).
 fn const_name(id: &str) -> String {
-    crate::codegen::operations::const_name(id)
+    hashivault_codegen::operations::const_name(id)
 }
 
 /// The names `X` of every `ops::X` or `operations::X` in a line.

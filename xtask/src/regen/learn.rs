@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use crate::codegen;
+use hashivault_codegen as codegen;
 
 /// Runs the command in `root`; `record` runs the live tour first.
 pub fn learn_responses(root: &Path, record: bool) -> Result<(), String> {

@@ -20,7 +20,7 @@ pub mod readme;
 
 use std::path::{Path, PathBuf};
 
-use crate::codegen;
+use hashivault_codegen as codegen;
 
 /// The spec file, relative to the workspace root.
 pub const SPEC_FILE: &str = "spec/openapi.json";

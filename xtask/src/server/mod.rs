@@ -23,23 +23,21 @@
 //! `target/tools/dev-server-<port>.log`. It is killed when the command ends, fails, or is
 //! interrupted (Ctrl-C / SIGTERM).
 
-pub mod binary;
 pub mod cluster;
 pub mod examples;
-pub mod http;
 pub mod postgres;
-pub mod process;
+
+/// Finding the binary, starting and stopping the process: shared with `hashivault::testing`.
+/// [`INTERRUPTED`] is set by the Ctrl-C / SIGTERM handler; every wait loop checks it.
+pub use hashivault_dev_server::{binary, http, process, INTERRUPTED};
 
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use binary::ServerBin;
 use process::DevServer;
-
-/// Set by the Ctrl-C / SIGTERM handler; every wait loop checks it.
-pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// `<root>/target/tools`: the project's cache for the server binary and dev-server logs.
 pub fn tools_dir() -> PathBuf {
