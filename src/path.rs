@@ -17,7 +17,7 @@
 //!
 //! Leading slashes are dropped in both forms, trailing ones from values (a path as sent keeps
 //! one: Vault lists `folder/`). The accepted and refused inputs are one
-//! table, `tests/common/path_cases.rs`, tested here against the core and in `tests/paths.rs`
+//! table, `tests/fixtures/path_cases.json`, tested here against the core and in `tests/paths.rs`
 //! against every entry point.
 
 use std::fmt;
@@ -386,13 +386,51 @@ pub(crate) fn mount_url(mount: &str) -> Result<String, Error> {
     Ok(out)
 }
 
+/// The one table of accepted and refused paths, `tests/fixtures/path_cases.json` (data: also read
+/// by `tests/paths.rs`, every public entry point on the wire).
 #[cfg(test)]
-#[path = "../tests/common/path_cases.rs"]
-pub(crate) mod cases;
+pub(crate) mod cases {
+    use serde::Deserialize;
+
+    /// What an entry point does with an input.
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Expect {
+        /// Sent, written like this.
+        Sent(String),
+        /// Refused before any request; the error says this.
+        Refused(String),
+    }
+
+    /// One input and what each form makes of it.
+    #[derive(Debug, Deserialize)]
+    pub struct Case {
+        pub input: String,
+        pub value: Expect,
+        pub as_sent: Expect,
+    }
+
+    #[derive(Deserialize)]
+    struct Table {
+        sections: Vec<Section>,
+    }
+
+    #[derive(Deserialize)]
+    struct Section {
+        cases: Vec<Case>,
+    }
+
+    /// Every case of the table, in order.
+    pub fn all() -> Vec<Case> {
+        let table: Table =
+            serde_json::from_str(include_str!("../tests/fixtures/path_cases.json")).unwrap();
+        table.sections.into_iter().flat_map(|s| s.cases).collect()
+    }
+}
 
 #[cfg(test)]
 mod tests {
-    use super::cases::{Expect, CASES};
+    use super::cases::Expect;
     use super::*;
 
     fn write(path: &str, form: Form) -> Result<String, Refusal> {
@@ -402,11 +440,11 @@ mod tests {
             .map(|_| out)
     }
 
-    fn check(got: Result<String, String>, expect: Expect, what: &str) {
+    fn check(got: Result<String, String>, expect: &Expect, what: &str) {
         match (got, expect) {
-            (Ok(got), Expect::Sent(want)) => assert_eq!(got, want, "{what}"),
+            (Ok(got), Expect::Sent(want)) => assert_eq!(&got, want, "{what}"),
             (Err(err), Expect::Refused(reason)) => {
-                assert!(err.contains(reason), "{what}: {err}")
+                assert!(err.contains(reason.as_str()), "{what}: {err}")
             }
             (got, expect) => panic!("{what}: got {got:?}, expected {expect:?}"),
         }
@@ -414,16 +452,16 @@ mod tests {
 
     #[test]
     fn the_core_follows_the_table() {
-        for case in CASES {
-            let got = |form| write(case.input, form).map_err(|r| r.reason().to_string());
+        for case in &cases::all() {
+            let got = |form| write(&case.input, form).map_err(|r| r.reason().to_string());
             check(
                 got(Form::Value),
-                case.value,
+                &case.value,
                 &format!("value {:?}", case.input),
             );
             check(
                 got(Form::AsSent),
-                case.as_sent,
+                &case.as_sent,
                 &format!("as sent {:?}", case.input),
             );
         }
@@ -431,18 +469,18 @@ mod tests {
 
     #[test]
     fn every_value_entry_point_follows_the_table() {
-        for case in CASES {
+        for case in &cases::all() {
             let what = |entry: &str| format!("{entry} {:?}", case.input);
             let err = |e: Error| e.to_string();
             check(
                 operation_url("b", &["/", ""], &[("path", &case.input)])
                     .map(|u| u["b/".len()..].to_string()),
-                case.value,
+                &case.value,
                 &what("operation_url"),
             );
             check(
-                mount_url(case.input).map_err(err),
-                case.value,
+                mount_url(&case.input).map_err(err),
+                &case.value,
                 &what("mount"),
             );
             // A list operation's folder: as any parameter, but it may be empty (the root).
@@ -451,15 +489,19 @@ mod tests {
                 assert_eq!(list.unwrap(), "b/?list=true", "{}", what("folder"));
             } else {
                 let folder = list.map(|u| u["b/".len()..u.len() - "/?list=true".len()].to_string());
-                check(folder, case.value, &what("folder"));
+                check(folder, &case.value, &what("folder"));
             }
-            match (namespace(case.input), case.value) {
+            match (namespace(&case.input), &case.value) {
                 (Ok(ns), Expect::Sent(_)) => {
                     let ns = ns.unwrap_or_default();
                     assert_eq!(ns, case.input.trim().trim_matches('/'), "{}", what("ns"))
                 }
                 (Err(e), Expect::Refused(reason)) => {
-                    assert!(e.to_string().contains(reason), "{}: {e}", what("ns"))
+                    assert!(
+                        e.to_string().contains(reason.as_str()),
+                        "{}: {e}",
+                        what("ns")
+                    )
                 }
                 (Ok(None), Expect::Refused(_)) if case.input.trim_matches('/').is_empty() => {}
                 (got, expect) => panic!("{}: {got:?} {expect:?}", what("namespace")),
@@ -469,15 +511,15 @@ mod tests {
 
     #[test]
     fn every_as_sent_entry_point_follows_the_table() {
-        for case in CASES {
+        for case in &cases::all() {
             check(
-                as_sent_url("http://h/v1", case.input, "request path")
+                as_sent_url("http://h/v1", &case.input, "request path")
                     .map(|u| u["http://h/v1/".len()..].to_string())
                     .map_err(|e| e.to_string()),
-                case.as_sent,
+                &case.as_sent,
                 &format!("as_sent_url {:?}", case.input),
             );
-            let checked = check_as_sent(case.input, "login path");
+            let checked = check_as_sent(&case.input, "login path");
             assert_eq!(
                 checked.is_ok(),
                 matches!(case.as_sent, Expect::Sent(_)),

@@ -1,17 +1,49 @@
-//! The one path check at every entry point, on the wire: each case of `tests/common/path_cases.rs`
+//! The one path check at every entry point, on the wire: each case of `tests/fixtures/path_cases.json`
 //! through generated path parameters, KV paths and mounts, auth mounts, namespaces,
 //! `Client::request` and `auth().login`. An accepted path reaches exactly the expected URL path
 //! (so `userpass/login/%2e%2e/%2e%2e/sys/seal` never reaches `/v1/sys/seal`, and a `?` never
 //! starts a query); a refused one is an `is_invalid_input()` error naming the reason, and no
 //! request at all reaches the server.
 
-mod common;
-
-use common::path_cases::{Case, Expect, CASES};
 use hashivault::reqwest::Method;
 use hashivault::{Client, Error, JsonMap};
 use httpmock::prelude::*;
+use serde::Deserialize;
 use serde_json::json;
+
+/// What an entry point does with an input (the table's outcome).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Expect {
+    /// Sent, written like this.
+    Sent(String),
+    /// Refused before any request; the error says this.
+    Refused(String),
+}
+
+/// One input of the table and what each form makes of it.
+#[derive(Debug, Deserialize)]
+struct Case {
+    input: String,
+    value: Expect,
+    as_sent: Expect,
+}
+
+#[derive(Deserialize)]
+struct Table {
+    sections: Vec<Section>,
+}
+
+#[derive(Deserialize)]
+struct Section {
+    cases: Vec<Case>,
+}
+
+/// The table shared with `src/path.rs`'s unit tests, in order.
+fn cases() -> Vec<Case> {
+    let table: Table = serde_json::from_str(include_str!("fixtures/path_cases.json")).unwrap();
+    table.sections.into_iter().flat_map(|s| s.cases).collect()
+}
 
 #[derive(Clone, Copy, Debug)]
 enum Entry {
@@ -40,10 +72,10 @@ const ENTRIES: [Entry; 9] = [
 
 impl Entry {
     /// What the case should do at this entry point.
-    fn expect(self, case: &Case) -> Expect {
+    fn expect(self, case: &Case) -> &Expect {
         match self {
-            Entry::Request | Entry::Login => case.as_sent,
-            _ => case.value,
+            Entry::Request | Entry::Login => &case.as_sent,
+            _ => &case.value,
         }
     }
 
@@ -120,10 +152,11 @@ fn client(server: &MockServer) -> Client {
 async fn every_entry_point_follows_the_one_table() {
     let server = MockServer::start_async().await;
     let client = client(&server);
+    let cases = cases();
     let mut checked = 0;
     for entry in ENTRIES {
         // Accepted inputs reach exactly their URL (and a namespace its header).
-        for case in CASES {
+        for case in &cases {
             let Expect::Sent(written) = entry.expect(case) else {
                 continue;
             };
@@ -132,7 +165,7 @@ async fn every_entry_point_follows_the_one_table() {
                 // Accepted, sent as its UTF-8 bytes (HTTP's obs-text), which httpmock cannot
                 // read back: the check itself is what this test is about.
                 assert!(
-                    client.with_namespace(case.input).is_ok(),
+                    client.with_namespace(&case.input).is_ok(),
                     "{:?}",
                     case.input
                 );
@@ -150,7 +183,7 @@ async fn every_entry_point_follows_the_one_table() {
                     then.status(200).json_body(reply());
                 })
                 .await;
-            let result = entry.call(&client, case.input).await;
+            let result = entry.call(&client, &case.input).await;
             assert!(
                 result.is_ok(),
                 "{entry:?} {:?} to {path}: {result:?}",
@@ -167,7 +200,7 @@ async fn every_entry_point_follows_the_one_table() {
                 then.status(200).json_body(reply());
             })
             .await;
-        for case in CASES {
+        for case in &cases {
             let Expect::Refused(reason) = entry.expect(case) else {
                 continue;
             };
@@ -175,13 +208,17 @@ async fn every_entry_point_follows_the_one_table() {
                 // An empty namespace is no namespace (the root one).
                 continue;
             }
-            let err = entry.call(&client, case.input).await.unwrap_err();
+            let err = entry.call(&client, &case.input).await.unwrap_err();
             assert!(err.is_invalid_input(), "{entry:?} {:?}: {err}", case.input);
             let text = err.to_string();
-            assert!(text.contains(reason), "{entry:?} {:?}: {text}", case.input);
+            assert!(
+                text.contains(reason.as_str()),
+                "{entry:?} {:?}: {text}",
+                case.input
+            );
             if case.input.len() > 3 {
                 assert!(
-                    !text.contains(case.input),
+                    !text.contains(case.input.as_str()),
                     "the value is not echoed: {text}"
                 );
             }
@@ -194,7 +231,7 @@ async fn every_entry_point_follows_the_one_table() {
         );
         any.delete_async().await;
     }
-    assert!(checked > ENTRIES.len() * CASES.len() * 9 / 10, "{checked}");
+    assert!(checked > ENTRIES.len() * cases.len() * 9 / 10, "{checked}");
 }
 
 #[tokio::test]

@@ -6,7 +6,6 @@
 #![allow(dead_code)]
 
 pub mod live;
-pub mod path_cases;
 pub mod paused;
 pub mod wire;
 
