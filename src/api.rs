@@ -1,9 +1,9 @@
 //! The generated Vault API: one method per operation of `spec/openapi.json`.
 //!
-//! Generated at build time by `build.rs` (see `codegen/`), never edited by hand. Each method is a
-//! builder named after the operation id (`kv-v2-read` is [`Client::kv_v2_read`]); its docs give
-//! the HTTP method, the path and Vault's description. Only the operations of the enabled Cargo
-//! features are generated: see the crate docs for the groups.
+//! Generated at build time by `build.rs` (the `hashivault-codegen` crate), never edited by hand.
+//! Each method is a builder named after the operation id (`kv-v2-read` is
+//! [`Client::kv_v2_read`]); its docs give the HTTP method, the path and Vault's description. Only
+//! the operations of the enabled Cargo features are generated: see the crate docs for the groups.
 //!
 //! Every call goes through hashivault's transport (token, namespace, retries, error mapping) and
 //! returns `Result<`[`crate::Response`]`<T>, `[`crate::Error`]`>`: the typed answer (for an

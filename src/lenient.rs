@@ -9,8 +9,8 @@
 //! or `["a","b"]`, an integer takes `10` or `"10"`, a boolean `true` or `"true"`. A body read
 //! from a configuration file written for Vault (YAML, JSON, the CLI's `key=value`) uses any of
 //! them. `build.rs` puts these functions on the fields of every generated request body
-//! (`codegen/fields.rs`: `lenient_request_fields`); what the client sends is always the canonical
-//! form (an array, a number, a boolean), because serializing is unchanged.
+//! (`hashivault-codegen/src/fields.rs`: `lenient_request_fields`); what the client sends is
+//! always the canonical form (an array, a number, a boolean), because serializing is unchanged.
 //!
 //! ```
 //! let body: hashivault::api::types::UserpassWriteUserRequest = serde_json::from_value(
@@ -27,7 +27,7 @@
 //! # Answers
 //!
 //! Every field of a generated answer type (the `…Response` types, the helper types such as
-//! `KvV2VersionMetadata`, and every type nested in them; `codegen/fields.rs`:
+//! `KvV2VersionMetadata`, and every type nested in them; `hashivault-codegen/src/fields.rs`:
 //! `lenient_answer_fields`) and of [`Envelope`](crate::Envelope) itself decodes by these rules:
 //!
 //! | the field is | it also takes |
@@ -57,7 +57,7 @@
 //!   drops the wrong-shaped value (with no enclosing scope, a decode that fails half-way could not
 //!   take back what it kept).
 //! - in a field the caller **cannot do without** it is a decode error: the fields Vault's handlers
-//!   always fill, which the generated types make plain values (`codegen/fields.rs`:
+//!   always fill, which the generated types make plain values (`hashivault-codegen/src/fields.rs`:
 //!   `ALWAYS_PRESENT`: the KV version metadata's `version`, `created_time` and `destroyed`, a
 //!   secret's metadata, a token lookup, `sys/health`, ...), a field the spec marks required,
 //!   [`AuthInfo::client_token`](crate::AuthInfo::client_token) and
@@ -720,8 +720,8 @@ fn take_kept(mut put: impl FnMut(usize, Value)) {
     });
 }
 
-/// Short names for the generated code (`codegen/fields.rs`: `lenient_answer_fields`): each
-/// attribute stays on one line of the formatted file.
+/// Short names for the generated code (`hashivault-codegen/src/fields.rs`:
+/// `lenient_answer_fields`): each attribute stays on one line of the formatted file.
 pub(crate) mod answer {
     // Which of them the generated code uses depends on the enabled feature groups.
     #[allow(unused_imports)]
@@ -736,7 +736,8 @@ pub(crate) mod answer {
 }
 
 /// The wire names of the fields of a generated answer struct, comma-separated in declaration
-/// order (without `extra`): where a kept field goes back in `extra` (`codegen/fields.rs`).
+/// order (without `extra`): where a kept field goes back in `extra`
+/// (`hashivault-codegen/src/fields.rs`).
 pub(crate) trait AnswerFields {
     /// `"name,other_name,..."`.
     const FIELDS: &'static str;
@@ -782,9 +783,9 @@ where
     Ok(optional(got(deserializer)?, K).unwrap_or_default())
 }
 
-/// A scalar field the caller cannot do without (`codegen/fields.rs`: `ALWAYS_PRESENT`): Vault's
-/// spellings decode, `null` or missing is the default, any other shape is an error naming the
-/// field (by its path) and never the value.
+/// A scalar field the caller cannot do without (`hashivault-codegen/src/fields.rs`:
+/// `ALWAYS_PRESENT`): Vault's spellings decode, `null` or missing is the default, any other shape
+/// is an error naming the field (by its path) and never the value.
 #[inline]
 pub(crate) fn answer_required<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
@@ -795,7 +796,7 @@ where
 }
 
 /// [`answer_opt`] for a string where `""` means none (KV v2's `deletion_time` of a version that
-/// is not deleted nor scheduled for deletion; `codegen/fields.rs`: `EMPTY_AS_NONE`).
+/// is not deleted nor scheduled for deletion; `hashivault-codegen/src/fields.rs`: `EMPTY_AS_NONE`).
 #[inline]
 pub(crate) fn answer_opt_nonempty<'de, D, const K: usize>(
     deserializer: D,
@@ -1165,7 +1166,7 @@ mod tests {
         assert!(body(json!({"flag": 2})).is_err());
     }
 
-    /// An answer struct as `codegen/fields.rs` writes it.
+    /// An answer struct as `hashivault-codegen/src/fields.rs` writes it.
     #[derive(Deserialize, Debug, Default)]
     struct Answer {
         #[serde(default, deserialize_with = "crate::lenient::answer::opt::<_, _, 0>")]

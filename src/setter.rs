@@ -20,8 +20,8 @@
 //! # }
 //! ```
 //!
-//! `codegen/setters.rs` puts this bound on the setters whose field has one of these types; other
-//! setters keep typify's `TryInto` bound.
+//! `hashivault-codegen/src/setters.rs` puts this bound on the setters whose field has one of these
+//! types; other setters keep typify's `TryInto` bound.
 
 use std::time::Duration;
 
