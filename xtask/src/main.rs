@@ -4,6 +4,7 @@
 //! - `cargo xtask dev`, `cargo xtask test`, `cargo xtask demo`: a local OpenBao dev server
 //!   (see `server.rs`).
 //! - `cargo xtask regen`: refresh `spec/` and report what changed (see `regen.rs`).
+//! - `cargo xtask compat`: the live suite against every OpenBao release (see `compat.rs`).
 //!
 //! The `cargo xtask` alias builds xtask without its `codegen` feature, so the server commands
 //! never compile the code generator (progenitor, typify, syn, an HTTP client, TLS). `codegen` and
@@ -15,6 +16,8 @@
 pub mod codegen;
 #[cfg(feature = "codegen")]
 mod codegen_cmd;
+#[cfg(feature = "codegen")]
+mod compat;
 #[cfg(feature = "codegen")]
 mod regen;
 mod server;
@@ -32,8 +35,10 @@ fn main() -> ExitCode {
         "codegen" => codegen_cmd::run(rest),
         #[cfg(feature = "codegen")]
         "regen" => regen::run(rest),
+        #[cfg(feature = "codegen")]
+        "compat" => compat::run(rest),
         #[cfg(not(feature = "codegen"))]
-        "codegen" | "regen" => with_codegen(command, rest),
+        "codegen" | "regen" | "compat" => with_codegen(command, rest),
         "dev" | "test" | "demo" => server::run(command, rest),
         "help" | "--help" | "-h" => {
             println!("{}", HELP);
@@ -64,6 +69,8 @@ commands:
                                      refresh spec/ from a server or a file and report what changed
   regen --learn-responses [--no-record]
                                      refresh spec/overlays/ from the live conformance tour's answers
+  compat [VERSION...] [--out FILE]   run the live suite against each OpenBao release pip offers
+                                     and write the compatibility table (docs/compatibility.md)
 ";
 
 /// Run `cargo run -p xtask --features xtask/codegen -- COMMAND ARGS`: the commands that need the
