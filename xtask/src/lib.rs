@@ -3,12 +3,14 @@
 //!
 //! - [`server`]: `dev`, `test`, `demo` (a local OpenBao dev server; the process machinery is the
 //!   `hashivault-dev-server` crate, shared with `hashivault::testing`).
-//! - [`codegen_cmd`], [`regen`] (feature `codegen`): the generated API dumped for review, the
-//!   operation index, and the spec refresh; the generator is the `hashivault-codegen` crate,
-//!   shared with the library's `build.rs`.
+//! - [`codegen_cmd`], [`regen`], [`compat`] (feature `codegen`): the generated API dumped for
+//!   review, the operation index, the spec refresh, the compatibility matrix; the generator is
+//!   the `hashivault-codegen` crate, shared with the library's `build.rs`.
 
 #[cfg(feature = "codegen")]
 pub mod codegen_cmd;
+#[cfg(feature = "codegen")]
+pub mod compat;
 #[cfg(feature = "codegen")]
 pub mod regen;
 pub mod server;

@@ -4,6 +4,7 @@
 //! - `cargo xtask dev`, `cargo xtask test`, `cargo xtask demo`: a local OpenBao dev server
 //!   (see `server/mod.rs`).
 //! - `cargo xtask regen`: refresh `spec/` and report what changed (see `regen/mod.rs`).
+//! - `cargo xtask compat`: the live suite against every OpenBao release (see `compat.rs`).
 //!
 //! The commands are xtask's library (`lib.rs`); this binary parses the command line.
 //!
@@ -16,7 +17,7 @@ use std::process::ExitCode;
 
 use xtask::server;
 #[cfg(feature = "codegen")]
-use xtask::{codegen_cmd, regen};
+use xtask::{codegen_cmd, compat, regen};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,8 +30,10 @@ fn main() -> ExitCode {
         "codegen" => codegen_cmd::run(rest),
         #[cfg(feature = "codegen")]
         "regen" => regen::run(rest),
+        #[cfg(feature = "codegen")]
+        "compat" => compat::run(rest),
         #[cfg(not(feature = "codegen"))]
-        "codegen" | "regen" => with_codegen(command, rest),
+        "codegen" | "regen" | "compat" => with_codegen(command, rest),
         "dev" | "test" | "demo" => server::run(command, rest),
         "help" | "--help" | "-h" => {
             println!("{}", HELP);
@@ -61,6 +64,8 @@ commands:
                                      refresh spec/ from a server or a file and report what changed
   regen --learn-responses [--no-record]
                                      refresh spec/overlays/ from the live conformance tour's answers
+  compat [VERSION...] [--out FILE]   run the live suite against each OpenBao release pip offers
+                                     and write the compatibility table (docs/compatibility.md)
 ";
 
 /// Run `cargo run -p xtask --features xtask/codegen -- COMMAND ARGS`: the commands that need the
