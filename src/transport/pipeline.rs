@@ -521,6 +521,9 @@ fn wait(asked: Option<Duration>, backoff: Duration, remaining: Option<Duration>)
 /// Step 8: the retries of overloaded answers a client and its clones may make, on `governor`
 /// (as the rate limit): [`RetryBudget`](crate::RetryBudget)'s retries per window, refilled
 /// evenly. Only an overloaded answer's retry touches it, so the happy path pays nothing.
+/// (tower's `TpsBudget` earns retries from a deposit per request, a lock and a clock read on
+/// every call; without deposits it is this fixed reserve, which `governor`, already the rate
+/// limit's crate, keeps lock-free.)
 /// `None`: a budget of zero retries.
 pub(crate) struct Budget(Option<governor::DefaultDirectRateLimiter>);
 
