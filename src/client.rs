@@ -237,6 +237,11 @@ impl Client {
         operation: &str,
     ) -> Result<reqwest::Response, Error> {
         let url = crate::path::as_sent_url(&self.api.baseurl, path, "request path")?;
+        // A raw request documents no answers of its own: every transient status is retried.
+        let operation = crate::transport::Op {
+            name: operation,
+            answers: &[],
+        };
         self.send_to(method, url, query, body, header, operation)
             .await
     }
@@ -249,7 +254,7 @@ impl Client {
         query: &[(&str, String)],
         body: Option<&B>,
         header: Option<(reqwest::header::HeaderName, HeaderValue)>,
-        operation: &str,
+        operation: crate::transport::Op<'_>,
     ) -> Result<reqwest::Response, Error> {
         let mut builder = self.api.client.request(method, url);
         if let Some((name, value)) = header {
@@ -262,7 +267,10 @@ impl Client {
             builder = builder.json(body);
         }
         let request = builder.build().map_err(|e| {
-            Error::invalid(format!("cannot build the request for {operation}: {e}"))
+            Error::invalid(format!(
+                "cannot build the request for {}: {e}",
+                operation.name
+            ))
         })?;
         self.api
             .inner
@@ -561,7 +569,7 @@ impl ClientBuilder {
 
     /// Retries after a transient failure (default 2).
     pub fn max_retries(mut self, retries: usize) -> Self {
-        self.retry.max_retries = retries;
+        self.retry = std::mem::take(&mut self.retry).with_max_retries(retries);
         self
     }
 
@@ -641,6 +649,7 @@ impl ClientBuilder {
                 read_your_writes: self
                     .read_your_writes
                     .then(crate::transport::IndexCell::default),
+                overload_budget: crate::transport::Budget::new(&self.retry.overload_budget()),
             }),
         };
         let baseurl = format!("{}/v1", base.trim_end_matches('/'));
@@ -680,7 +689,7 @@ mod tests {
         assert_eq!(client.context().namespace(), Some("team"));
         let wrapped = other.with_wrap_ttl("5m").unwrap();
         assert_eq!(wrapped.context().wrap_ttl(), Some("5m"));
-        assert_eq!(wrapped.context().retry_policy().max_retries, 2);
+        assert_eq!(wrapped.context().retry_policy().max_retries(), 2);
         assert_eq!(wrapped.context().list_method(), ListMethod::GetWithQuery);
         other.clear_token();
         assert!(!client.context().has_token(), "clones share the token");

@@ -73,6 +73,11 @@ pub enum ErrorKind {
     BadGateway,
     /// 503: Vault is sealed or down for maintenance.
     Sealed,
+    /// 503 saying the server is overloaded (Vault's adaptive overload protection or request
+    /// limiter: `Vault server temporarily overloaded`, `overloaded, try again later`).
+    Overloaded,
+    /// 431: the request's header fields are too large for the server.
+    HeadersTooLarge,
     /// Any other status.
     Unexpected,
 }
@@ -88,6 +93,7 @@ impl ErrorKind {
             405 => ErrorKind::UnsupportedOperation,
             412 => ErrorKind::PreconditionFailed,
             429 => ErrorKind::RateLimitExceeded,
+            431 => ErrorKind::HeadersTooLarge,
             500 => ErrorKind::InternalServerError,
             501 => ErrorKind::NotInitialized,
             502 => ErrorKind::BadGateway,
@@ -97,12 +103,16 @@ impl ErrorKind {
     }
 
     /// The kind of an answer: its status, made specific by Vault's message where the status
-    /// alone is ambiguous (a 400 saying a path is already in use is [`ErrorKind::AlreadyInUse`]).
+    /// alone is ambiguous (a 400 saying a path is already in use is [`ErrorKind::AlreadyInUse`],
+    /// a 503 saying the server is overloaded [`ErrorKind::Overloaded`]).
     pub fn from_answer(status: u16, messages: &[String]) -> Self {
         let kind = ErrorKind::from_status(status);
         let in_use = |m: &String| m.contains("already in use") || m.contains("existing mount at");
         if kind == ErrorKind::InvalidRequest && messages.iter().any(in_use) {
             return ErrorKind::AlreadyInUse;
+        }
+        if kind == ErrorKind::Sealed && messages.iter().any(|m| m.contains("overloaded")) {
+            return ErrorKind::Overloaded;
         }
         kind
     }
@@ -131,6 +141,22 @@ pub struct ApiError {
     /// The whole JSON body, when it was JSON (a KV v2 read of a deleted version carries its
     /// metadata here). Not shown by `Debug` or `Display`.
     pub body: Option<Value>,
+    /// An overloaded answer ([`ErrorKind::Overloaded`]) that was not retried because the retry
+    /// budget the client shares with its clones was spent ([`crate::RetryBudget`]).
+    pub retry_budget_spent: bool,
+    /// For a `431`: the largest header the request sent, by name and size (never its value).
+    pub largest_header: Option<LargestHeader>,
+}
+
+/// The largest header of a request a server refused with `431`: its name and the size of its
+/// value in bytes. The value itself is never kept (it may be the token).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LargestHeader {
+    /// The header's name, lowercase (`x-vault-token`).
+    pub name: String,
+    /// The size of its value, in bytes.
+    pub bytes: usize,
 }
 
 impl ApiError {
@@ -161,6 +187,8 @@ impl ApiError {
             operation: None,
             without_token: false,
             body: json,
+            retry_budget_spent: false,
+            largest_header: None,
         }
     }
 
@@ -213,6 +241,8 @@ impl fmt::Debug for ApiError {
             .field("url", &self.url)
             .field("operation", &self.operation)
             .field("without_token", &self.without_token)
+            .field("retry_budget_spent", &self.retry_budget_spent)
+            .field("largest_header", &self.largest_header)
             .finish_non_exhaustive()
     }
 }
@@ -235,6 +265,20 @@ impl fmt::Display for ApiError {
         }
         if (200..300).contains(&self.status) {
             f.write_str(" (an error in a success answer)")?;
+        }
+        if self.retry_budget_spent {
+            f.write_str(" (not retried: the retry budget for overloaded answers, shared by this client and its clones, is spent; see RetryBudget)")?;
+        }
+        if self.status == 431 {
+            f.write_str(" (the request's header fields are too large for the server")?;
+            if let Some(largest) = &self.largest_header {
+                write!(
+                    f,
+                    "; the largest sent was {} ({} bytes)",
+                    largest.name, largest.bytes
+                )?;
+            }
+            f.write_str(")")?;
         }
         Ok(())
     }
@@ -821,6 +865,11 @@ impl Error {
     /// [`ErrorKind::Sealed`] (503): Vault is sealed (or down for maintenance).
     pub fn is_sealed(&self) -> bool {
         self.kind() == Some(ErrorKind::Sealed)
+    }
+
+    /// [`ErrorKind::Overloaded`] (503 saying the server is overloaded).
+    pub fn is_overloaded(&self) -> bool {
+        self.kind() == Some(ErrorKind::Overloaded)
     }
 
     /// A KV v2 check-and-set mismatch: an [`ErrorKind::InvalidRequest`] with Vault's

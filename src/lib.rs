@@ -57,15 +57,16 @@ mod transport;
 pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS};
 pub use envelope::{AuthInfo, Envelope, JsonMap, SecretMap, Sensitive, VaultDuration, WrapInfo};
 pub use error::{
-    ApiError, DeadlineError, DeadlineReason, DecodeError, Error, ErrorKind, RedirectError,
-    TooLargeError, TransportError,
+    ApiError, DeadlineError, DeadlineReason, DecodeError, Error, ErrorKind, LargestHeader,
+    RedirectError, TooLargeError, TransportError,
 };
 pub use ratelimit::RateLimit;
 pub use redirect::{RedirectPolicy, RedirectRefusal};
 pub use response::Response;
 pub use tls::install_crypto_provider;
 pub use transport::{
-    Context, ListMethod, RetryPolicy, DEFAULT_MAX_RESPONSE_SIZE, MAX_RETRY_AFTER_WITHOUT_DEADLINE,
+    Context, ListMethod, RetryBudget, RetryPolicy, DEFAULT_MAX_RESPONSE_SIZE,
+    MAX_RETRY_AFTER_WITHOUT_DEADLINE,
 };
 
 /// The HTTP client hashivault is built on, for [`ClientBuilder::http_client`] and

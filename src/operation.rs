@@ -7,7 +7,8 @@
 //! checked function as the generated `send()` (`crate::path::operation_url`). `HANDWRITTEN`
 //! lists every operation a helper sends with the method and path it was written for; a test fails
 //! when the spec changes one, and `cargo xtask regen` lists the helpers a spec update touches.
-//! The transport reads the retry rules of an operation here ([`Operation::status_retries`]).
+//! The transport never retries a status an operation documents as an answer of its own
+//! ([`Operation::answers`]: the helpers pass them, as a generated `send()` passes its own).
 
 use std::fmt;
 
@@ -37,9 +38,9 @@ pub struct Operation {
     pub pieces: &'static [&'static str],
     /// The path parameters (`["kv_v2_mount_path", "path"]`).
     pub params: &'static [&'static str],
-    /// Whether a transient status (412, 429, 500, 502, 503, 504) may be retried: `false` when
-    /// the operation documents one as an answer of its own (`sys/health`'s node states).
-    pub status_retries: bool,
+    /// The non-2xx statuses the operation documents as answers of its own (`sys/health`'s node
+    /// states: `[429, 472, 473, 501, 503]`), sorted; the transport never retries them.
+    pub answers: &'static [u16],
     /// Whether sending it twice does what sending it once does (by its method).
     pub idempotent: bool,
 }
@@ -75,13 +76,6 @@ fn lookup_byte(b: u8) -> u8 {
     } else {
         b.to_ascii_lowercase()
     }
-}
-
-/// Whether the transport may retry a transient status of the operation named `operation`
-/// ([`Operation::status_retries`]); `true` for a name that is no operation of the spec (a raw
-/// [`Client::request`]).
-pub(crate) fn retries_on_status(operation: &str) -> bool {
-    find(operation).is_none_or(|op| op.status_retries)
 }
 
 /// An operation a handwritten helper sends, with the method and path the helper was written for.
@@ -347,7 +341,7 @@ impl Client {
                 query,
                 body,
                 None,
-                operation.name,
+                operation.into(),
             )
             .await?;
         crate::client::success_or_error(response)
@@ -377,7 +371,7 @@ impl Client {
             &[],
             None::<&()>,
             None,
-            operation.name,
+            operation.into(),
         )
         .await
     }
@@ -478,13 +472,21 @@ mod tests {
 
     #[test]
     fn retry_rules_come_from_the_spec() {
-        // sys/health documents 429, 472, 501 and 503 as node states.
-        assert!(!retries_on_status("read_health_status"));
-        assert!(retries_on_status("kv_v2_read"));
-        assert!(retries_on_status("request"));
+        // sys/health documents 429, 472, 501 and 503 as node states: the transport does not
+        // retry them (`transport::is_transient`, with the operation's answers).
+        assert!(ops::READ_HEALTH_STATUS.answers.contains(&503));
+        assert!(!crate::transport::is_transient(
+            503,
+            ops::READ_HEALTH_STATUS.answers
+        ));
+        assert!(crate::transport::is_transient(503, ops::KV_V2_READ.answers));
         let no_retries: Vec<&str> = crate::api::operations::ALL
             .iter()
-            .filter(|op| !op.status_retries)
+            .filter(|op| {
+                op.answers
+                    .iter()
+                    .any(|s| crate::transport::is_transient(*s, &[]))
+            })
             .map(|op| op.id)
             .collect();
         assert_eq!(no_retries, ["read-health-status"]);

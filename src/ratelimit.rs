@@ -14,12 +14,13 @@ use governor::{DefaultDirectRateLimiter, Quota};
 /// ```no_run
 /// # fn run() -> Result<(), hashivault::Error> {
 /// let client = hashivault::Client::builder()
-///     .rate_limit(hashivault::RateLimit::per_second(50.0).burst(10))
+///     .rate_limit(hashivault::RateLimit::per_second(50.0).with_burst(10))
 ///     .build()?;
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RateLimit {
     rate: f64,
     burst: Option<u32>,
@@ -33,9 +34,19 @@ impl RateLimit {
     }
 
     /// How many requests may go at once after a quiet spell.
-    pub fn burst(mut self, burst: u32) -> Self {
+    pub fn with_burst(mut self, burst: u32) -> Self {
         self.burst = Some(burst);
         self
+    }
+
+    /// The requests per second.
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+
+    /// The burst: as set, else the rate rounded down (at least 1).
+    pub fn burst(&self) -> u32 {
+        self.burst.unwrap_or((self.rate as u32).max(1))
     }
 
     /// Parses `rate[:burst]` (`VAULT_RATE_LIMIT`), e.g. `10` or `2.5:5`.
@@ -54,7 +65,7 @@ impl RateLimit {
                 .trim()
                 .parse()
                 .map_err(|_| format!("the burst must be a whole number, not {burst:?}"))?;
-            limit = limit.burst(burst);
+            limit = limit.with_burst(burst);
         }
         limit.quota().map(|_| limit)
     }
@@ -63,8 +74,7 @@ impl RateLimit {
         if !(self.rate.is_finite() && self.rate > 0.0) {
             return Err(format!("the rate must be above 0, not {}", self.rate));
         }
-        let burst = self.burst.unwrap_or((self.rate as u32).max(1));
-        let burst = NonZeroU32::new(burst).ok_or("the burst must be at least 1")?;
+        let burst = NonZeroU32::new(self.burst()).ok_or("the burst must be at least 1")?;
         let period = Duration::from_secs_f64(1.0 / self.rate);
         let quota = Quota::with_period(period).ok_or("the rate is too high")?;
         Ok(quota.allow_burst(burst))
@@ -115,8 +125,10 @@ mod tests {
         assert_eq!(RateLimit::parse("10").unwrap(), RateLimit::per_second(10.0));
         assert_eq!(
             RateLimit::parse(" 2.5:5 ").unwrap(),
-            RateLimit::per_second(2.5).burst(5)
+            RateLimit::per_second(2.5).with_burst(5)
         );
+        assert_eq!(RateLimit::parse("2.5").unwrap().burst(), 2);
+        assert_eq!(RateLimit::parse("2.5:5").unwrap().rate(), 2.5);
         assert!(RateLimit::parse("0").is_err());
         assert!(RateLimit::parse("x").is_err());
         assert!(RateLimit::parse("5:0").is_err());

@@ -15,7 +15,7 @@
 //!    the active node) is followed, unless it leaves the loopback host (from `127.0.0.1`,
 //!    `[::1]` or `localhost` to any other host); [`RedirectPolicy::allow_plain_http`]`(false)`
 //!    refuses every such hop, `(true)` follows even those leaving loopback;
-//! 7. after [`RedirectPolicy::max_redirects`] hops (default 10) the call fails with "too many
+//! 7. after [`RedirectPolicy::with_max_redirects`] hops (default 10) the call fails with "too many
 //!    redirects (N)".
 //!
 //! A refused redirect is an [`Error::Redirect`](crate::Error::Redirect) naming the reason and the
@@ -40,7 +40,7 @@ use url::Url;
 /// 6. plain `http` → `http` to another origin is followed unless it leaves the loopback host;
 ///    [`RedirectPolicy::allow_plain_http`] `(false)` refuses every such hop, `(true)` follows
 ///    those leaving loopback too (see below for why);
-/// 7. after [`RedirectPolicy::max_redirects`] hops (default 10) the call fails with "too many
+/// 7. after [`RedirectPolicy::with_max_redirects`] hops (default 10) the call fails with "too many
 ///    redirects (N)".
 ///
 /// A refused redirect is an [`Error::Redirect`](crate::Error::Redirect) naming the reason and
@@ -81,6 +81,7 @@ use url::Url;
 /// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RedirectPolicy {
     scope: Scope,
     plain_http: PlainHttp,
@@ -176,9 +177,14 @@ impl RedirectPolicy {
     }
 
     /// The most hops followed in one call (default 10).
-    pub fn max_redirects(mut self, max: usize) -> Self {
+    pub fn with_max_redirects(mut self, max: usize) -> Self {
         self.max = max;
         self
+    }
+
+    /// The most hops followed in one call.
+    pub fn max_redirects(&self) -> usize {
+        self.max
     }
 
     /// Whether redirects are followed at all.
@@ -265,7 +271,7 @@ pub enum RedirectRefusal {
     /// Plain `http` from the loopback host to another host (the token would leave the machine
     /// in cleartext), without [`RedirectPolicy::allow_plain_http`]`(true)`.
     PlainHttpLeavesLoopback,
-    /// More hops than [`RedirectPolicy::max_redirects`].
+    /// More hops than [`RedirectPolicy::with_max_redirects`] allows.
     TooMany(usize),
     /// A redirect without a usable `Location` header.
     NoLocation,

@@ -12,8 +12,10 @@
 //! and then:
 //! - follows `307`/`308` as the [`RedirectPolicy`] allows (never `https` → `http`, never a
 //!   scheme but `http`/`https`);
-//! - is retried with backoff on Vault's transient answers (never `sys/health`'s states), after
-//!   the `Retry-After` of a `429`/`503` when it has one;
+//! - is retried with backoff on Vault's transient answers ([`is_transient`]: never a status the
+//!   operation documents as its own answer, such as `sys/health`'s states), after the
+//!   `Retry-After` of a `429`/`503` when it has one; an overloaded server's `503` only within
+//!   the retry budget the client's clones share ([`RetryBudget`]);
 //! - is bounded in time: each attempt by the per-attempt timeout, the whole call (attempts,
 //!   hops, waits) by the deadline, with one timer per attempt;
 //! - has its body bounded by the size limit (refused from `Content-Length`, or cut off while
@@ -25,25 +27,31 @@
 //! transport saw (no answer, a refused redirect, the deadline, a decode error) as its own
 //! variant. Generated operations end in [`send_json`] / [`send_bytes`], the handwritten layer in
 //! [`decode_answer`]. Each request is one `tracing` span.
+//!
+//! The sending itself (rate limit, deadline, the attempt, redirects, retry classification,
+//! `Retry-After`, backoff, budget) is a pipeline of small named steps: `transport/pipeline.rs`.
+
+mod pipeline;
+
+#[cfg(test)]
+pub(crate) use pipeline::is_transient;
+pub(crate) use pipeline::Budget;
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use backon::BackoffBuilder;
 use progenitor_client::OperationInfo;
-use reqwest::header::{
-    HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER,
-};
+use reqwest::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::{Method, Request, Response, ResponseBuilderExt, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
 use crate::error::{
     without_query, ApiError, BodyTooLarge, DeadlineError, DeadlineReason, DecodeError, Error,
-    RedirectError, TooLargeError,
+    LargestHeader, TooLargeError,
 };
 use crate::ratelimit::Limiter;
-use crate::redirect::{shown_origin, RedirectPolicy, RedirectRefusal};
+use crate::redirect::RedirectPolicy;
 
 const X_VAULT_TOKEN: HeaderName = HeaderName::from_static("x-vault-token");
 const X_VAULT_NAMESPACE: HeaderName = HeaderName::from_static("x-vault-namespace");
@@ -77,16 +85,23 @@ pub enum ListMethod {
 }
 
 /// When and how often a request is retried.
+///
+/// ```
+/// use std::time::Duration;
+/// let policy = hashivault::RetryPolicy::default()
+///     .with_max_retries(4)
+///     .with_min_delay(Duration::from_millis(100))
+///     .with_overload_budget(hashivault::RetryBudget::new(20, Duration::from_secs(10)));
+/// assert_eq!(policy.max_retries(), 4);
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    /// Retries after the first attempt (Vault's CLI default: 2).
-    pub max_retries: usize,
-    /// The first backoff delay.
-    pub min_delay: Duration,
-    /// The longest backoff delay.
-    pub max_delay: Duration,
-    /// Whether `POST` (not idempotent in general) is retried too.
-    pub retry_post: bool,
+    max_retries: usize,
+    min_delay: Duration,
+    max_delay: Duration,
+    retry_post: bool,
+    overload_budget: RetryBudget,
 }
 
 impl Default for RetryPolicy {
@@ -96,7 +111,105 @@ impl Default for RetryPolicy {
             min_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(5),
             retry_post: false,
+            overload_budget: RetryBudget::default(),
         }
+    }
+}
+
+impl RetryPolicy {
+    /// Retries after the first attempt (default 2, Vault's CLI default; `0` turns retries off).
+    pub fn with_max_retries(mut self, retries: usize) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The first backoff delay (default 250 ms); later ones double, with jitter.
+    pub fn with_min_delay(mut self, delay: Duration) -> Self {
+        self.min_delay = delay;
+        self
+    }
+
+    /// The longest backoff delay (default 5 s).
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// Whether `POST` (not idempotent in general) is retried too (default `false`; `PATCH`
+    /// never is).
+    pub fn with_retry_post(mut self, retry: bool) -> Self {
+        self.retry_post = retry;
+        self
+    }
+
+    /// How many retries of an overloaded server's answers the client and its clones may make
+    /// (default [`RetryBudget::default`]).
+    pub fn with_overload_budget(mut self, budget: RetryBudget) -> Self {
+        self.overload_budget = budget;
+        self
+    }
+
+    /// Retries after the first attempt.
+    pub fn max_retries(&self) -> usize {
+        self.max_retries
+    }
+
+    /// The first backoff delay.
+    pub fn min_delay(&self) -> Duration {
+        self.min_delay
+    }
+
+    /// The longest backoff delay.
+    pub fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
+    /// Whether `POST` is retried.
+    pub fn retry_post(&self) -> bool {
+        self.retry_post
+    }
+
+    /// The retry budget for overloaded answers.
+    pub fn overload_budget(&self) -> RetryBudget {
+        self.overload_budget
+    }
+}
+
+/// The retries of an overloaded server's `503` (Vault's adaptive overload protection, its
+/// request limiter: [`ErrorKind::Overloaded`](crate::ErrorKind::Overloaded)) that a client and
+/// its clones may make together: `retries` per `window`, refilled evenly. Each such retry is
+/// also one of the call's [`RetryPolicy::max_retries`], after the backoff with jitter; once the
+/// budget is spent, an overloaded answer is returned at once
+/// ([`ApiError::retry_budget_spent`]), so many calls cannot turn an overload into a storm.
+/// Other transient answers do not touch it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryBudget {
+    retries: u32,
+    window: Duration,
+}
+
+impl Default for RetryBudget {
+    /// 10 retries per 10 s.
+    fn default() -> Self {
+        RetryBudget::new(10, Duration::from_secs(10))
+    }
+}
+
+impl RetryBudget {
+    /// `retries` per `window` (`0`: overloaded answers are never retried).
+    pub fn new(retries: u32, window: Duration) -> Self {
+        RetryBudget { retries, window }
+    }
+
+    /// The retries per window.
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// The window.
+    pub fn window(&self) -> Duration {
+        self.window
     }
 }
 
@@ -209,6 +322,26 @@ pub(crate) struct Policy {
     pub(crate) limiter: Option<Limiter>,
     /// Set with `read_your_writes`: the index every request then carries.
     pub(crate) read_your_writes: Option<IndexCell>,
+    /// The retries of overloaded answers left to the client and its clones.
+    pub(crate) overload_budget: pipeline::Budget,
+}
+
+/// The operation a request belongs to, as the transport needs it: its name (errors, traces)
+/// and the non-2xx statuses it documents as answers of its own, which are never retried
+/// ([`is_transient`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Op<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) answers: &'a [u16],
+}
+
+impl<'a> From<&'a crate::operation::Operation> for Op<'a> {
+    fn from(operation: &'a crate::operation::Operation) -> Self {
+        Op {
+            name: operation.name,
+            answers: operation.answers,
+        }
+    }
 }
 
 impl Default for Policy {
@@ -220,6 +353,7 @@ impl Default for Policy {
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             limiter: None,
             read_your_writes: None,
+            overload_budget: pipeline::Budget::new(&RetryBudget::default()),
         }
     }
 }
@@ -244,8 +378,9 @@ impl Context {
         &self,
         http: &reqwest::Client,
         mut request: Request,
-        operation: &str,
+        op: Op<'_>,
     ) -> Result<Response, Error> {
+        let operation = op.name;
         self.prepare(&mut request);
         let span = tracing::debug_span!(
             "vault.request",
@@ -262,7 +397,7 @@ impl Context {
             let started = traced.then(Instant::now);
             let method = request.method().clone();
             let without_token = !request.headers().contains_key(X_VAULT_TOKEN);
-            let (result, attempts) = self.send_with_retries(http, request, operation).await;
+            let (result, attempts) = pipeline::send(self, http, request, op).await;
             if let (Some(index), Ok(response)) = (&self.policy.read_your_writes, &result) {
                 // A write's index: later requests ask the node to have applied it.
                 let write = !matches!(method, Method::GET | Method::HEAD);
@@ -335,245 +470,12 @@ impl Context {
         }
     }
 
-    /// Sends `request`, following `307`/`308` as the [`RedirectPolicy`] allows and retrying
-    /// Vault's transient answers with backoff (or after `Retry-After`), all within the call's
-    /// deadline; returns the last result and the number of attempts (redirect hops are not
-    /// attempts).
-    ///
-    /// Redirects keep the method, body and headers (token included), as Vault's Go client does.
-    /// Before each send a [`Resend`] is kept, the template of the next hop or retry (none can
-    /// follow when the body cannot be copied); for a bodiless request it costs no allocation.
-    async fn send_with_retries(
-        &self,
-        http: &reqwest::Client,
-        mut request: Request,
-        operation: &str,
-    ) -> (Result<Response, Error>, u32) {
-        let policy = &*self.policy;
-        let method = request.method().clone();
-        let retryable_method = match *request.method() {
-            Method::POST => self.retry.retry_post,
-            Method::PATCH => false,
-            _ => true,
-        };
-        // The clock is read only when a deadline or rate limit needs it.
-        let clock = (policy.deadline.is_some() || policy.limiter.is_some()).then(|| {
-            let started = tokio::time::Instant::now();
-            Clock {
-                started,
-                deadline: policy.deadline.map(|d| (started + d, d)),
-            }
-        });
-        // Built at the first retry: most requests never need it.
-        let mut delays: Option<Box<backon::ExponentialBackoff>> = None;
-        let mut attempts = 1u32;
-        let mut redirects = 0usize;
-        loop {
-            let mut deadline_bound = false;
-            if let Some(clock) = &clock {
-                if let Some(limiter) = &policy.limiter {
-                    let latest = clock.deadline.map(|(end, _)| end);
-                    if let Err(wait) = limiter.acquire(latest).await {
-                        let error = self.deadline_error(
-                            clock,
-                            DeadlineReason::RateLimit(wait),
-                            attempts - 1,
-                            request.url(),
-                            operation,
-                            None,
-                        );
-                        return (Err(error), attempts);
-                    }
-                }
-                if let Some(remaining) = clock.remaining() {
-                    if remaining.is_zero() {
-                        let error = self.deadline_error(
-                            clock,
-                            DeadlineReason::Passed,
-                            attempts - 1,
-                            request.url(),
-                            operation,
-                            None,
-                        );
-                        return (Err(error), attempts);
-                    }
-                    // One timer for both limits: the attempt's own, or what is left of the call.
-                    let attempt = policy.attempt_timeout.unwrap_or(Duration::MAX);
-                    deadline_bound = remaining < attempt;
-                    *request.timeout_mut() = Some(remaining.min(attempt));
-                }
-            }
-            let spare = Resend::keep(&request);
-            let mut result = http.execute(request).await;
-            if let (Ok(response), Some(clock)) = (&mut result, &clock) {
-                if deadline_bound {
-                    // The body is read within what is left of the deadline: mark it, so a
-                    // timeout while reading says the deadline fired (only with a deadline set).
-                    response.extensions_mut().insert(DeadlineBound {
-                        clock: *clock,
-                        attempts,
-                    });
-                }
-            }
-            if let (Err(e), Some(clock)) = (&result, &clock) {
-                if e.is_timeout() && deadline_bound {
-                    let url = e.url().cloned();
-                    let last = result.err().map(Error::from_reqwest);
-                    let error = match url {
-                        Some(url) => self.deadline_error(
-                            clock,
-                            DeadlineReason::Passed,
-                            attempts,
-                            &url,
-                            operation,
-                            last,
-                        ),
-                        None => last.expect("an error"),
-                    };
-                    return (Err(error), attempts);
-                }
-            }
-            if let Ok(response) = &result {
-                if is_redirect(response.status()) {
-                    let from = response.url();
-                    let Some(target) = redirect_target(response) else {
-                        let error = redirect_error(
-                            response,
-                            RedirectRefusal::NoLocation,
-                            "(none)".into(),
-                            operation,
-                        );
-                        return (Err(error), attempts);
-                    };
-                    if let Err(reason) = policy.redirects.check(from, &target, redirects) {
-                        tracing::debug!(to = %shown_origin(&target), %reason, "redirect refused");
-                        let error =
-                            redirect_error(response, reason, shown_origin(&target), operation);
-                        return (Err(error), attempts);
-                    }
-                    let Some(next) = spare else {
-                        return (result.map_err(Error::from_reqwest), attempts);
-                    };
-                    tracing::debug!(to = %shown_origin(&target), "following redirect");
-                    redirects += 1;
-                    request = next.into_request(target);
-                    continue;
-                }
-            }
-            let Some(next) = spare else {
-                return (result.map_err(Error::from_reqwest), attempts);
-            };
-            let transient = match &result {
-                // An operation that documents a transient status as an answer of its own
-                // (sys/health's node states) is never retried on status: `codegen/operations.rs`
-                // derives it. Looked up only for a transient answer, off the hot path.
-                Ok(response) => {
-                    is_transient_status(response.status())
-                        && crate::operation::retries_on_status(operation)
-                }
-                Err(e) => e.is_connect() || e.is_timeout(),
-            };
-            if !(transient && retryable_method) {
-                return (result.map_err(Error::from_reqwest), attempts);
-            }
-            let delays = delays.get_or_insert_with(|| {
-                Box::new(
-                    backon::ExponentialBuilder::default()
-                        .with_min_delay(self.retry.min_delay)
-                        .with_max_delay(self.retry.max_delay)
-                        .with_max_times(self.retry.max_retries)
-                        .with_jitter()
-                        .build(),
-                )
-            });
-            let Some(backoff) = delays.next() else {
-                return (result.map_err(Error::from_reqwest), attempts);
-            };
-            // The URL the request was sent to (reqwest keeps it on answers and errors).
-            let sent_to = match &result {
-                Ok(response) => Some(response.url().clone()),
-                Err(e) => e.url().cloned(),
-            };
-            let Some(url) = sent_to else {
-                return (result.map_err(Error::from_reqwest), attempts);
-            };
-            let asked = match &result {
-                Ok(response) => retry_after(response),
-                Err(_) => None,
-            };
-            let delay = asked.unwrap_or(backoff);
-            let remaining = clock.as_ref().and_then(Clock::remaining);
-            let too_long = match remaining {
-                Some(left) => delay >= left,
-                None => asked.is_some_and(|wait| wait > MAX_RETRY_AFTER_WITHOUT_DEADLINE),
-            };
-            if too_long {
-                if let Some(wait) = asked {
-                    // Vault said when to come back, and that is too late: fail now, not later.
-                    let clock = clock.unwrap_or(Clock {
-                        started: tokio::time::Instant::now(),
-                        deadline: None,
-                    });
-                    let last = Box::pin(finish_for_error(result, self, &method, operation)).await;
-                    let error = self.deadline_error(
-                        &clock,
-                        DeadlineReason::RetryAfter(wait),
-                        attempts,
-                        &url,
-                        operation,
-                        Some(last),
-                    );
-                    return (Err(error), attempts);
-                }
-                // No time for another attempt: the last answer stands.
-                return (result.map_err(Error::from_reqwest), attempts);
-            }
-            drop(result);
-            tracing::debug!(
-                attempt = attempts,
-                delay_ms = delay.as_millis() as u64,
-                retry_after = asked.is_some(),
-                "retrying"
-            );
-            // Boxed, as the error path: only retries build it.
-            Box::pin(tokio::time::sleep(delay)).await;
-            attempts += 1;
-            request = next.into_request(url);
-        }
-    }
-
-    #[cold]
-    fn deadline_error(
-        &self,
-        clock: &Clock,
-        reason: DeadlineReason,
-        attempts: u32,
-        url: &url::Url,
-        operation: &str,
-        last: Option<Error>,
-    ) -> Error {
-        let (limit, is_deadline) = match clock.deadline {
-            Some((_, limit)) => (limit, true),
-            None => (MAX_RETRY_AFTER_WITHOUT_DEADLINE, false),
-        };
-        Error::Deadline(Box::new(DeadlineError {
-            reason,
-            limit,
-            is_deadline,
-            elapsed: clock.started.elapsed(),
-            attempts,
-            operation: Some(operation.to_string()),
-            url: without_query(url),
-            last: last.map(Box::new),
-        }))
-    }
-
     /// Presents an empty 2xx body as `{}` (so `204 No Content` and an empty chunked answer
     /// decode as an empty envelope), bounds a 2xx body to the size limit, and parses a non-2xx
     /// body into an [`ApiError`] kept in the response's extensions.
     async fn finish_response(
         &self,
-        response: Response,
+        mut response: Response,
         method: &Method,
         without_token: bool,
         operation: &str,
@@ -613,6 +515,11 @@ impl Context {
                 _ => Ok(limited(response, limit)),
             };
         }
+        if let Some(api) = response.extensions_mut().get_mut::<ApiError>() {
+            // Read by the pipeline (a 503 it checked for overload).
+            api.without_token = without_token;
+            return Ok(response);
+        }
         // Boxed: the body-reading future is only built for errors, so the future of every call
         // stays small.
         Box::pin(with_api_error(
@@ -624,59 +531,6 @@ impl Context {
         ))
         .await
     }
-}
-
-/// The error of a non-2xx answer (or the transport error) a retry would have replaced.
-async fn finish_for_error(
-    result: reqwest::Result<Response>,
-    context: &Context,
-    method: &Method,
-    operation: &str,
-) -> Error {
-    match result {
-        Err(e) => Error::from_reqwest(e).with_operation(operation),
-        Ok(response) => {
-            let limit = context.policy.max_response_size;
-            match with_api_error(response, method, false, operation, limit).await {
-                Ok(rebuilt) => match rebuilt.extensions().get::<ApiError>() {
-                    Some(api) => Error::Api(Box::new(api.clone())),
-                    None => Error::invalid("no error"),
-                },
-                Err(e) => e,
-            }
-        }
-    }
-}
-
-fn redirect_error(
-    response: &Response,
-    reason: RedirectRefusal,
-    to: String,
-    operation: &str,
-) -> Error {
-    Error::Redirect(Box::new(RedirectError {
-        status: response.status().as_u16(),
-        reason,
-        from: shown_origin(response.url()),
-        to,
-        operation: Some(operation.to_string()),
-    }))
-}
-
-/// How long a `429` or `503` asks to wait (`Retry-After`: seconds or an HTTP date).
-fn retry_after(response: &Response) -> Option<Duration> {
-    if !matches!(response.status().as_u16(), 429 | 503) {
-        return None;
-    }
-    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
 }
 
 /// A 2xx response of unknown length whose body ends with an error past `limit` bytes, and reads
@@ -802,90 +656,6 @@ fn futures_empty() -> impl futures_core::Stream<Item = reqwest::Result<bytes::By
     Empty
 }
 
-/// What a request is sent again from, for a retry or a redirect hop; its URL comes from the
-/// answer or error it got.
-///
-/// A bodiless request (every read, list and delete: the hot path) is kept as its method, version,
-/// timeout and up to [`INLINE_HEADERS`] headers held inline, so keeping it costs no allocation
-/// (header names and values are shared, not copied). A request with a body, or with more headers,
-/// is copied whole. (reqwest keeps a request's extensions to itself; the requests hashivault
-/// builds have none.)
-// The inline variant is the larger one on purpose: it is the common case, and boxing it would
-// cost the allocation it exists to avoid.
-#[allow(clippy::large_enum_variant)]
-enum Resend {
-    Bodiless {
-        method: Method,
-        version: http::Version,
-        timeout: Option<Duration>,
-        headers: [Option<(HeaderName, HeaderValue)>; INLINE_HEADERS],
-    },
-    Copy(Request),
-}
-
-/// Headers a bodiless request may have to be kept inline: ours (token, `X-Vault-Request`,
-/// namespace, wrap TTL) and the caller's (`Accept`, or one extra header).
-const INLINE_HEADERS: usize = 6;
-
-impl Resend {
-    /// The template of `request`'s next send, or `None` when its body cannot be copied.
-    fn keep(request: &Request) -> Option<Resend> {
-        if request.body().is_some() || request.headers().len() > INLINE_HEADERS {
-            return request.try_clone().map(Resend::Copy);
-        }
-        let mut headers: [Option<(HeaderName, HeaderValue)>; INLINE_HEADERS] = Default::default();
-        for (slot, (name, value)) in headers.iter_mut().zip(request.headers()) {
-            *slot = Some((name.clone(), value.clone()));
-        }
-        Some(Resend::Bodiless {
-            method: request.method().clone(),
-            version: request.version(),
-            timeout: request.timeout().copied(),
-            headers,
-        })
-    }
-
-    /// The request to send to `url`.
-    fn into_request(self, url: url::Url) -> Request {
-        match self {
-            Resend::Copy(mut request) => {
-                *request.url_mut() = url;
-                request
-            }
-            Resend::Bodiless {
-                method,
-                version,
-                timeout,
-                headers,
-            } => {
-                let mut request = Request::new(method, url);
-                *request.version_mut() = version;
-                *request.timeout_mut() = timeout;
-                let map = request.headers_mut();
-                for (name, value) in headers.into_iter().flatten() {
-                    map.append(name, value);
-                }
-                request
-            }
-        }
-    }
-}
-
-fn is_redirect(status: StatusCode) -> bool {
-    status == StatusCode::TEMPORARY_REDIRECT || status == StatusCode::PERMANENT_REDIRECT
-}
-
-/// Where a redirect points, resolved against the URL of the request that got it.
-fn redirect_target(response: &Response) -> Option<url::Url> {
-    let location = response.headers().get(LOCATION)?.to_str().ok()?;
-    response.url().join(location).ok()
-}
-
-/// Vault's transient answers: 412 (eventual consistency), 429, 500, 502, 503, 504.
-fn is_transient_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 412 | 429 | 500 | 502 | 503 | 504)
-}
-
 /// A non-2xx response with its body read (up to `limit`) and parsed into an [`ApiError`].
 async fn with_api_error(
     mut response: Response,
@@ -898,6 +668,7 @@ async fn with_api_error(
     let version = response.version();
     let headers = std::mem::take(response.headers_mut());
     let url = response.url().clone();
+    let largest_header = response.extensions_mut().remove::<LargestHeader>();
     let mut body = bytes::BytesMut::new();
     loop {
         match response.chunk().await {
@@ -921,6 +692,7 @@ async fn with_api_error(
     let mut error = ApiError::from_body(status.as_u16(), method.as_str(), url.path(), &body)
         .at(&url, operation);
     error.without_token = without_token;
+    error.largest_header = largest_header;
     Ok(rebuild(status, version, headers, url, body, Some(error)))
 }
 
@@ -1025,7 +797,11 @@ pub(crate) async fn send_json<T: serde::de::DeserializeOwned>(
     info: &OperationInfo,
     answers: &[u16],
 ) -> Result<crate::Response<T>, Error> {
-    let (mut response, body) = fetch(client, request, info.operation_id, answers).await?;
+    let op = Op {
+        name: info.operation_id,
+        answers,
+    };
+    let (mut response, body) = fetch(client, request, op).await?;
     let status = response.status();
     let inner = decode_json(&body, status.as_u16(), response.url(), info.operation_id)?;
     let headers = std::mem::take(response.headers_mut());
@@ -1045,7 +821,14 @@ pub(crate) async fn send_bytes(
     request: Request,
     info: &OperationInfo,
 ) -> Result<crate::Response<bytes::Bytes>, Error> {
-    let (mut response, body) = fetch(client, request, info.operation_id, &[]).await?;
+    // The documented answers of an operation answering bytes, looked up (such operations are
+    // rare: PEM and DER downloads) since their generated `send()` passes none.
+    let answers = crate::operation::find(info.operation_id).map_or(&[][..], |op| op.answers);
+    let op = Op {
+        name: info.operation_id,
+        answers,
+    };
+    let (mut response, body) = fetch(client, request, op).await?;
     let headers = std::mem::take(response.headers_mut());
     Ok(crate::Response::new(
         body,
@@ -1062,16 +845,13 @@ pub(crate) async fn send_bytes(
 async fn fetch(
     client: &crate::api::Client,
     request: Request,
-    operation: &str,
-    answers: &[u16],
+    op: Op<'_>,
 ) -> Result<(Response, bytes::Bytes), Error> {
-    let mut response = client
-        .inner
-        .execute(&client.client, request, operation)
-        .await?;
+    let operation = op.name;
+    let mut response = client.inner.execute(&client.client, request, op).await?;
     let status = response.status();
     // A documented non-2xx answer keeps the body the transport read for its error.
-    if !status.is_success() && !answers.contains(&status.as_u16()) {
+    if !status.is_success() && !op.answers.contains(&status.as_u16()) {
         return Err(answer_error(response));
     }
     match read_body(&mut response).await {

@@ -58,10 +58,7 @@ async fn retries_transient_answers_for_idempotent_methods_only() {
     let retry_post = Client::builder()
         .address(server.base_url())
         .token("t")
-        .retry_policy(RetryPolicy {
-            retry_post: true,
-            ..fast_retries(1)
-        })
+        .retry_policy(fast_retries(1).with_retry_post(true))
         .build()
         .unwrap();
     let _ = retry_post
@@ -111,12 +108,12 @@ async fn retries_back_off_exponentially_within_the_cap() {
     let client = Client::builder()
         .address(server.base_url())
         .token("t")
-        .retry_policy(RetryPolicy {
-            max_retries: 3,
-            min_delay: Duration::from_millis(40),
-            max_delay: Duration::from_millis(100),
-            retry_post: false,
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(3)
+                .with_min_delay(Duration::from_millis(40))
+                .with_max_delay(Duration::from_millis(100)),
+        )
         .build()
         .unwrap();
     let started = std::time::Instant::now();
@@ -211,10 +208,7 @@ async fn a_retried_request_is_sent_again_whole() {
     let client = Client::builder()
         .address(server.base_url())
         .token(TOKEN)
-        .retry_policy(RetryPolicy {
-            retry_post: true,
-            ..fast_retries(2)
-        })
+        .retry_policy(fast_retries(2).with_retry_post(true))
         .build()
         .unwrap();
     let body: serde_json::Map<String, Value> = serde_json::from_value(json!({"k": "v"})).unwrap();
@@ -237,11 +231,11 @@ async fn connection_refused_is_retried_with_backoff() {
         .local_addr()
         .unwrap()
         .port();
-    let policy = |max_retries| RetryPolicy {
-        max_retries,
-        min_delay: Duration::from_millis(50),
-        max_delay: Duration::from_millis(200),
-        retry_post: false,
+    let policy = |max_retries| {
+        RetryPolicy::default()
+            .with_max_retries(max_retries)
+            .with_min_delay(Duration::from_millis(50))
+            .with_max_delay(Duration::from_millis(200))
     };
     for (retries, at_least) in [(0, Duration::ZERO), (2, Duration::from_millis(150))] {
         // (No upper bound: a loaded machine may be slow; the lower bound shows the backoff.)

@@ -117,10 +117,7 @@ fn node(addr: &str, token: &str, read_your_writes: bool) -> Client {
         .address(addr)
         .token(token)
         .read_your_writes(read_your_writes)
-        .retry_policy(RetryPolicy {
-            max_retries: 4,
-            ..RetryPolicy::default()
-        })
+        .retry_policy(RetryPolicy::default().with_max_retries(4))
         .deadline(Duration::from_secs(15))
         .build()
         .unwrap()
@@ -302,12 +299,12 @@ async fn active_node_killed_during_writes() {
         .token(&c.token)
         .timeout(Duration::from_secs(2))
         .deadline(FAILOVER_DEADLINE)
-        .retry_policy(RetryPolicy {
-            max_retries: 20,
-            min_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(500),
-            retry_post: false,
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(20)
+                .with_min_delay(Duration::from_millis(100))
+                .with_max_delay(Duration::from_millis(500)),
+        )
         .build()
         .unwrap();
     let tag = std::process::id();

@@ -596,12 +596,12 @@ async fn failover_soak_through_a_tcp_balancer() {
         .timeout(Duration::from_secs(2))
         .deadline(CALL_DEADLINE)
         .read_your_writes(read_your_writes)
-        .retry_policy(RetryPolicy {
-            max_retries: 10,
-            min_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(1),
-            retry_post: false,
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(10)
+                .with_min_delay(Duration::from_millis(100))
+                .with_max_delay(Duration::from_secs(1)),
+        )
         .build()
         .unwrap();
     let renewer = client

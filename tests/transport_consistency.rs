@@ -19,12 +19,12 @@ fn client(url: &str, on: bool) -> Client {
         .address(url)
         .token("t")
         .read_your_writes(on)
-        .retry_policy(RetryPolicy {
-            max_retries: 2,
-            min_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            retry_post: false,
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(2)
+                .with_min_delay(Duration::from_millis(1))
+                .with_max_delay(Duration::from_millis(5)),
+        )
         .build()
         .unwrap()
 }

@@ -12,10 +12,7 @@ fn client(url: &str) -> Client {
     Client::builder()
         .address(url)
         .token("hvs.errors-token")
-        .retry_policy(RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        })
+        .retry_policy(RetryPolicy::default().with_max_retries(0))
         .build()
         .unwrap()
 }

@@ -14,10 +14,7 @@ fn client(url: &str, limit: Option<usize>) -> Client {
     let mut b = Client::builder()
         .address(url)
         .token("t")
-        .retry_policy(RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        });
+        .retry_policy(RetryPolicy::default().with_max_retries(0));
     if let Some(limit) = limit {
         b = b.max_response_size(limit);
     }
@@ -138,7 +135,7 @@ async fn the_rate_limit_spaces_requests() {
     let client = Client::builder()
         .address(server.base_url())
         .token("t")
-        .rate_limit(RateLimit::per_second(10.0).burst(1))
+        .rate_limit(RateLimit::per_second(10.0).with_burst(1))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -159,7 +156,7 @@ async fn the_rate_limit_spaces_requests() {
     let strict = Client::builder()
         .address(server.base_url())
         .token("t")
-        .rate_limit(RateLimit::per_second(0.1).burst(1))
+        .rate_limit(RateLimit::per_second(0.1).with_burst(1))
         .deadline(Duration::from_secs(1))
         .build()
         .unwrap();

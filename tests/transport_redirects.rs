@@ -14,12 +14,12 @@ fn client(server: &str, policy: RedirectPolicy) -> Client {
         .address(server)
         .token(TOKEN)
         .redirects(policy)
-        .retry_policy(RetryPolicy {
-            max_retries: 0,
-            min_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(1),
-            retry_post: false,
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(0)
+                .with_min_delay(Duration::from_millis(1))
+                .with_max_delay(Duration::from_millis(1)),
+        )
         .build()
         .unwrap()
 }
@@ -272,7 +272,10 @@ async fn a_redirect_loop_ends_with_too_many_redirects() {
     assert_eq!(hops.calls_async().await, 11, "the request and ten hops");
 
     let err = read(
-        &client(&node.base_url(), RedirectPolicy::default().max_redirects(2)),
+        &client(
+            &node.base_url(),
+            RedirectPolicy::default().with_max_redirects(2),
+        ),
         "loop",
     )
     .await

@@ -12,15 +12,12 @@ use transport_support::{answer, serve};
 const OK: &str = r#"{"request_id":"r","data":{"k":"v"}}"#;
 
 fn client(url: &str, deadline: Option<Duration>) -> Client {
-    let mut b = Client::builder()
-        .address(url)
-        .token("t")
-        .retry_policy(RetryPolicy {
-            max_retries: 3,
-            min_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            retry_post: false,
-        });
+    let mut b = Client::builder().address(url).token("t").retry_policy(
+        RetryPolicy::default()
+            .with_max_retries(3)
+            .with_min_delay(Duration::from_millis(1))
+            .with_max_delay(Duration::from_millis(5)),
+    );
     if let Some(d) = deadline {
         b = b.deadline(d);
     }

@@ -12,12 +12,10 @@ use serde_json::json;
 use transport_support::{serve, Reply};
 
 fn retries(max: usize) -> RetryPolicy {
-    RetryPolicy {
-        max_retries: max,
-        min_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        retry_post: false,
-    }
+    RetryPolicy::default()
+        .with_max_retries(max)
+        .with_min_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_millis(5))
 }
 
 async fn slow_server(delay: Duration) -> MockServer {

@@ -5,9 +5,9 @@
 //! - `method`, `path`, and the path split into `pieces` around its `params`, so a handwritten
 //!   helper builds its URL from the operation (`crate::path::operation_url`, as the generated
 //!   `send()` does);
-//! - `status_retries`: `false` when the operation documents one of the transient statuses Vault's
-//!   clients retry (412, 429, 500, 502, 503, 504) as an answer of its own: `sys/health` answers
-//!   429, 501, 503 as node states, which a retry would only delay;
+//! - `answers`: the non-2xx statuses the operation documents as answers of its own (`sys/health`
+//!   answers 429, 501, 503 as node states); the transport never retries those (its one rule for
+//!   "transient" is in `src/transport/pipeline.rs`);
 //! - `idempotent`: from the HTTP method (`GET`, `HEAD`, `PUT`, `DELETE`, `LIST`), the methods a
 //!   retry cannot apply twice.
 //!
@@ -15,9 +15,6 @@
 //! searches.
 
 use serde_json::Value;
-
-/// The transient statuses the transport retries (`src/transport.rs`, `is_transient_status`).
-pub const TRANSIENT_STATUSES: &[u16] = &[412, 429, 500, 502, 503, 504];
 
 /// One operation of the document, as the generated constant describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +24,7 @@ pub struct OperationRow {
     pub path: String,
     pub pieces: Vec<String>,
     pub params: Vec<String>,
-    pub status_retries: bool,
+    pub answers: Vec<u16>,
     pub idempotent: bool,
 }
 
@@ -91,9 +88,10 @@ pub fn operation_rows(doc: &Value) -> Result<Vec<OperationRow>, String> {
                 .into_iter()
                 .flat_map(|r| r.keys())
                 .filter_map(|code| code.parse::<u16>().ok());
-            let status_retries = !documented
-                .into_iter()
-                .any(|code| TRANSIENT_STATUSES.contains(&code));
+            let mut answers: Vec<u16> = documented
+                .filter(|code| !(200..300).contains(code))
+                .collect();
+            answers.sort_unstable();
             let idempotent = matches!(method.as_str(), "GET" | "HEAD" | "PUT" | "DELETE")
                 || path.ends_with("?list=true");
             rows.push(OperationRow {
@@ -102,7 +100,7 @@ pub fn operation_rows(doc: &Value) -> Result<Vec<OperationRow>, String> {
                 path: path.clone(),
                 pieces,
                 params,
-                status_retries,
+                answers,
                 idempotent,
             });
         }
@@ -151,7 +149,7 @@ pub fn operations_module(rows: &[OperationRow]) -> syn::Item {
         let (id, method, path) = (&row.id, &row.method, &row.path);
         let method_name = row.method_name();
         let (pieces, params) = (&row.pieces, &row.params);
-        let (status_retries, idempotent) = (row.status_retries, row.idempotent);
+        let (answers, idempotent) = (&row.answers, row.idempotent);
         quote::quote! {
             #[doc = #doc]
             pub const #name: Operation = Operation {
@@ -161,7 +159,7 @@ pub fn operations_module(rows: &[OperationRow]) -> syn::Item {
                 path: #path,
                 pieces: &[#(#pieces),*],
                 params: &[#(#params),*],
-                status_retries: #status_retries,
+                answers: &[#(#answers),*],
                 idempotent: #idempotent,
             };
         }
@@ -209,11 +207,11 @@ mod tests {
             ]
         );
         let health = &rows[3];
-        assert!(!health.status_retries, "health states are not retried");
+        assert_eq!(health.answers, [429, 503], "health states are its answers");
         assert!(health.idempotent);
         assert_eq!(health.pieces, ["/sys/health"]);
         let read = &rows[1];
-        assert!(read.status_retries);
+        assert!(read.answers.is_empty());
         assert_eq!(read.pieces, ["/", "/data/", ""]);
         assert_eq!(read.params, ["kv_v2_mount_path", "path"]);
         assert_eq!(read.const_name(), "KV_V2_READ");
@@ -223,7 +221,7 @@ mod tests {
         let module = operations_module(&rows);
         let code = quote::quote!(#module).to_string();
         assert!(code.contains("pub const READ_HEALTH_STATUS"), "{code}");
-        assert!(code.contains("status_retries : false"), "{code}");
+        assert!(code.contains("answers : & [429u16 , 503u16]"), "{code}");
     }
 
     #[test]

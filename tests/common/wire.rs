@@ -22,12 +22,10 @@ pub fn client(server: &MockServer) -> Client {
 
 /// Retries with delays of a few milliseconds, so a test of the retry rules runs at once.
 pub fn fast_retries(max: usize) -> RetryPolicy {
-    RetryPolicy {
-        max_retries: max,
-        min_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        retry_post: false,
-    }
+    RetryPolicy::default()
+        .with_max_retries(max)
+        .with_min_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_millis(5))
 }
 
 /// The headers every request of [`client`] carries: its token and `X-Vault-Request`.
