@@ -52,14 +52,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::api::operations as ops;
-use crate::auth::renew::{
-    is_not_renewable, next_event, subscribe, until_cancelled, vault_refused, Events,
-};
 use crate::auth::RenewSchedule;
+use crate::watch::{self as engine, Engine, Events, Handle, Renewal, Renewed, Watched};
 use crate::{Client, Envelope, Error, JsonMap};
 
 /// A lease: its id, how long it lives, whether it can be renewed.
@@ -179,32 +176,19 @@ impl LeaseWatcherBuilder {
 
     /// Starts watching on the current tokio runtime.
     pub fn spawn(self) -> LeaseWatcher {
-        let (events, first) = broadcast::channel(self.capacity);
         let expires_at = Instant::now() + self.lease.duration;
-        let (status_tx, status) = watch::channel(LeaseStatus::Active { expires_at });
-        let (cancel, cancelled) = watch::channel(false);
-        let worker = Worker {
+        let watched = Watching {
             client: self.client.clone(),
             lease: self.lease.clone(),
-            schedule: self.schedule,
-            events: events.clone(),
-            status: status_tx,
+            expires_at,
         };
-        let task = tokio::spawn(async move {
-            if until_cancelled(worker.run(expires_at), cancelled).await {
-                worker.status.send_replace(LeaseStatus::Stopped);
-            }
-        });
+        let status = LeaseStatus::Active { expires_at };
         LeaseWatcher {
             client: self.client,
             lease: self.lease,
             revoke_on_drop: self.revoke_on_drop,
             revoked: false,
-            first,
-            events: events.downgrade(),
-            status,
-            cancel,
-            task,
+            handle: engine::spawn(watched, self.schedule, status, self.capacity),
         }
     }
 }
@@ -253,20 +237,14 @@ pub struct LeaseWatcher {
     lease: Lease,
     revoke_on_drop: bool,
     revoked: bool,
-    first: broadcast::Receiver<LeaseEvent>,
-    /// Weak, so that the channel closes when the task ends.
-    events: broadcast::WeakSender<LeaseEvent>,
-    status: watch::Receiver<LeaseStatus>,
-    /// Set (or dropped with the handle) to stop the task.
-    cancel: watch::Sender<bool>,
-    task: JoinHandle<()>,
+    handle: Handle<LeaseEvent, LeaseStatus>,
 }
 
 impl fmt::Debug for LeaseWatcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LeaseWatcher")
             .field("lease", &self.lease)
-            .field("status", &*self.status.borrow())
+            .field("status", &self.handle.status())
             .finish_non_exhaustive()
     }
 }
@@ -279,12 +257,12 @@ impl LeaseWatcher {
 
     /// The next event; `None` once the watcher has stopped and every event was read.
     pub async fn next_event(&mut self) -> Option<LeaseEvent> {
-        next_event(&mut self.first).await
+        self.handle.next_event().await
     }
 
     /// Another reader of the events from now on, as tokio's receiver (owned).
     pub fn subscribe(&self) -> broadcast::Receiver<LeaseEvent> {
-        subscribe(&self.events)
+        self.handle.subscribe()
     }
 
     /// Another reader of the events from now on, owned: it can be moved to another task while
@@ -296,29 +274,29 @@ impl LeaseWatcher {
 
     /// The current state.
     pub fn status(&self) -> LeaseStatus {
-        self.status.borrow().clone()
+        self.handle.status()
     }
 
     /// A receiver of the state, to await changes (owned, like [`LeaseWatcher::events`]).
     pub fn watch(&self) -> watch::Receiver<LeaseStatus> {
-        self.status.clone()
+        self.handle.watch()
     }
 
     /// Whether the background task has ended.
     pub fn is_finished(&self) -> bool {
-        self.task.is_finished()
+        self.handle.is_finished()
     }
 
     /// Stops renewing and revokes the lease now.
     pub async fn revoke(mut self) -> Result<(), Error> {
-        self.cancel.send_replace(true);
+        self.handle.stop();
         self.revoked = true;
         self.client.revoke_lease(&self.lease.id).await
     }
 
     /// Stops renewing and leaves the lease to expire on its own.
     pub fn stop(mut self) {
-        self.cancel.send_replace(true);
+        self.handle.stop();
         self.revoked = true;
     }
 }
@@ -326,7 +304,7 @@ impl LeaseWatcher {
 impl Drop for LeaseWatcher {
     fn drop(&mut self) {
         // The task ends at its next poll (the readers see the end of the channel).
-        self.cancel.send_replace(true);
+        self.handle.stop();
         if self.revoke_on_drop && !self.revoked {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 let client = self.client.clone();
@@ -341,89 +319,89 @@ impl Drop for LeaseWatcher {
     }
 }
 
-fn remaining(expires_at: Instant) -> Duration {
-    expires_at.saturating_duration_since(Instant::now())
-}
-
-struct Worker {
+/// What a lease watcher keeps alive.
+struct Watching {
     client: Client,
     lease: Lease,
-    schedule: RenewSchedule,
-    events: broadcast::Sender<LeaseEvent>,
-    status: watch::Sender<LeaseStatus>,
+    /// When the lease ends as it was handed over.
+    expires_at: Instant,
 }
 
-impl Worker {
-    fn emit(&self, event: LeaseEvent) {
-        tracing::debug!(lease = %self.lease.id, ?event, "lease watcher");
-        let _ = self.events.send(event);
+impl Watched for Watching {
+    type Event = LeaseEvent;
+    type Status = LeaseStatus;
+
+    /// Asks for the lease's original duration each time.
+    async fn renew(&self) -> Result<Renewal, Error> {
+        let answer = self
+            .client
+            .renew_lease(&self.lease.id, Some(self.lease.duration))
+            .await?;
+        Ok(Renewal {
+            ttl: Duration::from_secs(answer.lease_duration),
+            renewable: answer.renewable,
+        })
     }
 
+    fn renew_failed(error: Arc<Error>, retry_in: Duration) -> LeaseEvent {
+        LeaseEvent::RenewFailed { error, retry_in }
+    }
+
+    fn trace(&self, event: &LeaseEvent) {
+        tracing::debug!(lease = %self.lease.id, ?event, "lease watcher");
+    }
+
+    async fn run(engine: &Engine<Self>) {
+        let mut expires_at = engine.watched.expires_at;
+        if !engine.watched.lease.renewable {
+            engine.ending(expires_at, LeaseEvent::NotRenewable { expires_at });
+            return;
+        }
+        let granted = engine.watched.lease.duration;
+        loop {
+            let renewal = match engine.renew_before(expires_at).await {
+                Renewed::Renewed(renewal) => renewal,
+                Renewed::NotRenewable => {
+                    engine.ending(expires_at, LeaseEvent::NotRenewable { expires_at });
+                    return;
+                }
+                // Vault no longer knows it (400 "lease not found", 403 after its token went).
+                Renewed::Refused(e) => return engine.lost(e),
+                Renewed::Expired(_) => {
+                    return engine.lost(Error::missing(
+                        "the lease expired before it could be renewed",
+                    ))
+                }
+            };
+            let ttl = renewal.ttl;
+            expires_at = Instant::now() + ttl;
+            if ttl < granted {
+                engine.ending(expires_at, LeaseEvent::MaxTtlReached { expires_at });
+                return;
+            }
+            engine.set_status(LeaseStatus::Active { expires_at });
+            engine.emit(LeaseEvent::Renewed { ttl });
+            if !renewal.renewable {
+                engine.ending(expires_at, LeaseEvent::NotRenewable { expires_at });
+                return;
+            }
+        }
+    }
+
+    fn cancelled(engine: &Engine<Self>) {
+        engine.set_status(LeaseStatus::Stopped);
+    }
+}
+
+/// The lease's end events.
+impl Engine<Watching> {
     fn ending(&self, expires_at: Instant, event: LeaseEvent) {
-        self.status.send_replace(LeaseStatus::Ending { expires_at });
+        self.set_status(LeaseStatus::Ending { expires_at });
         self.emit(event);
     }
 
     fn lost(&self, error: Error) {
-        self.status.send_replace(LeaseStatus::Gone);
+        self.set_status(LeaseStatus::Gone);
         self.emit(LeaseEvent::Lost(Arc::new(error)));
-    }
-
-    async fn run(&self, mut expires_at: Instant) {
-        if !self.lease.renewable {
-            self.ending(expires_at, LeaseEvent::NotRenewable { expires_at });
-            return;
-        }
-        let granted = self.lease.duration;
-        loop {
-            tokio::time::sleep(self.schedule.wait(remaining(expires_at))).await;
-            let mut backoff = self.schedule.backoff();
-            let answer = loop {
-                if remaining(expires_at).is_zero() {
-                    self.lost(Error::missing(
-                        "the lease expired before it could be renewed",
-                    ));
-                    return;
-                }
-                match self.client.renew_lease(&self.lease.id, Some(granted)).await {
-                    Ok(answer) => break answer,
-                    Err(e) if is_not_renewable(&e) => {
-                        self.ending(expires_at, LeaseEvent::NotRenewable { expires_at });
-                        return;
-                    }
-                    // Vault no longer knows it (400 "lease not found", 403 after its token went).
-                    Err(e) if vault_refused(&e) => {
-                        self.lost(e);
-                        return;
-                    }
-                    // Anything else says nothing about the lease: a failover, an outage.
-                    Err(e) => {
-                        let left = remaining(expires_at);
-                        let retry_in = backoff
-                            .next()
-                            .unwrap_or(self.schedule.backoff_max)
-                            .min(left.mul_f64(self.schedule.fraction))
-                            .max(self.schedule.floor);
-                        self.emit(LeaseEvent::RenewFailed {
-                            error: Arc::new(e),
-                            retry_in,
-                        });
-                        tokio::time::sleep(retry_in).await;
-                    }
-                }
-            };
-            let ttl = Duration::from_secs(answer.lease_duration);
-            expires_at = Instant::now() + ttl;
-            if ttl < granted {
-                self.ending(expires_at, LeaseEvent::MaxTtlReached { expires_at });
-                return;
-            }
-            self.status.send_replace(LeaseStatus::Active { expires_at });
-            self.emit(LeaseEvent::Renewed { ttl });
-            if !answer.renewable {
-                self.ending(expires_at, LeaseEvent::NotRenewable { expires_at });
-                return;
-            }
-        }
     }
 }

@@ -53,6 +53,7 @@ pub mod sys;
 pub mod testing;
 mod tls;
 mod transport;
+mod watch;
 
 pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS};
 pub use envelope::{AuthInfo, Envelope, JsonMap, SecretMap, Sensitive, VaultDuration, WrapInfo};

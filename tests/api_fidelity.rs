@@ -5,36 +5,14 @@
 //! Vault's envelope shape. Each test checks the exact request on the wire (httpmock).
 #![allow(unused_imports, dead_code)]
 
+mod common;
+
+use common::wire::{answer, approle_read_role, call, client, fixture, obj, TOKEN};
+
 use hashivault::api::types;
 use hashivault::{Client, SecretMap, VaultDuration};
 use httpmock::prelude::*;
 use serde_json::{json, Map, Value};
-
-const TOKEN: &str = "hvs.fidelity";
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .address(server.base_url())
-        .token(TOKEN)
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
-
-fn obj(value: Value) -> Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        other => panic!("not an object: {other}"),
-    }
-}
-
-fn answer(data: Value) -> Value {
-    json!({
-        "request_id": "5e0b7a8c-1f2d-4c3b-9a8e-7d6c5b4a3f2e", "lease_id": "", "renewable": false,
-        "lease_duration": 0, "data": data, "wrap_info": null, "warnings": null, "auth": null,
-        "mount_type": "database"
-    })
-}
 
 /// A database connection configured from a file written for Vault (as `vault write
 /// database/config/pg @pg.json` takes it): the plugin's own parameters are not in the spec, and
@@ -61,14 +39,10 @@ async fn database_connection_config_sends_plugin_parameters_from_a_file() {
         "password": "s3cr3t-root",
         "max_open_connections": 4
     });
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/database/config/pg")
-                .header("x-vault-token", TOKEN)
-                .json_body(on_the_wire.clone());
-            then.status(204);
-        })
+    let mock = call(POST, "/v1/database/config/pg")
+        .token(TOKEN)
+        .body(on_the_wire.clone())
+        .answers(&server, 204, Value::Null)
         .await;
     let body: types::DatabaseConfigureConnectionRequest =
         serde_json::from_value(config_file).unwrap();
@@ -94,20 +68,16 @@ async fn database_connection_config_sends_plugin_parameters_from_a_file() {
 #[tokio::test]
 async fn database_connection_config_builder_sends_plugin_parameters() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/team/db/config/pg")
-                .header("x-vault-token", TOKEN)
-                .json_body(json!({
-                    "plugin_name": "postgresql-database-plugin",
-                    "allowed_roles": ["readonly"],
-                    "connection_url": "postgresql://{{username}}:{{password}}@localhost:5432/postgres",
-                    "username": "vault",
-                    "password": "pw"
-                }));
-            then.status(204);
-        })
+    let mock = call(POST, "/v1/team/db/config/pg")
+        .token(TOKEN)
+        .body(json!({
+            "plugin_name": "postgresql-database-plugin",
+            "allowed_roles": ["readonly"],
+            "connection_url": "postgresql://{{username}}:{{password}}@localhost:5432/postgres",
+            "username": "vault",
+            "password": "pw"
+        }))
+        .answers(&server, 204, Value::Null)
         .await;
     client(&server)
         .api()
@@ -134,13 +104,9 @@ async fn database_connection_config_builder_sends_plugin_parameters() {
 #[tokio::test]
 async fn a_body_without_extra_fields_sends_only_its_fields() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/userpass/users/ann")
-                .json_body(json!({"password": "pw", "token_policies": ["dev"]}));
-            then.status(204);
-        })
+    let mock = call(POST, "/v1/auth/userpass/users/ann")
+        .body(json!({"password": "pw", "token_policies": ["dev"]}))
+        .answers(&server, 204, Value::Null)
         .await;
     client(&server)
         .api()
@@ -163,26 +129,10 @@ async fn a_body_without_extra_fields_sends_only_its_fields() {
 #[cfg(feature = "auth-approle")]
 #[tokio::test]
 async fn unknown_answer_fields_are_kept_and_forwarded() {
-    let server = MockServer::start_async().await;
-    let path = format!(
-        "{}/tests/fixtures/api/approle-read-role.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut reply: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut reply = fixture("approle-read-role.json");
     reply["data"]["a_future_field"] = json!({"nested": [1, 2]});
     let data = reply["data"].clone();
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/auth/approle/role/ci");
-            then.status(200).json_body(reply.clone());
-        })
-        .await;
-    let read = client(&server)
-        .api()
-        .app_role_read_role()
-        .approle_mount_path("approle")
-        .role_name("ci")
-        .send()
+    let read = approle_read_role(reply)
         .await
         .unwrap()
         .into_inner()
@@ -207,20 +157,16 @@ async fn unknown_answer_fields_are_kept_and_forwarded() {
 #[tokio::test]
 async fn lenient_input_is_sent_canonical() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/token/create")
-                .json_body(json!({
-                    "policies": ["dev", "ops"],
-                    "num_uses": 3,
-                    "no_default_policy": true,
-                    "renewable": false,
-                    "ttl": 3600,
-                    "explicit_max_ttl": "24h"
-                }));
-            then.status(200).json_body(answer(Value::Null));
-        })
+    let mock = call(POST, "/v1/auth/token/create")
+        .body(json!({
+            "policies": ["dev", "ops"],
+            "num_uses": 3,
+            "no_default_policy": true,
+            "renewable": false,
+            "ttl": 3600,
+            "explicit_max_ttl": "24h"
+        }))
+        .answers(&server, 200, answer(Value::Null))
         .await;
     let body: types::TokenCreateRequest = serde_json::from_value(json!({
         "policies": "dev,ops", "num_uses": "3", "no_default_policy": "true",

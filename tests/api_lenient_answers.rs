@@ -74,7 +74,6 @@ fn recorded_answers_decode_unchanged() {
 /// are strings too.
 #[tokio::test]
 async fn weak_spellings_decode_through_the_generated_operation() {
-    let server = MockServer::start_async().await;
     let mut reply = fixture("approle-read-role.json");
     reply["renewable"] = json!("false");
     reply["lease_duration"] = json!("1h");
@@ -90,22 +89,7 @@ async fn weak_spellings_decode_through_the_generated_operation() {
     data["token_bound_cidrs"] = json!("");
     data["secret_id_bound_cidrs"] = json!(null);
     data["token_type"] = json!(12);
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/auth/approle/role/ci");
-            then.status(200).json_body(reply.clone());
-        })
-        .await;
-    let env = client(&server)
-        .api()
-        .app_role_read_role()
-        .approle_mount_path("approle")
-        .role_name("ci")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+    let env = approle_read_role(reply).await.unwrap().into_inner();
     assert!(!env.renewable);
     assert_eq!(env.lease_duration, 3600);
     assert!(env.warnings.is_empty());
@@ -331,11 +315,8 @@ async fn required_field_of_a_wrong_shape_fails_naming_the_path_not_the_value() {
     let server = MockServer::start_async().await;
     let mut reply = conformance("kv-v2-read");
     reply["data"]["metadata"]["version"] = json!(SECRET);
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/secret/data/app/db");
-            then.status(200).json_body(reply.clone());
-        })
+    call(GET, "/v1/secret/data/app/db")
+        .answers(&server, 200, reply.clone())
         .await;
     let err = client(&server)
         .kv2("secret")
@@ -351,11 +332,8 @@ async fn required_field_of_a_wrong_shape_fails_naming_the_path_not_the_value() {
     let server = MockServer::start_async().await;
     let mut reply = conformance("kv-v2-read");
     reply["data"]["metadata"]["version"] = json!({"token": SECRET});
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/secret/data/app/db");
-            then.status(200).json_body(reply.clone());
-        })
+    call(GET, "/v1/secret/data/app/db")
+        .answers(&server, 200, reply.clone())
         .await;
     let err = client(&server)
         .api()
@@ -377,11 +355,8 @@ async fn client_token_of_a_wrong_shape_fails_the_login() {
     let server = MockServer::start_async().await;
     let mut reply = recorded("userpass-login.json");
     reply["auth"]["client_token"] = json!({"id": SECRET});
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/auth/userpass/login/alice");
-            then.status(200).json_body(reply.clone());
-        })
+    call(POST, "/v1/auth/userpass/login/alice")
+        .answers(&server, 200, reply.clone())
         .await;
     let err = client(&server)
         .auth()

@@ -6,35 +6,22 @@
 //! such response fields `Option`s, so these answers decode, with `None` for the `null`.
 #![allow(unused_imports, dead_code)]
 
+mod common;
+
+use common::wire::{approle_read_role, call, client, fixture};
+
 use hashivault::api::types;
 use hashivault::Client;
 use httpmock::prelude::*;
 use serde_json::Value;
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .address(server.base_url())
-        .token("hvs.test")
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/api/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
 
 /// A write's `custom_metadata: null` decodes as an empty map.
 #[cfg(feature = "kv")]
 #[tokio::test]
 async fn kv_v2_write_decodes_the_real_openbao_answer() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/secret/data/app/db");
-            then.status(200).json_body(fixture("kv-v2-write.json"));
-        })
+    call(POST, "/v1/secret/data/app/db")
+        .answers(&server, 200, fixture("kv-v2-write.json"))
         .await;
     let result = client(&server)
         .api()
@@ -58,12 +45,8 @@ async fn kv_v2_write_decodes_the_real_openbao_answer() {
 #[tokio::test]
 async fn kv_v2_read_metadata_decodes_the_real_openbao_answer() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/secret/metadata/app/db");
-            then.status(200)
-                .json_body(fixture("kv-v2-read-metadata.json"));
-        })
+    call(GET, "/v1/secret/metadata/app/db")
+        .answers(&server, 200, fixture("kv-v2-read-metadata.json"))
         .await;
     let env = client(&server)
         .api()
@@ -84,20 +67,7 @@ async fn kv_v2_read_metadata_decodes_the_real_openbao_answer() {
 #[cfg(feature = "auth-approle")]
 #[tokio::test]
 async fn approle_read_role_decodes_the_real_openbao_answer() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/auth/approle/role/ci");
-            then.status(200)
-                .json_body(fixture("approle-read-role.json"));
-        })
-        .await;
-    let env = client(&server)
-        .api()
-        .app_role_read_role()
-        .approle_mount_path("approle")
-        .role_name("ci")
-        .send()
+    let env = approle_read_role(fixture("approle-read-role.json"))
         .await
         .expect("a real OpenBao app-role-read-role answer decodes")
         .into_inner();

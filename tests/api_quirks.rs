@@ -106,27 +106,23 @@ async fn quirk_approle_role_ttls_integer_and_string() {
 #[cfg(feature = "kv")]
 #[tokio::test]
 async fn quirk_empty_date_time_decodes() {
-    let server = MockServer::start_async().await;
     let mut reply = fixture("kv-v2-read-metadata.json");
     // OpenBao 2.7.2 answers `custom_metadata: null`; see tests/api_null_fields.rs.
     reply["data"]["custom_metadata"] = json!({"owner": "team-a"});
-    let mock = expect(
-        &server,
+    let env = on_wire(
         get("/v1/team/secret/metadata/app/db"),
         200,
         Some(reply),
+        |c| {
+            c.api()
+                .kv_v2_read_metadata()
+                .kv_v2_mount_path("team/secret")
+                .path("app/db")
+                .send()
+        },
     )
-    .await;
-    let env = client(&server)
-        .api()
-        .kv_v2_read_metadata()
-        .kv_v2_mount_path("team/secret")
-        .path("app/db")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+    .await
+    .into_inner();
     let data: types::KvV2ReadMetadataResponse = env.data.unwrap();
     assert_eq!(data.current_version, 1);
     assert_eq!(data.delete_version_after, VaultDuration::Text(s("0s")));
@@ -142,9 +138,7 @@ async fn quirk_empty_date_time_decodes() {
 #[cfg(feature = "kv")]
 #[tokio::test]
 async fn quirk_untyped_200_body_is_a_json_map() {
-    let server = MockServer::start_async().await;
-    let mock = expect(
-        &server,
+    let env = on_wire(
         Wire {
             method: PATCH,
             path: "/v1/team/secret/data/app/db",
@@ -153,19 +147,17 @@ async fn quirk_untyped_200_body_is_a_json_map() {
         },
         200,
         Some(fixture("kv-v2-patch.json")),
+        |c| {
+            c.api()
+                .kv_v2_patch()
+                .kv_v2_mount_path("team/secret")
+                .path("app/db")
+                .body(obj(json!({"data": {"password": "n3w"}})))
+                .send()
+        },
     )
-    .await;
-    let env = client(&server)
-        .api()
-        .kv_v2_patch()
-        .kv_v2_mount_path("team/secret")
-        .path("app/db")
-        .body(obj(json!({"data": {"password": "n3w"}})))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+    .await
+    .into_inner();
     let data: Map<String, Value> = env.data.unwrap();
     assert_eq!(data["version"], 2);
     assert_eq!(data["deletion_time"], "");
@@ -209,9 +201,7 @@ async fn quirk_patch_is_sent_as_merge_patch_json() {
 #[cfg(feature = "sys")]
 #[tokio::test]
 async fn quirk_204_is_an_empty_envelope() {
-    let server = MockServer::start_async().await;
-    let mock = expect(
-        &server,
+    let response = on_wire(
         post(
             "/v1/sys/mounts/team/transit",
             json!({"type": "transit", "description": "team keys",
@@ -219,21 +209,19 @@ async fn quirk_204_is_an_empty_envelope() {
         ),
         204,
         None,
+        |c| {
+            c.api()
+                .mounts_enable_secrets_engine()
+                .path("team/transit")
+                .body_map(|b| {
+                    b.type_(s("transit"))
+                        .description(s("team keys"))
+                        .config(SecretMap::from(obj(json!({"default_lease_ttl": "1h"}))))
+                })
+                .send()
+        },
     )
     .await;
-    let response = client(&server)
-        .api()
-        .mounts_enable_secrets_engine()
-        .path("team/transit")
-        .body_map(|b| {
-            b.type_(s("transit"))
-                .description(s("team keys"))
-                .config(SecretMap::from(obj(json!({"default_lease_ttl": "1h"}))))
-        })
-        .send()
-        .await
-        .unwrap();
-    mock.assert_async().await;
     assert_eq!(response.status().as_u16(), 204);
     let env = response.into_inner();
     assert!(env.data.is_none() && env.auth.is_none() && env.wrap_info.is_none());
@@ -245,9 +233,7 @@ async fn quirk_204_is_an_empty_envelope() {
 #[cfg(feature = "kv")]
 #[tokio::test]
 async fn quirk_list_sends_list_true_and_decodes_keys() {
-    let server = MockServer::start_async().await;
-    let mock = expect(
-        &server,
+    let env = on_wire(
         Wire {
             method: GET,
             path: "/v1/team/secret/metadata/app/",
@@ -256,18 +242,16 @@ async fn quirk_list_sends_list_true_and_decodes_keys() {
         },
         200,
         Some(fixture("kv-v2-list.json")),
+        |c| {
+            c.api()
+                .kv_v2_list()
+                .kv_v2_mount_path("team/secret")
+                .path("app")
+                .send()
+        },
     )
-    .await;
-    let env = client(&server)
-        .api()
-        .kv_v2_list()
-        .kv_v2_mount_path("team/secret")
-        .path("app")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+    .await
+    .into_inner();
     let data: types::StandardListResponse = env.data.unwrap();
     assert_eq!(data.keys, Some(vec![s("api"), s("db")]));
 }
@@ -276,9 +260,7 @@ async fn quirk_list_sends_list_true_and_decodes_keys() {
 #[cfg(feature = "kv")]
 #[tokio::test]
 async fn quirk_kv_read_version_query() {
-    let server = MockServer::start_async().await;
-    let mock = expect(
-        &server,
+    let env = on_wire(
         Wire {
             method: GET,
             path: "/v1/team/secret/data/app/db",
@@ -289,19 +271,17 @@ async fn quirk_kv_read_version_query() {
         Some(answer(json!({"data": {"user": "app"},
             "metadata": {"created_time": "2026-11-25T12:42:33.59941058Z", "custom_metadata": null,
                          "deletion_time": "", "destroyed": false, "version": 1}}))),
+        |c| {
+            c.api()
+                .kv_v2_read()
+                .kv_v2_mount_path("team/secret")
+                .path("app/db")
+                .version(1i64)
+                .send()
+        },
     )
-    .await;
-    let env = client(&server)
-        .api()
-        .kv_v2_read()
-        .kv_v2_mount_path("team/secret")
-        .path("app/db")
-        .version(1i64)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+    .await
+    .into_inner();
     let data: types::KvV2ReadResponse = env.data.unwrap();
     assert_eq!(data.data.as_ref().unwrap()["user"], "app");
     // Typed by the normalizer (`type_kv_v2_version_metadata`), fields Vault always sends plain
@@ -381,12 +361,8 @@ async fn quirk_health_503_is_the_typed_answer() {
 #[tokio::test]
 async fn quirk_undocumented_503_is_sealed() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/sys/mounts");
-            then.status(503)
-                .json_body(json!({"errors": ["Vault is sealed"]}));
-        })
+    let mock = call(GET, "/v1/sys/mounts")
+        .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
         .await;
     let err = client(&server)
         .api()

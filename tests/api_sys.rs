@@ -21,27 +21,23 @@ use serde_json::{json, Map, Value};
 #[cfg(feature = "sys")]
 #[tokio::test]
 async fn sys_generate_hash_with_algorithm_decodes_typed_data() {
-    let server = MockServer::start_async().await;
-    let mock = expect(
-        &server,
+    let env = on_wire(
         post(
             "/v1/sys/tools/hash/sha2-512",
             json!({"input": "aGVsbG8=", "format": "hex"}),
         ),
         200,
         Some(fixture("sys-generate-hash.json")),
+        |c| {
+            c.api()
+                .generate_hash_with_algorithm()
+                .urlalgorithm("sha2-512")
+                .body_map(|b| b.input(s("aGVsbG8=")).format(s("hex")))
+                .send()
+        },
     )
-    .await;
-    let env = client(&server)
-        .api()
-        .generate_hash_with_algorithm()
-        .urlalgorithm("sha2-512")
-        .body_map(|b| b.input(s("aGVsbG8=")).format(s("hex")))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+    .await
+    .into_inner();
     let data: types::GenerateHashWithAlgorithmResponse = env.data.unwrap();
     assert!(data.sum.unwrap().starts_with("9b71d224bd62f378"));
 }
@@ -49,23 +45,14 @@ async fn sys_generate_hash_with_algorithm_decodes_typed_data() {
 #[cfg(feature = "sys-admin")]
 #[tokio::test]
 async fn sys_admin_rate_limit_quota_read_decodes_typed_data() {
-    let server = MockServer::start_async().await;
-    let mock = expect(
-        &server,
+    let env = on_wire(
         get("/v1/sys/quotas/rate-limit/global"),
         200,
         Some(fixture("sys-quotas-rate-limit.json")),
+        |c| c.api().rate_limit_quotas_read().name("global").send(),
     )
-    .await;
-    let env = client(&server)
-        .api()
-        .rate_limit_quotas_read()
-        .name("global")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+    .await
+    .into_inner();
     let data: types::RateLimitQuotasReadResponse = env.data.unwrap();
     assert_eq!(data.name.as_deref(), Some("global"));
     assert_eq!(data.path.as_deref(), Some("team/secret/"));

@@ -7,30 +7,21 @@ use hashivault::Client;
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{client, fast_retries, recorded, TOKEN};
+use common::wire::{at, call, client, fast_retries, recorded, TOKEN};
 
 #[tokio::test]
 async fn userpass_login_captures_the_token_for_the_generated_api() {
     let server = MockServer::start_async().await;
-    let login = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/userpass/login/alice")
-                .header_missing("x-vault-token")
-                .json_body(json!({"password": "s3cret pass"}));
-            then.status(200).json_body(recorded("userpass-login.json"));
-        })
+    let login = call(POST, "/v1/auth/userpass/login/alice")
+        .header_missing("x-vault-token")
+        .body(json!({"password": "s3cret pass"}))
+        .answers(&server, 200, recorded("userpass-login.json"))
         .await;
-    let after = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/auth/token/lookup-self")
-                .header("x-vault-token", "s.a2LxQJlzPGYto0DGAspjzhhr")
-                .header("x-vault-request", "true")
-                .header_missing("api-version");
-            then.status(200)
-                .json_body(recorded("token-lookup-self.json"));
-        })
+    let after = call(GET, "/v1/auth/token/lookup-self")
+        .token("s.a2LxQJlzPGYto0DGAspjzhhr")
+        .header("x-vault-request", "true")
+        .header_missing("api-version")
+        .answers(&server, 200, recorded("token-lookup-self.json"))
         .await;
     let client = Client::builder()
         .address(server.base_url())
@@ -64,13 +55,9 @@ async fn userpass_login_captures_the_token_for_the_generated_api() {
 #[tokio::test]
 async fn approle_login_body_and_generic_login_with() {
     let server = MockServer::start_async().await;
-    let login = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/team/approle/login")
-                .json_body(json!({"role_id": "r-1", "secret_id": "s-1"}));
-            then.status(200).json_body(recorded("userpass-login.json"));
-        })
+    let login = call(POST, "/v1/auth/team/approle/login")
+        .body(json!({"role_id": "r-1", "secret_id": "s-1"}))
+        .answers(&server, 200, recorded("userpass-login.json"))
         .await;
     let client = client(&server);
     client
@@ -81,13 +68,9 @@ async fn approle_login_body_and_generic_login_with() {
     login.assert_async().await;
 
     // The generated login operation through `login_with`.
-    let generated = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/approle/login")
-                .json_body(json!({"role_id": "r-2", "secret_id": "s-2"}));
-            then.status(200).json_body(recorded("userpass-login.json"));
-        })
+    let generated = call(POST, "/v1/auth/approle/login")
+        .body(json!({"role_id": "r-2", "secret_id": "s-2"}))
+        .answers(&server, 200, recorded("userpass-login.json"))
         .await;
     client.clear_token();
     let auth = client
@@ -162,13 +145,9 @@ async fn every_login_helper_posts_its_methods_body_and_captures_the_token() {
                 .await,
         );
     }
-    let kerberos = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/kerberos/login")
-                .header("authorization", "Negotiate c3BuZWdv");
-            then.status(200).json_body(recorded("userpass-login.json"));
-        })
+    let kerberos = call(POST, "/v1/auth/kerberos/login")
+        .header("authorization", "Negotiate c3BuZWdv")
+        .answers(&server, 200, recorded("userpass-login.json"))
         .await;
     let fresh = || {
         Client::builder()
@@ -241,12 +220,12 @@ async fn every_login_helper_posts_its_methods_body_and_captures_the_token() {
 #[tokio::test]
 async fn a_login_answer_without_auth_is_a_clear_error() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/auth/userpass/login/alice");
-            then.status(200)
-                .json_body(json!({"request_id": "1", "data": null, "auth": null}));
-        })
+    call(POST, "/v1/auth/userpass/login/alice")
+        .answers(
+            &server,
+            200,
+            json!({"request_id": "1", "data": null, "auth": null}),
+        )
         .await;
     let client = Client::builder()
         .address(server.base_url())
@@ -265,21 +244,13 @@ async fn a_login_answer_without_auth_is_a_clear_error() {
 #[tokio::test]
 async fn revoke_self_forgets_the_token_and_renew_self_reads_auth() {
     let server = MockServer::start_async().await;
-    let renew = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/token/renew-self")
-                .json_body(json!({"increment": "1h"}));
-            then.status(200).json_body(recorded("userpass-login.json"));
-        })
+    let renew = call(POST, "/v1/auth/token/renew-self")
+        .body(json!({"increment": "1h"}))
+        .answers(&server, 200, recorded("userpass-login.json"))
         .await;
-    let revoke = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/token/revoke-self")
-                .header("x-vault-token", TOKEN);
-            then.status(204);
-        })
+    let revoke = call(POST, "/v1/auth/token/revoke-self")
+        .token(TOKEN)
+        .answers(&server, 204, Value::Null)
         .await;
     let client = client(&server);
     let auth = client.auth().renew_self(Some("1h")).await.unwrap();
@@ -294,12 +265,8 @@ async fn revoke_self_forgets_the_token_and_renew_self_reads_auth() {
 #[tokio::test]
 async fn is_authenticated_maps_403_to_false() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/auth/token/lookup-self");
-            then.status(403)
-                .json_body(json!({"errors": ["permission denied"]}));
-        })
+    at("/v1/auth/token/lookup-self")
+        .answers(&server, 403, json!({"errors": ["permission denied"]}))
         .await;
     assert!(!client(&server).auth().is_authenticated().await.unwrap());
 }
@@ -311,13 +278,9 @@ async fn token_info_hides_the_token_in_debug() {
     let server = MockServer::start_async().await;
     let mut body = recorded("token-lookup-self.json");
     body["data"]["id"] = json!("hvs.the-looked-up-token-itself");
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/auth/token/lookup-self")
-                .header("x-vault-token", TOKEN);
-            then.status(200).json_body(body);
-        })
+    let mock = call(GET, "/v1/auth/token/lookup-self")
+        .token(TOKEN)
+        .answers(&server, 200, body)
         .await;
     let info = client(&server).auth().lookup_self().await.unwrap();
     mock.assert_async().await;

@@ -8,25 +8,20 @@ use std::time::Duration;
 use hashivault::reqwest::Method;
 use hashivault::Client;
 use httpmock::prelude::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
-use common::wire::{client, fast_retries, recorded, TOKEN};
+use common::wire::{any_request, call, client, fast_retries, recorded, TOKEN};
 
 #[tokio::test]
 async fn every_request_carries_token_and_request_headers_and_no_namespace_by_default() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/auth/token/lookup-self")
-                .header("x-vault-token", TOKEN)
-                .header("x-vault-request", "true")
-                .header_missing("x-vault-namespace")
-                .header_missing("x-vault-wrap-ttl")
-                .header_missing("api-version");
-            then.status(200)
-                .json_body(recorded("token-lookup-self.json"));
-        })
+    let mock = call(GET, "/v1/auth/token/lookup-self")
+        .token(TOKEN)
+        .header("x-vault-request", "true")
+        .header_missing("x-vault-namespace")
+        .header_missing("x-vault-wrap-ttl")
+        .header_missing("api-version")
+        .answers(&server, 200, recorded("token-lookup-self.json"))
         .await;
     let info = client(&server).auth().lookup_self().await.unwrap();
     mock.assert_async().await;
@@ -37,13 +32,9 @@ async fn every_request_carries_token_and_request_headers_and_no_namespace_by_def
 #[tokio::test]
 async fn without_a_token_no_token_header_is_sent() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/sys/health")
-                .header_missing("x-vault-token");
-            then.status(200).json_body(recorded("sys-health.json"));
-        })
+    let mock = call(GET, "/v1/sys/health")
+        .header_missing("x-vault-token")
+        .answers(&server, 200, recorded("sys-health.json"))
         .await;
     let client = Client::builder()
         .address(server.base_url())
@@ -59,23 +50,15 @@ async fn without_a_token_no_token_header_is_sent() {
 #[tokio::test]
 async fn namespace_and_per_call_overrides() {
     let server = MockServer::start_async().await;
-    let base = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/sys/mounts")
-                .header("x-vault-namespace", "team-a")
-                .header("x-vault-token", TOKEN);
-            then.status(200).json_body(json!({"data": {}}));
-        })
+    let base = call(GET, "/v1/sys/mounts")
+        .header("x-vault-namespace", "team-a")
+        .token(TOKEN)
+        .answers(&server, 200, json!({"data": {}}))
         .await;
-    let child = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/sys/mounts")
-                .header("x-vault-namespace", "team-a/child")
-                .header("x-vault-token", "hvs.other");
-            then.status(200).json_body(json!({"data": {}}));
-        })
+    let child = call(GET, "/v1/sys/mounts")
+        .header("x-vault-namespace", "team-a/child")
+        .token("hvs.other")
+        .answers(&server, 200, json!({"data": {}}))
         .await;
     let client = Client::builder()
         .address(server.base_url())
@@ -109,12 +92,7 @@ async fn namespace_and_per_call_overrides() {
 #[tokio::test]
 async fn bad_input_is_refused_before_any_request() {
     let server = MockServer::start_async().await;
-    let any = server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(200);
-        })
-        .await;
+    let any = any_request().answers(&server, 200, Value::Null).await;
     let client = client(&server);
     assert!(client
         .auth()

@@ -7,7 +7,7 @@ use hashivault::{Client, ErrorKind};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{client, fast_retries, TOKEN};
+use common::wire::{at, call, client, fast_retries, TOKEN};
 
 #[tokio::test]
 async fn error_kinds_from_realistic_bodies() {
@@ -71,11 +71,8 @@ async fn error_kinds_from_realistic_bodies() {
     ];
     for (status, body, kind) in cases {
         let server = MockServer::start_async().await;
-        server
-            .mock_async(|when, then| {
-                when.method(GET).path("/v1/cubbyhole/x");
-                then.status(*status).json_body(body.clone());
-            })
+        call(GET, "/v1/cubbyhole/x")
+            .answers(&server, *status, body.clone())
             .await;
         let err = client(&server)
             .api()
@@ -117,18 +114,11 @@ async fn error_kinds_from_realistic_bodies() {
 #[tokio::test]
 async fn predicates_for_common_checks() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/missing");
-            then.status(404).json_body(json!({"errors": []}));
-        })
+    at("/v1/cubbyhole/missing")
+        .answers(&server, 404, json!({"errors": []}))
         .await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/denied");
-            then.status(403)
-                .json_body(json!({"errors": ["permission denied"]}));
-        })
+    at("/v1/cubbyhole/denied")
+        .answers(&server, 403, json!({"errors": ["permission denied"]}))
         .await;
     let client = client(&server);
     let e = client

@@ -7,7 +7,7 @@ use hashivault::Client;
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{client, fast_retries, TOKEN};
+use common::wire::{call, client, fast_retries, TOKEN};
 
 #[tokio::test]
 async fn standby_redirect_is_followed_with_method_body_and_token() {
@@ -20,14 +20,10 @@ async fn standby_redirect_is_followed_with_method_body_and_token() {
             then.status(307).header("location", target.as_str());
         })
         .await;
-    let landed = active
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/cubbyhole/app")
-                .header("x-vault-token", TOKEN)
-                .json_body(json!({"k": "v"}));
-            then.status(204);
-        })
+    let landed = call(POST, "/v1/cubbyhole/app")
+        .token(TOKEN)
+        .body(json!({"k": "v"}))
+        .answers(&active, 204, Value::Null)
         .await;
     let body: serde_json::Map<String, Value> = serde_json::from_value(json!({"k": "v"})).unwrap();
     // Two loopback ports are two origins over plain http: followed by default
@@ -80,14 +76,9 @@ async fn redirects_are_bounded_and_retries_go_to_the_node_that_answered() {
             then.status(307).header("location", target.as_str());
         })
         .await;
-    let unavailable = active
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/auth/token/lookup-self")
-                .header("x-vault-token", TOKEN);
-            then.status(503)
-                .json_body(json!({"errors": ["Vault is sealed"]}));
-        })
+    let unavailable = call(GET, "/v1/auth/token/lookup-self")
+        .token(TOKEN)
+        .answers(&active, 503, json!({"errors": ["Vault is sealed"]}))
         .await;
     let client = Client::builder()
         .address(standby.base_url())

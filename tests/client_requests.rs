@@ -7,18 +7,14 @@ use hashivault::{Client, ListMethod};
 use httpmock::prelude::*;
 use serde_json::json;
 
-use common::wire::{client, recorded};
+use common::wire::{any_request, call, client, recorded};
 
 #[tokio::test]
 async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave_the_endpoint() {
     let server = MockServer::start_async().await;
-    let read = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/team/secret/data/app/a%20b%3F/x%25y")
-                .header_missing("api-version");
-            then.status(200).json_body(recorded("kv/v2_read.json"));
-        })
+    let read = call(GET, "/v1/team/secret/data/app/a%20b%3F/x%25y")
+        .header_missing("api-version")
+        .answers(&server, 200, recorded("kv/v2_read.json"))
         .await;
     let client = client(&server);
     let answer = client
@@ -32,12 +28,7 @@ async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave
     read.assert_async().await;
     assert!(answer.into_inner().data.is_some());
 
-    let any = server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(200).json_body(json!({}));
-        })
-        .await;
+    let any = any_request().answers(&server, 200, json!({})).await;
     for (mount, path, reason) in [
         ("secret", "../../sys/seal", "`..` segment"),
         ("secret", "app/./x", "`..` segment"),
@@ -131,21 +122,13 @@ async fn list_operations_use_the_query_or_the_list_verb() {
 #[tokio::test]
 async fn a_generated_list_operation_lists_the_root_folder_with_an_empty_path() {
     let server = MockServer::start_async().await;
-    let root = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/team/secret/metadata/")
-                .query_param("list", "true");
-            then.status(200).json_body(recorded("kv/v2_list_root.json"));
-        })
+    let root = call(GET, "/v1/team/secret/metadata/")
+        .query("list", "true")
+        .answers(&server, 200, recorded("kv/v2_list_root.json"))
         .await;
-    let folder = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/team/secret/metadata/app/")
-                .query_param("list", "true");
-            then.status(200).json_body(recorded("kv/v2_list.json"));
-        })
+    let folder = call(GET, "/v1/team/secret/metadata/app/")
+        .query("list", "true")
+        .answers(&server, 200, recorded("kv/v2_list.json"))
         .await;
     let client = client(&server);
     for (path, mock) in [("", &root), ("/app/", &folder), ("app", &folder)] {

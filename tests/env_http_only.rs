@@ -3,6 +3,9 @@
 //! With a TLS feature on, this file is empty.
 #![cfg(not(any(feature = "rustls", feature = "native-tls")))]
 
+mod common;
+
+use common::wire::call;
 use hashivault::{Client, Error};
 use httpmock::prelude::*;
 use serde_json::json;
@@ -34,16 +37,17 @@ fn https_addresses_and_tls_settings_are_refused_naming_the_features() {
 #[tokio::test]
 async fn http_addresses_work() {
     let server = MockServer::start_async().await;
-    let health = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/sys/health");
-            then.status(200).json_body(json!({
+    let health = call(GET, "/v1/sys/health")
+        .answers(
+            &server,
+            200,
+            json!({
                 "initialized": true, "sealed": false, "standby": false,
                 "performance_standby": false, "replication_performance_mode": "disabled",
                 "replication_dr_mode": "disabled", "server_time_utc": 1764684000,
                 "version": "2.7.2", "cluster_name": "c", "cluster_id": "i"
-            }));
-        })
+            }),
+        )
         .await;
     let client = Client::builder()
         .address(server.base_url())

@@ -3,6 +3,9 @@
 //! of `BAO_*` over `VAULT_*` and between variables; bad values as clear `Error::Config`s that
 //! never repeat a secret.
 
+mod common;
+
+use common::wire::call;
 use std::collections::HashMap;
 
 use hashivault::reqwest::Method;
@@ -49,22 +52,12 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 #[tokio::test]
 async fn addr_token_namespace_and_wrap_ttl_reach_the_wire() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/sys/mounts")
-                .header("x-vault-token", "hvs.from-env")
-                .header("x-vault-namespace", "team-a/apps")
-                .header("x-vault-wrap-ttl", "5m")
-                .header("x-vault-request", "true");
-            then.status(200).json_body(json!({
+    let mock = call(GET, "/v1/sys/mounts").token("hvs.from-env").header("x-vault-namespace", "team-a/apps").header("x-vault-wrap-ttl", "5m").header("x-vault-request", "true").answers(&server, 200, json!({
                 "request_id": "r", "lease_id": "", "renewable": false, "lease_duration": 0,
                 "data": null, "auth": null, "warnings": null,
                 "wrap_info": {"token": "hvs.wrapped", "accessor": "a", "ttl": 300,
                               "creation_time": "2026-12-02T14:00:00Z", "creation_path": "sys/mounts"}
-            }));
-        })
-        .await;
+            })).await;
     for (addr, token, ns, ttl) in [
         (
             "VAULT_ADDR",
@@ -92,12 +85,8 @@ async fn addr_token_namespace_and_wrap_ttl_reach_the_wire() {
 #[tokio::test]
 async fn max_retries_and_client_timeout() {
     let server = MockServer::start_async().await;
-    let failing = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/sys/mounts");
-            then.status(503)
-                .json_body(json!({"errors": ["Vault is sealed"]}));
-        })
+    let failing = call(GET, "/v1/sys/mounts")
+        .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
         .await;
     let client = build(&[
         ("BAO_ADDR", &server.base_url()),
@@ -125,14 +114,10 @@ async fn max_retries_and_client_timeout() {
 #[tokio::test]
 async fn the_proxy_variables_send_through_the_proxy() {
     let proxy = MockServer::start_async().await;
-    let through_proxy = proxy
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/sys/mounts")
-                .header("host", "vault.example.invalid:8200")
-                .header("x-vault-token", "t");
-            then.status(200).json_body(json!({"data": {}}));
-        })
+    let through_proxy = call(GET, "/v1/sys/mounts")
+        .header("host", "vault.example.invalid:8200")
+        .token("t")
+        .answers(&proxy, 200, json!({"data": {}}))
         .await;
     // A closed port: using it would fail.
     let dead = {

@@ -5,55 +5,35 @@ mod common;
 
 use httpmock::prelude::*;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
-use common::wire::{client, kv_fixture, vault_headers};
+use common::wire::{call, client, kv_fixture};
 
 #[tokio::test]
 async fn v1_read_write_list_delete() {
     let server = MockServer::start_async().await;
-    let read = server
-        .mock_async(|when, then| {
-            vault_headers(when).method(GET).path("/v1/kv1/app/db");
-            then.status(200).body(kv_fixture("v1_read"));
-        })
+    let read = call(GET, "/v1/kv1/app/db")
+        .vault_headers()
+        .answers(&server, 200, kv_fixture("v1_read"))
         .await;
-    let write = server
-        .mock_async(|when, then| {
-            vault_headers(when)
-                .method(POST)
-                .path("/v1/kv1/app/db")
-                .json_body(json!({"user": "u", "ttl": "1h"}));
-            then.status(204);
-        })
+    let write = call(POST, "/v1/kv1/app/db")
+        .vault_headers()
+        .body(json!({"user": "u", "ttl": "1h"}))
+        .answers(&server, 204, Value::Null)
         .await;
-    let list = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/kv1/app/")
-                .query_param("list", "true");
-            then.status(200).body(kv_fixture("v1_list"));
-        })
+    let list = call(GET, "/v1/kv1/app/")
+        .query("list", "true")
+        .answers(&server, 200, kv_fixture("v1_list"))
         .await;
-    let list_missing = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/kv1/zz/")
-                .query_param("list", "true");
-            then.status(404).body(kv_fixture("not_found"));
-        })
+    let list_missing = call(GET, "/v1/kv1/zz/")
+        .query("list", "true")
+        .answers(&server, 404, kv_fixture("not_found"))
         .await;
-    let delete = server
-        .mock_async(|when, then| {
-            when.method(DELETE).path("/v1/kv1/app/db");
-            then.status(204);
-        })
+    let delete = call(DELETE, "/v1/kv1/app/db")
+        .answers(&server, 204, Value::Null)
         .await;
-    let missing = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/kv1/zz");
-            then.status(404).body(kv_fixture("not_found"));
-        })
+    let missing = call(GET, "/v1/kv1/zz")
+        .answers(&server, 404, kv_fixture("not_found"))
         .await;
     let c = client(&server);
     let kv = c.kv1("kv1");

@@ -7,9 +7,9 @@ use hashivault::kv::{KvConfigUpdate, MetadataUpdate, ReadOutcome};
 use httpmock::prelude::*;
 use httpmock::Method as HttpMethod;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
-use common::wire::{client, kv_fixture, vault_headers};
+use common::wire::{call, client, kv_fixture, vault_headers};
 
 #[derive(Deserialize)]
 struct Login {
@@ -56,14 +56,10 @@ async fn v2_read_latest_into_a_type() {
 #[tokio::test]
 async fn v2_read_version_and_json() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            vault_headers(when)
-                .method(GET)
-                .path("/v1/secret/data/app/config")
-                .query_param("version", "1");
-            then.status(200).body(kv_fixture("v2_read_version1"));
-        })
+    let mock = call(GET, "/v1/secret/data/app/config")
+        .vault_headers()
+        .query("version", "1")
+        .answers(&server, 200, kv_fixture("v2_read_version1"))
         .await;
     let kv = client(&server);
     let kv = kv.kv2("secret");
@@ -96,15 +92,11 @@ async fn v2_read_version_and_json() {
 #[tokio::test]
 async fn v2_write_and_check_and_set() {
     let server = MockServer::start_async().await;
-    let plain = server
-        .mock_async(|when, then| {
-            vault_headers(when)
-                .method(POST)
-                .path("/v1/secret/data/app/config")
-                .header("content-type", "application/json")
-                .json_body(json!({"data": {"user": "admin", "password": "hunter2"}}));
-            then.status(200).body(kv_fixture("v2_write"));
-        })
+    let plain = call(POST, "/v1/secret/data/app/config")
+        .vault_headers()
+        .header("content-type", "application/json")
+        .body(json!({"data": {"user": "admin", "password": "hunter2"}}))
+        .answers(&server, 200, kv_fixture("v2_write"))
         .await;
     let kv_client = client(&server);
     let kv = kv_client.kv2("secret");
@@ -120,13 +112,9 @@ async fn v2_write_and_check_and_set() {
     assert_eq!(meta.deletion_time, None);
     assert!(!meta.destroyed);
 
-    let cas0 = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/secret/data/new")
-                .json_body(json!({"data": {"a": 1}, "options": {"cas": 0}}));
-            then.status(400).body(kv_fixture("v2_cas_mismatch"));
-        })
+    let cas0 = call(POST, "/v1/secret/data/new")
+        .body(json!({"data": {"a": 1}, "options": {"cas": 0}}))
+        .answers(&server, 400, kv_fixture("v2_cas_mismatch"))
         .await;
     let err = kv.write_cas("new", &json!({"a": 1}), 0).await.unwrap_err();
     cas0.assert_async().await;
@@ -139,11 +127,8 @@ async fn v2_write_and_check_and_set() {
         "{err}"
     );
 
-    let required = server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/secret/data/locked");
-            then.status(400).body(kv_fixture("v2_cas_required"));
-        })
+    let required = call(POST, "/v1/secret/data/locked")
+        .answers(&server, 400, kv_fixture("v2_cas_required"))
         .await;
     let err = kv.write("locked", &json!({"a": 1})).await.unwrap_err();
     required.assert_async().await;
@@ -250,13 +235,9 @@ async fn v2_deleted_destroyed_and_missing_versions() {
         ("2", "v2_read_destroyed"),
         ("9", "not_found"),
     ] {
-        server
-            .mock_async(|when, then| {
-                when.method(GET)
-                    .path("/v1/secret/data/app/config")
-                    .query_param("version", version);
-                then.status(404).body(kv_fixture(body));
-            })
+        call(GET, "/v1/secret/data/app/config")
+            .query("version", version)
+            .answers(&server, 404, kv_fixture(body))
             .await;
     }
     server
@@ -267,11 +248,8 @@ async fn v2_deleted_destroyed_and_missing_versions() {
             then.status(404).body(kv_fixture("v2_read_deleted_latest"));
         })
         .await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/secret/data/forbidden");
-            then.status(403).body(r#"{"errors":["permission denied"]}"#);
-        })
+    call(GET, "/v1/secret/data/forbidden")
+        .answers(&server, 403, r#"{"errors":["permission denied"]}"#)
         .await;
     let c = client(&server);
     let kv = c.kv2("secret");
@@ -321,30 +299,18 @@ async fn v2_deleted_destroyed_and_missing_versions() {
 #[tokio::test]
 async fn v2_list_keys_and_missing_folders() {
     let server = MockServer::start_async().await;
-    let root = server
-        .mock_async(|when, then| {
-            vault_headers(when)
-                .method(GET)
-                .path("/v1/secret/metadata/")
-                .query_param("list", "true");
-            then.status(200).body(kv_fixture("v2_list_root"));
-        })
+    let root = call(GET, "/v1/secret/metadata/")
+        .vault_headers()
+        .query("list", "true")
+        .answers(&server, 200, kv_fixture("v2_list_root"))
         .await;
-    let folder = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/secret/metadata/app/")
-                .query_param("list", "true");
-            then.status(200).body(kv_fixture("v2_list"));
-        })
+    let folder = call(GET, "/v1/secret/metadata/app/")
+        .query("list", "true")
+        .answers(&server, 200, kv_fixture("v2_list"))
         .await;
-    let missing = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/secret/metadata/zzz/")
-                .query_param("list", "true");
-            then.status(404).body(kv_fixture("not_found"));
-        })
+    let missing = call(GET, "/v1/secret/metadata/zzz/")
+        .query("list", "true")
+        .answers(&server, 404, kv_fixture("not_found"))
         .await;
     let c = client(&server);
     let kv = c.kv2("secret");
@@ -356,11 +322,8 @@ async fn v2_list_keys_and_missing_folders() {
     missing.assert_async().await;
 
     // A 403 is still an error.
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/secret/metadata/secret-stuff/");
-            then.status(403).body(r#"{"errors":["permission denied"]}"#);
-        })
+    call(GET, "/v1/secret/metadata/secret-stuff/")
+        .answers(&server, 403, r#"{"errors":["permission denied"]}"#)
         .await;
     assert!(kv
         .list("secret-stuff")
@@ -372,30 +335,18 @@ async fn v2_list_keys_and_missing_folders() {
 #[tokio::test]
 async fn v2_delete_undelete_destroy() {
     let server = MockServer::start_async().await;
-    let latest = server
-        .mock_async(|when, then| {
-            vault_headers(when)
-                .method(DELETE)
-                .path("/v1/secret/data/app/config");
-            then.status(204);
-        })
+    let latest = call(DELETE, "/v1/secret/data/app/config")
+        .vault_headers()
+        .answers(&server, 204, Value::Null)
         .await;
-    let delete = server
-        .mock_async(|when, then| {
-            vault_headers(when)
-                .method(POST)
-                .path("/v1/secret/delete/app/config")
-                .json_body(json!({"versions": [1, 2]}));
-            then.status(204);
-        })
+    let delete = call(POST, "/v1/secret/delete/app/config")
+        .vault_headers()
+        .body(json!({"versions": [1, 2]}))
+        .answers(&server, 204, Value::Null)
         .await;
-    let undelete = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/secret/undelete/app/config")
-                .json_body(json!({"versions": [1]}));
-            then.status(204);
-        })
+    let undelete = call(POST, "/v1/secret/undelete/app/config")
+        .body(json!({"versions": [1]}))
+        .answers(&server, 204, Value::Null)
         .await;
     let destroy = server
         .mock_async(|when, then| {
@@ -417,11 +368,8 @@ async fn v2_delete_undelete_destroy() {
     undelete.assert_async().await;
     destroy.assert_async().await;
 
-    server
-        .mock_async(|when, then| {
-            when.method(PUT).path("/v1/secret/destroy/other");
-            then.status(400).body(kv_fixture("v2_destroy_no_versions"));
-        })
+    call(PUT, "/v1/secret/destroy/other")
+        .answers(&server, 400, kv_fixture("v2_destroy_no_versions"))
         .await;
     let err = kv.destroy_versions("other", &[]).await.unwrap_err();
     assert!(
@@ -433,33 +381,22 @@ async fn v2_delete_undelete_destroy() {
 #[tokio::test]
 async fn v2_metadata_read_write_patch_delete() {
     let server = MockServer::start_async().await;
-    let read = server
-        .mock_async(|when, then| {
-            vault_headers(when)
-                .method(GET)
-                .path("/v1/secret/metadata/app/config");
-            then.status(200).body(kv_fixture("v2_metadata"));
-        })
+    let read = call(GET, "/v1/secret/metadata/app/config")
+        .vault_headers()
+        .answers(&server, 200, kv_fixture("v2_metadata"))
         .await;
-    let custom = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/secret/metadata/m1");
-            then.status(200).body(kv_fixture("v2_metadata_custom"));
-        })
+    let custom = call(GET, "/v1/secret/metadata/m1")
+        .answers(&server, 200, kv_fixture("v2_metadata_custom"))
         .await;
-    let write = server
-        .mock_async(|when, then| {
-            vault_headers(when)
-                .method(POST)
-                .path("/v1/secret/metadata/m1")
-                .json_body(json!({
-                    "max_versions": 5,
-                    "cas_required": true,
-                    "delete_version_after": "1h",
-                    "custom_metadata": {"owner": "ops", "env": "dev"}
-                }));
-            then.status(204);
-        })
+    let write = call(POST, "/v1/secret/metadata/m1")
+        .vault_headers()
+        .body(json!({
+            "max_versions": 5,
+            "cas_required": true,
+            "delete_version_after": "1h",
+            "custom_metadata": {"owner": "ops", "env": "dev"}
+        }))
+        .answers(&server, 204, Value::Null)
         .await;
     let patch = server
         .mock_async(|when, then| {
@@ -472,11 +409,8 @@ async fn v2_metadata_read_write_patch_delete() {
             then.status(204);
         })
         .await;
-    let delete = server
-        .mock_async(|when, then| {
-            when.method(DELETE).path("/v1/secret/metadata/m1");
-            then.status(204);
-        })
+    let delete = call(DELETE, "/v1/secret/metadata/m1")
+        .answers(&server, 204, Value::Null)
         .await;
     let c = client(&server);
     let kv = c.kv2("secret");
@@ -528,19 +462,13 @@ async fn v2_metadata_read_write_patch_delete() {
 #[tokio::test]
 async fn v2_config_and_subkeys() {
     let server = MockServer::start_async().await;
-    let read = server
-        .mock_async(|when, then| {
-            vault_headers(when).method(GET).path("/v1/team/kv/config");
-            then.status(200).body(kv_fixture("v2_config"));
-        })
+    let read = call(GET, "/v1/team/kv/config")
+        .vault_headers()
+        .answers(&server, 200, kv_fixture("v2_config"))
         .await;
-    let write = server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/team/kv/config").json_body(
-                json!({"max_versions": 3, "cas_required": false, "delete_version_after": 7200}),
-            );
-            then.status(204);
-        })
+    let write = call(POST, "/v1/team/kv/config")
+        .body(json!({"max_versions": 3, "cas_required": false, "delete_version_after": 7200}))
+        .answers(&server, 204, Value::Null)
         .await;
     let subkeys = server
         .mock_async(|when, then| {

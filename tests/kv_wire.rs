@@ -9,7 +9,7 @@ use hashivault::{Client, ListMethod};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{client, kv_fixture, vault_headers, TOKEN};
+use common::wire::{any_request, call, client, kv_fixture, TOKEN};
 
 #[tokio::test]
 async fn kv_finds_the_mount_version_and_path() {
@@ -22,25 +22,16 @@ async fn kv_finds_the_mount_version_and_path() {
         ("/v1/sys/internal/ui/mounts/team/kv/a/b", "ui_mounts_nested"),
         ("/v1/sys/internal/ui/mounts/kv1", "ui_mounts_kv1"),
     ] {
-        server
-            .mock_async(|when, then| {
-                vault_headers(when).method(GET).path(path);
-                then.status(200).body(kv_fixture(body));
-            })
+        call(GET, path)
+            .vault_headers()
+            .answers(&server, 200, kv_fixture(body))
             .await;
     }
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/sys/internal/ui/mounts/nomount/x");
-            then.status(403).body(kv_fixture("ui_mounts_missing"));
-        })
+    call(GET, "/v1/sys/internal/ui/mounts/nomount/x")
+        .answers(&server, 403, kv_fixture("ui_mounts_missing"))
         .await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/sys/internal/ui/mounts/old/x");
-            then.status(404).body(kv_fixture("not_found"));
-        })
+    call(GET, "/v1/sys/internal/ui/mounts/old/x")
+        .answers(&server, 404, kv_fixture("not_found"))
         .await;
     let c = client(&server);
 
@@ -73,27 +64,16 @@ async fn special_characters_are_escaped_per_segment() {
             then.status(200).body(kv_fixture("v2_read"));
         })
         .await;
-    let write = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/secret/data/a%20b/c%25d%3Fe%23f/%C3%BC")
-                .json_body(json!({"data": {"k": "v"}}));
-            then.status(200).body(kv_fixture("v2_write"));
-        })
+    let write = call(POST, "/v1/secret/data/a%20b/c%25d%3Fe%23f/%C3%BC")
+        .body(json!({"data": {"k": "v"}}))
+        .answers(&server, 200, kv_fixture("v2_write"))
         .await;
-    let list = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/secret/metadata/a%20b/")
-                .query_param("list", "true");
-            then.status(200).body(r#"{"data":{"keys":["c%d?e#f/"]}}"#);
-        })
+    let list = call(GET, "/v1/secret/metadata/a%20b/")
+        .query("list", "true")
+        .answers(&server, 200, r#"{"data":{"keys":["c%d?e#f/"]}}"#)
         .await;
-    let v1 = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/kv/a%20b/c%25d%3Fe%23f/%C3%BC");
-            then.status(200).body(kv_fixture("v1_read"));
-        })
+    let v1 = call(GET, "/v1/kv/a%20b/c%25d%3Fe%23f/%C3%BC")
+        .answers(&server, 200, kv_fixture("v1_read"))
         .await;
     let c = client(&server);
     let name = "a b/c%d?e#f/ü";
@@ -135,12 +115,7 @@ async fn list_with_the_list_verb() {
 #[tokio::test]
 async fn bad_input_is_refused_before_any_request() {
     let server = MockServer::start_async().await;
-    let any = server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(500);
-        })
-        .await;
+    let any = any_request().answers(&server, 500, Value::Null).await;
     let c = client(&server);
     let data = json!({"a": 1});
     let mut errors = Vec::new();

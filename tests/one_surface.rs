@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::wire::{client, recorded, TOKEN};
+use common::wire::{call, client, recorded, TOKEN};
 use hashivault::{Client, Error};
 use httpmock::prelude::*;
 use serde_json::json;
@@ -216,10 +216,11 @@ async fn a_timeout_and_a_deadline_name_the_operation() {
 #[tokio::test]
 async fn an_answer_without_data_names_the_operation() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/cubbyhole/app");
-            then.status(200).json_body(json!({
+    call(GET, "/v1/cubbyhole/app")
+        .answers(
+            &server,
+            200,
+            json!({
                 "request_id": "7c0cbc55-7cf9-4ee3-8e1c-ae0b6a4d4c1c",
                 "lease_id": "",
                 "renewable": false,
@@ -229,8 +230,8 @@ async fn an_answer_without_data_names_the_operation() {
                 "warnings": ["a warning"],
                 "auth": null,
                 "mount_type": "cubbyhole"
-            }));
-        })
+            }),
+        )
         .await;
     let answer = client(&server)
         .api()
@@ -256,13 +257,9 @@ async fn an_answer_without_data_names_the_operation() {
 async fn handles_and_builders_are_owned() {
     fn owned<T: Send + Sync + 'static>(_: &T) {}
     let server = MockServer::start_async().await;
-    let read = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/secret/data/app")
-                .header("x-vault-token", TOKEN);
-            then.status(200).json_body(recorded("kv/v2_read.json"));
-        })
+    let read = call(GET, "/v1/secret/data/app")
+        .token(TOKEN)
+        .answers(&server, 200, recorded("kv/v2_read.json"))
         .await;
     let client = client(&server);
     struct Service {

@@ -5,11 +5,14 @@
 //! starts a query); a refused one is an `is_invalid_input()` error naming the reason, and no
 //! request at all reaches the server.
 
+mod common;
+
+use common::wire::{any_request, client};
 use hashivault::reqwest::Method;
 use hashivault::{Client, Error, JsonMap};
 use httpmock::prelude::*;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// What an entry point does with an input (the table's outcome).
 #[derive(Debug, Deserialize)]
@@ -139,15 +142,6 @@ fn reply() -> serde_json::Value {
     })
 }
 
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .address(server.base_url())
-        .token("hvs.test")
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn every_entry_point_follows_the_one_table() {
     let server = MockServer::start_async().await;
@@ -194,12 +188,7 @@ async fn every_entry_point_follows_the_one_table() {
             checked += 1;
         }
         // Refused inputs send nothing.
-        let any = server
-            .mock_async(|when, then| {
-                when.any_request();
-                then.status(200).json_body(reply());
-            })
-            .await;
+        let any = any_request().answers(&server, 200, reply()).await;
         for case in &cases {
             let Expect::Refused(reason) = entry.expect(case) else {
                 continue;
@@ -237,12 +226,7 @@ async fn every_entry_point_follows_the_one_table() {
 #[tokio::test]
 async fn encoded_dots_in_a_login_path_never_reach_sys_seal() {
     let server = MockServer::start_async().await;
-    let any = server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(204);
-        })
-        .await;
+    let any = any_request().answers(&server, 204, Value::Null).await;
     let client = client(&server);
     for path in [
         "userpass/login/%2e%2e/%2e%2e/sys/seal",

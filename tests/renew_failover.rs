@@ -7,135 +7,38 @@ mod common;
 
 use std::time::Duration;
 
-use hashivault::auth::{AppRole, RenewEvent, StopReason, TokenRenewer, TokenStatus};
+use hashivault::auth::{RenewEvent, StopReason, TokenStatus};
 use hashivault::lease::{Lease, LeaseEvent, LeaseStatus};
 use hashivault::{Client, RedirectPolicy};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
-use tokio::time::Instant;
 
 use common::paused::{
-    exact, lease_renewed_answer, login_answer, lookup_answer, paused_client_with as paused,
-    renew_fixture as fixture, renewed_answer, Phase,
+    approle, approle_login, call, events_until, exact, exact_renewer, lease_renew,
+    lease_renewed_answer, lease_revoke, login_answer, lookup_answer, lookup_self, near,
+    paused_client_with as paused, relogging, renew_fixture as fixture, renew_self, renewed_answer,
+    spawn_paused, Phase, SECRET_ID,
 };
+use common::wire::Reply;
 
 const TOKEN: &str = "s.FAILOVERTOKEN";
-const SECRET_ID: &str = "app-secret";
 const LEASE: &str = "database/creds/app/3cbWfSYrMfFRrWWRKNXWsFUb";
 
-/// The renewer's events (with the paused-clock time since `start`) up to the first `Renewed`
-/// or `LoggedIn` (`until`) or `Stopped`; each failure moves `phase` on, so the next request gets
-/// the next mocked answer.
-async fn events_until(
-    renewer: &mut TokenRenewer,
+/// The done rule of [`events_until`] for a failover: each failure moves `phase` on, so the next
+/// request gets the next mocked answer; done at the first event `until` accepts.
+fn failing_over(
     phase: &Phase,
-    start: Instant,
     until: fn(&RenewEvent) -> bool,
-) -> Vec<(Duration, RenewEvent)> {
-    let mut seen = Vec::new();
-    while let Some(event) = renewer.next_event().await {
-        let done = until(&event) || matches!(event, RenewEvent::Stopped(_));
+) -> impl FnMut(Duration, &RenewEvent) -> bool + '_ {
+    move |_, event| {
         if matches!(
             event,
             RenewEvent::RenewFailed { .. } | RenewEvent::LoginFailed { .. }
         ) {
             phase.set(phase.get() + 1);
         }
-        seen.push((start.elapsed(), event));
-        if done {
-            break;
-        }
+        until(event)
     }
-    seen
-}
-
-fn approle() -> AppRole {
-    AppRole::new("approle", "app-role", Some(SECRET_ID.into()))
-}
-
-async fn mock_lookup(server: &MockServer, ttl: u64) -> httpmock::Mock<'_> {
-    server
-        .mock_async(move |when, then| {
-            when.method(GET)
-                .path("/v1/auth/token/lookup-self")
-                .header("x-vault-token", TOKEN);
-            then.status(200).json_body(lookup_answer(ttl, ttl, true));
-        })
-        .await
-}
-
-/// `path` answers `307` to the same path on `to` while the phase is `n`.
-async fn mock_redirect<'a>(
-    server: &'a MockServer,
-    phase: Option<(&Phase, usize)>,
-    path: &str,
-    to: &MockServer,
-) -> httpmock::Mock<'a> {
-    let location = format!("{}{path}", to.base_url());
-    let path = path.to_string();
-    let matcher = phase.map(|(p, n)| p.is(n));
-    server
-        .mock_async(move |when, then| {
-            let mut when = when.method(POST).path(path);
-            if let Some(m) = matcher {
-                when = when.is_true(m);
-            }
-            let _ = when;
-            then.status(307).header("location", location);
-        })
-        .await
-}
-
-/// `POST path` with `body` answers `status` with `answer` while the phase is `n` (any phase
-/// for `None`); a text answer is sent as HTML, as a proxy would.
-#[allow(clippy::too_many_arguments)]
-async fn mock_post<'a>(
-    server: &'a MockServer,
-    phase: Option<(&Phase, usize)>,
-    path: &str,
-    token: Option<&str>,
-    body: Value,
-    status: u16,
-    answer: Value,
-) -> httpmock::Mock<'a> {
-    let path = path.to_string();
-    let token = token.map(str::to_string);
-    let matcher = phase.map(|(p, n)| p.is(n));
-    server
-        .mock_async(move |when, then| {
-            let mut when = when.method(POST).path(path).json_body(body);
-            if let Some(token) = token {
-                when = when.header("x-vault-token", token);
-            }
-            if let Some(m) = matcher {
-                when = when.is_true(m);
-            }
-            let _ = when;
-            match answer {
-                Value::Null => {
-                    then.status(status);
-                }
-                Value::String(text) => {
-                    then.status(status)
-                        .header("content-type", "text/html")
-                        .body(text);
-                }
-                json => {
-                    then.status(status).json_body(json);
-                }
-            }
-        })
-        .await
-}
-
-fn ms(at: Duration) -> f64 {
-    at.as_secs_f64() * 1000.0
-}
-
-/// Whether `at` is `expected` ms, give or take the paused clock's rounding (up to 10 ms per
-/// event so far, as in `renew_schedule.rs`).
-fn near(at: Duration, expected: f64, events: usize) -> bool {
-    ms(at) >= expected - 0.01 && ms(at) <= expected + 10.0 * events as f64 + 0.01
 }
 
 /// A standby of a plain-http cluster answers the renewal with a `307` to the active node on
@@ -144,22 +47,17 @@ fn near(at: Duration, expected: f64, events: usize) -> bool {
 async fn a_standby_redirect_to_the_active_node_is_followed_between_plain_http_nodes() {
     let standby = MockServer::start_async().await;
     let active = MockServer::start_async().await;
-    let lookup = mock_lookup(&standby, 10).await;
-    let hop = mock_redirect(&standby, None, "/v1/auth/token/renew-self", &active).await;
-    let renew = mock_post(
-        &active,
-        None,
-        "/v1/auth/token/renew-self",
-        Some(TOKEN),
-        json!({}),
-        200,
-        renewed_answer(TOKEN, 10),
-    )
-    .await;
+    let lookup = lookup_self(TOKEN)
+        .answers(&standby, 200, lookup_answer(10, 10, true))
+        .await;
+    let hop = call(POST, "/v1/auth/token/renew-self")
+        .redirects_to(&standby, &active)
+        .await;
+    let renew = renew_self(TOKEN)
+        .answers(&active, 200, renewed_answer(TOKEN, 10))
+        .await;
     let client = paused(&standby, Some(TOKEN), RedirectPolicy::default());
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let (mut renewer, start) = spawn_paused(exact_renewer(&client));
     let event = renewer.next_event().await.unwrap();
     let at = start.elapsed();
     assert!(
@@ -182,34 +80,25 @@ async fn a_refused_redirect_during_a_failover_is_retried_not_fatal() {
     let standby = MockServer::start_async().await;
     let active = MockServer::start_async().await;
     let phase = Phase::default();
-    mock_lookup(&standby, 10).await;
-    let hop = mock_redirect(
-        &standby,
-        Some((&phase, 0)),
-        "/v1/auth/token/renew-self",
-        &active,
-    )
-    .await;
-    let down = mock_post(
-        &standby,
-        Some((&phase, 1)),
-        "/v1/auth/token/renew-self",
-        Some(TOKEN),
-        json!({}),
-        500,
-        json!({"errors": ["local node not active but active cluster node not found"]}),
-    )
-    .await;
-    let back = mock_post(
-        &standby,
-        Some((&phase, 2)),
-        "/v1/auth/token/renew-self",
-        Some(TOKEN),
-        json!({}),
-        200,
-        renewed_answer(TOKEN, 10),
-    )
-    .await;
+    lookup_self(TOKEN)
+        .answers(&standby, 200, lookup_answer(10, 10, true))
+        .await;
+    let hop = call(POST, "/v1/auth/token/renew-self")
+        .during(&phase, 0)
+        .redirects_to(&standby, &active)
+        .await;
+    let down = renew_self(TOKEN)
+        .during(&phase, 1)
+        .answers(
+            &standby,
+            500,
+            json!({"errors": ["local node not active but active cluster node not found"]}),
+        )
+        .await;
+    let back = renew_self(TOKEN)
+        .during(&phase, 2)
+        .answers(&standby, 200, renewed_answer(TOKEN, 10))
+        .await;
     let foreign = active
         .mock_async(|when, then| {
             when.any_request();
@@ -217,12 +106,12 @@ async fn a_refused_redirect_during_a_failover_is_retried_not_fatal() {
         })
         .await;
     let client = paused(&standby, Some(TOKEN), RedirectPolicy::same_origin());
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
-    let seen = events_until(&mut renewer, &phase, start, |e| {
-        matches!(e, RenewEvent::Renewed { .. })
-    })
+    let (mut renewer, start) = spawn_paused(exact_renewer(&client));
+    let seen = events_until(
+        &mut renewer,
+        start,
+        failing_over(&phase, |e| matches!(e, RenewEvent::Renewed { .. })),
+    )
     .await;
     assert_eq!(seen.len(), 3, "{seen:?}");
     let RenewEvent::RenewFailed { error, retry_in } = &seen[0].1 else {
@@ -258,28 +147,22 @@ async fn a_login_failing_with_a_refused_redirect_or_5xx_is_retried() {
     let node = MockServer::start_async().await;
     let other = MockServer::start_async().await;
     let phase = Phase::default();
-    let body = json!({"role_id": "app-role", "secret_id": SECRET_ID});
-    let hop = mock_redirect(&node, Some((&phase, 0)), "/v1/auth/approle/login", &other).await;
-    let bad_gateway = mock_post(
-        &node,
-        Some((&phase, 1)),
-        "/v1/auth/approle/login",
-        None,
-        body.clone(),
-        502,
-        json!("<html><body>502 Bad Gateway</body></html>"),
-    )
-    .await;
-    let up = mock_post(
-        &node,
-        Some((&phase, 2)),
-        "/v1/auth/approle/login",
-        None,
-        body,
-        200,
-        login_answer(TOKEN, 3600),
-    )
-    .await;
+    let hop = call(POST, "/v1/auth/approle/login")
+        .during(&phase, 0)
+        .redirects_to(&node, &other)
+        .await;
+    let bad_gateway = approle_login()
+        .during(&phase, 1)
+        .answers(
+            &node,
+            502,
+            Reply::Html("<html><body>502 Bad Gateway</body></html>".into()),
+        )
+        .await;
+    let up = approle_login()
+        .during(&phase, 2)
+        .answers(&node, 200, login_answer(TOKEN, 3600))
+        .await;
     let stolen = other
         .mock_async(|when, then| {
             when.any_request();
@@ -287,17 +170,12 @@ async fn a_login_failing_with_a_refused_redirect_or_5xx_is_retried() {
         })
         .await;
     let client = paused(&node, None, RedirectPolicy::same_origin());
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client
-        .auth()
-        .renewer()
-        .login(approle())
-        .schedule(exact())
-        .spawn();
-    let seen = events_until(&mut renewer, &phase, start, |e| {
-        matches!(e, RenewEvent::LoggedIn { .. })
-    })
+    let (mut renewer, start) = spawn_paused(relogging(&client));
+    let seen = events_until(
+        &mut renewer,
+        start,
+        failing_over(&phase, |e| matches!(e, RenewEvent::LoggedIn { .. })),
+    )
     .await;
     let kinds: Vec<String> = seen
         .iter()
@@ -337,36 +215,31 @@ async fn a_lease_renewal_failing_over_is_retried_not_lost() {
     let node = MockServer::start_async().await;
     let other = MockServer::start_async().await;
     let phase = Phase::default();
-    let body = json!({"lease_id": LEASE, "increment": 9});
-    let precondition = mock_post(
-        &node,
-        Some((&phase, 0)),
-        "/v1/sys/leases/renew",
-        Some(TOKEN),
-        body.clone(),
-        412,
-        json!({"errors": ["required index state not present"]}),
-    )
-    .await;
-    let hop = mock_redirect(&node, Some((&phase, 1)), "/v1/sys/leases/renew", &other).await;
-    let renew = mock_post(
-        &node,
-        Some((&phase, 2)),
-        "/v1/sys/leases/renew",
-        Some(TOKEN),
-        body,
-        200,
-        lease_renewed_answer(LEASE, 9),
-    )
-    .await;
+    let precondition = lease_renew(LEASE, Some(9))
+        .token(TOKEN)
+        .during(&phase, 0)
+        .answers(
+            &node,
+            412,
+            json!({"errors": ["required index state not present"]}),
+        )
+        .await;
+    let hop = call(POST, "/v1/sys/leases/renew")
+        .during(&phase, 1)
+        .redirects_to(&node, &other)
+        .await;
+    let renew = lease_renew(LEASE, Some(9))
+        .token(TOKEN)
+        .during(&phase, 2)
+        .answers(&node, 200, lease_renewed_answer(LEASE, 9))
+        .await;
     let client = paused(&node, Some(TOKEN), RedirectPolicy::same_origin());
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut watcher = client
-        .lease_watcher(Lease::new(LEASE, Duration::from_secs(9), true))
-        .schedule(exact())
-        .revoke_on_drop(false)
-        .spawn();
+    let (mut watcher, start) = spawn_paused(
+        client
+            .lease_watcher(Lease::new(LEASE, Duration::from_secs(9), true))
+            .schedule(exact())
+            .revoke_on_drop(false),
+    );
     let mut seen = Vec::new();
     while let Some(event) = watcher.next_event().await {
         let done = !matches!(event, LeaseEvent::RenewFailed { .. });
@@ -413,16 +286,13 @@ async fn a_stopped_renewer_is_an_error_that_reads_well() {
         Ok(())
     }
     let server = MockServer::start_async().await;
-    let refused = mock_post(
-        &server,
-        None,
-        "/v1/auth/approle/login",
-        None,
-        json!({"role_id": "app-role", "secret_id": SECRET_ID}),
-        400,
-        json!({"errors": ["invalid role or secret ID"]}),
-    )
-    .await;
+    let refused = approle_login()
+        .answers(
+            &server,
+            400,
+            json!({"errors": ["invalid role or secret ID"]}),
+        )
+        .await;
     let client = Client::builder()
         .address(server.base_url())
         .max_retries(0)
@@ -441,14 +311,8 @@ async fn a_stopped_renewer_is_an_error_that_reads_well() {
     assert_eq!(refused.calls_async().await, 1);
 
     // A revoked token without a login method: the token never shows.
-    let lookup = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/auth/token/lookup-self")
-                .header("x-vault-token", TOKEN);
-            then.status(403)
-                .json_body(fixture("permission-denied.json"));
-        })
+    let lookup = lookup_self(TOKEN)
+        .answers(&server, 403, fixture("permission-denied.json"))
         .await;
     let with_token = Client::builder()
         .address(server.base_url())
@@ -480,7 +344,9 @@ async fn a_stopped_renewer_is_an_error_that_reads_well() {
 #[tokio::test]
 async fn events_are_read_elsewhere_and_dropping_the_handle_ends_the_task() {
     let server = MockServer::start_async().await;
-    let lookup = mock_lookup(&server, 3600).await;
+    let lookup = lookup_self(TOKEN)
+        .answers(&server, 200, lookup_answer(3600, 3600, true))
+        .await;
     let client = Client::builder()
         .address(server.base_url())
         .token(TOKEN)
@@ -556,16 +422,10 @@ async fn events_are_read_elsewhere_and_dropping_the_handle_ends_the_task() {
 #[tokio::test]
 async fn lease_events_are_read_elsewhere_and_dropping_the_handle_ends_the_task() {
     let server = MockServer::start_async().await;
-    let revoke = mock_post(
-        &server,
-        None,
-        "/v1/sys/leases/revoke",
-        Some(TOKEN),
-        json!({"lease_id": LEASE}),
-        204,
-        Value::Null,
-    )
-    .await;
+    let revoke = lease_revoke(LEASE)
+        .token(TOKEN)
+        .answers(&server, 204, Value::Null)
+        .await;
     let client = Client::builder()
         .address(server.base_url())
         .token(TOKEN)
@@ -609,36 +469,18 @@ async fn lease_events_are_read_elsewhere_and_dropping_the_handle_ends_the_task()
 #[tokio::test]
 async fn the_lease_helpers_send_the_spec_operations() {
     let server = MockServer::start_async().await;
-    let without_increment = mock_post(
-        &server,
-        None,
-        "/v1/sys/leases/renew",
-        Some(TOKEN),
-        json!({"lease_id": LEASE}),
-        200,
-        lease_renewed_answer(LEASE, 3600),
-    )
-    .await;
-    let with_increment = mock_post(
-        &server,
-        None,
-        "/v1/sys/leases/renew",
-        Some(TOKEN),
-        json!({"lease_id": LEASE, "increment": 600}),
-        200,
-        lease_renewed_answer(LEASE, 600),
-    )
-    .await;
-    let revoke = mock_post(
-        &server,
-        None,
-        "/v1/sys/leases/revoke",
-        Some(TOKEN),
-        json!({"lease_id": LEASE}),
-        204,
-        Value::Null,
-    )
-    .await;
+    let without_increment = lease_renew(LEASE, None)
+        .token(TOKEN)
+        .answers(&server, 200, lease_renewed_answer(LEASE, 3600))
+        .await;
+    let with_increment = lease_renew(LEASE, Some(600))
+        .token(TOKEN)
+        .answers(&server, 200, lease_renewed_answer(LEASE, 600))
+        .await;
+    let revoke = lease_revoke(LEASE)
+        .token(TOKEN)
+        .answers(&server, 204, Value::Null)
+        .await;
     let client = Client::builder()
         .address(server.base_url())
         .token(TOKEN)
@@ -661,16 +503,10 @@ async fn the_lease_helpers_send_the_spec_operations() {
     assert_eq!(revoke.calls_async().await, 1);
 
     let unknown = "database/creds/app/unknown";
-    let lost = mock_post(
-        &server,
-        None,
-        "/v1/sys/leases/renew",
-        Some(TOKEN),
-        json!({"lease_id": unknown}),
-        400,
-        json!({"errors": ["lease not found"]}),
-    )
-    .await;
+    let lost = lease_renew(unknown, None)
+        .token(TOKEN)
+        .answers(&server, 400, json!({"errors": ["lease not found"]}))
+        .await;
     let err = client.renew_lease(unknown, None).await.unwrap_err();
     assert!(err.is_invalid_request(), "{err}");
     assert_eq!(err.operation(), Some("leases_renew_lease"), "{err:?}");

@@ -6,14 +6,17 @@ mod common;
 
 use std::time::Duration;
 
-use hashivault::lease::{Lease, LeaseEvent, LeaseStatus, LeaseWatcher};
+use hashivault::lease::{Lease, LeaseEvent, LeaseStatus, LeaseWatcher, LeaseWatcherBuilder};
 use hashivault::reqwest::Method;
 use hashivault::{Client, Envelope};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use common::paused::{exact, lease_renewed_answer, paused_client, renew_fixture as fixture, Phase};
+use common::paused::{
+    exact, lease_renew, lease_renewed_answer, lease_revoke, paused_client,
+    renew_fixture as fixture, spawn_paused, Phase,
+};
 
 const LEASE: &str = "database/creds/app/3cbWfSYrMfFRrWWRKNXWsFUb";
 
@@ -44,39 +47,12 @@ async fn read_creds(server: &MockServer, client: &Client, ttl: u64, renewable: b
     lease
 }
 
-async fn mock_renew<'a>(
-    server: &'a MockServer,
-    phase: Option<(&Phase, usize)>,
-    increment: u64,
-    status: u16,
-    body: Value,
-) -> httpmock::Mock<'a> {
-    let matcher = phase.map(|(p, n)| p.is(n));
-    server
-        .mock_async(move |when, then| {
-            let mut when = when
-                .method(POST)
-                .path("/v1/sys/leases/renew")
-                .header("x-vault-token", "s.app")
-                .json_body(json!({"lease_id": LEASE, "increment": increment}));
-            if let Some(m) = matcher {
-                when = when.is_true(m);
-            }
-            let _ = when;
-            then.status(status).json_body(body);
-        })
-        .await
-}
-
-async fn mock_revoke(server: &MockServer) -> httpmock::Mock<'_> {
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/sys/leases/revoke")
-                .json_body(json!({"lease_id": LEASE}));
-            then.status(204);
-        })
-        .await
+/// A watcher of `lease` on the [`exact`] schedule that leaves the lease alone when dropped.
+fn kept(client: &Client, lease: Lease) -> LeaseWatcherBuilder {
+    client
+        .lease_watcher(lease)
+        .schedule(exact())
+        .revoke_on_drop(false)
 }
 
 /// Whether `actual` ms is `expected` ms, give or take tokio's timer rounding (each of `sleeps`
@@ -105,26 +81,18 @@ async fn a_lease_is_renewed_on_schedule_until_its_max_ttl() {
     let client = paused_client(&server, Some("s.app"));
     let lease = read_creds(&server, &client, 9, true).await;
     let phase = Phase::default();
-    let full = mock_renew(
-        &server,
-        Some((&phase, 0)),
-        9,
-        200,
-        lease_renewed_answer(LEASE, 9),
-    )
-    .await;
-    let capped = mock_renew(
-        &server,
-        Some((&phase, 1)),
-        9,
-        200,
-        lease_renewed_answer(LEASE, 5),
-    )
-    .await;
-    let revoke = mock_revoke(&server).await;
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut watcher = client.lease_watcher(lease).schedule(exact()).spawn();
+    let full = lease_renew(LEASE, Some(9))
+        .token("s.app")
+        .during(&phase, 0)
+        .answers(&server, 200, lease_renewed_answer(LEASE, 9))
+        .await;
+    let capped = lease_renew(LEASE, Some(9))
+        .token("s.app")
+        .during(&phase, 1)
+        .answers(&server, 200, lease_renewed_answer(LEASE, 5))
+        .await;
+    let revoke = lease_revoke(LEASE).answers(&server, 204, Value::Null).await;
+    let (mut watcher, start) = spawn_paused(client.lease_watcher(lease).schedule(exact()));
     let first = events(&mut watcher, start, 1).await;
     // 2/3 of 9 s; the increment asked for is the lease's duration.
     assert!(near(first[0].0, 6000, 1), "{first:?}");
@@ -151,21 +119,11 @@ async fn a_lease_vault_lost_is_reported() {
     let server = MockServer::start_async().await;
     let client = paused_client(&server, Some("s.app"));
     let lease = read_creds(&server, &client, 30, true).await;
-    let renew = mock_renew(
-        &server,
-        None,
-        30,
-        400,
-        json!({"errors": ["lease not found"]}),
-    )
-    .await;
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut watcher = client
-        .lease_watcher(lease)
-        .schedule(exact())
-        .revoke_on_drop(false)
-        .spawn();
+    let renew = lease_renew(LEASE, Some(30))
+        .token("s.app")
+        .answers(&server, 400, json!({"errors": ["lease not found"]}))
+        .await;
+    let (mut watcher, start) = spawn_paused(kept(&client, lease));
     let seen = events(&mut watcher, start, 2).await;
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert!(near(seen[0].0, 20_000, 1), "{seen:?}");
@@ -184,21 +142,11 @@ async fn renewal_failures_back_off_and_a_lease_that_expires_is_lost() {
     let server = MockServer::start_async().await;
     let client = paused_client(&server, Some("s.app"));
     let lease = read_creds(&server, &client, 9, true).await;
-    let renew = mock_renew(
-        &server,
-        None,
-        9,
-        503,
-        json!({"errors": ["Vault is sealed"]}),
-    )
-    .await;
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut watcher = client
-        .lease_watcher(lease)
-        .schedule(exact())
-        .revoke_on_drop(false)
-        .spawn();
+    let renew = lease_renew(LEASE, Some(9))
+        .token("s.app")
+        .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
+        .await;
+    let (mut watcher, start) = spawn_paused(kept(&client, lease));
     let seen = events(&mut watcher, start, 10).await;
     // 6 s, then 1 s later, then 2/3 of the 2 s left (1.333 s): past 9 s it is gone.
     let expected = [6000, 7000, 8333, 9333];
@@ -217,14 +165,11 @@ async fn a_lease_that_is_not_renewable_is_reported_at_once() {
     let server = MockServer::start_async().await;
     let client = paused_client(&server, Some("s.app"));
     let lease = read_creds(&server, &client, 60, false).await;
-    let renew = mock_renew(&server, None, 60, 200, lease_renewed_answer(LEASE, 60)).await;
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut watcher = client
-        .lease_watcher(lease)
-        .schedule(exact())
-        .revoke_on_drop(false)
-        .spawn();
+    let renew = lease_renew(LEASE, Some(60))
+        .token("s.app")
+        .answers(&server, 200, lease_renewed_answer(LEASE, 60))
+        .await;
+    let (mut watcher, start) = spawn_paused(kept(&client, lease));
     let seen = events(&mut watcher, start, 2).await;
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].0, 0);
@@ -239,7 +184,7 @@ async fn dropping_the_watcher_revokes_the_lease() {
     let server = MockServer::start_async().await;
     let client = paused_client(&server, Some("s.app"));
     let lease = read_creds(&server, &client, 60, true).await;
-    let revoke = mock_revoke(&server).await;
+    let revoke = lease_revoke(LEASE).answers(&server, 204, Value::Null).await;
     let watcher = client.lease_watcher(lease).spawn();
     drop(watcher);
     // The revocation runs in the background: wait for it (real time, bounded).

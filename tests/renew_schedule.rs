@@ -11,156 +11,31 @@ mod common;
 
 use std::time::Duration;
 
-use hashivault::auth::{AppRole, RenewEvent, RenewSchedule, StopReason, TokenRenewer, TokenStatus};
+use hashivault::auth::{RenewEvent, RenewSchedule, StopReason, TokenStatus};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use common::paused::{
-    exact, login_answer, lookup_answer, paused_client, renew_fixture as fixture, renewed_answer,
-    Phase,
+    approle, approle_login, assert_times, events_until, every, exact, exact_renewer, finish,
+    login_answer, lookup_answer, lookup_self, paused_client, relogging, renew_fixture as fixture,
+    renew_self, renewed_answer, revoke_self, spawn_paused, times, Phase,
 };
 
 const OLD: &str = "s.OLDTOKEN";
 const NEW: &str = "s.NEWTOKEN";
 
-/// Reads events until `done` says so, each with the paused-clock time since `start`.
-async fn events_until(
-    renewer: &mut TokenRenewer,
-    start: Instant,
-    mut done: impl FnMut(Duration, &RenewEvent) -> bool,
-) -> Vec<(Duration, RenewEvent)> {
-    let mut seen = Vec::new();
-    while let Some(event) = renewer.next_event().await {
-        let at = start.elapsed();
-        let stop = done(at, &event) || matches!(event, RenewEvent::Stopped(_));
-        seen.push((at, event));
-        if stop {
-            break;
-        }
-    }
-    seen
-}
-
-/// Asserts that the `i`-th time is `expected[i]` ms, or up to 10 ms per sleep so far later: each
-/// sleep ends on the next whole millisecond plus one, and while the paused runtime waits for the
-/// mock server's answer (a real socket) tokio may advance its clock by a few milliseconds more.
-#[track_caller]
-fn assert_times(actual: &[Duration], expected: &[f64]) {
-    assert_eq!(
-        actual.len(),
-        expected.len(),
-        "{actual:?} vs {expected:?} ms"
-    );
-    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
-        let a = a.as_secs_f64() * 1000.0;
-        assert!(
-            a >= e - 0.01 && a <= e + 10.0 * (i + 1) as f64 + 0.01,
-            "event {i}: at {a} ms, expected {e} ms ({actual:?})"
-        );
-    }
-}
-
-fn times(events: &[(Duration, RenewEvent)]) -> Vec<Duration> {
-    events.iter().map(|(at, _)| *at).collect()
-}
-
-/// `n` multiples of `step` ms, from `step`.
-fn every(step: f64, n: usize) -> Vec<f64> {
-    (1..=n).map(|i| step * i as f64).collect()
-}
-
-/// Stops the renewer and lets real time run again (httpmock's own calls need it).
-fn finish(renewer: TokenRenewer) {
-    renewer.stop();
-    drop(renewer);
-    tokio::time::resume();
-}
-
-async fn mock_lookup<'a>(server: &'a MockServer, token: &str, body: Value) -> httpmock::Mock<'a> {
-    let token = token.to_string();
-    server
-        .mock_async(move |when, then| {
-            when.method(GET)
-                .path("/v1/auth/token/lookup-self")
-                .header("x-vault-token", token);
-            then.status(200).json_body(body);
-        })
-        .await
-}
-
-async fn mock_renew<'a>(
-    server: &'a MockServer,
-    token: &str,
-    phase: Option<(&Phase, usize)>,
-    status: u16,
-    body: Value,
-) -> httpmock::Mock<'a> {
-    let token = token.to_string();
-    let matcher = phase.map(|(p, n)| p.is(n));
-    server
-        .mock_async(move |when, then| {
-            let mut when = when
-                .method(POST)
-                .path("/v1/auth/token/renew-self")
-                .header("x-vault-token", token)
-                .json_body(json!({}));
-            if let Some(m) = matcher {
-                when = when.is_true(m);
-            }
-            let _ = when;
-            then.status(status).json_body(body);
-        })
-        .await
-}
-
-async fn mock_login<'a>(
-    server: &'a MockServer,
-    phase: Option<(&Phase, usize)>,
-    status: u16,
-    body: Value,
-) -> httpmock::Mock<'a> {
-    let matcher = phase.map(|(p, n)| p.is(n));
-    server
-        .mock_async(move |when, then| {
-            let mut when = when
-                .method(POST)
-                .path("/v1/auth/approle/login")
-                .json_body(json!({"role_id": "app-role", "secret_id": "app-secret"}));
-            if let Some(m) = matcher {
-                when = when.is_true(m);
-            }
-            let _ = when;
-            then.status(status).json_body(body);
-        })
-        .await
-}
-
-async fn mock_revoke<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a> {
-    let token = token.to_string();
-    server
-        .mock_async(move |when, then| {
-            when.method(POST)
-                .path("/v1/auth/token/revoke-self")
-                .header("x-vault-token", token);
-            then.status(204);
-        })
-        .await
-}
-
-fn approle() -> AppRole {
-    AppRole::new("approle", "app-role", Some("app-secret".into()))
-}
-
 #[tokio::test]
 async fn a_10s_token_is_renewed_once_per_period_at_two_thirds() {
     let server = MockServer::start_async().await;
-    let lookup = mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
-    let renew = mock_renew(&server, OLD, None, 200, renewed_answer(OLD, 10)).await;
+    let lookup = lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(10, 10, true))
+        .await;
+    let renew = renew_self(OLD)
+        .answers(&server, 200, renewed_answer(OLD, 10))
+        .await;
     let client = paused_client(&server, Some(OLD));
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let (mut renewer, start) = spawn_paused(exact_renewer(&client));
     // One minute of a 10 s token.
     let events = events_until(&mut renewer, start, |at, _| at >= Duration::from_secs(60)).await;
     // Every 6.667 s (2/3 of 10 s): 9 renewals in 60 s, one per renewal period.
@@ -176,12 +51,14 @@ async fn a_10s_token_is_renewed_once_per_period_at_two_thirds() {
 #[tokio::test]
 async fn a_1h_token_is_renewed_every_40_minutes() {
     let server = MockServer::start_async().await;
-    let lookup = mock_lookup(&server, OLD, lookup_answer(3600, 3600, true)).await;
-    let renew = mock_renew(&server, OLD, None, 200, renewed_answer(OLD, 3600)).await;
+    let lookup = lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(3600, 3600, true))
+        .await;
+    let renew = renew_self(OLD)
+        .answers(&server, 200, renewed_answer(OLD, 3600))
+        .await;
     let client = paused_client(&server, Some(OLD));
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let (mut renewer, start) = spawn_paused(exact_renewer(&client));
     let events = events_until(&mut renewer, start, |at, _| {
         at >= Duration::from_secs(86_400)
     })
@@ -199,23 +76,25 @@ async fn a_1h_token_is_renewed_every_40_minutes() {
 #[tokio::test]
 async fn a_ttl_below_the_floor_gives_one_login_per_floor_not_a_loop() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup_answer(2, 2, true)).await;
-    let renew = mock_renew(&server, OLD, None, 200, renewed_answer(OLD, 2)).await;
-    let renew_new = mock_renew(&server, NEW, None, 200, renewed_answer(OLD, 2)).await;
-    let login = mock_login(&server, None, 200, login_answer(NEW, 2)).await;
+    lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(2, 2, true))
+        .await;
+    let renew = renew_self(OLD)
+        .answers(&server, 200, renewed_answer(OLD, 2))
+        .await;
+    let renew_new = renew_self(NEW)
+        .answers(&server, 200, renewed_answer(OLD, 2))
+        .await;
+    let login = approle_login()
+        .answers(&server, 200, login_answer(NEW, 2))
+        .await;
     let client = paused_client(&server, Some(OLD));
     let schedule = RenewSchedule {
         floor: Duration::from_secs(5),
         ..exact()
     };
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client
-        .auth()
-        .renewer()
-        .login(approle())
-        .schedule(schedule)
-        .spawn();
+    let (mut renewer, start) =
+        spawn_paused(exact_renewer(&client).login(approle()).schedule(schedule));
     let events = events_until(&mut renewer, start, |at, _| at >= Duration::from_secs(60)).await;
     assert!(events
         .iter()
@@ -231,12 +110,14 @@ async fn a_ttl_below_the_floor_gives_one_login_per_floor_not_a_loop() {
 #[tokio::test]
 async fn jitter_spreads_renewals_within_ten_percent() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup_answer(100, 100, true)).await;
-    mock_renew(&server, OLD, None, 200, renewed_answer(OLD, 100)).await;
+    lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(100, 100, true))
+        .await;
+    renew_self(OLD)
+        .answers(&server, 200, renewed_answer(OLD, 100))
+        .await;
     let client = paused_client(&server, Some(OLD));
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client.auth().renewer().spawn();
+    let (mut renewer, start) = spawn_paused(client.auth().renewer());
     let mut last = Duration::ZERO;
     let mut waits = Vec::new();
     for _ in 0..20 {
@@ -257,24 +138,23 @@ async fn jitter_spreads_renewals_within_ten_percent() {
 async fn a_renewal_capped_by_max_ttl_ends_renewal_without_a_login() {
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
-    let full = mock_renew(
-        &server,
-        OLD,
-        Some((&phase, 0)),
-        200,
-        renewed_answer(OLD, 10),
-    )
-    .await;
+    lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(10, 10, true))
+        .await;
+    let full = renew_self(OLD)
+        .during(&phase, 0)
+        .answers(&server, 200, renewed_answer(OLD, 10))
+        .await;
     let mut capped_body = renewed_answer(OLD, 4);
     capped_body["warnings"] = json!([
         "TTL of \"10s\" exceeded the effective max_ttl of \"4s\"; TTL value is capped accordingly"
     ]);
-    let capped = mock_renew(&server, OLD, Some((&phase, 1)), 200, capped_body).await;
+    let capped = renew_self(OLD)
+        .during(&phase, 1)
+        .answers(&server, 200, capped_body)
+        .await;
     let client = paused_client(&server, Some(OLD));
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let (mut renewer, start) = spawn_paused(exact_renewer(&client));
     let events = events_until(&mut renewer, start, |_, e| {
         if matches!(e, RenewEvent::Renewed { .. }) {
             phase.set(1);
@@ -300,29 +180,27 @@ async fn a_renewal_capped_by_max_ttl_ends_renewal_without_a_login() {
 async fn at_max_ttl_the_renewer_logs_in_again_and_revokes_the_old_token() {
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
-    let full = mock_renew(
-        &server,
-        OLD,
-        Some((&phase, 0)),
-        200,
-        renewed_answer(OLD, 10),
-    )
-    .await;
-    let capped = mock_renew(&server, OLD, Some((&phase, 1)), 200, renewed_answer(OLD, 4)).await;
-    let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
-    let revoke_old = mock_revoke(&server, OLD).await;
-    let revoke_new = mock_revoke(&server, NEW).await;
-    let renew_new = mock_renew(&server, NEW, None, 200, renewed_answer(OLD, 10)).await;
+    lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(10, 10, true))
+        .await;
+    let full = renew_self(OLD)
+        .during(&phase, 0)
+        .answers(&server, 200, renewed_answer(OLD, 10))
+        .await;
+    let capped = renew_self(OLD)
+        .during(&phase, 1)
+        .answers(&server, 200, renewed_answer(OLD, 4))
+        .await;
+    let login = approle_login()
+        .answers(&server, 200, login_answer(NEW, 10))
+        .await;
+    let revoke_old = revoke_self(OLD).answers(&server, 204, Value::Null).await;
+    let revoke_new = revoke_self(NEW).answers(&server, 204, Value::Null).await;
+    let renew_new = renew_self(NEW)
+        .answers(&server, 200, renewed_answer(OLD, 10))
+        .await;
     let client = paused_client(&server, Some(OLD));
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client
-        .auth()
-        .renewer()
-        .login(approle())
-        .schedule(exact())
-        .spawn();
+    let (mut renewer, start) = spawn_paused(relogging(&client));
     let events = events_until(&mut renewer, start, |_, e| {
         if matches!(e, RenewEvent::Renewed { .. }) {
             phase.set(phase.get() + 1);
@@ -362,19 +240,15 @@ async fn at_max_ttl_the_renewer_logs_in_again_and_revokes_the_old_token() {
 #[tokio::test]
 async fn revoke_replaced_can_be_turned_off() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup_answer(10, 10, false)).await;
-    let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
-    let revoke_old = mock_revoke(&server, OLD).await;
+    lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(10, 10, false))
+        .await;
+    let login = approle_login()
+        .answers(&server, 200, login_answer(NEW, 10))
+        .await;
+    let revoke_old = revoke_self(OLD).answers(&server, 204, Value::Null).await;
     let client = paused_client(&server, Some(OLD));
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client
-        .auth()
-        .renewer()
-        .login(approle())
-        .schedule(exact())
-        .revoke_replaced(false)
-        .spawn();
+    let (mut renewer, start) = spawn_paused(relogging(&client).revoke_replaced(false));
     let events = events_until(&mut renewer, start, |_, e| {
         matches!(e, RenewEvent::LoggedIn { .. })
     })
@@ -389,12 +263,14 @@ async fn revoke_replaced_can_be_turned_off() {
 #[tokio::test]
 async fn a_revoked_token_stops_the_renewer_without_a_login() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
-    let renew = mock_renew(&server, OLD, None, 403, fixture("permission-denied.json")).await;
+    lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(10, 10, true))
+        .await;
+    let renew = renew_self(OLD)
+        .answers(&server, 403, fixture("permission-denied.json"))
+        .await;
     let client = paused_client(&server, Some(OLD));
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let (mut renewer, start) = spawn_paused(exact_renewer(&client));
     let events = events_until(&mut renewer, start, |_, _| false).await;
     assert_times(&times(&events), &[6_666.7]);
     let RenewEvent::Stopped(StopReason::Revoked(e)) = &events[0].1 else {
@@ -410,19 +286,18 @@ async fn a_revoked_token_stops_the_renewer_without_a_login() {
 #[tokio::test]
 async fn a_revoked_token_is_replaced_at_once_and_not_revoked_again() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
-    let renew = mock_renew(&server, OLD, None, 403, fixture("permission-denied.json")).await;
-    let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
-    let revoke_old = mock_revoke(&server, OLD).await;
+    lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(10, 10, true))
+        .await;
+    let renew = renew_self(OLD)
+        .answers(&server, 403, fixture("permission-denied.json"))
+        .await;
+    let login = approle_login()
+        .answers(&server, 200, login_answer(NEW, 10))
+        .await;
+    let revoke_old = revoke_self(OLD).answers(&server, 204, Value::Null).await;
     let client = paused_client(&server, Some(OLD));
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client
-        .auth()
-        .renewer()
-        .login(approle())
-        .schedule(exact())
-        .spawn();
+    let (mut renewer, start) = spawn_paused(relogging(&client));
     let events = events_until(&mut renewer, start, |_, _| true).await;
     assert_times(&times(&events), &[6_666.7]);
     assert!(matches!(events[0].1, RenewEvent::LoggedIn { .. }));
@@ -439,22 +314,23 @@ async fn a_revoked_token_is_replaced_at_once_and_not_revoked_again() {
 async fn an_outage_gives_a_handful_of_logins_with_backoff() {
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
+    lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(10, 10, true))
+        .await;
     let sealed = json!({"errors": ["Vault is sealed"]});
-    let renew_down = mock_renew(&server, OLD, None, 503, sealed.clone()).await;
-    let login_down = mock_login(&server, Some((&phase, 0)), 503, sealed).await;
-    let login_up = mock_login(&server, Some((&phase, 1)), 200, login_answer(NEW, 10)).await;
+    let renew_down = renew_self(OLD).answers(&server, 503, sealed.clone()).await;
+    let login_down = approle_login()
+        .during(&phase, 0)
+        .answers(&server, 503, sealed)
+        .await;
+    let login_up = approle_login()
+        .during(&phase, 1)
+        .answers(&server, 200, login_answer(NEW, 10))
+        .await;
     // The old token is revoked best-effort; Vault is back by then.
-    let revoke_old = mock_revoke(&server, OLD).await;
+    let revoke_old = revoke_self(OLD).answers(&server, 204, Value::Null).await;
     let client = paused_client(&server, Some(OLD));
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client
-        .auth()
-        .renewer()
-        .login(approle())
-        .schedule(exact())
-        .spawn();
+    let (mut renewer, start) = spawn_paused(relogging(&client));
     let events = events_until(&mut renewer, start, |at, e| {
         if at >= Duration::from_secs(25) {
             phase.set(1);
@@ -508,22 +384,15 @@ async fn an_outage_gives_a_handful_of_logins_with_backoff() {
 #[tokio::test]
 async fn a_login_refused_for_good_stops_with_login_failing() {
     let server = MockServer::start_async().await;
-    let login = mock_login(
-        &server,
-        None,
-        400,
-        json!({"errors": ["invalid role or secret ID"]}),
-    )
-    .await;
+    let login = approle_login()
+        .answers(
+            &server,
+            400,
+            json!({"errors": ["invalid role or secret ID"]}),
+        )
+        .await;
     let client = paused_client(&server, None);
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client
-        .auth()
-        .renewer()
-        .login(approle())
-        .schedule(exact())
-        .spawn();
+    let (mut renewer, start) = spawn_paused(relogging(&client));
     assert!(matches!(renewer.status(), TokenStatus::Pending));
     let events = events_until(&mut renewer, start, |_, _| false).await;
     assert_eq!(events.len(), 1);
@@ -543,16 +412,15 @@ async fn a_login_refused_for_good_stops_with_login_failing() {
 #[tokio::test]
 async fn without_a_token_the_renewer_logs_in_first_and_ready_waits_for_it() {
     let server = MockServer::start_async().await;
-    let login = mock_login(&server, None, 200, login_answer(NEW, 10)).await;
-    let renew = mock_renew(&server, NEW, None, 200, renewed_answer(OLD, 10)).await;
+    let login = approle_login()
+        .answers(&server, 200, login_answer(NEW, 10))
+        .await;
+    let renew = renew_self(NEW)
+        .answers(&server, 200, renewed_answer(OLD, 10))
+        .await;
     let client = paused_client(&server, None);
     tokio::time::pause();
-    let renewer = client
-        .auth()
-        .renewer()
-        .login(approle())
-        .schedule(exact())
-        .spawn();
+    let renewer = relogging(&client).spawn();
     renewer.ready().await.unwrap();
     assert!(client.has_token());
     assert!(matches!(
@@ -569,12 +437,14 @@ async fn without_a_token_the_renewer_logs_in_first_and_ready_waits_for_it() {
 #[tokio::test]
 async fn a_non_renewable_token_without_a_login_stops_at_once() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup_answer(10, 10, false)).await;
-    let renew = mock_renew(&server, OLD, None, 200, renewed_answer(OLD, 10)).await;
+    lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(10, 10, false))
+        .await;
+    let renew = renew_self(OLD)
+        .answers(&server, 200, renewed_answer(OLD, 10))
+        .await;
     let client = paused_client(&server, Some(OLD));
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let (mut renewer, start) = spawn_paused(exact_renewer(&client));
     let events = events_until(&mut renewer, start, |_, _| false).await;
     assert_eq!(events[0].0, Duration::ZERO);
     assert!(matches!(
@@ -590,11 +460,11 @@ async fn a_non_renewable_token_without_a_login_stops_at_once() {
 #[tokio::test]
 async fn a_token_without_expiry_needs_nothing() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup_answer(0, 0, false)).await;
+    lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(0, 0, false))
+        .await;
     let client = paused_client(&server, Some(OLD));
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut renewer = client.auth().renewer().spawn();
+    let (mut renewer, start) = spawn_paused(client.auth().renewer());
     let events = events_until(&mut renewer, start, |_, _| false).await;
     assert!(matches!(
         events[0].1,
@@ -607,13 +477,17 @@ async fn a_token_without_expiry_needs_nothing() {
 #[tokio::test]
 async fn an_event_reader_that_never_reads_does_not_stop_renewal() {
     let server = MockServer::start_async().await;
-    mock_lookup(&server, OLD, lookup_answer(10, 10, true)).await;
-    let renew = mock_renew(&server, OLD, None, 200, renewed_answer(OLD, 10)).await;
+    lookup_self(OLD)
+        .answers(&server, 200, lookup_answer(10, 10, true))
+        .await;
+    let renew = renew_self(OLD)
+        .answers(&server, 200, renewed_answer(OLD, 10))
+        .await;
     let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();
     // Nobody reads the renewer's events (16 kept); the state is watched instead.
-    let mut renewer = client.auth().renewer().schedule(exact()).spawn();
+    let mut renewer = exact_renewer(&client).spawn();
     let mut status = renewer.watch();
     status.changed().await.unwrap();
     assert_eq!(start.elapsed(), Duration::ZERO, "the lookup");

@@ -6,7 +6,7 @@ mod common;
 use httpmock::prelude::*;
 use serde_json::json;
 
-use common::wire::{client, recorded};
+use common::wire::{call, client, recorded};
 
 #[tokio::test]
 async fn health_states_are_answers_not_errors() {
@@ -16,11 +16,8 @@ async fn health_states_are_answers_not_errors() {
         body["sealed"] = json!(sealed);
         body["standby"] = json!(standby);
         body["initialized"] = json!(status != 501);
-        server
-            .mock_async(|when, then| {
-                when.method(GET).path("/v1/sys/health");
-                then.status(status).json_body(body.clone());
-            })
+        call(GET, "/v1/sys/health")
+            .answers(&server, status, body.clone())
             .await;
         let health = client(&server).sys_health().await.unwrap();
         assert_eq!(health.status, status);
@@ -42,22 +39,17 @@ async fn health_states_are_answers_not_errors() {
 #[tokio::test]
 async fn wrapping_header_and_unwrap() {
     let server = MockServer::start_async().await;
-    let wrapped = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/cubbyhole/app")
-                .header("x-vault-wrap-ttl", "5m");
-            then.status(200).json_body(recorded("wrapped.json"));
-        })
+    let wrapped = call(GET, "/v1/cubbyhole/app")
+        .header("x-vault-wrap-ttl", "5m")
+        .answers(&server, 200, recorded("wrapped.json"))
         .await;
-    let unwrap = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/sys/wrapping/unwrap")
-                .header("x-vault-token", "s.C4BcjULMENEApJsurB6N9Q4O");
-            then.status(200)
-                .json_body(json!({"request_id": "2", "data": {"api_key": "abc"}}));
-        })
+    let unwrap = call(POST, "/v1/sys/wrapping/unwrap")
+        .token("s.C4BcjULMENEApJsurB6N9Q4O")
+        .answers(
+            &server,
+            200,
+            json!({"request_id": "2", "data": {"api_key": "abc"}}),
+        )
         .await;
     let client = client(&server);
     let answer = client

@@ -1,6 +1,9 @@
 //! `tracing` output: one span per request with operation, method, path, status and duration;
 //! never a token, a password or a secret value.
 
+mod common;
+
+use common::wire::call;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -32,20 +35,15 @@ async fn request_spans_name_the_call_and_never_the_secrets() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/auth/userpass/login/alice");
-            then.status(200).json_body(json!({
+    call(POST, "/v1/auth/userpass/login/alice").answers(&server, 200, json!({
                 "auth": {"client_token": "s.TOKEN-FROM-LOGIN", "accessor": "acc", "lease_duration": 60}
-            }));
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/cubbyhole/app/config");
-            then.status(200)
-                .json_body(json!({"data": {"db_password": "SECRET-VALUE"}}));
-        })
+            })).await;
+    call(GET, "/v1/cubbyhole/app/config")
+        .answers(
+            &server,
+            200,
+            json!({"data": {"db_password": "SECRET-VALUE"}}),
+        )
         .await;
     let client = hashivault::Client::builder()
         .address(server.base_url())

@@ -69,20 +69,18 @@
 //! [`TokenStatus::Stopped`]. No task outlives the handle.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
-use backon::{BackoffBuilder, ExponentialBuilder};
 use secrecy::SecretString;
 use tokio::sync::{broadcast, watch};
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::Login;
-use crate::envelope::AuthInfo;
+use crate::watch::{self as engine, remaining, Engine, Handle, Renewal, Renewed, Watched};
+#[cfg(test)]
+use crate::watch::{is_not_renewable, vault_refused};
+pub use crate::watch::{Events, RenewSchedule};
 use crate::{Client, Error};
 
 /// What the renewer did. Errors are shared (`Arc`) so that every reader gets the event.
@@ -206,60 +204,6 @@ pub enum TokenStatus {
     Stopped(StopReason),
 }
 
-/// When to renew and how to back off; see the [module docs](self) for how it plays out.
-#[derive(Clone, Copy, Debug)]
-pub struct RenewSchedule {
-    /// The share of the remaining TTL to wait before renewing (default 2/3).
-    pub fraction: f64,
-    /// Up to this share of the wait is taken off at random (default 0.1).
-    pub jitter: f64,
-    /// The shortest wait before any request (default 1 s).
-    pub floor: Duration,
-    /// The first retry delay after a failure (default 1 s); it doubles per failure.
-    pub backoff_min: Duration,
-    /// The longest retry delay (default 60 s).
-    pub backoff_max: Duration,
-    /// Whether retry delays get random jitter (default true).
-    pub backoff_jitter: bool,
-}
-
-impl Default for RenewSchedule {
-    fn default() -> Self {
-        RenewSchedule {
-            fraction: 2.0 / 3.0,
-            jitter: 0.1,
-            floor: Duration::from_secs(1),
-            backoff_min: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(60),
-            backoff_jitter: true,
-        }
-    }
-}
-
-impl RenewSchedule {
-    /// How long to wait before renewing something with `ttl` left: `fraction` of it, minus up
-    /// to `jitter` of that at random, at least `floor`.
-    pub fn wait(&self, ttl: Duration) -> Duration {
-        let base = ttl.mul_f64(self.fraction.clamp(0.0, 1.0));
-        let jitter = self.jitter.clamp(0.0, 1.0) * fastrand::f64();
-        base.mul_f64(1.0 - jitter).max(self.floor)
-    }
-
-    /// The retry delays after consecutive failures (exponential, with jitter when enabled).
-    pub fn backoff(&self) -> impl Iterator<Item = Duration> + Send {
-        let mut builder = ExponentialBuilder::default()
-            .with_min_delay(self.backoff_min.max(Duration::from_millis(1)))
-            .with_max_delay(self.backoff_max.max(self.backoff_min))
-            .with_factor(2.0)
-            .without_max_times();
-        if self.backoff_jitter {
-            builder = builder.with_jitter();
-        }
-        let floor = self.floor;
-        builder.build().map(move |d| d.max(floor))
-    }
-}
-
 /// How a [`TokenRenewer`] is set up: `client.auth().renewer()`.
 pub struct RenewerBuilder {
     client: Client,
@@ -307,28 +251,13 @@ impl RenewerBuilder {
 
     /// Starts the renewer on the current tokio runtime.
     pub fn spawn(self) -> TokenRenewer {
-        let (events, first) = broadcast::channel(self.capacity);
-        let (status_tx, status) = watch::channel(TokenStatus::Pending);
-        let (cancel, cancelled) = watch::channel(false);
-        let worker = Worker {
+        let token = Token {
             client: self.client,
             login: self.login,
-            schedule: self.schedule,
             revoke_replaced: self.revoke_replaced,
-            events: events.clone(),
-            status: status_tx,
         };
-        let task = tokio::spawn(async move {
-            if until_cancelled(worker.run(), cancelled).await {
-                worker.stop(StopReason::Cancelled);
-            }
-        });
         TokenRenewer {
-            first,
-            events: events.downgrade(),
-            status,
-            cancel,
-            task,
+            handle: engine::spawn(token, self.schedule, TokenStatus::Pending, self.capacity),
         }
     }
 }
@@ -354,20 +283,14 @@ impl RenewerBuilder {
 /// # }
 /// ```
 pub struct TokenRenewer {
-    first: broadcast::Receiver<RenewEvent>,
-    /// Weak, so that the channel closes when the task ends.
-    events: broadcast::WeakSender<RenewEvent>,
-    status: watch::Receiver<TokenStatus>,
-    /// Set (or dropped with the handle) to stop the task.
-    cancel: watch::Sender<bool>,
-    task: JoinHandle<()>,
+    handle: Handle<RenewEvent, TokenStatus>,
 }
 
 impl fmt::Debug for TokenRenewer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenRenewer")
-            .field("status", &*self.status.borrow())
-            .field("finished", &self.task.is_finished())
+            .field("status", &self.handle.status())
+            .field("finished", &self.handle.is_finished())
             .finish()
     }
 }
@@ -376,13 +299,13 @@ impl TokenRenewer {
     /// The next event; `None` once the renewer has stopped and every event was read. A reader
     /// that fell behind skips the events that were dropped.
     pub async fn next_event(&mut self) -> Option<RenewEvent> {
-        next_event(&mut self.first).await
+        self.handle.next_event().await
     }
 
     /// Another reader of the events from now on, as tokio's receiver (owned: hand it to another
     /// task). [`TokenRenewer::events`] is the same with lag handling.
     pub fn subscribe(&self) -> broadcast::Receiver<RenewEvent> {
-        subscribe(&self.events)
+        self.handle.subscribe()
     }
 
     /// Another reader of the events from now on, owned: it can be moved to another task while
@@ -412,19 +335,19 @@ impl TokenRenewer {
 
     /// The current state.
     pub fn status(&self) -> TokenStatus {
-        self.status.borrow().clone()
+        self.handle.status()
     }
 
     /// A receiver of the state, to await changes (owned, like [`TokenRenewer::events`]). After
     /// the renewer stopped it holds [`TokenStatus::Stopped`] and `changed()` fails.
     pub fn watch(&self) -> watch::Receiver<TokenStatus> {
-        self.status.clone()
+        self.handle.watch()
     }
 
     /// Waits until the token is good now: `Ok` at once when it is, else after the pending
     /// login; `Err` with the reason when the renewer stopped without a good token.
     pub async fn ready(&self) -> Result<(), StopReason> {
-        let mut status = self.status.clone();
+        let mut status = self.handle.watch();
         let state = status
             .wait_for(|s| !matches!(s, TokenStatus::Pending))
             .await
@@ -447,89 +370,12 @@ impl TokenRenewer {
     /// sending [`RenewEvent::Stopped`] with [`StopReason::Cancelled`]. Dropping the handle does
     /// the same.
     pub fn stop(&self) {
-        self.cancel.send_replace(true);
+        self.handle.stop();
     }
 
     /// Whether the background task has ended.
     pub fn is_finished(&self) -> bool {
-        self.task.is_finished()
-    }
-}
-
-impl Drop for TokenRenewer {
-    fn drop(&mut self) {
-        // The task sees the signal (or the sender gone) at its next poll, says `Stopped` and
-        // ends; nothing else holds it.
-        self.cancel.send_replace(true);
-    }
-}
-
-/// An owned reader of a renewer's or a lease watcher's events ([`TokenRenewer::events`],
-/// [`crate::lease::LeaseWatcher::events`]): it borrows nothing from the handle.
-#[derive(Debug)]
-pub struct Events<T> {
-    rx: broadcast::Receiver<T>,
-}
-
-impl<T: Clone> Events<T> {
-    pub(crate) fn new(rx: broadcast::Receiver<T>) -> Self {
-        Events { rx }
-    }
-
-    /// The next event; `None` once the task has ended and every event was read. A reader that
-    /// fell behind skips the events that were dropped.
-    pub async fn next(&mut self) -> Option<T> {
-        next_event(&mut self.rx).await
-    }
-
-    /// tokio's receiver underneath.
-    pub fn into_receiver(self) -> broadcast::Receiver<T> {
-        self.rx
-    }
-}
-
-/// A new receiver of the channel, or a closed one when the task has ended.
-pub(crate) fn subscribe<T: Clone>(events: &broadcast::WeakSender<T>) -> broadcast::Receiver<T> {
-    match events.upgrade() {
-        Some(sender) => sender.subscribe(),
-        // The task has ended: a receiver that is closed at once.
-        None => broadcast::channel(1).1,
-    }
-}
-
-/// Runs `work` until it ends (`false`) or `cancel` is set or dropped (`true`); `work` is dropped
-/// either way before this returns.
-pub(crate) async fn until_cancelled(
-    work: impl Future<Output = ()>,
-    mut cancel: watch::Receiver<bool>,
-) -> bool {
-    let mut work = pin!(work);
-    let mut signal = pin!(async move {
-        // Set, or the handle holding the sender dropped.
-        let _ = cancel.wait_for(|stop| *stop).await;
-    });
-    std::future::poll_fn(|cx| {
-        if signal.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(true);
-        }
-        work.as_mut().poll(cx).map(|()| false)
-    })
-    .await
-}
-
-/// Receives the next event, skipping over those a slow reader lost.
-pub(crate) async fn next_event<T: Clone>(rx: &mut broadcast::Receiver<T>) -> Option<T> {
-    loop {
-        match rx.recv().await {
-            Ok(event) => return Some(event),
-            Err(broadcast::error::RecvError::Lagged(n)) => {
-                tracing::debug!(
-                    missed = n,
-                    "event reader fell behind; oldest events dropped"
-                );
-            }
-            Err(broadcast::error::RecvError::Closed) => return None,
-        }
+        self.handle.is_finished()
     }
 }
 
@@ -559,48 +405,11 @@ struct Held {
     capped: bool,
 }
 
-/// Whether Vault refused the credentials or the lease, so that a watcher gives up on them (logs
-/// in again, or stops) instead of retrying: a `400`, `401` or `403` answered by Vault itself,
-/// with its JSON error body (`{"errors": [...]}`, or RustyVault's `{"error": ...}`), or input
-/// the client refused before sending (it would be refused the same way every time).
-///
-/// Everything else says nothing about the credentials and is retried with backoff: a refused
-/// redirect, `5xx` (sealed, a standby that cannot forward), `404`, `412`, `429` and any other
-/// status, a deadline, a transport error, an answer too large or not Vault's. The one rule of
-/// the token renewer and the lease watcher (see the [module docs](self)).
-pub(crate) fn vault_refused(e: &Error) -> bool {
-    match e {
-        Error::Api(api) => {
-            matches!(api.status, 400 | 401 | 403)
-                && api.body.as_ref().is_some_and(|body| {
-                    body.get("errors").is_some_and(serde_json::Value::is_array)
-                        || body.get("error").is_some_and(serde_json::Value::is_string)
-                })
-        }
-        Error::InvalidInput(_) | Error::Config(_) => true,
-        _ => false,
-    }
-}
-
-/// A 400 saying the token or lease cannot be renewed.
-pub(crate) fn is_not_renewable(e: &Error) -> bool {
-    e.is_invalid_request()
-        && e.messages()
-            .iter()
-            .any(|m| m.contains("not renewable") || m.contains("cannot be renewed"))
-}
-
-fn remaining(expires_at: Instant) -> Duration {
-    expires_at.saturating_duration_since(Instant::now())
-}
-
-struct Worker {
+/// What the renewer keeps alive: the client's token, with the login that replaces it.
+struct Token {
     client: Client,
     login: Option<Arc<dyn super::DynLogin>>,
-    schedule: RenewSchedule,
     revoke_replaced: bool,
-    events: broadcast::Sender<RenewEvent>,
-    status: watch::Sender<TokenStatus>,
 }
 
 /// What to do next.
@@ -613,95 +422,109 @@ enum Step {
     Stop(StopReason),
 }
 
-impl Worker {
-    fn emit(&self, event: RenewEvent) {
-        tracing::debug!(?event, "token renewer");
-        // No receiver left is fine: the renewer keeps the token alive for the client's sake.
-        let _ = self.events.send(event);
+impl Watched for Token {
+    type Event = RenewEvent;
+    type Status = TokenStatus;
+
+    async fn renew(&self) -> Result<Renewal, Error> {
+        let auth = self.client.auth().renew_self(None).await?;
+        Ok(Renewal {
+            ttl: Duration::from_secs(auth.lease_duration),
+            renewable: auth.renewable,
+        })
     }
 
+    fn renew_failed(error: Arc<Error>, retry_in: Duration) -> RenewEvent {
+        RenewEvent::RenewFailed { error, retry_in }
+    }
+
+    fn trace(&self, event: &RenewEvent) {
+        tracing::debug!(?event, "token renewer");
+    }
+
+    async fn run(engine: &Engine<Self>) {
+        let mut step = engine.start().await;
+        loop {
+            step = match step {
+                Step::Stop(reason) => {
+                    engine.stop(reason);
+                    return;
+                }
+                Step::Login { replace } => engine.login(replace).await,
+                Step::Hold(held) => engine.hold(held).await,
+            };
+        }
+    }
+
+    fn cancelled(engine: &Engine<Self>) {
+        engine.stop(StopReason::Cancelled);
+    }
+}
+
+/// The token's life: lookup, renewals, logins.
+impl Engine<Token> {
     fn stop(&self, reason: StopReason) {
-        self.status
-            .send_replace(TokenStatus::Stopped(reason.clone()));
+        self.set_status(TokenStatus::Stopped(reason.clone()));
         self.emit(RenewEvent::Stopped(reason));
     }
 
     fn valid(&self, held: &Held) {
-        self.status.send_replace(TokenStatus::Valid {
+        self.set_status(TokenStatus::Valid {
             expires_at: held.expires_at,
         });
-    }
-
-    async fn run(&self) {
-        let mut step = self.start().await;
-        loop {
-            step = match step {
-                Step::Stop(reason) => {
-                    self.stop(reason);
-                    return;
-                }
-                Step::Login { replace } => self.login(replace).await,
-                Step::Hold(held) => self.hold(held).await,
-            };
-        }
     }
 
     /// Finds out what the client's token is worth: `lookup-self`, retried with backoff until
     /// Vault answers or refuses the token.
     async fn start(&self) -> Step {
-        if !self.client.has_token() {
-            return match self.login {
+        let token = &self.watched;
+        if !token.client.has_token() {
+            return match token.login {
                 Some(_) => Step::Login { replace: None },
                 None => Step::Stop(StopReason::Revoked(Arc::new(Error::missing(
                     "the client has no token and no login method was given",
                 )))),
             };
         }
-        let mut backoff = self.schedule.backoff();
-        loop {
-            match self.client.auth().lookup_self().await {
-                Ok(info) => {
-                    let ttl = Duration::from_secs(u64::try_from(info.ttl).unwrap_or(0));
-                    if ttl.is_zero() {
-                        return Step::Stop(StopReason::NoExpiry);
-                    }
-                    let granted =
-                        Duration::from_secs(u64::try_from(info.creation_ttl).unwrap_or(0)).max(ttl);
-                    let held = Held {
-                        expires_at: Some(Instant::now() + ttl),
-                        granted,
-                        renewable: info.renewable,
-                        capped: false,
-                    };
-                    self.valid(&held);
-                    return Step::Hold(held);
+        let lookup = self
+            .retry(
+                || async { token.client.auth().lookup_self().await },
+                |error, retry_in| RenewEvent::RenewFailed { error, retry_in },
+            )
+            .await;
+        match lookup {
+            Ok(info) => {
+                let ttl = Duration::from_secs(u64::try_from(info.ttl).unwrap_or(0));
+                if ttl.is_zero() {
+                    return Step::Stop(StopReason::NoExpiry);
                 }
-                Err(e) if !vault_refused(&e) => {
-                    let retry_in = backoff.next().unwrap_or(self.schedule.backoff_max);
-                    self.emit(RenewEvent::RenewFailed {
-                        error: Arc::new(e),
-                        retry_in,
-                    });
-                    tokio::time::sleep(retry_in).await;
-                }
-                Err(e) => {
-                    return match self.login {
-                        Some(_) => Step::Login { replace: None },
-                        None => Step::Stop(StopReason::Revoked(Arc::new(e))),
-                    }
-                }
+                let granted =
+                    Duration::from_secs(u64::try_from(info.creation_ttl).unwrap_or(0)).max(ttl);
+                let held = Held {
+                    expires_at: Some(Instant::now() + ttl),
+                    granted,
+                    renewable: info.renewable,
+                    capped: false,
+                };
+                self.valid(&held);
+                Step::Hold(held)
             }
+            Err(e) => match token.login {
+                Some(_) => Step::Login { replace: None },
+                None => Step::Stop(StopReason::Revoked(Arc::new(e))),
+            },
         }
     }
 
     /// Waits, then renews the token (retrying every failure Vault did not refuse until it
     /// expires), or hands over to a login when renewing cannot help.
     async fn hold(&self, mut held: Held) -> Step {
+        let token = &self.watched;
         let Some(expires_at) = held.expires_at else {
             return Step::Stop(StopReason::NoExpiry);
         };
         if !held.renewable || held.capped {
-            if self.login.is_none() {
+            if token.login.is_none() {
                 return Step::Stop(if held.capped {
                     StopReason::MaxTtlReached { expires_at }
                 } else {
@@ -710,67 +533,41 @@ impl Worker {
             }
             tokio::time::sleep(self.schedule.wait(remaining(expires_at))).await;
             return Step::Login {
-                replace: self.client.token(),
+                replace: token.client.token(),
             };
         }
-        tokio::time::sleep(self.schedule.wait(remaining(expires_at))).await;
-        let mut backoff = self.schedule.backoff();
-        let mut last_error = None;
-        loop {
-            if remaining(expires_at).is_zero() {
-                // Expired (renewals kept failing, or the floor outlasted a tiny TTL).
-                return match (&self.login, last_error) {
-                    (Some(_), _) => Step::Login { replace: None },
-                    (None, Some(e)) => Step::Stop(StopReason::Expired(e)),
-                    (None, None) => Step::Stop(StopReason::Expired(Arc::new(Error::missing(
-                        "the token expired before it could be renewed",
-                    )))),
-                };
+        match self.renew_before(expires_at).await {
+            Renewed::Renewed(renewal) => self.renewed(&mut held, renewal),
+            Renewed::NotRenewable => {
+                held.renewable = false;
+                Step::Hold(held)
             }
-            match self.client.auth().renew_self(None).await {
-                Ok(auth) => return self.renewed(&mut held, auth),
-                Err(e) if is_not_renewable(&e) => {
-                    held.renewable = false;
-                    return Step::Hold(held);
-                }
-                Err(e) if vault_refused(&e) => {
-                    return match self.login {
-                        // A refused token needs no revoking.
-                        Some(_) => Step::Login { replace: None },
-                        None => Step::Stop(StopReason::Revoked(Arc::new(e))),
-                    };
-                }
-                Err(e) => {
-                    // Back off, but try once more before the token expires when there is time.
-                    let left = remaining(expires_at);
-                    let next = backoff.next().unwrap_or(self.schedule.backoff_max);
-                    let retry_in = next
-                        .min(left.mul_f64(self.schedule.fraction))
-                        .max(self.schedule.floor);
-                    let error = Arc::new(e);
-                    self.emit(RenewEvent::RenewFailed {
-                        error: error.clone(),
-                        retry_in,
-                    });
-                    last_error = Some(error);
-                    tokio::time::sleep(retry_in).await;
-                }
+            // A refused token needs no revoking.
+            Renewed::Refused(_) | Renewed::Expired(_) if token.login.is_some() => {
+                Step::Login { replace: None }
             }
+            Renewed::Refused(e) => Step::Stop(StopReason::Revoked(Arc::new(e))),
+            // Expired (renewals kept failing, or the floor outlasted a tiny TTL).
+            Renewed::Expired(last) => Step::Stop(StopReason::Expired(last.unwrap_or_else(|| {
+                Arc::new(Error::missing(
+                    "the token expired before it could be renewed",
+                ))
+            }))),
         }
     }
 
-    fn renewed(&self, held: &mut Held, auth: AuthInfo) -> Step {
-        let ttl = Duration::from_secs(auth.lease_duration);
+    fn renewed(&self, held: &mut Held, renewal: Renewal) -> Step {
+        let ttl = renewal.ttl;
         if ttl.is_zero() {
             return Step::Stop(StopReason::NoExpiry);
         }
         let expires_at = Instant::now() + ttl;
         held.expires_at = Some(expires_at);
-        held.renewable = auth.renewable;
+        held.renewable = renewal.renewable;
         self.valid(held);
         if ttl < held.granted {
             held.capped = true;
-            if self.login.is_some() {
+            if self.watched.login.is_some() {
                 self.emit(RenewEvent::MaxTtlReached { expires_in: ttl });
             }
         } else {
@@ -783,49 +580,46 @@ impl Worker {
     /// Logs in, retrying with backoff every failure but Vault refusing the login; revokes
     /// `replace` afterwards.
     async fn login(&self, replace: Option<SecretString>) -> Step {
-        let Some(login) = &self.login else {
+        let token = &self.watched;
+        let Some(login) = &token.login else {
             return Step::Stop(StopReason::Revoked(Arc::new(Error::missing(
                 "no login method was given",
             ))));
         };
         if replace.is_none() {
             // The old token is gone: nothing good until the login succeeds.
-            self.status.send_replace(TokenStatus::Pending);
+            self.set_status(TokenStatus::Pending);
         }
-        let mut backoff = self.schedule.backoff();
-        loop {
-            match login.login_dyn(&self.client).await {
-                Ok(auth) => {
-                    if let Err(e) = self.client.set_token(auth.client_token.clone()) {
-                        return Step::Stop(StopReason::LoginFailing(Arc::new(e)));
-                    }
-                    let ttl = Duration::from_secs(auth.lease_duration);
-                    let held = Held {
-                        expires_at: (!ttl.is_zero()).then(|| Instant::now() + ttl),
-                        granted: ttl,
-                        renewable: auth.renewable,
-                        capped: false,
-                    };
-                    self.valid(&held);
-                    self.emit(RenewEvent::LoggedIn { ttl });
-                    if let (true, Some(old)) = (self.revoke_replaced, replace) {
-                        self.revoke(old).await;
-                    }
-                    return Step::Hold(held);
-                }
-                Err(e) if !vault_refused(&e) => {
-                    let retry_in = backoff.next().unwrap_or(self.schedule.backoff_max);
-                    self.emit(RenewEvent::LoginFailed {
-                        error: Arc::new(e),
-                        retry_in,
-                    });
-                    tokio::time::sleep(retry_in).await;
-                }
-                Err(e) => return Step::Stop(StopReason::LoginFailing(Arc::new(e))),
-            }
+        let auth = match self
+            .retry(
+                || login.login_dyn(&token.client),
+                |error, retry_in| RenewEvent::LoginFailed { error, retry_in },
+            )
+            .await
+        {
+            Ok(auth) => auth,
+            Err(e) => return Step::Stop(StopReason::LoginFailing(Arc::new(e))),
+        };
+        if let Err(e) = token.client.set_token(auth.client_token.clone()) {
+            return Step::Stop(StopReason::LoginFailing(Arc::new(e)));
         }
+        let ttl = Duration::from_secs(auth.lease_duration);
+        let held = Held {
+            expires_at: (!ttl.is_zero()).then(|| Instant::now() + ttl),
+            granted: ttl,
+            renewable: auth.renewable,
+            capped: false,
+        };
+        self.valid(&held);
+        self.emit(RenewEvent::LoggedIn { ttl });
+        if let (true, Some(old)) = (token.revoke_replaced, replace) {
+            token.revoke(old).await;
+        }
+        Step::Hold(held)
     }
+}
 
+impl Token {
     /// Revokes a replaced token; a failure is logged, not fatal (it expires anyway).
     async fn revoke(&self, old: SecretString) {
         let result = match self.client.with_token(old) {

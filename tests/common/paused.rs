@@ -1,14 +1,21 @@
 //! Helpers of the tests that run in paused time (`tokio::time::pause`, see
 //! `tests/renew_schedule.rs`): a client with no timers of its own, a schedule without jitter, a
-//! phase counter for the mocks, and the recorded answers of `tests/fixtures/renew/`.
+//! phase counter for the mocks, the recorded answers of `tests/fixtures/renew/`, the requests
+//! of the renewer and the lease watcher ([`Call`]), and the event readers and time checks of
+//! the three `renew_*` files.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use hashivault::auth::RenewSchedule;
+use hashivault::auth::{AppRole, RenewEvent, RenewSchedule, RenewerBuilder, TokenRenewer};
+use hashivault::lease::{LeaseWatcher, LeaseWatcherBuilder};
 use hashivault::Client;
 use httpmock::prelude::*;
+
+pub use super::wire::{call, Call};
 use serde_json::{json, Value};
+use tokio::time::Instant;
 
 /// A recorded answer under `tests/fixtures/renew/`.
 pub fn renew_fixture(name: &str) -> Value {
@@ -108,4 +115,151 @@ impl Phase {
     pub fn set(&self, p: usize) {
         self.0.store(p, Ordering::SeqCst);
     }
+}
+
+/// The AppRole secret id of [`approle`].
+pub const SECRET_ID: &str = "app-secret";
+
+/// The login the renewer tests use: AppRole `app-role` at `approle`.
+pub fn approle() -> AppRole {
+    AppRole::new("approle", "app-role", Some(SECRET_ID.into()))
+}
+
+/// `GET auth/token/lookup-self` with `token`.
+pub fn lookup_self(token: &str) -> Call {
+    call(GET, "/v1/auth/token/lookup-self").token(token)
+}
+
+/// `POST auth/token/renew-self` with `token`, body `{}`.
+pub fn renew_self(token: &str) -> Call {
+    call(POST, "/v1/auth/token/renew-self")
+        .token(token)
+        .body(json!({}))
+}
+
+/// `POST auth/token/revoke-self` with `token`.
+pub fn revoke_self(token: &str) -> Call {
+    call(POST, "/v1/auth/token/revoke-self").token(token)
+}
+
+/// The login of [`approle`]: `POST auth/approle/login` with its role and secret id.
+pub fn approle_login() -> Call {
+    call(POST, "/v1/auth/approle/login")
+        .body(json!({"role_id": "app-role", "secret_id": SECRET_ID}))
+}
+
+/// `POST sys/leases/renew` of `lease`, asking for `increment` seconds when given.
+pub fn lease_renew(lease: &str, increment: Option<u64>) -> Call {
+    let mut body = json!({"lease_id": lease});
+    if let Some(increment) = increment {
+        body["increment"] = json!(increment);
+    }
+    call(POST, "/v1/sys/leases/renew").body(body)
+}
+
+/// `POST sys/leases/revoke` of `lease`.
+pub fn lease_revoke(lease: &str) -> Call {
+    call(POST, "/v1/sys/leases/revoke").body(json!({"lease_id": lease}))
+}
+
+/// A renewer of `client`'s token on the [`exact`] schedule, without a login.
+pub fn exact_renewer(client: &Client) -> RenewerBuilder {
+    client.auth().renewer().schedule(exact())
+}
+
+/// [`exact_renewer`] with the [`approle`] login.
+pub fn relogging(client: &Client) -> RenewerBuilder {
+    exact_renewer(client).login(approle())
+}
+
+/// The builder of a renewer or a lease watcher.
+pub trait Spawn {
+    type Handle;
+    fn spawn(self) -> Self::Handle;
+}
+
+impl Spawn for RenewerBuilder {
+    type Handle = TokenRenewer;
+    fn spawn(self) -> TokenRenewer {
+        RenewerBuilder::spawn(self)
+    }
+}
+
+impl Spawn for LeaseWatcherBuilder {
+    type Handle = LeaseWatcher;
+    fn spawn(self) -> LeaseWatcher {
+        LeaseWatcherBuilder::spawn(self)
+    }
+}
+
+/// Pauses the clock and starts `watcher`: the handle and the instant it started at.
+pub fn spawn_paused<B: Spawn>(watcher: B) -> (B::Handle, Instant) {
+    tokio::time::pause();
+    let start = Instant::now();
+    (watcher.spawn(), start)
+}
+
+/// Reads events until `done` says so (or `Stopped`), each with the paused-clock time since
+/// `start`.
+pub async fn events_until(
+    renewer: &mut TokenRenewer,
+    start: Instant,
+    mut done: impl FnMut(Duration, &RenewEvent) -> bool,
+) -> Vec<(Duration, RenewEvent)> {
+    let mut seen = Vec::new();
+    while let Some(event) = renewer.next_event().await {
+        let at = start.elapsed();
+        let stop = done(at, &event) || matches!(event, RenewEvent::Stopped(_));
+        seen.push((at, event));
+        if stop {
+            break;
+        }
+    }
+    seen
+}
+
+/// Milliseconds.
+pub fn ms(at: Duration) -> f64 {
+    at.as_secs_f64() * 1000.0
+}
+
+/// Whether `at` is `expected` ms, or up to 10 ms per sleep so far (`sleeps`) later: each sleep
+/// ends on the next whole millisecond plus one, and while the paused runtime waits for the mock
+/// server's answer (a real socket) tokio may advance its clock by a few milliseconds more.
+pub fn near(at: Duration, expected: f64, sleeps: usize) -> bool {
+    ms(at) >= expected - 0.01 && ms(at) <= expected + 10.0 * sleeps as f64 + 0.01
+}
+
+/// Asserts that the `i`-th time is `expected[i]` ms ([`near`], `i + 1` sleeps).
+#[track_caller]
+pub fn assert_times(actual: &[Duration], expected: &[f64]) {
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "{actual:?} vs {expected:?} ms"
+    );
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            near(*a, *e, i + 1),
+            "event {i}: at {} ms, expected {e} ms ({actual:?})",
+            ms(*a)
+        );
+    }
+}
+
+/// The times of `events`.
+pub fn times<E>(events: &[(Duration, E)]) -> Vec<Duration> {
+    events.iter().map(|(at, _)| *at).collect()
+}
+
+/// `n` multiples of `step` ms, from `step`.
+pub fn every(step: f64, n: usize) -> Vec<f64> {
+    (1..=n).map(|i| step * i as f64).collect()
+}
+
+/// Stops the renewer and lets real time run again (httpmock's own calls need it).
+pub fn finish(renewer: TokenRenewer) {
+    renewer.stop();
+    drop(renewer);
+    tokio::time::resume();
 }

@@ -2,12 +2,15 @@
 //! shapes (`answer`, `leased`, `login`), and `expect`, which mocks one exact request (method,
 //! path, query, token and request headers, body) and answers it.
 
+use std::future::Future;
 use std::time::Duration;
 
 use hashivault::{Client, Envelope, ExposeSecret, RetryPolicy, Sensitive};
 use httpmock::prelude::*;
 use httpmock::Mock;
 use serde_json::{json, Map, Value};
+
+use super::paused::Phase;
 
 pub const TOKEN: &str = "hvs.test";
 
@@ -191,6 +194,78 @@ pub async fn expect<'a>(
         .await
 }
 
+/// One call on the wire: a mock server that expects exactly `wire` (see [`expect`]) and answers
+/// `status` with `reply`; `call` runs on a [`client`] of it; the request must have been made once.
+pub async fn try_on_wire<T, F, Fut>(
+    wire: Wire,
+    status: u16,
+    reply: Option<Value>,
+    call: F,
+) -> Result<hashivault::Response<T>, hashivault::Error>
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = Result<hashivault::Response<T>, hashivault::Error>>,
+{
+    let server = MockServer::start_async().await;
+    let mock = expect(&server, wire, status, reply).await;
+    let answer = call(client(&server)).await;
+    mock.assert_async().await;
+    answer
+}
+
+/// [`try_on_wire`] for a call that succeeds.
+pub async fn on_wire<T, F, Fut>(
+    wire: Wire,
+    status: u16,
+    reply: Option<Value>,
+    call: F,
+) -> hashivault::Response<T>
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = Result<hashivault::Response<T>, hashivault::Error>>,
+{
+    try_on_wire(wire, status, reply, call)
+        .await
+        .expect("the call succeeds")
+}
+
+/// A login on the wire: [`on_wire`] with `wire` answered by [`login`]`(token, policies,
+/// metadata)`; returns the envelope, its auth block checked by [`assert_login`].
+pub async fn login_on_wire<F, Fut>(
+    wire: Wire,
+    token: &str,
+    policies: &[&str],
+    metadata: Value,
+    call: F,
+) -> Envelope
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = Result<hashivault::Response<Envelope>, hashivault::Error>>,
+{
+    let reply = login(token, policies, metadata);
+    let env = on_wire(wire, 200, Some(reply), call).await.into_inner();
+    assert_login(&env, token, policies);
+    env
+}
+
+/// The generated `app_role_read_role` of role `ci` at `approle`, answered 200 with `reply`.
+#[cfg(feature = "auth-approle")]
+pub async fn approle_read_role(
+    reply: Value,
+) -> Result<
+    hashivault::Response<Envelope<hashivault::api::types::AppRoleReadRoleResponse>>,
+    hashivault::Error,
+> {
+    try_on_wire(get("/v1/auth/approle/role/ci"), 200, Some(reply), |c| {
+        c.api()
+            .app_role_read_role()
+            .approle_mount_path("approle")
+            .role_name("ci")
+            .send()
+    })
+    .await
+}
+
 pub fn assert_login(env: &Envelope, token: &str, policies: &[&str]) {
     assert!(env.data.is_none());
     let auth = env.auth.as_ref().expect("an auth block");
@@ -200,4 +275,182 @@ pub fn assert_login(env: &Envelope, token: &str, policies: &[&str]) {
     assert_eq!(auth.lease_duration, 3600);
     assert!(auth.renewable && auth.orphan);
     assert_eq!(auth.token_type, "service");
+}
+
+/// A request a test mocks, built up from its method and path: the query parameters, headers,
+/// `X-Vault-Token` and exact JSON body it must carry when given, and the phase it answers in.
+pub struct Call {
+    method: Option<httpmock::Method>,
+    path: Option<String>,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    missing: Vec<String>,
+    body: Option<Value>,
+    phase: Option<(Phase, usize)>,
+}
+
+/// `method path`, with any headers and body, in any phase.
+pub fn call(method: httpmock::Method, path: impl Into<String>) -> Call {
+    Call {
+        method: Some(method),
+        path: Some(path.into()),
+        ..any_request()
+    }
+}
+
+/// `path` with any method.
+pub fn at(path: impl Into<String>) -> Call {
+    Call {
+        path: Some(path.into()),
+        ..any_request()
+    }
+}
+
+/// Any request at all.
+pub fn any_request() -> Call {
+    Call {
+        method: None,
+        path: None,
+        query: Vec::new(),
+        headers: Vec::new(),
+        missing: Vec::new(),
+        body: None,
+        phase: None,
+    }
+}
+
+/// What a mock answers: nothing, JSON, text as sent, or an HTML page (a proxy's).
+pub enum Reply {
+    Empty,
+    Json(Value),
+    Text(String),
+    Html(String),
+}
+
+impl From<Value> for Reply {
+    /// `Value::Null` is no body.
+    fn from(value: Value) -> Self {
+        match value {
+            Value::Null => Reply::Empty,
+            json => Reply::Json(json),
+        }
+    }
+}
+
+impl From<String> for Reply {
+    fn from(text: String) -> Self {
+        Reply::Text(text)
+    }
+}
+
+impl From<&str> for Reply {
+    fn from(text: &str) -> Self {
+        Reply::Text(text.to_string())
+    }
+}
+
+impl Call {
+    /// Only with the query parameter `name=value`.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Only with the header `name: value`.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Only without the header `name`.
+    pub fn header_missing(mut self, name: impl Into<String>) -> Self {
+        self.missing.push(name.into());
+        self
+    }
+
+    /// Only with this `X-Vault-Token`.
+    pub fn token(self, token: &str) -> Self {
+        self.header("x-vault-token", token)
+    }
+
+    /// Only with the headers of a [`client`]: its token and `X-Vault-Request`.
+    pub fn vault_headers(self) -> Self {
+        self.token(TOKEN).header("x-vault-request", "true")
+    }
+
+    /// Only with exactly this JSON body.
+    pub fn body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Only while `phase` is at `n`.
+    pub fn during(mut self, phase: &Phase, n: usize) -> Self {
+        self.phase = Some((phase.clone(), n));
+        self
+    }
+
+    /// Mocks the request on `server`, answering `status` with `reply`.
+    pub async fn answers(
+        self,
+        server: &MockServer,
+        status: u16,
+        reply: impl Into<Reply>,
+    ) -> Mock<'_> {
+        let reply = reply.into();
+        server
+            .mock_async(move |when, then| {
+                self.when(when);
+                let then = then.status(status);
+                match reply {
+                    Reply::Empty => {}
+                    Reply::Json(json) => {
+                        then.json_body(json);
+                    }
+                    Reply::Text(text) => {
+                        then.body(text);
+                    }
+                    Reply::Html(text) => {
+                        then.header("content-type", "text/html").body(text);
+                    }
+                }
+            })
+            .await
+    }
+
+    /// Mocks the request, answering `307` to the same path on `to` (a standby's redirect).
+    pub async fn redirects_to<'a>(self, server: &'a MockServer, to: &MockServer) -> Mock<'a> {
+        let path = self.path.clone().expect("a redirect of a path");
+        let location = format!("{}{path}", to.base_url());
+        server
+            .mock_async(move |when, then| {
+                self.when(when);
+                then.status(307).header("location", location);
+            })
+            .await
+    }
+
+    fn when(self, mut when: httpmock::When) {
+        if let Some(method) = self.method {
+            when = when.method(method);
+        }
+        if let Some(path) = self.path {
+            when = when.path(path);
+        }
+        for name in self.missing {
+            when = when.header_missing(name);
+        }
+        for (name, value) in self.query {
+            when = when.query_param(name, value);
+        }
+        for (name, value) in self.headers {
+            when = when.header(name, value);
+        }
+        if let Some(body) = self.body {
+            when = when.json_body(body);
+        }
+        if let Some((phase, n)) = self.phase {
+            when.is_true(phase.is(n));
+        }
+    }
 }
