@@ -38,9 +38,19 @@ mod env;
 mod envelope;
 mod error;
 pub mod features;
+pub mod intercept;
 pub mod kv;
 pub mod lease;
 pub mod lenient;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
+// Without the feature the renewers' metric calls compile to nothing.
+#[cfg(not(feature = "metrics"))]
+mod metrics {
+    pub(crate) fn token_event(_: &crate::auth::renew::RenewEvent) {}
+    pub(crate) fn lease_event(_: &crate::lease::LeaseEvent) {}
+}
 pub mod operation;
 mod path;
 mod ratelimit;

@@ -176,6 +176,8 @@ pub struct Context {
     pub(crate) retry: Arc<RetryPolicy>,
     pub(crate) list_method: ListMethod,
     pub(crate) policy: Arc<Policy>,
+    /// The user's hooks around each request sent (`ClientBuilder::interceptor`).
+    pub(crate) interceptors: crate::intercept::Interceptors,
 }
 
 impl std::fmt::Debug for Context {
@@ -187,6 +189,7 @@ impl std::fmt::Debug for Context {
             .field("retry", &self.retry)
             .field("list_method", &self.list_method)
             .field("policy", &self.policy)
+            .field("interceptors", &self.interceptors.len())
             .finish()
     }
 }
@@ -404,7 +407,15 @@ impl Context {
                 }
             }
             let spare = Resend::keep(&request);
+            // Seam (src/intercept.rs): the user's before-send hooks, on every attempt and hop,
+            // after the retry template is kept (so a hook's headers are not carried over).
+            let sent = self
+                .interceptors
+                .before_send(&mut request, operation, attempts, redirects);
             let mut result = http.execute(request).await;
+            // Seam: the after-answer hooks see this request's answer or failure.
+            self.interceptors
+                .after_answer(sent, &result, operation, attempts, redirects);
             if let (Ok(response), Some(clock)) = (&mut result, &clock) {
                 if deadline_bound {
                     // The body is read within what is left of the deadline: mark it, so a
