@@ -371,6 +371,8 @@ impl Context {
         let mut delays: Option<Box<backon::ExponentialBackoff>> = None;
         let mut attempts = 1u32;
         let mut redirects = 0usize;
+        // Seam: redirects followed within the current attempt (the hooks' `redirect()`).
+        let mut hop = 0usize;
         loop {
             let mut deadline_bound = false;
             if let Some(clock) = &clock {
@@ -411,11 +413,11 @@ impl Context {
             // after the retry template is kept (so a hook's headers are not carried over).
             let sent = self
                 .interceptors
-                .before_send(&mut request, operation, attempts, redirects);
+                .before_send(&mut request, operation, attempts, hop);
             let mut result = http.execute(request).await;
             // Seam: the after-answer hooks see this request's answer or failure.
             self.interceptors
-                .after_answer(sent, &result, operation, attempts, redirects);
+                .after_answer(sent, &result, operation, attempts, hop);
             if let (Ok(response), Some(clock)) = (&mut result, &clock) {
                 if deadline_bound {
                     // The body is read within what is left of the deadline: mark it, so a
@@ -467,6 +469,7 @@ impl Context {
                     };
                     tracing::debug!(to = %shown_origin(&target), "following redirect");
                     redirects += 1;
+                    hop += 1; // seam
                     request = next.into_request(target);
                     continue;
                 }
@@ -549,6 +552,7 @@ impl Context {
             // Boxed, as the error path: only retries build it.
             Box::pin(tokio::time::sleep(delay)).await;
             attempts += 1;
+            hop = 0; // seam
             request = next.into_request(url);
         }
     }

@@ -94,7 +94,7 @@ async fn every_attempt_and_hop_is_seen_with_its_operation() {
         .send()
         .await
         .unwrap();
-    let _: Value = client
+    let _: hashivault::Envelope = client
         .request(Method::GET, "secret/data/app", None::<&()>)
         .await
         .unwrap();
@@ -149,7 +149,7 @@ async fn added_headers_reach_the_wire() {
         .send()
         .await
         .unwrap();
-    read.assert_hits_async(2).await;
+    read.assert_calls_async(2).await;
 }
 
 #[tokio::test]

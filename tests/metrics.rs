@@ -24,21 +24,49 @@ fn snapshotter() -> &'static Snapshotter {
     })
 }
 
-/// The metrics recorded so far: (kind, name, sorted labels, value as text).
-fn read() -> Vec<(MetricKind, String, Vec<(String, String)>, DebugValue)> {
-    snapshotter()
-        .snapshot()
-        .into_vec()
-        .into_iter()
-        .map(|(key, _, _, value)| {
-            let (kind, key) = key.into_parts();
-            let mut labels: Vec<(String, String)> = key
-                .labels()
-                .map(|l| (l.key().to_string(), l.value().to_string()))
-                .collect();
-            labels.sort();
-            (kind, key.name().to_string(), labels, value)
-        })
+type Key = (MetricKind, String, Vec<(String, String)>);
+
+/// A metric's total: a counter's sum, a histogram's every value.
+#[derive(Clone, Debug)]
+enum Total {
+    Counter(u64),
+    Histogram(Vec<f64>),
+    Gauge,
+}
+
+/// The metrics recorded so far: (kind, name, sorted labels, value). A snapshot of the debugging
+/// recorder drains its counters and histograms, and tests run side by side: every snapshot is
+/// added to one running total, which is what this returns.
+fn read() -> Vec<(MetricKind, String, Vec<(String, String)>, Total)> {
+    static TOTALS: std::sync::Mutex<Vec<(Key, Total)>> = std::sync::Mutex::new(Vec::new());
+    let mut totals = TOTALS.lock().unwrap();
+    for (key, _, _, value) in snapshotter().snapshot().into_vec() {
+        let (kind, key) = key.into_parts();
+        let mut labels: Vec<(String, String)> = key
+            .labels()
+            .map(|l| (l.key().to_string(), l.value().to_string()))
+            .collect();
+        labels.sort();
+        let key = (kind, key.name().to_string(), labels);
+        let value = match value {
+            DebugValue::Counter(c) => Total::Counter(c),
+            DebugValue::Histogram(v) => {
+                Total::Histogram(v.into_iter().map(|v| v.into_inner()).collect())
+            }
+            DebugValue::Gauge(_) => Total::Gauge,
+        };
+        match totals.iter_mut().find(|(k, _)| *k == key) {
+            None => totals.push((key, value)),
+            Some((_, total)) => match (total, value) {
+                (Total::Counter(t), Total::Counter(v)) => *t += v,
+                (Total::Histogram(t), Total::Histogram(v)) => t.extend(v),
+                (total, value) => *total = value,
+            },
+        }
+    }
+    totals
+        .iter()
+        .map(|((kind, name, labels), value)| (*kind, name.clone(), labels.clone(), value.clone()))
         .collect()
 }
 
@@ -52,7 +80,7 @@ fn counter(name: &str, labels: &[(&str, &str)]) -> u64 {
         .into_iter()
         .filter(|(kind, n, l, _)| *kind == MetricKind::Counter && n == name && *l == want)
         .map(|(_, _, _, v)| match v {
-            DebugValue::Counter(c) => c,
+            Total::Counter(c) => c,
             _ => 0,
         })
         .sum()
@@ -101,7 +129,7 @@ async fn requests_retries_and_latency_by_operation_and_outcome() {
                 && labels == &[("operation".to_string(), "kv_v2_read_metadata".to_string())]
         })
         .flat_map(|(_, _, _, v)| match v {
-            DebugValue::Histogram(values) => values.into_iter().map(|v| v.into_inner()).collect(),
+            Total::Histogram(values) => values,
             _ => Vec::new(),
         })
         .collect();

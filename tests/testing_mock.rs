@@ -21,7 +21,7 @@ async fn db_settings(client: &Client) -> Result<(String, u64), hashivault::Error
         .send()
         .await?
         .into_data()?;
-    Ok((host, config.max_versions.unwrap_or(0) as u64))
+    Ok((host, config.max_versions as u64))
 }
 
 fn kv_answer(data: Value, version: u64) -> MockAnswer {

@@ -187,7 +187,7 @@ impl When<'_> {
     /// # Panics
     /// When the operation has no parameter `name`.
     pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        let Some(name) = self.operation.params.iter().find(|p| **p == name) else {
+        let Some(&name) = self.operation.params.iter().find(|p| **p == name) else {
             panic!(
                 "hashivault mock: {} has no path parameter {name:?} (it has {:?})",
                 self.operation.name, self.operation.params
