@@ -30,14 +30,14 @@ impl Interceptor for RequestSource {
     }
 }
 
-/// 2. Counts requests and retries.
+/// 2. Counts requests and retries (shared: the client gets an `Arc` clone, `main` reads it).
 #[derive(Default)]
 struct Counter {
     requests: AtomicU64,
     retries: AtomicU64,
 }
 
-impl Interceptor for Arc<Counter> {
+impl Interceptor for Counter {
     fn before_send(&self, request: &mut OutgoingRequest<'_>) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         if request.attempt() > 1 {

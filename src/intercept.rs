@@ -66,6 +66,17 @@ pub trait Interceptor: Send + Sync + 'static {
     }
 }
 
+/// A shared interceptor (keep an `Arc` to read what it gathered, pass a clone to the builder).
+impl<T: Interceptor + ?Sized> Interceptor for Arc<T> {
+    fn before_send(&self, request: &mut OutgoingRequest<'_>) {
+        (**self).before_send(request);
+    }
+
+    fn after_answer(&self, answer: &Answer<'_>) {
+        (**self).after_answer(answer);
+    }
+}
+
 /// A request about to be sent, as an [`Interceptor`] sees it.
 pub struct OutgoingRequest<'a> {
     request: &'a mut Request,
