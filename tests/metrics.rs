@@ -37,7 +37,7 @@ enum Total {
 /// The metrics recorded so far: (kind, name, sorted labels, value). A snapshot of the debugging
 /// recorder drains its counters and histograms, and tests run side by side: every snapshot is
 /// added to one running total, which is what this returns.
-fn read() -> Vec<(MetricKind, String, Vec<(String, String)>, Total)> {
+fn read() -> Vec<(Key, Total)> {
     static TOTALS: std::sync::Mutex<Vec<(Key, Total)>> = std::sync::Mutex::new(Vec::new());
     let mut totals = TOTALS.lock().unwrap();
     for (key, _, _, value) in snapshotter().snapshot().into_vec() {
@@ -64,10 +64,7 @@ fn read() -> Vec<(MetricKind, String, Vec<(String, String)>, Total)> {
             },
         }
     }
-    totals
-        .iter()
-        .map(|((kind, name, labels), value)| (*kind, name.clone(), labels.clone(), value.clone()))
-        .collect()
+    totals.clone()
 }
 
 fn counter(name: &str, labels: &[(&str, &str)]) -> u64 {
@@ -78,8 +75,8 @@ fn counter(name: &str, labels: &[(&str, &str)]) -> u64 {
     want.sort();
     read()
         .into_iter()
-        .filter(|(kind, n, l, _)| *kind == MetricKind::Counter && n == name && *l == want)
-        .map(|(_, _, _, v)| match v {
+        .filter(|((kind, n, l), _)| *kind == MetricKind::Counter && n == name && *l == want)
+        .map(|(_, v)| match v {
             Total::Counter(c) => c,
             _ => 0,
         })
@@ -123,12 +120,12 @@ async fn requests_retries_and_latency_by_operation_and_outcome() {
     assert_eq!(counter("hashivault_retries_total", &[op]), 1);
     let latencies: Vec<f64> = read()
         .into_iter()
-        .filter(|(kind, name, labels, _)| {
+        .filter(|((kind, name, labels), _)| {
             *kind == MetricKind::Histogram
                 && name == "hashivault_request_duration_seconds"
                 && labels == &[("operation".to_string(), "kv_v2_read_metadata".to_string())]
         })
-        .flat_map(|(_, _, _, v)| match v {
+        .flat_map(|(_, v)| match v {
             Total::Histogram(values) => values,
             _ => Vec::new(),
         })
@@ -139,7 +136,7 @@ async fn requests_retries_and_latency_by_operation_and_outcome() {
         "{latencies:?}"
     );
     // No label holds the token or a path.
-    for (_, _, labels, _) in read() {
+    for ((_, _, labels), _) in read() {
         for (_, value) in labels {
             assert!(
                 !value.contains("mock-token") && !value.contains('/'),
