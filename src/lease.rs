@@ -356,7 +356,7 @@ struct Worker {
 impl Worker {
     fn emit(&self, event: LeaseEvent) {
         tracing::debug!(lease = %self.lease.id, ?event, "lease watcher");
-        crate::metrics::lease_event(&event); // metrics: hashivault_renewals_total, watcher stops
+        crate::metrics::lease_event(&event);
         let _ = self.events.send(event);
     }
 

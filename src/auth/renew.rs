@@ -616,8 +616,8 @@ enum Step {
 impl Worker {
     fn emit(&self, event: RenewEvent) {
         tracing::debug!(?event, "token renewer");
-        crate::metrics::token_event(&event); // metrics: hashivault_renewals_total, logins, stops
-                                             // No receiver left is fine: the renewer keeps the token alive for the client's sake.
+        crate::metrics::token_event(&event);
+        // No receiver left is fine: the renewer keeps the token alive for the client's sake.
         let _ = self.events.send(event);
     }
 
