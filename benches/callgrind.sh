@@ -15,7 +15,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 floor=
 printf '%-16s %14s %10s\n' client "instr/request" "vs floor"
-for client in floor api kv kv-no-timeout vaultrs; do
+for client in floor api kv kv-no-timeout kv-noop-interceptor vaultrs; do
   declare -A ir=()
   for n in 200 1200; do
     valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$work/cg.$n.out" \

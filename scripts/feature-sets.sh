@@ -30,6 +30,7 @@ sets=(
     "rustls,auth-approle"
     "blocking"
     "testing"
+    "metrics"                       # the metrics facade alone
     "default"
     "full"
 )

@@ -362,6 +362,7 @@ pub struct ClientBuilder {
     max_response_size: Option<usize>,
     rate_limit: Option<RateLimit>,
     read_your_writes: bool,
+    interceptors: Vec<Arc<dyn crate::intercept::Interceptor>>,
     /// The first setting refused when it was set, returned by [`ClientBuilder::build`].
     refused: Option<Error>,
 }
@@ -381,6 +382,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("max_response_size", &self.max_response_size)
             .field("rate_limit", &self.rate_limit)
             .field("read_your_writes", &self.read_your_writes)
+            .field("interceptors", &self.interceptors.len())
             .finish_non_exhaustive()
     }
 }
@@ -591,6 +593,38 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds an [`Interceptor`](crate::intercept::Interceptor): hooks that see every request
+    /// the client (and its clones) sends, each retry and redirect hop, with the operation's
+    /// name; its `before_send` may add headers. Interceptors run in the order added.
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), hashivault::Error> {
+    /// use hashivault::intercept::{Answer, Interceptor};
+    /// struct Audit;
+    /// impl Interceptor for Audit {
+    ///     fn after_answer(&self, a: &Answer<'_>) {
+    ///         eprintln!("audit: {} attempt {} -> {}", a.operation(), a.attempt(), a.outcome().label());
+    ///     }
+    /// }
+    /// let client = hashivault::Client::builder().interceptor(Audit).build()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn interceptor(mut self, interceptor: impl crate::intercept::Interceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
+    /// The interceptors of the client: the user's, in order, then (feature `metrics`) the
+    /// one recording [`crate::metrics`].
+    fn interceptors(&self) -> Vec<Arc<dyn crate::intercept::Interceptor>> {
+        #[allow(unused_mut)]
+        let mut list = self.interceptors.clone();
+        #[cfg(feature = "metrics")]
+        list.push(Arc::new(crate::metrics::RequestMetrics));
+        list
+    }
+
     /// Builds the client. Fails on an unreadable CA or key file, a bad address or token.
     pub fn build(mut self) -> Result<Client, Error> {
         if let Some(refused) = self.refused.take() {
@@ -651,6 +685,7 @@ impl ClientBuilder {
                     .then(crate::transport::IndexCell::default),
                 overload_budget: crate::transport::Budget::new(&self.retry.overload_budget()),
             }),
+            interceptors: crate::intercept::Interceptors::new(self.interceptors()),
         };
         let baseurl = format!("{}/v1", base.trim_end_matches('/'));
         Ok(Client {

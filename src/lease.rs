@@ -349,6 +349,7 @@ impl Watched for Watching {
 
     fn trace(&self, event: &LeaseEvent) {
         tracing::debug!(lease = %self.lease.id, ?event, "lease watcher");
+        crate::metrics::lease_event(event);
     }
 
     async fn run(engine: &Engine<Self>) {

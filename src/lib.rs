@@ -20,7 +20,9 @@
 //! Synchronous code: the `blocking` feature (module `hashivault::blocking`: `.wait()` where
 //! async code writes `.await`). Tests against a real server: the `testing` feature (module
 //! `hashivault::testing`: a throwaway OpenBao dev server and a client for it); tests without a
-//! process: point [`Client::builder`]'s `address` at an HTTP mock.
+//! process: `hashivault::testing::mock` (canned answers by operation, through the real client).
+//! Hooks on every request (a header, a count, an audit line): [`intercept`]; metrics: the
+//! `metrics` feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
@@ -38,9 +40,19 @@ mod env;
 mod envelope;
 mod error;
 pub mod features;
+pub mod intercept;
 pub mod kv;
 pub mod lease;
 pub mod lenient;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
+// Without the feature the renewers' metric calls compile to nothing.
+#[cfg(not(feature = "metrics"))]
+mod metrics {
+    pub(crate) fn token_event(_: &crate::auth::renew::RenewEvent) {}
+    pub(crate) fn lease_event(_: &crate::lease::LeaseEvent) {}
+}
 pub mod operation;
 mod path;
 mod ratelimit;

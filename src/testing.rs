@@ -1,4 +1,5 @@
-//! A real OpenBao for your own integration tests (feature `testing`).
+//! Tools for your own tests (feature `testing`): a real OpenBao ([`DevServer`]) and a mock
+//! without a process ([`mock::MockVault`]).
 //!
 //! [`DevServer::start`] starts `bao server -dev` on a free loopback port with a random root
 //! token, waits until it answers, and gives you a [`Client`] configured for it. Dropping the
@@ -29,28 +30,25 @@
 //! message saying what to install. The server's log is `<cache>/logs/dev-server-<port>.log`,
 //! quoted in start-up errors and removed when the server is dropped.
 //!
-//! ## Mocking at the HTTP level instead
+//! ## Which test tool when
 //!
-//! Tests that must not start a process can point a client at an HTTP mock such as
-//! [httpmock](https://docs.rs/httpmock) or [wiremock](https://docs.rs/wiremock): the builder
-//! takes any base URL, and every call (handwritten or generated) is a plain HTTP request.
+//! | tool | what it is | use it for |
+//! |---|---|---|
+//! | [`mock::MockVault`] | canned answers keyed by operation (`api::operations::KV_V2_READ`), on loopback, through the real client; recorded OpenBao answers ready to use | unit tests of your own code: fast, no process, any error status, retry sequences, slow answers against your deadline |
+//! | [`DevServer`] | a real OpenBao process | integration tests: policies, real engines, what Vault really answers |
+//! | httpmock / wiremock | a generic HTTP mock (`Client::builder().address(mock.base_url())`) | matching on bodies or headers, when you already use one |
 //!
 //! ```no_run
-//! # async fn test() -> Result<(), hashivault::Error> {
-//! # let mock_url = String::new();
-//! // let server = httpmock::MockServer::start_async().await;
-//! // server.mock(|when, then| {
-//! //     when.method("GET").path("/v1/secret/data/app/config");
-//! //     then.status(200).json_body(serde_json::json!({
-//! //         "data": {"data": {"db": "db-1"}, "metadata": {"version": 1}}
-//! //     }));
-//! // });
-//! // let mock_url = server.base_url();
-//! let client = hashivault::Client::builder()
-//!     .address(mock_url)
-//!     .token("test-token")
-//!     .build()?;
-//! let config = client.kv2("secret").read::<serde_json::Value>("app/config").await?;
+//! # async fn test() -> Result<(), Box<dyn std::error::Error>> {
+//! use hashivault::api::operations as ops;
+//! use hashivault::testing::mock::{MockAnswer, MockVault};
+//!
+//! let vault = MockVault::start().await?;
+//! vault.on(&ops::KV_V2_READ).respond(MockAnswer::data(serde_json::json!({
+//!     "data": {"db": "db-1"}, "metadata": {"version": 1, "created_time": "",
+//!     "deletion_time": "", "destroyed": false}
+//! })));
+//! let config = vault.client().kv2("secret").read::<serde_json::Value>("app/config").await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -64,6 +62,8 @@ use hashivault_dev_server::{binary, process};
 use secrecy::SecretString;
 
 use crate::Client;
+
+pub mod mock;
 
 /// Why a dev server could not be started: the message says what was tried and what to do.
 #[derive(Clone)]

@@ -289,6 +289,8 @@ pub struct Context {
     pub(crate) retry: Arc<RetryPolicy>,
     pub(crate) list_method: ListMethod,
     pub(crate) policy: Arc<Policy>,
+    /// The user's hooks around each request sent (`ClientBuilder::interceptor`).
+    pub(crate) interceptors: crate::intercept::Interceptors,
 }
 
 impl std::fmt::Debug for Context {
@@ -300,6 +302,7 @@ impl std::fmt::Debug for Context {
             .field("retry", &self.retry)
             .field("list_method", &self.list_method)
             .field("policy", &self.policy)
+            .field("interceptors", &self.interceptors.len())
             .finish()
     }
 }

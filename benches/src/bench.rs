@@ -785,12 +785,18 @@ fn main() {
     }
 }
 
+/// An interceptor that does nothing: what the seam costs once a client has one.
+struct NoopInterceptor;
+
+impl hashivault::intercept::Interceptor for NoopInterceptor {}
+
 /// `--profile CLIENT OP N`: N sequential requests of one client and nothing else, for
 /// `valgrind --tool=callgrind --separate-threads=yes` (see benches/README.md). CLIENT is
-/// `floor`, `api`, `kv`, `kv-no-timeout` or `vaultrs`; OP is `kv`, `health` or `big`.
+/// `floor`, `api`, `kv`, `kv-no-timeout`, `kv-noop-interceptor` (`kv` with one interceptor
+/// that does nothing) or `vaultrs`; OP is `kv`, `health` or `big`.
 fn profile(args: &[String]) {
     let usage =
-        "usage: hashivault-bench --profile floor|api|kv|kv-no-timeout|vaultrs kv|health|big N";
+        "usage: hashivault-bench --profile floor|api|kv|kv-no-timeout|kv-noop-interceptor|vaultrs kv|health|big N";
     let [client, op, n] = args else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -814,13 +820,24 @@ fn profile(args: &[String]) {
         .build()
         .expect("client runtime");
     rt.block_on(async {
-        let all = targets(&server.address, TOKEN);
+        let mut all = targets(&server.address, TOKEN);
+        let intercepted = hashivault::Client::builder()
+            .address(server.address.as_str())
+            .token(TOKEN)
+            .interceptor(NoopInterceptor)
+            .build()
+            .expect("hashivault client");
+        all.push(Target::HashivaultKv2(
+            intercepted,
+            "hashivault kv2().read::<T>(), one no-op interceptor",
+        ));
         let index = match client.as_str() {
             "floor" => 0,
             "api" => 1,
             "kv" => 2,
             "kv-no-timeout" => 3,
             "vaultrs" => 4,
+            "kv-noop-interceptor" => 5,
             _ => {
                 eprintln!("{usage}");
                 std::process::exit(2);

@@ -440,6 +440,7 @@ impl Watched for Token {
 
     fn trace(&self, event: &RenewEvent) {
         tracing::debug!(?event, "token renewer");
+        crate::metrics::token_event(event);
     }
 
     async fn run(engine: &Engine<Self>) {

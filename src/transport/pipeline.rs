@@ -67,7 +67,7 @@ pub(super) async fn send(
             Err(e) => return (Err(e), call.attempts),
         };
         let spare = Resend::keep(&request);
-        let result = attempt(http, request, bound).await;
+        let result = attempt(http, request, bound, &call).await;
         match call.after(result, spare, bound.is_some()).await {
             Next::Send(next) => request = next,
             Next::Done(result) => return (result, call.attempts),
@@ -75,15 +75,22 @@ pub(super) async fn send(
     }
 }
 
-/// Step 3: sends one request, every attempt of every retry and redirect hop. A response whose
-/// body is read within what is left of the deadline is marked ([`DeadlineBound`]), so a timeout
-/// while reading it says the deadline fired.
+/// Step 3: sends one request, every attempt of every retry and redirect hop. The user's
+/// interceptors (`src/intercept.rs`) see it here, after the retry template was kept (so a hook's
+/// headers are not carried over), and its answer or failure. A response whose body is read
+/// within what is left of the deadline is marked ([`DeadlineBound`]), so a timeout while reading
+/// it says the deadline fired.
 async fn attempt(
     http: &reqwest::Client,
-    request: Request,
+    mut request: Request,
     bound: Option<DeadlineBound>,
+    call: &Call<'_>,
 ) -> reqwest::Result<Response> {
+    let hooks = &call.context.interceptors;
+    let (name, attempt, hop) = (call.op.name, call.attempts, call.hop);
+    let sent = hooks.before_send(&mut request, name, attempt, hop);
     let mut result = http.execute(request).await;
+    hooks.after_answer(sent, &result, name, attempt, hop);
     if let (Ok(response), Some(bound)) = (&mut result, bound) {
         response.extensions_mut().insert(bound);
     }
@@ -101,7 +108,10 @@ struct Call<'a> {
     /// Read only when a deadline or rate limit needs it.
     clock: Option<Clock>,
     attempts: u32,
+    /// Redirect hops followed in the whole call (the policy's limit).
     hops: usize,
+    /// Redirect hops followed within the current attempt (what interceptors are shown).
+    hop: usize,
     /// Built at the first retry: most calls never need it.
     delays: Option<Box<backon::ExponentialBackoff>>,
 }
@@ -139,6 +149,7 @@ impl<'a> Call<'a> {
             clock,
             attempts: 1,
             hops: 0,
+            hop: 0,
             delays: None,
         }
     }
@@ -193,6 +204,7 @@ impl<'a> Call<'a> {
                     };
                     tracing::debug!(to = %shown_origin(&target), "following redirect");
                     self.hops += 1;
+                    self.hop += 1;
                     return Next::Send(next.into_request(target));
                 }
             }
@@ -264,6 +276,7 @@ impl<'a> Call<'a> {
         // Boxed, as the error path: only retries build it.
         Box::pin(tokio::time::sleep(delay)).await;
         self.attempts += 1;
+        self.hop = 0;
         Next::Send(next.into_request(url))
     }
 

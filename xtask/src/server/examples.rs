@@ -78,6 +78,21 @@ pub const EXAMPLES: &[Example] = &[
         postgres: false,
     },
     Example {
+        name: "interceptors",
+        file: "interceptors",
+        features: &[],
+        expect: &[
+            "audit: -> kv_v2_write POST /v1/secret/data/examples-interceptors-",
+            "(attempt 1, source billing-service, token <redacted>)",
+            "audit: <- kv_v2_write 2xx in ",
+            "audit: -> kv_v2_read GET /v1/secret/data/examples-interceptors-",
+            "audit: -> mounts_list_secrets_engines GET /v1/sys/mounts",
+            "read version 1",
+            "requests sent: 4, retries: 0",
+        ],
+        postgres: false,
+    },
+    Example {
         name: "transit",
         file: "transit",
         features: &["transit"],

@@ -1,0 +1,192 @@
+//! The `metrics` feature: request, retry and latency metrics from the seam, renewals and logins
+//! from the renewers, read back from `metrics-util`'s debugging recorder.
+#![cfg(all(feature = "metrics", feature = "testing"))]
+
+use std::time::Duration;
+
+use hashivault::api::operations as ops;
+use hashivault::auth::AppRole;
+use hashivault::lease::{Lease, LeaseEvent};
+use hashivault::testing::mock::{MockAnswer, MockVault};
+use hashivault::RetryPolicy;
+use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+use metrics_util::MetricKind;
+use serde_json::json;
+
+/// One recorder for the test binary (the facade's is global); each test reads its own labels.
+fn snapshotter() -> &'static Snapshotter {
+    static SNAPSHOTTER: std::sync::OnceLock<Snapshotter> = std::sync::OnceLock::new();
+    SNAPSHOTTER.get_or_init(|| {
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        recorder.install().expect("the only recorder");
+        snapshotter
+    })
+}
+
+type Key = (MetricKind, String, Vec<(String, String)>);
+
+/// A metric's total: a counter's sum, a histogram's every value.
+#[derive(Clone, Debug)]
+enum Total {
+    Counter(u64),
+    Histogram(Vec<f64>),
+    Gauge,
+}
+
+/// The metrics recorded so far: (kind, name, sorted labels, value). A snapshot of the debugging
+/// recorder drains its counters and histograms, and tests run side by side: every snapshot is
+/// added to one running total, which is what this returns.
+fn read() -> Vec<(Key, Total)> {
+    static TOTALS: std::sync::Mutex<Vec<(Key, Total)>> = std::sync::Mutex::new(Vec::new());
+    let mut totals = TOTALS.lock().unwrap();
+    for (key, _, _, value) in snapshotter().snapshot().into_vec() {
+        let (kind, key) = key.into_parts();
+        let mut labels: Vec<(String, String)> = key
+            .labels()
+            .map(|l| (l.key().to_string(), l.value().to_string()))
+            .collect();
+        labels.sort();
+        let key = (kind, key.name().to_string(), labels);
+        let value = match value {
+            DebugValue::Counter(c) => Total::Counter(c),
+            DebugValue::Histogram(v) => {
+                Total::Histogram(v.into_iter().map(|v| v.into_inner()).collect())
+            }
+            DebugValue::Gauge(_) => Total::Gauge,
+        };
+        match totals.iter_mut().find(|(k, _)| *k == key) {
+            None => totals.push((key, value)),
+            Some((_, total)) => match (total, value) {
+                (Total::Counter(t), Total::Counter(v)) => *t += v,
+                (Total::Histogram(t), Total::Histogram(v)) => t.extend(v),
+                (total, value) => *total = value,
+            },
+        }
+    }
+    totals.clone()
+}
+
+fn counter(name: &str, labels: &[(&str, &str)]) -> u64 {
+    let mut want: Vec<(String, String)> = labels
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    want.sort();
+    read()
+        .into_iter()
+        .filter(|((kind, n, l), _)| *kind == MetricKind::Counter && n == name && *l == want)
+        .map(|(_, v)| match v {
+            Total::Counter(c) => c,
+            _ => 0,
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn requests_retries_and_latency_by_operation_and_outcome() {
+    snapshotter();
+    let vault = MockVault::start().await.unwrap();
+    vault.on(&ops::KV_V2_READ_METADATA).respond_seq([
+        MockAnswer::error(503, ["standby"]),
+        MockAnswer::recorded(&ops::KV_V2_READ_METADATA),
+    ]);
+    let client = vault
+        .client_builder()
+        .retry_policy(RetryPolicy {
+            min_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(10),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    client
+        .api()
+        .kv_v2_read_metadata()
+        .kv_v2_mount_path("secret")
+        .path("app")
+        .send()
+        .await
+        .unwrap();
+    let op = ("operation", "kv_v2_read_metadata");
+    assert_eq!(
+        counter("hashivault_requests_total", &[op, ("outcome", "5xx")]),
+        1
+    );
+    assert_eq!(
+        counter("hashivault_requests_total", &[op, ("outcome", "2xx")]),
+        1
+    );
+    assert_eq!(counter("hashivault_retries_total", &[op]), 1);
+    let latencies: Vec<f64> = read()
+        .into_iter()
+        .filter(|((kind, name, labels), _)| {
+            *kind == MetricKind::Histogram
+                && name == "hashivault_request_duration_seconds"
+                && labels == &[("operation".to_string(), "kv_v2_read_metadata".to_string())]
+        })
+        .flat_map(|(_, v)| match v {
+            Total::Histogram(values) => values,
+            _ => Vec::new(),
+        })
+        .collect();
+    assert_eq!(latencies.len(), 2, "{latencies:?}");
+    assert!(
+        latencies.iter().all(|s| *s > 0.0 && *s < 5.0),
+        "{latencies:?}"
+    );
+    // No label holds the token or a path.
+    for ((_, _, labels), _) in read() {
+        for (_, value) in labels {
+            assert!(
+                !value.contains("mock-token") && !value.contains('/'),
+                "{value}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn renewals_and_logins_of_the_watchers() {
+    snapshotter();
+    let vault = MockVault::start().await.unwrap();
+    // The renewer logs in (the recorded AppRole login: a 10 s token, renewed at ~6 s: not in
+    // this test), then a lease watcher renews a 2 s lease once.
+    vault
+        .on(&ops::APP_ROLE_LOGIN)
+        .respond(MockAnswer::recorded(&ops::APP_ROLE_LOGIN));
+    vault.on(&ops::LEASES_RENEW_LEASE).respond(MockAnswer::json(
+        200,
+        json!({"lease_id": "database/creds/app/abc", "renewable": true, "lease_duration": 30,
+               "data": null, "wrap_info": null, "warnings": null, "auth": null, "request_id": ""}),
+    ));
+    let client = hashivault::Client::builder()
+        .address(vault.address())
+        .build()
+        .unwrap();
+    let renewer = client
+        .auth()
+        .renewer()
+        .login(AppRole::new("approle", "role", Some("secret-id".into())))
+        .spawn();
+    renewer.ready().await.unwrap();
+    assert_eq!(counter("hashivault_logins_total", &[("outcome", "ok")]), 1);
+
+    let lease = Lease::new("database/creds/app/abc", Duration::from_secs(2), true);
+    let mut watcher = client.lease_watcher(lease).spawn();
+    let event = tokio::time::timeout(Duration::from_secs(10), watcher.next_event())
+        .await
+        .unwrap();
+    assert!(
+        matches!(event, Some(LeaseEvent::Renewed { .. })),
+        "{event:?}"
+    );
+    assert_eq!(
+        counter(
+            "hashivault_renewals_total",
+            &[("watcher", "lease"), ("outcome", "renewed")]
+        ),
+        1
+    );
+    assert_eq!(vault.hits(&ops::LEASES_RENEW_LEASE), 1);
+}
