@@ -8,7 +8,8 @@
 //! [`AuthApi::renewer`] keeps the token alive and logs in again with the same value (see
 //! [`renew`] for the schedule). Secret inputs are [`SecretString`]s. An auth method without a type
 //! works through [`AuthApi::login`] (a path and a body) or [`AuthApi::login_with`] (a generated
-//! login call).
+//! login call). On a cloud VM, [`GcpInstance`] and [`AzureInstance`] fetch their identity JWT
+//! from the metadata service themselves.
 //!
 //! # Adding a login method
 //!
@@ -54,6 +55,7 @@
 //! # }
 //! ```
 
+mod cloud;
 mod login;
 pub mod renew;
 
@@ -66,6 +68,7 @@ use crate::api::operations as ops;
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
 use crate::{Client, Error};
 
+pub use cloud::{AzureInstance, GcpInstance};
 pub(crate) use login::DynLogin;
 pub use login::{
     send_login, AppRole, Aws, Azure, Cert, Custom, Gcp, Github, Jwt, Kerberos, Kubernetes, Ldap,
