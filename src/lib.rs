@@ -57,8 +57,8 @@ mod transport;
 pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS};
 pub use envelope::{AuthInfo, Envelope, JsonMap, SecretMap, Sensitive, VaultDuration, WrapInfo};
 pub use error::{
-    ApiError, DeadlineError, DeadlineReason, DecodeError, Error, ErrorKind, RedirectError,
-    TooLargeError, TransportError,
+    ApiError, DeadlineError, DeadlineReason, DecodeError, Error, ErrorKind, MfaRequiredError,
+    RedirectError, TooLargeError, TransportError,
 };
 pub use ratelimit::RateLimit;
 pub use redirect::{RedirectPolicy, RedirectRefusal};

@@ -9,7 +9,9 @@
 //! [`renew`] for the schedule). Secret inputs are [`SecretString`]s. An auth method without a type
 //! works through [`AuthApi::login`] (a path and a body) or [`AuthApi::login_with`] (a generated
 //! login call). On a cloud VM, [`GcpInstance`] and [`AzureInstance`] fetch their identity JWT
-//! from the metadata service themselves.
+//! from the metadata service themselves. Logins under login MFA: see [`mfa`] (a login that meets
+//! an MFA requirement fails with [`Error::MfaRequired`](crate::Error::MfaRequired), or gives a
+//! [`LoginOutcome`] through [`AuthApi::login_or_mfa`]).
 //!
 //! # Adding a login method
 //!
@@ -57,6 +59,7 @@
 
 mod cloud;
 mod login;
+pub mod mfa;
 pub mod renew;
 
 use std::future::Future;
@@ -73,6 +76,9 @@ pub(crate) use login::DynLogin;
 pub use login::{
     send_login, AppRole, Aws, Azure, Cert, Custom, Gcp, Github, Jwt, Kerberos, Kubernetes, Ldap,
     Login, Okta, Radius, ServiceAccountToken, Userpass,
+};
+pub use mfa::{
+    LoginOutcome, MfaConstraint, MfaCredentials, MfaMethod, MfaRequirement, WithMfa, MFA_HEADER,
 };
 pub use renew::{RenewEvent, RenewSchedule, RenewerBuilder, StopReason, TokenRenewer, TokenStatus};
 
