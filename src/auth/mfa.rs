@@ -194,7 +194,6 @@ impl fmt::Debug for MfaCredentials {
 /// What a login gave: a token, or an MFA requirement to complete. See
 /// [`AuthApi::login_or_mfa`].
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum LoginOutcome {
     /// Logged in; the token is stored in the client.
     LoggedIn(AuthInfo),
