@@ -642,7 +642,11 @@ impl fmt::Display for MfaRequiredError {
             }
             write!(f, "{enforcement}: one of")?;
             for method in &constraint.any {
-                write!(f, " {} `{}` ({})", method.type_, method.name, method.id)?;
+                write!(f, " {}", method.type_)?;
+                if !method.name.is_empty() {
+                    write!(f, " `{}`", method.name)?;
+                }
+                write!(f, " ({})", method.id)?;
             }
         }
         f.write_str("): complete it with AuthApi::mfa_validate, or log in with WithMfa")
