@@ -44,6 +44,8 @@ pub const DEFAULT_ADDRESS: &str = "https://127.0.0.1:8200";
 pub struct Client {
     api: crate::api::Client,
     address: Arc<str>,
+    /// `X-Vault-MFA` values the handwritten requests of this clone carry (`WithMfa`'s login).
+    mfa: Option<Arc<[HeaderValue]>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -125,6 +127,16 @@ impl Client {
                 context,
             ),
             address: self.address.clone(),
+            mfa: self.mfa.clone(),
+        }
+    }
+
+    /// A clone whose handwritten requests carry one `X-Vault-MFA` header per value
+    /// (single-phase login MFA, [`crate::auth::WithMfa`]).
+    pub(crate) fn with_mfa_headers(&self, values: Vec<HeaderValue>) -> Client {
+        Client {
+            mfa: Some(values.into()),
+            ..self.clone()
         }
     }
 
@@ -259,6 +271,9 @@ impl Client {
         let mut builder = self.api.client.request(method, url);
         if let Some((name, value)) = header {
             builder = builder.header(name, value);
+        }
+        for value in self.mfa.iter().flat_map(|values| values.iter()) {
+            builder = builder.header(crate::auth::MFA_HEADER, value.clone());
         }
         if !query.is_empty() {
             builder = builder.query(query);
@@ -691,6 +706,7 @@ impl ClientBuilder {
         Ok(Client {
             api: crate::api::Client::new_with_client(&baseurl, http, context),
             address: Arc::from(address.as_str()),
+            mfa: None,
         })
     }
 }

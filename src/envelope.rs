@@ -249,6 +249,10 @@ pub struct AuthInfo {
     /// Uses left, 0 for unlimited.
     #[serde(default, deserialize_with = "or_default")]
     pub num_uses: u64,
+    /// What a login under Vault's login MFA still needs (then `client_token` is empty); `None`
+    /// otherwise. The login helpers turn it into [`Error::MfaRequired`](crate::Error::MfaRequired).
+    #[serde(default)]
+    pub mfa_requirement: Option<crate::auth::MfaRequirement>,
 }
 
 impl fmt::Debug for AuthInfo {
@@ -266,6 +270,7 @@ impl fmt::Debug for AuthInfo {
             .field("token_type", &self.token_type)
             .field("orphan", &self.orphan)
             .field("num_uses", &self.num_uses)
+            .field("mfa_requirement", &self.mfa_requirement)
             .finish()
     }
 }

@@ -42,6 +42,11 @@ pub enum Error {
     /// The answer is larger than
     /// [`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size).
     TooLarge(Box<TooLargeError>),
+    /// A login that Vault answered with an MFA requirement instead of a token: complete it
+    /// with [`AuthApi::mfa_validate`](crate::auth::AuthApi::mfa_validate) (see
+    /// [`Error::mfa_requirement`]) or log in with the passcodes at once
+    /// ([`WithMfa`](crate::auth::WithMfa)).
+    MfaRequired(Box<MfaRequiredError>),
 }
 
 /// What kind of non-2xx answer Vault gave, named as hvac names its exceptions.
@@ -659,6 +664,39 @@ impl fmt::Display for TooLargeError {
     }
 }
 
+/// A login that needs multi-factor authentication: see [`Error::MfaRequired`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MfaRequiredError {
+    /// What Vault asks for (its `mfa_request_id` hidden in `Debug`).
+    pub requirement: crate::auth::MfaRequirement,
+    /// The login operation, when known.
+    pub operation: Option<String>,
+}
+
+impl fmt::Display for MfaRequiredError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(op) = &self.operation {
+            write!(f, "{op}: ")?;
+        }
+        f.write_str("the login needs multi-factor authentication (")?;
+        for (i, (enforcement, constraint)) in self.requirement.mfa_constraints.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{enforcement}: one of")?;
+            for method in &constraint.any {
+                write!(f, " {}", method.type_)?;
+                if !method.name.is_empty() {
+                    write!(f, " `{}`", method.name)?;
+                }
+                write!(f, " ({})", method.id)?;
+            }
+        }
+        f.write_str("): complete it with AuthApi::mfa_validate, or log in with WithMfa")
+    }
+}
+
 /// The error a size-limited body stream yields; found again in a `reqwest::Error`'s sources.
 #[derive(Debug)]
 pub(crate) struct BodyTooLarge {
@@ -684,6 +722,7 @@ impl fmt::Display for Error {
             Error::Redirect(e) => e.fmt(f),
             Error::Deadline(e) => e.fmt(f),
             Error::TooLarge(e) => e.fmt(f),
+            Error::MfaRequired(e) => e.fmt(f),
         }
     }
 }
@@ -756,6 +795,7 @@ impl Error {
             Error::Redirect(e) => &mut e.operation,
             Error::Deadline(e) => &mut e.operation,
             Error::TooLarge(e) => &mut e.operation,
+            Error::MfaRequired(e) => &mut e.operation,
             Error::InvalidInput(_) | Error::Config(_) => return self,
         };
         if replace || slot.is_none() {
@@ -773,6 +813,7 @@ impl Error {
             Error::Redirect(e) => e.operation.as_deref(),
             Error::Deadline(e) => e.operation.as_deref(),
             Error::TooLarge(e) => e.operation.as_deref(),
+            Error::MfaRequired(e) => e.operation.as_deref(),
             Error::InvalidInput(_) | Error::Config(_) => None,
         }
     }
@@ -933,6 +974,20 @@ impl Error {
     /// The caller's input was refused before sending.
     pub fn is_invalid_input(&self) -> bool {
         matches!(self, Error::InvalidInput(_))
+    }
+
+    /// A login answered with an MFA requirement instead of a token ([`Error::MfaRequired`]).
+    pub fn is_mfa_required(&self) -> bool {
+        matches!(self, Error::MfaRequired(_))
+    }
+
+    /// The pending MFA requirement of [`Error::MfaRequired`], to complete with
+    /// [`AuthApi::mfa_validate`](crate::auth::AuthApi::mfa_validate).
+    pub fn mfa_requirement(&self) -> Option<&crate::auth::MfaRequirement> {
+        match self {
+            Error::MfaRequired(e) => Some(&e.requirement),
+            _ => None,
+        }
     }
 
     /// A request reqwest could not build (a header value that is not one); its message, not the

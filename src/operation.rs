@@ -282,6 +282,12 @@ pub(crate) const HANDWRITTEN: &[Handwritten] = &[
         "Userpass (Login), AuthApi::userpass",
     ),
     helper(
+        &ops::MFA_VALIDATE,
+        "POST",
+        "/sys/mfa/validate",
+        "AuthApi::mfa_validate",
+    ),
+    helper(
         &ops::LEASES_RENEW_LEASE,
         "POST",
         "/sys/leases/renew",

@@ -83,15 +83,24 @@ pub async fn send_login<B: Serialize + ?Sized + Sync>(
             "login",
         )
         .await?;
-    auth_of(env)
+    auth_of(env).map_err(|e| e.with_operation("login"))
 }
 
-/// The `auth` block of a login answer, with a token in it.
+/// The `auth` block of a login answer, with a token in it; an MFA requirement (and no token)
+/// is [`Error::MfaRequired`].
 pub(crate) fn auth_of<T>(env: Envelope<T>) -> Result<AuthInfo, Error> {
-    let auth = env
+    let mut auth = env
         .auth
         .ok_or_else(|| Error::missing("the login answer has no `auth` block"))?;
     if auth.client_token.expose_secret().is_empty() {
+        if let Some(requirement) = auth.mfa_requirement.take() {
+            return Err(Error::MfaRequired(Box::new(
+                crate::error::MfaRequiredError {
+                    requirement,
+                    operation: None,
+                },
+            )));
+        }
         return Err(Error::missing("the login answer has no client token"));
     }
     Ok(auth)
@@ -210,7 +219,7 @@ impl Login for AppRole {
         let env: Envelope<JsonMap> = client
             .call_operation(&ops::APP_ROLE_LOGIN, &[&mount], &[], Some(&body))
             .await?;
-        auth_of(env)
+        auth_of(env).map_err(|e| e.with_operation(ops::APP_ROLE_LOGIN.name))
     }
 }
 
@@ -229,7 +238,7 @@ impl Login for Userpass {
         let env: Envelope<JsonMap> = client
             .call_operation(&ops::USERPASS_LOGIN, &[&mount, &username], &[], Some(&body))
             .await?;
-        auth_of(env)
+        auth_of(env).map_err(|e| e.with_operation(ops::USERPASS_LOGIN.name))
     }
 }
 
@@ -577,7 +586,7 @@ impl Login for Kerberos {
             .await?;
         let env: Envelope<JsonMap> =
             crate::transport::decode_answer(response, "kerberos_login").await?;
-        auth_of(env)
+        auth_of(env).map_err(|e| e.with_operation("kerberos_login"))
     }
 }
 

@@ -8,7 +8,10 @@
 //! [`AuthApi::renewer`] keeps the token alive and logs in again with the same value (see
 //! [`renew`] for the schedule). Secret inputs are [`SecretString`]s. An auth method without a type
 //! works through [`AuthApi::login`] (a path and a body) or [`AuthApi::login_with`] (a generated
-//! login call).
+//! login call). On a cloud VM, [`GcpInstance`] and [`AzureInstance`] fetch their identity JWT
+//! from the metadata service themselves. Logins under login MFA: see [`mfa`] (a login that meets
+//! an MFA requirement fails with [`Error::MfaRequired`](crate::Error::MfaRequired), or gives a
+//! [`LoginOutcome`] through [`AuthApi::login_or_mfa`]).
 //!
 //! # Adding a login method
 //!
@@ -54,7 +57,9 @@
 //! # }
 //! ```
 
+mod cloud;
 mod login;
+pub mod mfa;
 pub mod renew;
 
 use std::future::Future;
@@ -66,10 +71,14 @@ use crate::api::operations as ops;
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
 use crate::{Client, Error};
 
+pub use cloud::{AzureInstance, GcpInstance};
 pub(crate) use login::DynLogin;
 pub use login::{
     send_login, AppRole, Aws, Azure, Cert, Custom, Gcp, Github, Jwt, Kerberos, Kubernetes, Ldap,
     Login, Okta, Radius, ServiceAccountToken, Userpass,
+};
+pub use mfa::{
+    LoginOutcome, MfaConstraint, MfaCredentials, MfaMethod, MfaRequirement, WithMfa, MFA_HEADER,
 };
 pub use renew::{RenewEvent, RenewSchedule, RenewerBuilder, StopReason, TokenRenewer, TokenStatus};
 

@@ -1,0 +1,494 @@
+//! GCP (GCE) and Azure workload logins on the wire (`src/auth/cloud.rs`): the exact metadata
+//! requests (method, path, query, the metadata header), then the exact login request to Vault with
+//! the fetched JWT; a clear error when the metadata service does not answer; the JWT never in
+//! `Debug`, `Display` or errors.
+//!
+//! The metadata answers follow Google's and Microsoft's documented shapes (GCE's identity
+//! endpoint answers the JWT as text; IMDS answers JSON); the Vault answers are login envelopes
+//! in OpenBao's shape with the metadata the GCP and Azure plugins attach (no cloud was at hand to
+//! record them).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use hashivault::auth::{AzureInstance, GcpInstance};
+use hashivault::{Client, ExposeSecret};
+use httpmock::prelude::*;
+use serde_json::{json, Value};
+
+use common::wire::fast_retries;
+
+/// A JWT as the metadata services hand them out (header.claims.signature).
+const JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImFiYzEyMyJ9.eyJhdWQiOiJodHRwOi8vdmF1bHQvbXktZ2NlLXJvbGUifQ.c2lnbmF0dXJlLW9mLWdvb2dsZQ";
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .address(server.base_url())
+        .retry_policy(fast_retries(0))
+        .build()
+        .unwrap()
+}
+
+/// A login answer with the plugin's metadata.
+fn login_answer(token: &str, metadata: Value) -> Value {
+    json!({
+        "request_id": "8f1c2e4a-3b5d-6e7f-8091-a2b3c4d5e6f7",
+        "lease_id": "",
+        "renewable": false,
+        "lease_duration": 0,
+        "data": null,
+        "wrap_info": null,
+        "warnings": null,
+        "auth": {
+            "client_token": token,
+            "accessor": "hmdCkI6XyEHbWpgyUNLjZq3e",
+            "policies": ["default", "web"],
+            "token_policies": ["default", "web"],
+            "metadata": metadata,
+            "lease_duration": 2764800,
+            "renewable": true,
+            "entity_id": "7b3c1f0e-2d4a-5b6c-8e9f-0a1b2c3d4e5f",
+            "token_type": "service",
+            "orphan": true,
+            "mfa_requirement": null,
+            "num_uses": 0
+        }
+    })
+}
+
+/// A base URL where nothing listens.
+fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
+fn no_jwt(text: &str) {
+    assert!(!text.contains(JWT), "the JWT leaked: {text}");
+}
+
+#[tokio::test]
+async fn gcp_fetches_the_identity_token_then_logs_in_with_it() {
+    let metadata = MockServer::start_async().await;
+    let vault = MockServer::start_async().await;
+    let identity = metadata
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/computeMetadata/v1/instance/service-accounts/default/identity")
+                .header("metadata-flavor", "Google")
+                .is_true(|req| {
+                    req.uri().query()
+                        == Some("audience=http%3A%2F%2Fvault%2Fmy-gce-role&format=full")
+                });
+            then.status(200)
+                .header("content-type", "text/html")
+                .header("metadata-flavor", "Google")
+                .body(JWT);
+        })
+        .await;
+    let login = vault
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/gcp/login")
+                .header_missing("x-vault-token")
+                .header_missing("metadata-flavor")
+                .json_body(json!({ "role": "my-gce-role", "jwt": JWT }));
+            then.status(200).json_body(login_answer(
+                "s.GceLoginToken0001",
+                json!({
+                    "role": "my-gce-role",
+                    "service_account_email": "web@project-123456.iam.gserviceaccount.com",
+                    "service_account_id": "111111111111111111111",
+                    "project_id": "project-123456",
+                    "zone": "europe-west1-b",
+                    "instance_name": "web-1"
+                }),
+            ));
+        })
+        .await;
+    let client = client(&vault);
+    let gcp = GcpInstance::new("gcp", "my-gce-role").metadata_url(metadata.base_url());
+    let auth = client.auth().login_as(&gcp).await.unwrap();
+    identity.assert_async().await;
+    login.assert_async().await;
+    assert_eq!(auth.metadata["instance_name"], "web-1");
+    assert_eq!(
+        client.token().unwrap().expose_secret(),
+        "s.GceLoginToken0001"
+    );
+    no_jwt(&format!("{gcp:?} {auth:?}"));
+}
+
+#[tokio::test]
+async fn gcp_audience_service_account_and_mount_can_be_set() {
+    let metadata = MockServer::start_async().await;
+    let vault = MockServer::start_async().await;
+    let identity = metadata
+        .mock_async(|when, then| {
+            when.method(GET)
+                // `@` is sent escaped (`%40`); httpmock matches the decoded path.
+                .path("/computeMetadata/v1/instance/service-accounts/web@project-123456.iam.gserviceaccount.com/identity")
+                .header("metadata-flavor", "Google")
+                .is_true(|req| {
+                    req.uri().query()
+                        == Some("audience=https%3A%2F%2Fvault.example.com%2Fvault%2Fweb&format=full")
+                });
+            then.status(200).body(format!("{JWT}\n"));
+        })
+        .await;
+    let login = vault
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/team/gcp/login")
+                .json_body(json!({ "role": "web", "jwt": JWT }));
+            then.status(200)
+                .json_body(login_answer("s.GceLoginToken0002", json!({"role": "web"})));
+        })
+        .await;
+    let gcp = GcpInstance::new("team/gcp", "web")
+        .audience("https://vault.example.com/vault/web")
+        .service_account("web@project-123456.iam.gserviceaccount.com")
+        .metadata_url(format!("{}/", metadata.base_url()));
+    client(&vault).auth().login_as(&gcp).await.unwrap();
+    identity.assert_async().await;
+    login.assert_async().await;
+}
+
+#[tokio::test]
+async fn gcp_off_cloud_says_so_and_never_calls_vault() {
+    let vault = MockServer::start_async().await;
+    let any = vault
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let client = client(&vault);
+    let base = closed_port();
+    let err = client
+        .auth()
+        .login_as(&GcpInstance::new("gcp", "r").metadata_url(&base))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, hashivault::Error::Config(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("invalid configuration: not running on GCP: the metadata server at {base} did not answer (connection refused)")
+    );
+    let err = client
+        .auth()
+        .login_as(&GcpInstance::new("gcp", "r").metadata_url("http://metadata.invalid"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid configuration: not running on GCP: the metadata server at http://metadata.invalid did not answer (the host name does not resolve)"
+    );
+    assert_eq!(any.calls_async().await, 0);
+    assert!(!client.has_token());
+}
+
+#[tokio::test]
+async fn a_silent_metadata_server_times_out_quickly() {
+    // Accepts the connection, never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            held.push(socket);
+        }
+    });
+    let vault = MockServer::start_async().await;
+    let started = Instant::now();
+    let err = client(&vault)
+        .auth()
+        .login_as(&AzureInstance::new("azure", "r").metadata_url(&base))
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    hold.abort();
+    assert_eq!(
+        err.to_string(),
+        format!("invalid configuration: not running on an Azure VM: the instance metadata service at {base} did not answer (timed out: 1s to connect, 5s in all)")
+    );
+    assert!(
+        took >= Duration::from_secs(5) && took < Duration::from_secs(8),
+        "{took:?}"
+    );
+}
+
+#[tokio::test]
+async fn gcp_metadata_error_and_vault_refusal_never_show_the_jwt() {
+    let metadata = MockServer::start_async().await;
+    let vault = MockServer::start_async().await;
+    let missing = metadata
+        .mock_async(|when, then| {
+            when.method(GET).path(
+                "/computeMetadata/v1/instance/service-accounts/nobody@x.iam.gserviceaccount.com/identity",
+            );
+            then.status(404).body("Not Found\n");
+        })
+        .await;
+    let client = client(&vault);
+    let base = metadata.base_url();
+    let err = client
+        .auth()
+        .login_as(
+            &GcpInstance::new("gcp", "r")
+                .service_account("nobody@x.iam.gserviceaccount.com")
+                .metadata_url(&base),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("invalid configuration: the metadata server at {base} answered 404 Not Found: Not Found")
+    );
+    missing.delete_async().await;
+    metadata
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(200).body(JWT);
+        })
+        .await;
+    vault
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/auth/gcp/login");
+            then.status(400).json_body(json!({
+                "errors": ["at least one of the JWT claim 'aud' must end in \"vault/r\""]
+            }));
+        })
+        .await;
+    let err = client
+        .auth()
+        .login_as(&GcpInstance::new("gcp", "r").metadata_url(&base))
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_request(), "{err:?}");
+    no_jwt(&format!("{err} {err:?}"));
+}
+
+/// IMDS's token answer.
+fn imds_token() -> Value {
+    json!({
+        "access_token": JWT,
+        "client_id": "5a8b2c6d-1e3f-4a5b-9c7d-8e9f0a1b2c3d",
+        "expires_in": "86399",
+        "expires_on": "1796645917",
+        "ext_expires_in": "86399",
+        "not_before": "1796559217",
+        "resource": "https://management.azure.com/",
+        "token_type": "Bearer"
+    })
+}
+
+/// IMDS's instance answer (`compute`, trimmed of what Vault does not read; `network` omitted).
+fn imds_instance(vmss: &str) -> Value {
+    json!({
+        "compute": {
+            "azEnvironment": "AzurePublicCloud",
+            "location": "westeurope",
+            "name": if vmss.is_empty() { "vm-web-1".to_string() } else { format!("{vmss}_3") },
+            "osType": "Linux",
+            "resourceGroupName": "rg-web",
+            "resourceId": "/subscriptions/3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/vm-web-1",
+            "subscriptionId": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
+            "vmId": "02aab8a4-74ef-476e-8182-f6d2ba4166a6",
+            "vmScaleSetName": vmss,
+            "vmSize": "Standard_D2s_v3",
+            "zone": ""
+        }
+    })
+}
+
+async fn imds<'a>(
+    metadata: &'a MockServer,
+    vmss: &'static str,
+) -> (httpmock::Mock<'a>, httpmock::Mock<'a>) {
+    let token = metadata
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/metadata/identity/oauth2/token")
+                .header("metadata", "true")
+                .is_true(|req| {
+                    req.uri().query()
+                        == Some(
+                            "api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com%2F",
+                        )
+                });
+            then.status(200).json_body(imds_token());
+        })
+        .await;
+    let instance = metadata
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/metadata/instance")
+                .header("metadata", "true")
+                .is_true(|req| req.uri().query() == Some("api-version=2021-02-01"));
+            then.status(200).json_body(imds_instance(vmss));
+        })
+        .await;
+    (token, instance)
+}
+
+#[tokio::test]
+async fn azure_fetches_the_token_and_the_vm_then_logs_in() {
+    let metadata = MockServer::start_async().await;
+    let vault = MockServer::start_async().await;
+    let (token, instance) = imds(&metadata, "").await;
+    let login = vault
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/azure/login")
+                .header_missing("metadata")
+                .json_body(json!({
+                    "role": "web",
+                    "jwt": JWT,
+                    "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
+                    "resource_group_name": "rg-web",
+                    "vm_name": "vm-web-1"
+                }));
+            then.status(200).json_body(login_answer(
+                "s.AzureLoginToken01",
+                json!({
+                    "role": "web",
+                    "resource_group_name": "rg-web",
+                    "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
+                    "vm_name": "vm-web-1"
+                }),
+            ));
+        })
+        .await;
+    let client = client(&vault);
+    let azure = AzureInstance::new("azure", "web").metadata_url(metadata.base_url());
+    let auth = client.auth().login_as(&azure).await.unwrap();
+    token.assert_async().await;
+    instance.assert_async().await;
+    login.assert_async().await;
+    assert_eq!(auth.metadata["vm_name"], "vm-web-1");
+    assert_eq!(
+        client.token().unwrap().expose_secret(),
+        "s.AzureLoginToken01"
+    );
+    no_jwt(&format!("{azure:?} {auth:?}"));
+}
+
+#[tokio::test]
+async fn azure_scale_set_sends_vmss_name() {
+    let metadata = MockServer::start_async().await;
+    let vault = MockServer::start_async().await;
+    imds(&metadata, "vmss-web").await;
+    let login = vault
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/azure/login")
+                .json_body(json!({
+                    "role": "web",
+                    "jwt": JWT,
+                    "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
+                    "resource_group_name": "rg-web",
+                    "vm_name": "vmss-web_3",
+                    "vmss_name": "vmss-web"
+                }));
+            then.status(200)
+                .json_body(login_answer("s.AzureLoginToken02", json!({"role": "web"})));
+        })
+        .await;
+    client(&vault)
+        .auth()
+        .login_as(&AzureInstance::new("azure", "web").metadata_url(metadata.base_url()))
+        .await
+        .unwrap();
+    login.assert_async().await;
+}
+
+#[tokio::test]
+async fn azure_given_fields_and_identity_skip_the_instance_metadata() {
+    let metadata = MockServer::start_async().await;
+    let vault = MockServer::start_async().await;
+    let token = metadata
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/metadata/identity/oauth2/token")
+                .header("metadata", "true")
+                .is_true(|req| {
+                    req.uri().query()
+                        == Some("api-version=2018-02-01&resource=https%3A%2F%2Fvault.example.com&client_id=5a8b2c6d-1e3f-4a5b-9c7d-8e9f0a1b2c3d")
+                });
+            then.status(200).json_body(imds_token());
+        })
+        .await;
+    let instance = metadata
+        .mock_async(|when, then| {
+            when.path("/metadata/instance");
+            then.status(500);
+        })
+        .await;
+    let login = vault
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/auth/azure-prod/login")
+                .json_body(json!({
+                    "role": "web",
+                    "jwt": JWT,
+                    "subscription_id": "sub-1",
+                    "resource_group_name": "rg-1",
+                    "vmss_name": "vmss-1"
+                }));
+            then.status(200)
+                .json_body(login_answer("s.AzureLoginToken03", json!({"role": "web"})));
+        })
+        .await;
+    let azure = AzureInstance::new("azure-prod", "web")
+        .resource("https://vault.example.com")
+        .client_id("5a8b2c6d-1e3f-4a5b-9c7d-8e9f0a1b2c3d")
+        .subscription_id("sub-1")
+        .resource_group_name("rg-1")
+        .vmss_name("vmss-1")
+        .metadata_url(metadata.base_url());
+    client(&vault).auth().login_as(&azure).await.unwrap();
+    token.assert_async().await;
+    login.assert_async().await;
+    assert_eq!(instance.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn azure_off_cloud_and_imds_errors_are_clear() {
+    let vault = MockServer::start_async().await;
+    let client = client(&vault);
+    let base = closed_port();
+    let err = client
+        .auth()
+        .login_as(&AzureInstance::new("azure", "web").metadata_url(&base))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("invalid configuration: not running on an Azure VM: the instance metadata service at {base} did not answer (connection refused)")
+    );
+    let metadata = MockServer::start_async().await;
+    metadata
+        .mock_async(|when, then| {
+            when.path("/metadata/identity/oauth2/token");
+            then.status(400).json_body(json!({
+                "error": "invalid_request",
+                "error_description": "Identity not found"
+            }));
+        })
+        .await;
+    let base = metadata.base_url();
+    let err = client
+        .auth()
+        .login_as(&AzureInstance::new("azure", "web").metadata_url(&base))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("invalid configuration: the instance metadata service at {base} answered 400 Bad Request: {{\"error\":\"invalid_request\",\"error_description\":\"Identity not found\"}}")
+    );
+    assert!(!client.has_token());
+}
