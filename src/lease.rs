@@ -56,7 +56,7 @@ use tokio::time::Instant;
 
 use crate::api::operations as ops;
 use crate::auth::RenewSchedule;
-use crate::watch::{self as engine, Engine, Events, Handle, Renewal, Renewed, Watched};
+use crate::watch::{self as engine, Engine, Events, Handle, Outcome, Renewal, Watched};
 use crate::{Client, Envelope, Error, JsonMap};
 
 /// A lease: its id, how long it lives, whether it can be renewed.
@@ -361,14 +361,14 @@ impl Watched for Watching {
         let granted = engine.watched.lease.duration;
         loop {
             let renewal = match engine.renew_before(expires_at).await {
-                Renewed::Renewed(renewal) => renewal,
-                Renewed::NotRenewable => {
+                Outcome::Renewed(renewal) => renewal,
+                Outcome::NotRenewable => {
                     engine.ending(expires_at, LeaseEvent::NotRenewable { expires_at });
                     return;
                 }
                 // Vault no longer knows it (400 "lease not found", 403 after its token went).
-                Renewed::Refused(e) => return engine.lost(e),
-                Renewed::Expired(_) => {
+                Outcome::Refused(e) => return engine.lost(e),
+                Outcome::Expired(_) => {
                     return engine.lost(Error::missing(
                         "the lease expired before it could be renewed",
                     ))

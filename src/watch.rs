@@ -181,7 +181,7 @@ pub(crate) struct Engine<W: Watched> {
 }
 
 /// How a renewal loop ended.
-pub(crate) enum Renewed {
+pub(crate) enum Outcome {
     /// Renewed.
     Renewed(Renewal),
     /// Vault says it cannot be renewed.
@@ -207,19 +207,19 @@ impl<W: Watched> Engine<W> {
     /// Waits [`RenewSchedule::wait`] of what is left until `expires_at`, then renews, retrying
     /// every [`Failure::Transient`] with backoff (each retry no later than `fraction` of what is
     /// left, at least the floor, with a [`Watched::renew_failed`] event) until it expires.
-    pub(crate) async fn renew_before(&self, expires_at: Instant) -> Renewed {
+    pub(crate) async fn renew_before(&self, expires_at: Instant) -> Outcome {
         tokio::time::sleep(self.schedule.wait(remaining(expires_at))).await;
         let mut backoff = self.schedule.backoff();
         let mut last_error = None;
         loop {
             if remaining(expires_at).is_zero() {
-                return Renewed::Expired(last_error);
+                return Outcome::Expired(last_error);
             }
             let error = match self.watched.renew().await {
-                Ok(renewal) => return Renewed::Renewed(renewal),
+                Ok(renewal) => return Outcome::Renewed(renewal),
                 Err(e) => match classify(&e) {
-                    Failure::NotRenewable => return Renewed::NotRenewable,
-                    Failure::Refused => return Renewed::Refused(e),
+                    Failure::NotRenewable => return Outcome::NotRenewable,
+                    Failure::Refused => return Outcome::Refused(e),
                     Failure::Transient => e,
                 },
             };
@@ -462,11 +462,11 @@ mod tests {
         async fn run(engine: &Engine<Self>) {
             let expires_at = engine.watched.start + engine.watched.expires_in;
             let ended = match engine.renew_before(expires_at).await {
-                Renewed::Renewed(_) => "renewed",
-                Renewed::NotRenewable => "not renewable",
-                Renewed::Refused(_) => "refused",
-                Renewed::Expired(Some(_)) => "expired after failures",
-                Renewed::Expired(None) => "expired",
+                Outcome::Renewed(_) => "renewed",
+                Outcome::NotRenewable => "not renewable",
+                Outcome::Refused(_) => "refused",
+                Outcome::Expired(Some(_)) => "expired after failures",
+                Outcome::Expired(None) => "expired",
             };
             engine.set_status(ended);
             engine.emit(Event::Ended(ended));

@@ -194,6 +194,8 @@ impl fmt::Debug for MfaCredentials {
 /// What a login gave: a token, or an MFA requirement to complete. See
 /// [`AuthApi::login_or_mfa`].
 #[derive(Debug)]
+// Returned once per login and matched at once: boxing the `auth` block would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum LoginOutcome {
     /// Logged in; the token is stored in the client.
     LoggedIn(AuthInfo),

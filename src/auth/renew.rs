@@ -77,7 +77,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
 use super::Login;
-use crate::watch::{self as engine, remaining, Engine, Handle, Renewal, Renewed, Watched};
+use crate::watch::{self as engine, remaining, Engine, Handle, Outcome, Renewal, Watched};
 #[cfg(test)]
 use crate::watch::{is_not_renewable, vault_refused};
 pub use crate::watch::{Events, RenewSchedule};
@@ -538,18 +538,18 @@ impl Engine<Token> {
             };
         }
         match self.renew_before(expires_at).await {
-            Renewed::Renewed(renewal) => self.renewed(&mut held, renewal),
-            Renewed::NotRenewable => {
+            Outcome::Renewed(renewal) => self.renewed(&mut held, renewal),
+            Outcome::NotRenewable => {
                 held.renewable = false;
                 Step::Hold(held)
             }
             // A refused token needs no revoking.
-            Renewed::Refused(_) | Renewed::Expired(_) if token.login.is_some() => {
+            Outcome::Refused(_) | Outcome::Expired(_) if token.login.is_some() => {
                 Step::Login { replace: None }
             }
-            Renewed::Refused(e) => Step::Stop(StopReason::Revoked(Arc::new(e))),
+            Outcome::Refused(e) => Step::Stop(StopReason::Revoked(Arc::new(e))),
             // Expired (renewals kept failing, or the floor outlasted a tiny TTL).
-            Renewed::Expired(last) => Step::Stop(StopReason::Expired(last.unwrap_or_else(|| {
+            Outcome::Expired(last) => Step::Stop(StopReason::Expired(last.unwrap_or_else(|| {
                 Arc::new(Error::missing(
                     "the token expired before it could be renewed",
                 ))
