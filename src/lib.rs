@@ -71,8 +71,7 @@ pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS};
 pub use envelope::{AuthInfo, Envelope, JsonMap, SecretMap, Sensitive, VaultDuration, WrapInfo};
 pub use error::{
     ApiError, DeadlineError, DeadlineReason, DecodeError, Error, ErrorKind, LargestHeader,
-    MfaRequiredError,
-    RedirectError, TooLargeError, TransportError,
+    MfaRequiredError, RedirectError, TooLargeError, TransportError,
 };
 pub use ratelimit::RateLimit;
 pub use redirect::{RedirectPolicy, RedirectRefusal};

@@ -122,7 +122,8 @@ pub(crate) fn vault_refused(e: &Error) -> bool {
                         || body.get("error").is_some_and(serde_json::Value::is_string)
                 })
         }
-        Error::InvalidInput(_) | Error::Config(_) => true,
+        // A login that needs MFA: a retry cannot pass it (and would prompt a push method again).
+        Error::InvalidInput(_) | Error::Config(_) | Error::MfaRequired(_) => true,
         _ => false,
     }
 }

@@ -62,11 +62,11 @@ async fn setup() -> (MockVault, Arc<Log>, Client) {
     let client = Client::builder()
         .address(vault.address())
         .token("s.TOP-SECRET-TOKEN")
-        .retry_policy(RetryPolicy {
-            min_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(10),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_min_delay(Duration::from_millis(5))
+                .with_max_delay(Duration::from_millis(10)),
+        )
         .interceptor(Recorder(log.clone()))
         .build()
         .unwrap();
@@ -215,12 +215,12 @@ async fn a_failure_without_answer_is_seen_per_attempt() {
     let log = Arc::new(Log::default());
     let client = Client::builder()
         .address(format!("http://127.0.0.1:{port}"))
-        .retry_policy(RetryPolicy {
-            max_retries: 1,
-            min_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(2),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(1)
+                .with_min_delay(Duration::from_millis(1))
+                .with_max_delay(Duration::from_millis(2)),
+        )
         .interceptor(Recorder(log.clone()))
         .build()
         .unwrap();

@@ -384,12 +384,10 @@ async fn a_method_name_with_a_colon_is_refused_before_sending() {
     assert_eq!(any.calls_async().await, 0);
 }
 
-/// The renewer's re-login meeting an MFA requirement: it should stop (a refusal: retrying cannot
-/// pass MFA, and with a push method every retry would prompt the user). `vault_refused` in
-/// `src/auth/renew.rs` does not yet count [`hashivault::Error::MfaRequired`] as a refusal, so
-/// today the renewer retries the login with backoff (`LoginFailed`); un-ignore with that fix.
+/// The renewer's re-login meeting an MFA requirement stops it (a refusal, `vault_refused` in
+/// `src/watch.rs`: retrying cannot pass MFA, and with a push method every retry would prompt
+/// the user).
 #[tokio::test]
-#[ignore = "needs vault_refused (src/auth/renew.rs) to count Error::MfaRequired as a refusal"]
 async fn the_renewer_stops_on_a_login_that_needs_mfa() {
     let server = MockServer::start_async().await;
     login_needing_mfa(&server).await;

@@ -93,11 +93,11 @@ async fn requests_retries_and_latency_by_operation_and_outcome() {
     ]);
     let client = vault
         .client_builder()
-        .retry_policy(RetryPolicy {
-            min_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(10),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_min_delay(Duration::from_millis(5))
+                .with_max_delay(Duration::from_millis(10)),
+        )
         .build()
         .unwrap();
     client

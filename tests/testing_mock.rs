@@ -33,11 +33,9 @@ fn kv_answer(data: Value, version: u64) -> MockAnswer {
 }
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        min_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .with_min_delay(Duration::from_millis(5))
+        .with_max_delay(Duration::from_millis(20))
 }
 
 #[tokio::test]

@@ -41,7 +41,7 @@ const TRANSIENT: [u16; 6] = [412, 429, 500, 502, 503, 504];
 /// is the node's state, and a retry would only delay it).
 ///
 /// The token renewer and the lease watcher retry a superset: every failure but Vault's own
-/// refusal (`auth::renew::vault_refused`), because they run for hours and a `404`, a refused
+/// refusal (`watch::vault_refused`), because they run for hours and a `404`, a refused
 /// redirect or a deadline during a failover says nothing about their token or lease; a
 /// transient answer is never a refusal (`transient_answers_are_never_refusals` below).
 pub(crate) fn is_transient(status: u16, answers: &[u16]) -> bool {
@@ -698,7 +698,7 @@ mod tests {
             let body = br#"{"errors":["try again"]}"#;
             let api = ApiError::from_body(status, "GET", "/v1/x", body);
             let error = Error::Api(Box::new(api));
-            assert!(!crate::auth::renew::vault_refused(&error), "{status}");
+            assert!(!crate::watch::vault_refused(&error), "{status}");
         }
     }
 
