@@ -376,7 +376,8 @@ pub struct ClientBuilder {
     deadline: Option<Duration>,
     max_response_size: Option<usize>,
     rate_limit: Option<RateLimit>,
-    read_your_writes: bool,
+    /// `None`: on (the default).
+    read_your_writes: Option<bool>,
     interceptors: Vec<Arc<dyn crate::intercept::Interceptor>>,
     /// The first setting refused when it was set, returned by [`ClientBuilder::build`].
     refused: Option<Error>,
@@ -396,7 +397,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("deadline", &self.deadline)
             .field("max_response_size", &self.max_response_size)
             .field("rate_limit", &self.rate_limit)
-            .field("read_your_writes", &self.read_your_writes)
+            .field("read_your_writes", &self.read_your_writes.unwrap_or(true))
             .field("interceptors", &self.interceptors.len())
             .finish_non_exhaustive()
     }
@@ -493,14 +494,19 @@ impl ClientBuilder {
         self
     }
 
-    /// Reads see this client's own writes on a cluster whose standbys serve reads (off by
-    /// default). The `X-Vault-Index` a write gets back is sent with every later request of this
-    /// client and its clones; a node that has not applied it yet answers `429` with
-    /// `Retry-After` (OpenBao 2.7.2, measured) or `412` (Vault), and the request is retried
-    /// there after the wait, within the retries and the deadline. OpenBao 2.7.2 does not honour
-    /// `X-Vault-Inconsistent: forward-active-node`, so that header is not used.
+    /// Reads see this client's own writes on a cluster whose standbys serve reads (**on** by
+    /// default; `false` turns it off).
+    ///
+    /// The newest `X-Vault-Index` the writes of this client and its clones got back is sent with
+    /// every later request, with `X-Vault-Inconsistent: forward-active-node`: a standby that has
+    /// not applied the write yet forwards the request to the active node (OpenBao 2.7+,
+    /// measured on a 2.7.2 raft cluster; Vault Enterprise). A server that answers `429` +
+    /// `Retry-After` or `412` instead is asked again after the wait, within the retries and the
+    /// deadline. A server that sends no index costs nothing: no header is added. OpenBao 2.5 and
+    /// 2.6 serve standby reads but send no index, so no client can read its writes there:
+    /// configure `disable_standby_reads = true` on those servers (`docs/compatibility.md`).
     pub fn read_your_writes(mut self, on: bool) -> Self {
-        self.read_your_writes = on;
+        self.read_your_writes = Some(on);
         self
     }
 
@@ -697,6 +703,7 @@ impl ClientBuilder {
                 limiter,
                 read_your_writes: self
                     .read_your_writes
+                    .unwrap_or(true)
                     .then(crate::transport::IndexCell::default),
                 overload_budget: crate::transport::Budget::new(&self.retry.overload_budget()),
             }),

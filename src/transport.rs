@@ -59,7 +59,9 @@ const X_VAULT_REQUEST: HeaderName = HeaderName::from_static("x-vault-request");
 const X_VAULT_WRAP_TTL: HeaderName = HeaderName::from_static("x-vault-wrap-ttl");
 const X_VAULT_INDEX: HeaderName = HeaderName::from_static("x-vault-index");
 
-/// The last `X-Vault-Index` a write of this client (or a clone) got back, for
+const X_VAULT_INCONSISTENT: HeaderName = HeaderName::from_static("x-vault-inconsistent");
+
+/// The newest `X-Vault-Index` the writes of this client (and its clones) got back, for
 /// [`ClientBuilder::read_your_writes`](crate::ClientBuilder::read_your_writes).
 #[derive(Debug, Default)]
 pub(crate) struct IndexCell(RwLock<Option<HeaderValue>>);
@@ -69,9 +71,45 @@ impl IndexCell {
         self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// Keeps `value` unless the index kept is provably ahead of it: writes answered out of order
+    /// (concurrent tasks, clones) must not move the client back to an older state.
     fn set(&self, value: HeaderValue) {
-        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some(value);
+        let mut kept = self.0.write().unwrap_or_else(|p| p.into_inner());
+        if kept.as_ref().is_some_and(|old| index_behind(&value, old)) {
+            return;
+        }
+        *kept = Some(value);
     }
+}
+
+/// Whether index `new` is provably older than `old`: both are OpenBao's
+/// (base64 of `{"cluster":"<id>","value":"<n>"}`, measured on 2.7.2) and of the same cluster,
+/// with a smaller `n`. Any other pair (Vault's own encoding, another cluster) is not comparable,
+/// and the newer answer wins.
+fn index_behind(new: &HeaderValue, old: &HeaderValue) -> bool {
+    match (index_position(new), index_position(old)) {
+        (Some((cluster_new, n_new)), Some((cluster_old, n_old))) => {
+            cluster_new == cluster_old && n_new < n_old
+        }
+        _ => false,
+    }
+}
+
+/// `(cluster, n)` of an OpenBao index, `None` for anything else.
+fn index_position(value: &HeaderValue) -> Option<(String, u64)> {
+    use base64::Engine as _;
+    #[derive(serde::Deserialize)]
+    struct Position {
+        cluster: String,
+        value: String,
+    }
+    let text = value.to_str().ok()?;
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(text))
+        .ok()?;
+    let position: Position = serde_json::from_slice(&json).ok()?;
+    Some((position.cluster, position.value.parse().ok()?))
 }
 
 /// How the client sends Vault's list operations.
@@ -443,6 +481,13 @@ impl Context {
         if let Some(index) = &self.policy.read_your_writes {
             if let Some(value) = index.get() {
                 headers.insert(X_VAULT_INDEX, value);
+                // A node that has not applied the index forwards the request to the active
+                // node instead of answering `429` (OpenBao 2.7+, Vault Enterprise); a server that
+                // ignores this header answers `429`/`412`, retried after `Retry-After`.
+                headers.insert(
+                    X_VAULT_INCONSISTENT,
+                    HeaderValue::from_static("forward-active-node"),
+                );
             }
         }
         if request.method() == Method::PATCH {
@@ -903,6 +948,44 @@ fn rebuild(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// OpenBao's index for `value` in `cluster`, as 2.7.2 sends it.
+    fn openbao_index(cluster: &str, value: u64) -> HeaderValue {
+        use base64::Engine as _;
+        let json = format!(r#"{{"cluster":"{cluster}","value":"{value}"}}"#);
+        HeaderValue::from_str(&base64::engine::general_purpose::STANDARD.encode(json)).unwrap()
+    }
+
+    #[test]
+    fn the_newest_index_is_kept_when_writes_answer_out_of_order() {
+        // Recorded from OpenBao 2.7.2 (a 3-node raft cluster, 2026-12-06): a write's index.
+        let recorded = HeaderValue::from_static(
+            "eyJjbHVzdGVyIjoiMzVjMWUwYmEtZGJiMC02ZDcxLTZiMDItM2Q0ZDI3N2E1YzlhIiwidmFsdWUiOiIzOSJ9",
+        );
+        assert_eq!(
+            index_position(&recorded),
+            Some(("35c1e0ba-dbb0-6d71-6b02-3d4d277a5c9a".to_string(), 39))
+        );
+        let cell = IndexCell::default();
+        cell.set(recorded.clone());
+        let cluster = "35c1e0ba-dbb0-6d71-6b02-3d4d277a5c9a";
+        cell.set(openbao_index(cluster, 38));
+        assert_eq!(
+            cell.get(),
+            Some(recorded.clone()),
+            "an older index never wins"
+        );
+        cell.set(openbao_index(cluster, 40));
+        assert_eq!(cell.get(), Some(openbao_index(cluster, 40)));
+        // Not comparable: another cluster (a new cluster after a restore), Vault's encoding.
+        cell.set(openbao_index("other", 1));
+        assert_eq!(cell.get(), Some(openbao_index("other", 1)));
+        let vault = HeaderValue::from_static("v1:AAAA");
+        cell.set(vault.clone());
+        assert_eq!(cell.get(), Some(vault.clone()));
+        cell.set(openbao_index(cluster, 1));
+        assert_eq!(cell.get(), Some(openbao_index(cluster, 1)));
+    }
 
     #[test]
     fn tokens_with_control_characters_are_refused_without_echo() {
