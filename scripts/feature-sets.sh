@@ -28,6 +28,7 @@ sets=(
     "rustls,auth-token"
     "rustls,auth-userpass"
     "rustls,auth-approle"
+    "auth-aws"                      # auth::AwsIam: aws-sigv4, aws-config
     "blocking"
     "testing"
     "metrics"                       # the metrics facade alone

@@ -118,3 +118,63 @@ fn generated_types_redact_credentials_in_debug() {
     );
     assert_eq!(secret.secret_id.unwrap().expose(), "SECRET-ID-VALUE");
 }
+
+#[cfg(feature = "auth-aws")]
+#[tokio::test]
+async fn aws_iam_login_traces_hold_no_secret_session_token_or_signature() {
+    // aws-sigv4 traces the canonical request, session token included: the login signs with no
+    // subscriber, so even a TRACE subscriber sees only the client's own request span.
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/auth/aws/login");
+            then.status(200).json_body(json!({
+                "auth": {"client_token": "s.aws-login-token", "accessor": "acc", "lease_duration": 60}
+            }));
+        })
+        .await;
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    const SESSION_TOKEN: &str = "SESSIONTOKEN-EXAMPLE";
+    let credentials = hashivault::auth::AwsCredentials::new(
+        "AKIDEXAMPLE",
+        SECRET,
+        Some(SESSION_TOKEN.to_string()),
+        None,
+        "test",
+    );
+    let aws = hashivault::auth::AwsIam::new("aws", Some("dev-role"))
+        .credentials(credentials)
+        .signing_time(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_440_938_160));
+    hashivault::Client::builder()
+        .address(server.base_url())
+        .build()
+        .unwrap()
+        .auth()
+        .login_as(&aws)
+        .await
+        .unwrap();
+
+    let logged = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logged.contains("auth/aws/login"),
+        "no request span: {logged}"
+    );
+    for secret in [
+        SECRET,
+        SESSION_TOKEN,
+        "e826614f4ae98bb2",
+        "Signature=",
+        "s.aws-login-token",
+    ] {
+        assert!(!logged.contains(secret), "{secret} in {logged}");
+    }
+}

@@ -57,6 +57,8 @@
 //! # }
 //! ```
 
+#[cfg(feature = "auth-aws")]
+mod aws;
 mod cloud;
 mod login;
 pub mod mfa;
@@ -71,6 +73,8 @@ use crate::api::operations as ops;
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
 use crate::{Client, Error};
 
+#[cfg(feature = "auth-aws")]
+pub use aws::{AwsCredentials, AwsIam, GET_CALLER_IDENTITY, GLOBAL_STS_ENDPOINT, SERVER_ID_HEADER};
 pub use cloud::{AzureInstance, GcpInstance};
 pub(crate) use login::DynLogin;
 pub use login::{
