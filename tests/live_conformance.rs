@@ -544,52 +544,54 @@ async fn create_database_objects(s: &Setup) {
     .await;
 }
 
-#[tokio::test]
-async fn conformance_tour() {
-    let Some(client) = common::live_client("conformance_tour") else {
-        return;
-    };
-    let addr = std::env::var("VAULT_ADDR").unwrap();
-    let token = std::env::var("VAULT_TOKEN").unwrap();
-    let setup = Setup {
-        http: hashivault::reqwest::Client::new(),
-        addr: addr.clone(),
-        token: token.clone(),
-    };
-    let status = setup.call("GET", "sys/seal-status", Value::Null).await;
-    // OpenBao's versions are 2.x and later, Vault's 1.x; HASHIVAULT_SERVER_NAME overrides.
-    let version = status["version"].as_str().unwrap_or_default().to_string();
-    let server = std::env::var("HASHIVAULT_SERVER_NAME").unwrap_or_else(|_| {
-        if version.starts_with("1.") {
-            "Vault"
-        } else {
-            "OpenBao"
-        }
-        .to_string()
-    });
-    let provenance = json!({
-        "server": server,
-        "version": version,
-        "date": today(),
-        "recorded_by": "tests/live_conformance.rs (HASHIVAULT_RECORD_CONFORMANCE=1)"
-    });
-    let ids = create_objects(&setup).await;
-    let record = std::env::var("HASHIVAULT_RECORD_CONFORMANCE").is_ok_and(|v| v == "1");
-    let mut tour = Tour::new(Mode::Live {
-        addr,
-        token,
-        record,
-        provenance,
-    });
-    read_all(&client, &mut tour, &ids).await;
-    let (figures, failures) = tour.summary();
-    println!("{figures}");
-    assert!(
-        failures.is_empty(),
-        "{} operation(s) lose data:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+#[test]
+fn conformance_tour() {
+    on_a_big_stack(|| async {
+        let Some(client) = common::live_client("conformance_tour") else {
+            return;
+        };
+        let addr = std::env::var("VAULT_ADDR").unwrap();
+        let token = std::env::var("VAULT_TOKEN").unwrap();
+        let setup = Setup {
+            http: hashivault::reqwest::Client::new(),
+            addr: addr.clone(),
+            token: token.clone(),
+        };
+        let status = setup.call("GET", "sys/seal-status", Value::Null).await;
+        // OpenBao's versions are 2.x and later, Vault's 1.x; HASHIVAULT_SERVER_NAME overrides.
+        let version = status["version"].as_str().unwrap_or_default().to_string();
+        let server = std::env::var("HASHIVAULT_SERVER_NAME").unwrap_or_else(|_| {
+            if version.starts_with("1.") {
+                "Vault"
+            } else {
+                "OpenBao"
+            }
+            .to_string()
+        });
+        let provenance = json!({
+            "server": server,
+            "version": version,
+            "date": today(),
+            "recorded_by": "tests/live_conformance.rs (HASHIVAULT_RECORD_CONFORMANCE=1)"
+        });
+        let ids = create_objects(&setup).await;
+        let record = std::env::var("HASHIVAULT_RECORD_CONFORMANCE").is_ok_and(|v| v == "1");
+        let mut tour = Tour::new(Mode::Live {
+            addr,
+            token,
+            record,
+            provenance,
+        });
+        read_all(&client, &mut tour, &ids).await;
+        let (figures, failures) = tour.summary();
+        println!("{figures}");
+        assert!(
+            failures.is_empty(),
+            "{} operation(s) lose data:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    })
 }
 
 /// A database connection configured through the generated method with the plugin's own

@@ -449,6 +449,31 @@ macro_rules! read_bare {
     }};
 }
 
+/// Runs the async test body `test` on a thread with a 32 MiB stack and a current-thread tokio
+/// runtime of its own. [`read_all`] sends every read operation of the spec from one function:
+/// in a debug build its poll frame outgrew a test thread's 2 MiB stack once the transport's
+/// pipeline grew (2026-12-06: "has overflowed its stack"); release builds are far below.
+pub fn on_a_big_stack<F, Fut>(test: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let thread = std::thread::Builder::new()
+        .name("conformance".into())
+        .stack_size(32 << 20)
+        .spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a tokio runtime")
+                .block_on(test())
+        })
+        .expect("a thread for the tour");
+    if let Err(panic) = thread.join() {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 /// Every read and list operation of the tour, through the generated methods.
 pub async fn read_all(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static str, String>) {
     let api = client.api();
