@@ -7,26 +7,15 @@ mod transport_support;
 use std::time::Duration;
 
 use hashivault::reqwest::Method;
-use hashivault::{Client, RetryPolicy};
+use hashivault::Client;
 use httpmock::prelude::*;
 use serde_json::json;
-use transport_support::{answer, serve};
+use transport_support::{answer, builder, get_json, serve};
 
 const INDEX: &str = "eyJjbHVzdGVyIjoiYyIsInZhbHVlIjoiMzUifQ==";
 
 fn client(url: &str, on: bool) -> Client {
-    Client::builder()
-        .address(url)
-        .token("t")
-        .read_your_writes(on)
-        .retry_policy(
-            RetryPolicy::default()
-                .with_max_retries(2)
-                .with_min_delay(Duration::from_millis(1))
-                .with_max_delay(Duration::from_millis(5)),
-        )
-        .build()
-        .unwrap()
+    builder(url, "t", 2).read_your_writes(on).build().unwrap()
 }
 
 #[tokio::test]
@@ -60,17 +49,12 @@ async fn a_writes_index_goes_with_later_reads_only_when_asked() {
             .request(Method::POST, "kv/a", Some(&json!({"v": "1"})))
             .await
             .unwrap();
-        let read = client
-            .request::<hashivault::JsonMap, ()>(Method::GET, "kv/a", None)
-            .await;
+        let read = get_json(&client, "kv/a").await;
         assert_eq!(read.is_ok(), on, "{read:?}");
         // Clones share the index.
         if on {
             let clone = client.with_namespace("").unwrap();
-            clone
-                .request::<hashivault::JsonMap, ()>(Method::GET, "kv/a", None)
-                .await
-                .unwrap();
+            get_json(&clone, "kv/a").await.unwrap();
         }
     }
     assert_eq!(fresh.calls_async().await, 2);
@@ -90,10 +74,7 @@ async fn a_node_behind_the_index_is_asked_again_after_retry_after() {
         .request(Method::PUT, "kv/a", Some(&json!({"v": "1"})))
         .await
         .unwrap();
-    let read = client
-        .request::<hashivault::JsonMap, ()>(Method::GET, "kv/a", None)
-        .await
-        .unwrap();
+    let read = get_json(&client, "kv/a").await.unwrap();
     assert_eq!(read.data.unwrap()["v"], "1");
     let hits = script.hits();
     assert_eq!(hits.len(), 3);

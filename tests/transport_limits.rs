@@ -5,30 +5,19 @@ mod transport_support;
 
 use std::time::{Duration, Instant};
 
-use hashivault::{Client, RateLimit, RetryPolicy};
+use hashivault::{Client, RateLimit};
 use httpmock::prelude::*;
 use serde_json::json;
-use transport_support::{answer, serve, Reply};
+use transport_support::{answer, builder, read, serve, Reply};
 
 fn client(url: &str, limit: Option<usize>) -> Client {
-    let mut b = Client::builder()
-        .address(url)
-        .token("t")
-        .retry_policy(RetryPolicy::default().with_max_retries(0));
-    if let Some(limit) = limit {
-        b = b.max_response_size(limit);
+    let b = builder(url, "t", 0);
+    match limit {
+        Some(limit) => b.max_response_size(limit),
+        None => b,
     }
-    b.build().unwrap()
-}
-
-async fn read(client: &Client) -> Result<hashivault::Envelope, hashivault::Error> {
-    client
-        .api()
-        .cubbyhole_read()
-        .path("x")
-        .send()
-        .await
-        .map(|r| r.into_inner())
+    .build()
+    .unwrap()
 }
 
 #[tokio::test]

@@ -52,11 +52,7 @@ async fn a_call_without_a_token_says_so() {
         .address(client.address())
         .build()
         .unwrap();
-    let err = anonymous
-        .api()
-        .cubbyhole_read()
-        .path("x")
-        .send()
+    let err = common::wire::read_cubbyhole(&anonymous, "x")
         .await
         .unwrap_err();
     assert!(err.is_permission_denied(), "{err}");

@@ -1,27 +1,17 @@
 //! The redirect policy on the wire: what is followed, what is refused, and that a refused
 //! target never sees a request.
 
-use std::time::Duration;
+mod transport_support;
 
-use hashivault::{Client, RedirectPolicy, RedirectRefusal, RetryPolicy};
+use hashivault::{Client, RedirectPolicy, RedirectRefusal};
 use httpmock::prelude::*;
 use serde_json::json;
+use transport_support::{builder, read_at as read};
 
 const TOKEN: &str = "hvs.redirect-test-token";
 
 fn client(server: &str, policy: RedirectPolicy) -> Client {
-    Client::builder()
-        .address(server)
-        .token(TOKEN)
-        .redirects(policy)
-        .retry_policy(
-            RetryPolicy::default()
-                .with_max_retries(0)
-                .with_min_delay(Duration::from_millis(1))
-                .with_max_delay(Duration::from_millis(1)),
-        )
-        .build()
-        .unwrap()
+    builder(server, TOKEN, 0).redirects(policy).build().unwrap()
 }
 
 /// A node answering every request to `path` with a redirect to `location`.
@@ -45,16 +35,6 @@ async fn answering<'a>(server: &'a MockServer, path: &str) -> httpmock::Mock<'a>
                 .json_body(json!({"request_id": "r", "data": {"k": "v"}}));
         })
         .await
-}
-
-async fn read(client: &Client, path: &str) -> Result<hashivault::Envelope, hashivault::Error> {
-    client
-        .api()
-        .cubbyhole_read()
-        .path(path)
-        .send()
-        .await
-        .map(|r| r.into_inner())
 }
 
 fn refusal(err: &hashivault::Error) -> RedirectRefusal {
