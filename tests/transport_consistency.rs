@@ -2,10 +2,12 @@
 //! that has not caught up (OpenBao 2.7.2 answers `429` + `Retry-After: 1`, measured on a 3-node
 //! raft cluster) is asked again after the wait.
 
+mod common;
 mod transport_support;
 
 use std::time::Duration;
 
+use common::wire::call;
 use hashivault::reqwest::Method;
 use hashivault::Client;
 use httpmock::prelude::*;
@@ -21,27 +23,17 @@ fn client(url: &str, on: bool) -> Client {
 #[tokio::test]
 async fn a_writes_index_goes_with_later_reads_only_when_asked() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/kv/a");
-            then.status(204).header("X-Vault-Index", INDEX);
-        })
+    call(POST, "/v1/kv/a")
+        .reply_header("X-Vault-Index", INDEX)
+        .answers(&server, 204, serde_json::Value::Null)
         .await;
-    let fresh = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/kv/a")
-                .header("x-vault-index", INDEX);
-            then.status(200).json_body(json!({"data": {"v": "1"}}));
-        })
+    let fresh = call(GET, "/v1/kv/a")
+        .header("x-vault-index", INDEX)
+        .answers(&server, 200, json!({"data": {"v": "1"}}))
         .await;
-    let plain = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/kv/a")
-                .header_missing("x-vault-index");
-            then.status(404).json_body(json!({"errors": []}));
-        })
+    let plain = call(GET, "/v1/kv/a")
+        .header_missing("x-vault-index")
+        .answers(&server, 404, json!({"errors": []}))
         .await;
     for on in [true, false] {
         let client = client(&server.base_url(), on);

@@ -1,7 +1,9 @@
 //! Errors that say what happened (issue 12.6, 14.5): on the wire, with realistic bodies.
 
+mod common;
 mod transport_support;
 
+use common::wire::call;
 use hashivault::reqwest::Method;
 use hashivault::{Client, ErrorKind};
 use httpmock::prelude::*;
@@ -207,12 +209,12 @@ async fn a_403_without_a_token_says_no_token_was_set() {
 #[tokio::test]
 async fn a_mount_already_in_use_has_its_own_kind() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/sys/mounts/kv");
-            then.status(400)
-                .json_body(json!({"errors": ["path is already in use at kv/"]}));
-        })
+    call(POST, "/v1/sys/mounts/kv")
+        .answers(
+            &server,
+            400,
+            json!({"errors": ["path is already in use at kv/"]}),
+        )
         .await;
     let err = client(&server.base_url())
         .request::<hashivault::JsonMap, _>(

@@ -1,10 +1,12 @@
 //! Bounded answers: the size limit, refused from `Content-Length` or cut off while read, so an
 //! endless body cannot fill memory; and the client-side rate limit.
 
+mod common;
 mod transport_support;
 
 use std::time::{Duration, Instant};
 
+use common::wire::at;
 use hashivault::{Client, RateLimit};
 use httpmock::prelude::*;
 use serde_json::json;
@@ -24,11 +26,8 @@ fn client(url: &str, limit: Option<usize>) -> Client {
 async fn a_declared_length_over_the_limit_is_refused_unread() {
     let server = MockServer::start_async().await;
     let big = "a".repeat(4096);
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(200).json_body(json!({"data": {"blob": big}}));
-        })
+    at("/v1/cubbyhole/x")
+        .answers(&server, 200, json!({"data": {"blob": big}}))
         .await;
     let err = read(&client(&server.base_url(), Some(1024)))
         .await
@@ -115,11 +114,8 @@ async fn a_chunked_answer_within_the_limit_is_read_whole() {
 #[tokio::test]
 async fn the_rate_limit_spaces_requests() {
     let server = MockServer::start_async().await;
-    let hits = server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(200).json_body(json!({"data": {}}));
-        })
+    let hits = at("/v1/cubbyhole/x")
+        .answers(&server, 200, json!({"data": {}}))
         .await;
     let client = Client::builder()
         .address(server.base_url())
@@ -160,11 +156,8 @@ async fn the_rate_limit_spaces_requests() {
 #[tokio::test]
 async fn vault_rate_limit_is_read_from_the_environment() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(200).json_body(json!({"data": {}}));
-        })
+    at("/v1/cubbyhole/x")
+        .answers(&server, 200, json!({"data": {}}))
         .await;
     let addr = server.base_url();
     let from = |limit: &'static str| {
