@@ -310,12 +310,12 @@ async fn imds<'a>(
             req.uri().query()
                 == Some("api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com%2F")
         })
-        .answers(&metadata, 200, imds_token())
+        .answers(metadata, 200, imds_token())
         .await;
     let instance = call(GET, "/metadata/instance")
         .header("metadata", "true")
         .matching(|req| req.uri().query() == Some("api-version=2021-02-01"))
-        .answers(&metadata, 200, imds_instance(vmss))
+        .answers(metadata, 200, imds_instance(vmss))
         .await;
     (token, instance)
 }

@@ -48,7 +48,7 @@ async fn login_needing_mfa(server: &MockServer) -> httpmock::Mock<'_> {
         .header_missing("x-vault-token")
         .header_missing("x-vault-mfa")
         .body(json!({ "password": PASSWORD }))
-        .answers(&server, 200, mfa("login-mfa-required.json"))
+        .answers(server, 200, mfa("login-mfa-required.json"))
         .await
 }
 
