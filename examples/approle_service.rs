@@ -191,10 +191,7 @@ async fn service_start(bootstrap: Bootstrap) -> Result<(), Error> {
     let mut renewer = client
         .auth()
         .renewer()
-        .schedule(RenewSchedule {
-            fraction: 0.5,
-            ..RenewSchedule::default()
-        })
+        .schedule(RenewSchedule::default().with_fraction(0.5))
         .spawn();
     let mut renewals = 0;
     while renewals < 2 {

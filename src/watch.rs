@@ -28,21 +28,90 @@ use tokio::time::Instant;
 use crate::Error;
 
 /// When to renew and how to back off; see the [renewer's docs](crate::auth::renew) for how it
-/// plays out.
+/// plays out. Built from [`RenewSchedule::default`] with the `with_*` setters:
+///
+/// ```
+/// use std::time::Duration;
+/// use hashivault::auth::RenewSchedule;
+///
+/// let schedule = RenewSchedule::default()
+///     .with_fraction(0.5)
+///     .with_backoff(Duration::from_secs(2), Duration::from_secs(30));
+/// assert_eq!(schedule.fraction(), 0.5);
+/// ```
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct RenewSchedule {
+    fraction: f64,
+    jitter: f64,
+    floor: Duration,
+    backoff_min: Duration,
+    backoff_max: Duration,
+    backoff_jitter: bool,
+}
+
+impl RenewSchedule {
     /// The share of the remaining TTL to wait before renewing (default 2/3).
-    pub fraction: f64,
-    /// Up to this share of the wait is taken off at random (default 0.1).
-    pub jitter: f64,
+    pub fn with_fraction(mut self, fraction: f64) -> Self {
+        self.fraction = fraction;
+        self
+    }
+
+    /// Up to this share of the wait is taken off at random (default 0.1; 0 for none).
+    pub fn with_jitter(mut self, jitter: f64) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
     /// The shortest wait before any request (default 1 s).
-    pub floor: Duration,
-    /// The first retry delay after a failure (default 1 s); it doubles per failure.
-    pub backoff_min: Duration,
-    /// The longest retry delay (default 60 s).
-    pub backoff_max: Duration,
+    pub fn with_floor(mut self, floor: Duration) -> Self {
+        self.floor = floor;
+        self
+    }
+
+    /// The first retry delay after a failure, doubled per failure up to `max` (default 1 s to
+    /// 60 s).
+    pub fn with_backoff(mut self, min: Duration, max: Duration) -> Self {
+        self.backoff_min = min;
+        self.backoff_max = max;
+        self
+    }
+
     /// Whether retry delays get random jitter (default true).
-    pub backoff_jitter: bool,
+    pub fn with_backoff_jitter(mut self, on: bool) -> Self {
+        self.backoff_jitter = on;
+        self
+    }
+
+    /// See [`RenewSchedule::with_fraction`].
+    pub fn fraction(&self) -> f64 {
+        self.fraction
+    }
+
+    /// See [`RenewSchedule::with_jitter`].
+    pub fn jitter(&self) -> f64 {
+        self.jitter
+    }
+
+    /// See [`RenewSchedule::with_floor`].
+    pub fn floor(&self) -> Duration {
+        self.floor
+    }
+
+    /// The first retry delay; see [`RenewSchedule::with_backoff`].
+    pub fn backoff_min(&self) -> Duration {
+        self.backoff_min
+    }
+
+    /// The longest retry delay; see [`RenewSchedule::with_backoff`].
+    pub fn backoff_max(&self) -> Duration {
+        self.backoff_max
+    }
+
+    /// See [`RenewSchedule::with_backoff_jitter`].
+    pub fn backoff_jitter(&self) -> bool {
+        self.backoff_jitter
+    }
 }
 
 impl Default for RenewSchedule {

@@ -169,11 +169,7 @@ async fn cubbyhole_write_sends_the_map_and_read_decodes_it() {
         .await
         .unwrap();
     write.assert_async().await;
-    let env = api_client
-        .api()
-        .cubbyhole_read()
-        .path("app/cfg")
-        .send()
+    let env = common::wire::read_cubbyhole(&api_client, "app/cfg")
         .await
         .unwrap()
         .into_inner();

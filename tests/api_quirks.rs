@@ -169,17 +169,12 @@ async fn quirk_untyped_200_body_is_a_json_map() {
 #[tokio::test]
 async fn quirk_patch_is_sent_as_merge_patch_json() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(PATCH)
-                .path("/v1/team/secret/data/app/db")
-                .header("content-type", "application/merge-patch+json")
-                .header("x-vault-token", TOKEN)
-                .header("x-vault-request", "true")
-                .is_true(|req| req.uri().query().is_none())
-                .json_body(json!({"data": {"password": "n3w"}, "options": {"cas": 1}}));
-            then.status(200).json_body(fixture("kv-v2-patch.json"));
-        })
+    let mock = call(PATCH, "/v1/team/secret/data/app/db")
+        .header("content-type", "application/merge-patch+json")
+        .vault_headers()
+        .no_query()
+        .body(json!({"data": {"password": "n3w"}, "options": {"cas": 1}}))
+        .answers(&server, 200, fixture("kv-v2-patch.json"))
         .await;
     let env = client(&server)
         .api()
@@ -332,13 +327,9 @@ async fn quirk_health_503_is_the_typed_answer() {
     let server = MockServer::start_async().await;
     let mut sealed = fixture("sys-health.json");
     sealed["sealed"] = json!(true);
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/sys/health")
-                .is_true(|req| req.uri().query() == Some("standbyok=true"));
-            then.status(503).json_body(sealed);
-        })
+    let mock = call(GET, "/v1/sys/health")
+        .matching(|req| req.uri().query() == Some("standbyok=true"))
+        .answers(&server, 503, sealed)
         .await;
     let answer = client(&server)
         .api()

@@ -134,14 +134,10 @@ async fn every_login_helper_posts_its_methods_body_and_captures_the_token() {
     let mut mocks = Vec::new();
     for (path, body) in &cases {
         mocks.push(
-            server
-                .mock_async(|when, then| {
-                    when.method(POST)
-                        .path(*path)
-                        .header_missing("x-vault-token")
-                        .json_body(body.clone());
-                    then.status(200).json_body(recorded("userpass-login.json"));
-                })
+            call(POST, *path)
+                .header_missing("x-vault-token")
+                .body(body.clone())
+                .answers(&server, 200, recorded("userpass-login.json"))
                 .await,
         );
     }

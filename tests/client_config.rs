@@ -154,11 +154,7 @@ async fn request_timeout_applies_unless_turned_off() {
         .retry_policy(fast_retries(0))
         .build()
         .unwrap();
-    let err = strict
-        .api()
-        .cubbyhole_read()
-        .path("slow")
-        .send()
+    let err = common::wire::read_cubbyhole(&strict, "slow")
         .await
         .unwrap_err();
     assert!(err.is_timeout(), "{err}");
@@ -171,11 +167,7 @@ async fn request_timeout_applies_unless_turned_off() {
         .without_timeout()
         .build()
         .unwrap();
-    let answer = patient
-        .api()
-        .cubbyhole_read()
-        .path("slow")
-        .send()
+    let answer = common::wire::read_cubbyhole(&patient, "slow")
         .await
         .unwrap();
     assert_eq!(answer.into_inner().data.unwrap()["k"], "v");

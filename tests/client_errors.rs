@@ -74,11 +74,7 @@ async fn error_kinds_from_realistic_bodies() {
         call(GET, "/v1/cubbyhole/x")
             .answers(&server, *status, body.clone())
             .await;
-        let err = client(&server)
-            .api()
-            .cubbyhole_read()
-            .path("x")
-            .send()
+        let err = common::wire::read_cubbyhole(&client(&server), "x")
             .await
             .unwrap_err();
         assert_eq!(err.kind(), Some(*kind), "status {status}");
@@ -121,20 +117,12 @@ async fn predicates_for_common_checks() {
         .answers(&server, 403, json!({"errors": ["permission denied"]}))
         .await;
     let client = client(&server);
-    let e = client
-        .api()
-        .cubbyhole_read()
-        .path("missing")
-        .send()
+    let e = common::wire::read_cubbyhole(&client, "missing")
         .await
         .unwrap_err();
     assert!(e.is_not_found() && !e.is_permission_denied());
     assert!(e.messages().is_empty());
-    let e = client
-        .api()
-        .cubbyhole_read()
-        .path("denied")
-        .send()
+    let e = common::wire::read_cubbyhole(&client, "denied")
         .await
         .unwrap_err();
     assert!(e.is_permission_denied() && !e.is_not_found());
@@ -143,19 +131,15 @@ async fn predicates_for_common_checks() {
 #[tokio::test]
 async fn html_from_a_proxy_is_a_decode_error_saying_so() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(200)
-                .header("content-type", "text/html")
-                .body("<html><body>Proxy login required</body></html>");
-        })
+    at("/v1/cubbyhole/x")
+        .reply_header("content-type", "text/html")
+        .answers(
+            &server,
+            200,
+            "<html><body>Proxy login required</body></html>",
+        )
         .await;
-    let err = client(&server)
-        .api()
-        .cubbyhole_read()
-        .path("x")
-        .send()
+    let err = common::wire::read_cubbyhole(&client(&server), "x")
         .await
         .unwrap_err();
     assert!(err.is_decode(), "{err:?}");
@@ -171,18 +155,14 @@ async fn html_from_a_proxy_is_a_decode_error_saying_so() {
 #[tokio::test]
 async fn truncated_json_never_shows_the_secret() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(200)
-                .body(r#"{"request_id":"1","data":{"password":"hunter2"#);
-        })
+    at("/v1/cubbyhole/x")
+        .answers(
+            &server,
+            200,
+            r#"{"request_id":"1","data":{"password":"hunter2"#,
+        )
         .await;
-    let err = client(&server)
-        .api()
-        .cubbyhole_read()
-        .path("x")
-        .send()
+    let err = common::wire::read_cubbyhole(&client(&server), "x")
         .await
         .unwrap_err();
     let shown = format!("{err} {err:?}");

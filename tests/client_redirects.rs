@@ -14,11 +14,9 @@ async fn standby_redirect_is_followed_with_method_body_and_token() {
     let active = MockServer::start_async().await;
     let standby = MockServer::start_async().await;
     let target = format!("{}/v1/cubbyhole/app", active.base_url());
-    let redirect = standby
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/cubbyhole/app");
-            then.status(307).header("location", target.as_str());
-        })
+    let redirect = call(POST, "/v1/cubbyhole/app")
+        .reply_header("location", target.as_str())
+        .answers(&standby, 307, serde_json::Value::Null)
         .await;
     let landed = call(POST, "/v1/cubbyhole/app")
         .token(TOKEN)
@@ -55,11 +53,9 @@ async fn redirects_are_bounded_and_retries_go_to_the_node_that_answered() {
     // A node that redirects to itself: ten hops are followed, then "too many redirects (10)".
     let looping = MockServer::start_async().await;
     let own = format!("{}/v1/auth/token/lookup-self", looping.base_url());
-    let hops = looping
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/auth/token/lookup-self");
-            then.status(307).header("location", own.as_str());
-        })
+    let hops = call(GET, "/v1/auth/token/lookup-self")
+        .reply_header("location", own.as_str())
+        .answers(&looping, 307, serde_json::Value::Null)
         .await;
     let err = client(&looping).auth().lookup_self().await.unwrap_err();
     assert!(err.to_string().contains("too many redirects (10)"), "{err}");
@@ -70,11 +66,9 @@ async fn redirects_are_bounded_and_retries_go_to_the_node_that_answered() {
     let active = MockServer::start_async().await;
     let standby = MockServer::start_async().await;
     let target = format!("{}/v1/auth/token/lookup-self", active.base_url());
-    let redirect = standby
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/auth/token/lookup-self");
-            then.status(307).header("location", target.as_str());
-        })
+    let redirect = call(GET, "/v1/auth/token/lookup-self")
+        .reply_header("location", target.as_str())
+        .answers(&standby, 307, serde_json::Value::Null)
         .await;
     let unavailable = call(GET, "/v1/auth/token/lookup-self")
         .token(TOKEN)

@@ -7,7 +7,7 @@ use hashivault::{Client, ListMethod};
 use httpmock::prelude::*;
 use serde_json::json;
 
-use common::wire::{any_request, call, client, recorded};
+use common::wire::{any_request, at, call, client, list_call, recorded};
 
 #[tokio::test]
 async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave_the_endpoint() {
@@ -72,23 +72,14 @@ async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave
 #[tokio::test]
 async fn list_operations_use_the_query_or_the_list_verb() {
     let server = MockServer::start_async().await;
-    let query = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/sys/policies/acl/")
-                .is_true(|req| req.uri().query() == Some("list=true"));
-            then.status(200)
-                .json_body(json!({"data": {"keys": ["default", "root"]}}));
-        })
+    let query = call(GET, "/v1/sys/policies/acl/")
+        .matching(|req| req.uri().query() == Some("list=true"))
+        .answers(&server, 200, json!({"data": {"keys": ["default", "root"]}}))
         .await;
-    let verb = server
-        .mock_async(|when, then| {
-            when.is_true(|req| req.method_str() == "LIST")
-                .path("/v1/sys/policies/acl/")
-                .is_true(|req| req.uri().query().is_none());
-            then.status(200)
-                .json_body(json!({"data": {"keys": ["default"]}}));
-        })
+    let verb = at("/v1/sys/policies/acl/")
+        .matching(|req| req.method_str() == "LIST")
+        .no_query()
+        .answers(&server, 200, json!({"data": {"keys": ["default"]}}))
         .await;
     let client = client(&server);
     let listed = client
@@ -122,12 +113,10 @@ async fn list_operations_use_the_query_or_the_list_verb() {
 #[tokio::test]
 async fn a_generated_list_operation_lists_the_root_folder_with_an_empty_path() {
     let server = MockServer::start_async().await;
-    let root = call(GET, "/v1/team/secret/metadata/")
-        .query("list", "true")
+    let root = list_call("/v1/team/secret/metadata/")
         .answers(&server, 200, recorded("kv/v2_list_root.json"))
         .await;
-    let folder = call(GET, "/v1/team/secret/metadata/app/")
-        .query("list", "true")
+    let folder = list_call("/v1/team/secret/metadata/app/")
         .answers(&server, 200, recorded("kv/v2_list.json"))
         .await;
     let client = client(&server);

@@ -9,65 +9,63 @@ use hashivault::{Client, RetryPolicy};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{fast_retries, recorded, TOKEN};
+use common::wire::{call, fast_retries, recorded, TOKEN};
+
+/// A client of `server` with `token` (none when empty) and `policy`.
+fn retrying(server: &MockServer, token: &str, policy: RetryPolicy) -> Client {
+    let builder = Client::builder().address(server.base_url());
+    let builder = if token.is_empty() {
+        builder
+    } else {
+        builder.token(token)
+    };
+    builder.retry_policy(policy).build().unwrap()
+}
+
+async fn read(client: &Client, path: &str) -> Result<(), hashivault::Error> {
+    client
+        .api()
+        .cubbyhole_read()
+        .path(path)
+        .send()
+        .await
+        .map(drop)
+}
+
+async fn write(client: &Client, path: &str, body: Value) -> Result<(), hashivault::Error> {
+    let body: serde_json::Map<String, Value> = serde_json::from_value(body).unwrap();
+    let answer = client
+        .api()
+        .cubbyhole_write()
+        .path(path)
+        .body(body)
+        .send()
+        .await;
+    answer.map(drop)
+}
 
 #[tokio::test]
 async fn retries_transient_answers_for_idempotent_methods_only() {
     let server = MockServer::start_async().await;
-    let get = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/cubbyhole/busy");
-            then.status(503)
-                .json_body(json!({"errors": ["Vault is sealed"]}));
-        })
+    let get = call(GET, "/v1/cubbyhole/busy")
+        .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
         .await;
-    let post = server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/cubbyhole/busy");
-            then.status(502).json_body(json!({"errors": []}));
-        })
+    let post = call(POST, "/v1/cubbyhole/busy")
+        .answers(&server, 502, json!({"errors": []}))
         .await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .token("t")
-        .retry_policy(fast_retries(2))
-        .build()
-        .unwrap();
-    let err = client
-        .api()
-        .cubbyhole_read()
-        .path("busy")
-        .send()
-        .await
-        .unwrap_err();
+    let client = retrying(&server, "t", fast_retries(2));
+    let err = read(&client, "busy").await.unwrap_err();
     assert!(err.is_sealed());
     assert_eq!(get.calls_async().await, 3, "one attempt and two retries");
-    let _ = client
-        .api()
-        .cubbyhole_write()
-        .path("busy")
-        .body(serde_json::Map::new())
-        .send()
-        .await;
+    let _ = write(&client, "busy", json!({})).await;
     assert_eq!(
         post.calls_async().await,
         1,
         "POST is not retried by default"
     );
 
-    let retry_post = Client::builder()
-        .address(server.base_url())
-        .token("t")
-        .retry_policy(fast_retries(1).with_retry_post(true))
-        .build()
-        .unwrap();
-    let _ = retry_post
-        .api()
-        .cubbyhole_write()
-        .path("busy")
-        .body(serde_json::Map::new())
-        .send()
-        .await;
+    let retry_post = retrying(&server, "t", fast_retries(1).with_retry_post(true));
+    let _ = write(&retry_post, "busy", json!({})).await;
     assert_eq!(
         post.calls_async().await,
         3,
@@ -79,51 +77,23 @@ async fn retries_transient_answers_for_idempotent_methods_only() {
 async fn a_retried_request_that_then_succeeds_returns_the_answer() {
     let server = MockServer::start_async().await;
     // 404 is not transient: not retried.
-    let missing = server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/gone");
-            then.status(404).json_body(json!({"errors": []}));
-        })
+    let missing = common::wire::at("/v1/cubbyhole/gone")
+        .answers(&server, 404, json!({"errors": []}))
         .await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .token("t")
-        .retry_policy(fast_retries(3))
-        .build()
-        .unwrap();
-    let _ = client.api().cubbyhole_read().path("gone").send().await;
+    let client = retrying(&server, "t", fast_retries(3));
+    let _ = read(&client, "gone").await;
     assert_eq!(missing.calls_async().await, 1);
 }
 
 #[tokio::test]
 async fn retries_back_off_exponentially_within_the_cap() {
     let server = MockServer::start_async().await;
-    let busy = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/cubbyhole/busy");
-            then.status(429)
-                .json_body(json!({"errors": ["rate limited"]}));
-        })
+    let busy = call(GET, "/v1/cubbyhole/busy")
+        .answers(&server, 429, json!({"errors": ["rate limited"]}))
         .await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .token("t")
-        .retry_policy(
-            RetryPolicy::default()
-                .with_max_retries(3)
-                .with_min_delay(Duration::from_millis(40))
-                .with_max_delay(Duration::from_millis(100)),
-        )
-        .build()
-        .unwrap();
+    let client = retrying(&server, "t", policy(3, 40, 100));
     let started = std::time::Instant::now();
-    let err = client
-        .api()
-        .cubbyhole_read()
-        .path("busy")
-        .send()
-        .await
-        .unwrap_err();
+    let err = read(&client, "busy").await.unwrap_err();
     let elapsed = started.elapsed();
     assert!(err.is_rate_limited());
     assert_eq!(busy.calls_async().await, 4, "one attempt and three retries");
@@ -138,17 +108,10 @@ async fn health_states_are_not_retried() {
     let server = MockServer::start_async().await;
     let mut body = recorded("sys-health.json");
     body["sealed"] = json!(true);
-    let health = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/sys/health");
-            then.status(503).json_body(body.clone());
-        })
+    let health = call(GET, "/v1/sys/health")
+        .answers(&server, 503, body)
         .await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .retry_policy(fast_retries(2))
-        .build()
-        .unwrap();
+    let client = retrying(&server, "", fast_retries(2));
     assert!(client.sys_health().await.unwrap().sealed);
     let _ = client.api().read_health_status().send().await;
     assert_eq!(health.calls_async().await, 2, "one call each, no retries");
@@ -158,26 +121,15 @@ async fn health_states_are_not_retried() {
 async fn a_retried_request_is_sent_again_whole() {
     let server = MockServer::start_async().await;
     // A bodiless read: every header and the query come back on each attempt.
-    let read = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/team/secret/data/app")
-                .query_param("version", "3")
-                .header("x-vault-token", TOKEN)
-                .header("x-vault-request", "true")
-                .header("x-vault-namespace", "ns1/team")
-                .header("x-vault-wrap-ttl", "5m")
-                .header("accept", "application/json");
-            then.status(503)
-                .json_body(json!({"errors": ["Vault is sealed"]}));
-        })
+    let read = call(GET, "/v1/team/secret/data/app")
+        .query("version", "3")
+        .vault_headers()
+        .header("x-vault-namespace", "ns1/team")
+        .header("x-vault-wrap-ttl", "5m")
+        .header("accept", "application/json")
+        .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
         .await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .token(TOKEN)
-        .retry_policy(fast_retries(2))
-        .build()
-        .unwrap()
+    let client = retrying(&server, TOKEN, fast_retries(2))
         .with_namespace("ns1/team")
         .unwrap()
         .with_wrap_ttl("5m")
@@ -195,31 +147,15 @@ async fn a_retried_request_is_sent_again_whole() {
     assert_eq!(read.calls_async().await, 3, "one attempt and two retries");
 
     // A write with a body (retried on opt-in): the body comes back too.
-    let write = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/cubbyhole/app")
-                .header("x-vault-token", TOKEN)
-                .header("content-type", "application/json")
-                .json_body(json!({"k": "v"}));
-            then.status(502).json_body(json!({"errors": []}));
-        })
-        .await;
-    let client = Client::builder()
-        .address(server.base_url())
+    let posted = call(POST, "/v1/cubbyhole/app")
         .token(TOKEN)
-        .retry_policy(fast_retries(2).with_retry_post(true))
-        .build()
-        .unwrap();
-    let body: serde_json::Map<String, Value> = serde_json::from_value(json!({"k": "v"})).unwrap();
-    let _ = client
-        .api()
-        .cubbyhole_write()
-        .path("app")
-        .body(body)
-        .send()
+        .header("content-type", "application/json")
+        .body(json!({"k": "v"}))
+        .answers(&server, 502, json!({"errors": []}))
         .await;
-    assert_eq!(write.calls_async().await, 3);
+    let client = retrying(&server, TOKEN, fast_retries(2).with_retry_post(true));
+    let _ = write(&client, "app", json!({"k": "v"})).await;
+    assert_eq!(posted.calls_async().await, 3);
 }
 
 #[tokio::test]
@@ -231,18 +167,12 @@ async fn connection_refused_is_retried_with_backoff() {
         .local_addr()
         .unwrap()
         .port();
-    let policy = |max_retries| {
-        RetryPolicy::default()
-            .with_max_retries(max_retries)
-            .with_min_delay(Duration::from_millis(50))
-            .with_max_delay(Duration::from_millis(200))
-    };
     for (retries, at_least) in [(0, Duration::ZERO), (2, Duration::from_millis(150))] {
         // (No upper bound: a loaded machine may be slow; the lower bound shows the backoff.)
         let client = Client::builder()
             .address(format!("http://127.0.0.1:{port}"))
             .token("t")
-            .retry_policy(policy(retries))
+            .retry_policy(policy(retries, 50, 200))
             .build()
             .unwrap();
         let started = std::time::Instant::now();
@@ -251,4 +181,13 @@ async fn connection_refused_is_retried_with_backoff() {
         assert!(err.is_transport(), "{err}");
         assert!(took >= at_least, "{retries} retries took {took:?}");
     }
+}
+
+/// `max` retries, delays from `min` to `max_delay` milliseconds.
+fn policy(max: usize, min: u64, max_delay: u64) -> RetryPolicy {
+    let ms = Duration::from_millis;
+    RetryPolicy::default()
+        .with_max_retries(max)
+        .with_min_delay(ms(min))
+        .with_max_delay(ms(max_delay))
 }

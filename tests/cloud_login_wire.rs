@@ -17,7 +17,7 @@ use hashivault::{Client, ExposeSecret};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::fast_retries;
+use common::wire::{at, call, fast_retries};
 
 /// A JWT as the metadata services hand them out (header.claims.signature).
 const JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImFiYzEyMyJ9.eyJhdWQiOiJodHRwOi8vdmF1bHQvbXktZ2NlLXJvbGUifQ.c2lnbmF0dXJlLW9mLWdvb2dsZQ";
@@ -73,29 +73,26 @@ fn no_jwt(text: &str) {
 async fn gcp_fetches_the_identity_token_then_logs_in_with_it() {
     let metadata = MockServer::start_async().await;
     let vault = MockServer::start_async().await;
-    let identity = metadata
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/computeMetadata/v1/instance/service-accounts/default/identity")
-                .header("metadata-flavor", "Google")
-                .is_true(|req| {
-                    req.uri().query()
-                        == Some("audience=http%3A%2F%2Fvault%2Fmy-gce-role&format=full")
-                });
-            then.status(200)
-                .header("content-type", "text/html")
-                .header("metadata-flavor", "Google")
-                .body(JWT);
-        })
-        .await;
-    let login = vault
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/gcp/login")
-                .header_missing("x-vault-token")
-                .header_missing("metadata-flavor")
-                .json_body(json!({ "role": "my-gce-role", "jwt": JWT }));
-            then.status(200).json_body(login_answer(
+    let identity = call(
+        GET,
+        "/computeMetadata/v1/instance/service-accounts/default/identity",
+    )
+    .header("metadata-flavor", "Google")
+    .matching(|req| {
+        req.uri().query() == Some("audience=http%3A%2F%2Fvault%2Fmy-gce-role&format=full")
+    })
+    .reply_header("content-type", "text/html")
+    .reply_header("metadata-flavor", "Google")
+    .answers(&metadata, 200, JWT)
+    .await;
+    let login = call(POST, "/v1/auth/gcp/login")
+        .header_missing("x-vault-token")
+        .header_missing("metadata-flavor")
+        .body(json!({ "role": "my-gce-role", "jwt": JWT }))
+        .answers(
+            &vault,
+            200,
+            login_answer(
                 "s.GceLoginToken0001",
                 json!({
                     "role": "my-gce-role",
@@ -105,8 +102,8 @@ async fn gcp_fetches_the_identity_token_then_logs_in_with_it() {
                     "zone": "europe-west1-b",
                     "instance_name": "web-1"
                 }),
-            ));
-        })
+            ),
+        )
         .await;
     let client = client(&vault);
     let gcp = GcpInstance::new("gcp", "my-gce-role").metadata_url(metadata.base_url());
@@ -138,14 +135,13 @@ async fn gcp_audience_service_account_and_mount_can_be_set() {
             then.status(200).body(format!("{JWT}\n"));
         })
         .await;
-    let login = vault
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/team/gcp/login")
-                .json_body(json!({ "role": "web", "jwt": JWT }));
-            then.status(200)
-                .json_body(login_answer("s.GceLoginToken0002", json!({"role": "web"})));
-        })
+    let login = call(POST, "/v1/auth/team/gcp/login")
+        .body(json!({ "role": "web", "jwt": JWT }))
+        .answers(
+            &vault,
+            200,
+            login_answer("s.GceLoginToken0002", json!({"role": "web"})),
+        )
         .await;
     let gcp = GcpInstance::new("team/gcp", "web")
         .audience("https://vault.example.com/vault/web")
@@ -225,14 +221,12 @@ async fn a_silent_metadata_server_times_out_quickly() {
 async fn gcp_metadata_error_and_vault_refusal_never_show_the_jwt() {
     let metadata = MockServer::start_async().await;
     let vault = MockServer::start_async().await;
-    let missing = metadata
-        .mock_async(|when, then| {
-            when.method(GET).path(
-                "/computeMetadata/v1/instance/service-accounts/nobody@x.iam.gserviceaccount.com/identity",
-            );
-            then.status(404).body("Not Found\n");
-        })
-        .await;
+    let missing = call(
+        GET,
+        "/computeMetadata/v1/instance/service-accounts/nobody@x.iam.gserviceaccount.com/identity",
+    )
+    .answers(&metadata, 404, "Not Found\n")
+    .await;
     let client = client(&vault);
     let base = metadata.base_url();
     let err = client
@@ -255,13 +249,14 @@ async fn gcp_metadata_error_and_vault_refusal_never_show_the_jwt() {
             then.status(200).body(JWT);
         })
         .await;
-    vault
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/auth/gcp/login");
-            then.status(400).json_body(json!({
+    call(POST, "/v1/auth/gcp/login")
+        .answers(
+            &vault,
+            400,
+            json!({
                 "errors": ["at least one of the JWT claim 'aud' must end in \"vault/r\""]
-            }));
-        })
+            }),
+        )
         .await;
     let err = client
         .auth()
@@ -309,28 +304,18 @@ async fn imds<'a>(
     metadata: &'a MockServer,
     vmss: &'static str,
 ) -> (httpmock::Mock<'a>, httpmock::Mock<'a>) {
-    let token = metadata
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/metadata/identity/oauth2/token")
-                .header("metadata", "true")
-                .is_true(|req| {
-                    req.uri().query()
-                        == Some(
-                            "api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com%2F",
-                        )
-                });
-            then.status(200).json_body(imds_token());
+    let token = call(GET, "/metadata/identity/oauth2/token")
+        .header("metadata", "true")
+        .matching(|req| {
+            req.uri().query()
+                == Some("api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com%2F")
         })
+        .answers(metadata, 200, imds_token())
         .await;
-    let instance = metadata
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/metadata/instance")
-                .header("metadata", "true")
-                .is_true(|req| req.uri().query() == Some("api-version=2021-02-01"));
-            then.status(200).json_body(imds_instance(vmss));
-        })
+    let instance = call(GET, "/metadata/instance")
+        .header("metadata", "true")
+        .matching(|req| req.uri().query() == Some("api-version=2021-02-01"))
+        .answers(metadata, 200, imds_instance(vmss))
         .await;
     (token, instance)
 }
@@ -340,19 +325,19 @@ async fn azure_fetches_the_token_and_the_vm_then_logs_in() {
     let metadata = MockServer::start_async().await;
     let vault = MockServer::start_async().await;
     let (token, instance) = imds(&metadata, "").await;
-    let login = vault
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/azure/login")
-                .header_missing("metadata")
-                .json_body(json!({
-                    "role": "web",
-                    "jwt": JWT,
-                    "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
-                    "resource_group_name": "rg-web",
-                    "vm_name": "vm-web-1"
-                }));
-            then.status(200).json_body(login_answer(
+    let login = call(POST, "/v1/auth/azure/login")
+        .header_missing("metadata")
+        .body(json!({
+            "role": "web",
+            "jwt": JWT,
+            "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
+            "resource_group_name": "rg-web",
+            "vm_name": "vm-web-1"
+        }))
+        .answers(
+            &vault,
+            200,
+            login_answer(
                 "s.AzureLoginToken01",
                 json!({
                     "role": "web",
@@ -360,8 +345,8 @@ async fn azure_fetches_the_token_and_the_vm_then_logs_in() {
                     "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
                     "vm_name": "vm-web-1"
                 }),
-            ));
-        })
+            ),
+        )
         .await;
     let client = client(&vault);
     let azure = AzureInstance::new("azure", "web").metadata_url(metadata.base_url());
@@ -382,21 +367,20 @@ async fn azure_scale_set_sends_vmss_name() {
     let metadata = MockServer::start_async().await;
     let vault = MockServer::start_async().await;
     imds(&metadata, "vmss-web").await;
-    let login = vault
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/azure/login")
-                .json_body(json!({
-                    "role": "web",
-                    "jwt": JWT,
-                    "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
-                    "resource_group_name": "rg-web",
-                    "vm_name": "vmss-web_3",
-                    "vmss_name": "vmss-web"
-                }));
-            then.status(200)
-                .json_body(login_answer("s.AzureLoginToken02", json!({"role": "web"})));
-        })
+    let login = call(POST, "/v1/auth/azure/login")
+        .body(json!({
+            "role": "web",
+            "jwt": JWT,
+            "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
+            "resource_group_name": "rg-web",
+            "vm_name": "vmss-web_3",
+            "vmss_name": "vmss-web"
+        }))
+        .answers(
+            &vault,
+            200,
+            login_answer("s.AzureLoginToken02", json!({"role": "web"})),
+        )
         .await;
     client(&vault)
         .auth()
@@ -410,38 +394,26 @@ async fn azure_scale_set_sends_vmss_name() {
 async fn azure_given_fields_and_identity_skip_the_instance_metadata() {
     let metadata = MockServer::start_async().await;
     let vault = MockServer::start_async().await;
-    let token = metadata
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/metadata/identity/oauth2/token")
-                .header("metadata", "true")
-                .is_true(|req| {
+    let token = call(GET, "/metadata/identity/oauth2/token").header("metadata", "true").matching(|req| {
                     req.uri().query()
                         == Some("api-version=2018-02-01&resource=https%3A%2F%2Fvault.example.com&client_id=5a8b2c6d-1e3f-4a5b-9c7d-8e9f0a1b2c3d")
-                });
-            then.status(200).json_body(imds_token());
-        })
+                }).answers(&metadata, 200, imds_token()).await;
+    let instance = at("/metadata/instance")
+        .answers(&metadata, 500, serde_json::Value::Null)
         .await;
-    let instance = metadata
-        .mock_async(|when, then| {
-            when.path("/metadata/instance");
-            then.status(500);
-        })
-        .await;
-    let login = vault
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/azure-prod/login")
-                .json_body(json!({
-                    "role": "web",
-                    "jwt": JWT,
-                    "subscription_id": "sub-1",
-                    "resource_group_name": "rg-1",
-                    "vmss_name": "vmss-1"
-                }));
-            then.status(200)
-                .json_body(login_answer("s.AzureLoginToken03", json!({"role": "web"})));
-        })
+    let login = call(POST, "/v1/auth/azure-prod/login")
+        .body(json!({
+            "role": "web",
+            "jwt": JWT,
+            "subscription_id": "sub-1",
+            "resource_group_name": "rg-1",
+            "vmss_name": "vmss-1"
+        }))
+        .answers(
+            &vault,
+            200,
+            login_answer("s.AzureLoginToken03", json!({"role": "web"})),
+        )
         .await;
     let azure = AzureInstance::new("azure-prod", "web")
         .resource("https://vault.example.com")
@@ -471,14 +443,15 @@ async fn azure_off_cloud_and_imds_errors_are_clear() {
         format!("invalid configuration: not running on an Azure VM: the instance metadata service at {base} did not answer (connection refused)")
     );
     let metadata = MockServer::start_async().await;
-    metadata
-        .mock_async(|when, then| {
-            when.path("/metadata/identity/oauth2/token");
-            then.status(400).json_body(json!({
+    at("/metadata/identity/oauth2/token")
+        .answers(
+            &metadata,
+            400,
+            json!({
                 "error": "invalid_request",
                 "error_description": "Identity not found"
-            }));
-        })
+            }),
+        )
         .await;
     let base = metadata.base_url();
     let err = client

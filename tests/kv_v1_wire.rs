@@ -7,7 +7,7 @@ use httpmock::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use common::wire::{call, client, kv_fixture};
+use common::wire::{call, client, kv_fixture, list_call};
 
 #[tokio::test]
 async fn v1_read_write_list_delete() {
@@ -21,12 +21,10 @@ async fn v1_read_write_list_delete() {
         .body(json!({"user": "u", "ttl": "1h"}))
         .answers(&server, 204, Value::Null)
         .await;
-    let list = call(GET, "/v1/kv1/app/")
-        .query("list", "true")
+    let list = list_call("/v1/kv1/app/")
         .answers(&server, 200, kv_fixture("v1_list"))
         .await;
-    let list_missing = call(GET, "/v1/kv1/zz/")
-        .query("list", "true")
+    let list_missing = list_call("/v1/kv1/zz/")
         .answers(&server, 404, kv_fixture("not_found"))
         .await;
     let delete = call(DELETE, "/v1/kv1/app/db")

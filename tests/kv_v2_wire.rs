@@ -9,7 +9,7 @@ use httpmock::Method as HttpMethod;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use common::wire::{call, client, kv_fixture, vault_headers};
+use common::wire::{call, client, kv_fixture, list_call, vault_headers};
 
 #[derive(Deserialize)]
 struct Login {
@@ -74,13 +74,9 @@ async fn v2_read_version_and_json() {
     assert_eq!(found.data["user"], "admin");
     mock.assert_calls_async(2).await;
 
-    let latest = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/secret/data/app/config")
-                .query_param_missing("version");
-            then.status(200).body(kv_fixture("v2_read"));
-        })
+    let latest = call(GET, "/v1/secret/data/app/config")
+        .query_missing("version")
+        .answers(&server, 200, kv_fixture("v2_read"))
         .await;
     let secret = kv.read_json("app/config").await.unwrap();
     latest.assert_async().await;
@@ -149,14 +145,10 @@ async fn v2_patch_sends_a_merge_patch() {
             then.status(200).body(kv_fixture("v2_write"));
         })
         .await;
-    let cas = server
-        .mock_async(|when, then| {
-            when.method(HttpMethod::PATCH)
-                .path("/v1/secret/data/app/cas")
-                .header("content-type", "application/merge-patch+json")
-                .json_body(json!({"data": {"a": 1}, "options": {"cas": 4}}));
-            then.status(200).body(kv_fixture("v2_write"));
-        })
+    let cas = call(HttpMethod::PATCH, "/v1/secret/data/app/cas")
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"data": {"a": 1}, "options": {"cas": 4}}))
+        .answers(&server, 200, kv_fixture("v2_write"))
         .await;
     let c = client(&server);
     let kv = c.kv2("secret");
@@ -173,31 +165,21 @@ async fn v2_patch_sends_a_merge_patch() {
 #[tokio::test]
 async fn v2_patch_errors_say_why() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(HttpMethod::PATCH).path("/v1/old/data/x");
-            then.status(405).body(kv_fixture("v1_patch_unsupported"));
-        })
+    call(HttpMethod::PATCH, "/v1/old/data/x")
+        .answers(&server, 405, kv_fixture("v1_patch_unsupported"))
         .await;
-    server
-        .mock_async(|when, then| {
-            when.method(HttpMethod::PATCH)
-                .path("/v1/secret/data/denied");
-            then.status(403)
-                .body(r#"{"errors":["1 error occurred:\n\t* permission denied\n\n"]}"#);
-        })
+    call(HttpMethod::PATCH, "/v1/secret/data/denied")
+        .answers(
+            &server,
+            403,
+            r#"{"errors":["1 error occurred:\n\t* permission denied\n\n"]}"#,
+        )
         .await;
-    server
-        .mock_async(|when, then| {
-            when.method(HttpMethod::PATCH).path("/v1/secret/data/gone");
-            then.status(404).body(kv_fixture("v2_patch_deleted"));
-        })
+    call(HttpMethod::PATCH, "/v1/secret/data/gone")
+        .answers(&server, 404, kv_fixture("v2_patch_deleted"))
         .await;
-    server
-        .mock_async(|when, then| {
-            when.method(HttpMethod::PATCH).path("/v1/secret/data/never");
-            then.status(404).body(kv_fixture("not_found"));
-        })
+    call(HttpMethod::PATCH, "/v1/secret/data/never")
+        .answers(&server, 404, kv_fixture("not_found"))
         .await;
     let c = client(&server);
     let err = c.kv2("old").patch("x", &json!({"a": 1})).await.unwrap_err();
@@ -240,13 +222,9 @@ async fn v2_deleted_destroyed_and_missing_versions() {
             .answers(&server, 404, kv_fixture(body))
             .await;
     }
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/secret/data/app/config")
-                .query_param_missing("version");
-            then.status(404).body(kv_fixture("v2_read_deleted_latest"));
-        })
+    call(GET, "/v1/secret/data/app/config")
+        .query_missing("version")
+        .answers(&server, 404, kv_fixture("v2_read_deleted_latest"))
         .await;
     call(GET, "/v1/secret/data/forbidden")
         .answers(&server, 403, r#"{"errors":["permission denied"]}"#)
@@ -299,17 +277,14 @@ async fn v2_deleted_destroyed_and_missing_versions() {
 #[tokio::test]
 async fn v2_list_keys_and_missing_folders() {
     let server = MockServer::start_async().await;
-    let root = call(GET, "/v1/secret/metadata/")
+    let root = list_call("/v1/secret/metadata/")
         .vault_headers()
-        .query("list", "true")
         .answers(&server, 200, kv_fixture("v2_list_root"))
         .await;
-    let folder = call(GET, "/v1/secret/metadata/app/")
-        .query("list", "true")
+    let folder = list_call("/v1/secret/metadata/app/")
         .answers(&server, 200, kv_fixture("v2_list"))
         .await;
-    let missing = call(GET, "/v1/secret/metadata/zzz/")
-        .query("list", "true")
+    let missing = list_call("/v1/secret/metadata/zzz/")
         .answers(&server, 404, kv_fixture("not_found"))
         .await;
     let c = client(&server);
@@ -398,16 +373,10 @@ async fn v2_metadata_read_write_patch_delete() {
         }))
         .answers(&server, 204, Value::Null)
         .await;
-    let patch = server
-        .mock_async(|when, then| {
-            when.method(HttpMethod::PATCH)
-                .path("/v1/secret/metadata/m1")
-                .header("content-type", "application/merge-patch+json")
-                .json_body(
-                    json!({"max_versions": 7, "custom_metadata": {"env": null, "team": "x"}}),
-                );
-            then.status(204);
-        })
+    let patch = call(HttpMethod::PATCH, "/v1/secret/metadata/m1")
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"max_versions": 7, "custom_metadata": {"env": null, "team": "x"}}))
+        .answers(&server, 204, serde_json::Value::Null)
         .await;
     let delete = call(DELETE, "/v1/secret/metadata/m1")
         .answers(&server, 204, Value::Null)
@@ -480,14 +449,10 @@ async fn v2_config_and_subkeys() {
             then.status(200).body(kv_fixture("v2_subkeys"));
         })
         .await;
-    let subkeys_version = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/team/kv/subkeys/deep/x")
-                .query_param("version", "1")
-                .query_param_missing("depth");
-            then.status(200).body(kv_fixture("v2_subkeys"));
-        })
+    let subkeys_version = call(GET, "/v1/team/kv/subkeys/deep/x")
+        .query("version", "1")
+        .query_missing("depth")
+        .answers(&server, 200, kv_fixture("v2_subkeys"))
         .await;
     let c = client(&server);
     let kv = c.kv2("team/kv");

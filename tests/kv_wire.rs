@@ -9,7 +9,7 @@ use hashivault::{Client, ListMethod};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{any_request, call, client, kv_fixture, TOKEN};
+use common::wire::{any_request, at, call, client, kv_fixture, list_call, TOKEN};
 
 #[tokio::test]
 async fn kv_finds_the_mount_version_and_path() {
@@ -56,20 +56,15 @@ async fn kv_finds_the_mount_version_and_path() {
 #[tokio::test]
 async fn special_characters_are_escaped_per_segment() {
     let server = MockServer::start_async().await;
-    let read = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/team/kv/data/a%20b/c%25d%3Fe%23f/%C3%BC")
-                .query_param_missing("version");
-            then.status(200).body(kv_fixture("v2_read"));
-        })
+    let read = call(GET, "/v1/team/kv/data/a%20b/c%25d%3Fe%23f/%C3%BC")
+        .query_missing("version")
+        .answers(&server, 200, kv_fixture("v2_read"))
         .await;
     let write = call(POST, "/v1/secret/data/a%20b/c%25d%3Fe%23f/%C3%BC")
         .body(json!({"data": {"k": "v"}}))
         .answers(&server, 200, kv_fixture("v2_write"))
         .await;
-    let list = call(GET, "/v1/secret/metadata/a%20b/")
-        .query("list", "true")
+    let list = list_call("/v1/secret/metadata/a%20b/")
         .answers(&server, 200, r#"{"data":{"keys":["c%d?e#f/"]}}"#)
         .await;
     let v1 = call(GET, "/v1/kv/a%20b/c%25d%3Fe%23f/%C3%BC")
@@ -93,13 +88,10 @@ async fn special_characters_are_escaped_per_segment() {
 #[tokio::test]
 async fn list_with_the_list_verb() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.is_true(|req| req.method_str() == "LIST")
-                .path("/v1/secret/metadata/app/")
-                .query_param_missing("list");
-            then.status(200).body(kv_fixture("v2_list"));
-        })
+    let mock = at("/v1/secret/metadata/app/")
+        .matching(|req| req.method_str() == "LIST")
+        .query_missing("list")
+        .answers(&server, 200, kv_fixture("v2_list"))
         .await;
     let c = Client::builder()
         .address(server.base_url())

@@ -78,12 +78,7 @@ async fn userpass_login_under_a_narrow_policy() {
     let prefix = common::unique("app");
     let policy = common::unique("reader");
     let api = root.api();
-    api.auth_enable_method()
-        .path(&mount)
-        .body_map(|b| b.type_("userpass".to_string()))
-        .send()
-        .await
-        .unwrap();
+    common::live::enable_auth(&root, &mount, "userpass").await;
     let hcl = format!("path \"cubbyhole/*\" {{ capabilities = [\"read\"] }}\npath \"sys/mounts\" {{ capabilities = [\"deny\"] }}\npath \"secret/data/{prefix}/*\" {{ capabilities = [\"read\"] }}\n");
     api.policies_write_acl_policy()
         .name(&policy)

@@ -604,14 +604,7 @@ async fn database_connection_plugin_parameters_reach_openbao() {
         return;
     };
     let mount = common::unique("conformance-db-extra");
-    client
-        .api()
-        .mounts_enable_secrets_engine()
-        .path(&mount)
-        .body_map(|b| b.type_("database".to_string()))
-        .send()
-        .await
-        .unwrap();
+    common::live::enable_engine(&client, &mount, "database").await;
     let body: hashivault::api::types::DatabaseConfigureConnectionRequest =
         serde_json::from_value(json!({
             "plugin_name": "postgresql-database-plugin",
@@ -632,17 +625,15 @@ async fn database_connection_plugin_parameters_reach_openbao() {
         .send()
         .await
         .unwrap();
-    let read = client
-        .api()
-        .database_read_connection_configuration()
-        .database_mount_path(&mount)
-        .name("pg")
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap();
+    let read = common::live::data(
+        client
+            .api()
+            .database_read_connection_configuration()
+            .database_mount_path(&mount)
+            .name("pg")
+            .send(),
+    )
+    .await;
     let details = read.connection_details.clone().unwrap();
     assert_eq!(
         details["connection_url"],

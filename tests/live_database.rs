@@ -19,12 +19,7 @@ use common::live::{pg_connect as connect, pg_port as port_of, postgres};
 async fn engine(root: &Client, pg: &tokio_postgres::Config) -> String {
     let mount = common::unique("db");
     let api = root.api();
-    api.mounts_enable_secrets_engine()
-        .path(&mount)
-        .body_map(|b| b.type_("database".to_string()))
-        .send()
-        .await
-        .unwrap();
+    common::live::enable_engine(root, &mount, "database").await;
     // The plugin's own fields (connection_url, username, password) are not in the spec: the
     // connection is configured through the raw transport.
     let password = String::from_utf8(pg.get_password().unwrap().to_vec()).unwrap();

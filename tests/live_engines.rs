@@ -4,18 +4,8 @@
 mod common;
 
 use hashivault::api::types;
-use hashivault::Client;
 
-async fn enable(client: &Client, path: &str, kind: &str) {
-    client
-        .api()
-        .mounts_enable_secrets_engine()
-        .path(path)
-        .body_map(|b| b.type_(kind.to_string()))
-        .send()
-        .await
-        .unwrap();
-}
+use common::live::enable_engine as enable;
 
 #[cfg(feature = "transit")]
 #[tokio::test]
@@ -36,30 +26,24 @@ async fn transit_encrypt_decrypt() {
         .await
         .unwrap();
     let plaintext = b64.encode(b"card 4111 1111 1111 1111");
-    let encrypted = api
-        .transit_encrypt()
-        .transit_mount_path(&mount)
-        .name("orders")
-        .body_map(|b| b.plaintext(hashivault::Sensitive::from(&plaintext)))
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap();
+    let encrypted = common::live::data(
+        api.transit_encrypt()
+            .transit_mount_path(&mount)
+            .name("orders")
+            .body_map(|b| b.plaintext(hashivault::Sensitive::from(&plaintext)))
+            .send(),
+    )
+    .await;
     let ciphertext = encrypted["ciphertext"].as_str().unwrap().to_string();
     assert!(ciphertext.starts_with("vault:v1:"), "{ciphertext}");
-    let decrypted = api
-        .transit_decrypt()
-        .transit_mount_path(&mount)
-        .name("orders")
-        .body_map(|b| b.ciphertext(ciphertext))
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap();
+    let decrypted = common::live::data(
+        api.transit_decrypt()
+            .transit_mount_path(&mount)
+            .name("orders")
+            .body_map(|b| b.ciphertext(ciphertext))
+            .send(),
+    )
+    .await;
     let back = decrypted["plaintext"].as_str().unwrap();
     assert_eq!(b64.decode(back).unwrap(), b"card 4111 1111 1111 1111");
 }
@@ -73,21 +57,18 @@ async fn pki_root_role_issue() {
     let mount = format!("{}/pki", common::unique("team"));
     enable(&client, &mount, "pki").await;
     let api = client.api();
-    let root = api
-        .pki_generate_root()
-        .pki_mount_path(&mount)
-        .exported(types::PkiGenerateRootExported::Internal)
-        .body_map(|b| {
-            b.common_name("hashivault test root".to_string())
-                .key_type(types::PkiGenerateRootRequestKeyType::Ec)
-                .ttl(hashivault::VaultDuration::from("24h"))
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap();
+    let root = common::live::data(
+        api.pki_generate_root()
+            .pki_mount_path(&mount)
+            .exported(types::PkiGenerateRootExported::Internal)
+            .body_map(|b| {
+                b.common_name("hashivault test root".to_string())
+                    .key_type(types::PkiGenerateRootRequestKeyType::Ec)
+                    .ttl(hashivault::VaultDuration::from("24h"))
+            })
+            .send(),
+    )
+    .await;
     assert!(root
         .certificate
         .unwrap()
@@ -103,20 +84,17 @@ async fn pki_root_role_issue() {
         .send()
         .await
         .unwrap();
-    let issued = api
-        .pki_issue_with_role()
-        .pki_mount_path(&mount)
-        .role("web")
-        .body_map(|b| {
-            b.common_name("api.example.test".to_string())
-                .ttl(hashivault::VaultDuration::from("10m"))
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap();
+    let issued = common::live::data(
+        api.pki_issue_with_role()
+            .pki_mount_path(&mount)
+            .role("web")
+            .body_map(|b| {
+                b.common_name("api.example.test".to_string())
+                    .ttl(hashivault::VaultDuration::from("10m"))
+            })
+            .send(),
+    )
+    .await;
     assert!(issued.certificate.unwrap().contains("BEGIN CERTIFICATE"));
     assert!(issued.private_key.unwrap().expose().contains("PRIVATE KEY"));
     assert!(issued.serial_number.unwrap().contains(':'));

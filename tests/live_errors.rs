@@ -12,11 +12,7 @@ async fn not_found_with_empty_errors() {
         return;
     };
     let path = common::unique("missing");
-    let err = client
-        .api()
-        .cubbyhole_read()
-        .path(&path)
-        .send()
+    let err = common::wire::read_cubbyhole(&client, &path)
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err}");

@@ -399,31 +399,25 @@ async fn live_nested_mount_special_paths_and_discovery() {
     // The generated API builds the same URLs: literal slashes, escaped names, the root folder
     // listed with an empty path, typed version metadata.
     let api = client.api();
-    let read = api
-        .kv_v2_read()
-        .kv_v2_mount_path(format!("/{mount}/"))
-        .path(name)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap();
+    let read = common::live::data(
+        api.kv_v2_read()
+            .kv_v2_mount_path(format!("/{mount}/"))
+            .path(name)
+            .send(),
+    )
+    .await;
     assert_eq!(read.data.unwrap()["k2"], "v2");
     assert_eq!(read.metadata.unwrap().version, 2);
     for (folder, expected) in [("", "a b/"), ("a b/c%d?e#f", "ü")] {
-        let keys = api
-            .kv_v2_list()
-            .kv_v2_mount_path(mount.as_str())
-            .path(folder)
-            .send()
-            .await
-            .unwrap()
-            .into_inner()
-            .into_data()
-            .unwrap()
-            .keys
-            .unwrap();
+        let keys = common::live::data(
+            api.kv_v2_list()
+                .kv_v2_mount_path(mount.as_str())
+                .path(folder)
+                .send(),
+        )
+        .await
+        .keys
+        .unwrap();
         assert!(keys.contains(&expected.to_string()), "{folder:?}: {keys:?}");
     }
     let err = api

@@ -59,15 +59,7 @@ async fn secrets_engines_enable_tune_list_disable() {
         .send()
         .await
         .unwrap();
-    let tune = api
-        .mounts_read_tuning_information()
-        .path(&path)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap();
+    let tune = common::live::data(api.mounts_read_tuning_information().path(&path).send()).await;
     assert_eq!(tune.default_lease_ttl, Some(3600));
     assert_eq!(tune.max_lease_ttl, Some(7200));
     assert_eq!(tune.description.as_deref(), Some("live test"));
@@ -103,12 +95,7 @@ async fn auth_methods_enable_tune_list_disable() {
     };
     let path = format!("{}/userpass", common::unique("auth"));
     let api = client.api();
-    api.auth_enable_method()
-        .path(&path)
-        .body_map(|b| b.type_("userpass".to_string()))
-        .send()
-        .await
-        .unwrap();
+    common::live::enable_auth(&client, &path, "userpass").await;
     api.auth_tune_configuration_parameters()
         .path(&path)
         .body_map(|b| {
@@ -118,15 +105,7 @@ async fn auth_methods_enable_tune_list_disable() {
         .send()
         .await
         .unwrap();
-    let tune = api
-        .auth_read_tuning_information()
-        .path(&path)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap();
+    let tune = common::live::data(api.auth_read_tuning_information().path(&path).send()).await;
     assert_eq!(tune.default_lease_ttl, Some(1800));
     let methods = api
         .auth_list_enabled_methods()
@@ -162,15 +141,7 @@ async fn acl_policies_write_read_list_delete() {
         .send()
         .await
         .unwrap();
-    let read = api
-        .policies_read_acl_policy()
-        .name(&name)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap();
+    let read = common::live::data(api.policies_read_acl_policy().name(&name).send()).await;
     assert_eq!(read.policy.as_deref(), Some(hcl));
     let listed = api
         .policies_list_acl_policies()

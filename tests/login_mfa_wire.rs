@@ -12,7 +12,7 @@ use hashivault::{Client, ExposeSecret};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{fast_retries, recorded};
+use common::wire::{call, fast_retries, recorded};
 
 /// The recorded requirement's request id and TOTP method.
 const REQUEST_ID: &str = "d779403f-c540-0d22-57d7-f4a0fadd2d49";
@@ -44,15 +44,11 @@ fn mfa_headers(req: &httpmock::HttpMockRequest) -> Vec<String> {
 /// `POST auth/userpass/login/alice` with the password and no MFA header, answered with the
 /// recorded MFA requirement.
 async fn login_needing_mfa(server: &MockServer) -> httpmock::Mock<'_> {
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/userpass/login/alice")
-                .header_missing("x-vault-token")
-                .header_missing("x-vault-mfa")
-                .json_body(json!({ "password": PASSWORD }));
-            then.status(200).json_body(mfa("login-mfa-required.json"));
-        })
+    call(POST, "/v1/auth/userpass/login/alice")
+        .header_missing("x-vault-token")
+        .header_missing("x-vault-mfa")
+        .body(json!({ "password": PASSWORD }))
+        .answers(server, 200, mfa("login-mfa-required.json"))
         .await
 }
 
@@ -107,28 +103,19 @@ async fn a_plain_login_meeting_mfa_is_an_error_carrying_the_requirement() {
 async fn two_phase_login_through_sys_mfa_validate_stores_the_real_token() {
     let server = MockServer::start_async().await;
     let login = login_needing_mfa(&server).await;
-    let validate = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/sys/mfa/validate")
-                .header_missing("x-vault-token")
-                .header_missing("x-vault-mfa")
-                .is_true(|req| req.uri().query().is_none())
-                .json_body(json!({
-                    "mfa_request_id": REQUEST_ID,
-                    "mfa_payload": { METHOD_ID: [PASSCODE] }
-                }));
-            then.status(200).json_body(mfa("validate.json"));
-        })
+    let validate = call(POST, "/v1/sys/mfa/validate")
+        .header_missing("x-vault-token")
+        .header_missing("x-vault-mfa")
+        .no_query()
+        .body(json!({
+            "mfa_request_id": REQUEST_ID,
+            "mfa_payload": { METHOD_ID: [PASSCODE] }
+        }))
+        .answers(&server, 200, mfa("validate.json"))
         .await;
-    let after = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/auth/token/lookup-self")
-                .header("x-vault-token", "s.uzMNQdNJjCcgoSpiduuWOxqb");
-            then.status(200)
-                .json_body(recorded("token-lookup-self.json"));
-        })
+    let after = call(GET, "/v1/auth/token/lookup-self")
+        .header("x-vault-token", "s.uzMNQdNJjCcgoSpiduuWOxqb")
+        .answers(&server, 200, recorded("token-lookup-self.json"))
         .await;
     let client = client(&server);
     let outcome = client
@@ -159,13 +146,9 @@ async fn two_phase_login_through_sys_mfa_validate_stores_the_real_token() {
 #[tokio::test]
 async fn a_login_without_mfa_is_logged_in_through_login_or_mfa() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/userpass/login/alice")
-                .json_body(json!({ "password": PASSWORD }));
-            then.status(200).json_body(recorded("userpass-login.json"));
-        })
+    call(POST, "/v1/auth/userpass/login/alice")
+        .body(json!({ "password": PASSWORD }))
+        .answers(&server, 200, recorded("userpass-login.json"))
         .await;
     let client = client(&server);
     let outcome = client
@@ -187,17 +170,12 @@ async fn a_login_without_mfa_is_logged_in_through_login_or_mfa() {
 async fn a_wrong_passcode_is_vaults_403_and_stores_nothing() {
     let server = MockServer::start_async().await;
     login_needing_mfa(&server).await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/sys/mfa/validate")
-                .json_body(json!({
-                    "mfa_request_id": REQUEST_ID,
-                    "mfa_payload": { METHOD_ID: ["000000"] }
-                }));
-            then.status(403)
-                .json_body(mfa("validate-wrong-passcode.json"));
-        })
+    call(POST, "/v1/sys/mfa/validate")
+        .body(json!({
+            "mfa_request_id": REQUEST_ID,
+            "mfa_payload": { METHOD_ID: ["000000"] }
+        }))
+        .answers(&server, 403, mfa("validate-wrong-passcode.json"))
         .await;
     let client = client(&server);
     let err = client
@@ -234,16 +212,12 @@ async fn a_wrong_passcode_is_vaults_403_and_stores_nothing() {
 async fn a_push_method_is_sent_as_an_empty_passcode_list() {
     let server = MockServer::start_async().await;
     login_needing_mfa(&server).await;
-    let validate = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/sys/mfa/validate")
-                .json_body(json!({
-                    "mfa_request_id": REQUEST_ID,
-                    "mfa_payload": { "duo-method-id": [], METHOD_ID: [PASSCODE] }
-                }));
-            then.status(200).json_body(mfa("validate.json"));
-        })
+    let validate = call(POST, "/v1/sys/mfa/validate")
+        .body(json!({
+            "mfa_request_id": REQUEST_ID,
+            "mfa_payload": { "duo-method-id": [], METHOD_ID: [PASSCODE] }
+        }))
+        .answers(&server, 200, mfa("validate.json"))
         .await;
     let client = client(&server);
     let Ok(LoginOutcome::MfaRequired(pending)) = client
@@ -267,32 +241,23 @@ async fn a_push_method_is_sent_as_an_empty_passcode_list() {
 #[tokio::test]
 async fn single_phase_sends_one_mfa_header_per_method_with_the_login_only() {
     let server = MockServer::start_async().await;
-    let login = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/userpass/login/bob")
-                .header_missing("x-vault-token")
-                .json_body(json!({ "password": "pw-bob" }))
-                .is_true(|req| {
-                    mfa_headers(req)
-                        == [
-                            format!("my_totp:{PASSCODE}"),
-                            format!("{METHOD_ID}:654321"),
-                            "duo_push".to_string(),
-                        ]
-                });
-            then.status(200).json_body(mfa("login-with-header.json"));
+    let login = call(POST, "/v1/auth/userpass/login/bob")
+        .header_missing("x-vault-token")
+        .body(json!({ "password": "pw-bob" }))
+        .matching(|req| {
+            mfa_headers(req)
+                == [
+                    format!("my_totp:{PASSCODE}"),
+                    format!("{METHOD_ID}:654321"),
+                    "duo_push".to_string(),
+                ]
         })
+        .answers(&server, 200, mfa("login-with-header.json"))
         .await;
-    let after = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/auth/token/lookup-self")
-                .header("x-vault-token", "s.fKhoHX1Med3DlB4lu2Ugbiij")
-                .header_missing("x-vault-mfa");
-            then.status(200)
-                .json_body(recorded("token-lookup-self.json"));
-        })
+    let after = call(GET, "/v1/auth/token/lookup-self")
+        .header("x-vault-token", "s.fKhoHX1Med3DlB4lu2Ugbiij")
+        .header_missing("x-vault-mfa")
+        .answers(&server, 200, recorded("token-lookup-self.json"))
         .await;
     let client = client(&server);
     let creds = MfaCredentials::new()
@@ -316,14 +281,10 @@ async fn single_phase_sends_one_mfa_header_per_method_with_the_login_only() {
 #[tokio::test]
 async fn single_phase_covers_logins_sent_with_send_login() {
     let server = MockServer::start_async().await;
-    let login = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/jwt/login")
-                .json_body(json!({ "jwt": "eyJ.a.b", "role": "ci" }))
-                .is_true(|req| mfa_headers(req) == [format!("my_totp:{PASSCODE}")]);
-            then.status(200).json_body(mfa("login-with-header.json"));
-        })
+    let login = call(POST, "/v1/auth/jwt/login")
+        .body(json!({ "jwt": "eyJ.a.b", "role": "ci" }))
+        .matching(|req| mfa_headers(req) == [format!("my_totp:{PASSCODE}")])
+        .answers(&server, 200, mfa("login-with-header.json"))
         .await;
     let client = client(&server);
     let jwt = Jwt::new("jwt", Some("ci".into()), "eyJ.a.b");
@@ -339,13 +300,9 @@ async fn single_phase_covers_logins_sent_with_send_login() {
 #[tokio::test]
 async fn a_wrong_header_passcode_is_vaults_403() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/userpass/login/bob")
-                .is_true(|req| mfa_headers(req) == ["my_totp:000000"]);
-            then.status(403).json_body(mfa("login-wrong-header.json"));
-        })
+    call(POST, "/v1/auth/userpass/login/bob")
+        .matching(|req| mfa_headers(req) == ["my_totp:000000"])
+        .answers(&server, 403, mfa("login-wrong-header.json"))
         .await;
     let client = client(&server);
     let creds = MfaCredentials::new().passcode("my_totp", "000000");

@@ -233,11 +233,7 @@ async fn an_answer_without_data_names_the_operation() {
             }),
         )
         .await;
-    let answer = client(&server)
-        .api()
-        .cubbyhole_read()
-        .path("app")
-        .send()
+    let answer = common::wire::read_cubbyhole(&client(&server), "app")
         .await
         .unwrap();
     assert_eq!(answer.status().as_u16(), 200);
@@ -303,15 +299,10 @@ async fn handles_and_builders_are_owned() {
 #[tokio::test]
 async fn a_generated_login_gives_its_auth_block_and_headers() {
     let server = MockServer::start_async().await;
-    let login = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/userpass/login/alice")
-                .json_body(json!({"password": "pw-alice"}));
-            then.status(200)
-                .header("x-vault-index", "v1:AAAAAQ")
-                .json_body(recorded("userpass-login.json"));
-        })
+    let login = call(POST, "/v1/auth/userpass/login/alice")
+        .body(json!({"password": "pw-alice"}))
+        .reply_header("x-vault-index", "v1:AAAAAQ")
+        .answers(&server, 200, recorded("userpass-login.json"))
         .await;
     let client = client(&server);
     let send = || {

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::wire::{any_request, client};
+use common::wire::{any_request, call, client};
 use hashivault::reqwest::Method;
 use hashivault::{Client, Error, JsonMap};
 use httpmock::prelude::*;
@@ -256,21 +256,13 @@ async fn encoded_dots_in_a_login_path_never_reach_sys_seal() {
 #[tokio::test]
 async fn a_question_mark_in_a_path_is_not_a_query() {
     let server = MockServer::start_async().await;
-    let login = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/auth/userpass/login/bob%3Fx=1")
-                .is_true(|req| req.uri().query().is_none());
-            then.status(200).json_body(reply());
-        })
+    let login = call(POST, "/v1/auth/userpass/login/bob%3Fx=1")
+        .no_query()
+        .answers(&server, 200, reply())
         .await;
-    let raw = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/secret/data/a%3Flist=true%23frag")
-                .is_true(|req| req.uri().query().is_none());
-            then.status(200).json_body(reply());
-        })
+    let raw = call(GET, "/v1/secret/data/a%3Flist=true%23frag")
+        .no_query()
+        .answers(&server, 200, reply())
         .await;
     let client = client(&server);
     client

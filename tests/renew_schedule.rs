@@ -89,10 +89,7 @@ async fn a_ttl_below_the_floor_gives_one_login_per_floor_not_a_loop() {
         .answers(&server, 200, login_answer(NEW, 2))
         .await;
     let client = paused_client(&server, Some(OLD));
-    let schedule = RenewSchedule {
-        floor: Duration::from_secs(5),
-        ..exact()
-    };
+    let schedule = exact().with_floor(Duration::from_secs(5));
     let (mut renewer, start) =
         spawn_paused(exact_renewer(&client).login(approle()).schedule(schedule));
     let events = events_until(&mut renewer, start, |at, _| at >= Duration::from_secs(60)).await;

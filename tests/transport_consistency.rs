@@ -4,58 +4,39 @@
 //! `Retry-After: 1`, measured on a 3-node raft cluster), and a node that answers `429` anyway is
 //! asked again after the wait.
 
+mod common;
 mod transport_support;
 
 use std::time::Duration;
 
+use common::wire::call;
 use hashivault::reqwest::Method;
-use hashivault::{Client, RetryPolicy};
+use hashivault::Client;
 use httpmock::prelude::*;
 use serde_json::json;
-use transport_support::{answer, serve};
+use transport_support::{answer, builder, get_json, serve};
 
 const INDEX: &str = "eyJjbHVzdGVyIjoiYyIsInZhbHVlIjoiMzUifQ==";
 
 fn client(url: &str, on: bool) -> Client {
-    Client::builder()
-        .address(url)
-        .token("t")
-        .read_your_writes(on)
-        .retry_policy(
-            RetryPolicy::default()
-                .with_max_retries(2)
-                .with_min_delay(Duration::from_millis(1))
-                .with_max_delay(Duration::from_millis(5)),
-        )
-        .build()
-        .unwrap()
+    builder(url, "t", 2).read_your_writes(on).build().unwrap()
 }
 
 #[tokio::test]
 async fn a_writes_index_goes_with_later_reads_only_when_asked() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/kv/a");
-            then.status(204).header("X-Vault-Index", INDEX);
-        })
+    call(POST, "/v1/kv/a")
+        .reply_header("X-Vault-Index", INDEX)
+        .answers(&server, 204, serde_json::Value::Null)
         .await;
-    let fresh = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/kv/a")
-                .header("x-vault-index", INDEX)
-                .header("x-vault-inconsistent", "forward-active-node");
-            then.status(200).json_body(json!({"data": {"v": "1"}}));
-        })
+    let fresh = call(GET, "/v1/kv/a")
+        .header("x-vault-index", INDEX)
+        .header("x-vault-inconsistent", "forward-active-node")
+        .answers(&server, 200, json!({"data": {"v": "1"}}))
         .await;
-    let plain = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/kv/a")
-                .header_missing("x-vault-index");
-            then.status(404).json_body(json!({"errors": []}));
-        })
+    let plain = call(GET, "/v1/kv/a")
+        .header_missing("x-vault-index")
+        .answers(&server, 404, json!({"errors": []}))
         .await;
     for on in [true, false] {
         let client = client(&server.base_url(), on);
@@ -63,17 +44,12 @@ async fn a_writes_index_goes_with_later_reads_only_when_asked() {
             .request(Method::POST, "kv/a", Some(&json!({"v": "1"})))
             .await
             .unwrap();
-        let read = client
-            .request::<hashivault::JsonMap, ()>(Method::GET, "kv/a", None)
-            .await;
+        let read = get_json(&client, "kv/a").await;
         assert_eq!(read.is_ok(), on, "{read:?}");
         // Clones share the index.
         if on {
             let clone = client.with_namespace("").unwrap();
-            clone
-                .request::<hashivault::JsonMap, ()>(Method::GET, "kv/a", None)
-                .await
-                .unwrap();
+            get_json(&clone, "kv/a").await.unwrap();
         }
     }
     assert_eq!(fresh.calls_async().await, 2);
@@ -93,10 +69,7 @@ async fn a_node_behind_the_index_is_asked_again_after_retry_after() {
         .request(Method::PUT, "kv/a", Some(&json!({"v": "1"})))
         .await
         .unwrap();
-    let read = client
-        .request::<hashivault::JsonMap, ()>(Method::GET, "kv/a", None)
-        .await
-        .unwrap();
+    let read = get_json(&client, "kv/a").await.unwrap();
     assert_eq!(read.data.unwrap()["v"], "1");
     let hits = script.hits();
     assert_eq!(hits.len(), 3);

@@ -1,50 +1,47 @@
 //! Errors that say what happened (issue 12.6, 14.5): on the wire, with realistic bodies.
 
+mod common;
 mod transport_support;
 
+use common::wire::call;
 use hashivault::reqwest::Method;
-use hashivault::{Client, ErrorKind, RetryPolicy};
+use hashivault::{Client, ErrorKind};
 use httpmock::prelude::*;
 use serde_json::json;
-use transport_support::{answer, serve, Reply};
+use transport_support::{answer, builder, get_json, read, serve, Reply};
 
 fn client(url: &str) -> Client {
-    Client::builder()
-        .address(url)
-        .token("hvs.errors-token")
-        .retry_policy(RetryPolicy::default().with_max_retries(0))
-        .build()
-        .unwrap()
+    builder(url, "hvs.errors-token", 0).build().unwrap()
 }
 
-async fn read(client: &Client) -> Result<hashivault::Envelope, hashivault::Error> {
-    client
-        .api()
-        .cubbyhole_read()
-        .path("x")
-        .send()
-        .await
-        .map(|r| r.into_inner())
+/// A server answering any request to `path` with `status` and `body`.
+async fn serving(path: &'static str, status: u16, body: serde_json::Value) -> MockServer {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(move |when, then| {
+            when.path(path);
+            then.status(status).json_body(body);
+        })
+        .await;
+    server
+}
+
+/// The errors of `cubbyhole/x` read at `url` twice: by the generated call and by `request`.
+async fn both_reads_fail(url: &str) -> [hashivault::Error; 2] {
+    let generated = read(&client(url)).await.unwrap_err();
+    let generic = get_json(&client(url), "cubbyhole/x").await.unwrap_err();
+    [generated, generic]
 }
 
 #[tokio::test]
 async fn a_success_status_with_errors_shows_vaults_message() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(200).json_body(
-                json!({"errors": ["1 error occurred:\n\t* plugin failed to respond\n\n"]}),
-            );
-        })
-        .await;
-    for err in [
-        read(&client(&server.base_url())).await.unwrap_err(),
-        client(&server.base_url())
-            .request::<hashivault::JsonMap, ()>(Method::GET, "cubbyhole/x", None)
-            .await
-            .unwrap_err(),
-    ] {
+    let server = serving(
+        "/v1/cubbyhole/x",
+        200,
+        json!({"errors": ["1 error occurred:\n\t* plugin failed to respond\n\n"]}),
+    )
+    .await;
+    for err in both_reads_fail(&server.base_url()).await {
         assert_eq!(err.status(), Some(200), "{err}");
         assert_eq!(err.messages(), ["plugin failed to respond"]);
         assert!(
@@ -56,18 +53,17 @@ async fn a_success_status_with_errors_shows_vaults_message() {
 
 #[tokio::test]
 async fn a_wrapped_answer_to_a_plain_read_says_it_is_wrapped() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(200).json_body(json!({
-                "request_id": "", "lease_id": "", "renewable": false, "lease_duration": 0,
-                "data": null, "wrap_info": {"token": "hvs.wrapping-secret", "accessor": "a",
-                "ttl": 300, "creation_time": "2026-12-02T14:00:00Z", "creation_path": "cubbyhole/x"},
-                "warnings": null, "auth": null
-            }));
-        })
-        .await;
+    let server = serving(
+        "/v1/cubbyhole/x",
+        200,
+        json!({
+            "request_id": "", "lease_id": "", "renewable": false, "lease_duration": 0,
+            "data": null, "wrap_info": {"token": "hvs.wrapping-secret", "accessor": "a",
+            "ttl": 300, "creation_time": "2026-12-02T14:00:00Z", "creation_path": "cubbyhole/x"},
+            "warnings": null, "auth": null
+        }),
+    )
+    .await;
     let envelope = read(&client(&server.base_url())).await.unwrap();
     let err = envelope.into_data().unwrap_err();
     assert!(err.to_string().contains("response-wrapped"), "{err}");
@@ -80,13 +76,7 @@ async fn a_body_cut_off_after_200_is_not_a_failure_before_the_answer() {
         b"HTTP/1.1 200 OK\r\nContent-Length: 200\r\nConnection: close\r\n\r\n{\"data\":{\"k\":"
             .to_vec();
     let script = serve(vec![Reply::Raw(raw)]).await;
-    for err in [
-        read(&client(&script.url())).await.unwrap_err(),
-        client(&script.url())
-            .request::<hashivault::JsonMap, ()>(Method::GET, "cubbyhole/x", None)
-            .await
-            .unwrap_err(),
-    ] {
+    for err in both_reads_fail(&script.url()).await {
         let shown = err.to_string();
         assert!(err.is_transport(), "{shown}");
         assert!(
@@ -129,13 +119,7 @@ async fn a_success_body_is_never_shown_even_after_a_byte_order_mark() {
         body,
     )])
     .await;
-    for err in [
-        read(&client(&script.url())).await.unwrap_err(),
-        client(&script.url())
-            .request::<hashivault::JsonMap, ()>(Method::GET, "cubbyhole/x", None)
-            .await
-            .unwrap_err(),
-    ] {
+    for err in both_reads_fail(&script.url()).await {
         let shown = format!("{err} {err:?}");
         assert!(err.is_decode(), "{shown}");
         assert!(shown.contains("byte-order mark"), "{shown}");
@@ -148,13 +132,7 @@ async fn a_success_body_is_never_shown_even_after_a_byte_order_mark() {
 
 #[tokio::test]
 async fn generated_call_errors_keep_the_operation_and_url() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(404).json_body(json!({"errors": []}));
-        })
-        .await;
+    let server = serving("/v1/cubbyhole/x", 404, json!({"errors": []})).await;
     let err = read(&client(&server.base_url())).await.unwrap_err();
     assert_eq!(err.operation(), Some("cubbyhole_read"));
     let api = err.api().unwrap();
@@ -171,13 +149,7 @@ async fn generated_call_errors_keep_the_operation_and_url() {
     assert!(err.to_string().contains(&addr), "{err}");
 
     // A decode error: the operation and the URL.
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(200).json_body(json!({"data": "not a map"}));
-        })
-        .await;
+    let server = serving("/v1/cubbyhole/x", 200, json!({"data": "not a map"})).await;
     let err = read(&client(&server.base_url())).await.unwrap_err();
     let hashivault::Error::Decode(d) = &err else {
         panic!("{err}");
@@ -196,14 +168,12 @@ async fn a_decode_error_names_the_field_and_type_without_the_value() {
     struct Counter {
         count: u64,
     }
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/custom/counter");
-            then.status(200)
-                .json_body(json!({"data": {"count": "hunter2"}}));
-        })
-        .await;
+    let server = serving(
+        "/v1/custom/counter",
+        200,
+        json!({"data": {"count": "hunter2"}}),
+    )
+    .await;
     let err = client(&server.base_url())
         .request::<Counter, ()>(Method::GET, "custom/counter", None)
         .await
@@ -219,14 +189,12 @@ async fn a_decode_error_names_the_field_and_type_without_the_value() {
 
 #[tokio::test]
 async fn a_403_without_a_token_says_no_token_was_set() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(403)
-                .json_body(json!({"errors": ["permission denied"]}));
-        })
-        .await;
+    let server = serving(
+        "/v1/cubbyhole/x",
+        403,
+        json!({"errors": ["permission denied"]}),
+    )
+    .await;
     let anonymous = Client::builder()
         .address(server.base_url())
         .build()
@@ -241,12 +209,12 @@ async fn a_403_without_a_token_says_no_token_was_set() {
 #[tokio::test]
 async fn a_mount_already_in_use_has_its_own_kind() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/sys/mounts/kv");
-            then.status(400)
-                .json_body(json!({"errors": ["path is already in use at kv/"]}));
-        })
+    call(POST, "/v1/sys/mounts/kv")
+        .answers(
+            &server,
+            400,
+            json!({"errors": ["path is already in use at kv/"]}),
+        )
         .await;
     let err = client(&server.base_url())
         .request::<hashivault::JsonMap, _>(

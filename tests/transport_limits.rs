@@ -1,45 +1,33 @@
 //! Bounded answers: the size limit, refused from `Content-Length` or cut off while read, so an
 //! endless body cannot fill memory; and the client-side rate limit.
 
+mod common;
 mod transport_support;
 
 use std::time::{Duration, Instant};
 
-use hashivault::{Client, RateLimit, RetryPolicy};
+use common::wire::at;
+use hashivault::{Client, RateLimit};
 use httpmock::prelude::*;
 use serde_json::json;
-use transport_support::{answer, serve, Reply};
+use transport_support::{answer, builder, read, serve, Reply};
 
 fn client(url: &str, limit: Option<usize>) -> Client {
-    let mut b = Client::builder()
-        .address(url)
-        .token("t")
-        .retry_policy(RetryPolicy::default().with_max_retries(0));
-    if let Some(limit) = limit {
-        b = b.max_response_size(limit);
+    let b = builder(url, "t", 0);
+    match limit {
+        Some(limit) => b.max_response_size(limit),
+        None => b,
     }
-    b.build().unwrap()
-}
-
-async fn read(client: &Client) -> Result<hashivault::Envelope, hashivault::Error> {
-    client
-        .api()
-        .cubbyhole_read()
-        .path("x")
-        .send()
-        .await
-        .map(|r| r.into_inner())
+    .build()
+    .unwrap()
 }
 
 #[tokio::test]
 async fn a_declared_length_over_the_limit_is_refused_unread() {
     let server = MockServer::start_async().await;
     let big = "a".repeat(4096);
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(200).json_body(json!({"data": {"blob": big}}));
-        })
+    at("/v1/cubbyhole/x")
+        .answers(&server, 200, json!({"data": {"blob": big}}))
         .await;
     let err = read(&client(&server.base_url(), Some(1024)))
         .await
@@ -126,11 +114,8 @@ async fn a_chunked_answer_within_the_limit_is_read_whole() {
 #[tokio::test]
 async fn the_rate_limit_spaces_requests() {
     let server = MockServer::start_async().await;
-    let hits = server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(200).json_body(json!({"data": {}}));
-        })
+    let hits = at("/v1/cubbyhole/x")
+        .answers(&server, 200, json!({"data": {}}))
         .await;
     let client = Client::builder()
         .address(server.base_url())
@@ -171,11 +156,8 @@ async fn the_rate_limit_spaces_requests() {
 #[tokio::test]
 async fn vault_rate_limit_is_read_from_the_environment() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/cubbyhole/x");
-            then.status(200).json_body(json!({"data": {}}));
-        })
+    at("/v1/cubbyhole/x")
+        .answers(&server, 200, json!({"data": {}}))
         .await;
     let addr = server.base_url();
     let from = |limit: &'static str| {

@@ -11,30 +11,20 @@ async fn enabling_a_mount_twice_is_already_in_use() {
         return;
     };
     let path = common::unique("inuse");
-    let body = json!({"type": "kv", "options": {"version": "1"}});
-    client
-        .request::<hashivault::JsonMap, _>(Method::POST, &format!("sys/mounts/{path}"), Some(&body))
-        .await
-        .unwrap();
-    let err = client
-        .request::<hashivault::JsonMap, _>(Method::POST, &format!("sys/mounts/{path}"), Some(&body))
-        .await
-        .unwrap_err();
-    assert!(
-        err.is_already_in_use() && !err.is_invalid_request(),
-        "{err}"
-    );
-    let auth = json!({"type": "userpass"});
-    client
-        .request::<hashivault::JsonMap, _>(Method::POST, &format!("sys/auth/{path}"), Some(&auth))
-        .await
-        .unwrap();
-    let err = client
-        .request::<hashivault::JsonMap, _>(Method::POST, &format!("sys/auth/{path}"), Some(&auth))
-        .await
-        .unwrap_err();
-    assert!(err.is_already_in_use(), "{err}");
-    eprintln!("OpenBao says: {}", err.messages().join("; "));
+    let mut said = String::new();
+    for (kind, body) in [
+        ("mounts", json!({"type": "kv", "options": {"version": "1"}})),
+        ("auth", json!({"type": "userpass"})),
+    ] {
+        let at = format!("sys/{kind}/{path}");
+        let enable = || client.request::<hashivault::JsonMap, _>(Method::POST, &at, Some(&body));
+        enable().await.unwrap();
+        let err = enable().await.unwrap_err();
+        assert!(err.is_already_in_use(), "{kind}: {err}");
+        assert!(!err.is_invalid_request(), "{kind}: {err}");
+        said = err.messages().join("; ");
+    }
+    eprintln!("OpenBao says: {said}");
     for kind in ["mounts", "auth"] {
         client
             .request::<hashivault::JsonMap, ()>(Method::DELETE, &format!("sys/{kind}/{path}"), None)
@@ -52,11 +42,7 @@ async fn a_call_without_a_token_says_so() {
         .address(client.address())
         .build()
         .unwrap();
-    let err = anonymous
-        .api()
-        .cubbyhole_read()
-        .path("x")
-        .send()
+    let err = common::wire::read_cubbyhole(&anonymous, "x")
         .await
         .unwrap_err();
     assert!(err.is_permission_denied(), "{err}");

@@ -1,60 +1,30 @@
 //! The redirect policy on the wire: what is followed, what is refused, and that a refused
 //! target never sees a request.
 
-use std::time::Duration;
+mod common;
+mod transport_support;
 
-use hashivault::{Client, RedirectPolicy, RedirectRefusal, RetryPolicy};
+use common::wire::{at, call};
+use hashivault::{Client, RedirectPolicy, RedirectRefusal};
 use httpmock::prelude::*;
 use serde_json::json;
+use transport_support::{builder, read_at as read};
 
 const TOKEN: &str = "hvs.redirect-test-token";
 
 fn client(server: &str, policy: RedirectPolicy) -> Client {
-    Client::builder()
-        .address(server)
-        .token(TOKEN)
-        .redirects(policy)
-        .retry_policy(
-            RetryPolicy::default()
-                .with_max_retries(0)
-                .with_min_delay(Duration::from_millis(1))
-                .with_max_delay(Duration::from_millis(1)),
-        )
-        .build()
-        .unwrap()
+    builder(server, TOKEN, 0).redirects(policy).build().unwrap()
 }
 
 /// A node answering every request to `path` with a redirect to `location`.
 async fn redirecting<'a>(server: &'a MockServer, path: &str, location: &str) -> httpmock::Mock<'a> {
-    let location = location.to_string();
-    let path = path.to_string();
-    server
-        .mock_async(move |when, then| {
-            when.path(path);
-            then.status(307).header("location", location);
-        })
-        .await
+    let redirect = at(path).reply_header("location", location);
+    redirect.answers(server, 307, serde_json::Value::Null).await
 }
 
 async fn answering<'a>(server: &'a MockServer, path: &str) -> httpmock::Mock<'a> {
-    let path = path.to_string();
-    server
-        .mock_async(move |when, then| {
-            when.path(path).header("x-vault-token", TOKEN);
-            then.status(200)
-                .json_body(json!({"request_id": "r", "data": {"k": "v"}}));
-        })
-        .await
-}
-
-async fn read(client: &Client, path: &str) -> Result<hashivault::Envelope, hashivault::Error> {
-    client
-        .api()
-        .cubbyhole_read()
-        .path(path)
-        .send()
-        .await
-        .map(|r| r.into_inner())
+    let reply = json!({"request_id": "r", "data": {"k": "v"}});
+    at(path).token(TOKEN).answers(server, 200, reply).await
 }
 
 fn refusal(err: &hashivault::Error) -> RedirectRefusal {
@@ -84,15 +54,10 @@ async fn plain_http_between_nodes_is_followed_unless_the_policy_refuses_it() {
         active.base_url()
     );
     let hop = redirecting(&standby, "/v1/cubbyhole/app", &target).await;
-    let landed = active
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/cubbyhole/elsewhere")
-                .query_param("x", "secret-query")
-                .header("x-vault-token", TOKEN);
-            then.status(200)
-                .json_body(json!({"request_id": "r", "data": {"k": "v"}}));
-        })
+    let landed = call(GET, "/v1/cubbyhole/elsewhere")
+        .query("x", "secret-query")
+        .header("x-vault-token", TOKEN)
+        .answers(&active, 200, json!({"request_id": "r", "data": {"k": "v"}}))
         .await;
 
     let answer = read(
@@ -290,11 +255,9 @@ async fn a_redirect_loop_ends_with_too_many_redirects() {
 #[tokio::test]
 async fn a_redirect_without_location_is_a_clear_error() {
     let node = MockServer::start_async().await;
-    node.mock_async(|when, then| {
-        when.path("/v1/cubbyhole/x");
-        then.status(307);
-    })
-    .await;
+    at("/v1/cubbyhole/x")
+        .answers(&node, 307, serde_json::Value::Null)
+        .await;
     let err = read(&client(&node.base_url(), RedirectPolicy::default()), "x")
         .await
         .unwrap_err();

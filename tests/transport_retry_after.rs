@@ -6,32 +6,17 @@ mod transport_support;
 
 use std::time::{Duration, Instant, SystemTime};
 
-use hashivault::{Client, DeadlineReason, RetryPolicy};
-use transport_support::{answer, serve};
+use hashivault::{Client, DeadlineReason};
+use transport_support::{answer, builder, read, serve};
 
 const OK: &str = r#"{"request_id":"r","data":{"k":"v"}}"#;
 
 fn client(url: &str, deadline: Option<Duration>) -> Client {
-    let mut b = Client::builder().address(url).token("t").retry_policy(
-        RetryPolicy::default()
-            .with_max_retries(3)
-            .with_min_delay(Duration::from_millis(1))
-            .with_max_delay(Duration::from_millis(5)),
-    );
+    let mut b = builder(url, "t", 3);
     if let Some(d) = deadline {
         b = b.deadline(d);
     }
     b.build().unwrap()
-}
-
-async fn read(client: &Client) -> Result<hashivault::Envelope, hashivault::Error> {
-    client
-        .api()
-        .cubbyhole_read()
-        .path("x")
-        .send()
-        .await
-        .map(|r| r.into_inner())
 }
 
 #[tokio::test]

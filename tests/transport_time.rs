@@ -6,17 +6,10 @@ mod transport_support;
 
 use std::time::{Duration, Instant};
 
-use hashivault::{Client, DeadlineReason, RetryPolicy};
+use hashivault::{Client, ClientBuilder, DeadlineReason};
 use httpmock::prelude::*;
 use serde_json::json;
-use transport_support::{serve, Reply};
-
-fn retries(max: usize) -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_retries(max)
-        .with_min_delay(Duration::from_millis(1))
-        .with_max_delay(Duration::from_millis(5))
-}
+use transport_support::{read_at, retries, serve, Reply};
 
 async fn slow_server(delay: Duration) -> MockServer {
     let server = MockServer::start_async().await;
@@ -32,28 +25,31 @@ async fn slow_server(delay: Duration) -> MockServer {
 }
 
 async fn read(client: &Client) -> Result<hashivault::Envelope, hashivault::Error> {
-    client
-        .api()
-        .cubbyhole_read()
-        .path("slow")
-        .send()
-        .await
-        .map(|r| r.into_inner())
+    read_at(client, "slow").await
+}
+
+/// A client of `url` with token `t`, set up by `setup`.
+fn client_of(url: String, setup: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Client {
+    setup(Client::builder().address(url).token("t"))
+        .build()
+        .unwrap()
+}
+
+/// The error of a [`read`] that fails, and the time it took.
+async fn failed_read(client: &Client) -> (hashivault::Error, Duration) {
+    let started = Instant::now();
+    let err = read(client).await.unwrap_err();
+    (err, started.elapsed())
 }
 
 #[tokio::test]
 async fn the_timeout_is_per_attempt_and_says_so() {
     let server = slow_server(Duration::from_secs(3)).await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .token("t")
-        .timeout(Duration::from_millis(200))
-        .retry_policy(retries(2))
-        .build()
-        .unwrap();
-    let started = Instant::now();
-    let err = read(&client).await.unwrap_err();
-    let elapsed = started.elapsed();
+    let client = client_of(server.base_url(), |b| {
+        b.timeout(Duration::from_millis(200))
+            .retry_policy(retries(2))
+    });
+    let (err, elapsed) = failed_read(&client).await;
     assert!(err.is_timeout() && !err.is_deadline(), "{err}");
     assert!(err.to_string().contains("VAULT_CLIENT_TIMEOUT"), "{err}");
     // Three attempts of 200 ms each: at least 600 ms in all, each attempt cut at its timeout.
@@ -68,17 +64,12 @@ async fn the_timeout_is_per_attempt_and_says_so() {
 #[tokio::test]
 async fn the_deadline_bounds_the_whole_call_and_says_so() {
     let server = slow_server(Duration::from_secs(3)).await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .token("t")
-        .timeout(Duration::from_millis(200))
-        .deadline(Duration::from_millis(500))
-        .retry_policy(retries(10))
-        .build()
-        .unwrap();
-    let started = Instant::now();
-    let err = read(&client).await.unwrap_err();
-    let elapsed = started.elapsed();
+    let client = client_of(server.base_url(), |b| {
+        b.timeout(Duration::from_millis(200))
+            .deadline(Duration::from_millis(500))
+            .retry_policy(retries(10))
+    });
+    let (err, elapsed) = failed_read(&client).await;
     assert!(err.is_deadline() && err.is_timeout(), "{err}");
     let hashivault::Error::Deadline(deadline) = &err else {
         unreachable!()
@@ -105,16 +96,11 @@ async fn the_deadline_bounds_the_whole_call_and_says_so() {
 #[tokio::test]
 async fn a_deadline_shorter_than_the_timeout_cuts_the_attempt() {
     let server = slow_server(Duration::from_secs(5)).await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .token("t")
-        .timeout(Duration::from_secs(30))
-        .deadline(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    let started = Instant::now();
-    let err = read(&client).await.unwrap_err();
-    let elapsed = started.elapsed();
+    let client = client_of(server.base_url(), |b| {
+        b.timeout(Duration::from_secs(30))
+            .deadline(Duration::from_millis(300))
+    });
+    let (err, elapsed) = failed_read(&client).await;
     assert!(err.is_deadline(), "{err}");
     assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
     eprintln!(
@@ -129,12 +115,7 @@ async fn a_deadline_shorter_than_the_timeout_cuts_the_attempt() {
 #[tokio::test]
 async fn a_call_within_its_deadline_succeeds() {
     let server = slow_server(Duration::from_millis(50)).await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .token("t")
-        .deadline(Duration::from_secs(20))
-        .build()
-        .unwrap();
+    let client = client_of(server.base_url(), |b| b.deadline(Duration::from_secs(20)));
     assert_eq!(read(&client).await.unwrap().data.unwrap()["k"], "v");
 }
 
@@ -145,19 +126,15 @@ async fn a_stall_mid_answer_is_cut_by_the_timeout() {
         b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{\"data\":".to_vec();
     let script = serve(vec![Reply::Stall(head, Duration::from_secs(10))]).await;
     for deadline in [false, true] {
-        let mut builder = Client::builder()
-            .address(script.url())
-            .token("t")
-            .retry_policy(retries(0));
-        builder = if deadline {
-            builder.deadline(Duration::from_millis(300))
-        } else {
-            builder.timeout(Duration::from_millis(300))
-        };
-        let client = builder.build().unwrap();
-        let started = Instant::now();
-        let err = read(&client).await.unwrap_err();
-        let elapsed = started.elapsed();
+        let client = client_of(script.url(), |b| {
+            let b = b.retry_policy(retries(0));
+            if deadline {
+                b.deadline(Duration::from_millis(300))
+            } else {
+                b.timeout(Duration::from_millis(300))
+            }
+        });
+        let (err, elapsed) = failed_read(&client).await;
         assert!(err.is_timeout(), "{err}");
         assert_eq!(err.is_deadline(), deadline, "says which fired: {err}");
         assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
@@ -182,10 +159,8 @@ async fn vault_client_timeout_sets_the_per_attempt_timeout() {
     .unwrap()
     .build()
     .unwrap();
-    let started = Instant::now();
-    let err = read(&client).await.unwrap_err();
+    let (err, elapsed) = failed_read(&client).await;
     assert!(err.is_timeout() && !err.is_deadline(), "{err}");
-    let elapsed = started.elapsed();
     assert!(elapsed >= Duration::from_millis(900), "{elapsed:?}");
     assert!(elapsed < Duration::from_millis(2900), "{elapsed:?}");
 }

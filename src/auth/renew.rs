@@ -649,7 +649,7 @@ mod tests {
         }
         assert_eq!(s.wait(Duration::ZERO), Duration::from_secs(1));
         assert_eq!(s.wait(Duration::from_millis(900)), Duration::from_secs(1));
-        let exact = RenewSchedule { jitter: 0.0, ..s };
+        let exact = s.with_jitter(0.0);
         assert_eq!(exact.wait(Duration::from_secs(9)), Duration::from_secs(6));
     }
 
@@ -821,11 +821,9 @@ mod tests {
 
     #[test]
     fn backoff_doubles_to_the_cap() {
-        let s = RenewSchedule {
-            backoff_jitter: false,
-            backoff_max: Duration::from_secs(10),
-            ..RenewSchedule::default()
-        };
+        let s = RenewSchedule::default()
+            .with_backoff_jitter(false)
+            .with_backoff(Duration::from_secs(1), Duration::from_secs(10));
         let delays: Vec<u64> = s.backoff().take(6).map(|d| d.as_secs()).collect();
         assert_eq!(delays, [1, 2, 4, 8, 10, 10]);
     }

@@ -32,7 +32,8 @@
 //!
 //! Why an HTTP server: a stub inside the client would skip exactly what a test should cover
 //! (headers, status handling, retries, the deadline's timers, body limits); this one costs a
-//! loopback connection and no dependency beyond tokio.
+//! loopback connection, served by hyper (already under reqwest; the `testing` feature turns on
+//! its server half).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -40,7 +41,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::intercept::{Interceptor, OutgoingRequest};
@@ -349,80 +349,63 @@ impl Incoming {
     }
 }
 
-/// Serves one connection: HTTP/1.1 requests with a `Content-Length` body (what reqwest sends),
-/// kept alive.
+/// Serves one connection with hyper's HTTP/1.1 server (kept alive, as reqwest's pool expects).
 async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) {
-    let mut stream = BufReader::new(stream);
-    loop {
-        let Ok(Some(incoming)) = read_request(&mut stream).await else {
-            return;
-        };
-        let answer = answer(&state, &incoming);
-        if !answer.delay.is_zero() {
-            tokio::time::sleep(answer.delay).await;
-        }
-        let body = answer.body.unwrap_or_default();
-        let mut head = format!(
-            "HTTP/1.1 {} {}\r\ncontent-length: {}\r\n",
-            answer.status,
-            reqwest::StatusCode::from_u16(answer.status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .unwrap_or("Unknown"),
-            body.len()
-        );
-        if !body.is_empty() {
-            head.push_str("content-type: application/json\r\n");
-        }
-        for (name, value) in &answer.headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        let stream = stream.get_mut();
-        if stream.write_all(head.as_bytes()).await.is_err()
-            || stream.write_all(body.as_bytes()).await.is_err()
-        {
-            return;
-        }
-    }
+    let service = hyper::service::service_fn(move |request| {
+        let state = state.clone();
+        async move { Ok::<_, std::convert::Infallible>(respond(&state, request).await) }
+    });
+    let io = hyper_util::rt::TokioIo::new(stream);
+    // A connection the client drops mid-answer is its business: nothing to report.
+    let _ = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(io, service)
+        .await;
 }
 
-async fn read_request(stream: &mut BufReader<TcpStream>) -> std::io::Result<Option<Incoming>> {
-    let mut line = String::new();
-    if stream.read_line(&mut line).await? == 0 {
-        return Ok(None);
-    }
-    let mut parts = line.split_whitespace();
-    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
-        return Ok(None);
-    };
-    let (method, target) = (method.to_string(), target.to_string());
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        if stream.read_line(&mut line).await? == 0 {
-            return Ok(None);
-        }
-        let header = line.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.push((name.trim().to_string(), value.trim().to_string()));
-        }
-    }
+/// The answer to one request: its rule's (after the rule's delay), or the unmatched call's.
+async fn respond(
+    state: &Mutex<State>,
+    request: hyper::Request<hyper::body::Incoming>,
+) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+    let (parts, body) = request.into_parts();
+    // The body is read (so the connection stays usable) but not matched on.
+    let _ = http_body_util::BodyExt::collect(body).await;
     let incoming = Incoming {
-        method,
-        target,
-        headers,
+        method: parts.method.as_str().to_string(),
+        target: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string()),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_string(), value)
+            })
+            .collect(),
     };
-    let length: usize = incoming
-        .header("content-length")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    stream.read_exact(&mut body).await?;
-    Ok(Some(incoming))
+    let answer = answer(state, &incoming);
+    if !answer.delay.is_zero() {
+        tokio::time::sleep(answer.delay).await;
+    }
+    let body = answer.body.unwrap_or_default();
+    let mut response = hyper::Response::builder().status(answer.status);
+    if !body.is_empty() {
+        response = response.header("content-type", "application/json");
+    }
+    for (name, value) in &answer.headers {
+        response = response.header(name.as_str(), value.as_str());
+    }
+    response
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .unwrap_or_else(|e| {
+            let message = format!(r#"{{"errors":["hashivault mock: cannot send this answer: {e}"]}}"#);
+            let mut answer = hyper::Response::new(http_body_util::Full::new(message.into()));
+            *answer.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+            answer
+        })
 }
 
 /// The answer of the first rule matching `incoming`, or the unmatched call's `501`.

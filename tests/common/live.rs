@@ -12,6 +12,43 @@ pub struct AppRoleSetup {
     pub secret_id: SecretString,
 }
 
+/// The `data` of a generated call that must succeed: `data(api.x().send()).await`.
+pub async fn data<T>(
+    sent: impl std::future::Future<
+        Output = Result<hashivault::Response<hashivault::Envelope<T>>, hashivault::Error>,
+    >,
+) -> T {
+    sent.await.unwrap().into_inner().into_data().unwrap()
+}
+
+/// Mounts a secrets engine (`engine: true`) or enables an auth method of type `kind` at
+/// `path`, through the generated API.
+#[cfg(feature = "sys")]
+pub async fn enable(client: &Client, path: &str, kind: &str, engine: bool) {
+    let api = client.api();
+    let kind = kind.to_string();
+    let sent = if engine {
+        let request = api.mounts_enable_secrets_engine().path(path);
+        request.body_map(|b| b.type_(kind)).send().await.map(drop)
+    } else {
+        let request = api.auth_enable_method().path(path);
+        request.body_map(|b| b.type_(kind)).send().await.map(drop)
+    };
+    sent.unwrap();
+}
+
+/// [`enable`] of a secrets engine.
+#[cfg(feature = "sys")]
+pub async fn enable_engine(client: &Client, path: &str, kind: &str) {
+    enable(client, path, kind, true).await
+}
+
+/// [`enable`] of an auth method.
+#[cfg(feature = "sys")]
+pub async fn enable_auth(client: &Client, path: &str, kind: &str) {
+    enable(client, path, kind, false).await
+}
+
 /// Enables AppRole at a unique mount, writes role `role` (policy `default`, tokens of `ttl`
 /// seconds, at most `max_ttl` when given) and issues a secret id, through the generated API.
 #[cfg(all(feature = "sys", feature = "auth-approle"))]
@@ -23,12 +60,7 @@ pub async fn approle_role(
 ) -> AppRoleSetup {
     let mount = super::unique("ar");
     let api = root.api();
-    api.auth_enable_method()
-        .path(&mount)
-        .body_map(|b| b.type_("approle".to_string()))
-        .send()
-        .await
-        .unwrap();
+    enable_auth(root, &mount, "approle").await;
     api.app_role_write_role()
         .approle_mount_path(&mount)
         .role_name(role)
@@ -44,32 +76,26 @@ pub async fn approle_role(
         .send()
         .await
         .unwrap();
-    let role_id = api
-        .app_role_read_role_id()
-        .approle_mount_path(&mount)
-        .role_name(role)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap()
-        .role_id
-        .unwrap();
-    let secret_id: SecretString = api
-        .app_role_write_secret_id()
-        .approle_mount_path(&mount)
-        .role_name(role)
-        .body_map(|b| b)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_data()
-        .unwrap()
-        .secret_id
-        .unwrap()
-        .into();
+    let role_id = data(
+        api.app_role_read_role_id()
+            .approle_mount_path(&mount)
+            .role_name(role)
+            .send(),
+    )
+    .await
+    .role_id
+    .unwrap();
+    let secret_id: SecretString = data(
+        api.app_role_write_secret_id()
+            .approle_mount_path(&mount)
+            .role_name(role)
+            .body_map(|b| b)
+            .send(),
+    )
+    .await
+    .secret_id
+    .unwrap()
+    .into();
     AppRoleSetup {
         mount,
         role_id,

@@ -87,11 +87,9 @@ pub fn lease_renewed_answer(lease: &str, ttl: u64) -> Value {
 
 /// No jitter, so that every instant is exact.
 pub fn exact() -> RenewSchedule {
-    RenewSchedule {
-        jitter: 0.0,
-        backoff_jitter: false,
-        ..RenewSchedule::default()
-    }
+    RenewSchedule::default()
+        .with_jitter(0.0)
+        .with_backoff_jitter(false)
 }
 
 /// A phase counter the mocks match on: the test moves to the next phase when it sees an event

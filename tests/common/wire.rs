@@ -60,6 +60,14 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
+/// The generated `cubbyhole_read` of `path`, the plainest call there is.
+pub async fn read_cubbyhole(
+    client: &Client,
+    path: &str,
+) -> Result<hashivault::Response<Envelope>, hashivault::Error> {
+    client.api().cubbyhole_read().path(path).send().await
+}
+
 pub fn s(text: &str) -> String {
     text.to_string()
 }
@@ -287,7 +295,12 @@ pub struct Call {
     missing: Vec<String>,
     body: Option<Value>,
     phase: Option<(Phase, usize)>,
+    checks: Vec<Check>,
+    reply_headers: Vec<(String, String)>,
 }
+
+/// A condition on a request beyond its method, path, query, headers and body.
+type Check = Box<dyn Fn(&httpmock::HttpMockRequest) -> bool + Send + Sync>;
 
 /// `method path`, with any headers and body, in any phase.
 pub fn call(method: httpmock::Method, path: impl Into<String>) -> Call {
@@ -296,6 +309,11 @@ pub fn call(method: httpmock::Method, path: impl Into<String>) -> Call {
         path: Some(path.into()),
         ..any_request()
     }
+}
+
+/// A LIST as `GET path?list=true`.
+pub fn list_call(path: impl Into<String>) -> Call {
+    call(GET, path).query("list", "true")
 }
 
 /// `path` with any method.
@@ -316,6 +334,8 @@ pub fn any_request() -> Call {
         missing: Vec::new(),
         body: None,
         phase: None,
+        checks: Vec::new(),
+        reply_headers: Vec::new(),
     }
 }
 
@@ -368,6 +388,31 @@ impl Call {
         self
     }
 
+    /// Only without the query parameter `name`.
+    pub fn query_missing(self, name: &'static str) -> Self {
+        self.matching(move |req| !req.query_params().iter().any(|(k, _)| k == name))
+    }
+
+    /// Only with no query string at all.
+    pub fn no_query(self) -> Self {
+        self.matching(|req| req.uri().query().is_none())
+    }
+
+    /// Only when `check` holds for the request.
+    pub fn matching(
+        mut self,
+        check: impl Fn(&httpmock::HttpMockRequest) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.checks.push(Box::new(check));
+        self
+    }
+
+    /// The answer carries the header `name: value`.
+    pub fn reply_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.reply_headers.push((name.into(), value.into()));
+        self
+    }
+
     /// Only with this `X-Vault-Token`.
     pub fn token(self, token: &str) -> Self {
         self.header("x-vault-token", token)
@@ -392,16 +437,20 @@ impl Call {
 
     /// Mocks the request on `server`, answering `status` with `reply`.
     pub async fn answers(
-        self,
+        mut self,
         server: &MockServer,
         status: u16,
         reply: impl Into<Reply>,
     ) -> Mock<'_> {
         let reply = reply.into();
+        let headers = std::mem::take(&mut self.reply_headers);
         server
             .mock_async(move |when, then| {
                 self.when(when);
-                let then = then.status(status);
+                let mut then = then.status(status);
+                for (name, value) in headers {
+                    then = then.header(name, value);
+                }
                 match reply {
                     Reply::Empty => {}
                     Reply::Json(json) => {
@@ -448,6 +497,9 @@ impl Call {
         }
         if let Some(body) = self.body {
             when = when.json_body(body);
+        }
+        for check in self.checks {
+            when = when.is_true(check);
         }
         if let Some((phase, n)) = self.phase {
             when.is_true(phase.is(n));

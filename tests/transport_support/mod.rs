@@ -7,8 +7,45 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use hashivault::{Client, ClientBuilder, Envelope, Error, RetryPolicy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+/// Retries with delays of a few milliseconds, so a test of the retry rules runs at once.
+pub fn retries(max: usize) -> RetryPolicy {
+    let ms = Duration::from_millis;
+    RetryPolicy::default()
+        .with_max_retries(max)
+        .with_min_delay(ms(1))
+        .with_max_delay(ms(5))
+}
+
+/// A client builder for `url` with `token` and [`retries`]`(max)`.
+pub fn builder(url: &str, token: &str, max: usize) -> ClientBuilder {
+    Client::builder()
+        .address(url)
+        .token(token)
+        .retry_policy(retries(max))
+}
+
+/// The read the transport tests send: the generated `cubbyhole_read` of `path`.
+pub async fn read_at(client: &Client, path: &str) -> Result<Envelope, Error> {
+    let answer = client.api().cubbyhole_read().path(path).send().await;
+    answer.map(|r| r.into_inner())
+}
+
+/// `GET /v1/<path>` through `Client::request`, the untyped way.
+pub async fn get_json(client: &Client, path: &str) -> Result<Envelope, Error> {
+    let method = hashivault::reqwest::Method::GET;
+    client
+        .request::<hashivault::JsonMap, ()>(method, path, None)
+        .await
+}
+
+/// [`read_at`] of `cubbyhole/x`.
+pub async fn read(client: &Client) -> Result<Envelope, Error> {
+    read_at(client, "x").await
+}
 
 /// What the server does with one connection.
 #[derive(Clone, Debug)]
