@@ -11,7 +11,7 @@ mod common;
 
 use std::time::Duration;
 
-use hashivault::auth::{RenewEvent, RenewSchedule, StopReason, TokenStatus};
+use hashivault::auth::{RenewEvent, StopReason, TokenStatus};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 use tokio::time::Instant;

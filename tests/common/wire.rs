@@ -60,7 +60,9 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-/// The generated `cubbyhole_read` of `path`, the plainest call there is.
+/// The generated `cubbyhole_read` of `path`, the plainest call there is (with the `cubbyhole`
+/// group: the TLS-variant runs of `cargo xtask test` build this module without it).
+#[cfg(feature = "cubbyhole")]
 pub async fn read_cubbyhole(
     client: &Client,
     path: &str,
