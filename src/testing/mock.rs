@@ -401,7 +401,8 @@ async fn respond(
     response
         .body(http_body_util::Full::new(bytes::Bytes::from(body)))
         .unwrap_or_else(|e| {
-            let message = format!(r#"{{"errors":["hashivault mock: cannot send this answer: {e}"]}}"#);
+            let message =
+                format!(r#"{{"errors":["hashivault mock: cannot send this answer: {e}"]}}"#);
             let mut answer = hyper::Response::new(http_body_util::Full::new(message.into()));
             *answer.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
             answer
