@@ -465,3 +465,49 @@ async fn azure_off_cloud_and_imds_errors_are_clear() {
     );
     assert!(!client.has_token());
 }
+
+/// A throttled or failing metadata service (Azure's IMDS answers `429` past a few requests a
+/// second; GCE's answers `503` now and then) is not "off the cloud": the login fails with a
+/// transport error, which the token renewer retries with backoff instead of stopping.
+#[tokio::test]
+async fn a_busy_metadata_service_is_retried_by_the_renewer() {
+    let metadata = MockServer::start_async().await;
+    let vault = MockServer::start_async().await;
+    let path = "/computeMetadata/v1/instance/service-accounts/default/identity";
+    let busy = call(GET, path)
+        .answers(&metadata, 503, "Service Unavailable\n")
+        .await;
+    let client = client(&vault);
+    let gcp = GcpInstance::new("gcp", "r").metadata_url(metadata.base_url());
+    let err = client.auth().login_as(&gcp).await.unwrap_err();
+    assert!(matches!(err, hashivault::Error::Transport(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "no answer from {}{path}: the metadata service is busy or failing; the login can be \
+             retried (HTTP status server error (503 Service Unavailable))",
+            metadata.base_url()
+        )
+    );
+
+    // The renewer's first login meets the busy service, backs off, and logs in once it answers.
+    let renewer = client.auth().renewer().login(gcp.clone()).spawn();
+    while busy.calls_async().await < 2 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    busy.delete_async().await;
+    call(GET, path).answers(&metadata, 200, JWT).await;
+    let login = call(POST, "/v1/auth/gcp/login")
+        .body(json!({ "role": "r", "jwt": JWT }))
+        .answers(&vault, 200, login_answer("s.AfterTheBusySpell", json!({})))
+        .await;
+    tokio::time::timeout(Duration::from_secs(10), renewer.ready())
+        .await
+        .expect("the renewer kept trying")
+        .expect("a good token");
+    assert_eq!(login.calls_async().await, 1);
+    assert_eq!(
+        client.token().unwrap().expose_secret(),
+        "s.AfterTheBusySpell"
+    );
+}

@@ -6,6 +6,9 @@
 //! to reach the service another way) and short timeouts. When nothing answers (connection
 //! refused, a name that does not resolve, a timeout) the login fails at once with
 //! [`Error::Config`] saying the code is not running on that cloud; the fetched JWT is never shown.
+//! A metadata service that answers `429` or `5xx` (throttled, failing) gives an
+//! [`Error::Transport`] instead: the token renewer retries that login with backoff, where a
+//! configuration error stops it.
 
 use std::time::Duration;
 
@@ -15,6 +18,7 @@ use serde_json::{json, Value};
 use super::login::{send_login, Login};
 use crate::envelope::{AuthInfo, JsonMap};
 use crate::path::mount_url;
+use crate::error::TransportError;
 use crate::{Client, Error};
 
 /// GCE's metadata server.
@@ -338,6 +342,24 @@ async fn fetch(
         ))
     })?;
     let status = response.status();
+    if status.as_u16() == 429 || status.is_server_error() {
+        // Busy or failing, not absent: the metadata services throttle (Azure's IMDS answers
+        // 429 past a few requests a second) and fail now and then. A transport error, so the
+        // token renewer retries the login with backoff instead of stopping for good.
+        let mut address = response.url().clone();
+        address.set_query(None);
+        let source = response
+            .error_for_status()
+            .expect_err("a 429 or 5xx status")
+            .without_url();
+        return Err(Error::Transport(Box::new(TransportError {
+            address: address.to_string(),
+            hint: "the metadata service is busy or failing; the login can be retried",
+            operation: None,
+            cut_off: false,
+            source,
+        })));
+    }
     let body = response.text().await.map_err(|e| {
         Error::Config(format!(
             "{service} at {base} did not finish its answer ({})",
