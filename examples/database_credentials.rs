@@ -1,6 +1,7 @@
-//! A service with dynamic database credentials: it logs in with AppRole, keeps its token alive,
-//! gets PostgreSQL credentials from the database secrets engine, keeps their lease alive, and
-//! rotates to new credentials when told to (max TTL reached, lease lost, token replaced).
+//! A service with dynamic database credentials: it logs in with AppRole and keeps its token
+//! alive, gets PostgreSQL credentials from the database secrets engine and keeps them fresh with
+//! `Client::rotating_secret` (renewed, then new ones fetched before the old ones end), and swaps
+//! its connection pool to each new set without dropping the queries in flight.
 //!
 //! Run it with one command, against a throwaway OpenBao and PostgreSQL:
 //!
@@ -14,10 +15,12 @@
 //! live 10 s (max 30 s) and credentials 10 s (max 20 s), so everything happens in a minute.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use hashivault::auth::{AppRole, RenewEvent};
-use hashivault::lease::{Lease, LeaseEvent, LeaseWatcher};
+use hashivault::lease::{LeasedSecret, RotationEvent};
 use hashivault::reqwest::Method;
 use hashivault::{Client, ExposeSecret, JsonMap, SecretString};
 use serde_json::json;
@@ -25,7 +28,54 @@ use serde_json::json;
 const APPROLE: &str = "approle";
 const DATABASE: &str = "database";
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// What the service keeps of the engine's answer.
+struct DbLogin {
+    username: String,
+    password: SecretString,
+}
+
+/// One connection per set of credentials, swapped as a whole: a query takes the current one
+/// (an `Arc`), so a swap never cuts a query off; the old connection closes when its last query
+/// ends.
+struct Pool {
+    pg: tokio_postgres::Config,
+    current: RwLock<Arc<Connection>>,
+}
+
+struct Connection {
+    db: tokio_postgres::Client,
+    user: String,
+}
+
+impl Pool {
+    async fn connect(pg: &tokio_postgres::Config, login: &DbLogin) -> Result<Arc<Connection>> {
+        let mut config = pg.clone();
+        config
+            .user(&login.username)
+            .password(login.password.expose_secret().as_bytes());
+        let (db, connection) = config.connect(tokio_postgres::NoTls).await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(Arc::new(Connection {
+            db,
+            user: login.username.clone(),
+        }))
+    }
+
+    fn get(&self) -> Arc<Connection> {
+        self.current.read().unwrap().clone()
+    }
+
+    /// Connects with the new credentials, then swaps; returns the user it replaced.
+    async fn swap_to(&self, login: &DbLogin) -> Result<String> {
+        let new = Pool::connect(&self.pg, login).await?;
+        let old = std::mem::replace(&mut *self.current.write().unwrap(), new);
+        Ok(old.user.clone())
+    }
+}
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -56,102 +106,141 @@ async fn main() -> Result<()> {
     let mut token_events = renewer.subscribe();
     println!("service: logged in with AppRole");
 
-    let (mut watcher, mut db, mut user) = fetch_credentials(&client, &pg).await?;
-    let mut ticker = tokio::time::interval(Duration::from_secs(2));
+    // Credentials kept fresh in the background; the service keeps the user name and password.
+    let mut creds = client
+        .rotating_secret(|client| async move {
+            let answer = client
+                .api()
+                .database_generate_credentials()
+                .database_mount_path(DATABASE)
+                .name("app")
+                .send()
+                .await?
+                .into_inner();
+            // Typed from real answers (spec/overlays/database.json); the password is `Sensitive`.
+            Ok(answer.map_data(|data| DbLogin {
+                username: data.username.unwrap_or_default(),
+                password: SecretString::from(data.password.as_ref().map_or("", |p| p.expose())),
+            }))
+        })
+        .spawn();
+    let first = creds.ready().await?;
+    announce(&first);
+    let pool = Arc::new(Pool {
+        current: RwLock::new(Pool::connect(&pg, first.data()).await?),
+        pg: pg.clone(),
+    });
+
+    // Each rotation: connect with the new credentials, then swap.
+    let mut changes = creds.watch();
+    changes.borrow_and_update();
+    let swapper = tokio::spawn({
+        let pool = pool.clone();
+        async move {
+            while changes.changed().await.is_ok() {
+                let Some(new) = changes.borrow_and_update().clone() else {
+                    continue;
+                };
+                announce(&new);
+                match pool.swap_to(new.data()).await {
+                    Ok(old) => println!(
+                        "service: rotated from {old} to {} (queries in flight finish as {old})",
+                        new.data().username
+                    ),
+                    Err(e) => println!("service: cannot connect with the new credentials: {e}"),
+                }
+            }
+        }
+    });
+
+    // Four workers query all the time, each query taking 200 ms.
+    let (done, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let workers: Vec<_> = (0..4)
+        .map(|worker| {
+            let (pool, done, failed) = (pool.clone(), done.clone(), failed.clone());
+            tokio::spawn(async move {
+                loop {
+                    let conn = pool.get();
+                    let sql = "SELECT current_user::text, now()::text, pg_sleep(0.2)::text";
+                    match conn.db.query_one(sql, &[]).await {
+                        Ok(row) => {
+                            let n = done.fetch_add(1, Ordering::Relaxed);
+                            if worker == 0 && n % 20 == 0 {
+                                let (user, at): (String, String) = (row.get(0), row.get(1));
+                                println!("service: query as {user} at {at}");
+                            }
+                        }
+                        Err(e) => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                            println!("service: query as {} failed: {e}", conn.user);
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+
     let deadline = tokio::time::sleep(Duration::from_secs(seconds));
     tokio::pin!(deadline);
     loop {
-        let rotate = tokio::select! {
+        tokio::select! {
             _ = &mut deadline => break,
-            _ = ticker.tick() => {
-                let row = db.query_one("SELECT current_user::text, now()::text", &[]).await?;
-                println!("service: query as {} at {}", row.get::<_, String>(0), row.get::<_, String>(1));
-                false
-            }
-            event = watcher.next_event() => match event {
-                Some(LeaseEvent::Renewed { ttl }) => {
+            event = creds.next_event() => match event {
+                Some(RotationEvent::Renewed { ttl }) => {
                     println!("lease: renewed, {}s left", ttl.as_secs());
-                    false
                 }
-                Some(LeaseEvent::RenewFailed { error, retry_in }) => {
-                    println!("lease: renewal failed ({error}), retry in {retry_in:?}");
-                    false
+                Some(RotationEvent::Ending { rotate_at, .. }) => {
+                    let wait = rotate_at.saturating_duration_since(tokio::time::Instant::now());
+                    println!("lease: max TTL reached: new credentials in {}s", wait.as_secs());
                 }
-                Some(LeaseEvent::MaxTtlReached { .. }) => {
-                    println!("lease: max TTL reached: rotating credentials");
-                    true
+                Some(RotationEvent::Stopped(error)) => {
+                    return Err(format!("credentials: {error}").into())
                 }
-                Some(other) => {
-                    println!("lease: {other:?}: rotating credentials");
-                    true
-                }
-                None => true,
+                Some(RotationEvent::Rotated { .. }) => {}
+                Some(other) => println!("lease: {other:?}"),
+                None => return Err("the rotating secret ended".into()),
             },
             event = token_events.recv() => match event {
                 Ok(RenewEvent::LoggedIn { ttl }) => {
                     // The old token was revoked, and with it the leases it created.
-                    println!("token: new login ({}s): rotating credentials", ttl.as_secs());
-                    true
+                    println!("token: new login ({}s): new credentials now", ttl.as_secs());
+                    creds.rotate_now();
                 }
                 Ok(RenewEvent::Stopped(reason)) => return Err(format!("token: {reason}").into()),
-                Ok(event) => {
-                    println!("token: {event:?}");
-                    false
-                }
-                Err(_) => false,
+                Ok(event) => println!("token: {event:?}"),
+                Err(_) => {}
             },
-        };
-        if rotate {
-            let old_user = user.clone();
-            let (new_watcher, new_db, new_user) = fetch_credentials(&client, &pg).await?;
-            // Dropping the old watcher revokes the old lease (and its PostgreSQL role).
-            drop(std::mem::replace(&mut watcher, new_watcher));
-            db = new_db;
-            user = new_user;
-            println!("service: rotated from {old_user} to {user}");
         }
     }
 
-    // Shutting down: revoke the lease, stop renewing and revoke the token.
-    watcher.revoke().await?;
+    // Shutting down: stop querying, revoke the lease (dropping the rotating secret does), stop
+    // renewing and revoke the token.
+    for worker in workers {
+        worker.abort();
+    }
+    swapper.abort();
+    let generations = creds.current().map_or(0, |c| c.generation());
+    println!(
+        "service: {} queries, {} failed, over {generations} sets of credentials",
+        done.load(Ordering::Relaxed),
+        failed.load(Ordering::Relaxed)
+    );
+    drop(creds);
     renewer.stop();
+    tokio::time::sleep(Duration::from_millis(200)).await;
     client.auth().revoke_self().await?;
     println!("service: lease and token revoked, bye");
     Ok(())
 }
 
-/// Reads new credentials, watches their lease and connects with them.
-async fn fetch_credentials(
-    client: &Client,
-    pg: &tokio_postgres::Config,
-) -> Result<(LeaseWatcher, tokio_postgres::Client, String)> {
-    let creds = client
-        .api()
-        .database_generate_credentials()
-        .database_mount_path(DATABASE)
-        .name("app")
-        .send()
-        .await?
-        .into_inner();
-    let lease = Lease::from_envelope(&creds).ok_or("the credentials have no lease")?;
-    let data = creds.data.ok_or("the credentials have no data")?;
-    // Typed from real answers (spec/overlays/database.json); the password is `Sensitive`.
-    let user = data.username.unwrap_or_default();
-    let password = SecretString::from(data.password.as_ref().map_or("", |p| p.expose()));
+fn announce(creds: &LeasedSecret<DbLogin>) {
     println!(
-        "service: new credentials {user}, lease {}s",
-        lease.duration.as_secs()
+        "service: new credentials {} (generation {}), lease {}s",
+        creds.data().username,
+        creds.generation(),
+        creds.lease().duration.as_secs()
     );
-    let watcher = client.lease_watcher(lease).spawn();
-    let mut config = pg.clone();
-    config
-        .user(&user)
-        .password(password.expose_secret().as_bytes());
-    let (db, connection) = config.connect(tokio_postgres::NoTls).await?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok((watcher, db, user))
 }
 
 /// AppRole role `app` (10 s tokens, max 30 s) allowed to read `database/creds/app`; the

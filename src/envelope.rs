@@ -70,6 +70,23 @@ impl<T> Envelope<T> {
         self.data
             .ok_or_else(|| crate::Error::missing_data(self.wrap_info.is_some()))
     }
+
+    /// The same answer with its payload turned into another type (the lease, auth and warnings
+    /// kept): to keep only what a service needs of a generated answer.
+    pub fn map_data<U>(self, f: impl FnOnce(T) -> U) -> Envelope<U> {
+        Envelope {
+            request_id: self.request_id,
+            lease_id: self.lease_id,
+            renewable: self.renewable,
+            lease_duration: self.lease_duration,
+            data: self.data.map(f),
+            wrap_info: self.wrap_info,
+            warnings: self.warnings,
+            auth: self.auth,
+            mount_type: self.mount_type,
+            other: self.other,
+        }
+    }
 }
 
 impl<T> fmt::Debug for Envelope<T> {

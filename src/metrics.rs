@@ -11,8 +11,9 @@
 //! | `hashivault_requests_total` | counter | `operation`, `outcome` | every HTTP request sent (each attempt and hop) |
 //! | `hashivault_retries_total` | counter | `operation` | attempts after the first (retries) |
 //! | `hashivault_request_duration_seconds` | histogram | `operation` | from sending a request to its answer's headers (or its failure) |
-//! | `hashivault_renewals_total` | counter | `watcher` (`token`, `lease`), `outcome` (`renewed`, `failed`) | the token renewer's and the lease watchers' renewals |
+//! | `hashivault_renewals_total` | counter | `watcher` (`token`, `lease`, `credentials`), `outcome` (`renewed`, `failed`) | the token renewer's and the lease watchers' renewals |
 //! | `hashivault_logins_total` | counter | `outcome` (`ok`, `failed`) | the token renewer's logins |
+//! | `hashivault_rotations_total` | counter | `watcher` (`credentials`), `outcome` (`fetched`, `failed`, `lost`) | a rotating secret's fetches of new credentials, and leases it lost |
 //! | `hashivault_watcher_stops_total` | counter | `watcher` (`token`, `lease`), `reason` | a renewer stopped (`stopped`), a lease ended (`max_ttl`, `not_renewable`, `lost`) |
 //!
 //! `operation` is the operation's name ([`Operation::name`](crate::operation::Operation::name):
@@ -25,7 +26,7 @@ use metrics::{counter, histogram, SharedString};
 
 use crate::auth::renew::RenewEvent;
 use crate::intercept::{Answer, Interceptor, OutgoingRequest};
-use crate::lease::LeaseEvent;
+use crate::lease::{LeaseEvent, RotationEvent};
 
 /// `hashivault_requests_total{operation, outcome}`.
 pub const REQUESTS_TOTAL: &str = "hashivault_requests_total";
@@ -37,6 +38,8 @@ pub const REQUEST_DURATION_SECONDS: &str = "hashivault_request_duration_seconds"
 pub const RENEWALS_TOTAL: &str = "hashivault_renewals_total";
 /// `hashivault_logins_total{outcome}`.
 pub const LOGINS_TOTAL: &str = "hashivault_logins_total";
+/// `hashivault_rotations_total{watcher, outcome}`.
+pub const ROTATIONS_TOTAL: &str = "hashivault_rotations_total";
 /// `hashivault_watcher_stops_total{watcher, reason}`.
 pub const WATCHER_STOPS_TOTAL: &str = "hashivault_watcher_stops_total";
 
@@ -108,5 +111,29 @@ pub(crate) fn lease_event(event: &LeaseEvent) {
         LeaseEvent::MaxTtlReached { .. } => ended("max_ttl"),
         LeaseEvent::NotRenewable { .. } => ended("not_renewable"),
         LeaseEvent::Lost(_) => ended("lost"),
+    }
+}
+
+/// Records what a rotating secret did.
+pub(crate) fn rotation_event(event: &RotationEvent) {
+    let rotation = |outcome: &'static str| {
+        counter!(ROTATIONS_TOTAL, "watcher" => "credentials", "outcome" => outcome).increment(1)
+    };
+    match event {
+        RotationEvent::Rotated { .. } => rotation("fetched"),
+        RotationEvent::FetchFailed { .. } => rotation("failed"),
+        RotationEvent::Lost(_) => rotation("lost"),
+        RotationEvent::Renewed { .. } => {
+            counter!(RENEWALS_TOTAL, "watcher" => "credentials", "outcome" => "renewed")
+                .increment(1)
+        }
+        RotationEvent::RenewFailed { .. } => {
+            counter!(RENEWALS_TOTAL, "watcher" => "credentials", "outcome" => "failed").increment(1)
+        }
+        RotationEvent::Stopped(_) => {
+            counter!(WATCHER_STOPS_TOTAL, "watcher" => "credentials", "reason" => "refused")
+                .increment(1)
+        }
+        RotationEvent::Ending { .. } => {}
     }
 }

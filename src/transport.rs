@@ -64,30 +64,43 @@ const X_VAULT_INCONSISTENT: HeaderName = HeaderName::from_static("x-vault-incons
 /// The newest `X-Vault-Index` the writes of this client (and its clones) got back, for
 /// [`ClientBuilder::read_your_writes`](crate::ClientBuilder::read_your_writes).
 #[derive(Debug, Default)]
-pub(crate) struct IndexCell(RwLock<Option<HeaderValue>>);
+pub(crate) struct IndexCell(RwLock<Option<KeptIndex>>);
+
+/// An index as received, and its position when it is OpenBao's (parsed once, as it arrives).
+#[derive(Debug)]
+struct KeptIndex {
+    value: HeaderValue,
+    position: Option<(String, u64)>,
+}
 
 impl IndexCell {
     fn get(&self) -> Option<HeaderValue> {
-        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+        let kept = self.0.read().unwrap_or_else(|p| p.into_inner());
+        kept.as_ref().map(|k| k.value.clone())
     }
 
     /// Keeps `value` unless the index kept is provably ahead of it: writes answered out of order
-    /// (concurrent tasks, clones) must not move the client back to an older state.
+    /// (concurrent tasks, clones) must not move the client back to an older state. The new
+    /// index is decoded before the lock is taken.
     fn set(&self, value: HeaderValue) {
+        let position = index_position(&value);
         let mut kept = self.0.write().unwrap_or_else(|p| p.into_inner());
-        if kept.as_ref().is_some_and(|old| index_behind(&value, old)) {
+        if kept
+            .as_ref()
+            .is_some_and(|old| index_behind(position.as_ref(), old.position.as_ref()))
+        {
             return;
         }
-        *kept = Some(value);
+        *kept = Some(KeptIndex { value, position });
     }
 }
 
-/// Whether index `new` is provably older than `old`: both are OpenBao's
+/// Whether the index at `new` is provably older than the one at `old`: both are OpenBao's
 /// (base64 of `{"cluster":"<id>","value":"<n>"}`, measured on 2.7.2) and of the same cluster,
 /// with a smaller `n`. Any other pair (Vault's own encoding, another cluster) is not comparable,
 /// and the newer answer wins.
-fn index_behind(new: &HeaderValue, old: &HeaderValue) -> bool {
-    match (index_position(new), index_position(old)) {
+fn index_behind(new: Option<&(String, u64)>, old: Option<&(String, u64)>) -> bool {
+    match (new, old) {
         (Some((cluster_new, n_new)), Some((cluster_old, n_old))) => {
             cluster_new == cluster_old && n_new < n_old
         }

@@ -17,8 +17,8 @@ use serde_json::{json, Value};
 
 use super::login::{send_login, Login};
 use crate::envelope::{AuthInfo, JsonMap};
-use crate::path::mount_url;
 use crate::error::TransportError;
+use crate::path::mount_url;
 use crate::{Client, Error};
 
 /// GCE's metadata server.

@@ -139,3 +139,170 @@ pub fn own_server_with(test: &str, tls: bool) -> Option<OwnServer> {
     }
     Some(server)
 }
+
+/// A single-node OpenBao of this test's own with raft storage, so that it can be stopped and
+/// started again with its data (a dev server keeps everything in memory): initialised with one
+/// unseal key, unsealed, and unsealed again by [`PersistentServer::restart`]. Started from
+/// `HASHIVAULT_SERVER_BIN` or `bao` on PATH; `None` (after printing why) when neither exists and
+/// no live server is required. Stopped, and its directory removed, when dropped.
+pub struct PersistentServer {
+    child: Option<std::process::Child>,
+    bin: String,
+    dir: std::path::PathBuf,
+    port: u16,
+    unseal_key: String,
+    /// `http://127.0.0.1:PORT`
+    pub addr: String,
+    /// The root token.
+    pub token: String,
+}
+
+impl PersistentServer {
+    pub async fn start(test: &str) -> Option<PersistentServer> {
+        let required = std::env::var("HASHIVAULT_REQUIRE_LIVE").is_ok_and(|v| v == "1");
+        let bin = std::env::var("HASHIVAULT_SERVER_BIN").unwrap_or_else(|_| "bao".to_string());
+        let free = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port()
+        };
+        let (port, cluster_port) = (free(), free());
+        let dir = std::env::temp_dir().join(unique("hashivault-raft"));
+        std::fs::create_dir_all(dir.join("data")).expect("a directory for the raft data");
+        let config = format!(
+            "storage \"raft\" {{\n  path = \"{data}\"\n  node_id = \"node1\"\n}}\n\
+             listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  cluster_address = \"127.0.0.1:{cluster_port}\"\n  tls_disable = true\n}}\n\
+             api_addr = \"http://127.0.0.1:{port}\"\ncluster_addr = \"http://127.0.0.1:{cluster_port}\"\n",
+            data = dir.join("data").display()
+        );
+        std::fs::write(dir.join("server.hcl"), config).expect("the server's config");
+        let mut server = PersistentServer {
+            child: None,
+            bin,
+            dir,
+            port,
+            unseal_key: String::new(),
+            addr: format!("http://127.0.0.1:{port}"),
+            token: String::new(),
+        };
+        if let Err(e) = server.spawn() {
+            if required {
+                panic!("{test}: cannot start {}: {e}", server.bin);
+            }
+            eprintln!(
+                "SKIPPED {test}: cannot start a server of its own ({}: {e})",
+                server.bin
+            );
+            return None;
+        }
+        let init: hashivault::Envelope<serde_json::Value> = server
+            .unauthenticated()
+            .request(
+                hashivault::reqwest::Method::PUT,
+                "sys/init",
+                Some(&serde_json::json!({"secret_shares": 1, "secret_threshold": 1})),
+            )
+            .await
+            .expect("sys/init");
+        server.unseal_key = init.other["keys_base64"][0].as_str().unwrap().to_string();
+        server.token = init.other["root_token"].as_str().unwrap().to_string();
+        server.unseal().await;
+        Some(server)
+    }
+
+    /// Stops the server (`SIGKILL`, as a crash), then starts it again on the same port and data,
+    /// and unseals it; returns once it is the active node.
+    pub async fn restart(&mut self) {
+        self.stop();
+        self.spawn().expect("the server starts again");
+        self.unseal().await;
+    }
+
+    /// Stops the server (`SIGKILL`); [`PersistentServer::restart`] would start it again.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the process and waits until it listens.
+    fn spawn(&mut self) -> Result<(), String> {
+        let log = std::fs::File::create(self.dir.join("server.log")).map_err(|e| e.to_string())?;
+        let child = std::process::Command::new(&self.bin)
+            .arg("server")
+            .arg(format!("-config={}", self.dir.join("server.hcl").display()))
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if std::time::Instant::now() > deadline {
+                return Err(format!(
+                    "it did not listen in 30 s (log in {})",
+                    self.dir.display()
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
+    /// Unseals with the one key and waits until `sys/health` says active (200).
+    async fn unseal(&self) {
+        let client = self.unauthenticated();
+        let _: hashivault::Envelope<serde_json::Value> = client
+            .request(
+                hashivault::reqwest::Method::PUT,
+                "sys/unseal",
+                Some(&serde_json::json!({ "key": self.unseal_key })),
+            )
+            .await
+            .expect("sys/unseal");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let health = client
+                .request::<serde_json::Value, ()>(
+                    hashivault::reqwest::Method::GET,
+                    "sys/health",
+                    None,
+                )
+                .await;
+            if health.is_ok() {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not active 30 s after unsealing: {health:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    fn unauthenticated(&self) -> hashivault::Client {
+        hashivault::Client::builder()
+            .address(&self.addr)
+            .max_retries(0)
+            .build()
+            .expect("a client")
+    }
+
+    /// A client with the root token.
+    pub fn root(&self) -> hashivault::Client {
+        hashivault::Client::builder()
+            .address(&self.addr)
+            .token(self.token.as_str())
+            .build()
+            .expect("a client")
+    }
+}
+
+impl Drop for PersistentServer {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

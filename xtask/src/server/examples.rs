@@ -152,6 +152,7 @@ pub const EXAMPLES: &[Example] = &[
             "service: query as",
             "lease: renewed",
             "service: rotated from",
+            " queries, 0 failed, over ",
             "service: lease and token revoked, bye",
         ],
         postgres: true,

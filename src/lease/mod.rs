@@ -46,6 +46,13 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! To have new credentials fetched and handed over when renewal ends, use
+//! [`Client::rotating_secret`] ([`rotating`]) instead.
+
+pub mod rotating;
+
+pub use rotating::{LeasedSecret, RotatingSecret, RotatingSecretBuilder, RotationEvent};
 
 use std::fmt;
 use std::sync::Arc;
