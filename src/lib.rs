@@ -52,6 +52,7 @@ pub mod metrics;
 mod metrics {
     pub(crate) fn token_event(_: &crate::auth::renew::RenewEvent) {}
     pub(crate) fn lease_event(_: &crate::lease::LeaseEvent) {}
+    pub(crate) fn kv_event(_: &crate::kv::KvEvent) {}
 }
 pub mod operation;
 mod path;

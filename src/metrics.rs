@@ -13,7 +13,8 @@
 //! | `hashivault_request_duration_seconds` | histogram | `operation` | from sending a request to its answer's headers (or its failure) |
 //! | `hashivault_renewals_total` | counter | `watcher` (`token`, `lease`), `outcome` (`renewed`, `failed`) | the token renewer's and the lease watchers' renewals |
 //! | `hashivault_logins_total` | counter | `outcome` (`ok`, `failed`) | the token renewer's logins |
-//! | `hashivault_watcher_stops_total` | counter | `watcher` (`token`, `lease`), `reason` | a renewer stopped (`stopped`), a lease ended (`max_ttl`, `not_renewable`, `lost`) |
+//! | `hashivault_watcher_stops_total` | counter | `watcher` (`token`, `lease`, `kv`), `reason` | a renewer stopped (`stopped`), a lease ended (`max_ttl`, `not_renewable`, `lost`), a KV watcher stopped (`refused`, `stopped`) |
+//! | `hashivault_kv_watch_events_total` | counter | `event` (`updated`, `poll_failed`, `version_gone`, `missing`, `rejected`) | what the KV watchers ([`Kv2::watch`](crate::kv::Kv2::watch)) saw; their requests are in `hashivault_requests_total` (`kv_v2_read_metadata`, `kv_v2_read`) |
 //!
 //! `operation` is the operation's name ([`Operation::name`](crate::operation::Operation::name):
 //! `kv_v2_read`; `request` for [`Client::request`](crate::Client::request)), `outcome` of a
@@ -25,6 +26,7 @@ use metrics::{counter, histogram, SharedString};
 
 use crate::auth::renew::RenewEvent;
 use crate::intercept::{Answer, Interceptor, OutgoingRequest};
+use crate::kv::{KvEvent, KvStopReason};
 use crate::lease::LeaseEvent;
 
 /// `hashivault_requests_total{operation, outcome}`.
@@ -39,6 +41,8 @@ pub const RENEWALS_TOTAL: &str = "hashivault_renewals_total";
 pub const LOGINS_TOTAL: &str = "hashivault_logins_total";
 /// `hashivault_watcher_stops_total{watcher, reason}`.
 pub const WATCHER_STOPS_TOTAL: &str = "hashivault_watcher_stops_total";
+/// `hashivault_kv_watch_events_total{event}`.
+pub const KV_WATCH_EVENTS_TOTAL: &str = "hashivault_kv_watch_events_total";
 
 /// The interceptor every client gets with the feature.
 pub(crate) struct RequestMetrics;
@@ -108,5 +112,24 @@ pub(crate) fn lease_event(event: &LeaseEvent) {
         LeaseEvent::MaxTtlReached { .. } => ended("max_ttl"),
         LeaseEvent::NotRenewable { .. } => ended("not_renewable"),
         LeaseEvent::Lost(_) => ended("lost"),
+    }
+}
+
+/// Records what a KV watcher saw.
+pub(crate) fn kv_event(event: &KvEvent) {
+    let seen = |what: &'static str| counter!(KV_WATCH_EVENTS_TOTAL, "event" => what).increment(1);
+    match event {
+        KvEvent::Updated { .. } => seen("updated"),
+        KvEvent::PollFailed { .. } => seen("poll_failed"),
+        KvEvent::VersionGone { .. } => seen("version_gone"),
+        KvEvent::Missing => seen("missing"),
+        KvEvent::Rejected { .. } => seen("rejected"),
+        KvEvent::Stopped(reason) => {
+            let reason = match reason {
+                KvStopReason::Refused(_) => "refused",
+                _ => "stopped",
+            };
+            counter!(WATCHER_STOPS_TOTAL, "watcher" => "kv", "reason" => reason).increment(1)
+        }
     }
 }
