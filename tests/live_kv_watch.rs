@@ -237,7 +237,7 @@ async fn the_watcher_follows_versions_across_a_server_restart() {
         .with_interval(interval)
         .with_jitter(0.1)
         .with_backoff_max(Duration::from_millis(800));
-    let mut watcher = client
+    let watcher = client
         .kv2("secret")
         .watch::<Config>("app/config", options)
         .await
