@@ -67,7 +67,8 @@ impl KvWatch {
 
     /// The longest wait between two polls after failures (default 5 min; never below the
     /// interval): the waits after consecutive failures are the interval, then twice, four times
-    /// ... as long, up to this.
+    /// ... as long, up to this. With jitter on, each of these waits is lengthened by up to as
+    /// much again at random (the engine's backoff jitter), never shortened.
     pub fn with_backoff_max(mut self, max: Duration) -> Self {
         self.backoff_max = max;
         self
