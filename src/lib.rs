@@ -53,6 +53,7 @@ mod metrics {
     pub(crate) fn token_event(_: &crate::auth::renew::RenewEvent) {}
     pub(crate) fn lease_event(_: &crate::lease::LeaseEvent) {}
     pub(crate) fn rotation_event(_: &crate::lease::RotationEvent) {}
+    pub(crate) fn kv_event(_: &crate::kv::KvEvent) {}
 }
 pub mod operation;
 mod path;

@@ -14,7 +14,8 @@
 //! | `hashivault_renewals_total` | counter | `watcher` (`token`, `lease`, `credentials`), `outcome` (`renewed`, `failed`) | the token renewer's and the lease watchers' renewals |
 //! | `hashivault_logins_total` | counter | `outcome` (`ok`, `failed`) | the token renewer's logins |
 //! | `hashivault_rotations_total` | counter | `watcher` (`credentials`), `outcome` (`fetched`, `failed`, `lost`) | a rotating secret's fetches of new credentials, and leases it lost |
-//! | `hashivault_watcher_stops_total` | counter | `watcher` (`token`, `lease`), `reason` | a renewer stopped (`stopped`), a lease ended (`max_ttl`, `not_renewable`, `lost`) |
+//! | `hashivault_watcher_stops_total` | counter | `watcher` (`token`, `lease`, `kv`, `credentials`), `reason` | a renewer stopped (`stopped`), a lease ended (`max_ttl`, `not_renewable`, `lost`), a KV watcher stopped (`refused`, `stopped`), a rotating secret refused (`refused`) |
+//! | `hashivault_kv_watch_events_total` | counter | `event` (`updated`, `poll_failed`, `version_gone`, `missing`, `rejected`) | what the KV watchers ([`Kv2::watch`](crate::kv::Kv2::watch)) saw; their requests are in `hashivault_requests_total` (`kv_v2_read_metadata`, `kv_v2_read`) |
 //!
 //! `operation` is the operation's name ([`Operation::name`](crate::operation::Operation::name):
 //! `kv_v2_read`; `request` for [`Client::request`](crate::Client::request)), `outcome` of a
@@ -26,6 +27,7 @@ use metrics::{counter, histogram, SharedString};
 
 use crate::auth::renew::RenewEvent;
 use crate::intercept::{Answer, Interceptor, OutgoingRequest};
+use crate::kv::{KvEvent, KvStopReason};
 use crate::lease::{LeaseEvent, RotationEvent};
 
 /// `hashivault_requests_total{operation, outcome}`.
@@ -42,6 +44,8 @@ pub const LOGINS_TOTAL: &str = "hashivault_logins_total";
 pub const ROTATIONS_TOTAL: &str = "hashivault_rotations_total";
 /// `hashivault_watcher_stops_total{watcher, reason}`.
 pub const WATCHER_STOPS_TOTAL: &str = "hashivault_watcher_stops_total";
+/// `hashivault_kv_watch_events_total{event}`.
+pub const KV_WATCH_EVENTS_TOTAL: &str = "hashivault_kv_watch_events_total";
 
 /// The interceptor every client gets with the feature.
 pub(crate) struct RequestMetrics;
@@ -135,5 +139,24 @@ pub(crate) fn rotation_event(event: &RotationEvent) {
                 .increment(1)
         }
         RotationEvent::Ending { .. } => {}
+    }
+}
+
+/// Records what a KV watcher saw.
+pub(crate) fn kv_event(event: &KvEvent) {
+    let seen = |what: &'static str| counter!(KV_WATCH_EVENTS_TOTAL, "event" => what).increment(1);
+    match event {
+        KvEvent::Updated { .. } => seen("updated"),
+        KvEvent::PollFailed { .. } => seen("poll_failed"),
+        KvEvent::VersionGone { .. } => seen("version_gone"),
+        KvEvent::Missing => seen("missing"),
+        KvEvent::Rejected { .. } => seen("rejected"),
+        KvEvent::Stopped(reason) => {
+            let reason = match reason {
+                KvStopReason::Refused(_) => "refused",
+                _ => "stopped",
+            };
+            counter!(WATCHER_STOPS_TOTAL, "watcher" => "kv", "reason" => reason).increment(1)
+        }
     }
 }

@@ -1,11 +1,12 @@
-//! The one engine behind the token renewer ([`crate::auth::renew`]) and the lease watcher
-//! ([`crate::lease`]).
+//! The one engine behind the token renewer ([`crate::auth::renew`]), the lease watcher
+//! ([`crate::lease`]) and the KV watcher ([`crate::kv::KvWatcher`]).
 //!
-//! A watcher is a [`Watched`] value (what it renews, how a renewal failure reads as an event,
-//! its own life: logins for the token, the end events for a lease) run by an [`Engine`], which
-//! owns what the two share:
+//! A watcher is a [`Watched`] value (its own life: logins for the token, the end events for a
+//! lease, polls for a KV secret; and, for what [`Renews`], what it renews and how a renewal
+//! failure reads as an event) run by an [`Engine`], which owns what they share:
 //!
-//! - the schedule ([`RenewSchedule::wait`]) and the backoff ([`RenewSchedule::backoff`]);
+//! - the schedule ([`RenewSchedule::wait`], [`RenewSchedule::poll_wait`]) and the backoff
+//!   ([`RenewSchedule::backoff`]);
 //! - the renewal loop ([`Engine::renew_before`]: wait, renew, retry what Vault did not refuse,
 //!   never past the expiry) and the retry loop of other requests ([`Engine::retry`]);
 //! - the stop rule: one call, [`classify`] (Vault's own 400/401/403 stop, everything else is
@@ -136,6 +137,14 @@ impl RenewSchedule {
         base.mul_f64(1.0 - jitter).max(self.floor)
     }
 
+    /// The wait before the next poll of a watcher that reads every `interval` (the KV
+    /// watcher): `interval` plus up to `jitter` of it at random, at least `floor`. Jitter only
+    /// lengthens the wait, so polls are never closer together than `interval`.
+    pub(crate) fn poll_wait(&self, interval: Duration) -> Duration {
+        let jitter = self.jitter.clamp(0.0, 1.0) * fastrand::f64();
+        interval.mul_f64(1.0 + jitter).max(self.floor)
+    }
+
     /// The retry delays after consecutive failures (exponential, with jitter when enabled).
     pub fn backoff(&self) -> impl Iterator<Item = Duration> + Send {
         let mut builder = ExponentialBuilder::default()
@@ -219,18 +228,12 @@ pub(crate) struct Renewal {
     pub renewable: bool,
 }
 
-/// What an engine keeps alive: the token, or a lease.
+/// What an engine runs: the token, a lease, a KV secret ([`crate::kv::KvWatcher`]).
 pub(crate) trait Watched: Send + Sync + Sized + 'static {
     /// What readers of [`Handle::events`] get.
     type Event: Clone + fmt::Debug + Send + 'static;
     /// What [`Handle::status`] holds.
     type Status: Clone + Send + Sync + 'static;
-
-    /// One renewal request.
-    fn renew(&self) -> impl Future<Output = Result<Renewal, Error>> + Send;
-
-    /// The event of a renewal that failed and is retried after `retry_in`.
-    fn renew_failed(error: Arc<Error>, retry_in: Duration) -> Self::Event;
 
     /// Traces an event as it is sent.
     fn trace(&self, event: &Self::Event);
@@ -240,6 +243,16 @@ pub(crate) trait Watched: Send + Sync + Sized + 'static {
 
     /// The last status and event after the owner stopped the task.
     fn cancelled(engine: &Engine<Self>);
+}
+
+/// A watched value kept alive by renewals before an expiry (the token, a lease):
+/// [`Engine::renew_before`].
+pub(crate) trait Renews: Watched {
+    /// One renewal request.
+    fn renew(&self) -> impl Future<Output = Result<Renewal, Error>> + Send;
+
+    /// The event of a renewal that failed and is retried after `retry_in`.
+    fn renew_failed(error: Arc<Error>, retry_in: Duration) -> Self::Event;
 }
 
 /// The task's side: the watched value, the schedule, the events and status it sends.
@@ -274,9 +287,32 @@ impl<W: Watched> Engine<W> {
         self.status.send_replace(status);
     }
 
+    /// Runs `attempt` until it succeeds or fails other than [`Failure::Transient`] (that error
+    /// is returned), backing off between attempts with a `failed` event for each.
+    pub(crate) async fn retry<T, F: Future<Output = Result<T, Error>>>(
+        &self,
+        mut attempt: impl FnMut() -> F,
+        failed: impl Fn(Arc<Error>, Duration) -> W::Event,
+    ) -> Result<T, Error> {
+        let mut backoff = self.schedule.backoff();
+        loop {
+            match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(e) if classify(&e) == Failure::Transient => {
+                    let retry_in = backoff.next().unwrap_or(self.schedule.backoff_max);
+                    self.emit(failed(Arc::new(e), retry_in));
+                    tokio::time::sleep(retry_in).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl<W: Renews> Engine<W> {
     /// Waits [`RenewSchedule::wait`] of what is left until `expires_at`, then renews, retrying
     /// every [`Failure::Transient`] with backoff (each retry no later than `fraction` of what is
-    /// left, at least the floor, with a [`Watched::renew_failed`] event) until it expires.
+    /// left, at least the floor, with a [`Renews::renew_failed`] event) until it expires.
     pub(crate) async fn renew_before(&self, expires_at: Instant) -> Outcome {
         tokio::time::sleep(self.schedule.wait(remaining(expires_at))).await;
         let mut backoff = self.schedule.backoff();
@@ -304,27 +340,6 @@ impl<W: Watched> Engine<W> {
             self.emit(W::renew_failed(error.clone(), retry_in));
             last_error = Some(error);
             tokio::time::sleep(retry_in).await;
-        }
-    }
-
-    /// Runs `attempt` until it succeeds or fails other than [`Failure::Transient`] (that error
-    /// is returned), backing off between attempts with a `failed` event for each.
-    pub(crate) async fn retry<T, F: Future<Output = Result<T, Error>>>(
-        &self,
-        mut attempt: impl FnMut() -> F,
-        failed: impl Fn(Arc<Error>, Duration) -> W::Event,
-    ) -> Result<T, Error> {
-        let mut backoff = self.schedule.backoff();
-        loop {
-            match attempt().await {
-                Ok(value) => return Ok(value),
-                Err(e) if classify(&e) == Failure::Transient => {
-                    let retry_in = backoff.next().unwrap_or(self.schedule.backoff_max);
-                    self.emit(failed(Arc::new(e), retry_in));
-                    tokio::time::sleep(retry_in).await;
-                }
-                Err(e) => return Err(e),
-            }
         }
     }
 }
@@ -510,10 +525,7 @@ mod tests {
         Error::invalid("refused the same way every time")
     }
 
-    impl Watched for Script {
-        type Event = Event;
-        type Status = &'static str;
-
+    impl Renews for Script {
         async fn renew(&self) -> Result<Renewal, Error> {
             self.asked.lock().unwrap().push(self.start.elapsed());
             let next = self.answers.lock().unwrap().pop_front();
@@ -526,6 +538,11 @@ mod tests {
         fn renew_failed(_: Arc<Error>, retry_in: Duration) -> Event {
             Event::Failed(retry_in)
         }
+    }
+
+    impl Watched for Script {
+        type Event = Event;
+        type Status = &'static str;
 
         fn trace(&self, _: &Event) {}
 
@@ -692,6 +709,23 @@ mod tests {
             tokio::task::yield_now().await;
         }
         assert_eq!(handle.status(), "cancelled");
+    }
+
+    #[test]
+    fn a_poll_wait_is_the_interval_plus_jitter_never_less() {
+        let interval = Duration::from_secs(10);
+        let jittered = RenewSchedule::default().with_jitter(0.2);
+        let waits: Vec<Duration> = (0..200).map(|_| jittered.poll_wait(interval)).collect();
+        assert!(waits
+            .iter()
+            .all(|w| *w >= interval && *w <= Duration::from_secs(12)));
+        assert!(waits.iter().any(|w| *w > Duration::from_millis(10_500)));
+        assert_eq!(exact().poll_wait(interval), interval);
+        // The floor still holds.
+        assert_eq!(
+            exact().poll_wait(Duration::from_millis(10)),
+            Duration::from_secs(1)
+        );
     }
 
     #[test]

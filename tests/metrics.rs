@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use hashivault::api::operations as ops;
 use hashivault::auth::AppRole;
+use hashivault::kv::{KvEvent, KvStopReason, KvWatch};
 use hashivault::lease::{Lease, LeaseEvent};
 use hashivault::testing::mock::{MockAnswer, MockVault};
 use hashivault::RetryPolicy;
@@ -189,4 +190,78 @@ async fn renewals_and_logins_of_the_watchers() {
         1
     );
     assert_eq!(vault.hits(&ops::LEASES_RENEW_LEASE), 1);
+}
+
+#[tokio::test]
+async fn the_kv_watcher_counts_what_it_saw_without_paths() {
+    snapshotter();
+    let vault = MockVault::start().await.unwrap();
+    let read = |version: u64| {
+        MockAnswer::data(json!({
+            "data": {"password": format!("s3cret-{version}")},
+            "metadata": {"created_time": "2026-12-06T15:03:53.711747828Z", "custom_metadata": null,
+                         "deletion_time": "", "destroyed": false, "version": version}
+        }))
+    };
+    vault.on(&ops::KV_V2_READ).respond_seq([read(1), read(2)]);
+    // Version 2 appears, then the token loses its permission.
+    vault.on(&ops::KV_V2_READ_METADATA).respond_seq([
+        MockAnswer::data(json!({
+            "current_version": 2,
+            "versions": {"2": {"created_time": "2026-12-06T15:03:53.711747828Z",
+                               "deletion_time": "", "destroyed": false}}
+        })),
+        MockAnswer::error(403, ["permission denied"]),
+    ]);
+    let client = hashivault::Client::builder()
+        .address(vault.address())
+        .build()
+        .unwrap();
+    let options = KvWatch::default().with_interval(Duration::from_millis(20));
+    let mut watcher = client
+        .kv2("secret")
+        .watch::<hashivault::JsonMap>("metrics/kv-watch", options)
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    while let Some(event) = tokio::time::timeout(Duration::from_secs(10), watcher.next_event())
+        .await
+        .unwrap()
+    {
+        seen.push(event);
+    }
+    assert!(
+        matches!(
+            seen[..],
+            [
+                KvEvent::Updated { version: 2 },
+                KvEvent::Stopped(KvStopReason::Refused(_))
+            ]
+        ),
+        "{seen:?}"
+    );
+    assert_eq!(
+        counter("hashivault_kv_watch_events_total", &[("event", "updated")]),
+        1
+    );
+    assert_eq!(
+        counter(
+            "hashivault_watcher_stops_total",
+            &[("watcher", "kv"), ("reason", "refused")]
+        ),
+        1
+    );
+    // No label names the path or a value.
+    let labels = format!("{:?}", read_labels());
+    assert!(
+        !labels.contains("kv-watch") && !labels.contains("s3cret"),
+        "{labels}"
+    );
+}
+
+fn read_labels() -> Vec<Vec<(String, String)>> {
+    read()
+        .into_iter()
+        .map(|((_, _, labels), _)| labels)
+        .collect()
 }

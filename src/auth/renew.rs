@@ -77,7 +77,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
 use super::Login;
-use crate::watch::{self as engine, remaining, Engine, Handle, Outcome, Renewal, Watched};
+use crate::watch::{self as engine, remaining, Engine, Handle, Outcome, Renewal, Renews, Watched};
 #[cfg(test)]
 use crate::watch::{is_not_renewable, vault_refused};
 pub use crate::watch::{Events, RenewSchedule};
@@ -422,10 +422,7 @@ enum Step {
     Stop(StopReason),
 }
 
-impl Watched for Token {
-    type Event = RenewEvent;
-    type Status = TokenStatus;
-
+impl Renews for Token {
     async fn renew(&self) -> Result<Renewal, Error> {
         let auth = self.client.auth().renew_self(None).await?;
         Ok(Renewal {
@@ -437,6 +434,11 @@ impl Watched for Token {
     fn renew_failed(error: Arc<Error>, retry_in: Duration) -> RenewEvent {
         RenewEvent::RenewFailed { error, retry_in }
     }
+}
+
+impl Watched for Token {
+    type Event = RenewEvent;
+    type Status = TokenStatus;
 
     fn trace(&self, event: &RenewEvent) {
         tracing::debug!(?event, "token renewer");

@@ -35,6 +35,7 @@
 
 mod v1;
 mod v2;
+mod watch;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,7 @@ pub use v2::{
     Kv2, KvConfig, KvConfigUpdate, MetadataUpdate, ReadOutcome, Secret, SecretMetadata, Subkeys,
     VersionInfo, VersionMetadata,
 };
+pub use watch::{KvEvent, KvStopReason, KvWatch, KvWatcher};
 
 /// A KV mount of either version, as [`Client::kv`] found it.
 #[derive(Clone, Debug)]

@@ -63,7 +63,7 @@ use tokio::time::Instant;
 
 use crate::api::operations as ops;
 use crate::auth::RenewSchedule;
-use crate::watch::{self as engine, Engine, Events, Handle, Outcome, Renewal, Watched};
+use crate::watch::{self as engine, Engine, Events, Handle, Outcome, Renewal, Renews, Watched};
 use crate::{Client, Envelope, Error, JsonMap};
 
 /// A lease: its id, how long it lives, whether it can be renewed.
@@ -334,10 +334,7 @@ struct Watching {
     expires_at: Instant,
 }
 
-impl Watched for Watching {
-    type Event = LeaseEvent;
-    type Status = LeaseStatus;
-
+impl Renews for Watching {
     /// Asks for the lease's original duration each time.
     async fn renew(&self) -> Result<Renewal, Error> {
         let answer = self
@@ -353,6 +350,11 @@ impl Watched for Watching {
     fn renew_failed(error: Arc<Error>, retry_in: Duration) -> LeaseEvent {
         LeaseEvent::RenewFailed { error, retry_in }
     }
+}
+
+impl Watched for Watching {
+    type Event = LeaseEvent;
+    type Status = LeaseStatus;
 
     fn trace(&self, event: &LeaseEvent) {
         tracing::debug!(lease = %self.lease.id, ?event, "lease watcher");

@@ -64,7 +64,9 @@ use tokio::time::Instant;
 
 use super::Lease;
 use crate::auth::RenewSchedule;
-use crate::watch::{self as engine, remaining, Engine, Events, Handle, Outcome, Renewal, Watched};
+use crate::watch::{
+    self as engine, remaining, Engine, Events, Handle, Outcome, Renewal, Renews, Watched,
+};
 use crate::{Client, Envelope, Error, Response};
 
 /// The call that issues new credentials, boxed.
@@ -397,26 +399,6 @@ impl<T: Send + Sync + 'static> Watched for Rotating<T> {
     type Event = RotationEvent;
     type Status = Option<Arc<LeasedSecret<T>>>;
 
-    /// Renews the current lease, asking for its original duration.
-    async fn renew(&self) -> Result<Renewal, Error> {
-        let lease = self
-            .shared
-            .lease()
-            .ok_or_else(|| Error::missing("no lease to renew"))?;
-        let answer = self
-            .client
-            .renew_lease(&lease.id, Some(lease.duration))
-            .await?;
-        Ok(Renewal {
-            ttl: Duration::from_secs(answer.lease_duration),
-            renewable: answer.renewable,
-        })
-    }
-
-    fn renew_failed(error: Arc<Error>, retry_in: Duration) -> RotationEvent {
-        RotationEvent::RenewFailed { error, retry_in }
-    }
-
     fn trace(&self, event: &RotationEvent) {
         tracing::debug!(?event, "rotating secret");
         crate::metrics::rotation_event(event);
@@ -465,6 +447,28 @@ impl<T: Send + Sync + 'static> Watched for Rotating<T> {
 
     fn cancelled(_engine: &Engine<Self>) {
         // The last credentials stay readable until their lease ends.
+    }
+}
+
+impl<T: Send + Sync + 'static> Renews for Rotating<T> {
+    /// Renews the current lease, asking for its original duration.
+    async fn renew(&self) -> Result<Renewal, Error> {
+        let lease = self
+            .shared
+            .lease()
+            .ok_or_else(|| Error::missing("no lease to renew"))?;
+        let answer = self
+            .client
+            .renew_lease(&lease.id, Some(lease.duration))
+            .await?;
+        Ok(Renewal {
+            ttl: Duration::from_secs(answer.lease_duration),
+            renewable: answer.renewable,
+        })
+    }
+
+    fn renew_failed(error: Arc<Error>, retry_in: Duration) -> RotationEvent {
+        RotationEvent::RenewFailed { error, retry_in }
     }
 }
 

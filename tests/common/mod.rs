@@ -215,8 +215,13 @@ impl PersistentServer {
     /// and unseals it; returns once it is the active node.
     pub async fn restart(&mut self) {
         self.stop();
-        self.spawn().expect("the server starts again");
+        self.start_sealed();
         self.unseal().await;
+    }
+
+    /// Starts the stopped server again, sealed: [`PersistentServer::unseal`] opens it.
+    pub fn start_sealed(&mut self) {
+        self.spawn().expect("the server starts again");
     }
 
     /// Stops the server (`SIGKILL`); [`PersistentServer::restart`] would start it again.
@@ -252,7 +257,7 @@ impl PersistentServer {
     }
 
     /// Unseals with the one key and waits until `sys/health` says active (200).
-    async fn unseal(&self) {
+    pub async fn unseal(&self) {
         let client = self.unauthenticated();
         let _: hashivault::Envelope<serde_json::Value> = client
             .request(

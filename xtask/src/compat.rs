@@ -37,6 +37,7 @@ pub const LIVE_TESTS: &[&str] = &[
     "live_engines",
     "live_errors",
     "live_kv",
+    "live_kv_watch",
     "live_mfa",
     "live_rotating_secret",
     "live_sys",
