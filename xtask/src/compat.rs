@@ -38,6 +38,7 @@ pub const LIVE_TESTS: &[&str] = &[
     "live_errors",
     "live_kv",
     "live_mfa",
+    "live_openbao_shapes",
     "live_sys",
     "live_tls",
     "renew_live",
