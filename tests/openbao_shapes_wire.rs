@@ -8,10 +8,9 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use hashivault::intercept::{Interceptor, OutgoingRequest};
-use hashivault::reqwest::Method;
-use hashivault::{
-    Client, Envelope, InlineAuth, InlineAuthOperation, ListMethod, ListPage, NamespaceMode,
-};
+#[cfg(feature = "kv")]
+use hashivault::{reqwest::Method, Envelope};
+use hashivault::{Client, InlineAuth, InlineAuthOperation, ListMethod, ListPage, NamespaceMode};
 use httpmock::prelude::*;
 
 use common::wire::{at, call, client, TOKEN};
