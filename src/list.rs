@@ -160,7 +160,9 @@ pub(crate) fn keys_or_empty(result: Result<Envelope<Keys>, Error>) -> Result<Vec
 ///
 /// It ends after a page shorter than `limit`, an empty page (OpenBao's `404` past the last key),
 /// or a page longer than `limit`: a server or endpoint that does not page (Vault, OpenBao's
-/// `sys/policies/acl`) answers every key at once, and that is then the only page.
+/// `sys/policies/acl`) answers every key at once, and that is then the only page. When such a
+/// server has exactly `limit` keys, the second request answers them again (`after` ignored): a
+/// page that does not start after the last key seen ends the walk, so no key is given twice.
 ///
 /// ```no_run
 /// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
@@ -204,6 +206,14 @@ impl ListPages {
             page = page.with_after(after.as_str());
         }
         let keys = self.target.list(&self.client, &page).await?;
+        // OpenBao answers the keys strictly after `after`, in order: a page that starts at or
+        // before it comes from a server that ignored `after`, and repeats what was given.
+        if let (Some(after), Some(first)) = (&self.after, keys.first()) {
+            if first <= after {
+                self.done = true;
+                return Ok(None);
+            }
+        }
         let limit = self.limit as usize;
         if keys.len() != limit {
             self.done = true;

@@ -148,6 +148,29 @@ async fn an_endpoint_that_ignores_the_limit_is_one_page() {
     mock.assert_calls_async(1).await;
 }
 
+#[tokio::test]
+async fn a_server_that_ignores_after_is_not_walked_twice() {
+    // Exactly `limit` keys on a server that ignores both parameters (Vault): the second request
+    // answers the same keys again, and the walk ends without repeating them.
+    let server = MockServer::start_async().await;
+    let mock = call(GET, "/v1/auth/userpass/users")
+        .query("list", "true")
+        .query("limit", "2")
+        .answers(
+            &server,
+            200,
+            serde_json::json!({"data": {"keys": ["alice", "bob"]}}),
+        )
+        .await;
+    let all = client(&server)
+        .list_pages("auth/userpass/users", 2)
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(all, ["alice", "bob"]);
+    mock.assert_calls_async(2).await;
+}
+
 #[cfg(feature = "kv")]
 #[tokio::test]
 async fn a_page_clone_pages_generated_and_raw_lists_and_nothing_else() {
