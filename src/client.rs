@@ -17,7 +17,9 @@ use crate::error::Error;
 use crate::ratelimit::{Limiter, RateLimit};
 use crate::redirect::RedirectPolicy;
 use crate::tls::{IdentitySource, SecretBytes};
-use crate::transport::{token_header, Context, ListMethod, Policy, RetryPolicy, TokenCell};
+use crate::transport::{
+    token_header, Context, ListMethod, NamespaceMode, Policy, RetryPolicy, TokenCell,
+};
 
 /// Vault's CLI default address.
 pub const DEFAULT_ADDRESS: &str = "https://127.0.0.1:8200";
@@ -44,6 +46,9 @@ pub const DEFAULT_ADDRESS: &str = "https://127.0.0.1:8200";
 pub struct Client {
     api: crate::api::Client,
     address: Arc<str>,
+    /// The server's `/v1` URL; the generated client's base URL is this, or this and the
+    /// namespace with [`NamespaceMode::Path`].
+    v1: Arc<str>,
     /// `X-Vault-MFA` values the handwritten requests of this clone carry (`WithMfa`'s login).
     mfa: Option<Arc<[HeaderValue]>>,
 }
@@ -117,16 +122,14 @@ impl Client {
         self.api.inner()
     }
 
-    fn with_context(&self, f: impl FnOnce(&mut Context)) -> Client {
+    pub(crate) fn with_context(&self, f: impl FnOnce(&mut Context)) -> Client {
         let mut context = self.api.inner().clone();
         f(&mut context);
+        let base = api_base(&self.v1, &context);
         Client {
-            api: crate::api::Client::new_with_client(
-                &self.api.baseurl,
-                self.api.client.clone(),
-                context,
-            ),
+            api: crate::api::Client::new_with_client(&base, self.api.client.clone(), context),
             address: self.address.clone(),
+            v1: self.v1.clone(),
             mfa: self.mfa.clone(),
         }
     }
@@ -140,10 +143,28 @@ impl Client {
         }
     }
 
-    /// A client for another namespace (`X-Vault-Namespace`), sharing the pool and token.
+    /// A client for another namespace, sharing the pool and token; sent as this client sends
+    /// its namespace ([`NamespaceMode`]: `X-Vault-Namespace` by default).
     pub fn with_namespace(&self, namespace: &str) -> Result<Client, Error> {
         let header = namespace_header(namespace)?;
         Ok(self.with_context(|c| c.namespace = header))
+    }
+
+    /// A client that sends its namespace as `mode` says: with [`NamespaceMode::Path`], as the
+    /// first segments of every request's path (`/v1/team/a/secret/data/x`) instead of the
+    /// `X-Vault-Namespace` header. Sharing the pool and token.
+    ///
+    /// ```no_run
+    /// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
+    /// use hashivault::NamespaceMode;
+    /// let team = client.with_namespace("team/a")?.with_namespace_mode(NamespaceMode::Path);
+    /// // GET /v1/team/a/secret/data/app/config, no X-Vault-Namespace header
+    /// let secret = team.kv2("secret").read_json("app/config").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_namespace_mode(&self, mode: NamespaceMode) -> Client {
+        self.with_context(|c| c.namespace_mode = mode)
     }
 
     /// A client that uses another token for its calls, sharing the pool; a login through it
@@ -295,9 +316,25 @@ impl Client {
 }
 
 impl Context {
-    /// The namespace sent as `X-Vault-Namespace`, if any.
+    /// The namespace, if any (sent as [`Context::namespace_mode`] says).
     pub fn namespace(&self) -> Option<&str> {
         self.namespace.as_ref().and_then(|ns| ns.to_str().ok())
+    }
+
+    /// How the namespace is sent: as `X-Vault-Namespace` or as a path prefix.
+    pub fn namespace_mode(&self) -> NamespaceMode {
+        self.namespace_mode
+    }
+
+    /// The `after`/`limit` of every list request (see [`Client::with_list_page`]), if any.
+    pub fn list_page(&self) -> Option<&crate::ListPage> {
+        self.list_page.as_deref()
+    }
+
+    /// Whether requests log in inline ([`Client::with_inline_auth`]) instead of sending a
+    /// token.
+    pub fn has_inline_auth(&self) -> bool {
+        self.inline_auth.is_some()
     }
 
     /// The TTL sent as `X-Vault-Wrap-TTL` (see [`Client::with_wrap_ttl`]), if any.
@@ -339,6 +376,21 @@ pub(crate) fn wrap_ttl_header(ttl: &str) -> Result<HeaderValue, Error> {
         .ok_or_else(|| Error::invalid("the wrap TTL must be a duration such as \"5m\""))
 }
 
+/// The generated client's base URL: `v1`, then the namespace with [`NamespaceMode::Path`].
+fn api_base(v1: &str, context: &Context) -> String {
+    let prefix = match (&context.namespace, context.namespace_mode) {
+        (Some(ns), NamespaceMode::Path) => ns
+            .to_str()
+            .ok()
+            .and_then(|ns| crate::path::namespace_prefix(ns).ok().flatten()),
+        _ => None,
+    };
+    match prefix {
+        Some(prefix) => format!("{v1}/{prefix}"),
+        None => v1.to_string(),
+    }
+}
+
 /// The `X-Vault-Namespace` value: checked by [`crate::path::namespace`].
 pub(crate) fn namespace_header(namespace: &str) -> Result<Option<HeaderValue>, Error> {
     let Some(ns) = crate::path::namespace(namespace)? else {
@@ -367,6 +419,7 @@ pub struct ClientBuilder {
     address: Option<String>,
     token: Option<SecretString>,
     namespace: Option<String>,
+    namespace_mode: NamespaceMode,
     wrap_ttl: Option<String>,
     connect: ConnectConfig,
     http_client: Option<reqwest::Client>,
@@ -389,6 +442,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("address", &self.address)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("namespace", &self.namespace)
+            .field("namespace_mode", &self.namespace_mode)
             .field("wrap_ttl", &self.wrap_ttl)
             .field("connect", &self.connect)
             .field("retry", &self.retry)
@@ -431,6 +485,13 @@ impl ClientBuilder {
             self.refuse("namespace", e);
         }
         self.namespace = Some(namespace);
+        self
+    }
+
+    /// How the namespace is sent (default [`NamespaceMode::Header`]: `X-Vault-Namespace`);
+    /// [`NamespaceMode::Path`] puts it before every request's path instead.
+    pub fn namespace_mode(mut self, mode: NamespaceMode) -> Self {
+        self.namespace_mode = mode;
         self
     }
 
@@ -693,6 +754,9 @@ impl ClientBuilder {
             wrap_ttl,
             retry: Arc::new(self.retry.clone()),
             list_method: self.list_method,
+            namespace_mode: self.namespace_mode,
+            list_page: None,
+            inline_auth: None,
             policy: Arc::new(Policy {
                 redirects: self.redirects.clone(),
                 attempt_timeout,
@@ -709,10 +773,12 @@ impl ClientBuilder {
             }),
             interceptors: crate::intercept::Interceptors::new(self.interceptors()),
         };
-        let baseurl = format!("{}/v1", base.trim_end_matches('/'));
+        let v1 = format!("{}/v1", base.trim_end_matches('/'));
+        let baseurl = api_base(&v1, &context);
         Ok(Client {
             api: crate::api::Client::new_with_client(&baseurl, http, context),
             address: Arc::from(address.as_str()),
+            v1: Arc::from(v1.as_str()),
             mfa: None,
         })
     }
@@ -751,6 +817,28 @@ mod tests {
         assert_eq!(wrapped.context().list_method(), ListMethod::GetWithQuery);
         other.clear_token();
         assert!(!client.context().has_token(), "clones share the token");
+    }
+
+    #[test]
+    fn a_namespace_in_the_path_is_the_base_url() {
+        let client = Client::builder()
+            .address("http://127.0.0.1:8200")
+            .namespace("/team a/b/")
+            .namespace_mode(NamespaceMode::Path)
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.api().baseurl(),
+            "http://127.0.0.1:8200/v1/team%20a/b"
+        );
+        assert_eq!(client.context().namespace(), Some("team a/b"));
+        let other = client.with_namespace("c").unwrap();
+        assert_eq!(other.api().baseurl(), "http://127.0.0.1:8200/v1/c");
+        let header = other.with_namespace_mode(NamespaceMode::Header);
+        assert_eq!(header.api().baseurl(), "http://127.0.0.1:8200/v1");
+        assert_eq!(header.context().namespace(), Some("c"));
+        let root = other.with_namespace("").unwrap();
+        assert_eq!(root.api().baseurl(), "http://127.0.0.1:8200/v1");
     }
 
     #[test]

@@ -151,6 +151,10 @@ pub struct ApiError {
     pub retry_budget_spent: bool,
     /// For a `431`: the largest header the request sent, by name and size (never its value).
     pub largest_header: Option<LargestHeader>,
+    /// OpenBao answered `X-Vault-Inline-Auth-Failed: true`: the inline authentication of the
+    /// call ([`Client::with_inline_auth`](crate::Client::with_inline_auth)) was refused, not the
+    /// call itself.
+    pub inline_auth_failed: bool,
 }
 
 /// The largest header of a request a server refused with `431`: its name and the size of its
@@ -194,6 +198,7 @@ impl ApiError {
             body: json,
             retry_budget_spent: false,
             largest_header: None,
+            inline_auth_failed: false,
         }
     }
 
@@ -248,6 +253,7 @@ impl fmt::Debug for ApiError {
             .field("without_token", &self.without_token)
             .field("retry_budget_spent", &self.retry_budget_spent)
             .field("largest_header", &self.largest_header)
+            .field("inline_auth_failed", &self.inline_auth_failed)
             .finish_non_exhaustive()
     }
 }
@@ -264,6 +270,9 @@ impl fmt::Display for ApiError {
         }
         if !self.errors.is_empty() {
             write!(f, ": {}", self.errors.join("; "))?;
+        }
+        if self.inline_auth_failed {
+            f.write_str(" (the inline authentication failed: the login path refused the X-Vault-Inline-Auth-* parameters)")?;
         }
         if self.without_token && matches!(self.status, 401 | 403) {
             f.write_str(" (no token was set on this client: set VAULT_TOKEN, call ClientBuilder::token, or log in)")?;

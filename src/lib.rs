@@ -40,10 +40,12 @@ mod env;
 mod envelope;
 mod error;
 pub mod features;
+pub mod inline_auth;
 pub mod intercept;
 pub mod kv;
 pub mod lease;
 pub mod lenient;
+pub mod list;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
@@ -75,12 +77,14 @@ pub use error::{
     ApiError, DeadlineError, DeadlineReason, DecodeError, Error, ErrorKind, LargestHeader,
     MfaRequiredError, RedirectError, TooLargeError, TransportError,
 };
+pub use inline_auth::{InlineAuth, InlineAuthOperation};
+pub use list::{ListPage, ListPages};
 pub use ratelimit::RateLimit;
 pub use redirect::{RedirectPolicy, RedirectRefusal};
 pub use response::Response;
 pub use tls::install_crypto_provider;
 pub use transport::{
-    Context, ListMethod, RetryBudget, RetryPolicy, DEFAULT_MAX_RESPONSE_SIZE,
+    Context, ListMethod, NamespaceMode, RetryBudget, RetryPolicy, DEFAULT_MAX_RESPONSE_SIZE,
     MAX_RETRY_AFTER_WITHOUT_DEADLINE,
 };
 

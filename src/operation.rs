@@ -141,7 +141,7 @@ pub(crate) const HANDWRITTEN: &[Handwritten] = &[
         &ops::KV_V2_LIST,
         "GET",
         "/{kv_v2_mount_path}/metadata/{path}/?list=true",
-        "Kv2::list",
+        "Kv2::list, list_page, list_pages (after/limit), scan (scan=true for list=true)",
     ),
     helper(
         &ops::KV_V2_DELETE_VERSIONS,
@@ -225,7 +225,7 @@ pub(crate) const HANDWRITTEN: &[Handwritten] = &[
         &ops::KV_V1_LIST,
         "GET",
         "/{kv_v1_mount_path}/{path}/?list=true",
-        "Kv1::list",
+        "Kv1::list, list_page, list_pages (after/limit), scan (scan=true for list=true)",
     ),
     helper(
         &ops::INTERNAL_UI_READ_MOUNT_INFORMATION,

@@ -366,6 +366,16 @@ pub(crate) fn namespace(namespace: &str) -> Result<Option<&str>, Error> {
     Ok(Some(ns.trim_matches('/')))
 }
 
+/// A namespace as a path prefix (`team/a`, each segment percent-encoded), checked as
+/// [`namespace`] checks it; `None` when empty.
+pub(crate) fn namespace_prefix(namespace: &str) -> Result<Option<String>, Error> {
+    let mut out = String::with_capacity(namespace.len());
+    if push_path(&mut out, namespace.trim(), Form::Value, "namespace", true)? {
+        return Ok(None);
+    }
+    Ok(Some(out))
+}
+
 /// Percent-encodes one path segment (a user name in a login path).
 pub(crate) fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
@@ -490,6 +500,26 @@ mod tests {
             } else {
                 let folder = list.map(|u| u["b/".len()..u.len() - "/?list=true".len()].to_string());
                 check(folder, &case.value, &what("folder"));
+            }
+            // The namespace as a path prefix: the value form of the trimmed namespace.
+            match (
+                namespace_prefix(&case.input),
+                write(case.input.trim(), Form::Value),
+            ) {
+                (Ok(Some(prefix)), Ok(want)) => {
+                    assert_eq!(prefix, want, "{}", what("namespace prefix"))
+                }
+                (Ok(None), _) => assert!(
+                    case.input.trim().trim_matches('/').is_empty(),
+                    "{}",
+                    what("namespace prefix")
+                ),
+                (Err(e), Err(refusal)) => assert!(
+                    e.to_string().contains(refusal.reason()),
+                    "{}: {e}",
+                    what("namespace prefix")
+                ),
+                (got, want) => panic!("{}: {got:?} {want:?}", what("namespace prefix")),
             }
             match (namespace(&case.input), &case.value) {
                 (Ok(ns), Expect::Sent(_)) => {

@@ -3,9 +3,13 @@
 //! [`Context`] is the generated client's inner value (progenitor's `with_inner_type`);
 //! [`Context::execute`] sends every request, generated or handwritten, so that each request,
 //! before it leaves:
-//! - gets `X-Vault-Token` (marked sensitive), `X-Vault-Namespace`, `X-Vault-Request: true` and
-//!   `X-Vault-Wrap-TTL` when asked for;
-//! - is sent as `LIST` instead of `GET ?list=true` when the client is configured so;
+//! - gets `X-Vault-Token` (marked sensitive) or, with inline authentication, the
+//!   `X-Vault-Inline-Auth-*` headers instead; `X-Vault-Namespace` (unless the namespace is in the
+//!   base URL, [`NamespaceMode::Path`]), `X-Vault-Request: true` and `X-Vault-Wrap-TTL` when
+//!   asked for;
+//! - gets a list page's `after` and `limit` when it lists and the client has one;
+//! - is sent as `LIST` / `SCAN` instead of `GET ?list=true` / `?scan=true` when the client is
+//!   configured so;
 //! - is sent as `application/merge-patch+json` when it is a `PATCH`;
 //! - waits for the client-side rate limit ([`crate::RateLimit`]), if one is set;
 //!
@@ -60,6 +64,8 @@ const X_VAULT_WRAP_TTL: HeaderName = HeaderName::from_static("x-vault-wrap-ttl")
 const X_VAULT_INDEX: HeaderName = HeaderName::from_static("x-vault-index");
 
 const X_VAULT_INCONSISTENT: HeaderName = HeaderName::from_static("x-vault-inconsistent");
+/// OpenBao's answer header when an inline authentication (not the call) failed.
+const X_VAULT_INLINE_AUTH_FAILED: &str = "x-vault-inline-auth-failed";
 
 /// The newest `X-Vault-Index` the writes of this client (and its clones) got back, for
 /// [`ClientBuilder::read_your_writes`](crate::ClientBuilder::read_your_writes).
@@ -133,6 +139,36 @@ pub enum ListMethod {
     GetWithQuery,
     /// The non-standard `LIST` verb, for servers that only accept it (RustyVault).
     ListVerb,
+}
+
+/// How the client sends its namespace ([`ClientBuilder::namespace`](crate::ClientBuilder::namespace),
+/// [`Client::with_namespace`](crate::Client::with_namespace)).
+///
+/// Both forms reach the same namespace on OpenBao (2.3+, measured on 2.7.2) and Vault
+/// Enterprise: `X-Vault-Namespace: team/a` with `/v1/secret/data/x` is
+/// `/v1/team/a/secret/data/x`. The path form suits proxies and audit tooling that only see URLs,
+/// and requests whose headers cannot be set.
+///
+/// ```no_run
+/// # fn run() -> Result<(), hashivault::Error> {
+/// use hashivault::NamespaceMode;
+/// let client = hashivault::Client::builder()
+///     .address("https://bao.example.com:8200")
+///     .namespace("team/a")
+///     .namespace_mode(NamespaceMode::Path)
+///     .build()?;
+/// // Every request now goes to https://bao.example.com:8200/v1/team/a/...
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NamespaceMode {
+    /// The `X-Vault-Namespace` header (Vault's CLI does this).
+    #[default]
+    Header,
+    /// A prefix of every request's path: `/v1/<namespace>/<path>`; no header.
+    Path,
 }
 
 /// When and how often a request is retried.
@@ -339,6 +375,12 @@ pub struct Context {
     pub(crate) wrap_ttl: Option<HeaderValue>,
     pub(crate) retry: Arc<RetryPolicy>,
     pub(crate) list_method: ListMethod,
+    /// Whether `namespace` is sent as the header or as a path prefix (then in the base URL).
+    pub(crate) namespace_mode: NamespaceMode,
+    /// The `after`/`limit` query of every list request (`Client::with_list_page`).
+    pub(crate) list_page: Option<Arc<crate::list::ListPage>>,
+    /// Inline authentication headers sent instead of the token (`Client::with_inline_auth`).
+    pub(crate) inline_auth: Option<Arc<crate::inline_auth::InlineHeaders>>,
     pub(crate) policy: Arc<Policy>,
     /// The user's hooks around each request sent (`ClientBuilder::interceptor`).
     pub(crate) interceptors: crate::intercept::Interceptors,
@@ -349,9 +391,12 @@ impl std::fmt::Debug for Context {
         f.debug_struct("Context")
             .field("token", &self.token.get().map(|_| "<redacted>"))
             .field("namespace", &self.namespace)
+            .field("namespace_mode", &self.namespace_mode)
             .field("wrap_ttl", &self.wrap_ttl)
             .field("retry", &self.retry)
             .field("list_method", &self.list_method)
+            .field("list_page", &self.list_page)
+            .field("inline_auth", &self.inline_auth)
             .field("policy", &self.policy)
             .field("interceptors", &self.interceptors.len())
             .finish()
@@ -450,7 +495,8 @@ impl Context {
         async move {
             let started = traced.then(Instant::now);
             let method = request.method().clone();
-            let without_token = !request.headers().contains_key(X_VAULT_TOKEN);
+            let without_token =
+                !request.headers().contains_key(X_VAULT_TOKEN) && self.inline_auth.is_none();
             let (result, attempts) = pipeline::send(self, http, request, op).await;
             if let (Some(index), Ok(response)) = (&self.policy.read_your_writes, &result) {
                 // A write's index: later requests ask the node to have applied it.
@@ -480,12 +526,15 @@ impl Context {
     fn prepare(&self, request: &mut Request) {
         let headers = request.headers_mut();
         headers.insert(X_VAULT_REQUEST, HeaderValue::from_static("true"));
-        if !headers.contains_key(X_VAULT_TOKEN) {
+        if let Some(inline) = &self.inline_auth {
+            // Instead of the token: OpenBao refuses a request carrying both.
+            inline.apply(headers);
+        } else if !headers.contains_key(X_VAULT_TOKEN) {
             if let Some(token) = self.token.header() {
                 headers.insert(X_VAULT_TOKEN, token);
             }
         }
-        if let Some(ns) = &self.namespace {
+        if let (Some(ns), NamespaceMode::Header) = (&self.namespace, self.namespace_mode) {
             headers.insert(X_VAULT_NAMESPACE, ns.clone());
         }
         if let Some(ttl) = &self.wrap_ttl {
@@ -509,15 +558,24 @@ impl Context {
                 HeaderValue::from_static("application/merge-patch+json"),
             );
         }
+        if let Some(page) = &self.list_page {
+            if is_list_request(request) {
+                page.append_to(request.url_mut());
+            }
+        }
         if self.list_method == ListMethod::ListVerb && request.method() == Method::GET {
-            let url = request.url_mut();
-            let is_list = |(k, v): &(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)| {
-                k == "list" && v == "true"
-            };
-            if url.query_pairs().any(|pair| is_list(&pair)) {
+            // `?list=true` is sent as `LIST`, `?scan=true` (OpenBao) as `SCAN`.
+            for (flag, verb) in [("list", &b"LIST"[..]), ("scan", &b"SCAN"[..])] {
+                let url = request.url_mut();
+                let is_flag = |(k, v): &(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)| {
+                    k == flag && v == "true"
+                };
+                if !url.query_pairs().any(|pair| is_flag(&pair)) {
+                    continue;
+                }
                 let pairs: Vec<(String, String)> = url
                     .query_pairs()
-                    .filter(|pair| !is_list(pair))
+                    .filter(|pair| !is_flag(pair))
                     .map(|(k, v)| (k.into_owned(), v.into_owned()))
                     .collect();
                 if pairs.is_empty() {
@@ -525,8 +583,8 @@ impl Context {
                 } else {
                     url.query_pairs_mut().clear().extend_pairs(pairs);
                 }
-                *request.method_mut() =
-                    Method::from_bytes(b"LIST").expect("LIST is a valid method");
+                *request.method_mut() = Method::from_bytes(verb).expect("a valid method");
+                break;
             }
         }
     }
@@ -591,6 +649,18 @@ impl Context {
             limit,
         ))
         .await
+    }
+}
+
+/// Whether `request` lists: the `LIST` verb, or `GET` with `list=true`.
+fn is_list_request(request: &Request) -> bool {
+    match request.method().as_str() {
+        "LIST" => true,
+        "GET" => request
+            .url()
+            .query_pairs()
+            .any(|(k, v)| k == "list" && v == "true"),
+        _ => false,
     }
 }
 
@@ -754,6 +824,9 @@ async fn with_api_error(
         .at(&url, operation);
     error.without_token = without_token;
     error.largest_header = largest_header;
+    error.inline_auth_failed = headers
+        .get(X_VAULT_INLINE_AUTH_FAILED)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
     Ok(rebuild(status, version, headers, url, body, Some(error)))
 }
 

@@ -10,8 +10,11 @@
 //! The failover test kills the active node. The tests find the nodes' roles when they start
 //! (so either order works) and the failover test runs alone ([`CLUSTER`]).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::release_at_least;
 use hashivault::reqwest::Method;
 use hashivault::{Client, RetryPolicy};
 use serde_json::json;
@@ -162,17 +165,6 @@ async fn answers_writes_with_index(client: &Client, tag: &str) -> bool {
         .expect("a write through the standby")
         .vault_index()
         .is_some()
-}
-
-/// Whether `version` (`2.6.1`, `v2.7.0-beta…`) is `at_least` (major, minor) or newer.
-fn release_at_least(version: &str, at_least: (u32, u32)) -> bool {
-    let mut parts = version
-        .trim_start_matches('v')
-        .split(['.', '-', '+'])
-        .map(|p| p.parse::<u32>().unwrap_or(0));
-    let major = parts.next().unwrap_or(0);
-    let minor = parts.next().unwrap_or(0);
-    (major, minor) >= at_least
 }
 
 #[test]

@@ -75,6 +75,38 @@ impl Kv1 {
         list_keys(&self.client, &ops::KV_V1_LIST, &self.mount, prefix).await
     }
 
+    /// One page of the keys under `prefix` (OpenBao's paginated `LIST`), as
+    /// [`Kv2::list_page`](crate::kv::Kv2::list_page).
+    pub async fn list_page(
+        &self,
+        prefix: &str,
+        page: &crate::ListPage,
+    ) -> Result<Vec<String>, Error> {
+        let client = self.client.with_list_page(page);
+        list_keys(&client, &ops::KV_V1_LIST, &self.mount, prefix).await
+    }
+
+    /// Walks the keys under `prefix` `limit` at a time ([`ListPages`](crate::ListPages)).
+    pub fn list_pages(&self, prefix: &str, limit: u32) -> crate::ListPages {
+        crate::ListPages::new(
+            self.client.clone(),
+            crate::list::Target::Operation {
+                operation: &ops::KV_V1_LIST,
+                mount: self.mount.clone(),
+                folder: prefix.to_string(),
+            },
+            limit,
+        )
+    }
+
+    /// Every key under `prefix`, recursively (OpenBao 2.2+'s `SCAN`), as
+    /// [`Kv2::scan`](crate::kv::Kv2::scan).
+    pub async fn scan(&self, prefix: &str) -> Result<Vec<String>, Error> {
+        self.client
+            .scan_operation(&ops::KV_V1_LIST, "kv_v1_scan", &self.mount, prefix)
+            .await
+    }
+
     /// Deletes the secret: `DELETE <mount>/<path>`. Deleting a missing secret succeeds.
     pub async fn delete(&self, path: &str) -> Result<(), Error> {
         self.client

@@ -256,12 +256,6 @@ struct ReadData<T> {
     metadata: VersionMetadata,
 }
 
-#[derive(Deserialize)]
-struct Keys {
-    #[serde(default, deserialize_with = "null_as_default")]
-    keys: Vec<String>,
-}
-
 impl Kv2 {
     pub(crate) fn new(client: Client, mount: &str) -> Self {
         Kv2 {
@@ -456,6 +450,69 @@ impl Kv2 {
     /// missing folder gives an empty list.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, Error> {
         list_keys(&self.client, &ops::KV_V2_LIST, &self.mount, prefix).await
+    }
+
+    /// One page of the keys under `prefix` (OpenBao 2.0+'s paginated `LIST`: `after` and
+    /// `limit`, see [`ListPage`](crate::ListPage)); a page past the last key is empty. A server
+    /// that does not page (Vault) answers every key.
+    ///
+    /// ```no_run
+    /// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
+    /// use hashivault::ListPage;
+    /// let page = ListPage::new().with_after("k05").with_limit(5);
+    /// let keys = client.kv2("secret").list_page("app", &page).await?; // k06 … k10
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn list_page(
+        &self,
+        prefix: &str,
+        page: &crate::ListPage,
+    ) -> Result<Vec<String>, Error> {
+        let client = self.client.with_list_page(page);
+        list_keys(&client, &ops::KV_V2_LIST, &self.mount, prefix).await
+    }
+
+    /// Walks the keys under `prefix` `limit` at a time ([`ListPages`](crate::ListPages)).
+    ///
+    /// ```no_run
+    /// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
+    /// let mut pages = client.kv2("secret").list_pages("app", 100);
+    /// while let Some(keys) = pages.next_page().await? {
+    ///     println!("{} keys", keys.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_pages(&self, prefix: &str, limit: u32) -> crate::ListPages {
+        crate::ListPages::new(
+            self.client.clone(),
+            crate::list::Target::Operation {
+                operation: &ops::KV_V2_LIST,
+                mount: self.mount.clone(),
+                folder: prefix.to_string(),
+            },
+            limit,
+        )
+    }
+
+    /// Every key under `prefix`, recursively (OpenBao 2.2+'s `SCAN` of `<mount>/metadata/`):
+    /// `a`, `sub/b`, `sub/deep/c`, folders left out, in the server's order; an empty or
+    /// missing folder gives an empty list. Sent as `GET …?scan=true` (`SCAN` with
+    /// [`ListMethod::ListVerb`](crate::ListMethod::ListVerb)); Vault does not serve it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: hashivault::Client) -> Result<(), hashivault::Error> {
+    /// for key in client.kv2("secret").scan("").await? {
+    ///     println!("{key}"); // every secret of the mount
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn scan(&self, prefix: &str) -> Result<Vec<String>, Error> {
+        self.client
+            .scan_operation(&ops::KV_V2_LIST, "kv_v2_scan", &self.mount, prefix)
+            .await
     }
 
     /// Soft-deletes the latest version: `DELETE <mount>/data/<path>`. Deleting a path that does
@@ -684,14 +741,10 @@ pub(crate) async fn list_keys(
     mount: &str,
     folder: &str,
 ) -> Result<Vec<String>, Error> {
-    let result: Result<Envelope<Keys>, Error> = client
+    let result: Result<Envelope<crate::list::Keys>, Error> = client
         .call_operation(operation, &[&mount, &folder], &[], None::<&()>)
         .await;
-    match result {
-        Ok(env) => Ok(env.data.map(|k| k.keys).unwrap_or_default()),
-        Err(e) if e.is_not_found() => Ok(Vec::new()),
-        Err(e) => Err(e),
-    }
+    crate::list::keys_or_empty(result)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Setups the live tests share (against the server of [`super::live_client`]).
 
-use hashivault::{Client, SecretString, VaultDuration};
+use hashivault::{Client, SecretString};
 
 /// An AppRole mount of a test's own, with one role: what a login needs.
 pub struct AppRoleSetup {
@@ -67,9 +67,9 @@ pub async fn approle_role(
         .body_map(|b| {
             let b = b
                 .token_policies(vec!["default".to_string()])
-                .token_ttl(VaultDuration::from(ttl));
+                .token_ttl(hashivault::VaultDuration::from(ttl));
             match max_ttl {
-                Some(max) => b.token_max_ttl(VaultDuration::from(max)),
+                Some(max) => b.token_max_ttl(hashivault::VaultDuration::from(max)),
                 None => b,
             }
         })

@@ -34,6 +34,17 @@ pub fn live_client(test: &str) -> Option<hashivault::Client> {
     }
 }
 
+/// Whether `version` (`2.6.1`, `v2.7.0-beta…`) is `at_least` (major, minor) or newer.
+pub fn release_at_least(version: &str, at_least: (u32, u32)) -> bool {
+    let mut parts = version
+        .trim_start_matches('v')
+        .split(['.', '-', '+'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    (major, minor) >= at_least
+}
+
 /// A name unique to this test run and call, for mounts, paths and policies.
 pub fn unique(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
