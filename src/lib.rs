@@ -34,6 +34,9 @@ pub mod auth;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
+#[cfg(feature = "cert-keeper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cert-keeper")))]
+pub mod cert;
 mod client;
 mod connect;
 mod env;
@@ -52,6 +55,8 @@ pub mod metrics;
 mod metrics {
     pub(crate) fn token_event(_: &crate::auth::renew::RenewEvent) {}
     pub(crate) fn lease_event(_: &crate::lease::LeaseEvent) {}
+    #[cfg(feature = "cert-keeper")]
+    pub(crate) fn cert_event(_: &crate::cert::CertEvent) {}
 }
 pub mod operation;
 mod path;

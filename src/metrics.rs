@@ -11,9 +11,9 @@
 //! | `hashivault_requests_total` | counter | `operation`, `outcome` | every HTTP request sent (each attempt and hop) |
 //! | `hashivault_retries_total` | counter | `operation` | attempts after the first (retries) |
 //! | `hashivault_request_duration_seconds` | histogram | `operation` | from sending a request to its answer's headers (or its failure) |
-//! | `hashivault_renewals_total` | counter | `watcher` (`token`, `lease`), `outcome` (`renewed`, `failed`) | the token renewer's and the lease watchers' renewals |
+//! | `hashivault_renewals_total` | counter | `watcher` (`token`, `lease`, `cert`), `outcome` (`renewed`, `failed`) | the token renewer's and the lease watchers' renewals, the certificate keepers' issues |
 //! | `hashivault_logins_total` | counter | `outcome` (`ok`, `failed`) | the token renewer's logins |
-//! | `hashivault_watcher_stops_total` | counter | `watcher` (`token`, `lease`), `reason` | a renewer stopped (`stopped`), a lease ended (`max_ttl`, `not_renewable`, `lost`) |
+//! | `hashivault_watcher_stops_total` | counter | `watcher` (`token`, `lease`, `cert`), `reason` | a renewer stopped (`stopped`), a lease ended (`max_ttl`, `not_renewable`, `lost`), a certificate keeper stopped (`refused`, `stopped`) or its certificate expired (`expired`, it goes on) |
 //!
 //! `operation` is the operation's name ([`Operation::name`](crate::operation::Operation::name):
 //! `kv_v2_read`; `request` for [`Client::request`](crate::Client::request)), `outcome` of a
@@ -108,5 +108,25 @@ pub(crate) fn lease_event(event: &LeaseEvent) {
         LeaseEvent::MaxTtlReached { .. } => ended("max_ttl"),
         LeaseEvent::NotRenewable { .. } => ended("not_renewable"),
         LeaseEvent::Lost(_) => ended("lost"),
+    }
+}
+
+/// Records what a certificate keeper did.
+#[cfg(feature = "cert-keeper")]
+pub(crate) fn cert_event(event: &crate::cert::CertEvent) {
+    use crate::cert::{CertEvent, CertStop};
+    let ended = |reason: &'static str| {
+        counter!(WATCHER_STOPS_TOTAL, "watcher" => "cert", "reason" => reason).increment(1)
+    };
+    match event {
+        CertEvent::Issued(_) => {
+            counter!(RENEWALS_TOTAL, "watcher" => "cert", "outcome" => "renewed").increment(1)
+        }
+        CertEvent::IssueFailed { .. } => {
+            counter!(RENEWALS_TOTAL, "watcher" => "cert", "outcome" => "failed").increment(1)
+        }
+        CertEvent::Expired { .. } => ended("expired"),
+        CertEvent::Stopped(CertStop::Refused(_)) => ended("refused"),
+        CertEvent::Stopped(_) => ended("stopped"),
     }
 }
