@@ -155,7 +155,10 @@ async fn main() -> Result<(), Error> {
         serials.push(serial);
     }
 
+    let mut events = keeper.events();
     drop(keeper);
+    // The task's last event (stopped), then the end of the channel: the task is gone.
+    while events.next().await.is_some() {}
     server.abort();
     println!("dropped the keeper: its task ended, no more requests");
     client

@@ -53,16 +53,16 @@ fn unix_now() -> u64 {
         .as_secs()
 }
 
-/// The recorded answer, expiring `ttl` to `ttl` + 0.5 seconds from now (`expiration` is whole
-/// seconds: this waits for the second to be half gone, so that the answers given in the next
-/// half second give at least `ttl`).
+/// The recorded answer, expiring `ttl` + 0.5 to `ttl` + 1 seconds from now (`expiration` is
+/// whole seconds: this waits for the first half of a second, so that the answers given in the
+/// next half second give more than `ttl`).
 fn issued(ttl: u64) -> Value {
     loop {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-        if now.subsec_millis() >= 500 {
+        if now.subsec_millis() < 500 {
             break;
         }
-        std::thread::sleep(Duration::from_millis(u64::from(500 - now.subsec_millis())));
+        std::thread::sleep(Duration::from_millis(u64::from(1000 - now.subsec_millis())));
     }
     let mut v = recorded();
     v["data"]["expiration"] = json!(unix_now() + 1 + ttl);
@@ -147,7 +147,10 @@ async fn the_first_certificate_is_issued_with_the_exact_request_and_served_to_ru
     let first = keeper.ready().await.expect("a certificate");
     assert_eq!(first.serial, SERIAL);
     let left = first.expiration.duration_since(SystemTime::now()).unwrap();
-    assert!(left > Duration::from_secs(25) && left <= Duration::from_secs(31));
+    assert!(
+        left > Duration::from_secs(25) && left <= Duration::from_secs(31),
+        "{left:?}"
+    );
     assert!(matches!(keeper.status(), CertStatus::Serving(ref i) if i.serial == SERIAL));
 
     // The chain rustls gets: the leaf, then the CA of `ca_chain`; the key signs with ECDSA.
@@ -206,14 +209,14 @@ async fn issues_over(ttl: u64, secs: u64, schedule: RenewSchedule) -> (Vec<f64>,
 async fn a_new_certificate_at_two_thirds_of_each_life() {
     let _one = ONE_AT_A_TIME.lock().await;
     // 30 s certificates for 5 minutes, no jitter: one at 0, then every 20 s (2/3 of the 30 to
-    // 30.5 s each has left when it comes).
+    // 31 s each has left when it comes).
     let (times, lives, calls) = issues_over(30, 300, exact()).await;
     assert_eq!(times.len(), 16, "{times:?}");
     assert!(times[0] < 0.01, "{times:?}");
     for (i, pair) in times.windows(2).enumerate() {
         let (gap, expected) = (pair[1] - pair[0], lives[i] * 2.0 / 3.0);
         assert!(
-            (30.0..30.6).contains(&lives[i]) && gap >= expected && gap < expected + 0.01,
+            (30.0..31.01).contains(&lives[i]) && gap >= expected && gap < expected + 0.01,
             "issue {} after {gap} s, expected {expected} s: {times:?}",
             i + 1
         );
@@ -302,7 +305,7 @@ async fn a_503_is_retried_with_backoff_while_the_certificate_is_still_served() {
     // 2/3 of what is left).
     let first: Vec<u64> = failures.iter().take(3).map(|(_, r)| r.as_secs()).collect();
     assert_eq!(first, [1, 2, 4], "{failures:?}");
-    assert!((20.0..20.4).contains(&failures[0].0), "{failures:?}");
+    assert!((20.0..20.8).contains(&failures[0].0), "{failures:?}");
     // No storm: never two requests less than the 1 s floor apart, and few over 5 minutes.
     for pair in failures.windows(2) {
         assert!(pair[1].0 - pair[0].0 >= 0.999, "{failures:?}");
@@ -367,7 +370,7 @@ async fn a_refusal_by_vault_stops_the_keeper_and_keeps_the_last_certificate() {
     let (at, CertEvent::Stopped(CertStop::Refused(error))) = &events[1] else {
         panic!("{events:?}");
     };
-    assert!((20.0..20.4).contains(&at.as_secs_f64()), "{at:?}");
+    assert!((20.0..20.8).contains(&at.as_secs_f64()), "{at:?}");
     assert_eq!(error.status(), Some(403));
     assert!(matches!(
         keeper.status(),
@@ -525,4 +528,36 @@ async fn no_private_key_in_debug_events_errors_or_traces() {
             assert!(!text.contains(piece), "{piece:?} in {text}");
         }
     }
+}
+
+#[tokio::test]
+async fn a_certificate_already_expired_by_this_clock_is_not_served_and_backs_off() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let server = MockServer::start_async().await;
+    // A server clock far behind this one: every certificate is past its `expiration` here.
+    let mut stale = recorded();
+    stale["data"]["expiration"] = json!(unix_now() - 60);
+    let mock = issue().answers(&server, 200, stale).await;
+    let client = paused_client(&server, Some(TOKEN));
+    let (mut keeper, start) = start_paused(&client, exact());
+    let events = events_until(&mut keeper, start, |at, _| at >= Duration::from_secs(120)).await;
+    let retries: Vec<u64> = events
+        .iter()
+        .map(|(_, e)| match e {
+            CertEvent::IssueFailed { error, retry_in } => {
+                assert!(
+                    error.to_string().contains("already past its `expiration`"),
+                    "{error}"
+                );
+                retry_in.as_secs()
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    // Exponential backoff, not a request per floor: at 0, 1, 3, 7, 15, 31, 63 and 123 s.
+    assert_eq!(retries, [1, 2, 4, 8, 16, 32, 60, 60], "{events:?}");
+    assert!(keeper.current().is_none());
+    assert!(matches!(keeper.status(), CertStatus::Pending));
+    finish(keeper);
+    assert_eq!(mock.calls_async().await, 8);
 }
