@@ -246,6 +246,24 @@ pub enum CertStop {
     Cancelled,
 }
 
+impl fmt::Display for CertStop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CertStop::Refused(e) => write!(f, "the certificate keeper stopped: {e}"),
+            CertStop::Cancelled => f.write_str("the certificate keeper was stopped"),
+        }
+    }
+}
+
+impl std::error::Error for CertStop {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CertStop::Refused(e) => Some(&**e),
+            CertStop::Cancelled => None,
+        }
+    }
+}
+
 /// The state of a keeper, in [`CertKeeper::status`].
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -399,7 +399,20 @@ async fn a_refused_first_issue_fails_ready() {
     let client = paused_client(&server, Some(TOKEN));
     let keeper = client.cert_keeper("pki", "web", request()).spawn();
     match keeper.ready().await {
-        Err(CertStop::Refused(error)) => assert_eq!(error.status(), Some(400)),
+        Err(stop @ CertStop::Refused(_)) => {
+            let CertStop::Refused(error) = &stop else {
+                unreachable!()
+            };
+            assert_eq!(error.status(), Some(400));
+            // An error of its own (`?` into Box<dyn Error>), Vault's refusal as its source.
+            let text = stop.to_string();
+            assert!(
+                text.starts_with("the certificate keeper stopped: "),
+                "{text}"
+            );
+            assert!(text.contains("not allowed by this role"), "{text}");
+            assert!(std::error::Error::source(&stop).is_some());
+        }
         other => panic!("{other:?}"),
     }
     assert!(keeper.current().is_none());
