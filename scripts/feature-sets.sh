@@ -29,6 +29,7 @@ sets=(
     "rustls,auth-userpass"
     "rustls,auth-approle"
     "auth-aws"                      # auth::AwsIam: aws-sigv4, aws-config
+    "cert-keeper"                   # hashivault::cert: pki + rustls, no dependency of its own
     "blocking"
     "testing"
     "metrics"                       # the metrics facade alone

@@ -34,6 +34,9 @@ pub mod auth;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
+#[cfg(feature = "cert-keeper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cert-keeper")))]
+pub mod cert;
 mod client;
 mod connect;
 mod env;
@@ -56,6 +59,8 @@ mod metrics {
     pub(crate) fn lease_event(_: &crate::lease::LeaseEvent) {}
     pub(crate) fn rotation_event(_: &crate::lease::RotationEvent) {}
     pub(crate) fn kv_event(_: &crate::kv::KvEvent) {}
+    #[cfg(feature = "cert-keeper")]
+    pub(crate) fn cert_event(_: &crate::cert::CertEvent) {}
 }
 pub mod operation;
 mod path;

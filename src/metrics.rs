@@ -11,10 +11,10 @@
 //! | `hashivault_requests_total` | counter | `operation`, `outcome` | every HTTP request sent (each attempt and hop) |
 //! | `hashivault_retries_total` | counter | `operation` | attempts after the first (retries) |
 //! | `hashivault_request_duration_seconds` | histogram | `operation` | from sending a request to its answer's headers (or its failure) |
-//! | `hashivault_renewals_total` | counter | `watcher` (`token`, `lease`, `credentials`), `outcome` (`renewed`, `failed`) | the token renewer's and the lease watchers' renewals |
+//! | `hashivault_renewals_total` | counter | `watcher` (`token`, `lease`, `credentials`, `cert`), `outcome` (`renewed`, `failed`) | the token renewer's and the lease watchers' renewals, the certificate keepers' issues |
 //! | `hashivault_logins_total` | counter | `outcome` (`ok`, `failed`) | the token renewer's logins |
 //! | `hashivault_rotations_total` | counter | `watcher` (`credentials`), `outcome` (`fetched`, `failed`, `lost`) | a rotating secret's fetches of new credentials, and leases it lost |
-//! | `hashivault_watcher_stops_total` | counter | `watcher` (`token`, `lease`, `kv`, `credentials`), `reason` | a renewer stopped (`stopped`), a lease ended (`max_ttl`, `not_renewable`, `lost`), a KV watcher stopped (`refused`, `stopped`), a rotating secret refused (`refused`) |
+//! | `hashivault_watcher_stops_total` | counter | `watcher` (`token`, `lease`, `kv`, `credentials`, `cert`), `reason` | a renewer stopped (`stopped`), a lease ended (`max_ttl`, `not_renewable`, `lost`), a KV watcher stopped (`refused`, `stopped`), a rotating secret refused (`refused`), a certificate keeper stopped (`refused`, `stopped`) or its certificate expired (`expired`, it goes on) |
 //! | `hashivault_kv_watch_events_total` | counter | `event` (`updated`, `poll_failed`, `version_gone`, `missing`, `rejected`) | what the KV watchers ([`Kv2::watch`](crate::kv::Kv2::watch)) saw; their requests are in `hashivault_requests_total` (`kv_v2_read_metadata`, `kv_v2_read`) |
 //!
 //! `operation` is the operation's name ([`Operation::name`](crate::operation::Operation::name):
@@ -158,5 +158,25 @@ pub(crate) fn kv_event(event: &KvEvent) {
             };
             counter!(WATCHER_STOPS_TOTAL, "watcher" => "kv", "reason" => reason).increment(1)
         }
+    }
+}
+
+/// Records what a certificate keeper did.
+#[cfg(feature = "cert-keeper")]
+pub(crate) fn cert_event(event: &crate::cert::CertEvent) {
+    use crate::cert::{CertEvent, CertStop};
+    let ended = |reason: &'static str| {
+        counter!(WATCHER_STOPS_TOTAL, "watcher" => "cert", "reason" => reason).increment(1)
+    };
+    match event {
+        CertEvent::Issued(_) => {
+            counter!(RENEWALS_TOTAL, "watcher" => "cert", "outcome" => "renewed").increment(1)
+        }
+        CertEvent::IssueFailed { .. } => {
+            counter!(RENEWALS_TOTAL, "watcher" => "cert", "outcome" => "failed").increment(1)
+        }
+        CertEvent::Expired { .. } => ended("expired"),
+        CertEvent::Stopped(CertStop::Refused(_)) => ended("refused"),
+        CertEvent::Stopped(_) => ended("stopped"),
     }
 }

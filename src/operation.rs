@@ -299,6 +299,12 @@ pub(crate) const HANDWRITTEN: &[Handwritten] = &[
         "/sys/leases/revoke",
         "Client::revoke_lease, LeaseWatcher::revoke and its drop",
     ),
+    helper(
+        &ops::PKI_ISSUE_WITH_ROLE,
+        "POST",
+        "/{pki_mount_path}/issue/{role}",
+        "CertKeeper (feature cert-keeper)",
+    ),
 ];
 
 impl Client {

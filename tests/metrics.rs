@@ -259,6 +259,56 @@ async fn the_kv_watcher_counts_what_it_saw_without_paths() {
     );
 }
 
+/// A certificate keeper's issue and its stop (the handle dropped), with `watcher="cert"`.
+#[cfg(feature = "cert-keeper")]
+#[tokio::test]
+async fn issues_and_the_stop_of_a_certificate_keeper() {
+    use hashivault::cert::{CertEvent, CertRequest};
+
+    snapshotter();
+    let vault = MockVault::start().await.unwrap();
+    // The answer recorded from OpenBao 2.7.2 (tests/fixtures/pki/README.md), good for 30 s.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/pki/issue-web.json"
+    );
+    let mut issued: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    issued["data"]["expiration"] = json!(now + 30);
+    vault
+        .on(&ops::PKI_ISSUE_WITH_ROLE)
+        .respond(MockAnswer::json(200, issued));
+    let keeper = vault
+        .client()
+        .cert_keeper("pki", "web", CertRequest::new("localhost"))
+        .spawn();
+    keeper.ready().await.unwrap();
+    assert_eq!(
+        counter(
+            "hashivault_renewals_total",
+            &[("watcher", "cert"), ("outcome", "renewed")]
+        ),
+        1
+    );
+    let mut events = keeper.events();
+    drop(keeper);
+    while let Some(event) = events.next().await {
+        assert!(matches!(event, CertEvent::Stopped(_)), "{event:?}");
+    }
+    assert_eq!(
+        counter(
+            "hashivault_watcher_stops_total",
+            &[("watcher", "cert"), ("reason", "stopped")]
+        ),
+        1
+    );
+    assert_eq!(vault.hits(&ops::PKI_ISSUE_WITH_ROLE), 1);
+}
+
 fn read_labels() -> Vec<Vec<(String, String)>> {
     read()
         .into_iter()

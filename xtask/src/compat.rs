@@ -31,6 +31,7 @@ pub const RELEASES: &[&str] = &["2.6.1", "2.6.2", "2.7.0", "2.7.1", "2.7.2"];
 /// runs it alone.
 pub const LIVE_TESTS: &[&str] = &[
     "live_auth",
+    "live_cert_keeper",
     "live_cluster",
     "live_conformance",
     "live_database",

@@ -144,6 +144,23 @@ pub const EXAMPLES: &[Example] = &[
         postgres: false,
     },
     Example {
+        name: "cert_keeper",
+        file: "cert_keeper",
+        features: &["cert-keeper"],
+        expect: &[
+            "enabled pki at examples-cert-keeper-",
+            "created role web (localhost, 10 s certificates)",
+            "keeper: issued serial ",
+            ": verified, the keeper's certificate: true",
+            "keeper: renewed, new serial ",
+            "(different: true)",
+            "the same TLS server now serves the new certificate: true",
+            "dropped the keeper: its task ended, no more requests",
+            "disabled examples-cert-keeper-",
+        ],
+        postgres: false,
+    },
+    Example {
         name: "blocking",
         file: "blocking",
         features: &["blocking"],
