@@ -65,7 +65,6 @@ pub fn unique(prefix: &str) -> String {
 
 /// Every setting of a KV v2 key's metadata at once (what the wire and live KV tests write):
 /// 5 versions, check-and-set required, versions deleted after 1 h, custom `owner=ops`, `env=dev`.
-#[cfg(feature = "kv")]
 pub fn every_metadata_setting() -> hashivault::kv::MetadataUpdate {
     hashivault::kv::MetadataUpdate::new()
         .max_versions(5)
