@@ -335,12 +335,7 @@ async fn required_field_of_a_wrong_shape_fails_naming_the_path_not_the_value() {
     call(GET, "/v1/secret/data/app/db")
         .answers(&server, 200, reply.clone())
         .await;
-    let err = client(&server)
-        .api()
-        .kv_v2_read()
-        .kv_v2_mount_path("secret")
-        .path("app/db")
-        .send()
+    let err = read_kv2(&client(&server), "secret", "app/db")
         .await
         .unwrap_err();
     let shown = assert_hides_secret(&err);
@@ -358,11 +353,7 @@ async fn client_token_of_a_wrong_shape_fails_the_login() {
     call(POST, "/v1/auth/userpass/login/alice")
         .answers(&server, 200, reply.clone())
         .await;
-    let err = client(&server)
-        .auth()
-        .userpass("userpass", "alice", "pw")
-        .await
-        .unwrap_err();
+    let err = alice_login(&client(&server), "pw").await.unwrap_err();
     let shown = assert_hides_secret(&err);
     assert!(shown.contains("auth.client_token"), "{shown}");
 

@@ -351,17 +351,11 @@ async fn quirk_health_503_is_the_typed_answer() {
 #[cfg(feature = "sys")]
 #[tokio::test]
 async fn quirk_undocumented_503_is_sealed() {
-    let server = MockServer::start_async().await;
-    let mock = call(GET, "/v1/sys/mounts")
-        .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
-        .await;
-    let err = client(&server)
-        .api()
-        .mounts_list_secrets_engines()
-        .send()
+    let sealed = json!({"errors": ["Vault is sealed"]});
+    let mounts = |c: Client| async move { c.api().mounts_list_secrets_engines().send().await };
+    let err = try_on_wire(get("/v1/sys/mounts"), 503, Some(sealed), mounts)
         .await
         .unwrap_err();
-    mock.assert_async().await;
     assert!(err.is_sealed(), "{err:?}");
     assert_eq!(
         err.to_string(),

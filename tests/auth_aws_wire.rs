@@ -12,14 +12,17 @@
 
 #![cfg(feature = "auth-aws")]
 
+mod common;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use hashivault::auth::{AwsCredentials, AwsIam};
-use hashivault::Client;
 use httpmock::prelude::*;
 use serde_json::{json, Value};
+
+use common::wire::tokenless_client as client;
 
 const KEY_ID: &str = "AKIDEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -36,11 +39,11 @@ fn given(token: Option<&str>) -> AwsCredentials {
     AwsCredentials::new(KEY_ID, SECRET, token.map(str::to_string), None, "test")
 }
 
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .address(server.base_url())
-        .build()
-        .unwrap()
+/// A login at `mount` as `role` with the example keys (and `token`), signed at [`SIGNED_AT`].
+fn example(mount: &str, role: Option<&str>, token: Option<&str>) -> AwsIam {
+    AwsIam::new(mount, role)
+        .credentials(given(token))
+        .signing_time(signed_at())
 }
 
 fn login_answer() -> Value {
@@ -97,117 +100,92 @@ fn the_recorded_fields_decode_to_the_signed_request() {
     );
 }
 
+/// The headers Vault forwards to STS, exactly as sent (JSON of name -> [value], names sorted):
+/// signed for `region` at [`SIGNED_AT`], `SignedHeaders=<signed>`, with `extra` (`"Name":["v"]`
+/// pairs after `X-Amz-Date`).
+fn sts_headers(region: &str, signed: &str, signature: &str, host: &str, extra: &str) -> String {
+    format!(
+        concat!(
+            r#"{{"Authorization":["AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/{}/sts/aws4_request, "#,
+            r#"SignedHeaders={}, "#,
+            r#"Signature={}"],"#,
+            r#""Content-Type":["application/x-www-form-urlencoded; charset=utf-8"],"#,
+            r#""Host":["{}"],"#,
+            r#""X-Amz-Date":["20150830T123600Z"]{}}}"#,
+        ),
+        region, signed, signature, host, extra
+    )
+}
+
+/// Logs in with `aws` against a mock that expects exactly the login body of a request signed
+/// with `headers` (see [`sts_headers`]) to `url`, with `role` when given.
+async fn expect_signed(aws: &AwsIam, mount: &str, role: Option<&str>, url: &str, headers: &str) {
+    let mut body = json!({
+        "iam_http_request_method": "POST",
+        "iam_request_url": BASE64.encode(url),
+        "iam_request_body": BODY_B64,
+        "iam_request_headers": BASE64.encode(headers),
+    });
+    if let Some(role) = role {
+        body["role"] = json!(role);
+    }
+    expect_login(aws, mount, body).await;
+}
+
+const STS: &str = "https://sts.amazonaws.com/";
+
 #[tokio::test]
 async fn signs_get_caller_identity_with_the_server_id_header_byte_for_byte() {
-    let aws = AwsIam::new("aws", Some("dev-role"))
-        .credentials(given(None))
-        .server_id("vault.example.com")
-        .signing_time(signed_at());
-    // The headers Vault forwards to STS, exactly as sent (JSON of name -> [value], names sorted).
-    let headers = concat!(
-        r#"{"Authorization":["AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/sts/aws4_request, "#,
-        r#"SignedHeaders=content-type;host;x-amz-date;x-vault-aws-iam-server-id, "#,
-        r#"Signature=df234c45af42b105eae29dd0035133e7fadb800a3000a94bf0f44b08c7b38cbe"],"#,
-        r#""Content-Type":["application/x-www-form-urlencoded; charset=utf-8"],"#,
-        r#""Host":["sts.amazonaws.com"],"#,
-        r#""X-Amz-Date":["20150830T123600Z"],"#,
-        r#""X-Vault-AWS-IAM-Server-ID":["vault.example.com"]}"#,
+    let aws = example("aws", Some("dev-role"), None).server_id("vault.example.com");
+    let headers = sts_headers(
+        "us-east-1",
+        "content-type;host;x-amz-date;x-vault-aws-iam-server-id",
+        "df234c45af42b105eae29dd0035133e7fadb800a3000a94bf0f44b08c7b38cbe",
+        "sts.amazonaws.com",
+        r#","X-Vault-AWS-IAM-Server-ID":["vault.example.com"]"#,
     );
-    expect_login(
-        &aws,
-        "aws",
-        json!({
-            "role": "dev-role",
-            "iam_http_request_method": "POST",
-            "iam_request_url": "aHR0cHM6Ly9zdHMuYW1hem9uYXdzLmNvbS8=",
-            "iam_request_body": BODY_B64,
-            "iam_request_headers": BASE64.encode(headers),
-        }),
-    )
-    .await;
+    expect_signed(&aws, "aws", Some("dev-role"), STS, &headers).await;
 }
 
 #[tokio::test]
 async fn without_a_server_id_no_such_header_is_signed_nor_a_role_sent() {
-    let aws = AwsIam::new("aws-prod/", None)
-        .credentials(given(None))
-        .signing_time(signed_at());
-    let headers = concat!(
-        r#"{"Authorization":["AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/sts/aws4_request, "#,
-        r#"SignedHeaders=content-type;host;x-amz-date, "#,
-        r#"Signature=6fb20d31f734d876c5682fdd2678d194cf68b862755f83b7ba1373c0874be25c"],"#,
-        r#""Content-Type":["application/x-www-form-urlencoded; charset=utf-8"],"#,
-        r#""Host":["sts.amazonaws.com"],"#,
-        r#""X-Amz-Date":["20150830T123600Z"]}"#,
+    let aws = example("aws-prod/", None, None);
+    let headers = sts_headers(
+        "us-east-1",
+        "content-type;host;x-amz-date",
+        "6fb20d31f734d876c5682fdd2678d194cf68b862755f83b7ba1373c0874be25c",
+        "sts.amazonaws.com",
+        "",
     );
-    expect_login(
-        &aws,
-        "aws-prod",
-        json!({
-            "iam_http_request_method": "POST",
-            "iam_request_url": "aHR0cHM6Ly9zdHMuYW1hem9uYXdzLmNvbS8=",
-            "iam_request_body": BODY_B64,
-            "iam_request_headers": BASE64.encode(headers),
-        }),
-    )
-    .await;
+    expect_signed(&aws, "aws-prod", None, STS, &headers).await;
 }
 
 #[tokio::test]
 async fn a_session_token_is_signed_and_sent_to_vault_for_sts() {
-    let aws = AwsIam::new("aws", Some("dev-role"))
-        .credentials(given(Some(SESSION_TOKEN)))
-        .signing_time(signed_at());
-    let headers = concat!(
-        r#"{"Authorization":["AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/sts/aws4_request, "#,
-        r#"SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, "#,
-        r#"Signature=e826614f4ae98bb2545e34609300ef15b5722704c24feca7e3f4fdc33f3e4f3c"],"#,
-        r#""Content-Type":["application/x-www-form-urlencoded; charset=utf-8"],"#,
-        r#""Host":["sts.amazonaws.com"],"#,
-        r#""X-Amz-Date":["20150830T123600Z"],"#,
-        r#""X-Amz-Security-Token":["SESSIONTOKEN-EXAMPLE"]}"#,
+    let aws = example("aws", Some("dev-role"), Some(SESSION_TOKEN));
+    let headers = sts_headers(
+        "us-east-1",
+        "content-type;host;x-amz-date;x-amz-security-token",
+        "e826614f4ae98bb2545e34609300ef15b5722704c24feca7e3f4fdc33f3e4f3c",
+        "sts.amazonaws.com",
+        r#","X-Amz-Security-Token":["SESSIONTOKEN-EXAMPLE"]"#,
     );
-    expect_login(
-        &aws,
-        "aws",
-        json!({
-            "role": "dev-role",
-            "iam_http_request_method": "POST",
-            "iam_request_url": "aHR0cHM6Ly9zdHMuYW1hem9uYXdzLmNvbS8=",
-            "iam_request_body": BODY_B64,
-            "iam_request_headers": BASE64.encode(headers),
-        }),
-    )
-    .await;
+    expect_signed(&aws, "aws", Some("dev-role"), STS, &headers).await;
 }
 
 #[tokio::test]
 async fn a_region_signs_for_its_regional_sts_endpoint() {
-    let aws = AwsIam::new("aws", Some("dev-role"))
-        .credentials(given(None))
-        .region("eu-west-1")
-        .signing_time(signed_at());
-    assert_eq!(aws.request_url(), "https://sts.eu-west-1.amazonaws.com/");
-    let headers = concat!(
-        r#"{"Authorization":["AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/eu-west-1/sts/aws4_request, "#,
-        r#"SignedHeaders=content-type;host;x-amz-date, "#,
-        r#"Signature=d9ce7d87516e54d16bce0dfaec690a00a86d0c6a4505e7fbaf9081d93ffcbc1f"],"#,
-        r#""Content-Type":["application/x-www-form-urlencoded; charset=utf-8"],"#,
-        r#""Host":["sts.eu-west-1.amazonaws.com"],"#,
-        r#""X-Amz-Date":["20150830T123600Z"]}"#,
+    let aws = example("aws", Some("dev-role"), None).region("eu-west-1");
+    let url = "https://sts.eu-west-1.amazonaws.com/";
+    assert_eq!(aws.request_url(), url);
+    let headers = sts_headers(
+        "eu-west-1",
+        "content-type;host;x-amz-date",
+        "d9ce7d87516e54d16bce0dfaec690a00a86d0c6a4505e7fbaf9081d93ffcbc1f",
+        "sts.eu-west-1.amazonaws.com",
+        "",
     );
-    expect_login(
-        &aws,
-        "aws",
-        json!({
-            "role": "dev-role",
-            "iam_http_request_method": "POST",
-            "iam_request_url": BASE64.encode("https://sts.eu-west-1.amazonaws.com/"),
-            "iam_request_body": BODY_B64,
-            "iam_request_headers": BASE64.encode(headers),
-        }),
-    )
-    .await;
+    expect_signed(&aws, "aws", Some("dev-role"), url, &headers).await;
 }
 
 /// A provider of the caller's that fails.
@@ -233,10 +211,7 @@ impl aws_credential_types::provider::ProvideCredentials for Failing {
 async fn no_credential_session_token_or_signature_in_debug_display_or_errors() {
     let signature_prefix = "df234c45af42"; // of the server-id request above
     let forbidden = [SECRET, SESSION_TOKEN, signature_prefix, "Signature="];
-    let aws = AwsIam::new("aws", Some("dev-role"))
-        .credentials(given(Some(SESSION_TOKEN)))
-        .server_id("vault.example.com")
-        .signing_time(signed_at());
+    let aws = example("aws", Some("dev-role"), Some(SESSION_TOKEN)).server_id("vault.example.com");
     let shown = format!(
         "{aws:?} {:?} {}",
         given(Some(SESSION_TOKEN)),
@@ -270,12 +245,7 @@ async fn no_credential_session_token_or_signature_in_debug_display_or_errors() {
 
     // A provider that fails: a config error with the provider's reason, and no request sent.
     let server = MockServer::start_async().await;
-    let any = server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(500);
-        })
-        .await;
+    let any = common::wire::any_request_fails(&server).await;
     let err = client(&server)
         .auth()
         .login_as(&AwsIam::new("aws", None).credentials_provider(Failing))
@@ -314,12 +284,7 @@ async fn no_credentials_in_the_default_chain_names_where_it_looked() {
     std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
 
     let server = MockServer::start_async().await;
-    let any = server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(500);
-        })
-        .await;
+    let any = common::wire::any_request_fails(&server).await;
     let err = client(&server)
         .auth()
         .login_as(&AwsIam::new("aws", Some("dev-role")))

@@ -7,14 +7,15 @@ use hashivault::Client;
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{at, call, client, fast_retries, recorded, TOKEN};
+use common::wire::{
+    alice_login, assert_token, at, call, client, fast_retries, recorded, tokenless_client,
+    userpass_login, TOKEN, USERPASS_TOKEN,
+};
 
 #[tokio::test]
 async fn userpass_login_captures_the_token_for_the_generated_api() {
     let server = MockServer::start_async().await;
-    let login = call(POST, "/v1/auth/userpass/login/alice")
-        .header_missing("x-vault-token")
-        .body(json!({"password": "s3cret pass"}))
+    let login = userpass_login("alice", "s3cret pass")
         .answers(&server, 200, recorded("userpass-login.json"))
         .await;
     let after = call(GET, "/v1/auth/token/lookup-self")
@@ -29,11 +30,7 @@ async fn userpass_login_captures_the_token_for_the_generated_api() {
         .build()
         .unwrap();
     let shared = client.clone();
-    let auth = client
-        .auth()
-        .userpass("userpass", "alice", "s3cret pass")
-        .await
-        .unwrap();
+    let auth = alice_login(&client, "s3cret pass").await.unwrap();
     login.assert_async().await;
     assert_eq!(auth.accessor, "m4XXVpWGa03oiJz6PXdCu3Dr");
     assert_eq!(
@@ -95,7 +92,6 @@ async fn approle_login_body_and_generic_login_with() {
 
 #[tokio::test]
 async fn every_login_helper_posts_its_methods_body_and_captures_the_token() {
-    use hashivault::ExposeSecret;
     let server = MockServer::start_async().await;
     let cases: Vec<(&str, Value)> = vec![
         ("/v1/auth/ldap/login/bob", json!({"password": "pw"})),
@@ -145,59 +141,40 @@ async fn every_login_helper_posts_its_methods_body_and_captures_the_token() {
         .header("authorization", "Negotiate c3BuZWdv")
         .answers(&server, 200, recorded("userpass-login.json"))
         .await;
-    let fresh = || {
-        Client::builder()
-            .address(server.base_url())
-            .build()
-            .unwrap()
-    };
     let extra = |v: Value| v.as_object().unwrap().clone();
-    let logins: Vec<hashivault::Client> = (0..12).map(|_| fresh()).collect();
-    logins[0].auth().ldap("ldap", "bob", "pw").await.unwrap();
-    logins[1]
-        .auth()
+    let logins: Vec<hashivault::Client> = (0..12).map(|_| tokenless_client(&server)).collect();
+    let auth = |i: usize| logins[i].auth();
+    auth(0).ldap("ldap", "bob", "pw").await.unwrap();
+    auth(1)
         .okta("okta", "bob", "pw", Some("123456".into()))
         .await
         .unwrap();
-    logins[2]
-        .auth()
-        .radius("radius", "bob", "pw")
-        .await
-        .unwrap();
-    logins[3]
-        .auth()
-        .jwt("jwt", Some("web"), "eyJ.jwt")
-        .await
-        .unwrap();
-    logins[4]
-        .auth()
+    auth(2).radius("radius", "bob", "pw").await.unwrap();
+    auth(3).jwt("jwt", Some("web"), "eyJ.jwt").await.unwrap();
+    auth(4)
         .kubernetes("kubernetes", "app", "eyJ.sa")
         .await
         .unwrap();
-    logins[5].auth().gcp("gcp", "vm", "eyJ.gcp").await.unwrap();
-    logins[6]
-        .auth()
+    auth(5).gcp("gcp", "vm", "eyJ.gcp").await.unwrap();
+    auth(6)
         .azure("azure", "vm", "eyJ.az", extra(json!({"vm_name": "vm-1"})))
         .await
         .unwrap();
-    logins[7]
-        .auth()
+    auth(7)
         .aws("aws", Some("ec2"), extra(json!({"pkcs7": "MIIB"})))
         .await
         .unwrap();
-    logins[8].auth().cert("cert", Some("web")).await.unwrap();
-    logins[9].auth().github("github", "ghp_x").await.unwrap();
+    auth(8).cert("cert", Some("web")).await.unwrap();
+    auth(9).github("github", "ghp_x").await.unwrap();
     // Any other method, through the generic path.
-    logins[10]
-        .auth()
+    auth(10)
         .login(
             "oci/login/role1",
             &json!({"request_headers": {"host": ["x"]}}),
         )
         .await
         .unwrap();
-    logins[11]
-        .auth()
+    auth(11)
         .kerberos("kerberos", hashivault::SecretString::from("c3BuZWdv"))
         .await
         .unwrap();
@@ -206,10 +183,7 @@ async fn every_login_helper_posts_its_methods_body_and_captures_the_token() {
     }
     kerberos.assert_async().await;
     for client in &logins {
-        assert_eq!(
-            client.token().unwrap().expose_secret(),
-            "s.a2LxQJlzPGYto0DGAspjzhhr"
-        );
+        assert_token(client, USERPASS_TOKEN);
     }
 }
 
@@ -223,15 +197,8 @@ async fn a_login_answer_without_auth_is_a_clear_error() {
             json!({"request_id": "1", "data": null, "auth": null}),
         )
         .await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .build()
-        .unwrap();
-    let err = client
-        .auth()
-        .userpass("userpass", "alice", "pw")
-        .await
-        .unwrap_err();
+    let client = tokenless_client(&server);
+    let err = alice_login(&client, "pw").await.unwrap_err();
     assert!(err.is_decode(), "{err:?}");
     assert!(err.to_string().contains("no `auth` block"), "{err}");
     assert!(!client.has_token());

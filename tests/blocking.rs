@@ -4,6 +4,7 @@
 #![cfg(feature = "blocking")]
 
 use httpmock::prelude::*;
+use httpmock::Mock;
 use serde_json::Value;
 
 use hashivault::blocking::Wait;
@@ -23,38 +24,55 @@ fn client(server: &MockServer) -> Client {
         .unwrap()
 }
 
+/// A mock of `GET path` (with the token `t` of [`client`] when `token`) answering `status`
+/// with the JSON text `body`.
+fn answers<'a>(
+    server: &'a MockServer,
+    path: &str,
+    token: bool,
+    status: u16,
+    body: impl Into<String>,
+) -> Mock<'a> {
+    server.mock(|when, then| {
+        let when = when.method(GET).path(path);
+        if token {
+            when.header("x-vault-token", "t");
+        }
+        then.status(status)
+            .header("content-type", "application/json")
+            .body(body.into());
+    })
+}
+
+/// The KV v2 secret at `secret/<path>`, read with `.wait()`.
+fn read_secret(
+    client: &Client,
+    path: &str,
+) -> Result<hashivault::kv::Secret<Value>, hashivault::Error> {
+    client.kv2("secret").read::<Value>(path).wait()
+}
+
 #[test]
 fn handwritten_helpers_and_generated_operations_block_from_a_plain_thread() {
     let server = MockServer::start();
-    let read = server.mock(|when, then| {
-        when.method(GET)
-            .path("/v1/secret/data/app/db")
-            .header("x-vault-token", "t");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(fixture("kv/v2_read"));
-    });
-    let health = server.mock(|when, then| {
-        when.method(GET).path("/v1/sys/health");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(fixture("sys-health"));
-    });
-    let cubbyhole = server.mock(|when, then| {
-        when.method(GET)
-            .path("/v1/cubbyhole/app/config")
-            .header("x-vault-token", "t");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(r#"{"request_id":"1","lease_id":"","renewable":false,"lease_duration":0,"data":{"k":"v"},"wrap_info":null,"warnings":null,"auth":null}"#);
-    });
+    let read = answers(
+        &server,
+        "/v1/secret/data/app/db",
+        true,
+        200,
+        fixture("kv/v2_read"),
+    );
+    let health = answers(&server, "/v1/sys/health", false, 200, fixture("sys-health"));
+    let cubbyhole = answers(
+        &server,
+        "/v1/cubbyhole/app/config",
+        true,
+        200,
+        r#"{"request_id":"1","lease_id":"","renewable":false,"lease_duration":0,"data":{"k":"v"},"wrap_info":null,"warnings":null,"auth":null}"#,
+    );
     let client = client(&server);
 
-    let secret = client
-        .kv2("secret")
-        .read::<Value>("app/db")
-        .wait()
-        .expect("KV read");
+    let secret = read_secret(&client, "app/db").expect("KV read");
     assert_eq!(secret.metadata.version, 2);
     assert_eq!(secret.data["user"], "admin");
     assert!(!client.sys_health().wait().expect("health").sealed);
@@ -75,29 +93,21 @@ fn handwritten_helpers_and_generated_operations_block_from_a_plain_thread() {
 #[test]
 fn errors_come_back_as_hashivault_errors() {
     let server = MockServer::start();
-    server.mock(|when, then| {
-        when.method(GET).path("/v1/secret/data/missing");
-        then.status(404)
-            .header("content-type", "application/json")
-            .body(fixture("kv/not_found"));
-    });
-    let err = client(&server)
-        .kv2("secret")
-        .read::<Value>("missing")
-        .wait()
-        .expect_err("404");
+    answers(
+        &server,
+        "/v1/secret/data/missing",
+        false,
+        404,
+        fixture("kv/not_found"),
+    );
+    let err = read_secret(&client(&server), "missing").expect_err("404");
     assert!(err.is_not_found(), "{err}");
 }
 
 #[test]
 fn many_threads_wait_at_once_on_one_client() {
     let server = MockServer::start();
-    let health = server.mock(|when, then| {
-        when.method(GET).path("/v1/sys/health");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(fixture("sys-health"));
-    });
+    let health = answers(&server, "/v1/sys/health", false, 200, fixture("sys-health"));
     let client = client(&server);
     std::thread::scope(|scope| {
         for _ in 0..8 {
@@ -138,11 +148,7 @@ async fn inside_an_async_context_wait_is_an_error_not_a_panic() {
         then.status(200).body("{}");
     });
     let client = client(&server);
-    let err = client
-        .kv2("secret")
-        .read::<Value>("app/db")
-        .wait()
-        .expect_err("wait inside a runtime");
+    let err = read_secret(&client, "app/db").expect_err("wait inside a runtime");
     assert!(err.is_invalid_input(), "{err}");
     assert!(err.to_string().contains("use `.await`"), "{err}");
     let err = hashivault::blocking::spawn(|| ()).expect_err("spawn inside a runtime");

@@ -10,7 +10,7 @@ use hashivault::Client;
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{any_request, call, client, fast_retries, recorded, TOKEN};
+use common::wire::{any_request, call, client, fast_retries, read_cubbyhole, recorded, TOKEN};
 
 #[tokio::test]
 async fn every_request_carries_token_and_request_headers_and_no_namespace_by_default() {
@@ -94,32 +94,18 @@ async fn bad_input_is_refused_before_any_request() {
     let server = MockServer::start_async().await;
     let any = any_request().answers(&server, 200, Value::Null).await;
     let client = client(&server);
-    assert!(client
-        .auth()
-        .userpass("", "alice", "pw")
-        .await
-        .unwrap_err()
-        .is_invalid_input());
-    assert!(client
-        .auth()
-        .userpass("userpass", "../x", "pw")
-        .await
-        .unwrap_err()
-        .is_invalid_input());
-    assert!(client
-        .auth()
-        .approle("auth/../sys", "r", None)
-        .await
-        .unwrap_err()
-        .is_invalid_input());
-    assert!(client
-        .set_token("hvs.bad\n")
-        .unwrap_err()
-        .is_invalid_input());
-    assert!(client
-        .with_namespace("a/../b")
-        .unwrap_err()
-        .is_invalid_input());
+    let auth = client.auth();
+    for (what, refused) in [
+        ("an empty mount", auth.userpass("", "alice", "pw").await),
+        ("a `..` user", auth.userpass("userpass", "../x", "pw").await),
+        ("a `..` mount", auth.approle("auth/../sys", "r", None).await),
+    ] {
+        assert!(refused.unwrap_err().is_invalid_input(), "{what}");
+    }
+    let newline = client.set_token("hvs.bad\n");
+    assert!(newline.unwrap_err().is_invalid_input());
+    let dot_dot = client.with_namespace("a/../b");
+    assert!(dot_dot.unwrap_err().is_invalid_input());
     assert!(Client::builder().address("vault:8200").build().is_err());
     assert_eq!(any.calls_async().await, 0);
 }
@@ -154,9 +140,7 @@ async fn request_timeout_applies_unless_turned_off() {
         .retry_policy(fast_retries(0))
         .build()
         .unwrap();
-    let err = common::wire::read_cubbyhole(&strict, "slow")
-        .await
-        .unwrap_err();
+    let err = read_cubbyhole(&strict, "slow").await.unwrap_err();
     assert!(err.is_timeout(), "{err}");
     assert!(err.to_string().contains("VAULT_CLIENT_TIMEOUT"), "{err}");
 
@@ -167,9 +151,7 @@ async fn request_timeout_applies_unless_turned_off() {
         .without_timeout()
         .build()
         .unwrap();
-    let answer = common::wire::read_cubbyhole(&patient, "slow")
-        .await
-        .unwrap();
+    let answer = read_cubbyhole(&patient, "slow").await.unwrap();
     assert_eq!(answer.into_inner().data.unwrap()["k"], "v");
 }
 
@@ -177,22 +159,16 @@ async fn request_timeout_applies_unless_turned_off() {
 /// never the value; the client keeps its token when `set_token` refuses a new one.
 #[tokio::test]
 async fn unsendable_tokens_and_namespaces_are_refused_at_the_setting() {
-    let err = Client::builder()
-        .address("http://127.0.0.1:8200")
-        .token("hvs.CAESIsecret\n")
-        .build()
-        .unwrap_err();
+    let refused =
+        |b: hashivault::ClientBuilder| b.address("http://127.0.0.1:8200").build().unwrap_err();
+    let err = refused(Client::builder().token("hvs.CAESIsecret\n"));
     assert!(err.is_invalid_input(), "{err:?}");
     assert_eq!(
         err.to_string(),
         "invalid input: ClientBuilder::token: the token contains whitespace or a control character (a trailing newline from a file?)"
     );
     assert!(!format!("{err:?}").contains("CAESIsecret"));
-    let err = Client::builder()
-        .address("http://127.0.0.1:8200")
-        .namespace("team-secret\r\nx-injected: 1")
-        .build()
-        .unwrap_err();
+    let err = refused(Client::builder().namespace("team-secret\r\nx-injected: 1"));
     assert!(err.is_invalid_input(), "{err:?}");
     assert!(
         err.to_string()

@@ -13,26 +13,18 @@ use common::wire::{call, client, fast_retries, TOKEN};
 async fn standby_redirect_is_followed_with_method_body_and_token() {
     let active = MockServer::start_async().await;
     let standby = MockServer::start_async().await;
-    let target = format!("{}/v1/cubbyhole/app", active.base_url());
-    let redirect = call(POST, "/v1/cubbyhole/app")
-        .reply_header("location", target.as_str())
-        .answers(&standby, 307, serde_json::Value::Null)
-        .await;
     let landed = call(POST, "/v1/cubbyhole/app")
         .token(TOKEN)
         .body(json!({"k": "v"}))
         .answers(&active, 204, Value::Null)
         .await;
+    let redirect = call(POST, "/v1/cubbyhole/app")
+        .redirects_to(&standby, &active)
+        .await;
     let body: serde_json::Map<String, Value> = serde_json::from_value(json!({"k": "v"})).unwrap();
     // Two loopback ports are two origins over plain http: followed by default
     // (tests/transport_redirects.rs has the policy).
-    let client = Client::builder()
-        .address(standby.base_url())
-        .token(TOKEN)
-        .retry_policy(fast_retries(0))
-        .build()
-        .unwrap();
-    let answer = client
+    let answer = client(&standby)
         .api()
         .cubbyhole_write()
         .path("app")
@@ -40,22 +32,20 @@ async fn standby_redirect_is_followed_with_method_body_and_token() {
         .send()
         .await
         .unwrap();
-    redirect.assert_async().await;
-    landed.assert_async().await;
     assert!(
         answer.into_inner().data.is_none(),
         "a 204 is an empty envelope"
     );
+    redirect.assert_async().await;
+    landed.assert_async().await;
 }
 
 #[tokio::test]
 async fn redirects_are_bounded_and_retries_go_to_the_node_that_answered() {
     // A node that redirects to itself: ten hops are followed, then "too many redirects (10)".
     let looping = MockServer::start_async().await;
-    let own = format!("{}/v1/auth/token/lookup-self", looping.base_url());
     let hops = call(GET, "/v1/auth/token/lookup-self")
-        .reply_header("location", own.as_str())
-        .answers(&looping, 307, serde_json::Value::Null)
+        .redirects_to(&looping, &looping)
         .await;
     let err = client(&looping).auth().lookup_self().await.unwrap_err();
     assert!(err.to_string().contains("too many redirects (10)"), "{err}");
@@ -65,10 +55,8 @@ async fn redirects_are_bounded_and_retries_go_to_the_node_that_answered() {
     // node, not through the standby again.
     let active = MockServer::start_async().await;
     let standby = MockServer::start_async().await;
-    let target = format!("{}/v1/auth/token/lookup-self", active.base_url());
     let redirect = call(GET, "/v1/auth/token/lookup-self")
-        .reply_header("location", target.as_str())
-        .answers(&standby, 307, serde_json::Value::Null)
+        .redirects_to(&standby, &active)
         .await;
     let unavailable = call(GET, "/v1/auth/token/lookup-self")
         .token(TOKEN)

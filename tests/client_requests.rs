@@ -3,11 +3,12 @@
 
 mod common;
 
-use hashivault::{Client, ListMethod};
 use httpmock::prelude::*;
 use serde_json::json;
 
-use common::wire::{any_request, at, call, client, list_call, recorded};
+use common::wire::{
+    any_request, at, call, client, list_call, list_verb_client, read_kv2, recorded,
+};
 
 #[tokio::test]
 async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave_the_endpoint() {
@@ -17,12 +18,7 @@ async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave
         .answers(&server, 200, recorded("kv/v2_read.json"))
         .await;
     let client = client(&server);
-    let answer = client
-        .api()
-        .kv_v2_read()
-        .kv_v2_mount_path("/team/secret/")
-        .path("/app/a b?/x%y")
-        .send()
+    let answer = read_kv2(&client, "/team/secret/", "/app/a b?/x%y")
         .await
         .unwrap();
     read.assert_async().await;
@@ -37,14 +33,7 @@ async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave
         ("secret", "a\nb", "control character"),
         ("..", "app", "`..` segment"),
     ] {
-        let err = client
-            .api()
-            .kv_v2_read()
-            .kv_v2_mount_path(mount)
-            .path(path)
-            .send()
-            .await
-            .unwrap_err();
+        let err = read_kv2(&client, mount, path).await.unwrap_err();
         assert!(err.is_invalid_input(), "{mount:?} {path:?}: {err}");
         let text = err.to_string();
         assert!(text.contains("the path parameter `"), "{text}");
@@ -95,12 +84,7 @@ async fn list_operations_use_the_query_or_the_list_verb() {
         Some(vec!["default".to_string(), "root".to_string()])
     );
 
-    let rusty = Client::builder()
-        .address(server.base_url())
-        .token("t")
-        .list_method(ListMethod::ListVerb)
-        .build()
-        .unwrap();
+    let rusty = list_verb_client(&server);
     rusty
         .api()
         .policies_list_acl_policies()

@@ -9,7 +9,8 @@ use hashivault::{Client, RetryPolicy};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{call, fast_retries, recorded, TOKEN};
+use common::retries as policy;
+use common::wire::{call, closed_address, fast_retries, recorded, TOKEN};
 
 /// A client of `server` with `token` (none when empty) and `policy`.
 fn retrying(server: &MockServer, token: &str, policy: RetryPolicy) -> Client {
@@ -20,6 +21,19 @@ fn retrying(server: &MockServer, token: &str, policy: RetryPolicy) -> Client {
         builder.token(token)
     };
     builder.retry_policy(policy).build().unwrap()
+}
+
+/// `cubbyhole/busy` by `method`, answered `status` with Vault's `errors`.
+async fn busy(
+    server: &MockServer,
+    method: httpmock::Method,
+    status: u16,
+    errors: Value,
+) -> httpmock::Mock<'_> {
+    let body = json!({ "errors": errors });
+    call(method, "/v1/cubbyhole/busy")
+        .answers(server, status, body)
+        .await
 }
 
 async fn read(client: &Client, path: &str) -> Result<(), hashivault::Error> {
@@ -47,12 +61,8 @@ async fn write(client: &Client, path: &str, body: Value) -> Result<(), hashivaul
 #[tokio::test]
 async fn retries_transient_answers_for_idempotent_methods_only() {
     let server = MockServer::start_async().await;
-    let get = call(GET, "/v1/cubbyhole/busy")
-        .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
-        .await;
-    let post = call(POST, "/v1/cubbyhole/busy")
-        .answers(&server, 502, json!({"errors": []}))
-        .await;
+    let get = busy(&server, GET, 503, json!(["Vault is sealed"])).await;
+    let post = busy(&server, POST, 502, json!([])).await;
     let client = retrying(&server, "t", fast_retries(2));
     let err = read(&client, "busy").await.unwrap_err();
     assert!(err.is_sealed());
@@ -88,9 +98,7 @@ async fn a_retried_request_that_then_succeeds_returns_the_answer() {
 #[tokio::test]
 async fn retries_back_off_exponentially_within_the_cap() {
     let server = MockServer::start_async().await;
-    let busy = call(GET, "/v1/cubbyhole/busy")
-        .answers(&server, 429, json!({"errors": ["rate limited"]}))
-        .await;
+    let busy = busy(&server, GET, 429, json!(["rate limited"])).await;
     let client = retrying(&server, "t", policy(3, 40, 100));
     let started = std::time::Instant::now();
     let err = read(&client, "busy").await.unwrap_err();
@@ -162,15 +170,11 @@ async fn a_retried_request_is_sent_again_whole() {
 async fn connection_refused_is_retried_with_backoff() {
     // A port nobody listens on: every attempt is refused at once, so the time taken is the
     // backoff (at least 50 ms + 100 ms for two retries from a 50 ms minimum).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let addr = closed_address();
     for (retries, at_least) in [(0, Duration::ZERO), (2, Duration::from_millis(150))] {
         // (No upper bound: a loaded machine may be slow; the lower bound shows the backoff.)
         let client = Client::builder()
-            .address(format!("http://127.0.0.1:{port}"))
+            .address(&addr)
             .token("t")
             .retry_policy(policy(retries, 50, 200))
             .build()
@@ -181,13 +185,4 @@ async fn connection_refused_is_retried_with_backoff() {
         assert!(err.is_transport(), "{err}");
         assert!(took >= at_least, "{retries} retries took {took:?}");
     }
-}
-
-/// `max` retries, delays from `min` to `max_delay` milliseconds.
-fn policy(max: usize, min: u64, max_delay: u64) -> RetryPolicy {
-    let ms = Duration::from_millis;
-    RetryPolicy::default()
-        .with_max_retries(max)
-        .with_min_delay(ms(min))
-        .with_max_delay(ms(max_delay))
 }

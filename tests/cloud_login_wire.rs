@@ -13,22 +13,15 @@ mod common;
 use std::time::{Duration, Instant};
 
 use hashivault::auth::{AzureInstance, GcpInstance};
-use hashivault::{Client, ExposeSecret};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{at, call, fast_retries};
+use common::wire::{
+    any_request_fails, at, call, closed_address as closed_port, tokenless_client as client, Call,
+};
 
 /// A JWT as the metadata services hand them out (header.claims.signature).
 const JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImFiYzEyMyJ9.eyJhdWQiOiJodHRwOi8vdmF1bHQvbXktZ2NlLXJvbGUifQ.c2lnbmF0dXJlLW9mLWdvb2dsZQ";
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .address(server.base_url())
-        .retry_policy(fast_retries(0))
-        .build()
-        .unwrap()
-}
 
 /// A login answer with the plugin's metadata.
 fn login_answer(token: &str, metadata: Value) -> Value {
@@ -57,12 +50,41 @@ fn login_answer(token: &str, metadata: Value) -> Value {
     })
 }
 
-/// A base URL where nothing listens.
-fn closed_port() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
+/// GCE's identity token of service account `account`.
+fn gce_identity(account: &str) -> Call {
+    call(
+        GET,
+        format!("/computeMetadata/v1/instance/service-accounts/{account}/identity"),
+    )
+}
+
+/// The error of a login with `method` that must fail.
+async fn login_error(
+    client: &hashivault::Client,
+    method: &impl hashivault::auth::Login,
+) -> hashivault::Error {
+    client.auth().login_as(method).await.unwrap_err()
+}
+
+/// Logs in with `method` on a client of `vault`, which answers exactly `login` (once) with
+/// [`login_answer`]`(token, metadata)`: the client then holds `token`, and neither the method nor
+/// the answer shows the JWT in `Debug`; the answer's metadata is read whole.
+async fn logs_in(
+    vault: &MockServer,
+    method: &(impl hashivault::auth::Login + std::fmt::Debug),
+    token: &str,
+    metadata: Value,
+    login: Call,
+) {
+    let login = login
+        .answers(vault, 200, login_answer(token, metadata.clone()))
+        .await;
+    let client = client(vault);
+    let auth = client.auth().login_as(method).await.unwrap();
+    login.assert_async().await;
+    common::wire::assert_token(&client, token);
+    no_jwt(&format!("{method:?} {auth:?}"));
+    assert_eq!(serde_json::to_value(&auth.metadata).unwrap(), metadata);
 }
 
 fn no_jwt(text: &str) {
@@ -73,49 +95,35 @@ fn no_jwt(text: &str) {
 async fn gcp_fetches_the_identity_token_then_logs_in_with_it() {
     let metadata = MockServer::start_async().await;
     let vault = MockServer::start_async().await;
-    let identity = call(
-        GET,
-        "/computeMetadata/v1/instance/service-accounts/default/identity",
-    )
-    .header("metadata-flavor", "Google")
-    .matching(|req| {
-        req.uri().query() == Some("audience=http%3A%2F%2Fvault%2Fmy-gce-role&format=full")
-    })
-    .reply_header("content-type", "text/html")
-    .reply_header("metadata-flavor", "Google")
-    .answers(&metadata, 200, JWT)
-    .await;
-    let login = call(POST, "/v1/auth/gcp/login")
-        .header_missing("x-vault-token")
-        .header_missing("metadata-flavor")
-        .body(json!({ "role": "my-gce-role", "jwt": JWT }))
-        .answers(
-            &vault,
-            200,
-            login_answer(
-                "s.GceLoginToken0001",
-                json!({
-                    "role": "my-gce-role",
-                    "service_account_email": "web@project-123456.iam.gserviceaccount.com",
-                    "service_account_id": "111111111111111111111",
-                    "project_id": "project-123456",
-                    "zone": "europe-west1-b",
-                    "instance_name": "web-1"
-                }),
-            ),
-        )
+    let identity = gce_identity("default")
+        .header("metadata-flavor", "Google")
+        .matching(|req| {
+            req.uri().query() == Some("audience=http%3A%2F%2Fvault%2Fmy-gce-role&format=full")
+        })
+        .reply_header("content-type", "text/html")
+        .reply_header("metadata-flavor", "Google")
+        .answers(&metadata, 200, JWT)
         .await;
-    let client = client(&vault);
     let gcp = GcpInstance::new("gcp", "my-gce-role").metadata_url(metadata.base_url());
-    let auth = client.auth().login_as(&gcp).await.unwrap();
+    logs_in(
+        &vault,
+        &gcp,
+        "s.GceLoginToken0001",
+        json!({
+            "role": "my-gce-role",
+            "service_account_email": "web@project-123456.iam.gserviceaccount.com",
+            "service_account_id": "111111111111111111111",
+            "project_id": "project-123456",
+            "zone": "europe-west1-b",
+            "instance_name": "web-1"
+        }),
+        call(POST, "/v1/auth/gcp/login")
+            .header_missing("x-vault-token")
+            .header_missing("metadata-flavor")
+            .body(json!({ "role": "my-gce-role", "jwt": JWT })),
+    )
+    .await;
     identity.assert_async().await;
-    login.assert_async().await;
-    assert_eq!(auth.metadata["instance_name"], "web-1");
-    assert_eq!(
-        client.token().unwrap().expose_secret(),
-        "s.GceLoginToken0001"
-    );
-    no_jwt(&format!("{gcp:?} {auth:?}"));
 }
 
 #[tokio::test]
@@ -135,49 +143,38 @@ async fn gcp_audience_service_account_and_mount_can_be_set() {
             then.status(200).body(format!("{JWT}\n"));
         })
         .await;
-    let login = call(POST, "/v1/auth/team/gcp/login")
-        .body(json!({ "role": "web", "jwt": JWT }))
-        .answers(
-            &vault,
-            200,
-            login_answer("s.GceLoginToken0002", json!({"role": "web"})),
-        )
-        .await;
     let gcp = GcpInstance::new("team/gcp", "web")
         .audience("https://vault.example.com/vault/web")
         .service_account("web@project-123456.iam.gserviceaccount.com")
         .metadata_url(format!("{}/", metadata.base_url()));
-    client(&vault).auth().login_as(&gcp).await.unwrap();
+    logs_in(
+        &vault,
+        &gcp,
+        "s.GceLoginToken0002",
+        json!({"role": "web"}),
+        call(POST, "/v1/auth/team/gcp/login").body(json!({ "role": "web", "jwt": JWT })),
+    )
+    .await;
     identity.assert_async().await;
-    login.assert_async().await;
 }
 
 #[tokio::test]
 async fn gcp_off_cloud_says_so_and_never_calls_vault() {
     let vault = MockServer::start_async().await;
-    let any = vault
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(500);
-        })
-        .await;
+    let any = any_request_fails(&vault).await;
     let client = client(&vault);
     let base = closed_port();
-    let err = client
-        .auth()
-        .login_as(&GcpInstance::new("gcp", "r").metadata_url(&base))
-        .await
-        .unwrap_err();
+    let err = login_error(&client, &GcpInstance::new("gcp", "r").metadata_url(&base)).await;
     assert!(matches!(err, hashivault::Error::Config(_)), "{err:?}");
     assert_eq!(
         err.to_string(),
         format!("invalid configuration: not running on GCP: the metadata server at {base} did not answer (connection refused)")
     );
-    let err = client
-        .auth()
-        .login_as(&GcpInstance::new("gcp", "r").metadata_url("http://metadata.invalid"))
-        .await
-        .unwrap_err();
+    let err = login_error(
+        &client,
+        &GcpInstance::new("gcp", "r").metadata_url("http://metadata.invalid"),
+    )
+    .await;
     assert_eq!(
         err.to_string(),
         "invalid configuration: not running on GCP: the metadata server at http://metadata.invalid did not answer (the host name does not resolve)"
@@ -200,11 +197,11 @@ async fn a_silent_metadata_server_times_out_quickly() {
     });
     let vault = MockServer::start_async().await;
     let started = Instant::now();
-    let err = client(&vault)
-        .auth()
-        .login_as(&AzureInstance::new("azure", "r").metadata_url(&base))
-        .await
-        .unwrap_err();
+    let err = login_error(
+        &client(&vault),
+        &AzureInstance::new("azure", "r").metadata_url(&base),
+    )
+    .await;
     let took = started.elapsed();
     hold.abort();
     assert_eq!(
@@ -221,23 +218,18 @@ async fn a_silent_metadata_server_times_out_quickly() {
 async fn gcp_metadata_error_and_vault_refusal_never_show_the_jwt() {
     let metadata = MockServer::start_async().await;
     let vault = MockServer::start_async().await;
-    let missing = call(
-        GET,
-        "/computeMetadata/v1/instance/service-accounts/nobody@x.iam.gserviceaccount.com/identity",
-    )
-    .answers(&metadata, 404, "Not Found\n")
-    .await;
+    let missing = gce_identity("nobody@x.iam.gserviceaccount.com")
+        .answers(&metadata, 404, "Not Found\n")
+        .await;
     let client = client(&vault);
     let base = metadata.base_url();
-    let err = client
-        .auth()
-        .login_as(
-            &GcpInstance::new("gcp", "r")
-                .service_account("nobody@x.iam.gserviceaccount.com")
-                .metadata_url(&base),
-        )
-        .await
-        .unwrap_err();
+    let err = login_error(
+        &client,
+        &GcpInstance::new("gcp", "r")
+            .service_account("nobody@x.iam.gserviceaccount.com")
+            .metadata_url(&base),
+    )
+    .await;
     assert_eq!(
         err.to_string(),
         format!("invalid configuration: the metadata server at {base} answered 404 Not Found: Not Found")
@@ -258,11 +250,7 @@ async fn gcp_metadata_error_and_vault_refusal_never_show_the_jwt() {
             }),
         )
         .await;
-    let err = client
-        .auth()
-        .login_as(&GcpInstance::new("gcp", "r").metadata_url(&base))
-        .await
-        .unwrap_err();
+    let err = login_error(&client, &GcpInstance::new("gcp", "r").metadata_url(&base)).await;
     assert!(err.is_invalid_request(), "{err:?}");
     no_jwt(&format!("{err} {err:?}"));
 }
@@ -300,6 +288,21 @@ fn imds_instance(vmss: &str) -> Value {
     })
 }
 
+/// The login body of role `web` on the VM of [`imds_instance`], with `fields` (the VM or scale
+/// set) added.
+fn azure_login(fields: Value) -> Value {
+    let mut body = json!({
+        "role": "web",
+        "jwt": JWT,
+        "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
+        "resource_group_name": "rg-web"
+    });
+    body.as_object_mut()
+        .unwrap()
+        .extend(common::wire::obj(fields));
+    body
+}
+
 async fn imds<'a>(
     metadata: &'a MockServer,
     vmss: &'static str,
@@ -325,41 +328,24 @@ async fn azure_fetches_the_token_and_the_vm_then_logs_in() {
     let metadata = MockServer::start_async().await;
     let vault = MockServer::start_async().await;
     let (token, instance) = imds(&metadata, "").await;
-    let login = call(POST, "/v1/auth/azure/login")
-        .header_missing("metadata")
-        .body(json!({
-            "role": "web",
-            "jwt": JWT,
-            "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
-            "resource_group_name": "rg-web",
-            "vm_name": "vm-web-1"
-        }))
-        .answers(
-            &vault,
-            200,
-            login_answer(
-                "s.AzureLoginToken01",
-                json!({
-                    "role": "web",
-                    "resource_group_name": "rg-web",
-                    "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
-                    "vm_name": "vm-web-1"
-                }),
-            ),
-        )
-        .await;
-    let client = client(&vault);
     let azure = AzureInstance::new("azure", "web").metadata_url(metadata.base_url());
-    let auth = client.auth().login_as(&azure).await.unwrap();
+    logs_in(
+        &vault,
+        &azure,
+        "s.AzureLoginToken01",
+        json!({
+            "role": "web",
+            "resource_group_name": "rg-web",
+            "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
+            "vm_name": "vm-web-1"
+        }),
+        call(POST, "/v1/auth/azure/login")
+            .header_missing("metadata")
+            .body(azure_login(json!({"vm_name": "vm-web-1"}))),
+    )
+    .await;
     token.assert_async().await;
     instance.assert_async().await;
-    login.assert_async().await;
-    assert_eq!(auth.metadata["vm_name"], "vm-web-1");
-    assert_eq!(
-        client.token().unwrap().expose_secret(),
-        "s.AzureLoginToken01"
-    );
-    no_jwt(&format!("{azure:?} {auth:?}"));
 }
 
 #[tokio::test]
@@ -367,27 +353,16 @@ async fn azure_scale_set_sends_vmss_name() {
     let metadata = MockServer::start_async().await;
     let vault = MockServer::start_async().await;
     imds(&metadata, "vmss-web").await;
-    let login = call(POST, "/v1/auth/azure/login")
-        .body(json!({
-            "role": "web",
-            "jwt": JWT,
-            "subscription_id": "3c1e2f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
-            "resource_group_name": "rg-web",
-            "vm_name": "vmss-web_3",
-            "vmss_name": "vmss-web"
-        }))
-        .answers(
-            &vault,
-            200,
-            login_answer("s.AzureLoginToken02", json!({"role": "web"})),
-        )
-        .await;
-    client(&vault)
-        .auth()
-        .login_as(&AzureInstance::new("azure", "web").metadata_url(metadata.base_url()))
-        .await
-        .unwrap();
-    login.assert_async().await;
+    logs_in(
+        &vault,
+        &AzureInstance::new("azure", "web").metadata_url(metadata.base_url()),
+        "s.AzureLoginToken02",
+        json!({"role": "web"}),
+        call(POST, "/v1/auth/azure/login").body(azure_login(
+            json!({"vm_name": "vmss-web_3", "vmss_name": "vmss-web"}),
+        )),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -401,20 +376,6 @@ async fn azure_given_fields_and_identity_skip_the_instance_metadata() {
     let instance = at("/metadata/instance")
         .answers(&metadata, 500, serde_json::Value::Null)
         .await;
-    let login = call(POST, "/v1/auth/azure-prod/login")
-        .body(json!({
-            "role": "web",
-            "jwt": JWT,
-            "subscription_id": "sub-1",
-            "resource_group_name": "rg-1",
-            "vmss_name": "vmss-1"
-        }))
-        .answers(
-            &vault,
-            200,
-            login_answer("s.AzureLoginToken03", json!({"role": "web"})),
-        )
-        .await;
     let azure = AzureInstance::new("azure-prod", "web")
         .resource("https://vault.example.com")
         .client_id("5a8b2c6d-1e3f-4a5b-9c7d-8e9f0a1b2c3d")
@@ -422,9 +383,21 @@ async fn azure_given_fields_and_identity_skip_the_instance_metadata() {
         .resource_group_name("rg-1")
         .vmss_name("vmss-1")
         .metadata_url(metadata.base_url());
-    client(&vault).auth().login_as(&azure).await.unwrap();
+    logs_in(
+        &vault,
+        &azure,
+        "s.AzureLoginToken03",
+        json!({"role": "web"}),
+        call(POST, "/v1/auth/azure-prod/login").body(json!({
+            "role": "web",
+            "jwt": JWT,
+            "subscription_id": "sub-1",
+            "resource_group_name": "rg-1",
+            "vmss_name": "vmss-1"
+        })),
+    )
+    .await;
     token.assert_async().await;
-    login.assert_async().await;
     assert_eq!(instance.calls_async().await, 0);
 }
 
@@ -432,16 +405,6 @@ async fn azure_given_fields_and_identity_skip_the_instance_metadata() {
 async fn azure_off_cloud_and_imds_errors_are_clear() {
     let vault = MockServer::start_async().await;
     let client = client(&vault);
-    let base = closed_port();
-    let err = client
-        .auth()
-        .login_as(&AzureInstance::new("azure", "web").metadata_url(&base))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        format!("invalid configuration: not running on an Azure VM: the instance metadata service at {base} did not answer (connection refused)")
-    );
     let metadata = MockServer::start_async().await;
     at("/metadata/identity/oauth2/token")
         .answers(
@@ -453,16 +416,14 @@ async fn azure_off_cloud_and_imds_errors_are_clear() {
             }),
         )
         .await;
-    let base = metadata.base_url();
-    let err = client
-        .auth()
-        .login_as(&AzureInstance::new("azure", "web").metadata_url(&base))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        format!("invalid configuration: the instance metadata service at {base} answered 400 Bad Request: {{\"error\":\"invalid_request\",\"error_description\":\"Identity not found\"}}")
-    );
+    let (closed, served) = (closed_port(), metadata.base_url());
+    for (base, expected) in [
+        (&closed, format!("invalid configuration: not running on an Azure VM: the instance metadata service at {closed} did not answer (connection refused)")),
+        (&served, format!("invalid configuration: the instance metadata service at {served} answered 400 Bad Request: {{\"error\":\"invalid_request\",\"error_description\":\"Identity not found\"}}")),
+    ] {
+        let azure = AzureInstance::new("azure", "web").metadata_url(base);
+        assert_eq!(login_error(&client, &azure).await.to_string(), expected);
+    }
     assert!(!client.has_token());
 }
 
@@ -506,8 +467,5 @@ async fn a_busy_metadata_service_is_retried_by_the_renewer() {
         .expect("the renewer kept trying")
         .expect("a good token");
     assert_eq!(login.calls_async().await, 1);
-    assert_eq!(
-        client.token().unwrap().expose_secret(),
-        "s.AfterTheBusySpell"
-    );
+    common::wire::assert_token(&client, "s.AfterTheBusySpell");
 }

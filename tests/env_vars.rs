@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::wire::call;
+use common::wire::{call, closed_address};
 use std::collections::HashMap;
 
 use hashivault::reqwest::Method;
@@ -120,10 +120,7 @@ async fn the_proxy_variables_send_through_the_proxy() {
         .answers(&proxy, 200, json!({"data": {}}))
         .await;
     // A closed port: using it would fail.
-    let dead = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", l.local_addr().unwrap())
-    };
+    let dead = closed_address();
     for vars in [
         vec![("VAULT_HTTP_PROXY", proxy.base_url())],
         vec![("BAO_HTTP_PROXY", proxy.base_url())],

@@ -2,6 +2,8 @@
 //! `Client::request`, with the operation's name; headers added; secrets redacted.
 #![cfg(feature = "testing")]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,6 +14,8 @@ use hashivault::reqwest::Method;
 use hashivault::testing::mock::{MockAnswer, MockVault};
 use hashivault::{Client, RetryPolicy};
 use serde_json::{json, Value};
+
+use common::wire::read_kv2;
 
 #[derive(Default)]
 struct Log {
@@ -86,14 +90,7 @@ async fn every_attempt_and_hop_is_seen_with_its_operation() {
     // A helper: 307 (hop 0), then the retried 503 and the 200 at the target.
     client.kv2("secret").read::<Value>("moved").await.unwrap();
     // A generated call and a raw request.
-    client
-        .api()
-        .kv_v2_read()
-        .kv_v2_mount_path("secret")
-        .path("app")
-        .send()
-        .await
-        .unwrap();
+    read_kv2(&client, "secret", "app").await.unwrap();
     let _: hashivault::Envelope = client
         .request(Method::GET, "secret/data/app", None::<&()>)
         .await
@@ -141,14 +138,7 @@ async fn added_headers_reach_the_wire() {
         .build()
         .unwrap();
     client.kv2("secret").read::<Value>("app").await.unwrap();
-    client
-        .api()
-        .kv_v2_read()
-        .kv_v2_mount_path("secret")
-        .path("app")
-        .send()
-        .await
-        .unwrap();
+    read_kv2(&client, "secret", "app").await.unwrap();
     read.assert_calls_async(2).await;
 }
 
@@ -183,9 +173,7 @@ async fn hooks_see_no_token_and_no_body_unless_they_ask() {
     vault
         .on(&ops::USERPASS_LOGIN)
         .respond(MockAnswer::recorded(&ops::APP_ROLE_LOGIN));
-    client
-        .auth()
-        .userpass("userpass", "alice", "pa55-s3cret")
+    common::wire::alice_login(&client, "pa55-s3cret")
         .await
         .unwrap();
     let sent = log.sent.lock().unwrap().clone();
@@ -208,19 +196,11 @@ async fn hooks_see_no_token_and_no_body_unless_they_ask() {
 #[tokio::test]
 async fn a_failure_without_answer_is_seen_per_attempt() {
     // Nothing listens on the port: each attempt fails to connect.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let addr = common::wire::closed_address();
     let log = Arc::new(Log::default());
     let client = Client::builder()
-        .address(format!("http://127.0.0.1:{port}"))
-        .retry_policy(
-            RetryPolicy::default()
-                .with_max_retries(1)
-                .with_min_delay(Duration::from_millis(1))
-                .with_max_delay(Duration::from_millis(2)),
-        )
+        .address(&addr)
+        .retry_policy(common::retries(1, 1, 2))
         .interceptor(Recorder(log.clone()))
         .build()
         .unwrap();

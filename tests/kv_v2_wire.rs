@@ -402,17 +402,9 @@ async fn v2_metadata_read_write_patch_delete() {
     assert_eq!(meta.custom_metadata["team"], "x");
     assert!(meta.versions.is_empty());
 
-    kv.write_metadata(
-        "m1",
-        &MetadataUpdate::new()
-            .max_versions(5)
-            .cas_required(true)
-            .delete_version_after("1h")
-            .custom_metadata("owner", "ops")
-            .custom_metadata("env", "dev"),
-    )
-    .await
-    .unwrap();
+    kv.write_metadata("m1", &common::every_metadata_setting())
+        .await
+        .unwrap();
     kv.patch_metadata(
         "m1",
         &MetadataUpdate::new()

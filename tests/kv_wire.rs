@@ -5,11 +5,10 @@
 mod common;
 
 use hashivault::kv::Kv;
-use hashivault::{Client, ListMethod};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{any_request, at, call, client, kv_fixture, list_call, TOKEN};
+use common::wire::{any_request, at, call, client, kv_fixture, list_call, list_verb_client};
 
 #[tokio::test]
 async fn kv_finds_the_mount_version_and_path() {
@@ -93,13 +92,7 @@ async fn list_with_the_list_verb() {
         .query_missing("list")
         .answers(&server, 200, kv_fixture("v2_list"))
         .await;
-    let c = Client::builder()
-        .address(server.base_url())
-        .token(TOKEN)
-        .max_retries(0)
-        .list_method(ListMethod::ListVerb)
-        .build()
-        .unwrap();
+    let c = list_verb_client(&server);
     assert_eq!(c.kv2("secret").list("app").await.unwrap(), vec!["app/"]);
     mock.assert_async().await;
 }

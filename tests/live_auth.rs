@@ -115,13 +115,7 @@ async fn userpass_login_under_a_narrow_policy() {
     assert_eq!(me.display_name, format!("{mount}-alice"));
     assert!(me.policies.contains(&policy));
     // The captured token is what the generated API sends: sys/mounts is denied.
-    let denied = client
-        .api()
-        .mounts_list_secrets_engines()
-        .send()
-        .await
-        .unwrap_err();
-    assert!(denied.is_permission_denied(), "{denied}");
+    let denied = common::live::mounts_denied(&client).await;
     assert!(denied.to_string().contains("permission denied"), "{denied}");
 
     let renewed = client.auth().renew_self(Some("10m")).await.unwrap();

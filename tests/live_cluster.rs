@@ -62,6 +62,21 @@ fn cluster(test: &str) -> Option<Cluster> {
     Some(Cluster { addrs, token, pids })
 }
 
+impl Cluster {
+    /// [`roles`] among all the nodes.
+    async fn roles(&self) -> (usize, Vec<usize>) {
+        let all: Vec<usize> = (0..self.addrs.len()).collect();
+        roles(&self.addrs, &all).await
+    }
+
+    /// The cluster shared with the other tests that kill no node ([`CLUSTER`]), and its roles.
+    async fn shared(&self) -> (tokio::sync::RwLockReadGuard<'static, ()>, usize, Vec<usize>) {
+        let shared = CLUSTER.read().await;
+        let (active, standbys) = self.roles().await;
+        (shared, active, standbys)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
     Active,
@@ -193,9 +208,7 @@ async fn write_through_a_standby_is_on_the_active_node() {
     let Some(c) = cluster("write_through_a_standby_is_on_the_active_node") else {
         return;
     };
-    let _shared = CLUSTER.read().await;
-    let all: Vec<usize> = (0..c.addrs.len()).collect();
-    let (active, standbys) = roles(&c.addrs, &all).await;
+    let (_shared, active, standbys) = c.shared().await;
     let path = format!("kv/through-standby-{}", std::process::id());
     let standby = node(&c.addrs[standbys[0]], &c.token, Some(false));
     let _: hashivault::Envelope = standby
@@ -211,9 +224,7 @@ async fn read_your_writes_on_a_standby() {
     let Some(c) = cluster("read_your_writes_on_a_standby") else {
         return;
     };
-    let _shared = CLUSTER.read().await;
-    let all: Vec<usize> = (0..c.addrs.len()).collect();
-    let (_, standbys) = roles(&c.addrs, &all).await;
+    let (_shared, _, standbys) = c.shared().await;
     let tag = std::process::id().to_string();
     let rounds = 50;
     // One client on a standby: its writes are forwarded to the active node, its reads served
@@ -289,8 +300,7 @@ async fn active_node_killed_during_writes() {
         "HASHIVAULT_CLUSTER_PIDS must name one process per node"
     );
     let _alone = CLUSTER.write().await;
-    let all: Vec<usize> = (0..c.addrs.len()).collect();
-    let (active, standbys) = roles(&c.addrs, &all).await;
+    let (active, standbys) = c.roles().await;
     // The client talks to a standby that survives: its writes are forwarded to the active
     // node, and after the kill to the new one (or it is the new one).
     let through = standbys[0];
@@ -299,12 +309,7 @@ async fn active_node_killed_during_writes() {
         .token(&c.token)
         .timeout(Duration::from_secs(2))
         .deadline(FAILOVER_DEADLINE)
-        .retry_policy(
-            RetryPolicy::default()
-                .with_max_retries(20)
-                .with_min_delay(Duration::from_millis(100))
-                .with_max_delay(Duration::from_millis(500)),
-        )
+        .retry_policy(common::retries(20, 100, 500))
         .build()
         .unwrap();
     let tag = std::process::id();
@@ -366,7 +371,7 @@ async fn active_node_killed_during_writes() {
             }
         }
     }
-    let survivors: Vec<usize> = all.iter().copied().filter(|&i| i != active).collect();
+    let survivors: Vec<usize> = (0..c.addrs.len()).filter(|&i| i != active).collect();
     let (new_active, _) = roles(&c.addrs, &survivors).await;
     // Every acknowledged write, read through the new active node and through the client.
     let on_new_active = node(&c.addrs[new_active], &c.token, Some(false));

@@ -62,26 +62,8 @@ async fn permission_denied_for_a_token_without_policies() {
     let Some(root) = common::live_client("permission_denied_for_a_token_without_policies") else {
         return;
     };
-    let created = root
-        .api()
-        .token_create()
-        .body_map(|b| {
-            b.policies(vec!["default".to_string()])
-                .ttl(hashivault::VaultDuration::from("5m"))
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let token = created.auth.unwrap().client_token;
-    let limited = root.with_token(token).unwrap();
-    let err = limited
-        .api()
-        .mounts_list_secrets_engines()
-        .send()
-        .await
-        .unwrap_err();
-    assert!(err.is_permission_denied(), "{err}");
+    let limited = common::live::default_policy_client(&root, "5m").await;
+    let err = common::live::mounts_denied(&limited).await;
     assert_eq!(err.status(), Some(403));
     // No token at all: 403 from Vault too (it does not say 401 for a missing token).
     let anonymous = Client::builder().address(root.address()).build().unwrap();
@@ -110,14 +92,13 @@ async fn sealed_server_answers_503_and_health_says_so() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(ready, "own dev server never became active");
-    let _: hashivault::Envelope = client
-        .request(
-            Method::POST,
-            "secret/data/before-seal",
-            Some(&json!({"data": {"k": "v"}})),
-        )
-        .await
-        .unwrap();
+    common::request_ok(
+        &client,
+        Method::POST,
+        "secret/data/before-seal",
+        json!({"data": {"k": "v"}}),
+    )
+    .await;
     client.api().seal().send().await.unwrap();
     let err = client
         .request::<JsonMap, ()>(Method::GET, "secret/data/before-seal", None)

@@ -239,17 +239,9 @@ async fn live_v2_metadata_subkeys_config() {
     let kv = client.kv2(&mount);
 
     // Metadata before any version.
-    kv.write_metadata(
-        "m",
-        &MetadataUpdate::new()
-            .max_versions(5)
-            .cas_required(true)
-            .delete_version_after("1h")
-            .custom_metadata("owner", "ops")
-            .custom_metadata("env", "dev"),
-    )
-    .await
-    .unwrap();
+    kv.write_metadata("m", &common::every_metadata_setting())
+        .await
+        .unwrap();
     let meta = kv.read_metadata("m").await.unwrap();
     assert_eq!(meta.max_versions, 5);
     assert!(meta.cas_required);
@@ -502,22 +494,10 @@ async fn live_patch_without_capability_is_explained() {
     let policy = common::unique("kv-no-patch");
     let rules =
         format!("path \"{mount}/data/*\" {{ capabilities = [\"create\", \"read\", \"update\"] }}");
-    let _: hashivault::Envelope = client
-        .request(
-            Method::PUT,
-            &format!("sys/policies/acl/{policy}"),
-            Some(&json!({ "policy": rules })),
-        )
-        .await
-        .unwrap();
-    let created: hashivault::Envelope = client
-        .request(
-            Method::POST,
-            "auth/token/create",
-            Some(&json!({"policies": [policy], "ttl": "5m", "no_default_policy": true})),
-        )
-        .await
-        .unwrap();
+    let acl = format!("sys/policies/acl/{policy}");
+    common::request_ok(&client, Method::PUT, &acl, json!({ "policy": rules })).await;
+    let only = json!({"policies": [policy], "ttl": "5m", "no_default_policy": true});
+    let created = common::request_ok(&client, Method::POST, "auth/token/create", only).await;
     let token = created.auth.expect("auth block").client_token;
     let limited = client.with_token(token).unwrap();
     let kv = limited.kv2(&mount);

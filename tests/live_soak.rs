@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use hashivault::auth::{AppRole, Login, RenewEvent, TokenStatus};
 use hashivault::reqwest::Method;
-use hashivault::{Client, Envelope, Error, JsonMap, RetryPolicy};
+use hashivault::{Client, Envelope, Error, JsonMap};
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -375,6 +375,14 @@ struct Seen {
 }
 
 impl Tally {
+    /// A call that took `took`: the longest so far, or an overrun of its deadline.
+    fn took(&mut self, took: Duration) {
+        self.max_call = self.max_call.max(took);
+        if took > CALL_DEADLINE + DEADLINE_TOLERANCE {
+            self.overruns.push(took);
+        }
+    }
+
     fn error(&mut self, what: &str, e: &Error, since: Instant) {
         let at = since.elapsed();
         let seen = self
@@ -427,10 +435,7 @@ async fn worker(
         {
             let mut t = tally.lock().unwrap();
             t.writes += 1;
-            t.max_call = t.max_call.max(took);
-            if took > CALL_DEADLINE + DEADLINE_TOLERANCE {
-                t.overruns.push(took);
-            }
+            t.took(took);
             match &result {
                 Ok(_) => {
                     t.acked.push((path.clone(), seq));
@@ -451,10 +456,7 @@ async fn worker(
             let took = started.elapsed();
             let mut t = tally.lock().unwrap();
             t.reads += 1;
-            t.max_call = t.max_call.max(took);
-            if took > CALL_DEADLINE + DEADLINE_TOLERANCE {
-                t.overruns.push(took);
-            }
+            t.took(took);
             match read {
                 Ok(env) if env.data.as_ref().and_then(|d| d.get("v")) == Some(&json!(v)) => {}
                 Ok(_) => t.stale_reads += 1,
@@ -476,52 +478,34 @@ fn fastrand_index(seed: u64, len: usize) -> usize {
 async fn approle(root: &Client, tag: &str, prefix: &str) -> (String, String, String) {
     let mount = format!("soak-{tag}");
     let policy = format!("soak-{tag}");
-    let _: Envelope = root
-        .request(
-            Method::POST,
-            &format!("sys/auth/{mount}"),
-            Some(&json!({"type": "approle"})),
-        )
+    common::request_ok(
+        root,
+        Method::POST,
+        &format!("sys/auth/{mount}"),
+        json!({"type": "approle"}),
+    )
+    .await;
+    let rules = format!(r#"path "{prefix}/*" {{ capabilities = ["create", "update", "read"] }}"#);
+    let acl = format!("sys/policies/acl/{policy}");
+    common::request_ok(root, Method::PUT, &acl, json!({ "policy": rules })).await;
+    common::request_ok(
+        root,
+        Method::POST,
+        &format!("auth/{mount}/role/app"),
+        json!({
+            "token_policies": ["default", policy],
+            "token_ttl": "10s",
+            "token_max_ttl": "30s",
+        }),
+    )
+    .await;
+    let role_id = format!("auth/{mount}/role/app/role-id");
+    let role: Envelope = root
+        .request(Method::GET, &role_id, None::<&()>)
         .await
         .unwrap();
-    let _: Envelope = root
-        .request(
-            Method::PUT,
-            &format!("sys/policies/acl/{policy}"),
-            Some(&json!({
-                "policy": format!(r#"path "{prefix}/*" {{ capabilities = ["create", "update", "read"] }}"#)
-            })),
-        )
-        .await
-        .unwrap();
-    let _: Envelope = root
-        .request(
-            Method::POST,
-            &format!("auth/{mount}/role/app"),
-            Some(&json!({
-                "token_policies": ["default", policy],
-                "token_ttl": "10s",
-                "token_max_ttl": "30s",
-            })),
-        )
-        .await
-        .unwrap();
-    let role: Envelope<JsonMap> = root
-        .request(
-            Method::GET,
-            &format!("auth/{mount}/role/app/role-id"),
-            None::<&()>,
-        )
-        .await
-        .unwrap();
-    let secret: Envelope<JsonMap> = root
-        .request(
-            Method::POST,
-            &format!("auth/{mount}/role/app/secret-id"),
-            Some(&json!({})),
-        )
-        .await
-        .unwrap();
+    let secret_id = format!("auth/{mount}/role/app/secret-id");
+    let secret = common::request_ok(root, Method::POST, &secret_id, json!({})).await;
     let field = |env: &Envelope<JsonMap>, name: &str| {
         env.data
             .as_ref()
@@ -596,12 +580,7 @@ async fn failover_soak_through_a_tcp_balancer() {
         .timeout(Duration::from_secs(2))
         .deadline(CALL_DEADLINE)
         .read_your_writes(read_your_writes)
-        .retry_policy(
-            RetryPolicy::default()
-                .with_max_retries(10)
-                .with_min_delay(Duration::from_millis(100))
-                .with_max_delay(Duration::from_secs(1)),
-        )
+        .retry_policy(common::retries(10, 100, 1000))
         .build()
         .unwrap();
     let renewer = client

@@ -63,29 +63,12 @@ async fn secrets_engines_enable_tune_list_disable() {
     assert_eq!(tune.default_lease_ttl, Some(3600));
     assert_eq!(tune.max_lease_ttl, Some(7200));
     assert_eq!(tune.description.as_deref(), Some("live test"));
-    let mounts = api
-        .mounts_list_secrets_engines()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let listed = mounts.data.unwrap();
-    assert_eq!(
-        listed[&format!("{path}/")].type_.as_deref(),
-        Some("transit")
-    );
-    api.mounts_disable_secrets_engine()
-        .path(&path)
-        .send()
-        .await
-        .unwrap();
-    let mounts = api
-        .mounts_list_secrets_engines()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(!mounts.data.unwrap().contains_key(&format!("{path}/")));
+    let mounts = common::live::data(api.mounts_list_secrets_engines().send()).await;
+    let listed = format!("{path}/");
+    assert_eq!(mounts[&listed].type_.as_deref(), Some("transit"));
+    common::live::disable(&client, &path, true).await;
+    let mounts = common::live::data(api.mounts_list_secrets_engines().send()).await;
+    assert!(!mounts.contains_key(&listed));
 }
 
 #[tokio::test]
@@ -107,24 +90,12 @@ async fn auth_methods_enable_tune_list_disable() {
         .unwrap();
     let tune = common::live::data(api.auth_read_tuning_information().path(&path).send()).await;
     assert_eq!(tune.default_lease_ttl, Some(1800));
-    let methods = api
-        .auth_list_enabled_methods()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        methods.data.unwrap()[&format!("{path}/")].type_.as_deref(),
-        Some("userpass")
-    );
-    api.auth_disable_method().path(&path).send().await.unwrap();
-    let methods = api
-        .auth_list_enabled_methods()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(!methods.data.unwrap().contains_key(&format!("{path}/")));
+    let methods = common::live::data(api.auth_list_enabled_methods().send()).await;
+    let listed = format!("{path}/");
+    assert_eq!(methods[&listed].type_.as_deref(), Some("userpass"));
+    common::live::disable(&client, &path, false).await;
+    let methods = common::live::data(api.auth_list_enabled_methods().send()).await;
+    assert!(!methods.contains_key(&listed));
 }
 
 #[tokio::test]
@@ -143,18 +114,8 @@ async fn acl_policies_write_read_list_delete() {
         .unwrap();
     let read = common::live::data(api.policies_read_acl_policy().name(&name).send()).await;
     assert_eq!(read.policy.as_deref(), Some(hcl));
-    let listed = api
-        .policies_list_acl_policies()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(listed
-        .data
-        .unwrap()
-        .keys
-        .unwrap_or_default()
-        .contains(&name));
+    let listed = common::live::data(api.policies_list_acl_policies().send()).await;
+    assert!(listed.keys.unwrap_or_default().contains(&name));
     api.policies_delete_acl_policy()
         .name(&name)
         .send()
@@ -175,14 +136,13 @@ async fn namespaces_isolate_secrets() {
         return;
     };
     let ns = common::unique("ns");
-    let _: hashivault::Envelope = client
-        .request(
-            Method::POST,
-            &format!("sys/namespaces/{ns}"),
-            Some(&json!({})),
-        )
-        .await
-        .unwrap();
+    common::request_ok(
+        &client,
+        Method::POST,
+        &format!("sys/namespaces/{ns}"),
+        json!({}),
+    )
+    .await;
     let inside = client.with_namespace(&ns).unwrap();
     inside
         .api()

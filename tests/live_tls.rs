@@ -21,6 +21,11 @@ async fn wait_active(client: &Client) {
     panic!("the TLS dev server never became active");
 }
 
+/// The `sys/health` status through a client of `builder`.
+async fn health(builder: ClientBuilder) -> u16 {
+    builder.build().unwrap().sys_health().await.unwrap().status
+}
+
 #[tokio::test]
 async fn tls_ca_skip_verify_and_server_name() {
     let Some(server) = common::own_server_with("tls_ca_skip_verify_and_server_name", true) else {
@@ -40,12 +45,8 @@ async fn tls_ca_skip_verify_and_server_name() {
 
     // The same CA as bytes, and through VAULT_CACERT.
     let pem = std::fs::read(&ca).unwrap();
-    let from_bytes = Client::builder()
-        .address(&server.addr)
-        .ca_cert_pem(pem)
-        .build()
-        .unwrap();
-    assert_eq!(from_bytes.sys_health().await.unwrap().status, 200);
+    let from_bytes = Client::builder().address(&server.addr).ca_cert_pem(pem);
+    assert_eq!(health(from_bytes).await, 200);
     let pem_text = String::from_utf8(std::fs::read(&ca).unwrap()).unwrap();
     // A CA directory holding the CA and a file that is not a certificate (skipped).
     let ca_dir = std::env::temp_dir().join(common::unique("hashivault-capath"));
@@ -90,10 +91,8 @@ async fn tls_ca_skip_verify_and_server_name() {
     // Skip-verify works (and is loud in the logs).
     let reckless = Client::builder()
         .address(&server.addr)
-        .danger_skip_verify(true)
-        .build()
-        .unwrap();
-    assert_eq!(reckless.sys_health().await.unwrap().status, 200);
+        .danger_skip_verify(true);
+    assert_eq!(health(reckless).await, 200);
 
     // The certificate names `localhost`: reach 127.0.0.1 and verify the name `localhost`.
     let named = Client::builder()

@@ -8,11 +8,14 @@ mod common;
 use hashivault::auth::{
     Jwt, LoginOutcome, MfaCredentials, RenewEvent, StopReason, Userpass, WithMfa,
 };
-use hashivault::{Client, ExposeSecret};
+use hashivault::ExposeSecret;
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{call, fast_retries, recorded};
+use common::wire::{
+    alice_login, any_request_fails, assert_token, call, recorded, tokenless_client as client,
+    userpass_login, USERPASS_TOKEN,
+};
 
 /// The recorded requirement's request id and TOTP method.
 const REQUEST_ID: &str = "d779403f-c540-0d22-57d7-f4a0fadd2d49";
@@ -22,14 +25,6 @@ const PASSCODE: &str = "492039";
 
 fn mfa(name: &str) -> Value {
     recorded(&format!("mfa/{name}"))
-}
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .address(server.base_url())
-        .retry_policy(fast_retries(0))
-        .build()
-        .unwrap()
 }
 
 /// The `X-Vault-MFA` values of a request, in order.
@@ -44,11 +39,19 @@ fn mfa_headers(req: &httpmock::HttpMockRequest) -> Vec<String> {
 /// `POST auth/userpass/login/alice` with the password and no MFA header, answered with the
 /// recorded MFA requirement.
 async fn login_needing_mfa(server: &MockServer) -> httpmock::Mock<'_> {
-    call(POST, "/v1/auth/userpass/login/alice")
-        .header_missing("x-vault-token")
+    userpass_login("alice", PASSWORD)
         .header_missing("x-vault-mfa")
-        .body(json!({ "password": PASSWORD }))
         .answers(server, 200, mfa("login-mfa-required.json"))
+        .await
+}
+
+/// `login_or_mfa` as `alice` with [`PASSWORD`] at `userpass`.
+async fn alice_login_or_mfa(
+    client: &hashivault::Client,
+) -> Result<LoginOutcome, hashivault::Error> {
+    client
+        .auth()
+        .login_or_mfa(&Userpass::new("userpass", "alice", PASSWORD))
         .await
 }
 
@@ -61,11 +64,7 @@ async fn a_plain_login_meeting_mfa_is_an_error_carrying_the_requirement() {
     let server = MockServer::start_async().await;
     let login = login_needing_mfa(&server).await;
     let client = client(&server);
-    let err = client
-        .auth()
-        .userpass("userpass", "alice", PASSWORD)
-        .await
-        .unwrap_err();
+    let err = alice_login(&client, PASSWORD).await.unwrap_err();
     login.assert_async().await;
     assert!(err.is_mfa_required(), "{err:?}");
     assert!(!client.has_token(), "no empty token is stored");
@@ -118,11 +117,7 @@ async fn two_phase_login_through_sys_mfa_validate_stores_the_real_token() {
         .answers(&server, 200, recorded("token-lookup-self.json"))
         .await;
     let client = client(&server);
-    let outcome = client
-        .auth()
-        .login_or_mfa(&Userpass::new("userpass", "alice", PASSWORD))
-        .await
-        .unwrap();
+    let outcome = alice_login_or_mfa(&client).await.unwrap();
     login.assert_async().await;
     let LoginOutcome::MfaRequired(pending) = outcome else {
         panic!("expected an MFA requirement, got {outcome:?}");
@@ -146,24 +141,16 @@ async fn two_phase_login_through_sys_mfa_validate_stores_the_real_token() {
 #[tokio::test]
 async fn a_login_without_mfa_is_logged_in_through_login_or_mfa() {
     let server = MockServer::start_async().await;
-    call(POST, "/v1/auth/userpass/login/alice")
-        .body(json!({ "password": PASSWORD }))
+    userpass_login("alice", PASSWORD)
         .answers(&server, 200, recorded("userpass-login.json"))
         .await;
     let client = client(&server);
-    let outcome = client
-        .auth()
-        .login_or_mfa(&Userpass::new("userpass", "alice", PASSWORD))
-        .await
-        .unwrap();
+    let outcome = alice_login_or_mfa(&client).await.unwrap();
     let LoginOutcome::LoggedIn(auth) = outcome else {
         panic!("expected a login, got {outcome:?}");
     };
     assert_eq!(auth.accessor, "m4XXVpWGa03oiJz6PXdCu3Dr");
-    assert_eq!(
-        client.token().unwrap().expose_secret(),
-        "s.a2LxQJlzPGYto0DGAspjzhhr"
-    );
+    assert_token(&client, USERPASS_TOKEN);
 }
 
 #[tokio::test]
@@ -178,11 +165,7 @@ async fn a_wrong_passcode_is_vaults_403_and_stores_nothing() {
         .answers(&server, 403, mfa("validate-wrong-passcode.json"))
         .await;
     let client = client(&server);
-    let err = client
-        .auth()
-        .userpass("userpass", "alice", PASSWORD)
-        .await
-        .unwrap_err();
+    let err = alice_login(&client, PASSWORD).await.unwrap_err();
     let pending = err.mfa_requirement().unwrap().clone();
     let err = client
         .auth()
@@ -220,11 +203,7 @@ async fn a_push_method_is_sent_as_an_empty_passcode_list() {
         .answers(&server, 200, mfa("validate.json"))
         .await;
     let client = client(&server);
-    let Ok(LoginOutcome::MfaRequired(pending)) = client
-        .auth()
-        .login_or_mfa(&Userpass::new("userpass", "alice", PASSWORD))
-        .await
-    else {
+    let Ok(LoginOutcome::MfaRequired(pending)) = alice_login_or_mfa(&client).await else {
         panic!("expected an MFA requirement");
     };
     let creds = MfaCredentials::new()
@@ -241,9 +220,7 @@ async fn a_push_method_is_sent_as_an_empty_passcode_list() {
 #[tokio::test]
 async fn single_phase_sends_one_mfa_header_per_method_with_the_login_only() {
     let server = MockServer::start_async().await;
-    let login = call(POST, "/v1/auth/userpass/login/bob")
-        .header_missing("x-vault-token")
-        .body(json!({ "password": "pw-bob" }))
+    let login = userpass_login("bob", "pw-bob")
         .matching(|req| {
             mfa_headers(req)
                 == [
@@ -323,12 +300,7 @@ async fn a_wrong_header_passcode_is_vaults_403() {
 #[tokio::test]
 async fn a_method_name_with_a_colon_is_refused_before_sending() {
     let server = MockServer::start_async().await;
-    let any = server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(500);
-        })
-        .await;
+    let any = any_request_fails(&server).await;
     let client = client(&server);
     let creds = MfaCredentials::new().passcode("a:b", PASSCODE);
     let err = client

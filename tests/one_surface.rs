@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::wire::{call, client, recorded, TOKEN};
+use common::wire::{call, client, closed_address, recorded, TOKEN};
 use hashivault::{Client, Error};
 use httpmock::prelude::*;
 use serde_json::json;
@@ -61,6 +61,15 @@ async fn handwritten(client: &Client) -> Result<(), Error> {
 
 const HANDWRITTEN: (&str, &str) = ("/v1/secret/data/app", "kv_v2_read");
 
+/// The errors of the same failing read through the generated API and the handwritten helper,
+/// each with the path and operation it names.
+async fn both_layers(client: &Client) -> [(Error, (&'static str, &'static str)); 2] {
+    [
+        (generated(client).await.unwrap_err(), GENERATED),
+        (handwritten(client).await.unwrap_err(), HANDWRITTEN),
+    ]
+}
+
 /// What an application prints: `{e}`, then `{e:#}` of the same error through anyhow.
 fn printed(e: Error) -> (String, String) {
     let shown = e.to_string();
@@ -71,11 +80,7 @@ fn printed(e: Error) -> (String, String) {
 #[tokio::test]
 async fn a_403_reads_the_same_from_both_layers() {
     let server = answering(403, DENIED).await;
-    for (result, (path, op)) in [
-        (generated(&client(&server)).await, GENERATED),
-        (handwritten(&client(&server)).await, HANDWRITTEN),
-    ] {
-        let err = result.unwrap_err();
+    for (err, (path, op)) in both_layers(&client(&server)).await {
         assert!(err.is_permission_denied(), "{err:?}");
         assert_eq!(err.operation(), Some(op));
         let (shown, chained) = printed(err);
@@ -97,11 +102,7 @@ async fn a_404_with_and_without_vaults_errors() {
         ),
     ] {
         let server = answering(404, body).await;
-        for (result, (path, op)) in [
-            (generated(&client(&server)).await, GENERATED),
-            (handwritten(&client(&server)).await, HANDWRITTEN),
-        ] {
-            let err = result.unwrap_err();
+        for (err, (path, op)) in both_layers(&client(&server)).await {
             assert!(err.is_not_found(), "{err:?}");
             let (shown, _) = printed(err);
             assert_eq!(
@@ -114,25 +115,19 @@ async fn a_404_with_and_without_vaults_errors() {
 
 #[tokio::test]
 async fn a_dead_server_is_a_transport_error_not_a_stand_in_status() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    let addr = closed_address();
     let client = Client::builder()
-        .address(format!("http://{addr}"))
+        .address(&addr)
         .token(TOKEN)
         .max_retries(0)
         .build()
         .unwrap();
-    for (result, (path, op)) in [
-        (generated(&client).await, GENERATED),
-        (handwritten(&client).await, HANDWRITTEN),
-    ] {
-        let err = result.unwrap_err();
+    for (err, (path, op)) in both_layers(&client).await {
         assert!(err.is_transport(), "{err:?}");
         assert_eq!(err.status(), None, "no stand-in status");
         let (shown, chained) = printed(err);
         let start = format!(
-            "{op}: no answer from http://{addr}{path}: connection refused: is Vault running at VAULT_ADDR, and is the port right?"
+            "{op}: no answer from {addr}{path}: connection refused: is Vault running at VAULT_ADDR, and is the port right?"
         );
         assert!(shown.starts_with(&start), "{shown}");
         assert!(
@@ -161,25 +156,14 @@ async fn stalled() -> MockServer {
 #[tokio::test]
 async fn a_timeout_and_a_deadline_name_the_operation() {
     let server = stalled().await;
-    let timeout = Client::builder()
+    let of = |b: hashivault::ClientBuilder| b.token(TOKEN).max_retries(0).build().unwrap();
+    let timeout = of(Client::builder()
         .address(server.base_url())
-        .token(TOKEN)
-        .max_retries(0)
-        .timeout(Duration::from_millis(200))
-        .build()
-        .unwrap();
-    let deadline = Client::builder()
+        .timeout(Duration::from_millis(200)));
+    let deadline = of(Client::builder()
         .address(server.base_url())
-        .token(TOKEN)
-        .max_retries(0)
-        .deadline(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    for (result, (path, op)) in [
-        (generated(&timeout).await, GENERATED),
-        (handwritten(&timeout).await, HANDWRITTEN),
-    ] {
-        let err = result.unwrap_err();
+        .deadline(Duration::from_millis(300)));
+    for (err, (path, op)) in both_layers(&timeout).await {
         assert!(err.is_timeout() && err.is_transport(), "{err:?}");
         let (shown, _) = printed(err);
         let url = format!("{}{path}", server.base_url());
@@ -189,11 +173,7 @@ async fn a_timeout_and_a_deadline_name_the_operation() {
         );
         assert!(shown.contains("VAULT_CLIENT_TIMEOUT"), "{shown}");
     }
-    for (result, (path, op)) in [
-        (generated(&deadline).await, GENERATED),
-        (handwritten(&deadline).await, HANDWRITTEN),
-    ] {
-        let err = result.unwrap_err();
+    for (err, (path, op)) in both_layers(&deadline).await {
         assert!(err.is_deadline(), "{err:?}");
         let (shown, chained) = printed(err);
         let url = format!("{}{path}", server.base_url());

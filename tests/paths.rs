@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::wire::{any_request, call, client};
+use common::wire::{any_request, call, client, read_kv2};
 use hashivault::reqwest::Method;
 use hashivault::{Client, Error, JsonMap};
 use httpmock::prelude::*;
@@ -118,14 +118,7 @@ impl Entry {
 }
 
 async fn generated(client: &Client, mount: &str, path: &str) -> Result<(), Error> {
-    client
-        .api()
-        .kv_v2_read()
-        .kv_v2_mount_path(mount)
-        .path(path)
-        .send()
-        .await
-        .map(drop)
+    read_kv2(client, mount, path).await.map(drop)
 }
 
 /// An answer every entry point decodes: a KV v2 read, a map, a login.

@@ -14,12 +14,12 @@ use httpmock::prelude::*;
 use serde_json::{json, Value};
 
 use common::paused::{
-    approle, approle_login, call, events_until, exact, exact_renewer, lease_renew,
-    lease_renewed_answer, lease_revoke, login_answer, lookup_answer, lookup_self, near,
-    paused_client_with as paused, relogging, renew_fixture as fixture, renew_self, renewed_answer,
-    spawn_paused, Phase, SECRET_ID,
+    approle, approle_login, approle_login_refused, assert_calls, call, dropped_then_calls,
+    events_until, exact, exact_renewer, lease_renew, lease_renewed_answer, lease_revoke,
+    login_answer, looked_up, lookup_self, near, paused_client_with as paused, relogging,
+    renew_fixture as fixture, renew_self, renewed_answer, renewing, spawn_paused, Phase, SECRET_ID,
 };
-use common::wire::Reply;
+use common::wire::{any_request, client_as, tokenless_client, Reply};
 
 const TOKEN: &str = "s.FAILOVERTOKEN";
 const LEASE: &str = "database/creds/app/3cbWfSYrMfFRrWWRKNXWsFUb";
@@ -47,15 +47,11 @@ fn failing_over(
 async fn a_standby_redirect_to_the_active_node_is_followed_between_plain_http_nodes() {
     let standby = MockServer::start_async().await;
     let active = MockServer::start_async().await;
-    let lookup = lookup_self(TOKEN)
-        .answers(&standby, 200, lookup_answer(10, 10, true))
-        .await;
+    let lookup = looked_up(&standby, TOKEN, 10, true).await;
     let hop = call(POST, "/v1/auth/token/renew-self")
         .redirects_to(&standby, &active)
         .await;
-    let renew = renew_self(TOKEN)
-        .answers(&active, 200, renewed_answer(TOKEN, 10))
-        .await;
+    let renew = renewing(&active, TOKEN, 10).await;
     let client = paused(&standby, Some(TOKEN), RedirectPolicy::default());
     let (mut renewer, start) = spawn_paused(exact_renewer(&client));
     let event = renewer.next_event().await.unwrap();
@@ -65,10 +61,7 @@ async fn a_standby_redirect_to_the_active_node_is_followed_between_plain_http_no
         "{event:?}"
     );
     assert!(near(at, 20_000.0 / 3.0, 1), "{at:?}");
-    drop(renewer);
-    tokio::time::resume();
-    assert_eq!(lookup.calls_async().await, 1);
-    assert_eq!(hop.calls_async().await, 1);
+    dropped_then_calls(renewer, &[(&lookup, 1), (&hop, 1)]).await;
     assert_eq!(renew.calls_async().await, 1, "renewed on the active node");
 }
 
@@ -80,9 +73,7 @@ async fn a_refused_redirect_during_a_failover_is_retried_not_fatal() {
     let standby = MockServer::start_async().await;
     let active = MockServer::start_async().await;
     let phase = Phase::default();
-    lookup_self(TOKEN)
-        .answers(&standby, 200, lookup_answer(10, 10, true))
-        .await;
+    looked_up(&standby, TOKEN, 10, true).await;
     let hop = call(POST, "/v1/auth/token/renew-self")
         .during(&phase, 0)
         .redirects_to(&standby, &active)
@@ -99,11 +90,8 @@ async fn a_refused_redirect_during_a_failover_is_retried_not_fatal() {
         .during(&phase, 2)
         .answers(&standby, 200, renewed_answer(TOKEN, 10))
         .await;
-    let foreign = active
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(200).json_body(renewed_answer(TOKEN, 10));
-        })
+    let foreign = any_request()
+        .answers(&active, 200, renewed_answer(TOKEN, 10))
         .await;
     let client = paused(&standby, Some(TOKEN), RedirectPolicy::same_origin());
     let (mut renewer, start) = spawn_paused(exact_renewer(&client));
@@ -128,16 +116,8 @@ async fn a_refused_redirect_during_a_failover_is_retried_not_fatal() {
     assert!(near(seen[0].0, 20_000.0 / 3.0, 1), "{seen:?}");
     assert!(near(seen[1].0, 20_000.0 / 3.0 + 1000.0, 2), "{seen:?}");
     assert!(matches!(renewer.status(), TokenStatus::Valid { .. }));
-    drop(renewer);
-    tokio::time::resume();
-    assert_eq!(hop.calls_async().await, 1);
-    assert_eq!(down.calls_async().await, 1);
-    assert_eq!(back.calls_async().await, 1);
-    assert_eq!(
-        foreign.calls_async().await,
-        0,
-        "the refused origin saw no request"
-    );
+    // The refused origin saw no request (`foreign`).
+    dropped_then_calls(renewer, &[(&hop, 1), (&down, 1), (&back, 1), (&foreign, 0)]).await;
 }
 
 /// A login answered by a refused redirect, then by a proxy's 502, is retried with backoff
@@ -163,11 +143,8 @@ async fn a_login_failing_with_a_refused_redirect_or_5xx_is_retried() {
         .during(&phase, 2)
         .answers(&node, 200, login_answer(TOKEN, 3600))
         .await;
-    let stolen = other
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(200).json_body(login_answer(TOKEN, 3600));
-        })
+    let stolen = any_request()
+        .answers(&other, 200, login_answer(TOKEN, 3600))
         .await;
     let client = paused(&node, None, RedirectPolicy::same_origin());
     let (mut renewer, start) = spawn_paused(relogging(&client));
@@ -196,16 +173,12 @@ async fn a_login_failing_with_a_refused_redirect_or_5xx_is_retried() {
     assert!(near(seen[2].0, 3000.0, 3), "{seen:?}");
     renewer.ready().await.unwrap();
     assert_eq!(client.token().map(|_| ()), Some(()));
-    drop(renewer);
-    tokio::time::resume();
-    assert_eq!(hop.calls_async().await, 1);
-    assert_eq!(bad_gateway.calls_async().await, 1);
-    assert_eq!(up.calls_async().await, 1);
-    assert_eq!(
-        stolen.calls_async().await,
-        0,
-        "the secret id never went to the refused origin"
-    );
+    // The secret id never went to the refused origin (`stolen`).
+    dropped_then_calls(
+        renewer,
+        &[(&hop, 1), (&bad_gateway, 1), (&up, 1), (&stolen, 0)],
+    )
+    .await;
 }
 
 /// The lease watcher through the same failover: a 412 and a refused redirect are retried, the
@@ -269,11 +242,7 @@ async fn a_lease_renewal_failing_over_is_retried_not_lost() {
         assert!(near(seen[i].0, expected, i + 1), "{seen:?}");
     }
     assert!(matches!(watcher.status(), LeaseStatus::Active { .. }));
-    drop(watcher);
-    tokio::time::resume();
-    assert_eq!(precondition.calls_async().await, 1);
-    assert_eq!(hop.calls_async().await, 1);
-    assert_eq!(renew.calls_async().await, 1);
+    dropped_then_calls(watcher, &[(&precondition, 1), (&hop, 1), (&renew, 1)]).await;
 }
 
 /// `renewer.ready().await?` in a function returning a boxed error: the reason reads well and
@@ -286,18 +255,8 @@ async fn a_stopped_renewer_is_an_error_that_reads_well() {
         Ok(())
     }
     let server = MockServer::start_async().await;
-    let refused = approle_login()
-        .answers(
-            &server,
-            400,
-            json!({"errors": ["invalid role or secret ID"]}),
-        )
-        .await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .max_retries(0)
-        .build()
-        .unwrap();
+    let refused = approle_login_refused(&server).await;
+    let client = tokenless_client(&server);
     let err = start(&client).await.unwrap_err();
     let shown = err.to_string();
     assert_eq!(
@@ -314,12 +273,7 @@ async fn a_stopped_renewer_is_an_error_that_reads_well() {
     let lookup = lookup_self(TOKEN)
         .answers(&server, 403, fixture("permission-denied.json"))
         .await;
-    let with_token = Client::builder()
-        .address(server.base_url())
-        .token(TOKEN)
-        .max_retries(0)
-        .build()
-        .unwrap();
+    let with_token = client_as(&server, TOKEN);
     let renewer = with_token.auth().renewer().spawn();
     let reason = renewer.ready().await.unwrap_err();
     let boxed: Box<dyn std::error::Error + Send + Sync> = reason.into();
@@ -344,14 +298,8 @@ async fn a_stopped_renewer_is_an_error_that_reads_well() {
 #[tokio::test]
 async fn events_are_read_elsewhere_and_dropping_the_handle_ends_the_task() {
     let server = MockServer::start_async().await;
-    let lookup = lookup_self(TOKEN)
-        .answers(&server, 200, lookup_answer(3600, 3600, true))
-        .await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .token(TOKEN)
-        .build()
-        .unwrap();
+    let lookup = looked_up(&server, TOKEN, 3600, true).await;
+    let client = client_as(&server, TOKEN);
     let renewer = client.auth().renewer().spawn();
     renewer.ready().await.unwrap();
     let mut events = renewer.events();
@@ -426,11 +374,7 @@ async fn lease_events_are_read_elsewhere_and_dropping_the_handle_ends_the_task()
         .token(TOKEN)
         .answers(&server, 204, Value::Null)
         .await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .token(TOKEN)
-        .build()
-        .unwrap();
+    let client = client_as(&server, TOKEN);
     let watcher = client
         .lease_watcher(Lease::new(LEASE, Duration::from_secs(3600), true))
         .spawn();
@@ -481,12 +425,7 @@ async fn the_lease_helpers_send_the_spec_operations() {
         .token(TOKEN)
         .answers(&server, 204, Value::Null)
         .await;
-    let client = Client::builder()
-        .address(server.base_url())
-        .token(TOKEN)
-        .max_retries(0)
-        .build()
-        .unwrap();
+    let client = client_as(&server, TOKEN);
     let answer = client.renew_lease(LEASE, None).await.unwrap();
     assert_eq!(
         (answer.lease_id.as_str(), answer.lease_duration),
@@ -498,9 +437,7 @@ async fn the_lease_helpers_send_the_spec_operations() {
         .unwrap();
     assert_eq!(answer.lease_duration, 600);
     client.revoke_lease(LEASE).await.unwrap();
-    assert_eq!(without_increment.calls_async().await, 1);
-    assert_eq!(with_increment.calls_async().await, 1);
-    assert_eq!(revoke.calls_async().await, 1);
+    assert_calls(&[(&without_increment, 1), (&with_increment, 1), (&revoke, 1)]).await;
 
     let unknown = "database/creds/app/unknown";
     let lost = lease_renew(unknown, None)

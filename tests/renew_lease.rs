@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use common::paused::{
-    exact, lease_renew, lease_renewed_answer, lease_revoke, paused_client,
-    renew_fixture as fixture, spawn_paused, Phase,
+    assert_calls, dropped_then_calls, exact, lease_renew, lease_renewed_answer, lease_revoke,
+    paused_client, renew_fixture as fixture, spawn_paused, Phase,
 };
 
 const LEASE: &str = "database/creds/app/3cbWfSYrMfFRrWWRKNXWsFUb";
@@ -109,9 +109,7 @@ async fn a_lease_is_renewed_on_schedule_until_its_max_ttl() {
     assert!(watcher.next_event().await.is_none());
     tokio::time::resume();
     watcher.revoke().await.unwrap();
-    assert_eq!(full.calls_async().await, 1);
-    assert_eq!(capped.calls_async().await, 1);
-    assert_eq!(revoke.calls_async().await, 1);
+    assert_calls(&[(&full, 1), (&capped, 1), (&revoke, 1)]).await;
 }
 
 #[tokio::test]
@@ -132,9 +130,7 @@ async fn a_lease_vault_lost_is_reported() {
     };
     assert!(e.is_invalid_request());
     assert!(matches!(watcher.status(), LeaseStatus::Gone));
-    drop(watcher);
-    tokio::time::resume();
-    assert_eq!(renew.calls_async().await, 1);
+    dropped_then_calls(watcher, &[(&renew, 1)]).await;
 }
 
 #[tokio::test]
@@ -155,9 +151,7 @@ async fn renewal_failures_back_off_and_a_lease_that_expires_is_lost() {
         assert!(near(*t, e, i as u64 + 1), "{seen:?}");
     }
     assert!(matches!(seen[3].1, LeaseEvent::Lost(_)));
-    drop(watcher);
-    tokio::time::resume();
-    assert_eq!(renew.calls_async().await, 3);
+    dropped_then_calls(watcher, &[(&renew, 3)]).await;
 }
 
 #[tokio::test]
@@ -174,9 +168,7 @@ async fn a_lease_that_is_not_renewable_is_reported_at_once() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].0, 0);
     assert!(matches!(seen[0].1, LeaseEvent::NotRenewable { .. }));
-    drop(watcher);
-    tokio::time::resume();
-    assert_eq!(renew.calls_async().await, 0);
+    dropped_then_calls(watcher, &[(&renew, 0)]).await;
 }
 
 #[tokio::test]

@@ -13,13 +13,14 @@ use std::time::Duration;
 
 use hashivault::auth::{RenewEvent, StopReason, TokenStatus};
 use httpmock::prelude::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::time::Instant;
 
 use common::paused::{
-    approle, approle_login, assert_times, events_until, every, exact, exact_renewer, finish,
-    login_answer, lookup_answer, lookup_self, paused_client, relogging, renew_fixture as fixture,
-    renew_self, renewed_answer, revoke_self, spawn_paused, times, Phase,
+    approle, approle_login, approle_login_refused, assert_calls, assert_times, events_until, every,
+    exact, exact_renewer, finish, logging_in, login_answer, looked_up, paused_client, relogging,
+    renew_fixture as fixture, renew_self, renewed_answer, renewing, revoking, spawn_paused,
+    spawn_renewer, times, Phase,
 };
 
 const OLD: &str = "s.OLDTOKEN";
@@ -28,14 +29,9 @@ const NEW: &str = "s.NEWTOKEN";
 #[tokio::test]
 async fn a_10s_token_is_renewed_once_per_period_at_two_thirds() {
     let server = MockServer::start_async().await;
-    let lookup = lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(10, 10, true))
-        .await;
-    let renew = renew_self(OLD)
-        .answers(&server, 200, renewed_answer(OLD, 10))
-        .await;
-    let client = paused_client(&server, Some(OLD));
-    let (mut renewer, start) = spawn_paused(exact_renewer(&client));
+    let lookup = looked_up(&server, OLD, 10, true).await;
+    let renew = renewing(&server, OLD, 10).await;
+    let (_client, mut renewer, start) = spawn_renewer(&server, Some(OLD), exact_renewer);
     // One minute of a 10 s token.
     let events = events_until(&mut renewer, start, |at, _| at >= Duration::from_secs(60)).await;
     // Every 6.667 s (2/3 of 10 s): 9 renewals in 60 s, one per renewal period.
@@ -44,21 +40,15 @@ async fn a_10s_token_is_renewed_once_per_period_at_two_thirds() {
         .iter()
         .all(|(_, e)| matches!(e, RenewEvent::Renewed { ttl } if *ttl == Duration::from_secs(10))));
     finish(renewer);
-    assert_eq!(lookup.calls_async().await, 1);
-    assert_eq!(renew.calls_async().await, 9);
+    assert_calls(&[(&lookup, 1), (&renew, 9)]).await;
 }
 
 #[tokio::test]
 async fn a_1h_token_is_renewed_every_40_minutes() {
     let server = MockServer::start_async().await;
-    let lookup = lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(3600, 3600, true))
-        .await;
-    let renew = renew_self(OLD)
-        .answers(&server, 200, renewed_answer(OLD, 3600))
-        .await;
-    let client = paused_client(&server, Some(OLD));
-    let (mut renewer, start) = spawn_paused(exact_renewer(&client));
+    let lookup = looked_up(&server, OLD, 3600, true).await;
+    let renew = renewing(&server, OLD, 3600).await;
+    let (_client, mut renewer, start) = spawn_renewer(&server, Some(OLD), exact_renewer);
     let events = events_until(&mut renewer, start, |at, _| {
         at >= Duration::from_secs(86_400)
     })
@@ -66,8 +56,7 @@ async fn a_1h_token_is_renewed_every_40_minutes() {
     // 24 h of a 1 h token: 36 renewals, 2400 s apart.
     assert_times(&times(&events), &every(2_400_000.0, 36));
     finish(renewer);
-    assert_eq!(lookup.calls_async().await, 1);
-    assert_eq!(renew.calls_async().await, 36);
+    assert_calls(&[(&lookup, 1), (&renew, 36)]).await;
 }
 
 /// A 2 s token with a 5 s floor: the renewer never waits less than 5 s, so the token expires
@@ -76,18 +65,12 @@ async fn a_1h_token_is_renewed_every_40_minutes() {
 #[tokio::test]
 async fn a_ttl_below_the_floor_gives_one_login_per_floor_not_a_loop() {
     let server = MockServer::start_async().await;
-    lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(2, 2, true))
-        .await;
-    let renew = renew_self(OLD)
-        .answers(&server, 200, renewed_answer(OLD, 2))
-        .await;
+    looked_up(&server, OLD, 2, true).await;
+    let renew = renewing(&server, OLD, 2).await;
     let renew_new = renew_self(NEW)
         .answers(&server, 200, renewed_answer(OLD, 2))
         .await;
-    let login = approle_login()
-        .answers(&server, 200, login_answer(NEW, 2))
-        .await;
+    let login = logging_in(&server, NEW, 2).await;
     let client = paused_client(&server, Some(OLD));
     let schedule = exact().with_floor(Duration::from_secs(5));
     let (mut renewer, start) =
@@ -99,22 +82,15 @@ async fn a_ttl_below_the_floor_gives_one_login_per_floor_not_a_loop() {
     assert_times(&times(&events), &every(5_000.0, 12));
     finish(renewer);
     // Expired tokens are not renewed (nor revoked): 12 logins in a minute, nothing else.
-    assert_eq!(renew.calls_async().await, 0);
-    assert_eq!(renew_new.calls_async().await, 0);
-    assert_eq!(login.calls_async().await, 12);
+    assert_calls(&[(&renew, 0), (&renew_new, 0), (&login, 12)]).await;
 }
 
 #[tokio::test]
 async fn jitter_spreads_renewals_within_ten_percent() {
     let server = MockServer::start_async().await;
-    lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(100, 100, true))
-        .await;
-    renew_self(OLD)
-        .answers(&server, 200, renewed_answer(OLD, 100))
-        .await;
-    let client = paused_client(&server, Some(OLD));
-    let (mut renewer, start) = spawn_paused(client.auth().renewer());
+    looked_up(&server, OLD, 100, true).await;
+    renewing(&server, OLD, 100).await;
+    let (_client, mut renewer, start) = spawn_renewer(&server, Some(OLD), |c| c.auth().renewer());
     let mut last = Duration::ZERO;
     let mut waits = Vec::new();
     for _ in 0..20 {
@@ -135,9 +111,7 @@ async fn jitter_spreads_renewals_within_ten_percent() {
 async fn a_renewal_capped_by_max_ttl_ends_renewal_without_a_login() {
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(10, 10, true))
-        .await;
+    looked_up(&server, OLD, 10, true).await;
     let full = renew_self(OLD)
         .during(&phase, 0)
         .answers(&server, 200, renewed_answer(OLD, 10))
@@ -150,8 +124,7 @@ async fn a_renewal_capped_by_max_ttl_ends_renewal_without_a_login() {
         .during(&phase, 1)
         .answers(&server, 200, capped_body)
         .await;
-    let client = paused_client(&server, Some(OLD));
-    let (mut renewer, start) = spawn_paused(exact_renewer(&client));
+    let (_client, mut renewer, start) = spawn_renewer(&server, Some(OLD), exact_renewer);
     let events = events_until(&mut renewer, start, |_, e| {
         if matches!(e, RenewEvent::Renewed { .. }) {
             phase.set(1);
@@ -169,17 +142,14 @@ async fn a_renewal_capped_by_max_ttl_ends_renewal_without_a_login() {
     assert!(renewer.ready().await.is_ok());
     assert!(matches!(renewer.status(), TokenStatus::Stopped(_)));
     finish(renewer);
-    assert_eq!(full.calls_async().await, 1);
-    assert_eq!(capped.calls_async().await, 1);
+    assert_calls(&[(&full, 1), (&capped, 1)]).await;
 }
 
 #[tokio::test]
 async fn at_max_ttl_the_renewer_logs_in_again_and_revokes_the_old_token() {
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(10, 10, true))
-        .await;
+    looked_up(&server, OLD, 10, true).await;
     let full = renew_self(OLD)
         .during(&phase, 0)
         .answers(&server, 200, renewed_answer(OLD, 10))
@@ -188,16 +158,13 @@ async fn at_max_ttl_the_renewer_logs_in_again_and_revokes_the_old_token() {
         .during(&phase, 1)
         .answers(&server, 200, renewed_answer(OLD, 4))
         .await;
-    let login = approle_login()
-        .answers(&server, 200, login_answer(NEW, 10))
-        .await;
-    let revoke_old = revoke_self(OLD).answers(&server, 204, Value::Null).await;
-    let revoke_new = revoke_self(NEW).answers(&server, 204, Value::Null).await;
+    let login = logging_in(&server, NEW, 10).await;
+    let revoke_old = revoking(&server, OLD).await;
+    let revoke_new = revoking(&server, NEW).await;
     let renew_new = renew_self(NEW)
         .answers(&server, 200, renewed_answer(OLD, 10))
         .await;
-    let client = paused_client(&server, Some(OLD));
-    let (mut renewer, start) = spawn_paused(relogging(&client));
+    let (client, mut renewer, start) = spawn_renewer(&server, Some(OLD), relogging);
     let events = events_until(&mut renewer, start, |_, e| {
         if matches!(e, RenewEvent::Renewed { .. }) {
             phase.set(phase.get() + 1);
@@ -226,26 +193,25 @@ async fn at_max_ttl_the_renewer_logs_in_again_and_revokes_the_old_token() {
         Some(NEW.to_string())
     );
     finish(renewer);
-    assert_eq!(full.calls_async().await, 1);
-    assert_eq!(capped.calls_async().await, 1);
-    assert_eq!(login.calls_async().await, 1);
-    assert_eq!(revoke_old.calls_async().await, 1);
-    assert_eq!(revoke_new.calls_async().await, 0);
-    assert_eq!(renew_new.calls_async().await, 1);
+    assert_calls(&[
+        (&full, 1),
+        (&capped, 1),
+        (&login, 1),
+        (&revoke_old, 1),
+        (&revoke_new, 0),
+        (&renew_new, 1),
+    ])
+    .await;
 }
 
 #[tokio::test]
 async fn revoke_replaced_can_be_turned_off() {
     let server = MockServer::start_async().await;
-    lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(10, 10, false))
-        .await;
-    let login = approle_login()
-        .answers(&server, 200, login_answer(NEW, 10))
-        .await;
-    let revoke_old = revoke_self(OLD).answers(&server, 204, Value::Null).await;
-    let client = paused_client(&server, Some(OLD));
-    let (mut renewer, start) = spawn_paused(relogging(&client).revoke_replaced(false));
+    looked_up(&server, OLD, 10, false).await;
+    let login = logging_in(&server, NEW, 10).await;
+    let revoke_old = revoking(&server, OLD).await;
+    let (_client, mut renewer, start) =
+        spawn_renewer(&server, Some(OLD), |c| relogging(c).revoke_replaced(false));
     let events = events_until(&mut renewer, start, |_, e| {
         matches!(e, RenewEvent::LoggedIn { .. })
     })
@@ -253,21 +219,17 @@ async fn revoke_replaced_can_be_turned_off() {
     // Not renewable: a new login at 2/3 of the TTL, no renewal tried.
     assert_times(&times(&events), &[6_666.7]);
     finish(renewer);
-    assert_eq!(login.calls_async().await, 1);
-    assert_eq!(revoke_old.calls_async().await, 0);
+    assert_calls(&[(&login, 1), (&revoke_old, 0)]).await;
 }
 
 #[tokio::test]
 async fn a_revoked_token_stops_the_renewer_without_a_login() {
     let server = MockServer::start_async().await;
-    lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(10, 10, true))
-        .await;
+    looked_up(&server, OLD, 10, true).await;
     let renew = renew_self(OLD)
         .answers(&server, 403, fixture("permission-denied.json"))
         .await;
-    let client = paused_client(&server, Some(OLD));
-    let (mut renewer, start) = spawn_paused(exact_renewer(&client));
+    let (_client, mut renewer, start) = spawn_renewer(&server, Some(OLD), exact_renewer);
     let events = events_until(&mut renewer, start, |_, _| false).await;
     assert_times(&times(&events), &[6_666.7]);
     let RenewEvent::Stopped(StopReason::Revoked(e)) = &events[0].1 else {
@@ -283,26 +245,19 @@ async fn a_revoked_token_stops_the_renewer_without_a_login() {
 #[tokio::test]
 async fn a_revoked_token_is_replaced_at_once_and_not_revoked_again() {
     let server = MockServer::start_async().await;
-    lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(10, 10, true))
-        .await;
+    looked_up(&server, OLD, 10, true).await;
     let renew = renew_self(OLD)
         .answers(&server, 403, fixture("permission-denied.json"))
         .await;
-    let login = approle_login()
-        .answers(&server, 200, login_answer(NEW, 10))
-        .await;
-    let revoke_old = revoke_self(OLD).answers(&server, 204, Value::Null).await;
-    let client = paused_client(&server, Some(OLD));
-    let (mut renewer, start) = spawn_paused(relogging(&client));
+    let login = logging_in(&server, NEW, 10).await;
+    let revoke_old = revoking(&server, OLD).await;
+    let (_client, mut renewer, start) = spawn_renewer(&server, Some(OLD), relogging);
     let events = events_until(&mut renewer, start, |_, _| true).await;
     assert_times(&times(&events), &[6_666.7]);
     assert!(matches!(events[0].1, RenewEvent::LoggedIn { .. }));
     assert!(renewer.ready().await.is_ok());
     finish(renewer);
-    assert_eq!(renew.calls_async().await, 1);
-    assert_eq!(login.calls_async().await, 1);
-    assert_eq!(revoke_old.calls_async().await, 0);
+    assert_calls(&[(&renew, 1), (&login, 1), (&revoke_old, 0)]).await;
 }
 
 /// Vault answers 503 to everything from the first renewal on, for 30 s and more; it comes back
@@ -311,9 +266,7 @@ async fn a_revoked_token_is_replaced_at_once_and_not_revoked_again() {
 async fn an_outage_gives_a_handful_of_logins_with_backoff() {
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(10, 10, true))
-        .await;
+    looked_up(&server, OLD, 10, true).await;
     let sealed = json!({"errors": ["Vault is sealed"]});
     let renew_down = renew_self(OLD).answers(&server, 503, sealed.clone()).await;
     let login_down = approle_login()
@@ -325,9 +278,8 @@ async fn an_outage_gives_a_handful_of_logins_with_backoff() {
         .answers(&server, 200, login_answer(NEW, 10))
         .await;
     // The old token is revoked best-effort; Vault is back by then.
-    let revoke_old = revoke_self(OLD).answers(&server, 204, Value::Null).await;
-    let client = paused_client(&server, Some(OLD));
-    let (mut renewer, start) = spawn_paused(relogging(&client));
+    let revoke_old = revoking(&server, OLD).await;
+    let (_client, mut renewer, start) = spawn_renewer(&server, Some(OLD), relogging);
     let events = events_until(&mut renewer, start, |at, e| {
         if at >= Duration::from_secs(25) {
             phase.set(1);
@@ -371,9 +323,7 @@ async fn an_outage_gives_a_handful_of_logins_with_backoff() {
     assert!(matches!(renewer.status(), TokenStatus::Valid { .. }));
     finish(renewer);
     // No renewal is sent once the token has expired (at 10 s).
-    assert_eq!(renew_down.calls_async().await, 3);
-    assert_eq!(login_down.calls_async().await, 5);
-    assert_eq!(login_up.calls_async().await, 1);
+    assert_calls(&[(&renew_down, 3), (&login_down, 5), (&login_up, 1)]).await;
     // The old token had expired: nothing to revoke.
     assert_eq!(revoke_old.calls_async().await, 0);
 }
@@ -381,15 +331,8 @@ async fn an_outage_gives_a_handful_of_logins_with_backoff() {
 #[tokio::test]
 async fn a_login_refused_for_good_stops_with_login_failing() {
     let server = MockServer::start_async().await;
-    let login = approle_login()
-        .answers(
-            &server,
-            400,
-            json!({"errors": ["invalid role or secret ID"]}),
-        )
-        .await;
-    let client = paused_client(&server, None);
-    let (mut renewer, start) = spawn_paused(relogging(&client));
+    let login = approle_login_refused(&server).await;
+    let (_client, mut renewer, start) = spawn_renewer(&server, None, relogging);
     assert!(matches!(renewer.status(), TokenStatus::Pending));
     let events = events_until(&mut renewer, start, |_, _| false).await;
     assert_eq!(events.len(), 1);
@@ -409,9 +352,7 @@ async fn a_login_refused_for_good_stops_with_login_failing() {
 #[tokio::test]
 async fn without_a_token_the_renewer_logs_in_first_and_ready_waits_for_it() {
     let server = MockServer::start_async().await;
-    let login = approle_login()
-        .answers(&server, 200, login_answer(NEW, 10))
-        .await;
+    let login = logging_in(&server, NEW, 10).await;
     let renew = renew_self(NEW)
         .answers(&server, 200, renewed_answer(OLD, 10))
         .await;
@@ -427,21 +368,15 @@ async fn without_a_token_the_renewer_logs_in_first_and_ready_waits_for_it() {
         }
     ));
     finish(renewer);
-    assert_eq!(login.calls_async().await, 1);
-    assert_eq!(renew.calls_async().await, 0);
+    assert_calls(&[(&login, 1), (&renew, 0)]).await;
 }
 
 #[tokio::test]
 async fn a_non_renewable_token_without_a_login_stops_at_once() {
     let server = MockServer::start_async().await;
-    lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(10, 10, false))
-        .await;
-    let renew = renew_self(OLD)
-        .answers(&server, 200, renewed_answer(OLD, 10))
-        .await;
-    let client = paused_client(&server, Some(OLD));
-    let (mut renewer, start) = spawn_paused(exact_renewer(&client));
+    looked_up(&server, OLD, 10, false).await;
+    let renew = renewing(&server, OLD, 10).await;
+    let (_client, mut renewer, start) = spawn_renewer(&server, Some(OLD), exact_renewer);
     let events = events_until(&mut renewer, start, |_, _| false).await;
     assert_eq!(events[0].0, Duration::ZERO);
     assert!(matches!(
@@ -457,11 +392,8 @@ async fn a_non_renewable_token_without_a_login_stops_at_once() {
 #[tokio::test]
 async fn a_token_without_expiry_needs_nothing() {
     let server = MockServer::start_async().await;
-    lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(0, 0, false))
-        .await;
-    let client = paused_client(&server, Some(OLD));
-    let (mut renewer, start) = spawn_paused(client.auth().renewer());
+    looked_up(&server, OLD, 0, false).await;
+    let (_client, mut renewer, start) = spawn_renewer(&server, Some(OLD), |c| c.auth().renewer());
     let events = events_until(&mut renewer, start, |_, _| false).await;
     assert!(matches!(
         events[0].1,
@@ -474,12 +406,8 @@ async fn a_token_without_expiry_needs_nothing() {
 #[tokio::test]
 async fn an_event_reader_that_never_reads_does_not_stop_renewal() {
     let server = MockServer::start_async().await;
-    lookup_self(OLD)
-        .answers(&server, 200, lookup_answer(10, 10, true))
-        .await;
-    let renew = renew_self(OLD)
-        .answers(&server, 200, renewed_answer(OLD, 10))
-        .await;
+    looked_up(&server, OLD, 10, true).await;
+    let renew = renewing(&server, OLD, 10).await;
     let client = paused_client(&server, Some(OLD));
     tokio::time::pause();
     let start = Instant::now();

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use hashivault::api::operations as ops;
+use hashivault::operation::Operation;
 use hashivault::testing::mock::{MockAnswer, MockVault, MOCK_TOKEN};
 use hashivault::{Client, RetryPolicy};
 use serde_json::{json, Value};
@@ -30,6 +31,21 @@ fn kv_answer(data: Value, version: u64) -> MockAnswer {
         "metadata": {"created_time": "2026-12-03T10:20:32Z", "custom_metadata": null,
                      "deletion_time": "", "destroyed": false, "version": version}
     }))
+}
+
+/// The KV v2 secret at `secret/<path>`.
+async fn read_secret(
+    client: &Client,
+    path: &str,
+) -> Result<hashivault::kv::Secret<Value>, hashivault::Error> {
+    client.kv2("secret").read::<Value>(path).await
+}
+
+/// A mock answering every call of `operation` with `answer`.
+async fn answering(operation: &'static Operation, answer: MockAnswer) -> MockVault {
+    let vault = MockVault::start().await.unwrap();
+    vault.on(operation).respond(answer);
+    vault
 }
 
 fn fast_retries() -> RetryPolicy {
@@ -113,10 +129,11 @@ async fn pinned_parameters_pick_the_rule_and_recorded_answers_decode() {
 
 #[tokio::test]
 async fn an_error_status_is_vaults_error() {
-    let vault = MockVault::start().await.unwrap();
-    vault
-        .on(&ops::KV_V2_WRITE)
-        .respond(MockAnswer::error(403, ["permission denied"]));
+    let vault = answering(
+        &ops::KV_V2_WRITE,
+        MockAnswer::error(403, ["permission denied"]),
+    )
+    .await;
     let err = vault
         .client()
         .kv2("secret")
@@ -142,43 +159,37 @@ async fn a_503_then_a_200_is_retried_as_in_production() {
         .retry_policy(fast_retries())
         .build()
         .unwrap();
-    let secret = client.kv2("secret").read::<Value>("app/db").await.unwrap();
+    let secret = read_secret(&client, "app/db").await.unwrap();
     assert_eq!(secret.data["host"], "db-1");
     assert_eq!(vault.hits(&ops::KV_V2_READ), 2);
     assert_eq!(vault.calls().len(), 2);
 
     // Without retries the 503 is the caller's error.
-    let vault = MockVault::start().await.unwrap();
-    vault
-        .on(&ops::KV_V2_READ)
-        .respond(MockAnswer::error(503, ["Vault is sealed"]));
+    let vault = answering(
+        &ops::KV_V2_READ,
+        MockAnswer::error(503, ["Vault is sealed"]),
+    )
+    .await;
     let client = vault.client_builder().max_retries(0).build().unwrap();
-    let err = client
-        .kv2("secret")
-        .read::<Value>("app/db")
-        .await
-        .unwrap_err();
+    let err = read_secret(&client, "app/db").await.unwrap_err();
     assert!(err.is_sealed(), "{err}");
     assert_eq!(vault.hits(&ops::KV_V2_READ), 1);
 }
 
 #[tokio::test]
 async fn a_delay_past_the_deadline_is_a_deadline_error() {
-    let vault = MockVault::start().await.unwrap();
-    vault
-        .on(&ops::KV_V2_READ)
-        .respond(kv_answer(json!({"host": "db-1"}), 1).delay(Duration::from_millis(600)));
+    let vault = answering(
+        &ops::KV_V2_READ,
+        kv_answer(json!({"host": "db-1"}), 1).delay(Duration::from_millis(600)),
+    )
+    .await;
     let client = vault
         .client_builder()
         .deadline(Duration::from_millis(150))
         .build()
         .unwrap();
     let started = std::time::Instant::now();
-    let err = client
-        .kv2("secret")
-        .read::<Value>("app/db")
-        .await
-        .unwrap_err();
+    let err = read_secret(&client, "app/db").await.unwrap_err();
     assert!(err.is_deadline(), "{err}");
     assert!(
         started.elapsed() < Duration::from_millis(550),
@@ -191,7 +202,7 @@ async fn a_delay_past_the_deadline_is_a_deadline_error() {
         .deadline(Duration::from_secs(5))
         .build()
         .unwrap();
-    let secret = client.kv2("secret").read::<Value>("app/db").await.unwrap();
+    let secret = read_secret(&client, "app/db").await.unwrap();
     assert_eq!(secret.data["host"], "db-1");
 }
 
@@ -202,12 +213,7 @@ async fn an_unmatched_call_fails_naming_its_operation() {
         .on(&ops::KV_V2_READ)
         .param("path", "app/db")
         .respond(kv_answer(json!({}), 1));
-    let err = vault
-        .client()
-        .kv2("secret")
-        .read::<Value>("app/other")
-        .await
-        .unwrap_err();
+    let err = read_secret(&vault.client(), "app/other").await.unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("no answer set for kv_v2_read (GET /v1/secret/data/app/other)"),

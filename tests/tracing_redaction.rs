@@ -23,16 +23,29 @@ impl Write for Buffer {
     }
 }
 
+impl Buffer {
+    /// A buffer that a TRACE subscriber (no colours) writes to, the default on this thread
+    /// until the guard drops.
+    fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        (buffer, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// What was written so far.
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 #[tokio::test]
 async fn request_spans_name_the_call_and_never_the_secrets() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buffer, _guard) = Buffer::capture();
 
     let server = MockServer::start_async().await;
     call(POST, "/v1/auth/userpass/login/alice").answers(&server, 200, json!({
@@ -45,14 +58,8 @@ async fn request_spans_name_the_call_and_never_the_secrets() {
             json!({"data": {"db_password": "SECRET-VALUE"}}),
         )
         .await;
-    let client = hashivault::Client::builder()
-        .address(server.base_url())
-        .token("s.INITIAL-TOKEN")
-        .build()
-        .unwrap();
-    client
-        .auth()
-        .userpass("userpass", "alice", "PASSWORD-123")
+    let client = common::wire::client_as(&server, "s.INITIAL-TOKEN");
+    common::wire::alice_login(&client, "PASSWORD-123")
         .await
         .unwrap();
     let read = client
@@ -67,7 +74,7 @@ async fn request_spans_name_the_call_and_never_the_secrets() {
         "SECRET-VALUE"
     );
 
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logs = buffer.text();
     assert!(logs.contains("vault.request"), "{logs}");
     assert!(
         logs.contains("operation=\"cubbyhole_read\"") || logs.contains("operation=cubbyhole_read"),
@@ -124,14 +131,7 @@ fn generated_types_redact_credentials_in_debug() {
 async fn aws_iam_login_traces_hold_no_secret_session_token_or_signature() {
     // aws-sigv4 traces the canonical request, session token included: the login signs with no
     // subscriber, so even a TRACE subscriber sees only the client's own request span.
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buffer, _guard) = Buffer::capture();
 
     let server = MockServer::start_async().await;
     server
@@ -154,16 +154,10 @@ async fn aws_iam_login_traces_hold_no_secret_session_token_or_signature() {
     let aws = hashivault::auth::AwsIam::new("aws", Some("dev-role"))
         .credentials(credentials)
         .signing_time(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_440_938_160));
-    hashivault::Client::builder()
-        .address(server.base_url())
-        .build()
-        .unwrap()
-        .auth()
-        .login_as(&aws)
-        .await
-        .unwrap();
+    let client = common::wire::tokenless_client(&server);
+    client.auth().login_as(&aws).await.unwrap();
 
-    let logged = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logged = buffer.text();
     assert!(
         logged.contains("auth/aws/login"),
         "no request span: {logged}"

@@ -8,7 +8,7 @@ use hashivault::reqwest::Method;
 use hashivault::{Client, ErrorKind};
 use httpmock::prelude::*;
 use serde_json::json;
-use transport_support::{answer, builder, get_json, read, serve, Reply};
+use transport_support::{answer, builder, get_json, read, serve, serve_raw};
 
 fn client(url: &str) -> Client {
     builder(url, "hvs.errors-token", 0).build().unwrap()
@@ -26,6 +26,11 @@ async fn serving(path: &'static str, status: u16, body: serde_json::Value) -> Mo
     server
 }
 
+/// [`serving`] at `cubbyhole/x`, what [`read`] reads.
+async fn serving_x(status: u16, body: serde_json::Value) -> MockServer {
+    serving("/v1/cubbyhole/x", status, body).await
+}
+
 /// The errors of `cubbyhole/x` read at `url` twice: by the generated call and by `request`.
 async fn both_reads_fail(url: &str) -> [hashivault::Error; 2] {
     let generated = read(&client(url)).await.unwrap_err();
@@ -35,8 +40,7 @@ async fn both_reads_fail(url: &str) -> [hashivault::Error; 2] {
 
 #[tokio::test]
 async fn a_success_status_with_errors_shows_vaults_message() {
-    let server = serving(
-        "/v1/cubbyhole/x",
+    let server = serving_x(
         200,
         json!({"errors": ["1 error occurred:\n\t* plugin failed to respond\n\n"]}),
     )
@@ -53,8 +57,7 @@ async fn a_success_status_with_errors_shows_vaults_message() {
 
 #[tokio::test]
 async fn a_wrapped_answer_to_a_plain_read_says_it_is_wrapped() {
-    let server = serving(
-        "/v1/cubbyhole/x",
+    let server = serving_x(
         200,
         json!({
             "request_id": "", "lease_id": "", "renewable": false, "lease_duration": 0,
@@ -72,10 +75,10 @@ async fn a_wrapped_answer_to_a_plain_read_says_it_is_wrapped() {
 
 #[tokio::test]
 async fn a_body_cut_off_after_200_is_not_a_failure_before_the_answer() {
-    let raw =
-        b"HTTP/1.1 200 OK\r\nContent-Length: 200\r\nConnection: close\r\n\r\n{\"data\":{\"k\":"
-            .to_vec();
-    let script = serve(vec![Reply::Raw(raw)]).await;
+    let script = serve_raw(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 200\r\nConnection: close\r\n\r\n{\"data\":{\"k\":",
+    )
+    .await;
     for err in both_reads_fail(&script.url()).await {
         let shown = err.to_string();
         assert!(err.is_transport(), "{shown}");
@@ -90,15 +93,11 @@ async fn a_body_cut_off_after_200_is_not_a_failure_before_the_answer() {
 #[tokio::test]
 async fn an_empty_200_decodes_the_same_with_or_without_content_length() {
     let with_length = serve(vec![answer(200, &[], "")]).await;
-    let chunked = serve(vec![Reply::Raw(
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n"
-            .to_vec(),
-    )])
+    let chunked = serve_raw(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n",
+    )
     .await;
-    let closed = serve(vec![Reply::Raw(
-        b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".to_vec(),
-    )])
-    .await;
+    let closed = serve_raw(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n").await;
     for script in [&with_length, &chunked, &closed] {
         let env = read(&client(&script.url())).await.unwrap();
         assert!(env.data.is_none());
@@ -132,7 +131,7 @@ async fn a_success_body_is_never_shown_even_after_a_byte_order_mark() {
 
 #[tokio::test]
 async fn generated_call_errors_keep_the_operation_and_url() {
-    let server = serving("/v1/cubbyhole/x", 404, json!({"errors": []})).await;
+    let server = serving_x(404, json!({"errors": []})).await;
     let err = read(&client(&server.base_url())).await.unwrap_err();
     assert_eq!(err.operation(), Some("cubbyhole_read"));
     let api = err.api().unwrap();
@@ -149,7 +148,7 @@ async fn generated_call_errors_keep_the_operation_and_url() {
     assert!(err.to_string().contains(&addr), "{err}");
 
     // A decode error: the operation and the URL.
-    let server = serving("/v1/cubbyhole/x", 200, json!({"data": "not a map"})).await;
+    let server = serving_x(200, json!({"data": "not a map"})).await;
     let err = read(&client(&server.base_url())).await.unwrap_err();
     let hashivault::Error::Decode(d) = &err else {
         panic!("{err}");
@@ -189,17 +188,9 @@ async fn a_decode_error_names_the_field_and_type_without_the_value() {
 
 #[tokio::test]
 async fn a_403_without_a_token_says_no_token_was_set() {
-    let server = serving(
-        "/v1/cubbyhole/x",
-        403,
-        json!({"errors": ["permission denied"]}),
-    )
-    .await;
-    let anonymous = Client::builder()
-        .address(server.base_url())
-        .build()
-        .unwrap();
-    let err = read(&anonymous).await.unwrap_err();
+    let server = serving_x(403, json!({"errors": ["permission denied"]})).await;
+    let anonymous = Client::builder().address(server.base_url());
+    let err = read(&anonymous.build().unwrap()).await.unwrap_err();
     assert!(err.is_permission_denied());
     assert!(err.to_string().contains("no token was set"), "{err}");
     let err = read(&client(&server.base_url())).await.unwrap_err();

@@ -10,7 +10,7 @@ use common::wire::at;
 use hashivault::{Client, RateLimit};
 use httpmock::prelude::*;
 use serde_json::json;
-use transport_support::{answer, builder, read, serve, Reply};
+use transport_support::{answer, builder, read, serve, serve_raw, Reply};
 
 fn client(url: &str, limit: Option<usize>) -> Client {
     let b = builder(url, "t", 0);
@@ -94,7 +94,7 @@ async fn a_chunked_answer_within_the_limit_is_read_whole() {
         body.len() - 5,
         &body[5..]
     );
-    let script = serve(vec![Reply::Raw(raw.into_bytes())]).await;
+    let script = serve_raw(raw).await;
     let ok = read(&client(&script.url(), Some(1024))).await.unwrap();
     assert_eq!(ok.data.unwrap()["k"], "v");
     // And the handwritten path reads through the same limit.

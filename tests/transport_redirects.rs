@@ -268,8 +268,9 @@ async fn a_redirect_without_location_is_a_clear_error() {
 async fn a_refused_redirect_of_a_login_never_sends_the_password_away() {
     let node = MockServer::start_async().await;
     let foreign = MockServer::start_async().await;
-    let target = format!("{}/v1/auth/userpass/login/alice", foreign.base_url());
-    redirecting(&node, "/v1/auth/userpass/login/alice", &target).await;
+    at("/v1/auth/userpass/login/alice")
+        .redirects_to(&node, &foreign)
+        .await;
     let stolen = foreign
         .mock_async(|when, then| {
             when.any_request();

@@ -37,6 +37,50 @@ pub async fn enable(client: &Client, path: &str, kind: &str, engine: bool) {
     sent.unwrap();
 }
 
+/// A client of `root`'s server with a new token of `root`'s making: policy `default` only, for
+/// `ttl` (through the generated `token_create`).
+#[cfg(feature = "auth-token")]
+pub async fn default_policy_client(root: &Client, ttl: &str) -> Client {
+    let created = root
+        .api()
+        .token_create()
+        .body_map(|b| {
+            b.policies(vec!["default".to_string()])
+                .ttl(hashivault::VaultDuration::from(ttl))
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    root.with_token(created.auth.unwrap().client_token).unwrap()
+}
+
+/// The generated `sys/mounts` list by `client`, which must be denied (403); the error.
+#[cfg(feature = "sys")]
+pub async fn mounts_denied(client: &Client) -> hashivault::Error {
+    let api = client.api();
+    let err = api.mounts_list_secrets_engines().send().await.unwrap_err();
+    assert!(err.is_permission_denied(), "{err}");
+    err
+}
+
+/// Disables the secrets engine (`engine: true`) or auth method mounted at `path`, through the
+/// generated API.
+#[cfg(feature = "sys")]
+pub async fn disable(client: &Client, path: &str, engine: bool) {
+    let api = client.api();
+    let sent = if engine {
+        api.mounts_disable_secrets_engine()
+            .path(path)
+            .send()
+            .await
+            .map(drop)
+    } else {
+        api.auth_disable_method().path(path).send().await.map(drop)
+    };
+    sent.unwrap();
+}
+
 /// [`enable`] of a secrets engine.
 #[cfg(feature = "sys")]
 pub async fn enable_engine(client: &Client, path: &str, kind: &str) {

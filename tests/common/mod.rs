@@ -45,6 +45,24 @@ pub fn release_at_least(version: &str, at_least: (u32, u32)) -> bool {
     (major, minor) >= at_least
 }
 
+/// `max` retries, with delays from `min` to `max_delay` milliseconds.
+pub fn retries(max: usize, min: u64, max_delay: u64) -> hashivault::RetryPolicy {
+    hashivault::RetryPolicy::default()
+        .with_max_retries(max)
+        .with_min_delay(std::time::Duration::from_millis(min))
+        .with_max_delay(std::time::Duration::from_millis(max_delay))
+}
+
+/// A raw [`hashivault::Client::request`] with a JSON `body`, which must succeed.
+pub async fn request_ok(
+    client: &hashivault::Client,
+    method: hashivault::reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> hashivault::Envelope {
+    client.request(method, path, Some(&body)).await.unwrap()
+}
+
 /// A name unique to this test run and call, for mounts, paths and policies.
 pub fn unique(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -54,6 +72,31 @@ pub fn unique(prefix: &str) -> String {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     format!("{prefix}-{}-{n}-{nanos:x}", std::process::id())
+}
+
+/// Every setting of a KV v2 key's metadata at once (what the wire and live KV tests write):
+/// 5 versions, check-and-set required, versions deleted after 1 h, custom `owner=ops`, `env=dev`.
+pub fn every_metadata_setting() -> hashivault::kv::MetadataUpdate {
+    hashivault::kv::MetadataUpdate::new()
+        .max_versions(5)
+        .cas_required(true)
+        .delete_version_after("1h")
+        .custom_metadata("owner", "ops")
+        .custom_metadata("env", "dev")
+}
+
+/// The civil date `(year, month, day)` of `days` since 1970-01-01 (Howard Hinnant's
+/// civil-from-days), so that tests need no date crate.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// A server of this test's own (for tests that seal it), started from `HASHIVAULT_SERVER_BIN`

@@ -146,6 +146,46 @@ pub fn approle_login() -> Call {
         .body(json!({"role_id": "app-role", "secret_id": SECRET_ID}))
 }
 
+/// [`approle_login`] refused for good: 400 `invalid role or secret ID`, as Vault answers a
+/// wrong secret id.
+pub async fn approle_login_refused(server: &MockServer) -> httpmock::Mock<'_> {
+    approle_login()
+        .answers(
+            server,
+            400,
+            json!({"errors": ["invalid role or secret ID"]}),
+        )
+        .await
+}
+
+/// Mocks [`lookup_self`] of `token`, answered with `ttl` left of `ttl` ([`lookup_answer`]).
+pub async fn looked_up<'a>(
+    server: &'a MockServer,
+    token: &str,
+    ttl: u64,
+    renewable: bool,
+) -> httpmock::Mock<'a> {
+    let answer = lookup_answer(ttl, ttl, renewable);
+    lookup_self(token).answers(server, 200, answer).await
+}
+
+/// Mocks [`renew_self`] of `token`, answered with `ttl` ([`renewed_answer`]).
+pub async fn renewing<'a>(server: &'a MockServer, token: &str, ttl: u64) -> httpmock::Mock<'a> {
+    let answer = renewed_answer(token, ttl);
+    renew_self(token).answers(server, 200, answer).await
+}
+
+/// Mocks [`approle_login`], answered with `token` for `ttl` ([`login_answer`]).
+pub async fn logging_in<'a>(server: &'a MockServer, token: &str, ttl: u64) -> httpmock::Mock<'a> {
+    let answer = login_answer(token, ttl);
+    approle_login().answers(server, 200, answer).await
+}
+
+/// Mocks [`revoke_self`] of `token`, answered 204.
+pub async fn revoking<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a> {
+    revoke_self(token).answers(server, 204, Value::Null).await
+}
+
 /// `POST sys/leases/renew` of `lease`, asking for `increment` seconds when given.
 pub fn lease_renew(lease: &str, increment: Option<u64>) -> Call {
     let mut body = json!({"lease_id": lease});
@@ -195,6 +235,33 @@ pub fn spawn_paused<B: Spawn>(watcher: B) -> (B::Handle, Instant) {
     tokio::time::pause();
     let start = Instant::now();
     (watcher.spawn(), start)
+}
+
+/// A [`paused_client`] of `server` with `token`, and the renewer `builder` makes of it
+/// started by [`spawn_paused`].
+pub fn spawn_renewer(
+    server: &MockServer,
+    token: Option<&str>,
+    builder: impl FnOnce(&Client) -> RenewerBuilder,
+) -> (Client, TokenRenewer, Instant) {
+    let client = paused_client(server, token);
+    let (renewer, start) = spawn_paused(builder(&client));
+    (client, renewer, start)
+}
+
+/// Asserts how many times each mock was called.
+pub async fn assert_calls(expected: &[(&httpmock::Mock<'_>, usize)]) {
+    for (i, (mock, times)) in expected.iter().enumerate() {
+        assert_eq!(mock.calls_async().await, *times, "mock {i} (from 0)");
+    }
+}
+
+/// Drops the renewer or watcher, lets real time run again (httpmock's own calls need it), and
+/// [`assert_calls`].
+pub async fn dropped_then_calls<H>(handle: H, expected: &[(&httpmock::Mock<'_>, usize)]) {
+    drop(handle);
+    tokio::time::resume();
+    assert_calls(expected).await;
 }
 
 /// Reads events until `done` says so (or `Stopped`), each with the paused-clock time since

@@ -3,7 +3,6 @@
 //! path, query, token and request headers, body) and answers it.
 
 use std::future::Future;
-use std::time::Duration;
 
 use hashivault::{Client, Envelope, ExposeSecret, RetryPolicy, Sensitive};
 use httpmock::prelude::*;
@@ -15,20 +14,50 @@ use super::paused::Phase;
 pub const TOKEN: &str = "hvs.test";
 
 pub fn client(server: &MockServer) -> Client {
+    client_as(server, TOKEN)
+}
+
+/// [`client`], listing with the `LIST` verb (`ListMethod::ListVerb`) instead of `?list=true`.
+pub fn list_verb_client(server: &MockServer) -> Client {
     Client::builder()
         .address(server.base_url())
         .token(TOKEN)
+        .max_retries(0)
+        .list_method(hashivault::ListMethod::ListVerb)
+        .build()
+        .unwrap()
+}
+
+/// A client for a mock server with `token` and no retries.
+pub fn client_as(server: &MockServer, token: &str) -> Client {
+    Client::builder()
+        .address(server.base_url())
+        .token(token)
         .max_retries(0)
         .build()
         .unwrap()
 }
 
+/// A client for a mock server with no token (a login's) and no retries.
+pub fn tokenless_client(server: &MockServer) -> Client {
+    Client::builder()
+        .address(server.base_url())
+        .retry_policy(fast_retries(0))
+        .build()
+        .unwrap()
+}
+
+/// A base URL where nothing listens (`http://127.0.0.1:PORT`, a port just bound and let go).
+pub fn closed_address() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
 /// Retries with delays of a few milliseconds, so a test of the retry rules runs at once.
 pub fn fast_retries(max: usize) -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_retries(max)
-        .with_min_delay(Duration::from_millis(1))
-        .with_max_delay(Duration::from_millis(5))
+    super::retries(max, 1, 5)
 }
 
 /// The headers every request of [`client`] carries: its token and `X-Vault-Request`.
@@ -68,6 +97,25 @@ pub async fn read_cubbyhole(
     path: &str,
 ) -> Result<hashivault::Response<Envelope>, hashivault::Error> {
     client.api().cubbyhole_read().path(path).send().await
+}
+
+/// The generated `kv_v2_read` of `path` at `mount` (with the `kv` group).
+#[cfg(feature = "kv")]
+pub async fn read_kv2(
+    client: &Client,
+    mount: &str,
+    path: &str,
+) -> Result<
+    hashivault::Response<Envelope<hashivault::api::types::KvV2ReadResponse>>,
+    hashivault::Error,
+> {
+    client
+        .api()
+        .kv_v2_read()
+        .kv_v2_mount_path(mount)
+        .path(path)
+        .send()
+        .await
 }
 
 pub fn s(text: &str) -> String {
@@ -276,6 +324,14 @@ pub async fn approle_read_role(
     .await
 }
 
+/// The token of `tests/fixtures/userpass-login.json` (recorded), which a login stores.
+pub const USERPASS_TOKEN: &str = "s.a2LxQJlzPGYto0DGAspjzhhr";
+
+/// `client` holds `token` (after a login).
+pub fn assert_token(client: &Client, token: &str) {
+    assert_eq!(client.token().unwrap().expose_secret(), token);
+}
+
 pub fn assert_login(env: &Envelope, token: &str, policies: &[&str]) {
     assert!(env.data.is_none());
     let auth = env.auth.as_ref().expect("an auth block");
@@ -313,6 +369,21 @@ pub fn call(method: httpmock::Method, path: impl Into<String>) -> Call {
     }
 }
 
+/// A userpass login of `user` at `userpass` with exactly `password`, sent without a token.
+pub fn userpass_login(user: &str, password: &str) -> Call {
+    call(POST, format!("/v1/auth/userpass/login/{user}"))
+        .header_missing("x-vault-token")
+        .body(json!({ "password": password }))
+}
+
+/// The login of `alice` with `password` at `userpass` (what [`userpass_login`] mocks).
+pub async fn alice_login(
+    client: &Client,
+    password: &str,
+) -> Result<hashivault::AuthInfo, hashivault::Error> {
+    client.auth().userpass("userpass", "alice", password).await
+}
+
 /// A LIST as `GET path?list=true`.
 pub fn list_call(path: impl Into<String>) -> Call {
     call(GET, path).query("list", "true")
@@ -339,6 +410,12 @@ pub fn any_request() -> Call {
         checks: Vec::new(),
         reply_headers: Vec::new(),
     }
+}
+
+/// A mock of any request at all, answered 500: for a call that must fail before it sends
+/// anything (the mock's `calls_async()` stays 0).
+pub async fn any_request_fails(server: &MockServer) -> Mock<'_> {
+    any_request().answers(server, 500, Value::Null).await
 }
 
 /// What a mock answers: nothing, JSON, text as sent, or an HTML page (a proxy's).

@@ -103,6 +103,11 @@ impl Script {
 }
 
 /// Starts the server on a free loopback port.
+/// [`serve`] of one answer, `raw` as sent.
+pub async fn serve_raw(raw: impl AsRef<[u8]>) -> Script {
+    serve(vec![Reply::Raw(raw.as_ref().to_vec())]).await
+}
+
 pub async fn serve(script: Vec<Reply>) -> Script {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
