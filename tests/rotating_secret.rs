@@ -137,9 +137,10 @@ async fn credentials_are_renewed_then_rotated_before_their_max_ttl() {
         panic!("{seen:?}");
     };
     assert_eq!((expires_at - start).as_secs(), 17);
+    // New credentials at 2/3 of the 5 s left: 1.667 s before the end.
     assert_eq!(
-        (rotate_at - expires_at + Duration::from_secs(5)).as_millis(),
-        3333
+        (expires_at - rotate_at).as_millis(),
+        1666
     );
     phase.set(2);
     let seen = events(&mut secret, start, 1).await;
