@@ -97,6 +97,11 @@ async fn main() -> Result<()> {
         .auth()
         .renewer()
         .login(AppRole::new(APPROLE, role_id, Some(secret_id)))
+        // Vault revokes a token's leases with it: revoking the replaced token at a new login
+        // would drop the PostgreSQL role of the credentials in use under the queries in flight.
+        // Left to expire (a few seconds later, at its max TTL), it gives the pool time to move
+        // to credentials issued under the new token (`rotate_now` below).
+        .revoke_replaced(false)
         .spawn();
     renewer
         .ready()
@@ -203,7 +208,7 @@ async fn main() -> Result<()> {
             },
             event = token_events.recv() => match event {
                 Ok(RenewEvent::LoggedIn { ttl }) => {
-                    // The old token was revoked, and with it the leases it created.
+                    // The old token's leases end with it: move to credentials of the new one.
                     println!("token: new login ({}s): new credentials now", ttl.as_secs());
                     creds.rotate_now();
                 }
