@@ -17,8 +17,9 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use common::paused::{
-    exact, lease_renew, lease_renewed_answer, lease_revoke, paused_client,
-    renew_fixture as fixture, Phase,
+    assert_calls, called_once_in_background, dropped_then_calls, events, exact, lease_renew,
+    lease_renewed_answer, lease_revoke, near_ms as near, paused_client, renew_fixture as fixture,
+    Phase,
 };
 use common::wire::call;
 
@@ -60,34 +61,23 @@ fn rotating(client: &Client) -> RotatingSecretBuilder<DbCreds> {
         .revoke_on_drop(false)
 }
 
-/// Reads events until `n` (or the end), each with its paused-clock time since `start` in ms.
-async fn events(
-    secret: &mut RotatingSecret<DbCreds>,
-    start: Instant,
-    n: usize,
-) -> Vec<(u64, RotationEvent)> {
-    let mut seen = Vec::new();
-    while seen.len() < n {
-        let Some(event) = secret.next_event().await else {
-            break;
-        };
-        seen.push((
-            (start.elapsed().as_secs_f64() * 1000.0).round() as u64,
-            event,
-        ));
-    }
-    seen
+/// Pauses the clock and starts [`rotating`]: the handle and the instant it started at.
+fn start_rotating(client: &Client) -> (RotatingSecret<DbCreds>, Instant) {
+    tokio::time::pause();
+    let start = Instant::now();
+    (rotating(client).spawn(), start)
 }
 
-/// Whether `actual` ms is `expected` ms, give or take tokio's timer rounding.
-fn near(actual: u64, expected: u64, sleeps: u64) -> bool {
-    actual >= expected && actual <= expected + 2 * sleeps
+/// A mock server and a [`paused_client`] of it with [`TOKEN`].
+async fn serve() -> (MockServer, Client) {
+    let server = MockServer::start_async().await;
+    let client = paused_client(&server, Some(TOKEN));
+    (server, client)
 }
 
 #[tokio::test]
 async fn credentials_are_renewed_then_rotated_before_their_max_ttl() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
+    let (server, client) = serve().await;
     let phase = Phase::default();
     let first = creds_read()
         .during(&phase, 0)
@@ -107,9 +97,7 @@ async fn credentials_are_renewed_then_rotated_before_their_max_ttl() {
         .during(&phase, 2)
         .answers(&server, 200, creds(SECOND, 9, true, "v-app-second"))
         .await;
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut secret = rotating(&client).spawn();
+    let (mut secret, start) = start_rotating(&client);
     let gen1 = secret.ready().await.unwrap();
     assert_eq!(gen1.generation(), 1);
     assert_eq!(gen1.lease().id, FIRST);
@@ -138,10 +126,7 @@ async fn credentials_are_renewed_then_rotated_before_their_max_ttl() {
     };
     assert_eq!((expires_at - start).as_secs(), 17);
     // New credentials at 2/3 of the 5 s left: 1.667 s before the end.
-    assert_eq!(
-        (expires_at - rotate_at).as_millis(),
-        1666
-    );
+    assert_eq!((expires_at - rotate_at).as_millis(), 1666);
     phase.set(2);
     let seen = events(&mut secret, start, 1).await;
     assert!(near(seen[0].0, 15333, 3), "{seen:?}");
@@ -156,18 +141,16 @@ async fn credentials_are_renewed_then_rotated_before_their_max_ttl() {
     assert_eq!(gen2.data().username, "v-app-second");
     assert_eq!(secret.current().unwrap().lease().id, SECOND);
     assert_eq!(gen1.data().password.expose(), "S9L-dBxGGF3stc6c13sO");
-    drop(secret);
-    tokio::time::resume();
-    assert_eq!(first.calls_async().await, 1);
-    assert_eq!(full.calls_async().await, 1);
-    assert_eq!(capped.calls_async().await, 1);
-    assert_eq!(second.calls_async().await, 1);
+    dropped_then_calls(
+        secret,
+        &[(&first, 1), (&full, 1), (&capped, 1), (&second, 1)],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_lost_lease_is_replaced_at_once() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
+    let (server, client) = serve().await;
     let phase = Phase::default();
     let first = creds_read()
         .during(&phase, 0)
@@ -181,9 +164,7 @@ async fn a_lost_lease_is_replaced_at_once() {
         .during(&phase, 1)
         .answers(&server, 200, creds(SECOND, 30, true, "v-app-second"))
         .await;
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut secret = rotating(&client).spawn();
+    let (mut secret, start) = start_rotating(&client);
     let seen = events(&mut secret, start, 1).await;
     assert!(matches!(
         seen[0].1,
@@ -202,17 +183,12 @@ async fn a_lost_lease_is_replaced_at_once() {
         seen[1].1,
         RotationEvent::Rotated { generation: 2, .. }
     ));
-    drop(secret);
-    tokio::time::resume();
-    assert_eq!(first.calls_async().await, 1);
-    assert_eq!(lost.calls_async().await, 1);
-    assert_eq!(second.calls_async().await, 1);
+    dropped_then_calls(secret, &[(&first, 1), (&lost, 1), (&second, 1)]).await;
 }
 
 #[tokio::test]
 async fn a_fetch_is_retried_while_vault_is_sealed_and_stops_when_refused() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
+    let (server, client) = serve().await;
     let phase = Phase::default();
     let sealed = creds_read()
         .during(&phase, 0)
@@ -226,9 +202,7 @@ async fn a_fetch_is_retried_while_vault_is_sealed_and_stops_when_refused() {
             json!({"errors": ["1 error occurred:\n\t* permission denied\n\n"]}),
         )
         .await;
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut secret = rotating(&client).spawn();
+    let (mut secret, start) = start_rotating(&client);
     // Backoff 1 s, 2 s, 4 s (no jitter): one request per wait, no storm.
     let seen = events(&mut secret, start, 3).await;
     let waits: Vec<_> = seen
@@ -255,14 +229,12 @@ async fn a_fetch_is_retried_while_vault_is_sealed_and_stops_when_refused() {
     assert!(err.is_permission_denied(), "{err:?}");
     assert!(secret.current().is_none());
     tokio::time::resume();
-    assert_eq!(sealed.calls_async().await, 3);
-    assert_eq!(denied.calls_async().await, 1);
+    assert_calls(&[(&sealed, 3), (&denied, 1)]).await;
 }
 
 #[tokio::test]
 async fn an_answer_without_a_lease_stops_at_once() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
+    let (server, client) = serve().await;
     let mut static_creds = creds("", 0, false, "v-static");
     static_creds["lease_id"] = json!("");
     let read = creds_read().answers(&server, 200, static_creds).await;
@@ -275,8 +247,7 @@ async fn an_answer_without_a_lease_stops_at_once() {
 
 #[tokio::test]
 async fn debug_and_events_never_show_the_credentials() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
+    let (server, client) = serve().await;
     creds_read()
         .answers(&server, 200, creds(FIRST, 60, true, "v-app-first"))
         .await;
@@ -291,8 +262,7 @@ async fn debug_and_events_never_show_the_credentials() {
 
 #[tokio::test]
 async fn dropping_the_handle_revokes_the_current_lease_and_ends_the_task() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
+    let (server, client) = serve().await;
     creds_read()
         .answers(&server, 200, creds(FIRST, 60, true, "v-app-first"))
         .await;
@@ -315,17 +285,12 @@ async fn dropping_the_handle_revokes_the_current_lease_and_ends_the_task() {
         .await
         .unwrap()
         .is_none());
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while revoke.calls_async().await == 0 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(revoke.calls_async().await, 1);
+    called_once_in_background(&revoke).await;
 }
 
 #[tokio::test]
 async fn rotate_now_fetches_new_credentials_at_once() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
+    let (server, client) = serve().await;
     let phase = Phase::default();
     let first = creds_read()
         .during(&phase, 0)
@@ -335,9 +300,7 @@ async fn rotate_now_fetches_new_credentials_at_once() {
         .during(&phase, 1)
         .answers(&server, 200, creds(SECOND, 60, true, "v-app-second"))
         .await;
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut secret = rotating(&client).spawn();
+    let (mut secret, start) = start_rotating(&client);
     let seen = events(&mut secret, start, 1).await;
     assert!(matches!(
         seen[0].1,
@@ -353,8 +316,5 @@ async fn rotate_now_fetches_new_credentials_at_once() {
         matches!(&seen[0].1, RotationEvent::Rotated { generation: 2, lease_id, .. } if lease_id == SECOND),
         "{seen:?}"
     );
-    drop(secret);
-    tokio::time::resume();
-    assert_eq!(first.calls_async().await, 1);
-    assert_eq!(second.calls_async().await, 1);
+    dropped_then_calls(secret, &[(&first, 1), (&second, 1)]).await;
 }
