@@ -26,7 +26,7 @@ use rustls::{SignatureAlgorithm, SignatureScheme};
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use common::paused::{exact, paused_client, renew_fixture, Phase};
+use common::paused::{events_until, exact, paused_client, renew_fixture, Phase};
 use common::wire::{call, Call};
 
 const TOKEN: &str = "s.CERTKEEPER";
@@ -101,24 +101,6 @@ fn start_paused(client: &Client, schedule: RenewSchedule) -> (CertKeeper, Instan
         .event_capacity(1024)
         .spawn();
     (keeper, start)
-}
-
-/// Reads events until `done` (or `Stopped`), each with the paused time since `start`.
-async fn events_until(
-    keeper: &mut CertKeeper,
-    start: Instant,
-    mut done: impl FnMut(Duration, &CertEvent) -> bool,
-) -> Vec<(Duration, CertEvent)> {
-    let mut seen = Vec::new();
-    while let Some(event) = keeper.next_event().await {
-        let at = start.elapsed();
-        let stop = done(at, &event) || matches!(event, CertEvent::Stopped(_));
-        seen.push((at, event));
-        if stop {
-            break;
-        }
-    }
-    seen
 }
 
 fn issued_times(events: &[(Duration, CertEvent)]) -> Vec<f64> {

@@ -585,3 +585,17 @@ impl Call {
         }
     }
 }
+
+/// Reads from `stream` until the end of an HTTP request's head (`\r\n\r\n`); `early` is the
+/// message of the failure if the stream ends before.
+pub async fn read_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, early: &str) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "{early}");
+        head.extend_from_slice(&buf[..n]);
+    }
+    head
+}
