@@ -48,6 +48,26 @@ fn creds_read() -> common::wire::Call {
     call(GET, "/v1/database/creds/app").token(TOKEN)
 }
 
+/// Mocks [`creds_read`] during `phase` `p`, answered with renewable credentials ([`creds`]).
+async fn issued<'a>(
+    server: &'a MockServer,
+    phase: &Phase,
+    p: usize,
+    lease: &str,
+    ttl: u64,
+    user: &str,
+) -> httpmock::Mock<'a> {
+    creds_read()
+        .during(phase, p)
+        .answers(server, 200, creds(lease, ttl, true, user))
+        .await
+}
+
+/// `POST sys/leases/renew` of [`FIRST`] for `ttl` seconds, with the client's token.
+fn renew_first(ttl: u64) -> common::wire::Call {
+    lease_renew(FIRST, Some(ttl)).token(TOKEN)
+}
+
 /// Credentials from `database/creds/app` through `Client::request`, on the exact schedule, left
 /// alone when dropped.
 fn rotating(client: &Client) -> RotatingSecretBuilder<DbCreds> {
@@ -79,24 +99,16 @@ async fn serve() -> (MockServer, Client) {
 async fn credentials_are_renewed_then_rotated_before_their_max_ttl() {
     let (server, client) = serve().await;
     let phase = Phase::default();
-    let first = creds_read()
-        .during(&phase, 0)
-        .answers(&server, 200, creds(FIRST, 9, true, "v-app-first"))
-        .await;
-    let full = lease_renew(FIRST, Some(9))
-        .token(TOKEN)
+    let first = issued(&server, &phase, 0, FIRST, 9, "v-app-first").await;
+    let full = renew_first(9)
         .during(&phase, 0)
         .answers(&server, 200, lease_renewed_answer(FIRST, 9))
         .await;
-    let capped = lease_renew(FIRST, Some(9))
-        .token(TOKEN)
+    let capped = renew_first(9)
         .during(&phase, 1)
         .answers(&server, 200, lease_renewed_answer(FIRST, 5))
         .await;
-    let second = creds_read()
-        .during(&phase, 2)
-        .answers(&server, 200, creds(SECOND, 9, true, "v-app-second"))
-        .await;
+    let second = issued(&server, &phase, 2, SECOND, 9, "v-app-second").await;
     let (mut secret, start) = start_rotating(&client);
     let gen1 = secret.ready().await.unwrap();
     assert_eq!(gen1.generation(), 1);
@@ -152,18 +164,11 @@ async fn credentials_are_renewed_then_rotated_before_their_max_ttl() {
 async fn a_lost_lease_is_replaced_at_once() {
     let (server, client) = serve().await;
     let phase = Phase::default();
-    let first = creds_read()
-        .during(&phase, 0)
-        .answers(&server, 200, creds(FIRST, 30, true, "v-app-first"))
-        .await;
-    let lost = lease_renew(FIRST, Some(30))
-        .token(TOKEN)
+    let first = issued(&server, &phase, 0, FIRST, 30, "v-app-first").await;
+    let lost = renew_first(30)
         .answers(&server, 400, json!({"errors": ["lease not found"]}))
         .await;
-    let second = creds_read()
-        .during(&phase, 1)
-        .answers(&server, 200, creds(SECOND, 30, true, "v-app-second"))
-        .await;
+    let second = issued(&server, &phase, 1, SECOND, 30, "v-app-second").await;
     let (mut secret, start) = start_rotating(&client);
     let seen = events(&mut secret, start, 1).await;
     assert!(matches!(
@@ -292,14 +297,8 @@ async fn dropping_the_handle_revokes_the_current_lease_and_ends_the_task() {
 async fn rotate_now_fetches_new_credentials_at_once() {
     let (server, client) = serve().await;
     let phase = Phase::default();
-    let first = creds_read()
-        .during(&phase, 0)
-        .answers(&server, 200, creds(FIRST, 60, true, "v-app-first"))
-        .await;
-    let second = creds_read()
-        .during(&phase, 1)
-        .answers(&server, 200, creds(SECOND, 60, true, "v-app-second"))
-        .await;
+    let first = issued(&server, &phase, 0, FIRST, 60, "v-app-first").await;
+    let second = issued(&server, &phase, 1, SECOND, 60, "v-app-second").await;
     let (mut secret, start) = start_rotating(&client);
     let seen = events(&mut secret, start, 1).await;
     assert!(matches!(
