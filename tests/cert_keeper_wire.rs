@@ -91,6 +91,14 @@ fn issue() -> Call {
         }))
 }
 
+/// Mocks [`issue`] during `phase` `p`, answered with a 30 s certificate ([`issued`]).
+async fn issued_during<'a>(server: &'a MockServer, phase: &Phase, p: usize) -> httpmock::Mock<'a> {
+    issue()
+        .during(phase, p)
+        .answers(server, 200, issued(30))
+        .await
+}
+
 /// A keeper of `client` on `schedule`, the clock paused from now: the handle and its start.
 fn start_paused(client: &Client, schedule: RenewSchedule) -> (CertKeeper, Instant) {
     tokio::time::pause();
@@ -238,18 +246,12 @@ async fn a_503_is_retried_with_backoff_while_the_certificate_is_still_served() {
     let _one = ONE_AT_A_TIME.lock().await;
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    let ok = issue()
-        .during(&phase, 0)
-        .answers(&server, 200, issued(30))
-        .await;
+    let ok = issued_during(&server, &phase, 0).await;
     let sealed = issue()
         .during(&phase, 1)
         .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
         .await;
-    let back = issue()
-        .during(&phase, 2)
-        .answers(&server, 200, issued(30))
-        .await;
+    let back = issued_during(&server, &phase, 2).await;
     let client = paused_client(&server, Some(TOKEN));
     let (mut keeper, start) = start_paused(&client, exact());
     let resolver = keeper.resolver();
@@ -331,10 +333,7 @@ async fn a_refusal_by_vault_stops_the_keeper_and_keeps_the_last_certificate() {
     let _one = ONE_AT_A_TIME.lock().await;
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    let ok = issue()
-        .during(&phase, 0)
-        .answers(&server, 200, issued(30))
-        .await;
+    let ok = issued_during(&server, &phase, 0).await;
     let denied = issue()
         .during(&phase, 1)
         .answers(&server, 403, renew_fixture("permission-denied.json"))
@@ -471,10 +470,7 @@ async fn no_private_key_in_debug_events_errors_or_traces() {
 
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    issue()
-        .during(&phase, 0)
-        .answers(&server, 200, issued(30))
-        .await;
+    issued_during(&server, &phase, 0).await;
     // Then a key that is not PEM, with a secret-looking line inside.
     let mut bad = issued(30);
     bad["data"]["private_key"] = json!(

@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use common::paused::{dropped_then_calls, events_until, paused_builder, Phase};
+use common::paused::{dropped_then_calls, events_until, paused_builder, sealed_waits, Phase};
 use common::wire::call;
 
 const TOKEN: &str = "s.app";
@@ -62,6 +62,11 @@ fn version(n: u64) -> Value {
         json!({"url": format!("https://db-{n}"), "password": format!("s3cret-{n}")});
     v["data"]["metadata"]["version"] = json!(n);
     v
+}
+
+/// A request as [`Recorder::requests`] shows it: `GET path`.
+fn get(path: &str) -> String {
+    format!("GET {path}")
 }
 
 /// What the client sent (paused time since the recorder was made, method and path: an
@@ -197,12 +202,7 @@ async fn one_metadata_read_per_interval_and_the_new_version_read_by_number() {
     recorder.answers(4).await;
     assert_eq!(
         recorder.requests(),
-        [
-            format!("GET {DATA}"),
-            format!("GET {META}"),
-            format!("GET {META}"),
-            format!("GET {META}"),
-        ]
+        [get(DATA), get(META), get(META), get(META),]
     );
     assert_eq!(recorder.seconds(), [0, 10, 20, 30]);
 
@@ -228,12 +228,7 @@ async fn one_metadata_read_per_interval_and_the_new_version_read_by_number() {
     recorder.answers(8).await;
     assert_eq!(
         recorder.requests()[4..],
-        [
-            format!("GET {META}"),
-            format!("GET {DATA}"),
-            format!("GET {META}"),
-            format!("GET {META}"),
-        ]
+        [get(META), get(DATA), get(META), get(META),]
     );
     assert_eq!(recorder.seconds()[4..], [40, 40, 50, 60]);
     assert!(!config.has_changed().unwrap());
@@ -306,16 +301,10 @@ async fn a_sealed_vault_is_polled_less_and_less_and_the_value_is_kept() {
     .await;
     let at: Vec<u64> = failures.iter().map(|(at, _)| at.as_secs()).collect();
     assert_eq!(at, OUTAGE_POLLS);
-    let retry_in: Vec<u64> = failures
-        .iter()
-        .map(|(_, e)| match e {
-            KvEvent::PollFailed { error, retry_in } => {
-                assert!(error.is_sealed(), "{error}");
-                retry_in.as_secs()
-            }
-            other => panic!("{other:?}"),
-        })
-        .collect();
+    let retry_in = sealed_waits(&failures, |e| match e {
+        KvEvent::PollFailed { error, retry_in } => Some((error, *retry_in)),
+        _ => None,
+    });
     assert_eq!(retry_in, [10, 20, 40, 60, 60, 60, 60, 60, 60, 60, 60, 60]);
     assert_eq!(recorder.requests().len(), 1 + 12, "one request per poll");
     // The last good value stays.
@@ -471,14 +460,7 @@ async fn a_deleted_current_version_is_reported_once_and_the_value_kept() {
     assert!(error.is_decode(), "{error}");
     assert!(error.to_string().contains("password"), "{error}");
     recorder.answers(8).await;
-    assert_eq!(
-        recorder.requests()[5..],
-        [
-            format!("GET {META}"),
-            format!("GET {DATA}"),
-            format!("GET {META}"),
-        ]
-    );
+    assert_eq!(recorder.requests()[5..], [get(META), get(DATA), get(META),]);
     assert_eq!(watcher.current().metadata.version, 2);
     dropped_then_calls(watcher, &[(&third, 1)]).await;
 }
@@ -537,5 +519,5 @@ async fn a_path_that_cannot_be_read_fails_at_once() {
         .await
         .unwrap_err();
     assert!(error.is_not_found(), "{error}");
-    assert_eq!(recorder.requests(), [format!("GET {DATA}")]);
+    assert_eq!(recorder.requests(), [get(DATA)]);
 }

@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use common::paused::{
     assert_calls, called_once_in_background, dropped_then_calls, events, exact, lease_renew,
     lease_renewed_answer, lease_revoke, near_ms as near, paused_client, renew_fixture as fixture,
-    Phase,
+    sealed_waits, Phase,
 };
 use common::wire::call;
 
@@ -210,16 +210,10 @@ async fn a_fetch_is_retried_while_vault_is_sealed_and_stops_when_refused() {
     let (mut secret, start) = start_rotating(&client);
     // Backoff 1 s, 2 s, 4 s (no jitter): one request per wait, no storm.
     let seen = events(&mut secret, start, 3).await;
-    let waits: Vec<_> = seen
-        .iter()
-        .map(|(_, e)| match e {
-            RotationEvent::FetchFailed { error, retry_in } => {
-                assert!(error.is_sealed(), "{error:?}");
-                retry_in.as_secs()
-            }
-            other => panic!("{other:?}"),
-        })
-        .collect();
+    let waits = sealed_waits(&seen, |e| match e {
+        RotationEvent::FetchFailed { error, retry_in } => Some((error, *retry_in)),
+        _ => None,
+    });
     assert_eq!(waits, [1, 2, 4]);
     assert!(near(seen[2].0, 3000, 2), "{seen:?}");
     phase.set(1);

@@ -376,6 +376,23 @@ pub async fn events_until<H: Events>(
     seen
 }
 
+/// The retry waits (whole seconds) of `seen`, every one a failure (`failure` gives its error and
+/// wait) on a sealed Vault; panics on any other event.
+pub fn sealed_waits<T, E: std::fmt::Debug>(
+    seen: &[(T, E)],
+    failure: impl Fn(&E) -> Option<(&Arc<hashivault::Error>, Duration)>,
+) -> Vec<u64> {
+    seen.iter()
+        .map(|(_, e)| match failure(e) {
+            Some((error, retry_in)) => {
+                assert!(error.is_sealed(), "{error:?}");
+                retry_in.as_secs()
+            }
+            None => panic!("{e:?}"),
+        })
+        .collect()
+}
+
 /// Milliseconds.
 pub fn ms(at: Duration) -> f64 {
     at.as_secs_f64() * 1000.0
