@@ -91,12 +91,20 @@ fn issue() -> Call {
         }))
 }
 
+/// Mocks [`issue`] during `phase` `p`, answered with `status` and `body`.
+async fn issue_during<'a>(
+    server: &'a MockServer,
+    phase: &Phase,
+    p: usize,
+    status: u16,
+    body: Value,
+) -> httpmock::Mock<'a> {
+    issue().during(phase, p).answers(server, status, body).await
+}
+
 /// Mocks [`issue`] during `phase` `p`, answered with a 30 s certificate ([`issued`]).
 async fn issued_during<'a>(server: &'a MockServer, phase: &Phase, p: usize) -> httpmock::Mock<'a> {
-    issue()
-        .during(phase, p)
-        .answers(server, 200, issued(30))
-        .await
+    issue_during(server, phase, p, 200, issued(30)).await
 }
 
 /// A keeper of `client` on `schedule`, the clock paused from now: the handle and its start.
@@ -247,10 +255,14 @@ async fn a_503_is_retried_with_backoff_while_the_certificate_is_still_served() {
     let server = MockServer::start_async().await;
     let phase = Phase::default();
     let ok = issued_during(&server, &phase, 0).await;
-    let sealed = issue()
-        .during(&phase, 1)
-        .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
-        .await;
+    let sealed = issue_during(
+        &server,
+        &phase,
+        1,
+        503,
+        json!({"errors": ["Vault is sealed"]}),
+    )
+    .await;
     let back = issued_during(&server, &phase, 2).await;
     let client = paused_client(&server, Some(TOKEN));
     let (mut keeper, start) = start_paused(&client, exact());
@@ -334,10 +346,14 @@ async fn a_refusal_by_vault_stops_the_keeper_and_keeps_the_last_certificate() {
     let server = MockServer::start_async().await;
     let phase = Phase::default();
     let ok = issued_during(&server, &phase, 0).await;
-    let denied = issue()
-        .during(&phase, 1)
-        .answers(&server, 403, renew_fixture("permission-denied.json"))
-        .await;
+    let denied = issue_during(
+        &server,
+        &phase,
+        1,
+        403,
+        renew_fixture("permission-denied.json"),
+    )
+    .await;
     let client = paused_client(&server, Some(TOKEN));
     let (mut keeper, start) = start_paused(&client, exact());
     let events = events_until(&mut keeper, start, |_, event| {

@@ -149,6 +149,17 @@ fn meta() -> common::wire::Call {
     call(GET, META).token(TOKEN)
 }
 
+/// Mocks [`meta`] during `phase` `p`, answered with `status` and `body`.
+async fn meta_during<'a>(
+    server: &'a MockServer,
+    phase: &Phase,
+    p: usize,
+    status: u16,
+    body: Value,
+) -> httpmock::Mock<'a> {
+    meta().during(phase, p).answers(server, status, body).await
+}
+
 /// Mocks the first read (the latest version, no `version` query) answering version 1.
 async fn first_read(server: &MockServer) -> httpmock::Mock<'_> {
     call(GET, DATA)
@@ -234,11 +245,8 @@ async fn one_metadata_read_per_interval_and_the_new_version_read_by_number() {
     assert!(!config.has_changed().unwrap());
     // Steady state: 6 metadata reads a minute at a 10 s interval (7 requests in the first 60 s
     // of polling, one of them the read of version 2).
-    dropped_then_calls(
-        watcher,
-        &[(&latest, 1), (&second, 1), (&unchanged, 3), (&changed, 3)],
-    )
-    .await;
+    let calls = [(&latest, 1), (&second, 1), (&unchanged, 3), (&changed, 3)];
+    dropped_then_calls(watcher, &calls).await;
 }
 
 #[tokio::test]
@@ -278,14 +286,8 @@ async fn a_sealed_vault_is_polled_less_and_less_and_the_value_is_kept() {
     let (server, recorder, client) = serve().await;
     let phase = Phase::default();
     first_read(&server).await;
-    let sealed = meta()
-        .during(&phase, 0)
-        .answers(&server, 503, fixture("sealed.json"))
-        .await;
-    meta()
-        .during(&phase, 1)
-        .answers(&server, 200, metadata(2))
-        .await;
+    let sealed = meta_during(&server, &phase, 0, 503, fixture("sealed.json")).await;
+    meta_during(&server, &phase, 1, 200, metadata(2)).await;
     call(GET, DATA)
         .token(TOKEN)
         .query("version", "2")
@@ -420,14 +422,8 @@ async fn a_deleted_current_version_is_reported_once_and_the_value_kept() {
         .no_query()
         .answers(&server, 200, version(2))
         .await;
-    meta()
-        .during(&phase, 0)
-        .answers(&server, 200, fixture("metadata-deleted.json"))
-        .await;
-    meta()
-        .during(&phase, 1)
-        .answers(&server, 200, metadata(3))
-        .await;
+    meta_during(&server, &phase, 0, 200, fixture("metadata-deleted.json")).await;
+    meta_during(&server, &phase, 1, 200, metadata(3)).await;
     let mut bad = version(3);
     bad["data"]["data"] = json!({"url": "https://db-3"});
     let third = call(GET, DATA)

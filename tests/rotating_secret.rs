@@ -88,17 +88,16 @@ fn start_rotating(client: &Client) -> (RotatingSecret<DbCreds>, Instant) {
     (rotating(client).spawn(), start)
 }
 
-/// A mock server and a [`paused_client`] of it with [`TOKEN`].
-async fn serve() -> (MockServer, Client) {
+/// A mock server, a [`paused_client`] of it with [`TOKEN`], and a [`Phase`] for its mocks.
+async fn serve() -> (MockServer, Client, Phase) {
     let server = MockServer::start_async().await;
     let client = paused_client(&server, Some(TOKEN));
-    (server, client)
+    (server, client, Phase::default())
 }
 
 #[tokio::test]
 async fn credentials_are_renewed_then_rotated_before_their_max_ttl() {
-    let (server, client) = serve().await;
-    let phase = Phase::default();
+    let (server, client, phase) = serve().await;
     let first = issued(&server, &phase, 0, FIRST, 9, "v-app-first").await;
     let full = renew_first(9)
         .during(&phase, 0)
@@ -153,17 +152,13 @@ async fn credentials_are_renewed_then_rotated_before_their_max_ttl() {
     assert_eq!(gen2.data().username, "v-app-second");
     assert_eq!(secret.current().unwrap().lease().id, SECOND);
     assert_eq!(gen1.data().password.expose(), "S9L-dBxGGF3stc6c13sO");
-    dropped_then_calls(
-        secret,
-        &[(&first, 1), (&full, 1), (&capped, 1), (&second, 1)],
-    )
-    .await;
+    let calls = [(&first, 1), (&full, 1), (&capped, 1), (&second, 1)];
+    dropped_then_calls(secret, &calls).await;
 }
 
 #[tokio::test]
 async fn a_lost_lease_is_replaced_at_once() {
-    let (server, client) = serve().await;
-    let phase = Phase::default();
+    let (server, client, phase) = serve().await;
     let first = issued(&server, &phase, 0, FIRST, 30, "v-app-first").await;
     let lost = renew_first(30)
         .answers(&server, 400, json!({"errors": ["lease not found"]}))
@@ -193,8 +188,7 @@ async fn a_lost_lease_is_replaced_at_once() {
 
 #[tokio::test]
 async fn a_fetch_is_retried_while_vault_is_sealed_and_stops_when_refused() {
-    let (server, client) = serve().await;
-    let phase = Phase::default();
+    let (server, client, phase) = serve().await;
     let sealed = creds_read()
         .during(&phase, 0)
         .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
@@ -233,7 +227,7 @@ async fn a_fetch_is_retried_while_vault_is_sealed_and_stops_when_refused() {
 
 #[tokio::test]
 async fn an_answer_without_a_lease_stops_at_once() {
-    let (server, client) = serve().await;
+    let (server, client, _) = serve().await;
     let mut static_creds = creds("", 0, false, "v-static");
     static_creds["lease_id"] = json!("");
     let read = creds_read().answers(&server, 200, static_creds).await;
@@ -246,7 +240,7 @@ async fn an_answer_without_a_lease_stops_at_once() {
 
 #[tokio::test]
 async fn debug_and_events_never_show_the_credentials() {
-    let (server, client) = serve().await;
+    let (server, client, _) = serve().await;
     creds_read()
         .answers(&server, 200, creds(FIRST, 60, true, "v-app-first"))
         .await;
@@ -261,7 +255,7 @@ async fn debug_and_events_never_show_the_credentials() {
 
 #[tokio::test]
 async fn dropping_the_handle_revokes_the_current_lease_and_ends_the_task() {
-    let (server, client) = serve().await;
+    let (server, client, _) = serve().await;
     creds_read()
         .answers(&server, 200, creds(FIRST, 60, true, "v-app-first"))
         .await;
@@ -289,8 +283,7 @@ async fn dropping_the_handle_revokes_the_current_lease_and_ends_the_task() {
 
 #[tokio::test]
 async fn rotate_now_fetches_new_credentials_at_once() {
-    let (server, client) = serve().await;
-    let phase = Phase::default();
+    let (server, client, phase) = serve().await;
     let first = issued(&server, &phase, 0, FIRST, 60, "v-app-first").await;
     let second = issued(&server, &phase, 1, SECOND, 60, "v-app-second").await;
     let (mut secret, start) = start_rotating(&client);
