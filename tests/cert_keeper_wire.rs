@@ -37,6 +37,12 @@ const TOKEN: &str = "s.CERTKEEPER";
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const SERIAL: &str = "33:2f:81:20:d6:b0:07:8b:2a:c8:67:f7:58:da:70:cc:95:56:2d:54";
 
+/// [`ONE_AT_A_TIME`]'s guard, a mock server and a [`Phase`] for its mocks.
+async fn serial() -> (tokio::sync::MutexGuard<'static, ()>, MockServer, Phase) {
+    let one = ONE_AT_A_TIME.lock().await;
+    (one, MockServer::start_async().await, Phase::default())
+}
+
 /// The recorded issue answer.
 fn recorded() -> Value {
     let path = format!(
@@ -91,20 +97,11 @@ fn issue() -> Call {
         }))
 }
 
-/// Mocks [`issue`] during `phase` `p`, answered with `status` and `body`.
-async fn issue_during<'a>(
-    server: &'a MockServer,
-    phase: &Phase,
-    p: usize,
-    status: u16,
-    body: Value,
-) -> httpmock::Mock<'a> {
-    issue().during(phase, p).answers(server, status, body).await
-}
-
 /// Mocks [`issue`] during `phase` `p`, answered with a 30 s certificate ([`issued`]).
 async fn issued_during<'a>(server: &'a MockServer, phase: &Phase, p: usize) -> httpmock::Mock<'a> {
-    issue_during(server, phase, p, 200, issued(30)).await
+    issue()
+        .answers_during(server, phase, p, 200, issued(30))
+        .await
 }
 
 /// A keeper of `client` on `schedule`, the clock paused from now: the handle and its start.
@@ -251,18 +248,17 @@ async fn the_default_schedule_replaces_a_certificate_at_60_to_67_percent_of_its_
 
 #[tokio::test]
 async fn a_503_is_retried_with_backoff_while_the_certificate_is_still_served() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let server = MockServer::start_async().await;
-    let phase = Phase::default();
+    let (_one, server, phase) = serial().await;
     let ok = issued_during(&server, &phase, 0).await;
-    let sealed = issue_during(
-        &server,
-        &phase,
-        1,
-        503,
-        json!({"errors": ["Vault is sealed"]}),
-    )
-    .await;
+    let sealed = issue()
+        .answers_during(
+            &server,
+            &phase,
+            1,
+            503,
+            json!({"errors": ["Vault is sealed"]}),
+        )
+        .await;
     let back = issued_during(&server, &phase, 2).await;
     let client = paused_client(&server, Some(TOKEN));
     let (mut keeper, start) = start_paused(&client, exact());
@@ -342,18 +338,17 @@ async fn a_503_is_retried_with_backoff_while_the_certificate_is_still_served() {
 
 #[tokio::test]
 async fn a_refusal_by_vault_stops_the_keeper_and_keeps_the_last_certificate() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let server = MockServer::start_async().await;
-    let phase = Phase::default();
+    let (_one, server, phase) = serial().await;
     let ok = issued_during(&server, &phase, 0).await;
-    let denied = issue_during(
-        &server,
-        &phase,
-        1,
-        403,
-        renew_fixture("permission-denied.json"),
-    )
-    .await;
+    let denied = issue()
+        .answers_during(
+            &server,
+            &phase,
+            1,
+            403,
+            renew_fixture("permission-denied.json"),
+        )
+        .await;
     let client = paused_client(&server, Some(TOKEN));
     let (mut keeper, start) = start_paused(&client, exact());
     let events = events_until(&mut keeper, start, |_, event| {

@@ -149,17 +149,6 @@ fn meta() -> common::wire::Call {
     call(GET, META).token(TOKEN)
 }
 
-/// Mocks [`meta`] during `phase` `p`, answered with `status` and `body`.
-async fn meta_during<'a>(
-    server: &'a MockServer,
-    phase: &Phase,
-    p: usize,
-    status: u16,
-    body: Value,
-) -> httpmock::Mock<'a> {
-    meta().during(phase, p).answers(server, status, body).await
-}
-
 /// Mocks the first read (the latest version, no `version` query) answering version 1.
 async fn first_read(server: &MockServer) -> httpmock::Mock<'_> {
     call(GET, DATA)
@@ -286,8 +275,12 @@ async fn a_sealed_vault_is_polled_less_and_less_and_the_value_is_kept() {
     let (server, recorder, client) = serve().await;
     let phase = Phase::default();
     first_read(&server).await;
-    let sealed = meta_during(&server, &phase, 0, 503, fixture("sealed.json")).await;
-    meta_during(&server, &phase, 1, 200, metadata(2)).await;
+    let sealed = meta()
+        .answers_during(&server, &phase, 0, 503, fixture("sealed.json"))
+        .await;
+    meta()
+        .answers_during(&server, &phase, 1, 200, metadata(2))
+        .await;
     call(GET, DATA)
         .token(TOKEN)
         .query("version", "2")
@@ -422,8 +415,12 @@ async fn a_deleted_current_version_is_reported_once_and_the_value_kept() {
         .no_query()
         .answers(&server, 200, version(2))
         .await;
-    meta_during(&server, &phase, 0, 200, fixture("metadata-deleted.json")).await;
-    meta_during(&server, &phase, 1, 200, metadata(3)).await;
+    meta()
+        .answers_during(&server, &phase, 0, 200, fixture("metadata-deleted.json"))
+        .await;
+    meta()
+        .answers_during(&server, &phase, 1, 200, metadata(3))
+        .await;
     let mut bad = version(3);
     bad["data"]["data"] = json!({"url": "https://db-3"});
     let third = call(GET, DATA)

@@ -514,6 +514,18 @@ impl Call {
         self
     }
 
+    /// [`Call::during`] phase `n` of `phase`, then [`Call::answers`].
+    pub async fn answers_during<'a>(
+        self,
+        server: &'a MockServer,
+        phase: &Phase,
+        n: usize,
+        status: u16,
+        reply: impl Into<Reply>,
+    ) -> Mock<'a> {
+        self.during(phase, n).answers(server, status, reply).await
+    }
+
     /// Mocks the request on `server`, answering `status` with `reply`.
     pub async fn answers(
         mut self,
