@@ -100,7 +100,7 @@ fn issue() -> Call {
 /// Mocks [`issue`] during `phase` `p`, answered with a 30 s certificate ([`issued`]).
 async fn issued_during<'a>(server: &'a MockServer, phase: &Phase, p: usize) -> httpmock::Mock<'a> {
     issue()
-        .answers_during(server, phase, p, 200, issued(30))
+        .answers_during(server, (phase, p), (200, issued(30)))
         .await
 }
 
@@ -253,10 +253,8 @@ async fn a_503_is_retried_with_backoff_while_the_certificate_is_still_served() {
     let sealed = issue()
         .answers_during(
             &server,
-            &phase,
-            1,
-            503,
-            json!({"errors": ["Vault is sealed"]}),
+            (&phase, 1),
+            (503, json!({"errors": ["Vault is sealed"]})),
         )
         .await;
     let back = issued_during(&server, &phase, 2).await;
@@ -343,10 +341,8 @@ async fn a_refusal_by_vault_stops_the_keeper_and_keeps_the_last_certificate() {
     let denied = issue()
         .answers_during(
             &server,
-            &phase,
-            1,
-            403,
-            renew_fixture("permission-denied.json"),
+            (&phase, 1),
+            (403, renew_fixture("permission-denied.json")),
         )
         .await;
     let client = paused_client(&server, Some(TOKEN));

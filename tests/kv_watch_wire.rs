@@ -276,10 +276,10 @@ async fn a_sealed_vault_is_polled_less_and_less_and_the_value_is_kept() {
     let phase = Phase::default();
     first_read(&server).await;
     let sealed = meta()
-        .answers_during(&server, &phase, 0, 503, fixture("sealed.json"))
+        .answers_during(&server, (&phase, 0), (503, fixture("sealed.json")))
         .await;
     meta()
-        .answers_during(&server, &phase, 1, 200, metadata(2))
+        .answers_during(&server, (&phase, 1), (200, metadata(2)))
         .await;
     call(GET, DATA)
         .token(TOKEN)
@@ -416,10 +416,14 @@ async fn a_deleted_current_version_is_reported_once_and_the_value_kept() {
         .answers(&server, 200, version(2))
         .await;
     meta()
-        .answers_during(&server, &phase, 0, 200, fixture("metadata-deleted.json"))
+        .answers_during(
+            &server,
+            (&phase, 0),
+            (200, fixture("metadata-deleted.json")),
+        )
         .await;
     meta()
-        .answers_during(&server, &phase, 1, 200, metadata(3))
+        .answers_during(&server, (&phase, 1), (200, metadata(3)))
         .await;
     let mut bad = version(3);
     bad["data"]["data"] = json!({"url": "https://db-3"});

@@ -88,6 +88,15 @@ fn start_rotating(client: &Client) -> (RotatingSecret<DbCreds>, Instant) {
     (rotating(client).spawn(), start)
 }
 
+/// Reads the first event and asserts it is the first credentials' `Rotated`.
+async fn first_rotation(secret: &mut RotatingSecret<DbCreds>, start: Instant) {
+    let seen = events(secret, start, 1).await;
+    assert!(matches!(
+        seen[0].1,
+        RotationEvent::Rotated { generation: 1, .. }
+    ));
+}
+
 /// A mock server, a [`paused_client`] of it with [`TOKEN`], and a [`Phase`] for its mocks.
 async fn serve() -> (MockServer, Client, Phase) {
     let server = MockServer::start_async().await;
@@ -165,11 +174,7 @@ async fn a_lost_lease_is_replaced_at_once() {
         .await;
     let second = issued(&server, &phase, 1, SECOND, 30, "v-app-second").await;
     let (mut secret, start) = start_rotating(&client);
-    let seen = events(&mut secret, start, 1).await;
-    assert!(matches!(
-        seen[0].1,
-        RotationEvent::Rotated { generation: 1, .. }
-    ));
+    first_rotation(&mut secret, start).await;
     phase.set(1);
     let seen = events(&mut secret, start, 2).await;
     // At 20 s (2/3 of 30 s) Vault no longer knows the lease: new credentials at once.
@@ -287,11 +292,7 @@ async fn rotate_now_fetches_new_credentials_at_once() {
     let first = issued(&server, &phase, 0, FIRST, 60, "v-app-first").await;
     let second = issued(&server, &phase, 1, SECOND, 60, "v-app-second").await;
     let (mut secret, start) = start_rotating(&client);
-    let seen = events(&mut secret, start, 1).await;
-    assert!(matches!(
-        seen[0].1,
-        RotationEvent::Rotated { generation: 1, .. }
-    ));
+    first_rotation(&mut secret, start).await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     phase.set(1);
     secret.rotate_now();

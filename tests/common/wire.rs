@@ -514,16 +514,16 @@ impl Call {
         self
     }
 
-    /// [`Call::during`] phase `n` of `phase`, then [`Call::answers`].
+    /// [`Call::during`] `phase` (the counter and the phase), then [`Call::answers`].
     pub async fn answers_during<'a>(
         self,
         server: &'a MockServer,
-        phase: &Phase,
-        n: usize,
-        status: u16,
-        reply: impl Into<Reply>,
+        (phase, n): (&Phase, usize),
+        answer: (u16, impl Into<Reply>),
     ) -> Mock<'a> {
-        self.during(phase, n).answers(server, status, reply).await
+        self.during(phase, n)
+            .answers(server, answer.0, answer.1)
+            .await
     }
 
     /// Mocks the request on `server`, answering `status` with `reply`.
