@@ -26,7 +26,7 @@ use rustls::{SignatureAlgorithm, SignatureScheme};
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use common::paused::{events_until, exact, paused_client, renew_fixture, Phase};
+use common::paused::{events_until, exact, paused_client, renew_fixture, sealed_answer, Phase};
 use common::wire::{call, Call};
 
 const TOKEN: &str = "s.CERTKEEPER";
@@ -251,11 +251,7 @@ async fn a_503_is_retried_with_backoff_while_the_certificate_is_still_served() {
     let (_one, server, phase) = serial().await;
     let ok = issued_during(&server, &phase, 0).await;
     let sealed = issue()
-        .answers_during(
-            &server,
-            (&phase, 1),
-            (503, json!({"errors": ["Vault is sealed"]})),
-        )
+        .answers_during(&server, (&phase, 1), (503, sealed_answer()))
         .await;
     let back = issued_during(&server, &phase, 2).await;
     let client = paused_client(&server, Some(TOKEN));

@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use common::paused::{
     assert_calls, called_once_in_background, dropped_then_calls, events, exact, lease_renew,
     lease_renewed_answer, lease_revoke, near_ms as near, paused_client, renew_fixture as fixture,
-    sealed_waits, Phase,
+    sealed_answer, sealed_waits, Phase,
 };
 use common::wire::call;
 
@@ -60,6 +60,13 @@ async fn issued<'a>(
     creds_read()
         .during(phase, p)
         .answers(server, 200, creds(lease, ttl, true, user))
+        .await
+}
+
+/// Mocks [`creds_read`] at any time, answered with [`FIRST`] for 60 s.
+async fn first_issued(server: &MockServer) -> httpmock::Mock<'_> {
+    creds_read()
+        .answers(server, 200, creds(FIRST, 60, true, "v-app-first"))
         .await
 }
 
@@ -195,8 +202,7 @@ async fn a_lost_lease_is_replaced_at_once() {
 async fn a_fetch_is_retried_while_vault_is_sealed_and_stops_when_refused() {
     let (server, client, phase) = serve().await;
     let sealed = creds_read()
-        .during(&phase, 0)
-        .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
+        .answers_during(&server, (&phase, 0), (503, sealed_answer()))
         .await;
     let denied = creds_read()
         .during(&phase, 1)
@@ -246,9 +252,7 @@ async fn an_answer_without_a_lease_stops_at_once() {
 #[tokio::test]
 async fn debug_and_events_never_show_the_credentials() {
     let (server, client, _) = serve().await;
-    creds_read()
-        .answers(&server, 200, creds(FIRST, 60, true, "v-app-first"))
-        .await;
+    first_issued(&server).await;
     let mut secret = rotating(&client).spawn();
     let current = secret.ready().await.unwrap();
     let event = secret.next_event().await.unwrap();
@@ -261,9 +265,7 @@ async fn debug_and_events_never_show_the_credentials() {
 #[tokio::test]
 async fn dropping_the_handle_revokes_the_current_lease_and_ends_the_task() {
     let (server, client, _) = serve().await;
-    creds_read()
-        .answers(&server, 200, creds(FIRST, 60, true, "v-app-first"))
-        .await;
+    first_issued(&server).await;
     let revoke = lease_revoke(FIRST)
         .token(TOKEN)
         .answers(&server, 204, Value::Null)

@@ -92,6 +92,11 @@ pub fn lease_renewed_answer(lease: &str, ttl: u64) -> Value {
     v
 }
 
+/// The 503 answer of a sealed Vault: `{"errors": ["Vault is sealed"]}`.
+pub fn sealed_answer() -> Value {
+    json!({"errors": ["Vault is sealed"]})
+}
+
 /// No jitter, so that every instant is exact.
 pub fn exact() -> RenewSchedule {
     RenewSchedule::default()
