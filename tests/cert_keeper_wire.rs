@@ -133,8 +133,7 @@ fn finish(keeper: CertKeeper) {
 
 #[tokio::test]
 async fn the_first_certificate_is_issued_with_the_exact_request_and_served_to_rustls() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let server = MockServer::start_async().await;
+    let (_one, server, _) = serial().await;
     let mock = issue().answers(&server, 200, issued(30)).await;
     let client = paused_client(&server, Some(TOKEN));
     let keeper = client.cert_keeper("pki", "web", request()).spawn();
@@ -371,8 +370,7 @@ async fn a_refusal_by_vault_stops_the_keeper_and_keeps_the_last_certificate() {
 
 #[tokio::test]
 async fn a_refused_first_issue_fails_ready() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let server = MockServer::start_async().await;
+    let (_one, server, _) = serial().await;
     let denied = issue()
         .answers(
             &server,
@@ -405,8 +403,7 @@ async fn a_refused_first_issue_fails_ready() {
 
 #[tokio::test]
 async fn dropping_the_keeper_ends_its_task_and_its_requests() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let server = MockServer::start_async().await;
+    let (_one, server, _) = serial().await;
     let mock = issue().answers(&server, 200, issued(30)).await;
     let client = paused_client(&server, Some(TOKEN));
     let (keeper, _) = start_paused(&client, exact());
@@ -526,8 +523,7 @@ async fn no_private_key_in_debug_events_errors_or_traces() {
 
 #[tokio::test]
 async fn a_certificate_already_expired_by_this_clock_is_not_served_and_backs_off() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let server = MockServer::start_async().await;
+    let (_one, server, _) = serial().await;
     // A server clock far behind this one: every certificate is past its `expiration` here.
     let mut stale = recorded();
     stale["data"]["expiration"] = json!(unix_now() - 60);
