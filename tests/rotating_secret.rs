@@ -63,6 +63,11 @@ async fn issued<'a>(
         .await
 }
 
+/// Vault's 403 answer of a token without the right.
+fn permission_denied() -> Value {
+    json!({"errors": ["1 error occurred:\n\t* permission denied\n\n"]})
+}
+
 /// Mocks [`creds_read`] at any time, answered with [`FIRST`] for 60 s.
 async fn first_issued(server: &MockServer) -> httpmock::Mock<'_> {
     creds_read()
@@ -205,12 +210,7 @@ async fn a_fetch_is_retried_while_vault_is_sealed_and_stops_when_refused() {
         .answers_during(&server, (&phase, 0), (503, sealed_answer()))
         .await;
     let denied = creds_read()
-        .during(&phase, 1)
-        .answers(
-            &server,
-            403,
-            json!({"errors": ["1 error occurred:\n\t* permission denied\n\n"]}),
-        )
+        .answers_during(&server, (&phase, 1), (403, permission_denied()))
         .await;
     let (mut secret, start) = start_rotating(&client);
     // Backoff 1 s, 2 s, 4 s (no jitter): one request per wait, no storm.
