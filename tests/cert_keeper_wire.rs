@@ -26,7 +26,7 @@ use rustls::{SignatureAlgorithm, SignatureScheme};
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use common::paused::{exact, paused_client, renew_fixture, Phase};
+use common::paused::{events_until, exact, paused_client, renew_fixture, sealed_answer, Phase};
 use common::wire::{call, Call};
 
 const TOKEN: &str = "s.CERTKEEPER";
@@ -36,6 +36,12 @@ const TOKEN: &str = "s.CERTKEEPER";
 /// sets its own can leave that test without the keeper's traces.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const SERIAL: &str = "33:2f:81:20:d6:b0:07:8b:2a:c8:67:f7:58:da:70:cc:95:56:2d:54";
+
+/// [`ONE_AT_A_TIME`]'s guard, a mock server and a [`Phase`] for its mocks.
+async fn serial() -> (tokio::sync::MutexGuard<'static, ()>, MockServer, Phase) {
+    let one = ONE_AT_A_TIME.lock().await;
+    (one, MockServer::start_async().await, Phase::default())
+}
 
 /// The recorded issue answer.
 fn recorded() -> Value {
@@ -91,6 +97,13 @@ fn issue() -> Call {
         }))
 }
 
+/// Mocks [`issue`] during `phase` `p`, answered with a 30 s certificate ([`issued`]).
+async fn issued_during<'a>(server: &'a MockServer, phase: &Phase, p: usize) -> httpmock::Mock<'a> {
+    issue()
+        .answers_during(server, (phase, p), (200, issued(30)))
+        .await
+}
+
 /// A keeper of `client` on `schedule`, the clock paused from now: the handle and its start.
 fn start_paused(client: &Client, schedule: RenewSchedule) -> (CertKeeper, Instant) {
     tokio::time::pause();
@@ -101,24 +114,6 @@ fn start_paused(client: &Client, schedule: RenewSchedule) -> (CertKeeper, Instan
         .event_capacity(1024)
         .spawn();
     (keeper, start)
-}
-
-/// Reads events until `done` (or `Stopped`), each with the paused time since `start`.
-async fn events_until(
-    keeper: &mut CertKeeper,
-    start: Instant,
-    mut done: impl FnMut(Duration, &CertEvent) -> bool,
-) -> Vec<(Duration, CertEvent)> {
-    let mut seen = Vec::new();
-    while let Some(event) = keeper.next_event().await {
-        let at = start.elapsed();
-        let stop = done(at, &event) || matches!(event, CertEvent::Stopped(_));
-        seen.push((at, event));
-        if stop {
-            break;
-        }
-    }
-    seen
 }
 
 fn issued_times(events: &[(Duration, CertEvent)]) -> Vec<f64> {
@@ -138,8 +133,7 @@ fn finish(keeper: CertKeeper) {
 
 #[tokio::test]
 async fn the_first_certificate_is_issued_with_the_exact_request_and_served_to_rustls() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let server = MockServer::start_async().await;
+    let (_one, server, _) = serial().await;
     let mock = issue().answers(&server, 200, issued(30)).await;
     let client = paused_client(&server, Some(TOKEN));
     let keeper = client.cert_keeper("pki", "web", request()).spawn();
@@ -253,21 +247,12 @@ async fn the_default_schedule_replaces_a_certificate_at_60_to_67_percent_of_its_
 
 #[tokio::test]
 async fn a_503_is_retried_with_backoff_while_the_certificate_is_still_served() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let server = MockServer::start_async().await;
-    let phase = Phase::default();
-    let ok = issue()
-        .during(&phase, 0)
-        .answers(&server, 200, issued(30))
-        .await;
+    let (_one, server, phase) = serial().await;
+    let ok = issued_during(&server, &phase, 0).await;
     let sealed = issue()
-        .during(&phase, 1)
-        .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
+        .answers_during(&server, (&phase, 1), (503, sealed_answer()))
         .await;
-    let back = issue()
-        .during(&phase, 2)
-        .answers(&server, 200, issued(30))
-        .await;
+    let back = issued_during(&server, &phase, 2).await;
     let client = paused_client(&server, Some(TOKEN));
     let (mut keeper, start) = start_paused(&client, exact());
     let resolver = keeper.resolver();
@@ -346,16 +331,14 @@ async fn a_503_is_retried_with_backoff_while_the_certificate_is_still_served() {
 
 #[tokio::test]
 async fn a_refusal_by_vault_stops_the_keeper_and_keeps_the_last_certificate() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let server = MockServer::start_async().await;
-    let phase = Phase::default();
-    let ok = issue()
-        .during(&phase, 0)
-        .answers(&server, 200, issued(30))
-        .await;
+    let (_one, server, phase) = serial().await;
+    let ok = issued_during(&server, &phase, 0).await;
     let denied = issue()
-        .during(&phase, 1)
-        .answers(&server, 403, renew_fixture("permission-denied.json"))
+        .answers_during(
+            &server,
+            (&phase, 1),
+            (403, renew_fixture("permission-denied.json")),
+        )
         .await;
     let client = paused_client(&server, Some(TOKEN));
     let (mut keeper, start) = start_paused(&client, exact());
@@ -387,8 +370,7 @@ async fn a_refusal_by_vault_stops_the_keeper_and_keeps_the_last_certificate() {
 
 #[tokio::test]
 async fn a_refused_first_issue_fails_ready() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let server = MockServer::start_async().await;
+    let (_one, server, _) = serial().await;
     let denied = issue()
         .answers(
             &server,
@@ -421,8 +403,7 @@ async fn a_refused_first_issue_fails_ready() {
 
 #[tokio::test]
 async fn dropping_the_keeper_ends_its_task_and_its_requests() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let server = MockServer::start_async().await;
+    let (_one, server, _) = serial().await;
     let mock = issue().answers(&server, 200, issued(30)).await;
     let client = paused_client(&server, Some(TOKEN));
     let (keeper, _) = start_paused(&client, exact());
@@ -489,10 +470,7 @@ async fn no_private_key_in_debug_events_errors_or_traces() {
 
     let server = MockServer::start_async().await;
     let phase = Phase::default();
-    issue()
-        .during(&phase, 0)
-        .answers(&server, 200, issued(30))
-        .await;
+    issued_during(&server, &phase, 0).await;
     // Then a key that is not PEM, with a secret-looking line inside.
     let mut bad = issued(30);
     bad["data"]["private_key"] = json!(
@@ -545,8 +523,7 @@ async fn no_private_key_in_debug_events_errors_or_traces() {
 
 #[tokio::test]
 async fn a_certificate_already_expired_by_this_clock_is_not_served_and_backs_off() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let server = MockServer::start_async().await;
+    let (_one, server, _) = serial().await;
     // A server clock far behind this one: every certificate is past its `expiration` here.
     let mut stale = recorded();
     stale["data"]["expiration"] = json!(unix_now() - 60);

@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use common::paused::Phase;
+use common::paused::{dropped_then_calls, events_until, paused_builder, sealed_waits, Phase};
 use common::wire::call;
 
 const TOKEN: &str = "s.app";
@@ -62,6 +62,11 @@ fn version(n: u64) -> Value {
         json!({"url": format!("https://db-{n}"), "password": format!("s3cret-{n}")});
     v["data"]["metadata"]["version"] = json!(n);
     v
+}
+
+/// A request as [`Recorder::requests`] shows it: `GET path`.
+fn get(path: &str) -> String {
+    format!("GET {path}")
 }
 
 /// What the client sent (paused time since the recorder was made, method and path: an
@@ -116,20 +121,19 @@ impl Interceptor for Recorder {
 /// A client for `server` with no timers of its own (nothing but the watcher moves the paused
 /// clock) and no retries, recording its requests.
 fn client(server: &MockServer, recorder: &Arc<Recorder>) -> Client {
-    hashivault::install_crypto_provider();
-    let http = hashivault::reqwest::Client::builder()
-        .redirect(hashivault::reqwest::redirect::Policy::none())
-        .pool_idle_timeout(None)
-        .build()
-        .unwrap();
-    Client::builder()
-        .address(server.base_url())
+    paused_builder(server)
         .token(TOKEN)
-        .max_retries(0)
-        .http_client(http)
         .interceptor(recorder.clone())
         .build()
         .unwrap()
+}
+
+/// A mock server, a [`Recorder`] and a [`client`] of both.
+async fn serve() -> (MockServer, Arc<Recorder>, Client) {
+    let server = MockServer::start_async().await;
+    let recorder = Recorder::new();
+    let client = client(&server, &recorder);
+    (server, recorder, client)
 }
 
 /// Every 10 s exactly (no jitter), backing off up to 60 s.
@@ -138,6 +142,11 @@ fn every_10s() -> KvWatch {
         .with_interval(Duration::from_secs(10))
         .with_jitter(0.0)
         .with_backoff_max(Duration::from_secs(60))
+}
+
+/// `GET` of the metadata with the client's token.
+fn meta() -> common::wire::Call {
+    call(GET, META).token(TOKEN)
 }
 
 /// Mocks the first read (the latest version, no `version` query) answering version 1.
@@ -159,39 +168,17 @@ async fn start(client: &Client) -> KvWatcher<Config> {
         .unwrap()
 }
 
-/// Reads events until one matches `done`, each with its paused time since `start`.
-async fn events_until(
-    watcher: &mut KvWatcher<Config>,
-    start: Instant,
-    mut done: impl FnMut(Duration, &KvEvent) -> bool,
-) -> Vec<(Duration, KvEvent)> {
-    let mut seen = Vec::new();
-    while let Some(event) = watcher.next_event().await {
-        let at = start.elapsed();
-        let stop = done(at, &event);
-        seen.push((at, event));
-        if stop {
-            break;
-        }
-    }
-    seen
-}
-
 #[tokio::test]
 async fn one_metadata_read_per_interval_and_the_new_version_read_by_number() {
-    let server = MockServer::start_async().await;
-    let recorder = Recorder::new();
-    let client = client(&server, &recorder);
+    let (server, recorder, client) = serve().await;
     let phase = Phase::default();
     let latest = first_read(&server).await;
-    let unchanged = call(GET, META)
-        .token(TOKEN)
+    let unchanged = meta()
         .no_query()
         .during(&phase, 0)
         .answers(&server, 200, metadata(1))
         .await;
-    let changed = call(GET, META)
-        .token(TOKEN)
+    let changed = meta()
         .no_query()
         .during(&phase, 1)
         .answers(&server, 200, metadata(2))
@@ -215,12 +202,7 @@ async fn one_metadata_read_per_interval_and_the_new_version_read_by_number() {
     recorder.answers(4).await;
     assert_eq!(
         recorder.requests(),
-        [
-            format!("GET {DATA}"),
-            format!("GET {META}"),
-            format!("GET {META}"),
-            format!("GET {META}"),
-        ]
+        [get(DATA), get(META), get(META), get(META),]
     );
     assert_eq!(recorder.seconds(), [0, 10, 20, 30]);
 
@@ -246,35 +228,21 @@ async fn one_metadata_read_per_interval_and_the_new_version_read_by_number() {
     recorder.answers(8).await;
     assert_eq!(
         recorder.requests()[4..],
-        [
-            format!("GET {META}"),
-            format!("GET {DATA}"),
-            format!("GET {META}"),
-            format!("GET {META}"),
-        ]
+        [get(META), get(DATA), get(META), get(META),]
     );
     assert_eq!(recorder.seconds()[4..], [40, 40, 50, 60]);
     assert!(!config.has_changed().unwrap());
     // Steady state: 6 metadata reads a minute at a 10 s interval (7 requests in the first 60 s
     // of polling, one of them the read of version 2).
-    drop(watcher);
-    tokio::time::resume();
-    assert_eq!(latest.calls_async().await, 1);
-    assert_eq!(second.calls_async().await, 1);
-    assert_eq!(unchanged.calls_async().await, 3);
-    assert_eq!(changed.calls_async().await, 3);
+    let calls = [(&latest, 1), (&second, 1), (&unchanged, 3), (&changed, 3)];
+    dropped_then_calls(watcher, &calls).await;
 }
 
 #[tokio::test]
 async fn jitter_only_lengthens_the_wait() {
-    let server = MockServer::start_async().await;
-    let recorder = Recorder::new();
-    let client = client(&server, &recorder);
+    let (server, recorder, client) = serve().await;
     first_read(&server).await;
-    call(GET, META)
-        .token(TOKEN)
-        .answers(&server, 200, metadata(1))
-        .await;
+    meta().answers(&server, 200, metadata(1)).await;
     tokio::time::pause();
     let options = every_10s().with_jitter(0.5);
     let watcher = client
@@ -304,20 +272,14 @@ const OUTAGE_POLLS: [u64; 12] = [10, 20, 40, 80, 140, 200, 260, 320, 380, 440, 5
 
 #[tokio::test]
 async fn a_sealed_vault_is_polled_less_and_less_and_the_value_is_kept() {
-    let server = MockServer::start_async().await;
-    let recorder = Recorder::new();
-    let client = client(&server, &recorder);
+    let (server, recorder, client) = serve().await;
     let phase = Phase::default();
     first_read(&server).await;
-    let sealed = call(GET, META)
-        .token(TOKEN)
-        .during(&phase, 0)
-        .answers(&server, 503, fixture("sealed.json"))
+    let sealed = meta()
+        .answers_during(&server, (&phase, 0), (503, fixture("sealed.json")))
         .await;
-    call(GET, META)
-        .token(TOKEN)
-        .during(&phase, 1)
-        .answers(&server, 200, metadata(2))
+    meta()
+        .answers_during(&server, (&phase, 1), (200, metadata(2)))
         .await;
     call(GET, DATA)
         .token(TOKEN)
@@ -334,16 +296,10 @@ async fn a_sealed_vault_is_polled_less_and_less_and_the_value_is_kept() {
     .await;
     let at: Vec<u64> = failures.iter().map(|(at, _)| at.as_secs()).collect();
     assert_eq!(at, OUTAGE_POLLS);
-    let retry_in: Vec<u64> = failures
-        .iter()
-        .map(|(_, e)| match e {
-            KvEvent::PollFailed { error, retry_in } => {
-                assert!(error.is_sealed(), "{error}");
-                retry_in.as_secs()
-            }
-            other => panic!("{other:?}"),
-        })
-        .collect();
+    let retry_in = sealed_waits(&failures, |e| match e {
+        KvEvent::PollFailed { error, retry_in } => Some((error, *retry_in)),
+        _ => None,
+    });
     assert_eq!(retry_in, [10, 20, 40, 60, 60, 60, 60, 60, 60, 60, 60, 60]);
     assert_eq!(recorder.requests().len(), 1 + 12, "one request per poll");
     // The last good value stays.
@@ -360,27 +316,19 @@ async fn a_sealed_vault_is_polled_less_and_less_and_the_value_is_kept() {
     recorder.answers(1 + 12 + 2 + 1).await;
     assert_eq!(recorder.seconds()[13..], [620, 620, 630]);
     assert_eq!(config.borrow().data.password, "s3cret-2");
-    drop(watcher);
-    tokio::time::resume();
-    assert_eq!(sealed.calls_async().await, 12);
+    dropped_then_calls(watcher, &[(&sealed, 12)]).await;
 }
 
 /// A server that answers one request with `body` (`Connection: close`) and then stops
 /// listening, so that every later connection is refused: its address.
 async fn answers_once(body: Value) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         let (mut socket, _) = listener.accept().await.unwrap();
         drop(listener);
-        let mut request = Vec::new();
-        let mut buf = [0u8; 4096];
-        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = socket.read(&mut buf).await.unwrap();
-            assert!(n > 0, "the request ended early");
-            request.extend_from_slice(&buf[..n]);
-        }
+        let request = common::wire::read_head(&mut socket, "the request ended early").await;
         let head = String::from_utf8_lossy(&request);
         assert!(head.starts_with(&format!("GET {DATA} ")), "{head}");
         let body = body.to_string();
@@ -435,12 +383,9 @@ async fn connection_refused_backs_off_the_same_way() {
 
 #[tokio::test]
 async fn a_refusal_stops_the_watcher_and_keeps_the_value() {
-    let server = MockServer::start_async().await;
-    let recorder = Recorder::new();
-    let client = client(&server, &recorder);
+    let (server, recorder, client) = serve().await;
     first_read(&server).await;
-    call(GET, META)
-        .token(TOKEN)
+    meta()
         .answers(&server, 403, fixture("permission-denied.json"))
         .await;
     let mut watcher = start(&client).await;
@@ -462,9 +407,7 @@ async fn a_refusal_stops_the_watcher_and_keeps_the_value() {
 
 #[tokio::test]
 async fn a_deleted_current_version_is_reported_once_and_the_value_kept() {
-    let server = MockServer::start_async().await;
-    let recorder = Recorder::new();
-    let client = client(&server, &recorder);
+    let (server, recorder, client) = serve().await;
     let phase = Phase::default();
     // The first read gets version 2, which is then deleted; version 3 comes later.
     call(GET, DATA)
@@ -472,15 +415,15 @@ async fn a_deleted_current_version_is_reported_once_and_the_value_kept() {
         .no_query()
         .answers(&server, 200, version(2))
         .await;
-    call(GET, META)
-        .token(TOKEN)
-        .during(&phase, 0)
-        .answers(&server, 200, fixture("metadata-deleted.json"))
+    meta()
+        .answers_during(
+            &server,
+            (&phase, 0),
+            (200, fixture("metadata-deleted.json")),
+        )
         .await;
-    call(GET, META)
-        .token(TOKEN)
-        .during(&phase, 1)
-        .answers(&server, 200, metadata(3))
+    meta()
+        .answers_during(&server, (&phase, 1), (200, metadata(3)))
         .await;
     let mut bad = version(3);
     bad["data"]["data"] = json!({"url": "https://db-3"});
@@ -514,30 +457,16 @@ async fn a_deleted_current_version_is_reported_once_and_the_value_kept() {
     assert!(error.is_decode(), "{error}");
     assert!(error.to_string().contains("password"), "{error}");
     recorder.answers(8).await;
-    assert_eq!(
-        recorder.requests()[5..],
-        [
-            format!("GET {META}"),
-            format!("GET {DATA}"),
-            format!("GET {META}"),
-        ]
-    );
+    assert_eq!(recorder.requests()[5..], [get(META), get(DATA), get(META),]);
     assert_eq!(watcher.current().metadata.version, 2);
-    drop(watcher);
-    tokio::time::resume();
-    assert_eq!(third.calls_async().await, 1);
+    dropped_then_calls(watcher, &[(&third, 1)]).await;
 }
 
 #[tokio::test]
 async fn dropping_the_watcher_ends_its_task() {
-    let server = MockServer::start_async().await;
-    let recorder = Recorder::new();
-    let client = client(&server, &recorder);
+    let (server, recorder, client) = serve().await;
     first_read(&server).await;
-    call(GET, META)
-        .token(TOKEN)
-        .answers(&server, 200, metadata(1))
-        .await;
+    meta().answers(&server, 200, metadata(1)).await;
     let watcher = start(&client).await;
     let mut config = watcher.watch();
     let mut events = watcher.events();
@@ -559,9 +488,7 @@ async fn dropping_the_watcher_ends_its_task() {
 
 #[tokio::test]
 async fn debug_shows_no_secret_data() {
-    let server = MockServer::start_async().await;
-    let recorder = Recorder::new();
-    let client = client(&server, &recorder);
+    let (server, _recorder, client) = serve().await;
     first_read(&server).await;
     let watcher = start(&client).await;
     let shown = format!(
@@ -578,9 +505,7 @@ async fn debug_shows_no_secret_data() {
 
 #[tokio::test]
 async fn a_path_that_cannot_be_read_fails_at_once() {
-    let server = MockServer::start_async().await;
-    let recorder = Recorder::new();
-    let client = client(&server, &recorder);
+    let (server, recorder, client) = serve().await;
     call(GET, DATA)
         .token(TOKEN)
         .answers(&server, 404, json!({"errors": []}))
@@ -591,5 +516,5 @@ async fn a_path_that_cannot_be_read_fails_at_once() {
         .await
         .unwrap_err();
     assert!(error.is_not_found(), "{error}");
-    assert_eq!(recorder.requests(), [format!("GET {DATA}")]);
+    assert_eq!(recorder.requests(), [get(DATA)]);
 }

@@ -8,50 +8,15 @@ mod common;
 use std::time::Duration;
 
 use hashivault::lease::{Lease, LeaseEvent};
-use hashivault::reqwest::Method;
-use hashivault::{Client, ExposeSecret, JsonMap, VaultDuration};
-use serde_json::json;
+use hashivault::{Client, ExposeSecret};
 
-use common::live::{pg_connect as connect, pg_port as port_of, postgres};
+use common::live::{pg_connect as connect, postgres};
 
 /// Mounts the engine at a fresh path, points it at PostgreSQL, and makes role `app` with a
 /// 10 s TTL and a 20 s max TTL.
 async fn engine(root: &Client, pg: &tokio_postgres::Config) -> String {
     let mount = common::unique("db");
-    let api = root.api();
-    common::live::enable_engine(root, &mount, "database").await;
-    // The plugin's own fields (connection_url, username, password) are not in the spec: the
-    // connection is configured through the raw transport.
-    let password = String::from_utf8(pg.get_password().unwrap().to_vec()).unwrap();
-    let config = json!({
-        "plugin_name": "postgresql-database-plugin",
-        "connection_url": format!(
-            "postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{}/postgres?sslmode=disable",
-            port_of(pg)
-        ),
-        "username": pg.get_user().unwrap(),
-        "password": password,
-        "allowed_roles": ["app"],
-    });
-    let _: hashivault::Envelope<JsonMap> = root
-        .request(Method::POST, &format!("{mount}/config/pg"), Some(&config))
-        .await
-        .unwrap();
-    api.database_write_role()
-        .database_mount_path(&mount)
-        .name("app")
-        .body_map(|b| {
-            b.db_name("pg".to_string())
-                .creation_statements(vec![
-                    "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"
-                        .to_string(),
-                ])
-                .default_ttl(VaultDuration::from(10u64))
-                .max_ttl(VaultDuration::from(20u64))
-        })
-        .send()
-        .await
-        .unwrap();
+    common::live::database_engine(root, pg, &mount, 10, 20).await;
     mount
 }
 

@@ -70,6 +70,19 @@ fn config(n: u64) -> Value {
     json!({"url": format!("https://db-{n}.internal"), "password": format!("s3cret-{n}")})
 }
 
+/// Waits up to `within` for `current` to hold `version`; `what` is the failure's message.
+async fn seen_within(
+    current: &mut tokio::sync::watch::Receiver<hashivault::kv::Secret<Config>>,
+    version: u64,
+    within: Duration,
+    what: &str,
+) {
+    tokio::time::timeout(within, current.wait_for(|s| s.metadata.version == version))
+        .await
+        .expect(what)
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_watcher_follows_versions_across_a_server_restart() {
     let test = "live_kv_watch::the_watcher_follows_versions_across_a_server_restart";
@@ -121,13 +134,13 @@ async fn the_watcher_follows_versions_across_a_server_restart() {
     // Version 2: seen within a couple of intervals.
     let written = Instant::now();
     kv.write("app/config", &config(2)).await.unwrap();
-    tokio::time::timeout(
+    seen_within(
+        &mut current,
+        2,
         Duration::from_secs(2),
-        current.wait_for(|s| s.metadata.version == 2),
+        "version 2 seen within 2 s",
     )
-    .await
-    .expect("version 2 seen within 2 s")
-    .unwrap();
+    .await;
     let seen_after = written.elapsed();
     assert_eq!(current.borrow().data.password, "s3cret-2");
     eprintln!("version 2 seen {seen_after:?} after it was written");
@@ -157,13 +170,13 @@ async fn the_watcher_follows_versions_across_a_server_restart() {
     })
     .await;
     let written = Instant::now();
-    tokio::time::timeout(
+    seen_within(
+        &mut current,
+        3,
         Duration::from_secs(10),
-        current.wait_for(|s| s.metadata.version == 3),
+        "version 3 seen within 10 s of the restart",
     )
-    .await
-    .expect("version 3 seen within 10 s of the restart")
-    .unwrap();
+    .await;
     eprintln!(
         "version 3 seen {:?} after it was written",
         written.elapsed()

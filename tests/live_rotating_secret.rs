@@ -16,47 +16,14 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use hashivault::lease::RotationEvent;
-use hashivault::reqwest::Method;
-use hashivault::{Client, JsonMap, SecretString, VaultDuration};
-use serde_json::json;
+use hashivault::{Client, SecretString};
 
-use common::live::{pg_connect, pg_port, postgres};
+use common::live::{pg_connect, postgres};
 use common::PersistentServer;
 
 /// The database engine at `db/` pointed at PostgreSQL, role `app`: 15 s credentials, 30 s max.
 async fn engine(root: &Client, pg: &tokio_postgres::Config) {
-    common::live::enable_engine(root, "db", "database").await;
-    let password = String::from_utf8(pg.get_password().unwrap().to_vec()).unwrap();
-    let config = json!({
-        "plugin_name": "postgresql-database-plugin",
-        "connection_url": format!(
-            "postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{}/postgres?sslmode=disable",
-            pg_port(pg)
-        ),
-        "username": pg.get_user().unwrap(),
-        "password": password,
-        "allowed_roles": ["app"],
-    });
-    let _: hashivault::Envelope<JsonMap> = root
-        .request(Method::POST, "db/config/pg", Some(&config))
-        .await
-        .unwrap();
-    root.api()
-        .database_write_role()
-        .database_mount_path("db")
-        .name("app")
-        .body_map(|b| {
-            b.db_name("pg".to_string())
-                .creation_statements(vec![
-                    "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"
-                        .to_string(),
-                ])
-                .default_ttl(VaultDuration::from(15u64))
-                .max_ttl(VaultDuration::from(30u64))
-        })
-        .send()
-        .await
-        .unwrap();
+    common::live::database_engine(root, pg, "db", 15, 30).await;
 }
 
 struct Login {

@@ -14,10 +14,11 @@ use httpmock::prelude::*;
 use serde_json::{json, Value};
 
 use common::paused::{
-    approle, approle_login, approle_login_refused, assert_calls, call, dropped_then_calls,
-    events_until, exact, exact_renewer, lease_renew, lease_renewed_answer, lease_revoke,
-    login_answer, looked_up, lookup_self, near, paused_client_with as paused, relogging,
-    renew_fixture as fixture, renew_self, renewed_answer, renewing, spawn_paused, Phase, SECRET_ID,
+    approle, approle_login, approle_login_refused, assert_calls, call, called_once_in_background,
+    dropped_then_calls, events_until, exact, exact_renewer, lease_renew, lease_renewed_answer,
+    lease_revoke, login_answer, looked_up, lookup_self, near, paused_client_with as paused,
+    relogging, renew_fixture as fixture, renew_self, renewed_answer, renewing, spawn_paused, Phase,
+    SECRET_ID,
 };
 use common::wire::{any_request, client_as, tokenless_client, Reply};
 
@@ -401,11 +402,7 @@ async fn lease_events_are_read_elsewhere_and_dropping_the_handle_ends_the_task()
     .await
     .expect("the status channel closes: no task outlives the handle");
     assert!(matches!(*status.borrow(), LeaseStatus::Stopped));
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while revoke.calls_async().await == 0 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(revoke.calls_async().await, 1);
+    called_once_in_background(&revoke).await;
 }
 
 /// The lease helpers send the spec's operations: the exact method, path and body, and their

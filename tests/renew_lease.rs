@@ -6,16 +6,16 @@ mod common;
 
 use std::time::Duration;
 
-use hashivault::lease::{Lease, LeaseEvent, LeaseStatus, LeaseWatcher, LeaseWatcherBuilder};
+use hashivault::lease::{Lease, LeaseEvent, LeaseStatus, LeaseWatcherBuilder};
 use hashivault::reqwest::Method;
 use hashivault::{Client, Envelope};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
-use tokio::time::Instant;
 
 use common::paused::{
-    assert_calls, dropped_then_calls, exact, lease_renew, lease_renewed_answer, lease_revoke,
-    paused_client, renew_fixture as fixture, spawn_paused, Phase,
+    assert_calls, called_once_in_background, dropped_then_calls, events, exact, lease_renew,
+    lease_renewed_answer, lease_revoke, near_ms as near, paused_client, renew_fixture as fixture,
+    spawn_paused, Phase,
 };
 
 const LEASE: &str = "database/creds/app/3cbWfSYrMfFRrWWRKNXWsFUb";
@@ -53,26 +53,6 @@ fn kept(client: &Client, lease: Lease) -> LeaseWatcherBuilder {
         .lease_watcher(lease)
         .schedule(exact())
         .revoke_on_drop(false)
-}
-
-/// Whether `actual` ms is `expected` ms, give or take tokio's timer rounding (each of `sleeps`
-/// sleeps ends on the next whole millisecond plus one).
-fn near(actual: u64, expected: u64, sleeps: u64) -> bool {
-    actual >= expected && actual <= expected + 2 * sleeps
-}
-
-async fn events(watcher: &mut LeaseWatcher, start: Instant, n: usize) -> Vec<(u64, LeaseEvent)> {
-    let mut seen = Vec::new();
-    while seen.len() < n {
-        let Some(event) = watcher.next_event().await else {
-            break;
-        };
-        seen.push((
-            (start.elapsed().as_secs_f64() * 1000.0).round() as u64,
-            event,
-        ));
-    }
-    seen
 }
 
 #[tokio::test]
@@ -180,11 +160,7 @@ async fn dropping_the_watcher_revokes_the_lease() {
     let watcher = client.lease_watcher(lease).spawn();
     drop(watcher);
     // The revocation runs in the background: wait for it (real time, bounded).
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while revoke.calls_async().await == 0 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(revoke.calls_async().await, 1);
+    called_once_in_background(&revoke).await;
 }
 
 #[test]

@@ -17,8 +17,9 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use common::paused::{
-    exact, lease_renew, lease_renewed_answer, lease_revoke, paused_client,
-    renew_fixture as fixture, Phase,
+    assert_calls, called_once_in_background, dropped_then_calls, events, exact, lease_renew,
+    lease_renewed_answer, lease_revoke, near_ms as near, paused_client, renew_fixture as fixture,
+    sealed_answer, sealed_waits, Phase,
 };
 use common::wire::call;
 
@@ -47,6 +48,38 @@ fn creds_read() -> common::wire::Call {
     call(GET, "/v1/database/creds/app").token(TOKEN)
 }
 
+/// Mocks [`creds_read`] during `phase` `p`, answered with renewable credentials ([`creds`]).
+async fn issued<'a>(
+    server: &'a MockServer,
+    phase: &Phase,
+    p: usize,
+    lease: &str,
+    ttl: u64,
+    user: &str,
+) -> httpmock::Mock<'a> {
+    creds_read()
+        .during(phase, p)
+        .answers(server, 200, creds(lease, ttl, true, user))
+        .await
+}
+
+/// Vault's 403 answer of a token without the right.
+fn permission_denied() -> Value {
+    json!({"errors": ["1 error occurred:\n\t* permission denied\n\n"]})
+}
+
+/// Mocks [`creds_read`] at any time, answered with [`FIRST`] for 60 s.
+async fn first_issued(server: &MockServer) -> httpmock::Mock<'_> {
+    creds_read()
+        .answers(server, 200, creds(FIRST, 60, true, "v-app-first"))
+        .await
+}
+
+/// `POST sys/leases/renew` of [`FIRST`] for `ttl` seconds, with the client's token.
+fn renew_first(ttl: u64) -> common::wire::Call {
+    lease_renew(FIRST, Some(ttl)).token(TOKEN)
+}
+
 /// Credentials from `database/creds/app` through `Client::request`, on the exact schedule, left
 /// alone when dropped.
 fn rotating(client: &Client) -> RotatingSecretBuilder<DbCreds> {
@@ -60,56 +93,43 @@ fn rotating(client: &Client) -> RotatingSecretBuilder<DbCreds> {
         .revoke_on_drop(false)
 }
 
-/// Reads events until `n` (or the end), each with its paused-clock time since `start` in ms.
-async fn events(
-    secret: &mut RotatingSecret<DbCreds>,
-    start: Instant,
-    n: usize,
-) -> Vec<(u64, RotationEvent)> {
-    let mut seen = Vec::new();
-    while seen.len() < n {
-        let Some(event) = secret.next_event().await else {
-            break;
-        };
-        seen.push((
-            (start.elapsed().as_secs_f64() * 1000.0).round() as u64,
-            event,
-        ));
-    }
-    seen
+/// Pauses the clock and starts [`rotating`]: the handle and the instant it started at.
+fn start_rotating(client: &Client) -> (RotatingSecret<DbCreds>, Instant) {
+    tokio::time::pause();
+    let start = Instant::now();
+    (rotating(client).spawn(), start)
 }
 
-/// Whether `actual` ms is `expected` ms, give or take tokio's timer rounding.
-fn near(actual: u64, expected: u64, sleeps: u64) -> bool {
-    actual >= expected && actual <= expected + 2 * sleeps
+/// Reads the first event and asserts it is the first credentials' `Rotated`.
+async fn first_rotation(secret: &mut RotatingSecret<DbCreds>, start: Instant) {
+    let seen = events(secret, start, 1).await;
+    assert!(matches!(
+        seen[0].1,
+        RotationEvent::Rotated { generation: 1, .. }
+    ));
+}
+
+/// A mock server, a [`paused_client`] of it with [`TOKEN`], and a [`Phase`] for its mocks.
+async fn serve() -> (MockServer, Client, Phase) {
+    let server = MockServer::start_async().await;
+    let client = paused_client(&server, Some(TOKEN));
+    (server, client, Phase::default())
 }
 
 #[tokio::test]
 async fn credentials_are_renewed_then_rotated_before_their_max_ttl() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
-    let phase = Phase::default();
-    let first = creds_read()
-        .during(&phase, 0)
-        .answers(&server, 200, creds(FIRST, 9, true, "v-app-first"))
-        .await;
-    let full = lease_renew(FIRST, Some(9))
-        .token(TOKEN)
+    let (server, client, phase) = serve().await;
+    let first = issued(&server, &phase, 0, FIRST, 9, "v-app-first").await;
+    let full = renew_first(9)
         .during(&phase, 0)
         .answers(&server, 200, lease_renewed_answer(FIRST, 9))
         .await;
-    let capped = lease_renew(FIRST, Some(9))
-        .token(TOKEN)
+    let capped = renew_first(9)
         .during(&phase, 1)
         .answers(&server, 200, lease_renewed_answer(FIRST, 5))
         .await;
-    let second = creds_read()
-        .during(&phase, 2)
-        .answers(&server, 200, creds(SECOND, 9, true, "v-app-second"))
-        .await;
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut secret = rotating(&client).spawn();
+    let second = issued(&server, &phase, 2, SECOND, 9, "v-app-second").await;
+    let (mut secret, start) = start_rotating(&client);
     let gen1 = secret.ready().await.unwrap();
     assert_eq!(gen1.generation(), 1);
     assert_eq!(gen1.lease().id, FIRST);
@@ -138,10 +158,7 @@ async fn credentials_are_renewed_then_rotated_before_their_max_ttl() {
     };
     assert_eq!((expires_at - start).as_secs(), 17);
     // New credentials at 2/3 of the 5 s left: 1.667 s before the end.
-    assert_eq!(
-        (expires_at - rotate_at).as_millis(),
-        1666
-    );
+    assert_eq!((expires_at - rotate_at).as_millis(), 1666);
     phase.set(2);
     let seen = events(&mut secret, start, 1).await;
     assert!(near(seen[0].0, 15333, 3), "{seen:?}");
@@ -156,39 +173,20 @@ async fn credentials_are_renewed_then_rotated_before_their_max_ttl() {
     assert_eq!(gen2.data().username, "v-app-second");
     assert_eq!(secret.current().unwrap().lease().id, SECOND);
     assert_eq!(gen1.data().password.expose(), "S9L-dBxGGF3stc6c13sO");
-    drop(secret);
-    tokio::time::resume();
-    assert_eq!(first.calls_async().await, 1);
-    assert_eq!(full.calls_async().await, 1);
-    assert_eq!(capped.calls_async().await, 1);
-    assert_eq!(second.calls_async().await, 1);
+    let calls = [(&first, 1), (&full, 1), (&capped, 1), (&second, 1)];
+    dropped_then_calls(secret, &calls).await;
 }
 
 #[tokio::test]
 async fn a_lost_lease_is_replaced_at_once() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
-    let phase = Phase::default();
-    let first = creds_read()
-        .during(&phase, 0)
-        .answers(&server, 200, creds(FIRST, 30, true, "v-app-first"))
-        .await;
-    let lost = lease_renew(FIRST, Some(30))
-        .token(TOKEN)
+    let (server, client, phase) = serve().await;
+    let first = issued(&server, &phase, 0, FIRST, 30, "v-app-first").await;
+    let lost = renew_first(30)
         .answers(&server, 400, json!({"errors": ["lease not found"]}))
         .await;
-    let second = creds_read()
-        .during(&phase, 1)
-        .answers(&server, 200, creds(SECOND, 30, true, "v-app-second"))
-        .await;
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut secret = rotating(&client).spawn();
-    let seen = events(&mut secret, start, 1).await;
-    assert!(matches!(
-        seen[0].1,
-        RotationEvent::Rotated { generation: 1, .. }
-    ));
+    let second = issued(&server, &phase, 1, SECOND, 30, "v-app-second").await;
+    let (mut secret, start) = start_rotating(&client);
+    first_rotation(&mut secret, start).await;
     phase.set(1);
     let seen = events(&mut secret, start, 2).await;
     // At 20 s (2/3 of 30 s) Vault no longer knows the lease: new credentials at once.
@@ -202,45 +200,25 @@ async fn a_lost_lease_is_replaced_at_once() {
         seen[1].1,
         RotationEvent::Rotated { generation: 2, .. }
     ));
-    drop(secret);
-    tokio::time::resume();
-    assert_eq!(first.calls_async().await, 1);
-    assert_eq!(lost.calls_async().await, 1);
-    assert_eq!(second.calls_async().await, 1);
+    dropped_then_calls(secret, &[(&first, 1), (&lost, 1), (&second, 1)]).await;
 }
 
 #[tokio::test]
 async fn a_fetch_is_retried_while_vault_is_sealed_and_stops_when_refused() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
-    let phase = Phase::default();
+    let (server, client, phase) = serve().await;
     let sealed = creds_read()
-        .during(&phase, 0)
-        .answers(&server, 503, json!({"errors": ["Vault is sealed"]}))
+        .answers_during(&server, (&phase, 0), (503, sealed_answer()))
         .await;
     let denied = creds_read()
-        .during(&phase, 1)
-        .answers(
-            &server,
-            403,
-            json!({"errors": ["1 error occurred:\n\t* permission denied\n\n"]}),
-        )
+        .answers_during(&server, (&phase, 1), (403, permission_denied()))
         .await;
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut secret = rotating(&client).spawn();
+    let (mut secret, start) = start_rotating(&client);
     // Backoff 1 s, 2 s, 4 s (no jitter): one request per wait, no storm.
     let seen = events(&mut secret, start, 3).await;
-    let waits: Vec<_> = seen
-        .iter()
-        .map(|(_, e)| match e {
-            RotationEvent::FetchFailed { error, retry_in } => {
-                assert!(error.is_sealed(), "{error:?}");
-                retry_in.as_secs()
-            }
-            other => panic!("{other:?}"),
-        })
-        .collect();
+    let waits = sealed_waits(&seen, |e| match e {
+        RotationEvent::FetchFailed { error, retry_in } => Some((error, *retry_in)),
+        _ => None,
+    });
     assert_eq!(waits, [1, 2, 4]);
     assert!(near(seen[2].0, 3000, 2), "{seen:?}");
     phase.set(1);
@@ -255,14 +233,12 @@ async fn a_fetch_is_retried_while_vault_is_sealed_and_stops_when_refused() {
     assert!(err.is_permission_denied(), "{err:?}");
     assert!(secret.current().is_none());
     tokio::time::resume();
-    assert_eq!(sealed.calls_async().await, 3);
-    assert_eq!(denied.calls_async().await, 1);
+    assert_calls(&[(&sealed, 3), (&denied, 1)]).await;
 }
 
 #[tokio::test]
 async fn an_answer_without_a_lease_stops_at_once() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
+    let (server, client, _) = serve().await;
     let mut static_creds = creds("", 0, false, "v-static");
     static_creds["lease_id"] = json!("");
     let read = creds_read().answers(&server, 200, static_creds).await;
@@ -275,11 +251,8 @@ async fn an_answer_without_a_lease_stops_at_once() {
 
 #[tokio::test]
 async fn debug_and_events_never_show_the_credentials() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
-    creds_read()
-        .answers(&server, 200, creds(FIRST, 60, true, "v-app-first"))
-        .await;
+    let (server, client, _) = serve().await;
+    first_issued(&server).await;
     let mut secret = rotating(&client).spawn();
     let current = secret.ready().await.unwrap();
     let event = secret.next_event().await.unwrap();
@@ -291,11 +264,8 @@ async fn debug_and_events_never_show_the_credentials() {
 
 #[tokio::test]
 async fn dropping_the_handle_revokes_the_current_lease_and_ends_the_task() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
-    creds_read()
-        .answers(&server, 200, creds(FIRST, 60, true, "v-app-first"))
-        .await;
+    let (server, client, _) = serve().await;
+    first_issued(&server).await;
     let revoke = lease_revoke(FIRST)
         .token(TOKEN)
         .answers(&server, 204, Value::Null)
@@ -315,34 +285,16 @@ async fn dropping_the_handle_revokes_the_current_lease_and_ends_the_task() {
         .await
         .unwrap()
         .is_none());
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while revoke.calls_async().await == 0 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(revoke.calls_async().await, 1);
+    called_once_in_background(&revoke).await;
 }
 
 #[tokio::test]
 async fn rotate_now_fetches_new_credentials_at_once() {
-    let server = MockServer::start_async().await;
-    let client = paused_client(&server, Some(TOKEN));
-    let phase = Phase::default();
-    let first = creds_read()
-        .during(&phase, 0)
-        .answers(&server, 200, creds(FIRST, 60, true, "v-app-first"))
-        .await;
-    let second = creds_read()
-        .during(&phase, 1)
-        .answers(&server, 200, creds(SECOND, 60, true, "v-app-second"))
-        .await;
-    tokio::time::pause();
-    let start = Instant::now();
-    let mut secret = rotating(&client).spawn();
-    let seen = events(&mut secret, start, 1).await;
-    assert!(matches!(
-        seen[0].1,
-        RotationEvent::Rotated { generation: 1, .. }
-    ));
+    let (server, client, phase) = serve().await;
+    let first = issued(&server, &phase, 0, FIRST, 60, "v-app-first").await;
+    let second = issued(&server, &phase, 1, SECOND, 60, "v-app-second").await;
+    let (mut secret, start) = start_rotating(&client);
+    first_rotation(&mut secret, start).await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     phase.set(1);
     secret.rotate_now();
@@ -353,8 +305,5 @@ async fn rotate_now_fetches_new_credentials_at_once() {
         matches!(&seen[0].1, RotationEvent::Rotated { generation: 2, lease_id, .. } if lease_id == SECOND),
         "{seen:?}"
     );
-    drop(secret);
-    tokio::time::resume();
-    assert_eq!(first.calls_async().await, 1);
-    assert_eq!(second.calls_async().await, 1);
+    dropped_then_calls(secret, &[(&first, 1), (&second, 1)]).await;
 }

@@ -2,7 +2,10 @@
 //! Agent or Proxy listening there.
 #![cfg(unix)]
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+mod common;
+
+use common::wire::read_head;
+use tokio::io::AsyncWriteExt;
 use tokio::net::UnixListener;
 
 #[tokio::test]
@@ -12,13 +15,7 @@ async fn requests_go_over_the_unix_socket() {
     let listener = UnixListener::bind(&path).unwrap();
     let server = tokio::spawn(async move {
         let (mut stream, _) = listener.accept().await.unwrap();
-        let mut head = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = stream.read(&mut buf).await.unwrap();
-            assert!(n > 0, "the client closed before sending a request");
-            head.extend_from_slice(&buf[..n]);
-        }
+        let head = read_head(&mut stream, "the client closed before sending a request").await;
         let body = br#"{"request_id":"r","data":{"keys":["a","b/"]}}"#;
         let answer = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",

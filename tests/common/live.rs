@@ -184,3 +184,53 @@ pub async fn pg_connect(
     });
     Ok(client)
 }
+
+/// Mounts the database engine at `mount`, points it at PostgreSQL (connection `pg`, configured
+/// through the raw transport: the plugin's own fields are not in the spec), and makes role `app`
+/// with `ttl` and `max_ttl` seconds.
+#[cfg(all(feature = "database", feature = "sys"))]
+pub async fn database_engine(
+    root: &hashivault::Client,
+    pg: &tokio_postgres::Config,
+    mount: &str,
+    ttl: u64,
+    max_ttl: u64,
+) {
+    use hashivault::VaultDuration;
+    enable_engine(root, mount, "database").await;
+    let password = String::from_utf8(pg.get_password().unwrap().to_vec()).unwrap();
+    let config = serde_json::json!({
+        "plugin_name": "postgresql-database-plugin",
+        "connection_url": format!(
+            "postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{}/postgres?sslmode=disable",
+            pg_port(pg)
+        ),
+        "username": pg.get_user().unwrap(),
+        "password": password,
+        "allowed_roles": ["app"],
+    });
+    let _: hashivault::Envelope<hashivault::JsonMap> = root
+        .request(
+            hashivault::reqwest::Method::POST,
+            &format!("{mount}/config/pg"),
+            Some(&config),
+        )
+        .await
+        .unwrap();
+    root.api()
+        .database_write_role()
+        .database_mount_path(mount)
+        .name("app")
+        .body_map(|b| {
+            b.db_name("pg".to_string())
+                .creation_statements(vec![
+                    "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"
+                        .to_string(),
+                ])
+                .default_ttl(VaultDuration::from(ttl))
+                .max_ttl(VaultDuration::from(max_ttl))
+        })
+        .send()
+        .await
+        .unwrap();
+}

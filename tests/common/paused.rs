@@ -9,8 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hashivault::auth::{AppRole, RenewEvent, RenewSchedule, RenewerBuilder, TokenRenewer};
-use hashivault::lease::{LeaseWatcher, LeaseWatcherBuilder};
-use hashivault::Client;
+use hashivault::lease::{
+    LeaseEvent, LeaseWatcher, LeaseWatcherBuilder, RotatingSecret, RotationEvent,
+};
+use hashivault::{Client, ClientBuilder};
 use httpmock::prelude::*;
 
 pub use super::wire::{call, Call};
@@ -35,21 +37,26 @@ pub fn paused_client_with(
     token: Option<&str>,
     policy: hashivault::RedirectPolicy,
 ) -> Client {
+    let mut b = paused_builder(server).redirects(policy);
+    if let Some(token) = token {
+        b = b.token(token);
+    }
+    b.build().unwrap()
+}
+
+/// The builder of [`paused_client`]: `server`'s address, an HTTP client with no timeouts, no
+/// pool idle timer and no redirects, no retries; no token.
+pub fn paused_builder(server: &MockServer) -> ClientBuilder {
     hashivault::install_crypto_provider();
     let http = hashivault::reqwest::Client::builder()
         .redirect(hashivault::reqwest::redirect::Policy::none())
         .pool_idle_timeout(None)
         .build()
         .unwrap();
-    let mut b = Client::builder()
+    Client::builder()
         .address(server.base_url())
         .max_retries(0)
-        .redirects(policy)
-        .http_client(http);
-    if let Some(token) = token {
-        b = b.token(token);
-    }
-    b.build().unwrap()
+        .http_client(http)
 }
 
 /// `lookup-self` (recorded) of a token with `ttl` left of `creation_ttl`.
@@ -83,6 +90,11 @@ pub fn lease_renewed_answer(lease: &str, ttl: u64) -> Value {
     v["lease_id"] = json!(lease);
     v["lease_duration"] = json!(ttl);
     v
+}
+
+/// The 503 answer of a sealed Vault: `{"errors": ["Vault is sealed"]}`.
+pub fn sealed_answer() -> Value {
+    json!({"errors": ["Vault is sealed"]})
 }
 
 /// No jitter, so that every instant is exact.
@@ -230,6 +242,82 @@ impl Spawn for LeaseWatcherBuilder {
     }
 }
 
+/// A handle whose events the tests read: a renewer, a lease watcher, rotating credentials, a
+/// KV watcher or a certificate keeper.
+pub trait Events {
+    type Event;
+    /// The handle's `next_event`.
+    fn next(&mut self) -> impl std::future::Future<Output = Option<Self::Event>>;
+    /// Whether `event` ends the reading of [`events_until`] whatever it is told.
+    fn stops(_event: &Self::Event) -> bool {
+        false
+    }
+}
+
+impl Events for TokenRenewer {
+    type Event = RenewEvent;
+    async fn next(&mut self) -> Option<RenewEvent> {
+        self.next_event().await
+    }
+    fn stops(event: &RenewEvent) -> bool {
+        matches!(event, RenewEvent::Stopped(_))
+    }
+}
+
+impl Events for LeaseWatcher {
+    type Event = LeaseEvent;
+    async fn next(&mut self) -> Option<LeaseEvent> {
+        self.next_event().await
+    }
+}
+
+impl<T: Send + Sync + 'static> Events for RotatingSecret<T> {
+    type Event = RotationEvent;
+    async fn next(&mut self) -> Option<RotationEvent> {
+        self.next_event().await
+    }
+}
+
+impl<T: Clone> Events for hashivault::kv::KvWatcher<T> {
+    type Event = hashivault::kv::KvEvent;
+    async fn next(&mut self) -> Option<hashivault::kv::KvEvent> {
+        self.next_event().await
+    }
+}
+
+#[cfg(feature = "cert-keeper")]
+impl Events for hashivault::cert::CertKeeper {
+    type Event = hashivault::cert::CertEvent;
+    async fn next(&mut self) -> Option<hashivault::cert::CertEvent> {
+        self.next_event().await
+    }
+    fn stops(event: &hashivault::cert::CertEvent) -> bool {
+        matches!(event, hashivault::cert::CertEvent::Stopped(_))
+    }
+}
+
+/// Reads up to `n` events (fewer if they end), each with its paused-clock time since `start` in
+/// whole milliseconds.
+pub async fn events<H: Events>(handle: &mut H, start: Instant, n: usize) -> Vec<(u64, H::Event)> {
+    let mut seen = Vec::new();
+    while seen.len() < n {
+        let Some(event) = handle.next().await else {
+            break;
+        };
+        seen.push((
+            (start.elapsed().as_secs_f64() * 1000.0).round() as u64,
+            event,
+        ));
+    }
+    seen
+}
+
+/// Whether `actual` ms is `expected` ms, give or take tokio's timer rounding (each of `sleeps`
+/// sleeps ends on the next whole millisecond plus one).
+pub fn near_ms(actual: u64, expected: u64, sleeps: u64) -> bool {
+    actual >= expected && actual <= expected + 2 * sleeps
+}
+
 /// Pauses the clock and starts `watcher`: the handle and the instant it started at.
 pub fn spawn_paused<B: Spawn>(watcher: B) -> (B::Handle, Instant) {
     tokio::time::pause();
@@ -256,6 +344,16 @@ pub async fn assert_calls(expected: &[(&httpmock::Mock<'_>, usize)]) {
     }
 }
 
+/// Waits (real time, up to 10 s) for `mock` to be called by a background task, then asserts it
+/// was called once.
+pub async fn called_once_in_background(mock: &httpmock::Mock<'_>) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while mock.calls_async().await == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(mock.calls_async().await, 1);
+}
+
 /// Drops the renewer or watcher, lets real time run again (httpmock's own calls need it), and
 /// [`assert_calls`].
 pub async fn dropped_then_calls<H>(handle: H, expected: &[(&httpmock::Mock<'_>, usize)]) {
@@ -264,23 +362,40 @@ pub async fn dropped_then_calls<H>(handle: H, expected: &[(&httpmock::Mock<'_>, 
     assert_calls(expected).await;
 }
 
-/// Reads events until `done` says so (or `Stopped`), each with the paused-clock time since
-/// `start`.
-pub async fn events_until(
-    renewer: &mut TokenRenewer,
+/// Reads events until `done` says so (or the handle [`Events::stops`] on it: a renewer's or a
+/// keeper's `Stopped`), each with the paused-clock time since `start`.
+pub async fn events_until<H: Events>(
+    handle: &mut H,
     start: Instant,
-    mut done: impl FnMut(Duration, &RenewEvent) -> bool,
-) -> Vec<(Duration, RenewEvent)> {
+    mut done: impl FnMut(Duration, &H::Event) -> bool,
+) -> Vec<(Duration, H::Event)> {
     let mut seen = Vec::new();
-    while let Some(event) = renewer.next_event().await {
+    while let Some(event) = handle.next().await {
         let at = start.elapsed();
-        let stop = done(at, &event) || matches!(event, RenewEvent::Stopped(_));
+        let stop = done(at, &event) || H::stops(&event);
         seen.push((at, event));
         if stop {
             break;
         }
     }
     seen
+}
+
+/// The retry waits (whole seconds) of `seen`, every one a failure (`failure` gives its error and
+/// wait) on a sealed Vault; panics on any other event.
+pub fn sealed_waits<T, E: std::fmt::Debug>(
+    seen: &[(T, E)],
+    failure: impl Fn(&E) -> Option<(&Arc<hashivault::Error>, Duration)>,
+) -> Vec<u64> {
+    seen.iter()
+        .map(|(_, e)| match failure(e) {
+            Some((error, retry_in)) => {
+                assert!(error.is_sealed(), "{error:?}");
+                retry_in.as_secs()
+            }
+            None => panic!("{e:?}"),
+        })
+        .collect()
 }
 
 /// Milliseconds.

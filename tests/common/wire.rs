@@ -514,6 +514,18 @@ impl Call {
         self
     }
 
+    /// [`Call::during`] `phase` (the counter and the phase), then [`Call::answers`].
+    pub async fn answers_during<'a>(
+        self,
+        server: &'a MockServer,
+        (phase, n): (&Phase, usize),
+        answer: (u16, impl Into<Reply>),
+    ) -> Mock<'a> {
+        self.during(phase, n)
+            .answers(server, answer.0, answer.1)
+            .await
+    }
+
     /// Mocks the request on `server`, answering `status` with `reply`.
     pub async fn answers(
         mut self,
@@ -584,4 +596,18 @@ impl Call {
             when.is_true(phase.is(n));
         }
     }
+}
+
+/// Reads from `stream` until the end of an HTTP request's head (`\r\n\r\n`); `early` is the
+/// message of the failure if the stream ends before.
+pub async fn read_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, early: &str) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "{early}");
+        head.extend_from_slice(&buf[..n]);
+    }
+    head
 }
