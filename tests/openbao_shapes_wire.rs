@@ -123,13 +123,8 @@ async fn pages_are_walked_until_a_short_page() {
 #[tokio::test]
 async fn a_full_last_page_ends_at_openbaos_404_past_the_end() {
     let server = MockServer::start_async().await;
-    let first = bao(
-        &server,
-        200,
-        "list_page1",
-        get_q("/v1/kv/d/", "list=true&limit=5"),
-    )
-    .await;
+    let first = get_q("/v1/kv/d/", "list=true&limit=5");
+    let first = bao(&server, 200, "list_page1", first).await;
     let past = get_q("/v1/kv/d/", "list=true&after=k05&limit=5");
     let past = bao(&server, 404, "list_page_past_end", past).await;
     let all = client(&server)
@@ -169,8 +164,8 @@ async fn a_server_that_ignores_after_is_not_walked_twice() {
     let alice_and_bob = serde_json::json!({"data": {"keys": ["alice", "bob"]}});
     let mock = users
         .query("limit", "2")
-        .answers(&server, 200, alice_and_bob);
-    let mock = mock.await;
+        .answers(&server, 200, alice_and_bob)
+        .await;
     let all = client(&server)
         .list_pages("auth/userpass/users", 2)
         .all()
