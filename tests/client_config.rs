@@ -10,7 +10,9 @@ use hashivault::Client;
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
-use common::wire::{any_request, call, client, fast_retries, read_cubbyhole, recorded, TOKEN};
+use common::wire::{
+    answers_recorded, any_request, call, client, fast_retries, read_cubbyhole, recorded, TOKEN,
+};
 
 #[tokio::test]
 async fn every_request_carries_token_and_request_headers_and_no_namespace_by_default() {
@@ -32,10 +34,8 @@ async fn every_request_carries_token_and_request_headers_and_no_namespace_by_def
 #[tokio::test]
 async fn without_a_token_no_token_header_is_sent() {
     let server = MockServer::start_async().await;
-    let mock = call(GET, "/v1/sys/health")
-        .header_missing("x-vault-token")
-        .answers(&server, 200, recorded("sys-health.json"))
-        .await;
+    let health = call(GET, "/v1/sys/health").header_missing("x-vault-token");
+    let mock = answers_recorded(&server, health, "sys-health.json").await;
     let client = Client::builder()
         .address(server.base_url())
         .build()

@@ -7,16 +7,15 @@ use httpmock::prelude::*;
 use serde_json::json;
 
 use common::wire::{
-    any_request, at, call, client, list_call, list_verb_client, read_kv2, recorded,
+    answers_recorded, any_request, at, call, client, list_call, list_verb_client, read_kv2,
+    recorded,
 };
 
 #[tokio::test]
 async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave_the_endpoint() {
     let server = MockServer::start_async().await;
-    let read = call(GET, "/v1/team/secret/data/app/a%20b%3F/x%25y")
-        .header_missing("api-version")
-        .answers(&server, 200, recorded("kv/v2_read.json"))
-        .await;
+    let read = call(GET, "/v1/team/secret/data/app/a%20b%3F/x%25y").header_missing("api-version");
+    let read = answers_recorded(&server, read, "kv/v2_read.json").await;
     let client = client(&server);
     let answer = read_kv2(&client, "/team/secret/", "/app/a b?/x%y")
         .await

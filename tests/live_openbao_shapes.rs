@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use hashivault::intercept::{Interceptor, OutgoingRequest};
 use hashivault::reqwest::Method;
-use hashivault::{Client, Envelope, InlineAuth, JsonMap, ListMethod, ListPage, NamespaceMode};
+use hashivault::{
+    Client, ClientBuilder, Envelope, InlineAuth, JsonMap, ListMethod, ListPage, NamespaceMode,
+};
 use serde_json::{json, Value};
 
 /// The root client, when the server is OpenBao 2.4 or newer.
@@ -39,15 +41,29 @@ async fn call(client: &Client, method: Method, path: &str, body: Option<Value>) 
         .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// [`call`] of `POST path` with `body`.
+async fn post(client: &Client, path: &str, body: Value) -> Envelope {
+    call(client, Method::POST, path, Some(body)).await
+}
+
+/// [`call`] of `PUT path` with `body`.
+async fn put(client: &Client, path: &str, body: Value) -> Envelope {
+    call(client, Method::PUT, path, Some(body)).await
+}
+
+/// A builder for a client of the same server with the same token as `root`.
+fn same_server(root: &Client) -> ClientBuilder {
+    Client::builder()
+        .address(root.address())
+        .token(hashivault::ExposeSecret::expose_secret(
+            &root.token().unwrap(),
+        ))
+}
+
 /// Mounts KV v2 at `mount` through `client` and waits until it takes writes.
 async fn enable_kv2(client: &Client, mount: &str) {
-    call(
-        client,
-        Method::POST,
-        &format!("sys/mounts/{mount}"),
-        Some(json!({"type": "kv", "options": {"version": "2"}})),
-    )
-    .await;
+    let kv2 = json!({"type": "kv", "options": {"version": "2"}});
+    post(client, &format!("sys/mounts/{mount}"), kv2).await;
     let mut last = None;
     for _ in 0..50 {
         match client
@@ -64,6 +80,14 @@ async fn enable_kv2(client: &Client, mount: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("mount {mount} never became ready: {last:?}");
+}
+
+/// A new KV v2 mount (a unique name from `prefix`), [`fill`]ed with `n` keys.
+async fn filled_mount(root: &Client, prefix: &str, n: u32) -> String {
+    let mount = common::unique(prefix);
+    enable_kv2(root, &mount).await;
+    fill(root, &mount, n).await;
+    mount
 }
 
 fn sorted(mut keys: Vec<String>) -> Vec<String> {
@@ -88,9 +112,7 @@ async fn live_paginated_list_walks_every_page() {
     let Some(root) = openbao("live_paginated_list_walks_every_page").await else {
         return;
     };
-    let mount = common::unique("pages");
-    enable_kv2(&root, &mount).await;
-    fill(&root, &mount, 12).await;
+    let mount = filled_mount(&root, "pages", 12).await;
     let kv = root.kv2(&mount);
     let all = kv.list("pg").await.unwrap();
     assert_eq!(all.len(), 13, "{all:?}");
@@ -108,11 +130,7 @@ async fn live_paginated_list_walks_every_page() {
 
     for client in [
         root.clone(),
-        Client::builder()
-            .address(root.address())
-            .token(hashivault::ExposeSecret::expose_secret(
-                &root.token().unwrap(),
-            ))
+        same_server(&root)
             .list_method(ListMethod::ListVerb)
             .build()
             .unwrap(),
@@ -156,18 +174,12 @@ async fn live_scan_lists_recursively() {
     let Some(root) = openbao("live_scan_lists_recursively").await else {
         return;
     };
-    let mount = common::unique("scan");
-    enable_kv2(&root, &mount).await;
-    fill(&root, &mount, 3).await;
+    let mount = filled_mount(&root, "scan", 3).await;
     let want: Vec<String> = ["k01", "k02", "k03", "sub/deep/x", "sub/y"]
         .map(String::from)
         .to_vec();
     assert_eq!(sorted(root.kv2(&mount).scan("pg").await.unwrap()), want);
-    let verb = Client::builder()
-        .address(root.address())
-        .token(hashivault::ExposeSecret::expose_secret(
-            &root.token().unwrap(),
-        ))
+    let verb = same_server(&root)
         .list_method(ListMethod::ListVerb)
         .build()
         .unwrap();
@@ -183,13 +195,7 @@ async fn live_scan_lists_recursively() {
     assert_eq!(sorted(raw), ["deep/x", "y"]);
 
     let v1 = common::unique("scan1");
-    call(
-        &root,
-        Method::POST,
-        &format!("sys/mounts/{v1}"),
-        Some(json!({"type": "kv"})),
-    )
-    .await;
+    post(&root, &format!("sys/mounts/{v1}"), json!({"type": "kv"})).await;
     for k in ["d/a", "d/e/f"] {
         root.kv1(&v1).write(k, &json!({"x": 1})).await.unwrap();
     }
@@ -235,11 +241,7 @@ async fn live_namespace_by_path_reaches_the_same_namespace_as_the_header() {
     let ns = common::unique("nsp");
     namespaces(&root, &ns).await;
     let paths = Arc::new(Paths::default());
-    let by_path = Client::builder()
-        .address(root.address())
-        .token(hashivault::ExposeSecret::expose_secret(
-            &root.token().unwrap(),
-        ))
+    let by_path = same_server(&root)
         .namespace(format!("{ns}/child"))
         .namespace_mode(NamespaceMode::Path)
         .interceptor(paths.clone())
@@ -279,37 +281,20 @@ async fn live_inline_auth_reads_without_a_stored_token() {
     let Some(root) = openbao("live_inline_auth_reads_without_a_stored_token").await else {
         return;
     };
-    let mount = common::unique("inline-kv");
-    enable_kv2(&root, &mount).await;
-    fill(&root, &mount, 6).await;
+    let mount = filled_mount(&root, "inline-kv", 6).await;
     let userpass = common::unique("inline-up");
-    call(
-        &root,
-        Method::POST,
-        &format!("sys/auth/{userpass}"),
-        Some(json!({"type": "userpass"})),
-    )
-    .await;
+    let enable = json!({"type": "userpass"});
+    post(&root, &format!("sys/auth/{userpass}"), enable).await;
     let policy = common::unique("inline-pol");
     let rules = format!(
         "path \"{mount}/data/*\" {{ capabilities = [\"read\"] }}\n\
          path \"{mount}/metadata/*\" {{ capabilities = [\"list\", \"scan\"] }}"
     );
-    call(
-        &root,
-        Method::PUT,
-        &format!("sys/policies/acl/{policy}"),
-        Some(json!({ "policy": rules })),
-    )
-    .await;
+    let acl = json!({ "policy": rules });
+    put(&root, &format!("sys/policies/acl/{policy}"), acl).await;
     let password = format!("pw-{}", common::unique("alice"));
-    call(
-        &root,
-        Method::POST,
-        &format!("auth/{userpass}/users/alice"),
-        Some(json!({"password": password, "token_policies": policy})),
-    )
-    .await;
+    let user = json!({"password": password, "token_policies": policy});
+    post(&root, &format!("auth/{userpass}/users/alice"), user).await;
     let login = InlineAuth::new(format!("auth/{userpass}/login/alice"))
         .parameter("password", password.as_str());
     let alice = root.with_inline_auth(&login).unwrap();
@@ -360,27 +345,16 @@ async fn live_inline_auth_inside_a_namespace() {
         .unwrap();
     // The user lives in the parent namespace; it reads in the child.
     let parent = root.with_namespace(&ns).unwrap();
-    call(
+    post(&parent, "sys/auth/userpass", json!({"type": "userpass"})).await;
+    let rules = "path \"child/secret/data/*\" { capabilities = [\"read\"] }";
+    put(
         &parent,
-        Method::POST,
-        "sys/auth/userpass",
-        Some(json!({"type": "userpass"})),
-    )
-    .await;
-    call(
-        &parent,
-        Method::PUT,
         "sys/policies/acl/child-reader",
-        Some(json!({"policy": "path \"child/secret/data/*\" { capabilities = [\"read\"] }"})),
+        json!({"policy": rules}),
     )
     .await;
-    call(
-        &parent,
-        Method::POST,
-        "auth/userpass/users/dave",
-        Some(json!({"password": "pw-dave-inline", "token_policies": "child-reader"})),
-    )
-    .await;
+    let dave = json!({"password": "pw-dave-inline", "token_policies": "child-reader"});
+    post(&parent, "auth/userpass/users/dave", dave).await;
     let login = InlineAuth::new("auth/userpass/login/dave")
         .parameter("password", "pw-dave-inline")
         .with_namespace(ns.as_str());

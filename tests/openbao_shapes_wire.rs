@@ -10,10 +10,13 @@ use std::sync::{Arc, Mutex};
 use hashivault::intercept::{Interceptor, OutgoingRequest};
 #[cfg(feature = "kv")]
 use hashivault::{reqwest::Method, Envelope};
-use hashivault::{Client, InlineAuth, InlineAuthOperation, ListMethod, ListPage, NamespaceMode};
+use hashivault::{Client, InlineAuth, InlineAuthOperation, ListPage, NamespaceMode};
 use httpmock::prelude::*;
+use httpmock::Mock;
 
-use common::wire::{at, call, client, TOKEN};
+#[cfg(feature = "kv")]
+use common::wire::read_kv2;
+use common::wire::{at, call, client, list_verb_client, Call, TOKEN};
 
 /// A recorded answer of `tests/fixtures/openbao/`, as sent.
 fn recorded(name: &str) -> String {
@@ -24,14 +27,49 @@ fn recorded(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn list_verb(server: &MockServer) -> Client {
-    Client::builder()
-        .address(server.base_url())
-        .token(TOKEN)
-        .max_retries(0)
-        .list_method(ListMethod::ListVerb)
-        .build()
-        .unwrap()
+/// Mocks `request` on `server`, answering `status` with the recorded `fixture`.
+async fn bao<'a>(server: &'a MockServer, status: u16, fixture: &str, request: Call) -> Mock<'a> {
+    request.answers(server, status, recorded(fixture)).await
+}
+
+/// `GET path` with exactly the query string `query`.
+fn get_q(path: &str, query: &'static str) -> Call {
+    call(GET, path).matching(move |req| req.uri().query() == Some(query))
+}
+
+/// `path` with OpenBao's `verb` (`LIST`, `SCAN`) as the method.
+fn verb(verb: &'static str, path: &str) -> Call {
+    at(path).matching(move |req| req.method_str() == verb)
+}
+
+/// `request`, sent without `X-Vault-Namespace`.
+fn no_ns_header(request: Call) -> Call {
+    request.header_missing("x-vault-namespace")
+}
+
+/// Each of `mocks` was called exactly once.
+async fn each_once(mocks: &[&Mock<'_>]) {
+    for mock in mocks {
+        mock.assert_async().await;
+    }
+}
+
+/// `GET path` without `X-Vault-Token`.
+fn tokenless(path: &str) -> Call {
+    call(GET, path).header_missing("x-vault-token")
+}
+
+/// A raw [`Client::request`] without a body, which must succeed.
+#[cfg(feature = "kv")]
+async fn raw_request(client: &Client, method: Method, path: &str) {
+    let _: Envelope = client.request(method, path, None::<&()>).await.unwrap();
+}
+
+const PG: &str = "/v1/secret/metadata/pg/";
+
+/// One page of `pg` at the KV v2 mount `secret`.
+async fn one_page(client: &Client, page: &ListPage) -> Vec<String> {
+    client.kv2("secret").list_page("pg", page).await.unwrap()
 }
 
 fn keys(range: std::ops::RangeInclusive<u32>) -> Vec<String> {
@@ -43,17 +81,10 @@ fn keys(range: std::ops::RangeInclusive<u32>) -> Vec<String> {
 #[tokio::test]
 async fn a_page_is_the_list_query_with_after_and_limit() {
     let server = MockServer::start_async().await;
-    let mock = call(GET, "/v1/secret/metadata/pg/")
-        .vault_headers()
-        .matching(|req| req.uri().query() == Some("list=true&after=k05&limit=5"))
-        .answers(&server, 200, recorded("list_page2"))
-        .await;
+    let page2 = get_q(PG, "list=true&after=k05&limit=5").vault_headers();
+    let mock = bao(&server, 200, "list_page2", page2).await;
     let page = ListPage::new().with_after("k05").with_limit(5);
-    let got = client(&server)
-        .kv2("secret")
-        .list_page("pg", &page)
-        .await
-        .unwrap();
+    let got = one_page(&client(&server), &page).await;
     assert_eq!(got, keys(6..=10));
     mock.assert_async().await;
 }
@@ -61,17 +92,10 @@ async fn a_page_is_the_list_query_with_after_and_limit() {
 #[tokio::test]
 async fn with_the_list_verb_a_page_is_list_with_after_and_limit() {
     let server = MockServer::start_async().await;
-    let mock = at("/v1/secret/metadata/pg/")
-        .vault_headers()
-        .matching(|req| req.method_str() == "LIST")
-        .matching(|req| req.uri().query() == Some("limit=5"))
-        .answers(&server, 200, recorded("list_page1"))
-        .await;
-    let got = list_verb(&server)
-        .kv2("secret")
-        .list_page("pg", &ListPage::new().with_limit(5))
-        .await
-        .unwrap();
+    let list = verb("LIST", PG).vault_headers();
+    let limited = list.matching(|req| req.uri().query() == Some("limit=5"));
+    let mock = bao(&server, 200, "list_page1", limited).await;
+    let got = one_page(&list_verb_client(&server), &ListPage::new().with_limit(5)).await;
     assert_eq!(got, keys(1..=5));
     mock.assert_async().await;
 }
@@ -79,18 +103,11 @@ async fn with_the_list_verb_a_page_is_list_with_after_and_limit() {
 #[tokio::test]
 async fn pages_are_walked_until_a_short_page() {
     let server = MockServer::start_async().await;
-    let first = call(GET, "/v1/secret/metadata/pg/")
-        .matching(|req| req.uri().query() == Some("list=true&limit=5"))
-        .answers(&server, 200, recorded("list_page1"))
-        .await;
-    let second = call(GET, "/v1/secret/metadata/pg/")
-        .matching(|req| req.uri().query() == Some("list=true&after=k05&limit=5"))
-        .answers(&server, 200, recorded("list_page2"))
-        .await;
-    let third = call(GET, "/v1/secret/metadata/pg/")
-        .matching(|req| req.uri().query() == Some("list=true&after=k10&limit=5"))
-        .answers(&server, 200, recorded("list_page3"))
-        .await;
+    let first = bao(&server, 200, "list_page1", get_q(PG, "list=true&limit=5")).await;
+    let second = get_q(PG, "list=true&after=k05&limit=5");
+    let second = bao(&server, 200, "list_page2", second).await;
+    let third = get_q(PG, "list=true&after=k10&limit=5");
+    let third = bao(&server, 200, "list_page3", third).await;
     let mut pages = client(&server).kv2("secret").list_pages("pg", 5);
     assert_eq!(pages.next_page().await.unwrap(), Some(keys(1..=5)));
     assert_eq!(pages.next_page().await.unwrap(), Some(keys(6..=10)));
@@ -100,22 +117,16 @@ async fn pages_are_walked_until_a_short_page() {
     );
     // A short page was the last: no fourth request.
     assert_eq!(pages.next_page().await.unwrap(), None);
-    first.assert_async().await;
-    second.assert_async().await;
-    third.assert_async().await;
+    each_once(&[&first, &second, &third]).await;
 }
 
 #[tokio::test]
 async fn a_full_last_page_ends_at_openbaos_404_past_the_end() {
     let server = MockServer::start_async().await;
-    let first = call(GET, "/v1/kv/d/")
-        .matching(|req| req.uri().query() == Some("list=true&limit=5"))
-        .answers(&server, 200, recorded("list_page1"))
-        .await;
-    let past = call(GET, "/v1/kv/d/")
-        .matching(|req| req.uri().query() == Some("list=true&after=k05&limit=5"))
-        .answers(&server, 404, recorded("list_page_past_end"))
-        .await;
+    let first = get_q("/v1/kv/d/", "list=true&limit=5");
+    let first = bao(&server, 200, "list_page1", first).await;
+    let past = get_q("/v1/kv/d/", "list=true&after=k05&limit=5");
+    let past = bao(&server, 404, "list_page_past_end", past).await;
     let all = client(&server)
         .kv1("kv")
         .list_pages("d", 5)
@@ -123,19 +134,15 @@ async fn a_full_last_page_ends_at_openbaos_404_past_the_end() {
         .await
         .unwrap();
     assert_eq!(all, keys(1..=5));
-    first.assert_async().await;
-    past.assert_async().await;
+    each_once(&[&first, &past]).await;
 }
 
 #[tokio::test]
 async fn an_endpoint_that_ignores_the_limit_is_one_page() {
     // sys/policies/acl answers every policy whatever the limit (and warns): one request.
     let server = MockServer::start_async().await;
-    let mock = call(GET, "/v1/sys/policies/acl")
-        .vault_headers()
-        .matching(|req| req.uri().query() == Some("list=true&limit=2"))
-        .answers(&server, 200, recorded("list_unpaginated_policies"))
-        .await;
+    let policies = get_q("/v1/sys/policies/acl", "list=true&limit=2").vault_headers();
+    let mock = bao(&server, 200, "list_unpaginated_policies", policies).await;
     let all = client(&server)
         .list_pages("sys/policies/acl", 2)
         .all()
@@ -153,14 +160,11 @@ async fn a_server_that_ignores_after_is_not_walked_twice() {
     // Exactly `limit` keys on a server that ignores both parameters (Vault): the second request
     // answers the same keys again, and the walk ends without repeating them.
     let server = MockServer::start_async().await;
-    let mock = call(GET, "/v1/auth/userpass/users")
-        .query("list", "true")
+    let users = call(GET, "/v1/auth/userpass/users").query("list", "true");
+    let alice_and_bob = serde_json::json!({"data": {"keys": ["alice", "bob"]}});
+    let mock = users
         .query("limit", "2")
-        .answers(
-            &server,
-            200,
-            serde_json::json!({"data": {"keys": ["alice", "bob"]}}),
-        )
+        .answers(&server, 200, alice_and_bob)
         .await;
     let all = client(&server)
         .list_pages("auth/userpass/users", 2)
@@ -175,19 +179,13 @@ async fn a_server_that_ignores_after_is_not_walked_twice() {
 #[tokio::test]
 async fn a_page_clone_pages_generated_and_raw_lists_and_nothing_else() {
     let server = MockServer::start_async().await;
-    let generated = call(GET, "/v1/secret/metadata/pg/")
-        .matching(|req| req.uri().query() == Some("list=true&after=k%2F+1&limit=2"))
-        .answers(&server, 200, recorded("list_page1"))
-        .await;
-    let raw = at("/v1/secret/metadata/pg")
-        .matching(|req| req.method_str() == "LIST")
-        .matching(|req| req.uri().query() == Some("after=k%2F+1&limit=2"))
-        .answers(&server, 200, recorded("list_page1"))
-        .await;
-    let read = call(GET, "/v1/secret/data/pg/k01")
-        .no_query()
-        .answers(&server, 200, recorded("inline_read"))
-        .await;
+    let generated = get_q(PG, "list=true&after=k%2F+1&limit=2");
+    let generated = bao(&server, 200, "list_page1", generated).await;
+    let raw = verb("LIST", "/v1/secret/metadata/pg")
+        .matching(|req| req.uri().query() == Some("after=k%2F+1&limit=2"));
+    let raw = bao(&server, 200, "list_page1", raw).await;
+    let read = call(GET, "/v1/secret/data/pg/k01").no_query();
+    let read = bao(&server, 200, "inline_read", read).await;
     let base = client(&server);
     let paged = base.with_list_page(&ListPage::new().with_after("k/ 1").with_limit(2));
     assert_eq!(paged.context().list_page().and_then(|p| p.limit()), Some(2));
@@ -200,22 +198,11 @@ async fn a_page_clone_pages_generated_and_raw_lists_and_nothing_else() {
         .await
         .unwrap();
     assert_eq!(listed.status(), 200);
-    let _: Envelope = paged
-        .request(
-            Method::from_bytes(b"LIST").unwrap(),
-            "secret/metadata/pg",
-            None::<&()>,
-        )
-        .await
-        .unwrap();
+    let list = Method::from_bytes(b"LIST").unwrap();
+    raw_request(&paged, list, "secret/metadata/pg").await;
     // A read through the same clone carries no page.
-    let _: Envelope = paged
-        .request(Method::GET, "secret/data/pg/k01", None::<&()>)
-        .await
-        .unwrap();
-    generated.assert_async().await;
-    raw.assert_async().await;
-    read.assert_async().await;
+    raw_request(&paged, Method::GET, "secret/data/pg/k01").await;
+    each_once(&[&generated, &raw, &read]).await;
     assert!(
         base.context().list_page().is_none(),
         "the original is not paged"
@@ -227,57 +214,38 @@ async fn a_page_clone_pages_generated_and_raw_lists_and_nothing_else() {
 #[tokio::test]
 async fn scan_is_the_list_path_with_scan_true() {
     let server = MockServer::start_async().await;
-    let mock = call(GET, "/v1/secret/metadata/pg/")
-        .vault_headers()
-        .matching(|req| req.uri().query() == Some("scan=true"))
-        .answers(&server, 200, recorded("scan_kv2"))
-        .await;
-    let root = call(GET, "/v1/kv/")
-        .matching(|req| req.uri().query() == Some("scan=true"))
-        .answers(&server, 200, recorded("scan_kv1"))
-        .await;
+    let scan = get_q(PG, "scan=true").vault_headers();
+    let mock = bao(&server, 200, "scan_kv2", scan).await;
+    let root = bao(&server, 200, "scan_kv1", get_q("/v1/kv/", "scan=true")).await;
     let c = client(&server);
     let got = c.kv2("secret").scan("pg").await.unwrap();
     let mut want = keys(1..=12);
     want.extend(["sub/y".to_string(), "sub/deep/x".to_string()]);
     assert_eq!(got, want, "the server's order, folders left out");
     assert_eq!(c.kv1("kv").scan("").await.unwrap(), ["d/a", "d/b", "d/c"]);
-    mock.assert_async().await;
-    root.assert_async().await;
+    each_once(&[&mock, &root]).await;
 }
 
 #[tokio::test]
 async fn with_the_list_verb_scan_is_the_scan_verb() {
     let server = MockServer::start_async().await;
-    let mock = at("/v1/secret/metadata/")
-        .vault_headers()
-        .matching(|req| req.method_str() == "SCAN")
-        .no_query()
-        .answers(&server, 200, recorded("scan_kv2"))
-        .await;
-    let raw = at("/v1/sys/namespaces")
-        .matching(|req| req.method_str() == "SCAN")
-        .no_query()
-        .answers(&server, 200, recorded("scan_kv1"))
-        .await;
-    let c = list_verb(&server);
+    let scan = verb("SCAN", "/v1/secret/metadata/").vault_headers();
+    let mock = bao(&server, 200, "scan_kv2", scan.no_query()).await;
+    let raw = verb("SCAN", "/v1/sys/namespaces").no_query();
+    let raw = bao(&server, 200, "scan_kv1", raw).await;
+    let c = list_verb_client(&server);
     assert_eq!(c.kv2("secret").scan("/").await.unwrap().len(), 14);
     assert_eq!(c.scan("sys/namespaces").await.unwrap().len(), 3);
-    mock.assert_async().await;
-    raw.assert_async().await;
+    each_once(&[&mock, &raw]).await;
 }
 
 #[tokio::test]
 async fn scan_of_nothing_is_empty_and_of_an_endpoint_without_scan_an_error() {
     let server = MockServer::start_async().await;
-    call(GET, "/v1/secret/metadata/nothere/")
-        .matching(|req| req.uri().query() == Some("scan=true"))
-        .answers(&server, 200, recorded("scan_missing"))
-        .await;
-    call(GET, "/v1/sys/policies/acl")
-        .matching(|req| req.uri().query() == Some("scan=true"))
-        .answers(&server, 405, recorded("scan_unsupported"))
-        .await;
+    let nothing = get_q("/v1/secret/metadata/nothere/", "scan=true");
+    bao(&server, 200, "scan_missing", nothing).await;
+    let unsupported = get_q("/v1/sys/policies/acl", "scan=true");
+    bao(&server, 405, "scan_unsupported", unsupported).await;
     let c = client(&server);
     assert!(c.kv2("secret").scan("nothere").await.unwrap().is_empty());
     let err = c.scan("sys/policies/acl").await.unwrap_err();
@@ -294,21 +262,12 @@ async fn scan_of_nothing_is_empty_and_of_an_endpoint_without_scan_an_error() {
 async fn a_namespace_in_the_path_prefixes_every_request_and_sends_no_header() {
     let server = MockServer::start_async().await;
     // The helper's read and the generated one.
-    let read = call(GET, "/v1/ns1/child/secret/data/app")
-        .vault_headers()
-        .header_missing("x-vault-namespace")
-        .no_query()
-        .answers(&server, 200, recorded("ns_path_read"))
-        .await;
-    let raw = call(GET, "/v1/ns1/child/sys/mounts")
-        .header_missing("x-vault-namespace")
-        .answers(&server, 200, recorded("scan_missing"))
-        .await;
-    let list = call(GET, "/v1/ns1/child/secret/metadata/")
-        .header_missing("x-vault-namespace")
-        .matching(|req| req.uri().query() == Some("list=true"))
-        .answers(&server, 200, recorded("list_page1"))
-        .await;
+    let read = no_ns_header(call(GET, "/v1/ns1/child/secret/data/app").vault_headers());
+    let read = bao(&server, 200, "ns_path_read", read.no_query()).await;
+    let raw = no_ns_header(call(GET, "/v1/ns1/child/sys/mounts"));
+    let raw = bao(&server, 200, "scan_missing", raw).await;
+    let list = no_ns_header(get_q("/v1/ns1/child/secret/metadata/", "list=true"));
+    let list = bao(&server, 200, "list_page1", list).await;
     let c = Client::builder()
         .address(server.base_url())
         .token(TOKEN)
@@ -321,34 +280,20 @@ async fn a_namespace_in_the_path_prefixes_every_request_and_sends_no_header() {
     assert_eq!(c.context().namespace_mode(), NamespaceMode::Path);
     let secret = c.kv2("secret").read_json("app").await.unwrap();
     assert_eq!(secret.data["where"], "ns1-by-path");
-    c.api()
-        .kv_v2_read()
-        .kv_v2_mount_path("secret")
-        .path("app")
-        .send()
-        .await
-        .unwrap();
-    let _: Envelope = c
-        .request(Method::GET, "sys/mounts", None::<&()>)
-        .await
-        .unwrap();
+    read_kv2(&c, "secret", "app").await.unwrap();
+    raw_request(&c, Method::GET, "sys/mounts").await;
     assert_eq!(c.kv2("secret").list("").await.unwrap(), keys(1..=5));
     read.assert_calls_async(2).await;
-    raw.assert_async().await;
-    list.assert_async().await;
+    each_once(&[&raw, &list]).await;
 }
 
 #[tokio::test]
 async fn the_namespace_mode_is_kept_by_clones_and_can_be_switched_back() {
     let server = MockServer::start_async().await;
-    let by_path = call(GET, "/v1/team%20a/secret/data/app")
-        .header_missing("x-vault-namespace")
-        .answers(&server, 200, recorded("ns_path_read"))
-        .await;
-    let by_header = call(GET, "/v1/secret/data/app")
-        .header("x-vault-namespace", "team a")
-        .answers(&server, 200, recorded("ns_path_read"))
-        .await;
+    let by_path = no_ns_header(call(GET, "/v1/team%20a/secret/data/app"));
+    let by_path = bao(&server, 200, "ns_path_read", by_path).await;
+    let by_header = call(GET, "/v1/secret/data/app").header("x-vault-namespace", "team a");
+    let by_header = bao(&server, 200, "ns_path_read", by_header).await;
     let c = client(&server)
         .with_namespace_mode(NamespaceMode::Path)
         .with_namespace("other")
@@ -361,8 +306,7 @@ async fn the_namespace_mode_is_kept_by_clones_and_can_be_switched_back() {
         .read_json("app")
         .await
         .unwrap();
-    by_path.assert_async().await;
-    by_header.assert_async().await;
+    each_once(&[&by_path, &by_header]).await;
 }
 
 #[tokio::test]
@@ -407,15 +351,13 @@ const ALICE_PARAMETER: &str = "eyJrZXkiOiJwYXNzd29yZCIsInZhbHVlIjoicHctYWxpY2Uif
 #[tokio::test]
 async fn inline_auth_sends_the_login_headers_and_no_token() {
     let server = MockServer::start_async().await;
-    let mock = call(GET, "/v1/secret/data/pg/k01")
+    let mock = tokenless("/v1/secret/data/pg/k01")
         .header("x-vault-request", "true")
         .header("x-vault-inline-auth-path", "auth/userpass/login/alice")
         .header("x-vault-inline-auth-parameter-password", ALICE_PARAMETER)
-        .header_missing("x-vault-token")
         .header_missing("x-vault-inline-auth-operation")
-        .header_missing("x-vault-inline-auth-namespace")
-        .answers(&server, 200, recorded("inline_read"))
-        .await;
+        .header_missing("x-vault-inline-auth-namespace");
+    let mock = bao(&server, 200, "inline_read", mock).await;
     let shown = Arc::new(Shown::default());
     let root = Client::builder()
         .address(server.base_url())
@@ -453,7 +395,8 @@ async fn inline_auth_sends_the_login_headers_and_no_token() {
 async fn inline_auth_carries_typed_values_operation_and_namespace() {
     let server = MockServer::start_async().await;
     // {"key":"role","value":"ci"} and {"key":"ttl","value":30}, unpadded URL-safe base64.
-    let mock = call(GET, "/v1/ns1/secret/data/app")
+    let mock = tokenless("/v1/ns1/secret/data/app")
+        .header_missing("x-vault-namespace")
         .header("x-vault-inline-auth-path", "auth/jwt/login")
         .header("x-vault-inline-auth-operation", "read")
         .header("x-vault-inline-auth-namespace", "ns1")
@@ -464,11 +407,8 @@ async fn inline_auth_carries_typed_values_operation_and_namespace() {
         .header(
             "x-vault-inline-auth-parameter-ttl",
             "eyJrZXkiOiJ0dGwiLCJ2YWx1ZSI6MzB9",
-        )
-        .header_missing("x-vault-token")
-        .header_missing("x-vault-namespace")
-        .answers(&server, 200, recorded("ns_path_read"))
-        .await;
+        );
+    let mock = bao(&server, 200, "ns_path_read", mock).await;
     let login = InlineAuth::new("/auth/jwt/login")
         .parameter("role", "ci")
         .parameter("ttl", 30)
@@ -487,11 +427,9 @@ async fn inline_auth_carries_typed_values_operation_and_namespace() {
 #[tokio::test]
 async fn a_refused_inline_login_says_so_without_the_password() {
     let server = MockServer::start_async().await;
-    call(GET, "/v1/secret/data/pg/k01")
-        .header_missing("x-vault-token")
-        .reply_header("x-vault-inline-auth-failed", "true")
-        .answers(&server, 400, recorded("inline_wrong_password"))
-        .await;
+    let refused =
+        tokenless("/v1/secret/data/pg/k01").reply_header("x-vault-inline-auth-failed", "true");
+    bao(&server, 400, "inline_wrong_password", refused).await;
     let c = client(&server)
         .with_inline_auth(
             &InlineAuth::new("auth/userpass/login/alice").parameter("password", "bad-pw-123"),
@@ -510,11 +448,9 @@ async fn a_refused_inline_login_says_so_without_the_password() {
 #[tokio::test]
 async fn the_original_keeps_its_token_and_the_inline_clone_has_none() {
     let server = MockServer::start_async().await;
-    let mock = call(GET, "/v1/secret/data/pg/k01")
-        .vault_headers()
-        .header_missing("x-vault-inline-auth-path")
-        .answers(&server, 200, recorded("inline_read"))
-        .await;
+    let with_token = call(GET, "/v1/secret/data/pg/k01").vault_headers();
+    let with_token = with_token.header_missing("x-vault-inline-auth-path");
+    let mock = bao(&server, 200, "inline_read", with_token).await;
     let base = client(&server);
     let inline = base
         .with_inline_auth(&InlineAuth::new("auth/userpass/login/alice").parameter("password", "x"))

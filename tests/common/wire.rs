@@ -418,6 +418,15 @@ pub async fn any_request_fails(server: &MockServer) -> Mock<'_> {
     any_request().answers(server, 500, Value::Null).await
 }
 
+/// Mocks `request` on `server`, answered 200 with the [`recorded`] answer `fixture`.
+pub async fn answers_recorded<'a>(
+    server: &'a MockServer,
+    request: Call,
+    fixture: &str,
+) -> Mock<'a> {
+    request.answers(server, 200, recorded(fixture)).await
+}
+
 /// What a mock answers: nothing, JSON, text as sent, or an HTML page (a proxy's).
 pub enum Reply {
     Empty,
