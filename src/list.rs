@@ -196,6 +196,22 @@ impl ListPages {
         }
     }
 
+    /// The pages of a KV helper's list `operation` of `mount`, under `folder`.
+    pub(crate) fn of_operation(
+        client: &Client,
+        operation: &'static Operation,
+        mount: &str,
+        folder: &str,
+        limit: u32,
+    ) -> Self {
+        let target = Target::Operation {
+            operation,
+            mount: mount.to_string(),
+            folder: folder.to_string(),
+        };
+        ListPages::new(client.clone(), target, limit)
+    }
+
     /// The next page's keys, or `None` after the last page.
     pub async fn next_page(&mut self) -> Result<Option<Vec<String>>, Error> {
         if self.done {

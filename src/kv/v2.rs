@@ -469,8 +469,13 @@ impl Kv2 {
         prefix: &str,
         page: &crate::ListPage,
     ) -> Result<Vec<String>, Error> {
-        let client = self.client.with_list_page(page);
-        list_keys(&client, &ops::KV_V2_LIST, &self.mount, prefix).await
+        list_keys(
+            &self.client.with_list_page(page),
+            &ops::KV_V2_LIST,
+            &self.mount,
+            prefix,
+        )
+        .await
     }
 
     /// Walks the keys under `prefix` `limit` at a time ([`ListPages`](crate::ListPages)).
@@ -485,15 +490,7 @@ impl Kv2 {
     /// # }
     /// ```
     pub fn list_pages(&self, prefix: &str, limit: u32) -> crate::ListPages {
-        crate::ListPages::new(
-            self.client.clone(),
-            crate::list::Target::Operation {
-                operation: &ops::KV_V2_LIST,
-                mount: self.mount.clone(),
-                folder: prefix.to_string(),
-            },
-            limit,
-        )
+        crate::ListPages::of_operation(&self.client, &ops::KV_V2_LIST, &self.mount, prefix, limit)
     }
 
     /// Every key under `prefix`, recursively (OpenBao 2.2+'s `SCAN` of `<mount>/metadata/`):
