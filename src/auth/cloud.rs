@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::login::{send_login, Login};
 use crate::envelope::{AuthInfo, JsonMap};
-use crate::error::TransportError;
+use crate::error::{without_query, TransportError};
 use crate::path::mount_url;
 use crate::{Client, Error};
 
@@ -346,19 +346,16 @@ async fn fetch(
         // Busy or failing, not absent: the metadata services throttle (Azure's IMDS answers
         // 429 past a few requests a second) and fail now and then. A transport error, so the
         // token renewer retries the login with backoff instead of stopping for good.
-        let mut address = response.url().clone();
-        address.set_query(None);
-        let source = response
-            .error_for_status()
-            .expect_err("a 429 or 5xx status")
-            .without_url();
-        return Err(Error::Transport(Box::new(TransportError {
-            address: address.to_string(),
-            hint: "the metadata service is busy or failing; the login can be retried",
-            operation: None,
-            cut_off: false,
-            source,
-        })));
+        let address = without_query(response.url());
+        if let Err(source) = response.error_for_status_ref() {
+            return Err(Error::Transport(Box::new(TransportError {
+                address,
+                hint: "the metadata service is busy or failing; the login can be retried",
+                operation: None,
+                cut_off: false,
+                source: source.without_url(),
+            })));
+        }
     }
     let body = response.text().await.map_err(|e| {
         Error::Config(format!(

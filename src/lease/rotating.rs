@@ -283,6 +283,9 @@ impl<T> fmt::Debug for RotatingSecret<T> {
 
 impl<T: Send + Sync + 'static> RotatingSecret<T> {
     /// The first credentials, once fetched; or why there are none (the fetch was refused).
+    /// While fetches fail with errors Vault did not refuse (down, sealed, an answer that does
+    /// not decode into `T`), it keeps waiting, one [`RotationEvent::FetchFailed`] per attempt:
+    /// bound it with `tokio::time::timeout` where start-up must not wait.
     pub async fn ready(&self) -> Result<Arc<LeasedSecret<T>>, Arc<Error>> {
         let mut rx = self.handle.watch();
         let current = rx.wait_for(Option::is_some).await.map(|c| c.clone());
