@@ -3,6 +3,7 @@
 #
 # Prints, for clean builds in fresh target directories (as a user's first `cargo build`):
 #   - a project depending on hashivault with default features,
+#   - the same with `features = ["transit", "pki"]` beside the defaults (a typical service),
 #   - the same with `features = ["full"]`,
 #   - a project depending on vaultrs 0.8 (default features) and tokio,
 # the wall time and peak memory (GNU time's maximum RSS of the whole cargo process tree), then
@@ -10,17 +11,21 @@
 # --all-features --no-deps --offline`, and the size of `cargo package` (whose verify step builds
 # the packaged crate as crates.io users and docs.rs get it).
 #
-# Usage: scripts/compile-cost.sh [--skip-full] [--jobs N]
+# Usage: scripts/compile-cost.sh [--skip-full] [--builds-only] [--jobs N]
+#   --builds-only: the clean builds and build.rs only (no `cargo doc`, no `cargo package`).
+# The load average before and after is printed: other builds on the machine slow every row.
 # Needs GNU time (`apt-get install time`) and network access to crates.io for the first fetch.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=${COMPILE_COST_DIR:-/tmp/hashivault-compile-cost}
 skip_full=false
+builds_only=false
 jobs=$(nproc)
 while [ $# -gt 0 ]; do
     case "$1" in
         --skip-full) skip_full=true ;;
+        --builds-only) builds_only=true ;;
         --jobs) jobs=$2; shift ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
@@ -54,7 +59,10 @@ measure() { # label, dir, extra cargo args...
     local target="$work/target-$label"
     rm -rf "$target"
     local log="$work/$label.time"
-    (cd "$dir" && CARGO_TARGET_DIR="$target" /usr/bin/time -v cargo build -q -j "$jobs" "$@" 2> "$log") || {
+    # COMPILE_COST_TIMINGS=1: also cargo's --timings report (target-LABEL/cargo-timings/).
+    local timings=()
+    [ -n "${COMPILE_COST_TIMINGS:-}" ] && timings=(--timings)
+    (cd "$dir" && CARGO_TARGET_DIR="$target" /usr/bin/time -v cargo build -q -j "$jobs" "${timings[@]}" "$@" 2> "$log") || {
         echo "$label: build failed, see $log" >&2; tail -20 "$log" >&2; exit 1; }
     local wall rss
     wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}')
@@ -63,13 +71,16 @@ measure() { # label, dir, extra cargo args...
 }
 
 project hv-default "hashivault = { path = \"$repo\" }"
+project hv-transit-pki "hashivault = { path = \"$repo\", features = [\"transit\", \"pki\"] }"
 project hv-full "hashivault = { path = \"$repo\", features = [\"full\"] }"
 project vaultrs-peer 'vaultrs = "0.8"'
 
 echo "clean builds on $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB; $(cargo --version)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-28s %10s %13s\n' build "wall" "peak memory"
 measure vaultrs-0.8 "$work/vaultrs-peer"
 measure hashivault-default "$work/hv-default"
+measure hashivault-transit-pki "$work/hv-transit-pki"
 $skip_full || measure hashivault-full "$work/hv-full"
 
 # The build script alone, in the debug profile a user's build runs it in.
@@ -86,6 +97,8 @@ end=$(date +%s.%N)
 printf '%-28s %9.2fs  (%s lines generated)\n' "build.rs, default features" "$(awk -v a="$start" -v b="$mid" 'BEGIN{print b-a}')" "$default_lines"
 printf '%-28s %9.2fs  (%s lines generated)\n' "build.rs, full" "$(awk -v a="$mid" -v b="$end" 'BEGIN{print b-a}')" "$(wc -l < "$out/api.rs")"
 rm -rf "$out"
+echo "load average at the end of the builds: $(cut -d' ' -f1-3 /proc/loadavg)"
+$builds_only && exit 0
 
 start=$(date +%s.%N)
 (cd "$repo" && CARGO_TARGET_DIR="$work/target-doc" cargo doc -q --all-features --no-deps --offline)
