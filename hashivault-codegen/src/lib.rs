@@ -192,8 +192,8 @@ pub fn generate_with_overlays(
         ));
     }
     file.items.push(operation_ids_const(&operations));
-    file.items.push(operations::operations_module(&rows));
-    let code = prettyplease::unparse(&file);
+    let mut code = prettyplease::unparse(&file);
+    code.push_str(&operations::operations_source(&rows));
     Ok(Generated {
         code,
         report,

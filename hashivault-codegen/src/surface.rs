@@ -121,21 +121,26 @@ pub fn send_through_transport(send: &mut syn::ImplItemFn, stats: &mut SurfaceRew
         stats.unrewritten_sends += 1;
         return;
     };
-    // What progenitor writes after `pre`: exec, post, `let response = result?;`, the match.
-    let tail: Vec<String> = stmts[pre..]
+    // What progenitor writes after `pre`: exec, post, `let response = result?;`, the match
+    // (compared as text but for the match's arms, whose text is most of the `send()`).
+    fn flat(tokens: &impl quote::ToTokens) -> String {
+        tokens.to_token_stream().to_string().replace(' ', "")
+    }
+    let tail: Vec<String> = stmts[pre..(pre + 4).min(stmts.len())]
         .iter()
-        .map(|s| quote::quote!(#s).to_string().replace(' ', ""))
+        .map(flat)
         .collect();
-    let known = tail.len() == 5
+    let status_match = match stmts.get(pre + 4) {
+        Some(syn::Stmt::Expr(syn::Expr::Match(m), _)) if stmts.len() == pre + 5 => Some(m),
+        _ => None,
+    };
+    let known = tail.len() == 4
         && tail[1] == "letresult=client.exec(request,&info).await;"
         && tail[2] == "client.post(&result,&info).await?;"
-        && tail[3] == "letresponse=result?;"
-        && tail[4].starts_with("matchresponse.status().as_u16(){");
-    if !known {
-        stats.unrewritten_sends += 1;
-        return;
-    }
-    let syn::Stmt::Expr(syn::Expr::Match(status_match), _) = &stmts[pre + 4] else {
+        && tail[3] == "letresponse=result?;";
+    let Some(status_match) =
+        status_match.filter(|m| known && flat(&m.expr) == "response.status().as_u16()")
+    else {
         stats.unrewritten_sends += 1;
         return;
     };
