@@ -18,6 +18,10 @@ pub struct Example {
     pub expect: &'static [&'static str],
     /// Whether it needs the throwaway PostgreSQL (`HASHIVAULT_POSTGRES_URL`).
     pub postgres: bool,
+    /// Whether `demo` builds it as a binary of `demo/` (package `hashivault-demo`, the same
+    /// file) instead of an example of the library: an example target builds every
+    /// dev-dependency of the library first, which a new user's first run does not need.
+    pub own_package: bool,
 }
 
 /// Every example, `quickstart` (the default of `cargo xtask demo`) first.
@@ -37,6 +41,7 @@ pub const EXAMPLES: &[Example] = &[
             "alice's token: display name",
         ],
         postgres: false,
+        own_package: true,
     },
     Example {
         name: "kv",
@@ -59,6 +64,7 @@ pub const EXAMPLES: &[Example] = &[
             "deleted all metadata and versions of",
         ],
         postgres: false,
+        own_package: false,
     },
     Example {
         name: "kv_watch",
@@ -77,6 +83,7 @@ pub const EXAMPLES: &[Example] = &[
             "operator: deleted examples-kv-watch-",
         ],
         postgres: false,
+        own_package: false,
     },
     Example {
         name: "approle_service",
@@ -94,6 +101,7 @@ pub const EXAMPLES: &[Example] = &[
             "service: revoked its token on shutdown",
         ],
         postgres: false,
+        own_package: false,
     },
     Example {
         name: "interceptors",
@@ -109,6 +117,7 @@ pub const EXAMPLES: &[Example] = &[
             "requests sent: 4, retries: 0",
         ],
         postgres: false,
+        own_package: false,
     },
     Example {
         name: "transit",
@@ -126,6 +135,7 @@ pub const EXAMPLES: &[Example] = &[
             "disabled examples-transit-",
         ],
         postgres: false,
+        own_package: false,
     },
     Example {
         name: "pki",
@@ -142,6 +152,7 @@ pub const EXAMPLES: &[Example] = &[
             "disabled examples-pki-",
         ],
         postgres: false,
+        own_package: false,
     },
     Example {
         name: "cert_keeper",
@@ -159,6 +170,7 @@ pub const EXAMPLES: &[Example] = &[
             "disabled examples-cert-keeper-",
         ],
         postgres: false,
+        own_package: false,
     },
     Example {
         name: "blocking",
@@ -175,6 +187,7 @@ pub const EXAMPLES: &[Example] = &[
             "deleted examples-blocking-",
         ],
         postgres: false,
+        own_package: false,
     },
     Example {
         name: "database",
@@ -191,6 +204,7 @@ pub const EXAMPLES: &[Example] = &[
             "service: lease and token revoked, bye",
         ],
         postgres: true,
+        own_package: false,
     },
 ];
 
@@ -210,7 +224,11 @@ pub fn names() -> String {
 
 /// `cargo run` arguments for `example`: `--example NAME [--features A,B]`.
 pub fn cargo_args(example: &Example) -> Vec<String> {
-    let mut args = vec!["--example".to_string(), example.file.to_string()];
+    let mut args = if example.own_package {
+        ["--package", "hashivault-demo", "--bin", example.file].map(String::from).to_vec()
+    } else {
+        vec!["--example".to_string(), example.file.to_string()]
+    };
     if !example.features.is_empty() {
         args.push("--features".into());
         args.push(example.features.join(","));
@@ -285,6 +303,10 @@ mod tests {
             ["--example", "transit", "--features", "transit"]
         );
         assert_eq!(cargo_args(find("kv").unwrap()), ["--example", "kv"]);
+        assert_eq!(
+            cargo_args(find("quickstart").unwrap()),
+            ["--package", "hashivault-demo", "--bin", "quickstart"]
+        );
         assert!(find("nope").is_none());
     }
 
@@ -296,6 +318,7 @@ mod tests {
             features: &[],
             expect: &["did a", "did b"],
             postgres: false,
+            own_package: false,
         };
         assert_eq!(check_output(&example, "did a\ndid b\n", &["tok"]), Ok(()));
         let err = check_output(&example, "did a\n", &["tok"]).unwrap_err();

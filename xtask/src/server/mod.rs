@@ -6,8 +6,9 @@
 //!   Then, without ARGS, it runs every example of [`examples::EXAMPLES`] against the same server
 //!   and checks its output, and the TLS tests again with the `native-tls` stack alone, and the
 //!   http-only build (no TLS feature).
-//! - `demo [NAME] [ARGS]`: start a server, run `cargo run --example NAME [ARGS]` against it
-//!   (default `quickstart`; the features an example needs are added).
+//! - `demo [NAME] [ARGS]`: build the example while a server starts, then run `cargo run
+//!   --example NAME [ARGS]` against it (default `quickstart`, built as a binary of `demo/`
+//!   without the library's dev-dependencies; the features an example needs are added).
 //! - `test` and `demo database` also start a PostgreSQL ([`postgres`]) and export its URL as
 //!   `HASHIVAULT_POSTGRES_URL`; `dev --postgres` does too.
 //! - `test` also starts a 3-node OpenBao raft cluster ([`cluster`]) for `tests/live_cluster.rs`
@@ -398,9 +399,23 @@ fn demo(args: &[String]) -> Result<(), String> {
         ),
         _ => (&examples::EXAMPLES[0], args),
     };
+    // The build starts now and the server (installed with pip on a first run) starts beside it;
+    // `cargo run` below finds the example built.
+    let mut build = cargo()
+        .arg("build")
+        .args(examples::cargo_args(example))
+        .spawn()
+        .map_err(|e| format!("cannot run `cargo build`: {e}"))?;
     let mut cargo = cargo();
     let postgres = if example.postgres {
-        let pg = postgres::Postgres::start(&tools_dir())?;
+        let pg = match postgres::Postgres::start(&tools_dir()) {
+            Ok(pg) => pg,
+            Err(e) => {
+                let _ = build.kill();
+                let _ = build.wait();
+                return Err(e);
+            }
+        };
         cargo.env(postgres::URL_VAR, pg.url());
         Some(pg)
     } else {
@@ -411,7 +426,7 @@ fn demo(args: &[String]) -> Result<(), String> {
         .args(examples::cargo_args(example))
         .args(rest);
     let what = format!("cargo run {}", examples::cargo_args(example).join(" "));
-    run_against_server(cargo, &what, rest, postgres, None, |_, _| Ok(()))
+    run_against_server_after(Some(build), cargo, &what, rest, postgres, None, |_, _| Ok(()))
 }
 
 /// `CARGO_TARGET_DIR`, else `<root>/target`.
@@ -432,6 +447,19 @@ fn cargo() -> Command {
 /// `then` runs after the command succeeded, against the same server (and PostgreSQL); the
 /// cluster, if any, is stopped with the server.
 fn run_against_server(
+    command: Command,
+    what: &str,
+    args: &[String],
+    postgres: Option<postgres::Postgres>,
+    cluster: Option<cluster::Cluster>,
+    then: impl FnOnce(&DevServer, Option<&postgres::Postgres>) -> Result<(), String>,
+) -> Result<(), String> {
+    run_against_server_after(None, command, what, args, postgres, cluster, then)
+}
+
+/// [`run_against_server`], once `build` (a `cargo build` started before the server) succeeded.
+fn run_against_server_after(
+    build: Option<Child>,
     mut command: Command,
     what: &str,
     args: &[String],
@@ -439,7 +467,25 @@ fn run_against_server(
     cluster: Option<cluster::Cluster>,
     then: impl FnOnce(&DevServer, Option<&postgres::Postgres>) -> Result<(), String>,
 ) -> Result<(), String> {
-    let (bin, server) = start()?;
+    let (bin, server) = match start() {
+        Ok(started) => started,
+        Err(e) => {
+            if let Some(mut build) = build {
+                let _ = build.kill();
+                let _ = build.wait();
+            }
+            return Err(e);
+        }
+    };
+    if let Some(mut build) = build {
+        let status = wait_or_interrupt(&mut build)?;
+        if !status.success() {
+            drop(server);
+            drop(postgres);
+            eprintln!("xtask: dev server stopped; `cargo build` failed ({status})");
+            std::process::exit(status.code().filter(|&c| c != 0).unwrap_or(1));
+        }
+    }
     command
         .env("VAULT_ADDR", server.url())
         .env("VAULT_TOKEN", &server.token)
