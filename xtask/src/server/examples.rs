@@ -222,10 +222,13 @@ pub fn names() -> String {
         .join(", ")
 }
 
-/// `cargo run` arguments for `example`: `--example NAME [--features A,B]`.
+/// `cargo run` arguments for `example`: `--example NAME [--features A,B]`, or `--package
+/// hashivault-demo --bin NAME` for one of `demo/`.
 pub fn cargo_args(example: &Example) -> Vec<String> {
     let mut args = if example.own_package {
-        ["--package", "hashivault-demo", "--bin", example.file].map(String::from).to_vec()
+        ["--package", "hashivault-demo", "--bin", example.file]
+            .map(String::from)
+            .to_vec()
     } else {
         vec!["--example".to_string(), example.file.to_string()]
     };

@@ -426,7 +426,9 @@ fn demo(args: &[String]) -> Result<(), String> {
         .args(examples::cargo_args(example))
         .args(rest);
     let what = format!("cargo run {}", examples::cargo_args(example).join(" "));
-    run_against_server_after(Some(build), cargo, &what, rest, postgres, None, |_, _| Ok(()))
+    run_against_server_after(Some(build), cargo, &what, rest, postgres, None, |_, _| {
+        Ok(())
+    })
 }
 
 /// `CARGO_TARGET_DIR`, else `<root>/target`.
