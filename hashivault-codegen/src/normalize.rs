@@ -138,6 +138,7 @@ pub fn normalize(doc: &mut Value) -> Report {
     remove_regex_paths(doc, &mut report);
     unique_operation_ids(doc, &mut report);
     list_operations_carry_their_query(doc, &mut report);
+    list_or_scan_is_the_list(doc, &mut report);
     copy_path_descriptions(doc, &mut report);
     add_kv_v2_patch_operations(doc, &mut report);
     add_kv_v2_read_version_parameter(doc, &mut report);
@@ -326,6 +327,32 @@ pub fn list_operations_carry_their_query(doc: &mut Value, report: &mut Report) {
         }
         paths.insert(format!("{path}?list=true"), Value::Object(list_item));
         report.note("list_operations_carry_their_query", name);
+    }
+}
+
+/// OpenBao documents its LIST-or-SCAN endpoints (`kv-scan-detailed-metadata-path`,
+/// `namespaces-scan-namespaces`, `workflows-scan-workflows-manage`) with two required query
+/// parameters, `list` and `scan`, each described as "must be set to `true` or else the other
+/// must". Sent together they fail: OpenBao 2.7.2 answers `GET
+/// /v1/secret/detailed-metadata/x?list=true&scan=true` with `400 {"errors":[]}` (checked against
+/// a dev server, 2026-12-06), and as documented every caller would have to send both. After
+/// [`list_operations_carry_their_query`] the operation is the LIST (its path ends
+/// `?list=true`), so its `scan` parameter is removed; the recursive SCAN stays reachable as
+/// `GET …?scan=true` (or the `SCAN` verb) through `Client::request`.
+pub fn list_or_scan_is_the_list(doc: &mut Value, report: &mut Report) {
+    for (path, method, op) in operations_mut(doc) {
+        if !path.ends_with("?list=true") {
+            continue;
+        }
+        let name = operation_name(op, method, &path);
+        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let before = params.len();
+        params.retain(|p| !(p["name"] == "scan" && p["in"] == "query"));
+        if params.len() != before {
+            report.note("list_or_scan_is_the_list", name);
+        }
     }
 }
 
