@@ -168,8 +168,9 @@ pub fn operations_module(rows: &[OperationRow]) -> syn::Item {
         .iter()
         .map(|row| quote::format_ident!("{}", row.const_name()));
     syn::parse_quote! {
-        /// Every operation of Vault's document (all groups, whatever the features): its method,
-        /// path and retry rules, derived from the spec at build time. See [`crate::operation`].
+        /// Every operation of the generated API (Vault's and OpenBao's documents, all groups,
+        /// whatever the features): its method, path and retry rules, derived from the specs at
+        /// build time. See [`crate::operation`].
         pub mod operations {
             use crate::operation::Operation;
             #(#consts)*
