@@ -93,7 +93,10 @@ pub fn group_of(path: &str) -> String {
         };
     }
     match mount_param_name(first) {
-        Some(name) if name == "kv" || name.starts_with("kv_v") => "kv".to_string(),
+        // OpenBao's document names KV's mounts after the dev server's (`secret/`, `kv/`).
+        Some(name) if name == "kv" || name == "secret" || name.starts_with("kv_v") => {
+            "kv".to_string()
+        }
         Some(name) => feature_name(name),
         None => feature_name(first.split('?').next().unwrap_or(first)),
     }
@@ -157,6 +160,7 @@ mod tests {
         assert_eq!(group_of("/{kv_v2_mount_path}/data/{path}"), "kv");
         assert_eq!(group_of("/{kv_v1_mount_path}/{path}"), "kv");
         assert_eq!(group_of("/{kv_mount_path}/data/{path}"), "kv");
+        assert_eq!(group_of("/{secret_mount_path}/data/{path}"), "kv");
         assert_eq!(group_of("/{gcpkms_mount_path}/keys"), "gcpkms");
         assert_eq!(group_of("/{pki_mount_path}/issue/{role}"), "pki");
         assert_eq!(group_of("/identity/entity"), "identity");
