@@ -137,6 +137,7 @@ pub fn normalize(doc: &mut Value) -> Report {
     let mut report = Report::default();
     remove_regex_paths(doc, &mut report);
     unique_operation_ids(doc, &mut report);
+    read_or_list_is_the_read(doc, &mut report);
     list_operations_carry_their_query(doc, &mut report);
     list_or_scan_is_the_list(doc, &mut report);
     copy_path_descriptions(doc, &mut report);
@@ -327,6 +328,31 @@ pub fn list_operations_carry_their_query(doc: &mut Value, report: &mut Report) {
         }
         paths.insert(format!("{path}?list=true"), Value::Object(list_item));
         report.note("list_operations_carry_their_query", name);
+    }
+}
+
+/// OpenBao 2.7.2 documents nine reads that list when asked (`cubbyhole-read`, `kv-read-path`,
+/// `raw-read`, `policies-read-acl-policy`, ...) with an optional `list` query parameter ("Return a
+/// list if `true`"); Vault's document has the LIST as an operation of its own, with the parameter
+/// required. Left in place, [`list_operations_carry_their_query`] would turn each read into a
+/// LIST and the read would be lost. The optional parameter is removed: the operation is the read
+/// (the LIST is Vault's operation at the same path).
+pub fn read_or_list_is_the_read(doc: &mut Value, report: &mut Report) {
+    for (path, method, op) in operations_mut(doc) {
+        if method != "get" {
+            continue;
+        }
+        let name = operation_name(op, method, &path);
+        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let before = params.len();
+        params.retain(|p| {
+            !(p["name"] == "list" && p["in"] == "query" && p["required"] != Value::Bool(true))
+        });
+        if params.len() != before {
+            report.note("read_or_list_is_the_read", name);
+        }
     }
 }
 
