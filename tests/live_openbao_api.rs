@@ -93,14 +93,22 @@ async fn root_token_generation_and_keyring_rotation_config_read() {
     };
     let api = client.api();
     let attempt = common::live::data(api.generate_root_token().send()).await;
-    assert_eq!(attempt.started, Some(false), "no attempt on a fresh dev server");
+    assert_eq!(
+        attempt.started,
+        Some(false),
+        "no attempt on a fresh dev server"
+    );
     assert_eq!(attempt.complete, Some(false));
     assert_eq!(attempt.required, Some(1), "a dev server has one unseal key");
     assert_eq!(attempt.progress, Some(0));
     assert_eq!(attempt.otp_length, Some(26));
 
     let config = common::live::data(api.read_rotate_keyring_config().send()).await;
-    assert_eq!(config.enabled, Some(true), "OpenBao rotates its keyring by default");
+    assert_eq!(
+        config.enabled,
+        Some(true),
+        "OpenBao rotates its keyring by default"
+    );
     assert!(
         config.max_operations.is_some_and(|n| n > 1_000_000),
         "{:?}",

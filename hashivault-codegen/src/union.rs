@@ -229,7 +229,12 @@ struct Importer<'a> {
 
 impl Importer<'_> {
     /// `value` with every `#/components/schemas/X` of OpenBao's document copied in.
-    fn value(&mut self, value: &Value, target: &mut Map<String, Value>, report: &mut Report) -> Value {
+    fn value(
+        &mut self,
+        value: &Value,
+        target: &mut Map<String, Value>,
+        report: &mut Report,
+    ) -> Value {
         match value {
             Value::Object(map) => {
                 let mut out = Map::new();
@@ -262,7 +267,12 @@ impl Importer<'_> {
     }
 
     /// The union's name of OpenBao's schema `name`, copied in on first use.
-    fn schema(&mut self, name: &str, target: &mut Map<String, Value>, report: &mut Report) -> String {
+    fn schema(
+        &mut self,
+        name: &str,
+        target: &mut Map<String, Value>,
+        report: &mut Report,
+    ) -> String {
         if let Some(done) = self.names.get(name) {
             return done.clone();
         }
@@ -337,7 +347,10 @@ fn merge_schema(
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix("#/components/schemas/"))
     {
-        Some(name) => format!("/components/schemas/{}", name.replace('~', "~0").replace('/', "~1")),
+        Some(name) => format!(
+            "/components/schemas/{}",
+            name.replace('~', "~0").replace('/', "~1")
+        ),
         None => pointer.to_string(),
     };
     let Some(their_props) = theirs.get("properties").and_then(Value::as_object) else {
@@ -395,7 +408,10 @@ fn merge_schema(
 
 /// `/paths/<path>/<method>` as a JSON pointer.
 fn op_pointer(path: &str, method: &str) -> String {
-    format!("/paths/{}/{method}", path.replace('~', "~0").replace('/', "~1"))
+    format!(
+        "/paths/{}/{method}",
+        path.replace('~', "~0").replace('/', "~1")
+    )
 }
 
 /// The operations of a document: `(path, method)`.
@@ -456,9 +472,7 @@ pub fn merge(doc: &mut Value, openbao: &Value, report: &mut Report) -> Merged {
         by_key
             .entry(match_key(method, path))
             .or_insert((path.clone(), method.clone()));
-        path_by_key
-            .entry(path_key(path))
-            .or_insert(path.clone());
+        path_by_key.entry(path_key(path)).or_insert(path.clone());
         if let Some(id) = doc
             .pointer(&format!("{}/operationId", op_pointer(path, method)))
             .and_then(Value::as_str)
@@ -466,10 +480,8 @@ pub fn merge(doc: &mut Value, openbao: &Value, report: &mut Report) -> Merged {
             taken.insert(lookup_key(id), path.clone());
         }
     }
-    let mut served: BTreeMap<(String, String), Vec<&Server>> = ours
-        .iter()
-        .map(|k| (k.clone(), vec![&vault]))
-        .collect();
+    let mut served: BTreeMap<(String, String), Vec<&Server>> =
+        ours.iter().map(|k| (k.clone(), vec![&vault])).collect();
 
     for (path, method) in operations(openbao) {
         let their_op = openbao
@@ -487,10 +499,21 @@ pub fn merge(doc: &mut Value, openbao: &Value, report: &mut Report) -> Merged {
             if our_id != their_id {
                 merged.renamed.push((their_id.clone(), our_id.clone()));
             }
-            union_parameters(doc, &our_path, &ptr, &their_op, &mut importer, report, &our_id);
+            union_parameters(
+                doc,
+                &our_path,
+                &ptr,
+                &their_op,
+                &mut importer,
+                report,
+                &our_id,
+            );
             for (what, sub) in [
                 ("request", "/requestBody/content/application~1json/schema"),
-                ("response", "/responses/2XX/content/application~1json/schema"),
+                (
+                    "response",
+                    "/responses/2XX/content/application~1json/schema",
+                ),
             ] {
                 if let Some(theirs) = their_op.pointer(sub) {
                     let added =
@@ -604,7 +627,10 @@ pub fn merge(doc: &mut Value, openbao: &Value, report: &mut Report) -> Merged {
             path_by_key.insert(pkey, target_path.clone());
         }
         served.insert((target_path.clone(), method.clone()), vec![&bao]);
-        report.note("union_openbao_only", format!("{id} ({} {target_path})", method.to_uppercase()));
+        report.note(
+            "union_openbao_only",
+            format!("{id} ({} {target_path})", method.to_uppercase()),
+        );
         merged.openbao_only.push(id);
     }
 
@@ -648,7 +674,10 @@ fn union_parameters(
     };
     let path_ptr = format!("/paths/{}", our_path.replace('~', "~0").replace('/', "~1"));
     let mut known: BTreeSet<(String, String)> = BTreeSet::new();
-    for list_ptr in [format!("{path_ptr}/parameters"), format!("{ptr}/parameters")] {
+    for list_ptr in [
+        format!("{path_ptr}/parameters"),
+        format!("{ptr}/parameters"),
+    ] {
         for p in doc
             .pointer(&list_ptr)
             .and_then(Value::as_array)

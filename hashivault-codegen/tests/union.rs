@@ -258,7 +258,10 @@ fn an_operation_one_serves_is_generated_with_its_server_in_the_docs_and_clashes_
         .as_str()
         .unwrap()
         .ends_with("Served by OpenBao 2.7.2 only."));
-    assert_eq!(op(&doc, "/sys/raw", "get")["operationId"], "raw-read-openbao");
+    assert_eq!(
+        op(&doc, "/sys/raw", "get")["operationId"],
+        "raw-read-openbao"
+    );
     let vault_raw = op(&doc, "/sys/raw/{path}", "get");
     assert_eq!(vault_raw["operationId"], "raw-read", "Vault keeps its name");
     assert!(vault_raw["description"]
@@ -287,7 +290,11 @@ fn an_openbao_schema_whose_name_vault_uses_differently_is_renamed() {
     normalize(&mut bao);
     merge(&mut vault, &bao, &mut report);
     let schemas = &vault["components"]["schemas"];
-    assert_eq!(schemas["CelProgram"], json!({"type": "string"}), "Vault's kept");
+    assert_eq!(
+        schemas["CelProgram"],
+        json!({"type": "string"}),
+        "Vault's kept"
+    );
     assert_eq!(
         schemas["JwtWriteRoleRequest"]["properties"]["cel_program"]["$ref"],
         "#/components/schemas/OpenbaoCelProgram"
@@ -351,7 +358,10 @@ fn the_checked_in_documents_merge_into_one_api() {
     let merged = merge(&mut vault, &bao_normalized, &mut report);
     let rows = hashivault_codegen::operations::operation_rows(&vault).unwrap();
     let ids: BTreeSet<String> = rows.iter().map(|r| r.id.clone()).collect();
-    assert!(vault_ids.is_subset(&ids), "every Vault operation, by its name");
+    assert!(
+        vault_ids.is_subset(&ids),
+        "every Vault operation, by its name"
+    );
     assert_eq!(
         merged.both.len() + merged.openbao_only.len(),
         bao_count,
@@ -384,17 +394,17 @@ fn the_checked_in_documents_merge_into_one_api() {
         );
     }
     // OpenBao's KV operations are Vault's (its names), the LISTs without their `/` too.
-    for id in ["kv-v2-read", "kv-v2-patch", "kv-v1-read", "policies-list-acl-policies"] {
+    for id in [
+        "kv-v2-read",
+        "kv-v2-patch",
+        "kv-v1-read",
+        "policies-list-acl-policies",
+    ] {
         assert!(merged.both.iter().any(|b| b == id), "{id} is shared");
     }
     // The whole pipeline accepts the union.
-    let (spec, _, rows) = prepare_union(
-        read("openapi.json"),
-        Some(bao),
-        &[],
-        &Selection::All,
-    )
-    .unwrap();
+    let (spec, _, rows) =
+        prepare_union(read("openapi.json"), Some(bao), &[], &Selection::All).unwrap();
     assert_eq!(rows.len(), ids.len());
     assert_eq!(spec.operations().count(), ids.len());
 }

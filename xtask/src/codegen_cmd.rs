@@ -149,7 +149,13 @@ mod tests {
         );
         assert!(fresh.contains("\n## Feature `transit`\n"));
         // OpenBao's operations are indexed too, under their groups.
-        assert!(fresh.contains("\n## Feature `sys-external-keys`\n"), "new group");
-        assert!(fresh.contains("`GET /sys/rotate/root/init`"), "OpenBao-only, sys-admin");
+        assert!(
+            fresh.contains("\n## Feature `sys-external-keys`\n"),
+            "new group"
+        );
+        assert!(
+            fresh.contains("`GET /sys/rotate/root/init`"),
+            "OpenBao-only, sys-admin"
+        );
     }
 }

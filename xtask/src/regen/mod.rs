@@ -238,7 +238,9 @@ pub fn regen(options: &Options) -> Result<(), String> {
             "regen: --server {} but the document is {}'s (`info.title` {:?}); nothing written",
             options.target.server_name().to_ascii_lowercase(),
             server.name,
-            doc.pointer("/info/title").and_then(serde_json::Value::as_str).unwrap_or("")
+            doc.pointer("/info/title")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
         ));
     }
     let duplicates = canon::duplicate_ids(&doc);
@@ -273,7 +275,12 @@ pub fn regen(options: &Options) -> Result<(), String> {
     println!("{}", report.render(&features, &calls));
 
     if options.check {
-        return check(spec_file, current_text.as_deref(), current_doc.as_ref(), &new_text);
+        return check(
+            spec_file,
+            current_text.as_deref(),
+            current_doc.as_ref(),
+            &new_text,
+        );
     }
 
     // 3. Write the spec and its provenance notes.
@@ -296,8 +303,8 @@ pub fn regen(options: &Options) -> Result<(), String> {
     // 4. The normalizer and generator on the new document.
     if options.codegen {
         // The union, with the other document as checked in (if there is one).
-        let other = std::fs::read_to_string(options.root.join(options.target.other().spec_file()))
-            .ok();
+        let other =
+            std::fs::read_to_string(options.root.join(options.target.other().spec_file())).ok();
         let (vault, openbao) = match options.target {
             Target::Vault => (new_text.as_str(), other.as_deref()),
             Target::OpenBao => match other.as_deref() {
@@ -305,8 +312,8 @@ pub fn regen(options: &Options) -> Result<(), String> {
                 None => (new_text.as_str(), None),
             },
         };
-        let generated =
-            codegen::generate_union(vault, openbao, &[], &codegen::Selection::All).map_err(|e| {
+        let generated = codegen::generate_union(vault, openbao, &[], &codegen::Selection::All)
+            .map_err(|e| {
                 format!("{spec_file} was written, but the normalizer+generator fail on it: {e}")
             })?;
         println!(
