@@ -70,12 +70,13 @@ async fn kv_detailed_metadata_lists_keys_with_their_metadata() {
     assert_eq!(a["versions"]["1"]["destroyed"], false);
     assert!(a["versions"]["2"]["created_time"].is_string());
 
-    // The operation is described as OpenBao's own in its docs (and in `operations`).
+    // Its entry in the operation table.
     let op = hashivault::operation::find("kv-scan-detailed-metadata-path").unwrap();
     assert_eq!(op.method, "GET");
     assert_eq!(
         op.path,
-        "/{kv_v2_mount_path}/detailed-metadata/{path}/?list=true"
+        "/{kv_v2_mount_path}/detailed-metadata/{path}?list=true",
+        "OpenBao's path (its document has no trailing `/` on LISTs), its KV mount named as Vault's"
     );
     for path in [&prefix, &format!("{prefix}/a"), &format!("{prefix}/dir/b")] {
         let _ = kv.delete_metadata(path).await;
