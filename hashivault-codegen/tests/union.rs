@@ -408,3 +408,69 @@ fn the_checked_in_documents_merge_into_one_api() {
     assert_eq!(rows.len(), ids.len());
     assert_eq!(spec.operations().count(), ids.len());
 }
+
+/// OpenBao's reads that list when asked (an optional `list`, and `scan`) stay reads; its
+/// LIST-or-SCAN endpoints (both required) are the LIST, without the `scan` that makes OpenBao
+/// answer 400 (`?list=true&scan=true`, OpenBao 2.7.2 dev server, 2026-12-06).
+#[test]
+fn openbao_read_or_list_and_list_or_scan_quirks_are_normalized() {
+    let list = json!({"name": "list", "in": "query", "required": true, "schema": {"type": "string", "enum": ["true"]}});
+    let scan = json!({"name": "scan", "in": "query", "required": true, "schema": {"type": "string", "enum": ["true"]}});
+    let optional = |name: &str| json!({"name": name, "in": "query", "schema": {"type": "string"}});
+    let mut doc = json!({
+        "openapi": "3.0.2",
+        "info": {"title": "OpenBao API", "version": "2.7.2"},
+        "paths": {
+            "/{kv_mount_path}/{path}": {
+                "parameters": [
+                    {"name": "kv_mount_path", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "path", "in": "path", "required": true, "schema": {"type": "string"}}
+                ],
+                "get": {"operationId": "kv-read-path", "parameters": [optional("list"), optional("scan")],
+                        "responses": {"200": {"description": "OK"}}}
+            },
+            "/{secret_mount_path}/detailed-metadata/{path}": {
+                "parameters": [
+                    {"name": "secret_mount_path", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "path", "in": "path", "required": true, "schema": {"type": "string"}}
+                ],
+                "get": {"operationId": "kv-scan-detailed-metadata-path", "parameters": [list.clone(), scan],
+                        "responses": {"200": {"description": "OK"}}}
+            },
+            "/sys/policies/detailed/acl": {
+                "parameters": [{"name": "list", "in": "query", "schema": {"type": "boolean"}}],
+                "get": {"operationId": "system-list-policies-detailed-acl", "parameters": [list],
+                        "responses": {"200": {"description": "OK"}}}
+            }
+        }
+    });
+    let mut report = Report::default();
+    openbao_mount_parameter_names(&mut doc, &mut report);
+    report.steps.extend(normalize(&mut doc).steps);
+    let paths = doc["paths"].as_object().unwrap();
+    let keys: Vec<&str> = paths.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "/sys/policies/detailed/acl?list=true",
+            "/{kv_v1_mount_path}/{path}",
+            "/{kv_v2_mount_path}/detailed-metadata/{path}?list=true"
+        ]
+    );
+    let read = &paths["/{kv_v1_mount_path}/{path}"]["get"];
+    assert_eq!(read["operationId"], "kv-read-path", "still the read");
+    assert!(read.get("parameters").is_none_or(|p| p.as_array().unwrap().is_empty()));
+    let detailed = &paths["/{kv_v2_mount_path}/detailed-metadata/{path}?list=true"]["get"];
+    assert!(
+        detailed.get("parameters").is_none_or(|p| p.as_array().unwrap().is_empty()),
+        "no scan: {detailed}"
+    );
+    let item = &paths["/sys/policies/detailed/acl?list=true"];
+    assert!(
+        item.get("parameters").is_none_or(|p| p.as_array().unwrap().is_empty()),
+        "the path-level list is gone: {item}"
+    );
+    assert_eq!(report.count("read_or_list_is_the_read"), 1);
+    assert_eq!(report.count("list_or_scan_is_the_list"), 2);
+    assert_eq!(report.count("openbao_mount_parameter_names"), 2);
+}
