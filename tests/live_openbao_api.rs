@@ -74,8 +74,7 @@ async fn kv_detailed_metadata_lists_keys_with_their_metadata() {
     let op = hashivault::operation::find("kv-scan-detailed-metadata-path").unwrap();
     assert_eq!(op.method, "GET");
     assert_eq!(
-        op.path,
-        "/{kv_v2_mount_path}/detailed-metadata/{path}?list=true",
+        op.path, "/{kv_v2_mount_path}/detailed-metadata/{path}?list=true",
         "OpenBao's path (its document has no trailing `/` on LISTs), its KV mount named as Vault's"
     );
     for path in [&prefix, &format!("{prefix}/a"), &format!("{prefix}/dir/b")] {

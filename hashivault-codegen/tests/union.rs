@@ -459,15 +459,20 @@ fn openbao_read_or_list_and_list_or_scan_quirks_are_normalized() {
     );
     let read = &paths["/{kv_v1_mount_path}/{path}"]["get"];
     assert_eq!(read["operationId"], "kv-read-path", "still the read");
-    assert!(read.get("parameters").is_none_or(|p| p.as_array().unwrap().is_empty()));
+    assert!(read
+        .get("parameters")
+        .is_none_or(|p| p.as_array().unwrap().is_empty()));
     let detailed = &paths["/{kv_v2_mount_path}/detailed-metadata/{path}?list=true"]["get"];
     assert!(
-        detailed.get("parameters").is_none_or(|p| p.as_array().unwrap().is_empty()),
+        detailed
+            .get("parameters")
+            .is_none_or(|p| p.as_array().unwrap().is_empty()),
         "no scan: {detailed}"
     );
     let item = &paths["/sys/policies/detailed/acl?list=true"];
     assert!(
-        item.get("parameters").is_none_or(|p| p.as_array().unwrap().is_empty()),
+        item.get("parameters")
+            .is_none_or(|p| p.as_array().unwrap().is_empty()),
         "the path-level list is gone: {item}"
     );
     assert_eq!(report.count("read_or_list_is_the_read"), 1);

@@ -764,7 +764,10 @@ fn server_flag_chooses_the_document_and_refuses_other_names() {
     };
     let default = file(&[]).unwrap();
     assert_eq!(default.target, regen::Target::Vault);
-    assert!(!default.target_given, "without --server: Vault's, as before");
+    assert!(
+        !default.target_given,
+        "without --server: Vault's, as before"
+    );
     let bao = file(&["--server", "openbao"]).unwrap();
     assert_eq!(bao.target, regen::Target::OpenBao);
     assert!(bao.target_given);
@@ -819,7 +822,9 @@ fn regen_of_openbao_writes_its_own_document_and_section_and_leaves_vaults() {
     let (begin, end) = regen::readme::markers(regen::Target::OpenBao);
     let section = &readme[readme.find(begin).unwrap()..readme.find(end).unwrap()];
     assert!(
-        section.contains("## Current `openbao-openapi.json` (written by `cargo xtask regen --server openbao`)"),
+        section.contains(
+            "## Current `openbao-openapi.json` (written by `cargo xtask regen --server openbao`)"
+        ),
         "{readme}"
     );
     assert!(section.contains("- Server: OpenBao API 2.7.2"), "{readme}");
@@ -873,7 +878,8 @@ fn server_flag_checks_the_documents_title_and_writes_nothing_on_a_mismatch() {
     ]))
     .unwrap_err();
     assert!(
-        error.contains("--server vault but the document is OpenBao's") && error.contains("nothing written"),
+        error.contains("--server vault but the document is OpenBao's")
+            && error.contains("nothing written"),
         "{error}"
     );
     assert_eq!(scratch.spec_snapshot(), before);
@@ -894,8 +900,13 @@ fn readme_sections_of_the_two_documents_are_replaced_independently() {
     let mut newer = bao.clone();
     newer.version = "2.8.0".into();
     let updated = regen::readme::update_for(&both, &newer, regen::Target::OpenBao);
-    assert!(updated.contains("- Server: OpenBao API 2.8.0") && !updated.contains("OpenBao API 2.7.2"));
-    assert!(updated.contains("- Server: HashiCorp Vault API 1.15.0"), "Vault's kept");
+    assert!(
+        updated.contains("- Server: OpenBao API 2.8.0") && !updated.contains("OpenBao API 2.7.2")
+    );
+    assert!(
+        updated.contains("- Server: HashiCorp Vault API 1.15.0"),
+        "Vault's kept"
+    );
     assert_eq!(
         regen::readme::update_for(&updated, &newer, regen::Target::OpenBao),
         updated,
