@@ -1,4 +1,6 @@
-//! Generates `hashivault::api` from `spec/openapi.json` into `$OUT_DIR/api.rs`.
+//! Generates `hashivault::api` from `spec/openapi.json` (Vault's document) and
+//! `spec/openbao-openapi.json` (OpenBao's) into `$OUT_DIR/api.rs`: one API, the union of both
+//! (`hashivault_codegen::union`).
 //!
 //! The pipeline (normalize, select the enabled feature groups, progenitor, format) is the
 //! `hashivault-codegen` crate, shared with `cargo xtask codegen`, so what a reviewer dumps is what
@@ -11,6 +13,7 @@ use hashivault_codegen as codegen;
 
 fn main() {
     println!("cargo:rerun-if-changed=spec/openapi.json");
+    println!("cargo:rerun-if-changed=spec/openbao-openapi.json");
     println!("cargo:rerun-if-changed=spec/overlays");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo::rustc-check-cfg=cfg(docsrs)");
@@ -22,10 +25,14 @@ fn main() {
     let text = std::fs::read_to_string(&spec_path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", spec_path.display()));
 
+    let openbao_path = manifest_dir.join("spec/openbao-openapi.json");
+    let openbao = std::fs::read_to_string(&openbao_path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", openbao_path.display()));
+
     let selection = selection_from_features();
     let overlays = codegen::overlay::load_dir(&manifest_dir.join("spec/overlays"))
         .unwrap_or_else(|e| panic!("{e}"));
-    let generated = codegen::generate_with_overlays(&text, &overlays, &selection)
+    let generated = codegen::generate_union(&text, Some(&openbao), &overlays, &selection)
         .unwrap_or_else(|e| panic!("{e}"));
 
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));

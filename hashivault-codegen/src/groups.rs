@@ -5,7 +5,8 @@
 //! - `/{kv_v1_mount_path}/...` and `/{kv_v2_mount_path}/...` are `kv` (OpenBao's
 //!   `{kv_mount_path}` too); any other `/{NAME_mount_path}/...` is `NAME`;
 //! - `/sys/...` is `sys` for the endpoints every application uses (see [`SYS_CORE`]) and
-//!   `sys-admin` for the rest (replication, MFA, pprof, raw storage, quotas, ...);
+//!   `sys-admin` for the rest (replication, MFA, pprof, raw storage, quotas, ...), except the
+//!   areas only OpenBao has, each its own group ([`SYS_AREAS`]);
 //! - any other fixed first segment (`identity`, `cubbyhole`) is its own group.
 //!
 //! Underscores become dashes, so `{gcpkms_mount_path}` is `gcpkms` and `{kv_v2_mount_path}` is `kv`.
@@ -50,6 +51,15 @@ pub const SYS_CORE: &[&str] = &[
     "wrapping",
 ];
 
+/// Areas of `/sys/...` that OpenBao adds and Vault's document does not have, each its own
+/// non-default group (rather than growing `sys-admin` by a new subsystem): `(second segment,
+/// group)`. OpenBao's other additions under `sys/` belong to an area Vault has (`sys/rotate/...`
+/// is key rotation, as `sys/rekey/...`: `sys-admin`; `sys/namespaces/{path}/seal`: `sys`).
+pub const SYS_AREAS: &[(&str, &str)] = &[
+    ("external-keys", "sys-external-keys"),
+    ("workflows", "sys-workflows"),
+];
+
 /// The groups of the default feature set.
 pub const DEFAULT_GROUPS: &[&str] = &[
     "sys",
@@ -73,6 +83,9 @@ pub fn group_of(path: &str) -> String {
     }
     if first == "sys" {
         let area = second.split(['?', '{']).next().unwrap_or("");
+        if let Some((_, group)) = SYS_AREAS.iter().find(|(a, _)| *a == area) {
+            return (*group).to_string();
+        }
         return if SYS_CORE.contains(&area) {
             "sys".to_string()
         } else {
@@ -80,7 +93,10 @@ pub fn group_of(path: &str) -> String {
         };
     }
     match mount_param_name(first) {
-        Some(name) if name == "kv" || name.starts_with("kv_v") => "kv".to_string(),
+        // OpenBao's document names KV's mounts after the dev server's (`secret/`, `kv/`).
+        Some(name) if name == "kv" || name == "secret" || name.starts_with("kv_v") => {
+            "kv".to_string()
+        }
         Some(name) => feature_name(name),
         None => feature_name(first.split('?').next().unwrap_or(first)),
     }
@@ -144,6 +160,7 @@ mod tests {
         assert_eq!(group_of("/{kv_v2_mount_path}/data/{path}"), "kv");
         assert_eq!(group_of("/{kv_v1_mount_path}/{path}"), "kv");
         assert_eq!(group_of("/{kv_mount_path}/data/{path}"), "kv");
+        assert_eq!(group_of("/{secret_mount_path}/data/{path}"), "kv");
         assert_eq!(group_of("/{gcpkms_mount_path}/keys"), "gcpkms");
         assert_eq!(group_of("/{pki_mount_path}/issue/{role}"), "pki");
         assert_eq!(group_of("/identity/entity"), "identity");
@@ -158,6 +175,14 @@ mod tests {
         assert_eq!(group_of("/sys/wrapping/unwrap"), "sys");
         assert_eq!(group_of("/sys/replication/status"), "sys-admin");
         assert_eq!(group_of("/sys/pprof/heap"), "sys-admin");
+        // OpenBao's areas.
+        assert_eq!(group_of("/sys/rotate/root/init"), "sys-admin");
+        assert_eq!(group_of("/sys/namespaces/{path}/seal"), "sys");
+        assert_eq!(
+            group_of("/sys/external-keys/configs/{config}"),
+            "sys-external-keys"
+        );
+        assert_eq!(group_of("/sys/workflows/manage/{path}"), "sys-workflows");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod overlay;
 pub mod requests;
 pub mod setters;
 pub mod surface;
+pub mod union;
 
 use std::collections::BTreeSet;
 
@@ -95,7 +96,28 @@ pub fn prepare(
 /// the [`operations::OperationRow`]s of the whole normalized document (before the selection: the
 /// handwritten layer and the transport use them whatever the features).
 pub fn prepare_with_overlays(
+    doc: Value,
+    overlays: &[Value],
+    selection: &Selection,
+) -> Result<
+    (
+        openapiv3::OpenAPI,
+        normalize::Report,
+        Vec<operations::OperationRow>,
+    ),
+    String,
+> {
+    prepare_union(doc, None, overlays, selection)
+}
+
+/// [`prepare_with_overlays`] of the union of Vault's document (`doc`) and OpenBao's (see
+/// [`union`]): each is normalized on its own (OpenBao's after
+/// [`union::openbao_mount_parameter_names`]), the overlays applied to both, then OpenBao's is
+/// merged into Vault's before the groups are selected.
+#[allow(clippy::type_complexity)]
+pub fn prepare_union(
     mut doc: Value,
+    openbao: Option<Value>,
     overlays: &[Value],
     selection: &Selection,
 ) -> Result<
@@ -110,6 +132,18 @@ pub fn prepare_with_overlays(
     overlay::apply_overlays(&mut doc, overlays, &mut overlaid);
     let mut report = normalize::normalize(&mut doc);
     report.steps.extend(overlaid.steps);
+    if let Some(mut openbao) = openbao {
+        let mut own = normalize::Report::default();
+        union::openbao_mount_parameter_names(&mut openbao, &mut own);
+        overlay::apply_overlays(&mut openbao, overlays, &mut own);
+        let normalized = normalize::normalize(&mut openbao);
+        for (step, places) in own.steps.into_iter().chain(normalized.steps) {
+            for place in places {
+                report.note(step, format!("openbao: {place}"));
+            }
+        }
+        union::merge(&mut doc, &openbao, &mut report);
+    }
     let rows = operations::operation_rows(&doc)?;
     groups::select_operations(&mut doc, selection, &mut report);
     normalize::prune_unused_schemas(&mut doc, &mut report);
@@ -148,8 +182,20 @@ pub fn generate_with_overlays(
     overlays: &[Value],
     selection: &Selection,
 ) -> Result<Generated, String> {
+    generate_union(text, None, overlays, selection)
+}
+
+/// [`generate_with_overlays`] of the union of Vault's document (`text`) and OpenBao's
+/// (`openbao`, see [`union`]).
+pub fn generate_union(
+    text: &str,
+    openbao: Option<&str>,
+    overlays: &[Value],
+    selection: &Selection,
+) -> Result<Generated, String> {
     let doc = parse_document(text)?;
-    let (spec, report, rows) = prepare_with_overlays(doc, overlays, selection)?;
+    let openbao = openbao.map(parse_document).transpose()?;
+    let (spec, report, rows) = prepare_union(doc, openbao, overlays, selection)?;
     let operations = operation_ids(&spec);
     let normalized = serde_json::to_string(&spec)
         .map_err(|e| format!("cannot serialize the normalized document: {e}"))?;

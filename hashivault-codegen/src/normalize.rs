@@ -137,7 +137,9 @@ pub fn normalize(doc: &mut Value) -> Report {
     let mut report = Report::default();
     remove_regex_paths(doc, &mut report);
     unique_operation_ids(doc, &mut report);
+    read_or_list_is_the_read(doc, &mut report);
     list_operations_carry_their_query(doc, &mut report);
+    list_or_scan_is_the_list(doc, &mut report);
     copy_path_descriptions(doc, &mut report);
     add_kv_v2_patch_operations(doc, &mut report);
     add_kv_v2_read_version_parameter(doc, &mut report);
@@ -326,6 +328,77 @@ pub fn list_operations_carry_their_query(doc: &mut Value, report: &mut Report) {
         }
         paths.insert(format!("{path}?list=true"), Value::Object(list_item));
         report.note("list_operations_carry_their_query", name);
+    }
+}
+
+/// OpenBao 2.7.2 documents nine reads that list when asked (`cubbyhole-read`, `kv-read-path`,
+/// `raw-read`, `policies-read-acl-policy`, ...) with an optional `list` query parameter ("Return a
+/// list if `true`"), three of them with an optional `scan` too; Vault's document has the LIST as
+/// an operation of its own, with the parameter required. Left in place,
+/// [`list_operations_carry_their_query`] would turn each read into a LIST and the read would be
+/// lost. The optional parameters are removed: the operation is the read (the LIST is Vault's
+/// operation at the same path).
+pub fn read_or_list_is_the_read(doc: &mut Value, report: &mut Report) {
+    for (path, method, op) in operations_mut(doc) {
+        if method != "get" {
+            continue;
+        }
+        let name = operation_name(op, method, &path);
+        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let before = params.len();
+        params.retain(|p| {
+            !((p["name"] == "list" || p["name"] == "scan")
+                && p["in"] == "query"
+                && p["required"] != Value::Bool(true))
+        });
+        if params.len() != before {
+            report.note("read_or_list_is_the_read", name);
+        }
+    }
+}
+
+/// OpenBao documents its LIST-or-SCAN endpoints (`kv-scan-detailed-metadata-path`,
+/// `namespaces-scan-namespaces`, `workflows-scan-workflows-manage`) with two required query
+/// parameters, `list` and `scan`, each described as "must be set to `true` or else the other
+/// must". Sent together they fail: OpenBao 2.7.2 answers `GET
+/// /v1/secret/detailed-metadata/x?list=true&scan=true` with `400 {"errors":[]}` (checked against
+/// a dev server, 2026-12-06), and as documented every caller would have to send both. After
+/// [`list_operations_carry_their_query`] the operation is the LIST (its path ends
+/// `?list=true`), so its `scan` parameter is removed; the recursive SCAN stays reachable as
+/// `GET …?scan=true` (or the `SCAN` verb) through `Client::request`. OpenBao also declares a
+/// second, optional boolean `list` on the path items of `sys/policies/detailed/acl[/{name}]`:
+/// on a LIST's path item it is removed too (the path already says `list=true`).
+pub fn list_or_scan_is_the_list(doc: &mut Value, report: &mut Report) {
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            if !path.ends_with("?list=true") {
+                continue;
+            }
+            let Some(params) = item.get_mut("parameters").and_then(Value::as_array_mut) else {
+                continue;
+            };
+            let before = params.len();
+            params.retain(|p| !(p["name"] == "list" && p["in"] == "query"));
+            if params.len() != before {
+                report.note("list_or_scan_is_the_list", path.clone());
+            }
+        }
+    }
+    for (path, method, op) in operations_mut(doc) {
+        if !path.ends_with("?list=true") {
+            continue;
+        }
+        let name = operation_name(op, method, &path);
+        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let before = params.len();
+        params.retain(|p| !(p["name"] == "scan" && p["in"] == "query"));
+        if params.len() != before {
+            report.note("list_or_scan_is_the_list", name);
+        }
     }
 }
 

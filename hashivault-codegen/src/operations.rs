@@ -156,8 +156,9 @@ pub fn operations_source(rows: &[OperationRow]) -> String {
     }
     let mut out = String::with_capacity(rows.len() * 360 + 256);
     out.push_str(
-        "/// Every operation of Vault's document (all groups, whatever the features): its method,\n\
-         /// path and retry rules, derived from the spec at build time. See [`crate::operation`].\n\
+        "/// Every operation of the generated API (Vault's and OpenBao's documents, all groups,\n\
+         /// whatever the features): its method, path and retry rules, derived from the specs at\n\
+         /// build time. See [`crate::operation`].\n\
          pub mod operations {\n    use crate::operation::Operation;\n",
     );
     for row in rows {

@@ -751,3 +751,165 @@ fn a_one_word_method_name_is_reported_as_a_possible_call() {
         "{text}"
     );
 }
+
+// ---------------------------------------------------------------- two documents: --server
+
+#[test]
+fn server_flag_chooses_the_document_and_refuses_other_names() {
+    let env = |_: &str| None;
+    let file = |extra: &[&str]| {
+        let mut list = vec!["--file", "x.json"];
+        list.extend_from_slice(extra);
+        regen::Options::parse(&args(&list), env)
+    };
+    let default = file(&[]).unwrap();
+    assert_eq!(default.target, regen::Target::Vault);
+    assert!(
+        !default.target_given,
+        "without --server: Vault's, as before"
+    );
+    let bao = file(&["--server", "openbao"]).unwrap();
+    assert_eq!(bao.target, regen::Target::OpenBao);
+    assert!(bao.target_given);
+    assert_eq!(bao.target.spec_file(), "spec/openbao-openapi.json");
+    let vault = file(&["--server", "vault"]).unwrap();
+    assert_eq!(vault.target.spec_file(), "spec/openapi.json");
+    let error = file(&["--server", "consul"]).unwrap_err();
+    assert!(
+        error.contains("`vault` or `openbao`, not `consul`"),
+        "{error}"
+    );
+    assert!(file(&["--server"]).is_err(), "needs a value");
+}
+
+#[test]
+fn regen_of_openbao_writes_its_own_document_and_section_and_leaves_vaults() {
+    let scratch = Scratch::new("server-openbao");
+    let new = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/regen-new.json");
+    let old = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/regen-old.json");
+    // Vault's section first, from Vault's (old) document.
+    regen::run(&args(&[
+        "--root",
+        &scratch.root_arg(),
+        "--server",
+        "vault",
+        "--file",
+        old.to_str().unwrap(),
+        "--no-codegen",
+    ]))
+    .unwrap();
+    let vault_spec = scratch.spec();
+    let vault_readme = scratch.readme();
+    assert!(vault_readme.contains("- Server: HashiCorp Vault API 1.15.0"));
+
+    let run = || {
+        regen::run(&args(&[
+            "--root",
+            &scratch.root_arg(),
+            "--server",
+            "openbao",
+            "--file",
+            new.to_str().unwrap(),
+            "--no-codegen",
+        ]))
+    };
+    run().unwrap();
+    let bao_path = scratch.path().join("spec/openbao-openapi.json");
+    let bao_spec = std::fs::read_to_string(&bao_path).unwrap();
+    assert_eq!(bao_spec, regen::canon::canonical(&doc("regen-new.json")));
+    assert_eq!(scratch.spec(), vault_spec, "Vault's document is untouched");
+    let readme = scratch.readme();
+    let (begin, end) = regen::readme::markers(regen::Target::OpenBao);
+    let section = &readme[readme.find(begin).unwrap()..readme.find(end).unwrap()];
+    assert!(
+        section.contains(
+            "## Current `openbao-openapi.json` (written by `cargo xtask regen --server openbao`)"
+        ),
+        "{readme}"
+    );
+    assert!(section.contains("- Server: OpenBao API 2.7.2"), "{readme}");
+    assert!(
+        section.contains(&regen::readme::sha256_hex(bao_spec.as_bytes())),
+        "{readme}"
+    );
+    assert!(
+        readme.starts_with(&vault_readme),
+        "Vault's section and the text before it are kept byte for byte:\n{readme}"
+    );
+
+    // A second run changes no byte; --check passes on it and fails on Vault's document.
+    let before = scratch.spec_snapshot();
+    run().unwrap();
+    assert_eq!(scratch.spec_snapshot(), before);
+    let check = |file: &Path| {
+        regen::run(&args(&[
+            "--root",
+            &scratch.root_arg(),
+            "--server",
+            "openbao",
+            "--file",
+            file.to_str().unwrap(),
+            "--check",
+        ]))
+    };
+    check(&new).unwrap();
+    // Vault's document given for OpenBao's slot: refused before anything is written.
+    let error = check(&old).unwrap_err();
+    assert!(
+        error.contains("--server openbao but the document is Vault's"),
+        "{error}"
+    );
+    assert_eq!(scratch.spec_snapshot(), before);
+}
+
+#[test]
+fn server_flag_checks_the_documents_title_and_writes_nothing_on_a_mismatch() {
+    let scratch = Scratch::new("server-mismatch");
+    let new = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/regen-new.json");
+    let before = scratch.spec_snapshot();
+    let error = regen::run(&args(&[
+        "--root",
+        &scratch.root_arg(),
+        "--server",
+        "vault",
+        "--file",
+        new.to_str().unwrap(),
+        "--no-codegen",
+    ]))
+    .unwrap_err();
+    assert!(
+        error.contains("--server vault but the document is OpenBao's")
+            && error.contains("nothing written"),
+        "{error}"
+    );
+    assert_eq!(scratch.spec_snapshot(), before);
+}
+
+#[test]
+fn readme_sections_of_the_two_documents_are_replaced_independently() {
+    let bao = regen::readme::Provenance::of(&doc("regen-new.json"), "", "{}\n", "x".into());
+    let vault = regen::readme::Provenance::of(&doc("regen-old.json"), "", "{}\n", "y".into());
+    let start = "# spec\n";
+    let both = regen::readme::update_for(
+        &regen::readme::update_for(start, &vault, regen::Target::Vault),
+        &bao,
+        regen::Target::OpenBao,
+    );
+    assert!(both.contains("- Server: HashiCorp Vault API 1.15.0"));
+    assert!(both.contains("- Server: OpenBao API 2.7.2"));
+    let mut newer = bao.clone();
+    newer.version = "2.8.0".into();
+    let updated = regen::readme::update_for(&both, &newer, regen::Target::OpenBao);
+    assert!(
+        updated.contains("- Server: OpenBao API 2.8.0") && !updated.contains("OpenBao API 2.7.2")
+    );
+    assert!(
+        updated.contains("- Server: HashiCorp Vault API 1.15.0"),
+        "Vault's kept"
+    );
+    assert_eq!(
+        regen::readme::update_for(&updated, &newer, regen::Target::OpenBao),
+        updated,
+        "idempotent"
+    );
+}

@@ -3,8 +3,13 @@
 //! ```text
 //! cargo xtask regen [--addr URL] [--token TOKEN] [--mount-all]   # from a live server
 //! cargo xtask regen --file PATH                                  # from a file
-//!     [--check] [--build] [--no-codegen] [--root DIR]
+//!     [--server vault|openbao] [--check] [--build] [--no-codegen] [--root DIR]
 //! ```
+//!
+//! `spec/` holds two documents, refreshed independently: Vault's (`spec/openapi.json`, the
+//! default) and OpenBao's (`spec/openbao-openapi.json`, `--server openbao`), each with its own
+//! provenance section in `spec/README.md` and its own change report; `build.rs` generates the
+//! union of both (`hashivault_codegen::union`).
 //!
 //! The pipeline: fetch or read the document ([`fetch`]), validate it and write it canonically
 //! ([`canon`]), print the change report against the checked-in spec ([`diff`]), record its
@@ -22,8 +27,54 @@ use std::path::{Path, PathBuf};
 
 use hashivault_codegen as codegen;
 
-/// The spec file, relative to the workspace root.
+/// The spec file (Vault's document), relative to the workspace root.
 pub const SPEC_FILE: &str = "spec/openapi.json";
+/// OpenBao's document, relative to the workspace root.
+pub const OPENBAO_SPEC_FILE: &str = "spec/openbao-openapi.json";
+
+/// Which of the two documents of `spec/` a regen refreshes (`--server`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Vault,
+    OpenBao,
+}
+
+impl Target {
+    /// `--server NAME`.
+    pub fn parse(name: &str) -> Result<Target, String> {
+        match name.to_ascii_lowercase().as_str() {
+            "vault" => Ok(Target::Vault),
+            "openbao" | "bao" => Ok(Target::OpenBao),
+            other => Err(format!(
+                "regen: --server is `vault` or `openbao`, not `{other}`\n\n{USAGE}"
+            )),
+        }
+    }
+
+    /// The document's file, relative to the workspace root.
+    pub fn spec_file(self) -> &'static str {
+        match self {
+            Target::Vault => SPEC_FILE,
+            Target::OpenBao => OPENBAO_SPEC_FILE,
+        }
+    }
+
+    /// The server's name, as `hashivault_codegen::union::Server::of` reads a document's title.
+    pub fn server_name(self) -> &'static str {
+        match self {
+            Target::Vault => "Vault",
+            Target::OpenBao => "OpenBao",
+        }
+    }
+
+    /// The other document of the union.
+    pub fn other(self) -> Target {
+        match self {
+            Target::Vault => Target::OpenBao,
+            Target::OpenBao => Target::Vault,
+        }
+    }
+}
 /// Its provenance notes, relative to the workspace root.
 pub const SPEC_README: &str = "spec/README.md";
 
@@ -39,7 +90,10 @@ source (one of):
   --file PATH        read the document from a file instead
 
 options:
-  --check            write nothing; fail when spec/openapi.json is not canonical or differs
+  --server NAME      which document of spec/ to refresh: `vault` (spec/openapi.json, the default)
+                     or `openbao` (spec/openbao-openapi.json); given, the document's info.title
+                     must name that server
+  --check            write nothing; fail when the document is not canonical or differs
                      from the source
   --build            afterwards run `cargo build --all-features` (slow)
   --no-codegen       skip the normalizer+generator run (it takes minutes in a debug build)
@@ -58,6 +112,10 @@ pub enum Source {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub source: Source,
+    /// Which document (`--server`; Vault's when not given).
+    pub target: Target,
+    /// Whether `--server` was given (then the document must be that server's).
+    pub target_given: bool,
     pub mount_all: bool,
     pub check: bool,
     pub build: bool,
@@ -76,6 +134,7 @@ impl Options {
         let mut build = false;
         let mut codegen = true;
         let mut root = None;
+        let mut target = None;
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
             let mut value = |flag: &str| {
@@ -88,6 +147,7 @@ impl Options {
                 "--addr" => addr = Some(value("--addr")?),
                 "--token" => token = Some(value("--token")?),
                 "--root" => root = Some(PathBuf::from(value("--root")?)),
+                "--server" => target = Some(Target::parse(&value("--server")?)?),
                 "--mount-all" => mount_all = true,
                 "--check" => check = true,
                 "--build" => build = true,
@@ -122,6 +182,8 @@ impl Options {
         };
         Ok(Options {
             source,
+            target: target.unwrap_or(Target::Vault),
+            target_given: target.is_some(),
             mount_all,
             check,
             build,
@@ -169,6 +231,18 @@ pub fn regen(options: &Options) -> Result<(), String> {
         }
     };
     let doc = canon::validate(&text)?;
+    let spec_file = options.target.spec_file();
+    let server = codegen::union::Server::of(&doc);
+    if options.target_given && server.name != options.target.server_name() {
+        return Err(format!(
+            "regen: --server {} but the document is {}'s (`info.title` {:?}); nothing written",
+            options.target.server_name().to_ascii_lowercase(),
+            server.name,
+            doc.pointer("/info/title")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
+        ));
+    }
     let duplicates = canon::duplicate_ids(&doc);
     if !duplicates.is_empty() {
         println!(
@@ -180,7 +254,7 @@ pub fn regen(options: &Options) -> Result<(), String> {
     let new_text = canon::canonical(&doc);
 
     // 2. The current document and the change report.
-    let spec_path = options.root.join(SPEC_FILE);
+    let spec_path = options.root.join(spec_file);
     let current_text = match std::fs::read_to_string(&spec_path) {
         Ok(text) => Some(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -189,7 +263,7 @@ pub fn regen(options: &Options) -> Result<(), String> {
     let current_doc = match &current_text {
         Some(text) => Some(
             codegen::parse_document(text)
-                .map_err(|e| format!("the checked-in {SPEC_FILE} cannot be compared: {e}"))?,
+                .map_err(|e| format!("the checked-in {spec_file} cannot be compared: {e}"))?,
         ),
         None => None,
     };
@@ -197,23 +271,29 @@ pub fn regen(options: &Options) -> Result<(), String> {
     let report = diff::compare(current_doc.as_ref().unwrap_or(&empty), &doc);
     let features = diff::cargo_features(&options.root)?;
     let calls = diff::handwritten_calls(&options.root, &report)?;
+    println!("change report of {spec_file}:");
     println!("{}", report.render(&features, &calls));
 
     if options.check {
-        return check(current_text.as_deref(), current_doc.as_ref(), &new_text);
+        return check(
+            spec_file,
+            current_text.as_deref(),
+            current_doc.as_ref(),
+            &new_text,
+        );
     }
 
     // 3. Write the spec and its provenance notes.
     let info = readme::Provenance::of(&doc, &text, &new_text, origin);
     if current_text.as_deref() == Some(new_text.as_str()) {
-        println!("{SPEC_FILE}: unchanged");
+        println!("{spec_file}: unchanged");
     } else {
         write_atomically(&spec_path, new_text.as_bytes())?;
-        println!("{SPEC_FILE}: written ({} bytes)", new_text.len());
+        println!("{spec_file}: written ({} bytes)", new_text.len());
     }
     let readme_path = options.root.join(SPEC_README);
     let old_readme = std::fs::read_to_string(&readme_path).unwrap_or_default();
-    let new_readme = readme::update(&old_readme, &info);
+    let new_readme = readme::update_for(&old_readme, &info, options.target);
     if new_readme != old_readme {
         write_atomically(&readme_path, new_readme.as_bytes())?;
         println!("{SPEC_README}: provenance section updated");
@@ -222,9 +302,20 @@ pub fn regen(options: &Options) -> Result<(), String> {
 
     // 4. The normalizer and generator on the new document.
     if options.codegen {
-        let generated = codegen::generate(&new_text, &codegen::Selection::All).map_err(|e| {
-            format!("{SPEC_FILE} was written, but the normalizer+generator fail on it: {e}")
-        })?;
+        // The union, with the other document as checked in (if there is one).
+        let other =
+            std::fs::read_to_string(options.root.join(options.target.other().spec_file())).ok();
+        let (vault, openbao) = match options.target {
+            Target::Vault => (new_text.as_str(), other.as_deref()),
+            Target::OpenBao => match other.as_deref() {
+                Some(vault) => (vault, Some(new_text.as_str())),
+                None => (new_text.as_str(), None),
+            },
+        };
+        let generated = codegen::generate_union(vault, openbao, &[], &codegen::Selection::All)
+            .map_err(|e| {
+                format!("{spec_file} was written, but the normalizer+generator fail on it: {e}")
+            })?;
         println!(
             "normalizer+generator: {} operations, {} lines of Rust; steps (places fixed):",
             generated.operations.len(),
@@ -242,22 +333,23 @@ pub fn regen(options: &Options) -> Result<(), String> {
 
 /// `--check`: the checked-in spec must be canonical and equal to the source's.
 fn check(
+    spec_file: &str,
     current_text: Option<&str>,
     current_doc: Option<&serde_json::Value>,
     new_text: &str,
 ) -> Result<(), String> {
     let (Some(current_text), Some(current_doc)) = (current_text, current_doc) else {
-        return Err(format!("check failed: {SPEC_FILE} does not exist"));
+        return Err(format!("check failed: {spec_file} does not exist"));
     };
     let mut problems = Vec::new();
     if canon::canonical(current_doc) != current_text {
-        problems.push(format!("{SPEC_FILE} is not in canonical form"));
+        problems.push(format!("{spec_file} is not in canonical form"));
     }
     if current_text != new_text && canon::canonical(current_doc) != new_text {
-        problems.push(format!("{SPEC_FILE} differs from the source"));
+        problems.push(format!("{spec_file} differs from the source"));
     }
     if problems.is_empty() {
-        println!("check: {SPEC_FILE} is canonical and up to date");
+        println!("check: {spec_file} is canonical and up to date");
         Ok(())
     } else {
         Err(format!(
