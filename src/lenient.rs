@@ -428,27 +428,90 @@ impl AnswerScalar for Vec<String> {
                 .collect(),
         )
     }
+    /// Decoded straight into the strings (a list of 1,000 keys makes no `Value` per key); the
+    /// numbers and booleans are remembered as they came, so that an array that turns out not
+    /// to be a list of strings is kept whole, as it came.
     fn from_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Got<Self>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(item) = seq.next_element::<Value>()? {
-            items.push(item);
+        let mut items: Vec<String> = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        let mut scalars: Vec<(usize, Value)> = Vec::new();
+        while let Some(item) = seq.next_element::<ListItem>()? {
+            match item {
+                ListItem::Text(text) => items.push(text),
+                ListItem::Scalar(raw) => {
+                    items.push(raw.to_string());
+                    scalars.push((items.len() - 1, raw));
+                }
+                ListItem::Other(raw) => {
+                    // Not a list of strings: the whole array is kept as it came.
+                    let mut scalars = scalars.into_iter().peekable();
+                    let mut whole: Vec<Value> = items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(at, text)| match scalars.next_if(|(i, _)| *i == at) {
+                            Some((_, raw)) => raw,
+                            None => Value::String(text),
+                        })
+                        .collect();
+                    whole.push(raw);
+                    while let Some(rest) = seq.next_element::<Value>()? {
+                        whole.push(rest);
+                    }
+                    return Ok(Got::Wrong(Value::Array(whole)));
+                }
+            }
         }
-        if !items
-            .iter()
-            .all(|item| matches!(item, Value::String(_) | Value::Number(_) | Value::Bool(_)))
-        {
-            // Not a list of strings: the whole array is kept as it came.
-            return Ok(Got::Wrong(Value::Array(items)));
+        Ok(Got::Value(items))
+    }
+}
+
+/// An item of an answer's list of strings: a string, a number or boolean (as it came), or any
+/// other value (the list is then not a list of strings).
+enum ListItem {
+    Text(String),
+    Scalar(Value),
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for ListItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ListItem;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ListItem, E> {
+                Ok(ListItem::Text(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<ListItem, E> {
+                Ok(ListItem::Text(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ListItem, E> {
+                Ok(ListItem::Scalar(Value::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ListItem, E> {
+                Ok(ListItem::Scalar(Value::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ListItem, E> {
+                Ok(ListItem::Scalar(Value::from(v)))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ListItem, E> {
+                Ok(ListItem::Scalar(Value::Bool(v)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<ListItem, E> {
+                Ok(ListItem::Other(Value::Null))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<ListItem, E> {
+                Ok(ListItem::Other(Value::Null))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ListItem, A::Error> {
+                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(ListItem::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ListItem, A::Error> {
+                Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(ListItem::Other)
+            }
         }
-        Ok(Got::Value(
-            items
-                .into_iter()
-                .map(|item| match item {
-                    Value::String(text) => text,
-                    other => other.to_string(),
-                })
-                .collect(),
-        ))
+        deserializer.deserialize_any(V)
     }
 }
 
@@ -1220,6 +1283,24 @@ mod tests {
         assert_eq!(a.list, Some(vec![]));
         assert!(a.nested.is_none() && a.num.is_none());
         assert_eq!((a.ttl, a.version), (Some(1800), 0));
+    }
+
+    #[test]
+    fn lists_of_strings_decode_straight_and_are_kept_whole_otherwise() {
+        let a = answer(json!({"list": ["a", 2, true, 1.5, "", "b"]})).unwrap();
+        assert_eq!(a.list.unwrap(), ["a", "2", "true", "1.5", "", "b"]);
+        assert!(a.extra.is_empty());
+        // Not a list of strings once an item is null, an array or an object: kept as it came,
+        // numbers and booleans before and after that item included.
+        for raw in [
+            json!(["a", 2, true, 1.5, "b", null, "c", 3]),
+            json!([7, "x", false, ["y"]]),
+            json!([{"y": 2}, 1, "z"]),
+        ] {
+            let a = answer(json!({ "list": raw.clone() })).unwrap();
+            assert!(a.list.is_none());
+            assert_eq!(a.extra["list"], raw);
+        }
     }
 
     #[test]

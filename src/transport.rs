@@ -831,18 +831,46 @@ async fn with_api_error(
 }
 
 /// Reads a whole body (bounded by the transport: a declared length within the limit, or the
-/// limiting stream); a body of one chunk is returned without a copy.
+/// limiting stream) with at most one copy: a body of one chunk is returned as it came; a longer
+/// one is copied once into one buffer of its size, allocated from its declared length
+/// (`Content-Length`, checked against the limit before the body is read) before the chunks are
+/// read, or, when the length is unknown (a chunked answer: OpenBao sends any answer larger than
+/// Go's 2 KiB buffer so), after the chunks are read, from their total. Never grown, so never
+/// copied twice (the profile of a 1 MiB read: `benches/README.md`).
 pub(crate) async fn read_body(response: &mut Response) -> reqwest::Result<bytes::Bytes> {
+    // Exact for a body of declared length (hyper's size hint is its `Content-Length`), and for
+    // a body the transport already read (an error's, or `{}`).
+    let declared = response
+        .content_length()
+        .and_then(|len| usize::try_from(len).ok());
     let Some(first) = response.chunk().await? else {
         return Ok(bytes::Bytes::new());
     };
+    if declared.is_some_and(|len| first.len() >= len) {
+        return Ok(first);
+    }
     let Some(second) = response.chunk().await? else {
         return Ok(first);
     };
-    let mut body = bytes::BytesMut::with_capacity(first.len() + second.len());
-    body.extend_from_slice(&first);
-    body.extend_from_slice(&second);
+    if let Some(len) = declared {
+        let mut body = bytes::BytesMut::with_capacity(len.max(first.len() + second.len()));
+        body.extend_from_slice(&first);
+        body.extend_from_slice(&second);
+        // Each chunk is dropped once copied: hyper reuses its read buffer.
+        drop((first, second));
+        while let Some(chunk) = response.chunk().await? {
+            body.extend_from_slice(&chunk);
+        }
+        return Ok(body.freeze());
+    }
+    let mut total = first.len() + second.len();
+    let mut chunks = vec![first, second];
     while let Some(chunk) = response.chunk().await? {
+        total += chunk.len();
+        chunks.push(chunk);
+    }
+    let mut body = bytes::BytesMut::with_capacity(total);
+    for chunk in chunks {
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())

@@ -34,7 +34,7 @@ const TOKEN: &str = "hvs.CAESIBenchmarkTokenNotARealOne0123456789";
 // ---------------------------------------------------------------------------------------------
 // The secret's types, as an application declares them (floor and vaultrs parse into these).
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 struct AppConfig {
     username: String,
     password: String,
@@ -79,6 +79,71 @@ struct KvMetadata {
     version: u64,
 }
 
+/// The floor's typed answers of a write (the version's metadata), a login and a list.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct FloorEnvelope<T> {
+    request_id: String,
+    lease_id: String,
+    renewable: bool,
+    lease_duration: u64,
+    data: Option<T>,
+    warnings: Option<Vec<String>>,
+    auth: Option<FloorAuth>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct FloorAuth {
+    client_token: String,
+    accessor: String,
+    policies: Vec<String>,
+    token_policies: Vec<String>,
+    metadata: Option<std::collections::HashMap<String, String>>,
+    lease_duration: u64,
+    renewable: bool,
+    entity_id: String,
+    token_type: String,
+    orphan: bool,
+    num_uses: u64,
+}
+
+#[derive(Deserialize)]
+struct FloorKeys {
+    keys: Vec<String>,
+}
+
+/// The secret the write cell writes (the small secret's values).
+fn write_secret() -> AppConfig {
+    AppConfig {
+        username: "app".into(),
+        password: "s3cr3t-pa55w0rd-9f2c1e".into(),
+        host: "db.internal.example".into(),
+        port: "5432".into(),
+    }
+}
+
+/// What a write returns for `check_same`: whether it made a version (a real server's version
+/// grows with each write, so the number itself differs between clients).
+fn written(version: u64) -> usize {
+    usize::from(version > 0)
+}
+
+/// The AppRole credentials of the login cell: fixed for the loopback server, the dev server's
+/// own for the end-to-end rows.
+#[derive(Clone)]
+struct AppRoleCreds {
+    role_id: Arc<str>,
+    secret_id: Arc<str>,
+}
+
+fn loopback_creds() -> AppRoleCreds {
+    AppRoleCreds {
+        role_id: Arc::from("7e118898-b0ba-542a-d992-07676a76f061"),
+        secret_id: Arc::from("5a42711a-2f56-1f4e-e363-9c0be3f65579"),
+    }
+}
+
 #[derive(Deserialize)]
 #[allow(dead_code)]
 struct FloorHealth {
@@ -100,6 +165,14 @@ enum Op {
     Health,
     /// KV v2 read of the 1 MiB secret.
     KvBig,
+    /// KV v2 read of the 1 MiB secret sent chunked, as OpenBao sends large answers.
+    KvBigChunked,
+    /// KV v2 write of the small secret.
+    KvWrite,
+    /// AppRole login.
+    Login,
+    /// KV v2 list of 1,000 keys.
+    List,
 }
 
 impl Op {
@@ -108,6 +181,10 @@ impl Op {
             Op::KvSmall => "KV v2 read, small secret",
             Op::Health => "sys/health",
             Op::KvBig => "KV v2 read, 1 MiB secret",
+            Op::KvBigChunked => "KV v2 read, 1 MiB secret, chunked",
+            Op::KvWrite => "KV v2 write, small secret",
+            Op::Login => "AppRole login",
+            Op::List => "KV v2 list, 1,000 keys",
         }
     }
 }
@@ -119,38 +196,45 @@ enum Target {
         http: reqwest::Client,
         base: Arc<str>,
         token: reqwest::header::HeaderValue,
+        creds: AppRoleCreds,
     },
     /// hashivault's generated `api` call (`sys_health()` for health: the generated operation
     /// has no response body in Vault's document).
-    Hashivault(hashivault::Client),
+    Hashivault(hashivault::Client, AppRoleCreds),
     /// hashivault's typed KV layer: `client.kv2(mount).read::<T>(path)`, and its label (the
     /// default client, or one built `without_timeout()`).
-    HashivaultKv2(hashivault::Client, &'static str),
+    HashivaultKv2(hashivault::Client, &'static str, AppRoleCreds),
     /// vaultrs 0.8: `kv2::read` and `sys::health`.
-    Vaultrs(Arc<vaultrs::client::VaultClient>),
+    Vaultrs(Arc<vaultrs::client::VaultClient>, AppRoleCreds),
 }
 
 impl Target {
     fn name(&self) -> &'static str {
         match self {
             Target::Floor { .. } => "floor: reqwest + serde_json",
-            Target::Hashivault(_) => "hashivault (generated api)",
-            Target::HashivaultKv2(_, label) => label,
-            Target::Vaultrs(_) => "vaultrs 0.8",
+            Target::Hashivault(..) => "hashivault (generated api)",
+            Target::HashivaultKv2(_, label, _) => label,
+            Target::Vaultrs(..) => "vaultrs 0.8",
         }
     }
 
     /// One request; returns the length of a field of the answer (checked equal for all).
     async fn call(&self, op: Op, mount: &str, path: &str) -> Result<usize, String> {
+        match op {
+            Op::KvWrite | Op::Login | Op::List => return self.call_more(op, mount, path).await,
+            _ => {}
+        }
         match self {
-            Target::Floor { http, base, token } => match op {
+            Target::Floor {
+                http, base, token, ..
+            } => match op {
                 Op::KvSmall => {
                     let url = format!("{base}/v1/{mount}/data/{path}");
                     let r: KvRead<AppConfig> = floor_get(http, url, token).await?;
                     let s = r.data.data;
                     Ok(s.password.len() + s.username.len() + s.host.len() + s.port.len())
                 }
-                Op::KvBig => {
+                Op::KvBig | Op::KvBigChunked => {
                     let url = format!("{base}/v1/{mount}/data/{path}");
                     let r: KvRead<Bundle> = floor_get(http, url, token).await?;
                     Ok(r.data.data.bundle.len() + r.data.data.format.len())
@@ -160,8 +244,9 @@ impl Target {
                     let h: FloorHealth = floor_get(http, url, token).await?;
                     Ok(h.version.len())
                 }
+                Op::KvWrite | Op::Login | Op::List => unreachable!("call_more"),
             },
-            Target::Hashivault(c) => match op {
+            Target::Hashivault(c, _) => match op {
                 Op::KvSmall => {
                     let m = hashivault_api_read(c, mount, path).await?;
                     Ok(["password", "username", "host", "port"]
@@ -169,7 +254,7 @@ impl Target {
                         .map(|k| m.get(*k).and_then(|v| v.as_str()).map_or(0, str::len))
                         .sum())
                 }
-                Op::KvBig => {
+                Op::KvBig | Op::KvBigChunked => {
                     let m = hashivault_api_read(c, mount, path).await?;
                     Ok(["bundle", "format"]
                         .iter()
@@ -180,13 +265,14 @@ impl Target {
                     let h = c.sys_health().await.map_err(|e| e.to_string())?;
                     Ok(h.version.len())
                 }
+                Op::KvWrite | Op::Login | Op::List => unreachable!("call_more"),
             },
-            Target::HashivaultKv2(c, _) => match op {
+            Target::HashivaultKv2(c, _, _) => match op {
                 Op::KvSmall => {
                     let s: AppConfig = hashivault_kv2_read(c, mount, path).await?;
                     Ok(s.password.len() + s.username.len() + s.host.len() + s.port.len())
                 }
-                Op::KvBig => {
+                Op::KvBig | Op::KvBigChunked => {
                     let b: Bundle = hashivault_kv2_read(c, mount, path).await?;
                     Ok(b.bundle.len() + b.format.len())
                 }
@@ -194,15 +280,16 @@ impl Target {
                     let h = c.sys_health().await.map_err(|e| e.to_string())?;
                     Ok(h.version.len())
                 }
+                Op::KvWrite | Op::Login | Op::List => unreachable!("call_more"),
             },
-            Target::Vaultrs(c) => match op {
+            Target::Vaultrs(c, _) => match op {
                 Op::KvSmall => {
                     let s: AppConfig = vaultrs::kv2::read(c.as_ref(), mount, path)
                         .await
                         .map_err(|e| e.to_string())?;
                     Ok(s.password.len() + s.username.len() + s.host.len() + s.port.len())
                 }
-                Op::KvBig => {
+                Op::KvBig | Op::KvBigChunked => {
                     let b: Bundle = vaultrs::kv2::read(c.as_ref(), mount, path)
                         .await
                         .map_err(|e| e.to_string())?;
@@ -214,7 +301,167 @@ impl Target {
                         .map_err(|e| e.to_string())?;
                     Ok(h.version.len())
                 }
+                Op::KvWrite | Op::Login | Op::List => unreachable!("call_more"),
             },
+        }
+    }
+
+    /// The write, the login and the list: returns the new version, the accessor's length, the
+    /// number of keys.
+    async fn call_more(&self, op: Op, mount: &str, path: &str) -> Result<usize, String> {
+        let creds = self.creds();
+        match (self, op) {
+            (
+                Target::Floor {
+                    http, base, token, ..
+                },
+                Op::KvWrite,
+            ) => {
+                #[derive(serde::Serialize)]
+                struct Body<'a> {
+                    data: &'a AppConfig,
+                }
+                let url = format!("{base}/v1/{mount}/data/{path}");
+                let body = Body {
+                    data: &write_secret(),
+                };
+                let request = http
+                    .post(url)
+                    .header("X-Vault-Token", token.clone())
+                    .json(&body);
+                let r: FloorEnvelope<KvMetadata> = floor_send(request).await?;
+                Ok(written(r.data.map_or(0, |m| m.version)))
+            }
+            (Target::Floor { http, base, .. }, Op::Login) => {
+                #[derive(serde::Serialize)]
+                struct Body<'a> {
+                    role_id: &'a str,
+                    secret_id: &'a str,
+                }
+                let url = format!("{base}/v1/auth/{}/login", server::APPROLE_MOUNT);
+                let body = Body {
+                    role_id: &creds.role_id,
+                    secret_id: &creds.secret_id,
+                };
+                let r: FloorEnvelope<serde::de::IgnoredAny> =
+                    floor_send(http.post(url).json(&body)).await?;
+                Ok(r.auth.map_or(0, |a| a.accessor.len()))
+            }
+            (
+                Target::Floor {
+                    http, base, token, ..
+                },
+                Op::List,
+            ) => {
+                let url = format!("{base}/v1/{mount}/metadata/{path}/?list=true");
+                let r: FloorEnvelope<FloorKeys> = floor_get(http, url, token).await?;
+                Ok(r.data.map_or(0, |d| d.keys.len()))
+            }
+            (Target::Hashivault(c, _), Op::KvWrite) => {
+                // As a user of the generated API writes a struct: to a `SecretMap`, then sent.
+                let data = serde_json::to_value(write_secret()).map_err(|e| e.to_string())?;
+                let data = hashivault::SecretMap::try_from(data)?;
+                let answer = c
+                    .api()
+                    .kv_v2_write()
+                    .kv_v2_mount_path(mount)
+                    .path(path)
+                    .body_map(|b| b.data(data))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(written(
+                    answer.into_data().map_err(|e| e.to_string())?.version as u64,
+                ))
+            }
+            (Target::Hashivault(c, _), Op::Login) => {
+                let answer = c
+                    .api()
+                    .app_role_login()
+                    .approle_mount_path(server::APPROLE_MOUNT)
+                    .body_map(|b| {
+                        b.role_id(creds.role_id.to_string())
+                            .secret_id(hashivault::Sensitive::from(&*creds.secret_id))
+                    })
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(answer
+                    .into_auth()
+                    .map_err(|e| e.to_string())?
+                    .accessor
+                    .len())
+            }
+            (Target::Hashivault(c, _), Op::List) => {
+                let answer = c
+                    .api()
+                    .kv_v2_list()
+                    .kv_v2_mount_path(mount)
+                    .path(path)
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let keys = answer.into_data().map_err(|e| e.to_string())?.keys;
+                Ok(keys.map_or(0, |k| k.len()))
+            }
+            (Target::HashivaultKv2(c, _, _), Op::KvWrite) => {
+                let meta = c
+                    .kv2(mount)
+                    .write(path, &write_secret())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(written(meta.version as u64))
+            }
+            (Target::HashivaultKv2(c, _, _), Op::Login) => {
+                // Logs in and keeps the token in the client, as the helper does for users.
+                let auth = c
+                    .auth()
+                    .approle(
+                        server::APPROLE_MOUNT,
+                        &creds.role_id,
+                        Some(hashivault::SecretString::from(creds.secret_id.to_string())),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(auth.accessor.len())
+            }
+            (Target::HashivaultKv2(c, _, _), Op::List) => {
+                let keys = c.kv2(mount).list(path).await.map_err(|e| e.to_string())?;
+                Ok(keys.len())
+            }
+            (Target::Vaultrs(c, _), Op::KvWrite) => {
+                let meta = vaultrs::kv2::set(c.as_ref(), mount, path, &write_secret())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(written(meta.version))
+            }
+            (Target::Vaultrs(c, _), Op::Login) => {
+                let auth = vaultrs::auth::approle::login(
+                    c.as_ref(),
+                    server::APPROLE_MOUNT,
+                    &creds.role_id,
+                    &creds.secret_id,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok(auth.accessor.len())
+            }
+            (Target::Vaultrs(c, _), Op::List) => {
+                let keys = vaultrs::kv2::list(c.as_ref(), mount, path)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(keys.len())
+            }
+            _ => unreachable!("call handles the reads"),
+        }
+    }
+
+    fn creds(&self) -> &AppRoleCreds {
+        match self {
+            Target::Floor { creds, .. }
+            | Target::Hashivault(_, creds)
+            | Target::HashivaultKv2(_, _, creds)
+            | Target::Vaultrs(_, creds) => creds,
         }
     }
 }
@@ -224,8 +471,11 @@ async fn floor_get<T: DeserializeOwned>(
     url: String,
     token: &reqwest::header::HeaderValue,
 ) -> Result<T, String> {
-    http.get(url)
-        .header("X-Vault-Token", token.clone())
+    floor_send(http.get(url).header("X-Vault-Token", token.clone())).await
+}
+
+async fn floor_send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T, String> {
+    request
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
@@ -273,13 +523,14 @@ async fn hashivault_kv2_read<T: DeserializeOwned>(
 // ---------------------------------------------------------------------------------------------
 // Construction.
 
-fn build_floor(address: &str, token: &str) -> Target {
+fn build_floor(address: &str, token: &str, creds: &AppRoleCreds) -> Target {
     let mut token = reqwest::header::HeaderValue::from_str(token).expect("token header");
     token.set_sensitive(true);
     Target::Floor {
         http: reqwest::Client::new(),
         base: Arc::from(address),
         token,
+        creds: creds.clone(),
     }
 }
 
@@ -307,17 +558,22 @@ fn build_vaultrs(address: &str, token: &str) -> vaultrs::client::VaultClient {
 /// The floor, hashivault and vaultrs, in that order. hashivault is built first: its first build
 /// installs rustls' ring provider process-wide, which the floor and vaultrs (built with
 /// `rustls-no-provider`, the same reqwest features as hashivault) need too.
-fn targets(address: &str, token: &str) -> Vec<Target> {
+fn targets(address: &str, token: &str, creds: &AppRoleCreds) -> Vec<Target> {
     let hashivault = build_hashivault(address, token, true);
     vec![
-        build_floor(address, token),
-        Target::Hashivault(hashivault.clone()),
-        Target::HashivaultKv2(hashivault, "hashivault kv2().read::<T>()"),
+        build_floor(address, token, creds),
+        Target::Hashivault(hashivault.clone(), creds.clone()),
+        Target::HashivaultKv2(
+            hashivault,
+            "hashivault helper (kv2(), auth())",
+            creds.clone(),
+        ),
         Target::HashivaultKv2(
             build_hashivault(address, token, false),
-            "hashivault kv2().read::<T>(), no timeout",
+            "hashivault helper, no timeout",
+            creds.clone(),
         ),
-        Target::Vaultrs(Arc::new(build_vaultrs(address, token))),
+        Target::Vaultrs(Arc::new(build_vaultrs(address, token)), creds.clone()),
     ]
 }
 
@@ -702,13 +958,14 @@ fn load_average() -> String {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("usage: cargo run --release -p hashivault-bench -- [--quick] [--only kv|health|big]\n\n--only measures one operation against the loopback server (RESULTS.md is not written).\nWith VAULT_ADDR and VAULT_TOKEN set, also reads one KV v2 secret end to end from that\nserver (it writes secret/hashivault-bench/app-config first). Writes benches/RESULTS.md.");
+        println!("usage: cargo run --release -p hashivault-bench -- [--quick] [--only kv|health|big|big-chunked|write|login|list]\n\n--only measures one operation against the loopback server (RESULTS.md is not written).\nWith VAULT_ADDR and VAULT_TOKEN set, also reads one KV v2 secret end to end from that\nserver (it writes secret/hashivault-bench/app-config first). Writes benches/RESULTS.md.");
         return;
     }
     if args.first().map(String::as_str) == Some("--profile") {
         return profile(&args[1..]);
     }
-    const USAGE: &str = "usage: hashivault-bench [--quick] [--only kv|health|big]";
+    const USAGE: &str =
+        "usage: hashivault-bench [--quick] [--only kv|health|big|big-chunked|write|login|list]";
     let mut quick = false;
     let mut only = None;
     let mut rest = args.iter();
@@ -720,6 +977,10 @@ fn main() {
                     Some("kv") => Some(Op::KvSmall),
                     Some("health") => Some(Op::Health),
                     Some("big") => Some(Op::KvBig),
+                    Some("big-chunked") => Some(Op::KvBigChunked),
+                    Some("write") => Some(Op::KvWrite),
+                    Some("login") => Some(Op::Login),
+                    Some("list") => Some(Op::List),
                     _ => {
                         eprintln!("{USAGE}");
                         std::process::exit(2);
@@ -796,7 +1057,7 @@ impl hashivault::intercept::Interceptor for NoopInterceptor {}
 /// that does nothing) or `vaultrs`; OP is `kv`, `health` or `big`.
 fn profile(args: &[String]) {
     let usage =
-        "usage: hashivault-bench --profile floor|api|kv|kv-no-timeout|kv-noop-interceptor|vaultrs kv|health|big N";
+        "usage: hashivault-bench --profile floor|api|kv|kv-no-timeout|kv-noop-interceptor|vaultrs kv|health|big|big-chunked|write|login|list N";
     let [client, op, n] = args else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -805,6 +1066,10 @@ fn profile(args: &[String]) {
         "kv" => (Op::KvSmall, server::SMALL_PATH),
         "health" => (Op::Health, ""),
         "big" => (Op::KvBig, server::BIG_PATH),
+        "big-chunked" => (Op::KvBigChunked, server::BIG_CHUNKED_PATH),
+        "write" => (Op::KvWrite, server::WRITE_PATH),
+        "login" => (Op::Login, ""),
+        "list" => (Op::List, server::LIST_PATH),
         _ => {
             eprintln!("{usage}");
             std::process::exit(2);
@@ -820,7 +1085,7 @@ fn profile(args: &[String]) {
         .build()
         .expect("client runtime");
     rt.block_on(async {
-        let mut all = targets(&server.address, TOKEN);
+        let mut all = targets(&server.address, TOKEN, &loopback_creds());
         let intercepted = hashivault::Client::builder()
             .address(server.address.as_str())
             .token(TOKEN)
@@ -829,7 +1094,8 @@ fn profile(args: &[String]) {
             .expect("hashivault client");
         all.push(Target::HashivaultKv2(
             intercepted,
-            "hashivault kv2().read::<T>(), one no-op interceptor",
+            "hashivault helper, one no-op interceptor",
+            loopback_creds(),
         ));
         let index = match client.as_str() {
             "floor" => 0,
@@ -916,7 +1182,7 @@ async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<S
     let conns_before = server.connections();
     for _ in 0..16 {
         let clone = shared.clone();
-        Target::Hashivault(clone)
+        Target::Hashivault(clone, loopback_creds())
             .call(Op::KvSmall, server::MOUNT, server::SMALL_PATH)
             .await?;
     }
@@ -924,13 +1190,17 @@ async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<S
     drop(shared);
 
     // In-process loopback server.
-    let targets = targets(&server.address, TOKEN);
+    let targets = targets(&server.address, TOKEN, &loopback_creds());
     let mut cells = Vec::new();
     let requests_before = server.requests();
     for (op, path) in [
         (Op::KvSmall, server::SMALL_PATH),
         (Op::Health, ""),
         (Op::KvBig, server::BIG_PATH),
+        (Op::KvBigChunked, server::BIG_CHUNKED_PATH),
+        (Op::KvWrite, server::WRITE_PATH),
+        (Op::Login, ""),
+        (Op::List, server::LIST_PATH),
     ] {
         if cfg.only.is_some_and(|only| only != op) {
             continue;
@@ -950,28 +1220,38 @@ async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<S
     );
     out.push_str(&table(&CELL_HEADERS, &cell_rows(&cells)));
 
-    // End to end against a real server.
+    // End to end against a real server: the one at VAULT_ADDR, or a dev server started here.
     let _ = writeln!(out, "\n## End to end against a real server\n");
-    match (std::env::var("VAULT_ADDR"), std::env::var("VAULT_TOKEN")) {
-        (Ok(addr), Ok(token)) if !addr.is_empty() && !token.is_empty() => {
-            match end_to_end(&addr, &token, cfg).await {
+    if cfg.only.is_some() {
+        let _ = writeln!(out, "Not run with `--only`.");
+    } else {
+        match e2e_server() {
+            Ok((addr, token, started)) => match end_to_end(&addr, &token, cfg).await {
                 Ok((version, cells)) => {
+                    let origin = match &started {
+                        Some(server) => format!(
+                            "a dev server this run started (`{} server -dev`, as `cargo xtask dev` does)",
+                            server.0.display()
+                        ),
+                        None => "the server at `VAULT_ADDR`".to_string(),
+                    };
                     let _ = writeln!(
                         out,
-                        "KV v2 read of one small secret (`secret/hashivault-bench/app-config`) from {version} at {addr}. The server's own cost is in every client's figure; `Δµs vs floor` is the part of a request that is the client's beyond the floor.\n"
+                        "{version}, {origin}, on 127.0.0.1: a KV v2 read of one small secret, a KV v2 write of it, an AppRole login and a list of 1,000 keys (`secret/hashivault-bench/…`). The server's own cost is in every client's figure; `Δµs vs floor` is the part of a request that is the client's beyond the floor.\n"
                     );
                     out.push_str(&table(&CELL_HEADERS, &cell_rows(&cells)));
                 }
                 Err(e) => {
-                    let _ = writeln!(out, "SKIPPED: the server at {addr} could not be used: {e}");
+                    let _ = writeln!(out, "FAILED: the server at {addr} could not be used: {e}");
+                    return Err(format!("end to end: {e}"));
                 }
+            },
+            Err(e) => {
+                let _ = writeln!(
+                    out,
+                    "SKIPPED: no server: VAULT_ADDR is not set and no dev server could be started ({e})."
+                );
             }
-        }
-        _ => {
-            let _ = writeln!(
-                out,
-                "SKIPPED: VAULT_ADDR and VAULT_TOKEN are not set (start a dev server, e.g. `cargo xtask dev`, and export them)."
-            );
         }
     }
 
@@ -1008,21 +1288,161 @@ async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<S
     Ok(out)
 }
 
-/// KV v2 read of one secret from a real server, sequential and 32 tasks.
+/// A dev server this run started (the binary, and the process: dropping it stops the server).
+struct Started(
+    std::path::PathBuf,
+    #[allow(dead_code)] hashivault_dev_server::process::DevServer,
+);
+
+/// The end-to-end server: `VAULT_ADDR`/`VAULT_TOKEN` when set, else an OpenBao dev server
+/// started as `cargo xtask dev` starts it (the binary from `HASHIVAULT_SERVER_BIN`, `PATH`, or
+/// the pinned OpenBao installed into `target/tools`), stopped when the run ends.
+fn e2e_server() -> Result<(String, String, Option<Started>), String> {
+    if let (Ok(addr), Ok(token)) = (std::env::var("VAULT_ADDR"), std::env::var("VAULT_TOKEN")) {
+        if !addr.is_empty() && !token.is_empty() {
+            return Ok((addr, token, None));
+        }
+    }
+    use hashivault_dev_server::{binary, process::DevServer};
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("target")
+        .join("tools");
+    let bin = binary::resolve(&tools)?;
+    eprintln!(
+        "starting {} ({}) for the end-to-end rows…",
+        bin.path.display(),
+        bin.version
+    );
+    let server = DevServer::start(&bin, &tools)?;
+    let (addr, token) = (server.url(), server.token.clone());
+    Ok((addr, token, Some(Started(bin.path, server))))
+}
+
+/// Sends one setup request to the end-to-end server; an error status is an error unless listed.
+async fn setup(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: &str,
+    body: Option<serde_json::Value>,
+    allowed: &[u16],
+) -> Result<serde_json::Value, String> {
+    let mut request = http.request(method, &url).header("X-Vault-Token", token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.map_err(|e| format!("{url}: {e}"))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() && !allowed.contains(&status.as_u16()) {
+        return Err(format!("{url}: {status}: {text}"));
+    }
+    Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}
+
+/// A small read, a write, an AppRole login and a list of 1,000 keys from a real server,
+/// sequential and 32 tasks.
 async fn end_to_end(addr: &str, token: &str, cfg: &Config) -> Result<(String, Vec<Cell>), String> {
+    use reqwest::Method;
     const PATH: &str = "hashivault-bench/app-config";
+    const WRITE: &str = "hashivault-bench/write";
+    const LIST: &str = "hashivault-bench/list";
+    const ROLE: &str = "hashivault-bench";
     let addr = addr.trim_end_matches('/');
     let http = reqwest::Client::new();
-    let url = format!("{addr}/v1/{}/data/{PATH}", server::MOUNT);
-    let body = format!(r#"{{"data":{}}}"#, server::SMALL_SECRET);
-    http.post(&url)
-        .header("X-Vault-Token", token)
-        .header("Content-Type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| format!("cannot write the secret: {e}"))?;
+    let v1 = format!("{addr}/v1");
+    let mount = server::MOUNT;
+    let secret: serde_json::Value =
+        serde_json::from_str(server::SMALL_SECRET).map_err(|e| e.to_string())?;
+    let data = serde_json::json!({ "data": secret });
+    setup(
+        &http,
+        Method::POST,
+        format!("{v1}/{mount}/data/{PATH}"),
+        token,
+        Some(data.clone()),
+        &[],
+    )
+    .await?;
+    // 1,000 keys to list (written 32 at a time).
+    let mut writes = Vec::new();
+    for i in 0..server::LIST_KEYS {
+        let url = format!("{v1}/{mount}/data/{LIST}/key-{i:04}");
+        writes.push(setup(
+            &http,
+            Method::POST,
+            url,
+            token,
+            Some(data.clone()),
+            &[],
+        ));
+        if writes.len() == 32 || i + 1 == server::LIST_KEYS {
+            for w in std::mem::take(&mut writes) {
+                w.await?;
+            }
+        }
+    }
+    // AppRole: the mount (400 when already enabled), a policy for the login's token (the helper
+    // keeps it in the client, which then reads, writes and lists with it), a role, its ids.
+    setup(
+        &http,
+        Method::POST,
+        format!("{v1}/sys/auth/{}", server::APPROLE_MOUNT),
+        token,
+        Some(serde_json::json!({"type": "approle"})),
+        &[400],
+    )
+    .await?;
+    let policy =
+        format!(r#"path "{mount}/*" {{ capabilities = ["create", "read", "update", "list"] }}"#);
+    setup(
+        &http,
+        Method::PUT,
+        format!("{v1}/sys/policies/acl/{ROLE}"),
+        token,
+        Some(serde_json::json!({ "policy": policy })),
+        &[],
+    )
+    .await?;
+    let role = format!("{v1}/auth/{}/role/{ROLE}", server::APPROLE_MOUNT);
+    setup(
+        &http,
+        Method::POST,
+        role.clone(),
+        token,
+        Some(serde_json::json!({"token_policies": ROLE, "token_ttl": "1h"})),
+        &[],
+    )
+    .await?;
+    let role_id = setup(
+        &http,
+        Method::GET,
+        format!("{role}/role-id"),
+        token,
+        None,
+        &[],
+    )
+    .await?;
+    let secret_id = setup(
+        &http,
+        Method::POST,
+        format!("{role}/secret-id"),
+        token,
+        None,
+        &[],
+    )
+    .await?;
+    let text = |v: &serde_json::Value, key: &str| -> Result<Arc<str>, String> {
+        v["data"][key]
+            .as_str()
+            .map(Arc::from)
+            .ok_or_else(|| format!("no {key} in the answer"))
+    };
+    let creds = AppRoleCreds {
+        role_id: text(&role_id, "role_id")?,
+        secret_id: text(&secret_id, "secret_id")?,
+    };
     let health: FloorHealth = floor_get(
         &http,
         format!("{addr}/v1/sys/health"),
@@ -1030,12 +1450,22 @@ async fn end_to_end(addr: &str, token: &str, cfg: &Config) -> Result<(String, Ve
     )
     .await?;
     let version = format!("OpenBao/Vault {}", health.version);
-    let targets = targets(addr, token);
-    check_same(&targets, Op::KvSmall, server::MOUNT, PATH).await?;
+    let targets = targets(addr, token, &creds);
     let mut cells = Vec::new();
-    for concurrency in [1, 32] {
-        eprintln!("measuring end to end with concurrency {concurrency}…");
-        cells.extend(measure(&targets, Op::KvSmall, server::MOUNT, PATH, concurrency, cfg).await?);
+    for (op, path) in [
+        (Op::KvSmall, PATH),
+        (Op::KvWrite, WRITE),
+        (Op::Login, ""),
+        (Op::List, LIST),
+    ] {
+        check_same(&targets, op, mount, path).await?;
+        for concurrency in [1, 32] {
+            eprintln!(
+                "measuring end to end: {} with concurrency {concurrency}…",
+                op.label()
+            );
+            cells.extend(measure(&targets, op, mount, path, concurrency, cfg).await?);
+        }
     }
     Ok((version, cells))
 }

@@ -4,8 +4,15 @@
 //! It answers fixed bodies shaped like real OpenBao/Vault answers:
 //! - `GET /v1/secret/data/app/config`: a KV v2 read of a small secret (four string keys);
 //! - `GET /v1/secret/data/big`: a KV v2 read of a 1 MiB secret (a PEM-like bundle);
+//! - `GET /v1/secret/data/big-chunked`: the same 1 MiB read sent as OpenBao sends a large answer
+//!   (`Transfer-Encoding: chunked`, the whole body in one chunk, no `Content-Length`);
+//! - `POST /v1/secret/data/app/write`: a KV v2 write (the new version's metadata);
+//! - `POST /v1/auth/approle/login`: an AppRole login (the `auth` block);
+//! - `GET /v1/secret/metadata/dir/?list=true` (or `LIST`): a list of 1,000 keys;
 //! - `GET /v1/sys/health`: an active, unsealed node;
 //! - anything else: `404 {"errors":[]}`.
+//!
+//! The write, login and list bodies are as OpenBao 2.7.2 answered them (dev server, 2026-12-06).
 //!
 //! Requests without `X-Vault-Token` on `secret/` get `403`, as Vault does.
 
@@ -21,6 +28,16 @@ pub const MOUNT: &str = "secret";
 pub const SMALL_PATH: &str = "app/config";
 /// The 1 MiB secret's path.
 pub const BIG_PATH: &str = "big";
+/// The 1 MiB secret, sent chunked.
+pub const BIG_CHUNKED_PATH: &str = "big-chunked";
+/// The secret the write cell writes.
+pub const WRITE_PATH: &str = "app/write";
+/// The folder the list cell lists (1,000 keys).
+pub const LIST_PATH: &str = "dir";
+/// Keys in the listed folder.
+pub const LIST_KEYS: usize = 1000;
+/// The AppRole mount and credentials of the login cell (fixed: the server does not check them).
+pub const APPROLE_MOUNT: &str = "approle";
 /// Size of the big secret's `bundle` value.
 pub const BIG_VALUE_LEN: usize = 1 << 20;
 
@@ -83,6 +100,21 @@ pub fn big_secret() -> String {
     format!(r#"{{"bundle":"{bundle}","format":"pem"}}"#)
 }
 
+/// A KV v2 write's answer (OpenBao 2.7.2: no `mount_type` on writes).
+const WRITE_BODY: &str = r#"{"request_id":"a6cf0186-b825-bf1d-756e-86d7eeac5661","lease_id":"","renewable":false,"lease_duration":0,"data":{"created_time":"2026-12-06T18:18:28.982561549Z","custom_metadata":null,"deletion_time":"","destroyed":false,"version":4},"wrap_info":null,"warnings":null,"auth":null}"#;
+
+/// An AppRole login's answer (OpenBao 2.7.2, role `app` with `token_policies=default,app`).
+const LOGIN_BODY: &str = r#"{"request_id":"1d7f5ce2-36a0-2934-ebfa-4711c6fc0ada","lease_id":"","renewable":false,"lease_duration":0,"data":null,"wrap_info":null,"warnings":null,"auth":{"client_token":"s.eUtxcE7vfjWdmjXXpXrSvMxO","accessor":"EHb7llJur4BKh8CmTg7Lbavv","policies":["app","default"],"token_policies":["app","default"],"metadata":{"role_name":"app"},"lease_duration":3600,"renewable":true,"entity_id":"f423684c-69b7-3052-95f6-45b398898fad","token_type":"service","orphan":true,"mfa_requirement":null,"num_uses":0}}"#;
+
+/// A list of [`LIST_KEYS`] keys, as OpenBao 2.7.2 answers `secret/metadata/dir/?list=true`.
+pub fn list_body() -> String {
+    let keys: Vec<String> = (0..LIST_KEYS).map(|i| format!("\"key-{i:04}\"")).collect();
+    format!(
+        r#"{{"request_id":"97f10cda-d1ee-e02a-37cc-8887801c6412","lease_id":"","renewable":false,"lease_duration":0,"data":{{"keys":[{}]}},"wrap_info":null,"warnings":null,"auth":null}}"#,
+        keys.join(",")
+    )
+}
+
 const HEALTH_BODY: &str = r#"{"initialized":true,"sealed":false,"standby":false,"performance_standby":false,"replication_performance_mode":"disabled","replication_dr_mode":"disabled","server_time_utc":1795611150,"version":"2.7.2","cluster_name":"vault-cluster-b60d34d0","cluster_id":"b7362a5f-13ec-57d4-c108-2d878f36726f"}"#;
 
 fn response(status: &str, body: &str) -> Vec<u8> {
@@ -95,9 +127,25 @@ fn response(status: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A `200` with the body in one chunk and no `Content-Length` (what OpenBao sends for an answer
+/// larger than Go's 2 KiB chunking buffer).
+fn chunked_response(body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nCache-Control: no-store\r\nContent-Type: application/json\r\n\
+         Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n\
+         Date: Wed, 25 Nov 2026 12:52:30 GMT\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+        body.len()
+    )
+    .into_bytes()
+}
+
 struct Answers {
     small: Vec<u8>,
     big: Vec<u8>,
+    big_chunked: Vec<u8>,
+    write: Vec<u8>,
+    login: Vec<u8>,
+    list: Vec<u8>,
     health: Vec<u8>,
     not_found: Vec<u8>,
     forbidden: Vec<u8>,
@@ -109,6 +157,10 @@ pub fn start() -> Server {
     let answers = Arc::new(Answers {
         small: response("200 OK", &kv_body(SMALL_SECRET, 3)),
         big: response("200 OK", &kv_body(&big_secret(), 1)),
+        big_chunked: chunked_response(&kv_body(&big_secret(), 1)),
+        write: response("200 OK", WRITE_BODY),
+        login: response("200 OK", LOGIN_BODY),
+        list: response("200 OK", &list_body()),
         health: response("200 OK", HEALTH_BODY),
         not_found: response("404 Not Found", r#"{"errors":[]}"#),
         forbidden: response("403 Forbidden", r#"{"errors":["permission denied"]}"#),
@@ -181,19 +233,19 @@ fn route<'a>(head: &[u8], answers: &'a Answers) -> &'a [u8] {
     let method = parts.next().unwrap_or_default();
     let target = parts.next().unwrap_or_default();
     let path = target.split(|&b| b == b'?').next().unwrap_or_default();
-    if method != b"GET" {
-        return &answers.not_found;
-    }
-    match path {
-        b"/v1/sys/health" => &answers.health,
-        b"/v1/secret/data/app/config" | b"/v1/secret/data/big" => {
-            if header_value(head, b"x-vault-token").is_none() {
-                &answers.forbidden
-            } else if path.ends_with(b"/big") {
-                &answers.big
-            } else {
-                &answers.small
-            }
+    let token = header_value(head, b"x-vault-token").is_some();
+    match (method, path) {
+        (b"GET", b"/v1/sys/health") => &answers.health,
+        (b"POST", b"/v1/auth/approle/login") => &answers.login,
+        (_, _) if path.starts_with(b"/v1/secret/") && !token => &answers.forbidden,
+        (b"GET", b"/v1/secret/data/app/config") => &answers.small,
+        (b"GET", b"/v1/secret/data/big") => &answers.big,
+        (b"GET", b"/v1/secret/data/big-chunked") => &answers.big_chunked,
+        (b"POST" | b"PUT", b"/v1/secret/data/app/write") => &answers.write,
+        (b"GET" | b"LIST", b"/v1/secret/metadata/dir" | b"/v1/secret/metadata/dir/")
+            if method == b"LIST" || find(target, b"list=true").is_some() =>
+        {
+            &answers.list
         }
         _ => &answers.not_found,
     }
