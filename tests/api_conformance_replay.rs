@@ -225,7 +225,7 @@ fn recorded_credentials_stay_out_of_debug() {
     use hashivault::api::types as t;
     /// An operation, where its credential sits in the answer, and its payload's `Debug`.
     type Check = (&'static str, &'static str, fn(&Value) -> String);
-    let checks: [Check; 7] = [
+    let checks: [Check; 11] = [
         (
             "oidc-read-client",
             "/data/client_secret",
@@ -260,6 +260,28 @@ fn recorded_credentials_stay_out_of_debug() {
             "transit-export-key-version",
             "/data/keys/1",
             shown::<t::TransitExportKeyVersionResponse>,
+        ),
+        // Answers of writes: a data key, a decrypted plaintext, a generated password, an SSH
+        // one-time password (redacted in the recording, hidden in `Debug` all the same).
+        (
+            "transit-generate-data-key",
+            "/data/plaintext",
+            shown::<t::TransitGenerateDataKeyResponse>,
+        ),
+        (
+            "transit-decrypt",
+            "/data/plaintext",
+            shown::<t::TransitDecryptResponse>,
+        ),
+        (
+            "policies-generate-password-from-password-policy",
+            "/data/password",
+            shown::<t::PoliciesGeneratePasswordFromPasswordPolicyResponse>,
+        ),
+        (
+            "ssh-generate-credentials",
+            "/data/key",
+            shown::<t::SshGenerateCredentialsResponse>,
         ),
     ];
     for (label, pointer, debug) in checks {

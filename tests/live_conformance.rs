@@ -721,6 +721,12 @@ async fn create_write_objects(s: &Setup, ids: &mut BTreeMap<&'static str, String
     .await;
     s.call(
         "POST",
+        "sys/config/auditing/request-headers/X-Conformance",
+        json!({"hmac": true}),
+    )
+    .await;
+    s.call(
+        "POST",
         "sys/policies/password/conformance",
         json!({"policy": "length = 20\nrule \"charset\" {\n  charset = \"abcdefghijklmnopqrstuvwxyz0123456789\"\n}\n"}),
     )

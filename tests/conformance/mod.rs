@@ -168,6 +168,7 @@ typed!(
     PoliciesReadAclPolicy2Response,
     PoliciesReadPasswordPolicyResponse,
     PoliciesGeneratePasswordFromPasswordPolicyResponse,
+    AuditingListRequestHeadersResponse,
     // Typed by spec/overlays: the answers of writes and of the tour's second half.
     CertReadCertificateResponse,
     CertReadConfigurationResponse,
@@ -204,6 +205,14 @@ typed!(
     TransitSignWithAlgorithmResponse,
     TransitVerifyResponse,
     TransitVerifyWithAlgorithmResponse,
+    TransitCreateKeyResponse,
+    TotpValidateCodeResponse,
+    EntityLookUpResponse,
+    GroupLookUpResponse,
+    PkiConfigureAcmeResponse,
+    MetricsResponse,
+    ReadSanitizedConfigurationStateResponse,
+    LockedUsersListResponse,
 );
 
 /// Payloads that are maps from the caller's names (mount paths) to one generated struct: no
@@ -227,6 +236,7 @@ typed_map!(
     QueryTokenAccessorCapabilitiesResponse,
     QueryTokenCapabilitiesResponse,
     QueryTokenSelfCapabilitiesResponse,
+    AuditingReadRequestHeaderInformationResponse,
 );
 
 /// One operation's outcome.

@@ -57,6 +57,7 @@ pub async fn write_all(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static
     Box::pin(ssh_and_pki_writes(client, tour, ids)).await;
     Box::pin(plugin_reads(client, tour)).await;
     Box::pin(sys_writes_and_reads(client, tour, ids)).await;
+    Box::pin(more_answers(client, tour)).await;
 }
 
 async fn transit_writes(client: &Client, tour: &mut Tour) {
@@ -693,5 +694,91 @@ async fn sys_writes_and_reads(
         "/v1/sys/policies/password/conformance/generate".to_string(),
         api.policies_generate_password_from_password_policy()
             .name("conformance")
+    );
+}
+
+/// Key creation, TOTP validation, identity lookups, ACME's configuration write, and sys's
+/// metrics, sanitized configuration, locked users and audited request headers.
+async fn more_answers(client: &Client, tour: &mut Tour) {
+    let api = client.api();
+    call!(
+        tour,
+        "transit-create-key",
+        "POST",
+        format!("/v1/{TRANSIT}/keys/created"),
+        TransitCreateKeyRequest,
+        json!({"type": "aes256-gcm96", "exportable": false}),
+        api.transit_create_key()
+            .transit_mount_path(TRANSIT)
+            .name("created")
+    );
+    call!(
+        tour,
+        "totp-validate-code",
+        "POST",
+        format!("/v1/{TOTP}/code/ann"),
+        TotpValidateCodeRequest,
+        // A code is checked once per period: the raw call and the generated one send their own.
+        json!({"code": "000000"}),
+        json!({"code": "111111"}),
+        api.totp_validate_code().totp_mount_path(TOTP).name("ann")
+    );
+    call!(
+        tour,
+        "entity-look-up",
+        "POST",
+        "/v1/identity/lookup/entity".to_string(),
+        EntityLookUpRequest,
+        json!({"name": "conformance-ann"}),
+        api.entity_look_up()
+    );
+    call!(
+        tour,
+        "group-look-up",
+        "POST",
+        "/v1/identity/lookup/group".to_string(),
+        GroupLookUpRequest,
+        json!({"name": "conformance-devs"}),
+        api.group_look_up()
+    );
+    call!(
+        tour,
+        "pki-configure-acme",
+        "POST",
+        format!("/v1/{PKI}/config/acme"),
+        PkiConfigureAcmeRequest,
+        json!({"enabled": true}),
+        api.pki_configure_acme().pki_mount_path(PKI)
+    );
+    read_bare!(
+        tour,
+        "metrics",
+        "/v1/sys/metrics".to_string(),
+        api.metrics()
+    );
+    read!(
+        tour,
+        "read-sanitized-configuration-state",
+        "/v1/sys/config/state/sanitized".to_string(),
+        api.read_sanitized_configuration_state()
+    );
+    read!(
+        tour,
+        "locked-users-list",
+        "/v1/sys/locked-users".to_string(),
+        api.locked_users_list()
+    );
+    read!(
+        tour,
+        "auditing-list-request-headers",
+        "/v1/sys/config/auditing/request-headers".to_string(),
+        api.auditing_list_request_headers()
+    );
+    read!(
+        tour,
+        "auditing-read-request-header-information",
+        "/v1/sys/config/auditing/request-headers/X-Conformance".to_string(),
+        api.auditing_read_request_header_information()
+            .header("X-Conformance")
     );
 }

@@ -88,14 +88,16 @@ pub fn learn_responses(root: &Path, record: bool) -> Result<(), String> {
 }
 
 /// Operations whose payload is keyed by names the caller or the server chose (loggers by their
-/// names, capabilities by the paths asked about), with plain values: each becomes a map of the
-/// values' learned type, never a struct with a field per name.
+/// names, capabilities by the paths asked about, an audited request header by its name): each
+/// becomes a map of the values' learned type (an object's fields merged over the entries), never
+/// a struct with a field per name.
 pub const NAME_KEYED_VALUES: &[&str] = &[
     "loggers-read-verbosity-level",
     "loggers-read-verbosity-level-for",
     "query-token-self-capabilities",
     "query-token-capabilities",
     "query-token-accessor-capabilities",
+    "auditing-read-request-header-information",
 ];
 
 /// Rewrites the learned payload of each [`NAME_KEYED_VALUES`] operation as a map of one value
@@ -115,6 +117,18 @@ fn keyed_by_names(
         else {
             continue;
         };
+        if data.values().all(serde_json::Value::is_object) {
+            // Objects per name (an audited header's settings): one learned object schema.
+            for overlay in overlays.values_mut() {
+                if let Some(slot) = overlay
+                    .get_mut("responses")
+                    .and_then(|r| r.get_mut(&rec.operation_id))
+                {
+                    *slot = codegen::overlay::infer_name_keyed(data);
+                }
+            }
+            continue;
+        }
         let mut values = data.values().map(codegen::overlay::infer);
         let Some(first) = values.next() else { continue };
         let value = if values.all(|v| v == first) {
