@@ -1,7 +1,8 @@
 //! The live conformance tour: on a real OpenBao dev server, mount every engine and auth method
 //! that runs without external services, create realistic objects, call every read and list
-//! operation through the generated methods, and fail on a decode failure or on any field of a
-//! real answer that the generated type does not name (strict mode).
+//! operation and the writes whose answer is data (`tests/conformance/writes.rs`) through the
+//! generated methods, and fail on a decode failure or on any field of a real answer that the
+//! generated type does not name (strict mode).
 //!
 //! `HASHIVAULT_RECORD_CONFORMANCE=1` writes each raw answer to `tests/fixtures/conformance/`
 //! with its provenance (server, version, date), which `tests/api_conformance_replay.rs` replays.
