@@ -76,7 +76,8 @@ async fn main() -> Result<(), Error> {
         .send()
         .await?
         .into_inner();
-    let round_trip = BASE64.decode(required(decrypted.data.and_then(|d| d.plaintext), "plaintext")?.expose())?;
+    let round_trip =
+        BASE64.decode(required(decrypted.data.and_then(|d| d.plaintext), "plaintext")?.expose())?;
     println!(
         "decrypted: {} bytes, equal to the original: {}",
         round_trip.len(),
@@ -115,7 +116,8 @@ async fn main() -> Result<(), Error> {
         .send()
         .await?
         .into_inner();
-    let again = BASE64.decode(required(again.data.and_then(|d| d.plaintext), "plaintext")?.expose())?;
+    let again =
+        BASE64.decode(required(again.data.and_then(|d| d.plaintext), "plaintext")?.expose())?;
     println!(
         "the rewrapped ciphertext decrypts to the original: {}",
         again == plaintext.as_bytes()

@@ -609,10 +609,6 @@ async fn transit_encrypt() {
     .await
     .into_inner();
     let data = env.data.unwrap();
-    assert!(data
-        .ciphertext
-        .as_deref()
-        .unwrap()
-        .starts_with("vault:v1:"));
+    assert!(data.ciphertext.as_deref().unwrap().starts_with("vault:v1:"));
     assert_eq!(data.key_version, Some(1));
 }
