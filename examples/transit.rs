@@ -9,17 +9,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use hashivault::{Client, JsonMap, Sensitive};
+use hashivault::{Client, Sensitive};
 
 type Error = Box<dyn std::error::Error>;
 
 /// A string field of a generated operation's answer (transit answers are untyped maps).
-fn field(data: &Option<JsonMap>, name: &str) -> Result<String, Error> {
-    data.as_ref()
-        .and_then(|d| d.get(name))
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .ok_or_else(|| format!("the answer has no `{name}`").into())
+/// A field of a typed answer the example needs, or an error naming it.
+fn required<T>(value: Option<T>, name: &str) -> Result<T, Error> {
+    value.ok_or_else(|| format!("the answer has no `{name}`").into())
 }
 
 #[tokio::main]
@@ -64,7 +61,7 @@ async fn main() -> Result<(), Error> {
         .send()
         .await?
         .into_inner();
-    let ciphertext = field(&encrypted.data, "ciphertext")?;
+    let ciphertext = required(encrypted.data.and_then(|d| d.ciphertext), "ciphertext")?;
     println!(
         "encrypted {} bytes: ciphertext {}:…",
         plaintext.len(),
@@ -79,7 +76,8 @@ async fn main() -> Result<(), Error> {
         .send()
         .await?
         .into_inner();
-    let round_trip = BASE64.decode(field(&decrypted.data, "plaintext")?)?;
+    let round_trip =
+        BASE64.decode(required(decrypted.data.and_then(|d| d.plaintext), "plaintext")?.expose())?;
     println!(
         "decrypted: {} bytes, equal to the original: {}",
         round_trip.len(),
@@ -100,7 +98,7 @@ async fn main() -> Result<(), Error> {
         .send()
         .await?
         .into_inner();
-    let new_ciphertext = field(&rewrapped.data, "ciphertext")?;
+    let new_ciphertext = required(rewrapped.data.and_then(|d| d.ciphertext), "ciphertext")?;
     println!(
         "rotated orders and rewrapped: {} -> {}",
         ciphertext.split(':').take(2).collect::<Vec<_>>().join(":"),
@@ -118,7 +116,8 @@ async fn main() -> Result<(), Error> {
         .send()
         .await?
         .into_inner();
-    let again = BASE64.decode(field(&again.data, "plaintext")?)?;
+    let again =
+        BASE64.decode(required(again.data.and_then(|d| d.plaintext), "plaintext")?.expose())?;
     println!(
         "the rewrapped ciphertext decrypts to the original: {}",
         again == plaintext.as_bytes()
@@ -134,7 +133,7 @@ async fn main() -> Result<(), Error> {
         .send()
         .await?
         .into_inner();
-    let signature = field(&signed.data, "signature")?;
+    let signature = required(signed.data.and_then(|d| d.signature), "signature")?;
     println!(
         "signed {} bytes with releases: signature {}",
         release.len(),
@@ -155,12 +154,7 @@ async fn main() -> Result<(), Error> {
             .send()
             .await?
             .into_inner();
-        let valid = verified
-            .data
-            .as_ref()
-            .and_then(|d| d.get("valid"))
-            .and_then(|v| v.as_bool())
-            .ok_or("the verify answer has no `valid`")?;
+        let valid = required(verified.data.and_then(|d| d.valid), "valid")?;
         println!("verify {what}: valid {valid}");
     }
 

@@ -274,7 +274,7 @@ async fn auth_jwt_oidc_request_authorization_url() {
         ), 200, Some(answer(json!({"auth_url": url}))), |c| c.api().jwt_oidc_request_authorization_url().jwt_mount_path("team/oidc").body_map(|b| { b.role(s("web")).redirect_uri(s("https://vault.example.com/ui/vault/auth/oidc/oidc/callback", )) }).send())
         .await.into_inner();
     assert!(env.auth.is_none());
-    assert_eq!(env.data.unwrap()["auth_url"], url);
+    assert_eq!(env.data.unwrap().auth_url.as_deref(), Some(url));
 }
 
 #[cfg(feature = "auth-kerberos")]

@@ -44,8 +44,8 @@ async fn token_create_lookup_renew_revoke() {
         .unwrap()
         .into_inner();
     let data = looked.data.unwrap();
-    assert_eq!(data["display_name"], "token-live-test");
-    assert_eq!(data["accessor"], auth.accessor.as_str());
+    assert_eq!(data.display_name.as_deref(), Some("token-live-test"));
+    assert_eq!(data.accessor.as_deref(), Some(auth.accessor.as_str()));
 
     let renewed = api
         .token_renew()

@@ -1,7 +1,8 @@
 //! The live conformance tour: on a real OpenBao dev server, mount every engine and auth method
 //! that runs without external services, create realistic objects, call every read and list
-//! operation through the generated methods, and fail on a decode failure or on any field of a
-//! real answer that the generated type does not name (strict mode).
+//! operation and the writes whose answer is data (`tests/conformance/writes.rs`) through the
+//! generated methods, and fail on a decode failure or on any field of a real answer that the
+//! generated type does not name (strict mode).
 //!
 //! `HASHIVAULT_RECORD_CONFORMANCE=1` writes each raw answer to `tests/fixtures/conformance/`
 //! with its provenance (server, version, date), which `tests/api_conformance_replay.rs` replays.
@@ -18,7 +19,13 @@
     feature = "ssh",
     feature = "totp",
     feature = "database",
-    feature = "sys"
+    feature = "sys",
+    feature = "sys-admin",
+    feature = "kubernetes",
+    feature = "auth-kubernetes",
+    feature = "rabbitmq",
+    feature = "auth-jwt",
+    feature = "auth-cert"
 ))]
 
 mod common;
@@ -255,6 +262,7 @@ async fn create_objects(s: &Setup) -> BTreeMap<&'static str, String> {
     create_identity_objects(s, &mut ids).await;
     create_engine_objects(s).await;
     create_database_objects(s).await;
+    create_write_objects(s, &mut ids).await;
     ids.insert("token", s.token.clone());
     ids
 }
@@ -535,6 +543,197 @@ async fn create_database_objects(s: &Setup) {
     .await;
 }
 
+/// What the tour's second half needs (`tests/conformance/writes.rs`): a signing key, a child
+/// token, two SSH one-time passwords, the Kubernetes, RabbitMQ, OIDC and cert mounts configured
+/// without their external services, mounts to move, CORS and a password policy.
+async fn create_write_objects(s: &Setup, ids: &mut BTreeMap<&'static str, String>) {
+    use conformance::writes::*;
+    s.call(
+        "POST",
+        &format!("{TRANSIT}/keys/signer"),
+        json!({"type": "ed25519"}),
+    )
+    .await;
+    let child = s
+        .call(
+            "POST",
+            "auth/token/create",
+            json!({"policies": ["default"], "ttl": "1h", "display_name": "conformance-child"}),
+        )
+        .await;
+    for (key, field) in [
+        ("child_token", "client_token"),
+        ("child_accessor", "accessor"),
+    ] {
+        let value = child["auth"][field].as_str().unwrap_or_default();
+        ids.insert(key, value.to_string());
+    }
+    for key in ["otp_raw", "otp_typed"] {
+        let creds = s
+            .call(
+                "POST",
+                &format!("{SSH}/creds/otp"),
+                json!({"ip": "127.0.0.1", "username": "ops"}),
+            )
+            .await;
+        ids.insert(
+            key,
+            creds["data"]["key"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+
+    // Kubernetes: configured with a host no cluster answers on (nothing calls it), trusting the
+    // tour's PKI root as its CA.
+    let ca = s.call("GET", &format!("{PKI}/cert/ca"), Value::Null).await;
+    s.fresh_mount("mounts", KUBERNETES, json!({"type": "kubernetes"}))
+        .await;
+    s.call(
+        "POST",
+        &format!("{KUBERNETES}/config"),
+        json!({"kubernetes_host": "https://127.0.0.1:6443", "service_account_jwt": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "disable_local_ca_jwt": true}),
+    )
+    .await;
+    s.call(
+        "POST",
+        &format!("{KUBERNETES}/roles/app"),
+        json!({"allowed_kubernetes_namespaces": ["default"], "service_account_name": "app", "token_default_ttl": "1h", "extra_labels": {"team": "ops"}}),
+    )
+    .await;
+    s.fresh_mount("auth", KUBERNETES_AUTH, json!({"type": "kubernetes"}))
+        .await;
+    s.call(
+        "POST",
+        &format!("auth/{KUBERNETES_AUTH}/config"),
+        json!({"kubernetes_host": "https://127.0.0.1:6443", "kubernetes_ca_cert": ca["data"]["certificate"], "disable_local_ca_jwt": true}),
+    )
+    .await;
+    s.call(
+        "POST",
+        &format!("auth/{KUBERNETES_AUTH}/role/app"),
+        json!({"bound_service_account_names": ["app"], "bound_service_account_namespaces": ["default"], "token_policies": ["default"], "token_ttl": "1h", "audience": "openbao"}),
+    )
+    .await;
+
+    // RabbitMQ: the connection is stored unverified (no broker here).
+    s.fresh_mount("mounts", RABBITMQ, json!({"type": "rabbitmq"}))
+        .await;
+    s.call(
+        "POST",
+        &format!("{RABBITMQ}/config/connection"),
+        json!({"connection_uri": "http://127.0.0.1:15672", "username": "guest", "password": "guest", "verify_connection": false}),
+    )
+    .await;
+    s.call(
+        "POST",
+        &format!("{RABBITMQ}/config/lease"),
+        json!({"ttl": 3600, "max_ttl": 7200}),
+    )
+    .await;
+    s.call(
+        "POST",
+        &format!("{RABBITMQ}/roles/app"),
+        json!({"tags": "management", "vhosts": "{\"/\": {\"configure\": \".*\", \"write\": \".*\", \"read\": \".*\"}}"}),
+    )
+    .await;
+
+    // OIDC auth against this server's own OIDC provider (made by `create_identity_objects`).
+    let client = s
+        .call("GET", "identity/oidc/client/conformance", Value::Null)
+        .await;
+    s.fresh_mount("auth", OIDC_AUTH, json!({"type": "oidc"}))
+        .await;
+    s.call(
+        "POST",
+        &format!("auth/{OIDC_AUTH}/config"),
+        json!({
+            "oidc_discovery_url": format!("{}/v1/identity/oidc/provider/conformance", s.addr),
+            "oidc_client_id": client["data"]["client_id"],
+            "oidc_client_secret": client["data"]["client_secret"],
+            "default_role": "conformance"
+        }),
+    )
+    .await;
+    s.call(
+        "POST",
+        &format!("auth/{OIDC_AUTH}/role/conformance"),
+        json!({"role_type": "oidc", "user_claim": "sub", "allowed_redirect_uris": ["http://127.0.0.1:8250/oidc/callback"], "oidc_scopes": ["conformance"], "token_policies": ["default"], "token_ttl": "1h"}),
+    )
+    .await;
+
+    // Cert auth trusting the tour's PKI root, with the root's CRL (one certificate revoked).
+    let revoked = s
+        .call(
+            "POST",
+            &format!("{PKI}/issue/web"),
+            json!({"common_name": "revoked.conformance.test", "ttl": "1h"}),
+        )
+        .await;
+    s.call(
+        "POST",
+        &format!("{PKI}/revoke"),
+        json!({"serial_number": revoked["data"]["serial_number"]}),
+    )
+    .await;
+    let crl = s.call("GET", &format!("{PKI}/cert/crl"), Value::Null).await;
+    s.fresh_mount("auth", CERT_AUTH, json!({"type": "cert"}))
+        .await;
+    s.call(
+        "POST",
+        &format!("auth/{CERT_AUTH}/config"),
+        json!({"enable_identity_alias_metadata": true}),
+    )
+    .await;
+    s.call(
+        "POST",
+        &format!("auth/{CERT_AUTH}/certs/web"),
+        json!({"certificate": ca["data"]["certificate"], "allowed_common_names": ["*.conformance.test"], "token_policies": ["default"], "token_ttl": "1h", "display_name": "web"}),
+    )
+    .await;
+    s.call(
+        "POST",
+        &format!("auth/{CERT_AUTH}/crls/conformance"),
+        json!({"crl": crl["data"]["certificate"]}),
+    )
+    .await;
+
+    // sys: mounts to move (the targets of an earlier tour removed), CORS, a password policy.
+    for (from, to) in REMOUNT_FROM.iter().zip(REMOUNT_TO) {
+        let _ = s
+            .http
+            .delete(format!("{}/v1/sys/mounts/{to}", s.addr))
+            .header("X-Vault-Token", &s.token)
+            .send()
+            .await;
+        s.fresh_mount(
+            "mounts",
+            from,
+            json!({"type": "kv", "options": {"version": "2"}}),
+        )
+        .await;
+    }
+    s.call(
+        "POST",
+        "sys/config/cors",
+        json!({"enabled": true, "allowed_origins": ["http://127.0.0.1:8251"], "allowed_headers": ["X-Conformance"]}),
+    )
+    .await;
+    s.call(
+        "POST",
+        "sys/config/auditing/request-headers/X-Conformance",
+        json!({"hmac": true}),
+    )
+    .await;
+    s.call(
+        "POST",
+        "sys/policies/password/conformance",
+        json!({"policy": "length = 20\nrule \"charset\" {\n  charset = \"abcdefghijklmnopqrstuvwxyz0123456789\"\n}\n"}),
+    )
+    .await;
+}
+
 #[test]
 fn conformance_tour() {
     on_a_big_stack(|| async {
@@ -574,6 +773,7 @@ fn conformance_tour() {
             provenance,
         });
         read_all(&client, &mut tour, &ids).await;
+        writes::write_all(&client, &mut tour, &ids).await;
         let (figures, failures) = tour.summary();
         println!("{figures}");
         assert!(

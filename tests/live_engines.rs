@@ -34,7 +34,7 @@ async fn transit_encrypt_decrypt() {
             .send(),
     )
     .await;
-    let ciphertext = encrypted["ciphertext"].as_str().unwrap().to_string();
+    let ciphertext = encrypted.ciphertext.clone().unwrap();
     assert!(ciphertext.starts_with("vault:v1:"), "{ciphertext}");
     let decrypted = common::live::data(
         api.transit_decrypt()
@@ -44,7 +44,7 @@ async fn transit_encrypt_decrypt() {
             .send(),
     )
     .await;
-    let back = decrypted["plaintext"].as_str().unwrap();
+    let back = decrypted.plaintext.as_ref().unwrap().expose();
     assert_eq!(b64.decode(back).unwrap(), b"card 4111 1111 1111 1111");
 }
 

@@ -7,6 +7,7 @@
 //! land in an `extra` map; see [`strict`]).
 #![allow(dead_code)]
 
+pub mod report;
 pub mod strict;
 
 use std::collections::BTreeMap;
@@ -152,6 +153,66 @@ typed!(
     TransitByokKeyVersionResponse,
     TransitExportKeyVersionResponse,
     TransitReadWrappingKeyResponse,
+    // Typed by Vault's document: answers of writes and of the tour's second half.
+    PkiIssueWithRoleResponse,
+    PkiIssuerIssueWithRoleResponse,
+    PkiIssuerSignWithRoleResponse,
+    PkiSignVerbatimResponse,
+    PkiSignWithRoleResponse,
+    RemountResponse,
+    RemountStatusResponse,
+    CorsReadConfigurationResponse,
+    PoliciesListAclPoliciesResponse,
+    PoliciesListAclPolicies2Response,
+    PoliciesListAclPolicies3Response,
+    PoliciesReadAclPolicy2Response,
+    PoliciesReadPasswordPolicyResponse,
+    PoliciesGeneratePasswordFromPasswordPolicyResponse,
+    AuditingListRequestHeadersResponse,
+    // Typed by spec/overlays: the answers of writes and of the tour's second half.
+    CertReadCertificateResponse,
+    CertReadConfigurationResponse,
+    CertReadCrlResponse,
+    JwtOidcRequestAuthorizationUrlResponse,
+    JwtReadConfigurationResponse,
+    JwtReadRoleResponse,
+    KubernetesReadAuthConfigurationResponse,
+    KubernetesReadAuthRoleResponse,
+    KubernetesReadConfigurationResponse,
+    KubernetesReadRoleResponse,
+    RabbitMqReadLeaseConfigurationResponse,
+    RabbitMqReadRoleResponse,
+    SshGenerateCredentialsResponse,
+    SshIssueCertificateResponse,
+    SshSignCertificateResponse,
+    SshVerifyOtpResponse,
+    TokenLookUpResponse,
+    TokenLookUpAccessorResponse,
+    TokenLookUpSelf2Response,
+    TransitDecryptResponse,
+    TransitEncryptResponse,
+    TransitGenerateDataKeyResponse,
+    TransitGenerateHmacResponse,
+    TransitGenerateHmacWithAlgorithmResponse,
+    TransitGenerateRandomResponse,
+    TransitGenerateRandomWithBytesResponse,
+    TransitGenerateRandomWithSourceResponse,
+    TransitGenerateRandomWithSourceAndBytesResponse,
+    TransitHashResponse,
+    TransitHashWithAlgorithmResponse,
+    TransitRewrapResponse,
+    TransitSignResponse,
+    TransitSignWithAlgorithmResponse,
+    TransitVerifyResponse,
+    TransitVerifyWithAlgorithmResponse,
+    TransitCreateKeyResponse,
+    TotpValidateCodeResponse,
+    EntityLookUpResponse,
+    GroupLookUpResponse,
+    PkiConfigureAcmeResponse,
+    MetricsResponse,
+    ReadSanitizedConfigurationStateResponse,
+    LockedUsersListResponse,
 );
 
 /// Payloads that are maps from the caller's names (mount paths) to one generated struct: no
@@ -168,7 +229,14 @@ macro_rules! typed_map {
 
 typed_map!(
     AuthListEnabledMethodsResponse,
-    MountsListSecretsEnginesResponse
+    MountsListSecretsEnginesResponse,
+    // Keyed by logger names, and by the paths asked about.
+    LoggersReadVerbosityLevelResponse,
+    LoggersReadVerbosityLevelForResponse,
+    QueryTokenAccessorCapabilitiesResponse,
+    QueryTokenCapabilitiesResponse,
+    QueryTokenSelfCapabilitiesResponse,
+    AuditingReadRequestHeaderInformationResponse,
 );
 
 /// One operation's outcome.
@@ -223,6 +291,87 @@ impl Tour {
     }
 }
 
+/// The fields of [`hashivault::AuthInfo`], the type of every answer's `auth` block.
+pub const AUTH_FIELDS: &[&str] = &[
+    "client_token",
+    "accessor",
+    "policies",
+    "token_policies",
+    "identity_policies",
+    "metadata",
+    "lease_duration",
+    "renewable",
+    "entity_id",
+    "token_type",
+    "orphan",
+    "num_uses",
+    "mfa_requirement",
+];
+
+/// A schema naming [`AUTH_FIELDS`] (values free), for the strict walk of an `auth` block.
+fn auth_schema() -> Value {
+    let props: serde_json::Map<String, Value> = AUTH_FIELDS
+        .iter()
+        .map(|f| (f.to_string(), json!({"x-rust-type": {"path": "AuthInfo"}})))
+        .collect();
+    json!({"type": "object", "properties": props})
+}
+
+/// What the recordings show instead of a token the tour created (a token's value looks like
+/// `s.` or `hvs.` and 24 or more characters).
+pub const REDACTED_TOKEN: &str = "s.conformance-redacted-token";
+/// What the recordings show instead of a token's accessor.
+pub const REDACTED_ACCESSOR: &str = "conformance-redacted-accessor";
+/// What the recordings show instead of an issued private key (PKI, SSH).
+pub const REDACTED_PRIVATE_KEY: &str =
+    "-----BEGIN PRIVATE KEY-----\n(redacted by the conformance recorder)\n-----END PRIVATE KEY-----\n";
+
+/// Redacts, at every depth of a recorded answer or request body, what must never be recorded: a
+/// Vault or OpenBao token anywhere (any string shaped like one), a token's accessor (`accessor`,
+/// `token_accessor` of 24 characters), an issued private key (`private_key`), an SSH one-time
+/// password (`key` of `ssh-generate-credentials`, `otp` of `ssh-verify-otp`). Ciphertexts, the
+/// tour's own plaintexts and the keys of the dev server's test engines are test data and stay.
+pub fn redact(label: &str, value: &mut Value) {
+    fn token_shaped(s: &str) -> bool {
+        let Some((prefix, rest)) = s.split_once('.') else {
+            return false;
+        };
+        matches!(prefix, "s" | "b" | "r" | "hvs" | "hvb" | "hvr")
+            && rest.len() >= 20
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && !rest.starts_with("conformance-")
+    }
+    fn accessor_shaped(s: &str) -> bool {
+        s.len() == 24 && s.chars().all(|c| c.is_ascii_alphanumeric())
+    }
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match (key.as_str(), &*v) {
+                    ("accessor" | "token_accessor", Value::String(s)) if accessor_shaped(s) => {
+                        *v = json!(REDACTED_ACCESSOR);
+                    }
+                    ("private_key", Value::String(s)) if !s.is_empty() => {
+                        *v = json!(REDACTED_PRIVATE_KEY);
+                    }
+                    ("key", Value::String(_)) if label == "ssh-generate-credentials" => {
+                        *v = json!("conformance-redacted-otp");
+                    }
+                    ("otp", Value::String(_)) if label == "ssh-verify-otp" => {
+                        *v = json!("conformance-redacted-otp");
+                    }
+                    _ => redact(label, v),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact(label, v)),
+        Value::String(s) if token_shaped(s) => *s = REDACTED_TOKEN.to_string(),
+        _ => {}
+    }
+}
+
 /// Where the recorded answers live.
 pub fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/conformance")
@@ -233,9 +382,21 @@ fn fixture_name(label: &str) -> PathBuf {
 }
 
 impl Tour {
-    /// Before a call: records the raw answer (live) or serves the recorded one (replay). `false`
-    /// when a replay has no recording of this operation.
+    /// Before a read: see [`Tour::prepare_call`].
     pub async fn prepare(&mut self, label: &'static str, path: &str) -> bool {
+        self.prepare_call(label, "GET", path, None).await
+    }
+
+    /// Before a call: records the raw answer (live) or serves the recorded one (replay). `false`
+    /// when a replay has no recording of this operation. A write is sent with `body`; the
+    /// recording keeps the request's body too, both redacted (see [`redact`]).
+    pub async fn prepare_call(
+        &mut self,
+        label: &'static str,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> bool {
         match &self.mode {
             Mode::Live {
                 addr,
@@ -244,12 +405,14 @@ impl Tour {
                 provenance,
             } => {
                 let as_token = self.user.as_deref().unwrap_or(token);
-                let raw = hashivault::reqwest::Client::new()
-                    .get(format!("{addr}{path}"))
-                    .header("X-Vault-Token", as_token)
-                    .send()
-                    .await
-                    .expect("raw read");
+                let verb = hashivault::reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+                let mut request = hashivault::reqwest::Client::new()
+                    .request(verb, format!("{addr}{path}"))
+                    .header("X-Vault-Token", as_token);
+                if let Some(body) = body {
+                    request = request.json(body);
+                }
+                let raw = request.send().await.expect("raw call");
                 let status = raw.status().as_u16();
                 let sanitize = |text: &str| {
                     let text = text.replace(token.as_str(), ROOT_TOKEN);
@@ -259,17 +422,21 @@ impl Tour {
                     }
                 };
                 let text = sanitize(&raw.text().await.expect("raw body"));
-                let answer: Value = if text.trim().is_empty() {
+                let mut answer: Value = if text.trim().is_empty() {
                     Value::Null
                 } else {
                     serde_json::from_str(&text).expect("a JSON answer")
                 };
+                redact(label, &mut answer);
                 if *record {
                     let mut provenance = provenance.clone();
-                    provenance["request"] = json!(format!(
-                        "GET {}",
-                        path.replace(token.as_str(), "hvs.conformance-root")
-                    ));
+                    provenance["request"] = json!(format!("{method} {}", sanitize(path)));
+                    if let Some(body) = body {
+                        let mut body: Value =
+                            serde_json::from_str(&sanitize(&body.to_string())).unwrap();
+                        redact(label, &mut body);
+                        provenance["request_body"] = body;
+                    }
                     provenance["status"] = json!(status);
                     let fixture = json!({"provenance": provenance, "answer": answer});
                     std::fs::create_dir_all(fixture_dir()).unwrap();
@@ -298,10 +465,16 @@ impl Tour {
                 } else {
                     ROOT_TOKEN
                 };
+                let verb = match method {
+                    "GET" => httpmock::Method::GET,
+                    "PUT" => httpmock::Method::PUT,
+                    "DELETE" => httpmock::Method::DELETE,
+                    _ => httpmock::Method::POST,
+                };
                 server
                     .mock_async(move |when, then| {
                         let mut when = when
-                            .method(httpmock::Method::GET)
+                            .method(verb)
                             .path(bare)
                             .header("x-vault-token", as_token);
                         for (k, v) in query {
@@ -315,16 +488,49 @@ impl Tour {
         }
     }
 
-    /// After an enveloped call: its outcome, strict at every depth.
+    /// After an enveloped call: its outcome, strict at every depth. An answer whose payload is
+    /// the `auth` block (a token's creation or renewal) is typed by [`hashivault::AuthInfo`]:
+    /// its fields are checked against [`AUTH_FIELDS`].
     pub fn record<T: Payload, E: std::fmt::Display>(
         &mut self,
         label: &'static str,
         path: &str,
         result: Result<Envelope<T>, E>,
     ) {
+        let auth = self.raw.get("auth").cloned().unwrap_or(Value::Null);
+        if self.raw.get("data").is_none_or(Value::is_null) && auth.is_object() {
+            let result = result.map(|env| env.auth.is_some());
+            self.push_auth(label, path, result, &auth);
+            return;
+        }
         let result = result.map(|env| env.data.as_ref().and_then(Payload::unnamed));
         let payload = self.raw.get("data").cloned().unwrap_or(Value::Null);
         self.push(label, path, result, &payload, "data");
+    }
+
+    fn push_auth<E: std::fmt::Display>(
+        &mut self,
+        label: &'static str,
+        path: &str,
+        result: Result<bool, E>,
+        auth: &Value,
+    ) {
+        let (decoded, unnamed) = match result {
+            Ok(true) => {
+                let mut deep = Vec::new();
+                strict::unnamed_fields(&auth_schema(), auth, "auth", &mut deep);
+                (Ok(()), Some(deep))
+            }
+            Ok(false) => (Err("the answer's auth block was lost".to_string()), None),
+            Err(e) => (Err(e.to_string()), None),
+        };
+        self.outcomes.push(Outcome {
+            label,
+            path: path.to_string(),
+            decoded,
+            unnamed,
+            disagreement: None,
+        });
     }
 
     /// After a call whose answer is a bare body (no envelope).
@@ -354,9 +560,9 @@ impl Tour {
         let mut disagreement = None;
         let unnamed = top.map(|mut top| {
             let mut deep = Vec::new();
-            match strict::read_operations().get(label) {
+            match strict::operations().get(label) {
                 Some(op) => strict::unnamed_fields(&op.payload, payload, place, &mut deep),
-                None => disagreement = Some(format!("{label} is not a read operation of the document")),
+                None => disagreement = Some(format!("{label} is not an operation of the document")),
             }
             let mut walked: Vec<String> = deep
                 .iter()
@@ -448,6 +654,38 @@ macro_rules! read_bare {
         }
     }};
 }
+
+/// Calls one generated write operation with a JSON body decoded into its generated request
+/// type: `call!(tour, "operation-id", "POST", "/v1/path", RequestType, body, builder)`. With two
+/// bodies, the raw call (recorded) sends the first and the generated one the second: for a write
+/// that runs once (a one-time password, a mount's move).
+macro_rules! call {
+    ($tour:expr, $label:expr, $method:literal, $path:expr, $req:ident, $body:expr, $builder:expr) => {{
+        let body: serde_json::Value = $body;
+        call!(
+            $tour,
+            $label,
+            $method,
+            $path,
+            $req,
+            body.clone(),
+            body,
+            $builder
+        )
+    }};
+    ($tour:expr, $label:expr, $method:literal, $path:expr, $req:ident, $raw:expr, $typed:expr, $builder:expr) => {{
+        let path: String = $path;
+        let raw: serde_json::Value = $raw;
+        if $tour.prepare_call($label, $method, &path, Some(&raw)).await {
+            let typed: types::$req = serde_json::from_value($typed)
+                .expect(concat!("the tour's body fits ", stringify!($req)));
+            let result = $builder.body(typed).send().await.map(|r| r.into_inner());
+            $tour.record($label, &path, result);
+        }
+    }};
+}
+
+pub mod writes;
 
 /// Runs the async test body `test` on a thread with a 32 MiB stack and a current-thread tokio
 /// runtime of its own. [`read_all`] sends every read operation of the spec from one function:

@@ -25,6 +25,8 @@ pub fn normalized() -> &'static Value {
 
 /// One generated read operation: its path (`?list=true` included) and payload schema.
 pub struct ReadOperation {
+    /// The HTTP method, lower case (`get` for a read or a LIST).
+    pub method: String,
     pub path: String,
     /// The payload schema: the envelope's `data`, or the whole body for a bare answer.
     pub payload: Value,
@@ -35,14 +37,26 @@ pub struct ReadOperation {
 /// Every `GET` operation of the normalized document, by operation id.
 pub fn read_operations() -> &'static BTreeMap<String, ReadOperation> {
     static OPS: OnceLock<BTreeMap<String, ReadOperation>> = OnceLock::new();
-    OPS.get_or_init(|| {
-        let mut ops = BTreeMap::new();
-        for (path, item) in normalized()["paths"].as_object().into_iter().flatten() {
-            let Some(get) = item.get("get") else { continue };
-            let Some(id) = get["operationId"].as_str() else {
+    OPS.get_or_init(|| operations_of(&["get"]))
+}
+
+/// Every operation of the normalized document (reads and writes), by operation id.
+pub fn operations() -> &'static BTreeMap<String, ReadOperation> {
+    static OPS: OnceLock<BTreeMap<String, ReadOperation>> = OnceLock::new();
+    OPS.get_or_init(|| operations_of(&["get", "post", "put", "patch", "delete"]))
+}
+
+fn operations_of(methods: &[&str]) -> BTreeMap<String, ReadOperation> {
+    let mut ops = BTreeMap::new();
+    for (path, item) in normalized()["paths"].as_object().into_iter().flatten() {
+        for method in methods {
+            let Some(op) = item.get(*method) else {
                 continue;
             };
-            let schema = get
+            let Some(id) = op["operationId"].as_str() else {
+                continue;
+            };
+            let schema = op
                 .pointer("/responses/2XX/content/application~1json/schema")
                 .cloned()
                 .unwrap_or(Value::Null);
@@ -56,14 +70,15 @@ pub fn read_operations() -> &'static BTreeMap<String, ReadOperation> {
             ops.insert(
                 id.to_string(),
                 ReadOperation {
+                    method: method.to_string(),
                     path: path.clone(),
                     payload,
                     bare,
                 },
             );
         }
-        ops
-    })
+    }
+    ops
 }
 
 /// Follows `$ref`s to the component schema.

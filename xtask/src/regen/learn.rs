@@ -59,7 +59,9 @@ pub fn learn_responses(root: &Path, record: bool) -> Result<(), String> {
             provenance: fixture["provenance"].clone(),
         });
     }
-    let overlays = codegen::overlay::learn(&doc, &recorded);
+    let mut overlays = codegen::overlay::learn(&doc, &recorded);
+    keyed_by_names(&mut overlays, &recorded);
+    mark_sensitive(&mut overlays);
     let out = root.join("spec/overlays");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     for (group, overlay) in &overlays {
@@ -83,4 +85,115 @@ pub fn learn_responses(root: &Path, record: bool) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Operations whose payload is keyed by names the caller or the server chose (loggers by their
+/// names, capabilities by the paths asked about, an audited request header by its name): each
+/// becomes a map of the values' learned type (an object's fields merged over the entries), never
+/// a struct with a field per name.
+pub const NAME_KEYED_VALUES: &[&str] = &[
+    "loggers-read-verbosity-level",
+    "loggers-read-verbosity-level-for",
+    "query-token-self-capabilities",
+    "query-token-capabilities",
+    "query-token-accessor-capabilities",
+    "auditing-read-request-header-information",
+];
+
+/// Rewrites the learned payload of each [`NAME_KEYED_VALUES`] operation as a map of one value
+/// schema (the values of every recorded entry agree, or the map's values stay free).
+fn keyed_by_names(
+    overlays: &mut std::collections::BTreeMap<String, serde_json::Value>,
+    recorded: &[codegen::overlay::Recorded],
+) {
+    for rec in recorded {
+        if !NAME_KEYED_VALUES.contains(&rec.operation_id.as_str()) {
+            continue;
+        }
+        let Some(data) = rec
+            .answer
+            .get("data")
+            .and_then(serde_json::Value::as_object)
+        else {
+            continue;
+        };
+        if data.values().all(serde_json::Value::is_object) {
+            // Objects per name (an audited header's settings): one learned object schema.
+            for overlay in overlays.values_mut() {
+                if let Some(slot) = overlay
+                    .get_mut("responses")
+                    .and_then(|r| r.get_mut(&rec.operation_id))
+                {
+                    *slot = codegen::overlay::infer_name_keyed(data);
+                }
+            }
+            continue;
+        }
+        let mut values = data.values().map(codegen::overlay::infer);
+        let Some(first) = values.next() else { continue };
+        let value = if values.all(|v| v == first) {
+            first
+        } else {
+            serde_json::json!({})
+        };
+        for overlay in overlays.values_mut() {
+            if let Some(slot) = overlay
+                .get_mut("responses")
+                .and_then(|r| r.get_mut(&rec.operation_id))
+            {
+                *slot = serde_json::json!({
+                    "type": "object",
+                    "description": "Learned from a real server's answers (spec/overlays): keyed by names.",
+                    "additionalProperties": value,
+                });
+            }
+        }
+    }
+}
+
+/// Learned fields that are credentials under a name the normalizer does not know as one
+/// (`SENSITIVE_NAMES`): (operation id, field). They become `hashivault::Sensitive`, hidden in
+/// `Debug`: an SSH one-time password is `key`.
+pub const SENSITIVE_LEARNED: &[(&str, &str)] = &[("ssh-generate-credentials", "key")];
+
+fn mark_sensitive(overlays: &mut std::collections::BTreeMap<String, serde_json::Value>) {
+    for (operation_id, field) in SENSITIVE_LEARNED {
+        for overlay in overlays.values_mut() {
+            if let Some(prop) =
+                overlay.pointer_mut(&format!("/responses/{operation_id}/properties/{field}"))
+            {
+                *prop = serde_json::json!({
+                    "x-rust-type": {"crate": "hashivault", "version": "*", "path": "hashivault::Sensitive"}
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn name_keyed_values_become_maps() {
+        let mut overlays = std::collections::BTreeMap::new();
+        overlays.insert(
+            "sys".to_string(),
+            json!({"responses": {"loggers-read-verbosity-level": {"type": "object", "properties": {"core": {"type": "string"}}}}}),
+        );
+        let recorded = [codegen::overlay::Recorded {
+            operation_id: "loggers-read-verbosity-level".into(),
+            answer: json!({"data": {"core": "info", "audit": "debug"}}),
+            provenance: json!({"server": "OpenBao"}),
+        }];
+        keyed_by_names(&mut overlays, &recorded);
+        mark_sensitive(&mut overlays);
+        let learned = &overlays["sys"]["responses"]["loggers-read-verbosity-level"];
+        assert!(
+            learned.get("properties").is_none(),
+            "no logger name is a field"
+        );
+        assert_eq!(learned["additionalProperties"], json!({"type": "string"}));
+    }
 }
