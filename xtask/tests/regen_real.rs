@@ -225,7 +225,14 @@ fn every_generated_operation_is_streamlined() {
             .code
             .matches("&[429u16, 472u16, 473u16, 501u16, 503u16]")
             .count(),
-        2
+        1
+    );
+    assert_eq!(
+        generated
+            .code
+            .matches("answers: &[429, 472, 473, 501, 503],")
+            .count(),
+        1
     );
     assert!(
         rewrites.lazy_unset_messages >= rewrites.checked_urls,
