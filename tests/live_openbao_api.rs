@@ -17,18 +17,7 @@ use hashivault::Client;
 
 /// The root client, when the server is OpenBao 2.4 or newer.
 async fn openbao(test: &str) -> Option<Client> {
-    let root = common::live_client(test)?;
-    let version = root.sys_health().await.expect("sys/health").version.clone();
-    if common::release_at_least(&version, (2, 4)) {
-        return Some(root);
-    }
-    let required = std::env::var("HASHIVAULT_REQUIRE_LIVE").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "{test}: the server is {version}; these operations are OpenBao 2.4+'s"
-    );
-    eprintln!("SKIPPED {test}: the server is {version}; these operations are OpenBao 2.4+'s");
-    None
+    common::live_openbao_client(test, (2, 4), "these operations are OpenBao 2.4+'s").await
 }
 
 /// `kv-scan-detailed-metadata-path` (OpenBao only): the keys under a prefix with each key's

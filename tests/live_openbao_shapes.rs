@@ -20,18 +20,7 @@ use serde_json::{json, Value};
 
 /// The root client, when the server is OpenBao 2.4 or newer.
 async fn openbao(test: &str) -> Option<Client> {
-    let root = common::live_client(test)?;
-    let version = root.sys_health().await.expect("sys/health").version.clone();
-    if common::release_at_least(&version, (2, 4)) {
-        return Some(root);
-    }
-    let required = std::env::var("HASHIVAULT_REQUIRE_LIVE").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "{test}: the server is {version}; these shapes need OpenBao 2.4+"
-    );
-    eprintln!("SKIPPED {test}: the server is {version}; these shapes need OpenBao 2.4+");
-    None
+    common::live_openbao_client(test, (2, 4), "these shapes need OpenBao 2.4+").await
 }
 
 async fn call(client: &Client, method: Method, path: &str, body: Option<Value>) -> Envelope {

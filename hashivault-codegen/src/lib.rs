@@ -92,6 +92,14 @@ pub fn prepare(
     prepare_with_overlays(doc, &[], selection).map(|(spec, report, _)| (spec, report))
 }
 
+/// A prepared document: the typed OpenAPI of the selected groups, what normalizing changed, and
+/// the [`operations::OperationRow`]s of the whole normalized document.
+pub type Prepared = (
+    openapiv3::OpenAPI,
+    normalize::Report,
+    Vec<operations::OperationRow>,
+);
+
 /// [`prepare`], after applying response overlays (`spec/overlays/*.json`, see [`overlay`]); with
 /// the [`operations::OperationRow`]s of the whole normalized document (before the selection: the
 /// handwritten layer and the transport use them whatever the features).
@@ -99,14 +107,7 @@ pub fn prepare_with_overlays(
     doc: Value,
     overlays: &[Value],
     selection: &Selection,
-) -> Result<
-    (
-        openapiv3::OpenAPI,
-        normalize::Report,
-        Vec<operations::OperationRow>,
-    ),
-    String,
-> {
+) -> Result<Prepared, String> {
     prepare_union(doc, None, overlays, selection)
 }
 
@@ -114,20 +115,12 @@ pub fn prepare_with_overlays(
 /// [`union`]): each is normalized on its own (OpenBao's after
 /// [`union::openbao_mount_parameter_names`]), the overlays applied to both, then OpenBao's is
 /// merged into Vault's before the groups are selected.
-#[allow(clippy::type_complexity)]
 pub fn prepare_union(
     mut doc: Value,
     openbao: Option<Value>,
     overlays: &[Value],
     selection: &Selection,
-) -> Result<
-    (
-        openapiv3::OpenAPI,
-        normalize::Report,
-        Vec<operations::OperationRow>,
-    ),
-    String,
-> {
+) -> Result<Prepared, String> {
     let mut overlaid = normalize::Report::default();
     overlay::apply_overlays(&mut doc, overlays, &mut overlaid);
     let mut report = normalize::normalize(&mut doc);

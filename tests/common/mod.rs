@@ -45,6 +45,25 @@ pub fn release_at_least(version: &str, at_least: (u32, u32)) -> bool {
     (major, minor) >= at_least
 }
 
+/// The root client of the live server when it is OpenBao `at_least` (major, minor) or newer;
+/// otherwise `None` after printing why `what` needs it (a failure under
+/// `HASHIVAULT_REQUIRE_LIVE=1`).
+pub async fn live_openbao_client(
+    test: &str,
+    at_least: (u32, u32),
+    what: &str,
+) -> Option<hashivault::Client> {
+    let root = live_client(test)?;
+    let version = root.sys_health().await.expect("sys/health").version.clone();
+    if release_at_least(&version, at_least) {
+        return Some(root);
+    }
+    let required = std::env::var("HASHIVAULT_REQUIRE_LIVE").is_ok_and(|v| v == "1");
+    assert!(!required, "{test}: the server is {version}; {what}");
+    eprintln!("SKIPPED {test}: the server is {version}; {what}");
+    None
+}
+
 /// `max` retries, with delays from `min` to `max_delay` milliseconds.
 pub fn retries(max: usize, min: u64, max_delay: u64) -> hashivault::RetryPolicy {
     hashivault::RetryPolicy::default()
