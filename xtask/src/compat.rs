@@ -40,6 +40,7 @@ pub const LIVE_TESTS: &[&str] = &[
     "live_kv",
     "live_kv_watch",
     "live_mfa",
+    "live_openbao_api",
     "live_openbao_shapes",
     "live_rotating_secret",
     "live_sys",
