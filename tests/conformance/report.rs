@@ -138,26 +138,6 @@ struct Row {
     reason: Option<String>,
 }
 
-/// The feature of every operation (`METHOD /path`), from `docs/operations.md`.
-fn feature_of_operations() -> BTreeMap<String, String> {
-    let text = include_str!("../../docs/operations.md");
-    let mut feature = String::new();
-    let mut out = BTreeMap::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("## Feature `") {
-            feature = rest.trim_end_matches('`').to_string();
-        } else if let Some((_, request)) = line.split_once(" | `") {
-            let request = request.trim_end_matches(['`', '|', ' ']);
-            if request.split_once(' ').is_some_and(|(m, p)| {
-                m.chars().all(|c| c.is_ascii_uppercase()) && p.starts_with('/')
-            }) {
-                out.insert(request.to_string(), feature.clone());
-            }
-        }
-    }
-    out
-}
-
 /// The recorded answers: operation id to whether it carried a payload, and whether that
 /// payload was the `auth` block.
 fn recorded() -> BTreeMap<String, (bool, bool)> {
@@ -180,7 +160,7 @@ fn recorded() -> BTreeMap<String, (bool, bool)> {
 }
 
 fn rows() -> Vec<Row> {
-    let features = feature_of_operations();
+    let features = super::strict::feature_of_operations();
     let recorded = recorded();
     let known: BTreeMap<&str, &str> = strict::UNTYPED
         .iter()

@@ -161,15 +161,27 @@ fn object_fields(schema: &Value, fields: &Map<String, Value>, place: &str, out: 
 /// The feature of each `GET` path, from `docs/operations.md` (checked against the spec by
 /// `tests/api_operations.rs`).
 pub fn feature_of_paths() -> BTreeMap<String, String> {
+    feature_of_operations()
+        .into_iter()
+        .filter_map(|(request, feature)| Some((request.strip_prefix("GET ")?.to_string(), feature)))
+        .collect()
+}
+
+/// The feature of every operation (`METHOD /path`), from `docs/operations.md`.
+pub fn feature_of_operations() -> BTreeMap<String, String> {
     let text = include_str!("../../docs/operations.md");
     let mut feature = String::new();
     let mut out = BTreeMap::new();
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("## Feature `") {
             feature = rest.trim_end_matches('`').to_string();
-        } else if let Some((_, request)) = line.split_once("| `GET ") {
-            let path = request.trim_end_matches(['`', '|', ' ']);
-            out.insert(path.to_string(), feature.clone());
+        } else if let Some((_, request)) = line.split_once(" | `") {
+            let request = request.trim_end_matches(['`', '|', ' ']);
+            if request.split_once(' ').is_some_and(|(m, p)| {
+                m.chars().all(|c| c.is_ascii_uppercase()) && p.starts_with('/')
+            }) {
+                out.insert(request.to_string(), feature.clone());
+            }
         }
     }
     out
