@@ -52,8 +52,12 @@ pub const SENSITIVE_NAMES: &[&str] = &[
 
 /// Properties that are secrets only in some schemas: (schema name prefix, property). A token
 /// lookup's `id` is the token itself (`auth/token/lookup-self`, `lookup`, `lookup-accessor` do
-/// not hide it; only the accessor lookup leaves it empty).
-pub const SENSITIVE_IN_SCHEMA: &[(&str, &str)] = &[("TokenLookUp", "id")];
+/// not hide it; only the accessor lookup leaves it empty). An SSH OTP role's credentials answer
+/// the one-time password as `key` (`ssh/creds/{role}`, learned into `spec/overlays/ssh.json`).
+pub const SENSITIVE_IN_SCHEMA: &[(&str, &str)] = &[
+    ("TokenLookUp", "id"),
+    ("SshGenerateCredentialsResponse", "key"),
+];
 
 /// The crate-local generic type every enveloped 2xx body becomes.
 pub const ENVELOPE_TYPE: &str = "hashivault::Envelope";

@@ -61,7 +61,6 @@ pub fn learn_responses(root: &Path, record: bool) -> Result<(), String> {
     }
     let mut overlays = codegen::overlay::learn(&doc, &recorded);
     keyed_by_names(&mut overlays, &recorded);
-    mark_sensitive(&mut overlays);
     let out = root.join("spec/overlays");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     for (group, overlay) in &overlays {
@@ -151,25 +150,6 @@ fn keyed_by_names(
     }
 }
 
-/// Learned fields that are credentials under a name the normalizer does not know as one
-/// (`SENSITIVE_NAMES`): (operation id, field). They become `hashivault::Sensitive`, hidden in
-/// `Debug`: an SSH one-time password is `key`.
-pub const SENSITIVE_LEARNED: &[(&str, &str)] = &[("ssh-generate-credentials", "key")];
-
-fn mark_sensitive(overlays: &mut std::collections::BTreeMap<String, serde_json::Value>) {
-    for (operation_id, field) in SENSITIVE_LEARNED {
-        for overlay in overlays.values_mut() {
-            if let Some(prop) =
-                overlay.pointer_mut(&format!("/responses/{operation_id}/properties/{field}"))
-            {
-                *prop = serde_json::json!({
-                    "x-rust-type": {"crate": "hashivault", "version": "*", "path": "hashivault::Sensitive"}
-                });
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,7 +168,6 @@ mod tests {
             provenance: json!({"server": "OpenBao"}),
         }];
         keyed_by_names(&mut overlays, &recorded);
-        mark_sensitive(&mut overlays);
         let learned = &overlays["sys"]["responses"]["loggers-read-verbosity-level"];
         assert!(
             learned.get("properties").is_none(),
