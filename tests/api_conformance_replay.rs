@@ -20,7 +20,8 @@
     feature = "auth-kubernetes",
     feature = "rabbitmq",
     feature = "auth-jwt",
-    feature = "auth-cert"
+    feature = "auth-cert",
+    feature = "sys-external-keys"
 ))]
 
 mod conformance;

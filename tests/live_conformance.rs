@@ -6,6 +6,9 @@
 //!
 //! `HASHIVAULT_RECORD_CONFORMANCE=1` writes each raw answer to `tests/fixtures/conformance/`
 //! with its provenance (server, version, date), which `tests/api_conformance_replay.rs` replays.
+//! Record against a dev server whose root token is not `root` (the recorder replaces the token's
+//! text everywhere) started with `-config=tests/conformance/audit.hcl` (an audit device to list),
+//! with `HASHIVAULT_POSTGRES_URL` set (the database credentials).
 //! The tour prints its figures (operations toured, decoded, typed, fields dropped).
 #![cfg(all(
     feature = "kv",
@@ -25,7 +28,8 @@
     feature = "auth-kubernetes",
     feature = "rabbitmq",
     feature = "auth-jwt",
-    feature = "auth-cert"
+    feature = "auth-cert",
+    feature = "sys-external-keys"
 ))]
 
 mod common;
@@ -263,6 +267,7 @@ async fn create_objects(s: &Setup) -> BTreeMap<&'static str, String> {
     create_engine_objects(s).await;
     create_database_objects(s).await;
     create_write_objects(s, &mut ids).await;
+    create_typed_objects(s, &mut ids).await;
     ids.insert("token", s.token.clone());
     ids
 }
@@ -379,10 +384,11 @@ async fn create_identity_objects(s: &Setup, ids: &mut BTreeMap<&'static str, Str
     .await;
     // A user whose token has an entity (made by its first login) with a policy that reads OIDC
     // tokens: what `identity/oidc/token/:name` and the provider's `authorize` need.
+    // And makes its own TOTP secret of an MFA method (`mfa-generate-totp-secret`).
     s.call(
         "PUT",
         "sys/policies/acl/conformance-oidc",
-        json!({"policy": "path \"identity/oidc/token/*\" { capabilities = [\"read\"] }"}),
+        json!({"policy": "path \"identity/oidc/token/*\" { capabilities = [\"read\"] }\npath \"identity/mfa/method/totp/generate\" { capabilities = [\"update\"] }"}),
     )
     .await;
     s.call(
@@ -734,6 +740,136 @@ async fn create_write_objects(s: &Setup, ids: &mut BTreeMap<&'static str, String
     .await;
 }
 
+/// A raw call whose failure does not matter (removing what an earlier tour left).
+async fn try_delete(s: &Setup, path: &str) {
+    let _ = s
+        .http
+        .delete(format!("{}/v1/{path}", s.addr))
+        .header("X-Vault-Token", &s.token)
+        .send()
+        .await;
+}
+
+/// What `tests/conformance/writes.rs` creates anew each tour (identity's creations, MFA TOTP
+/// secrets, the OIDC provider's token exchange) and OpenBao's external keys:
+/// - the entities and groups of an earlier tour removed (their aliases with them), and two
+///   entities and two external groups to alias (an entity has one alias per auth mount);
+/// - two TOTP MFA methods (a secret is made once per entity and method);
+/// - two authorization codes of the user (a code is exchanged once), the client's secret and an
+///   identity token to introspect;
+/// - a transit mount and key behind an external keys config of the `transit` KMS plugin, which
+///   reaches this server with a token of a policy limited to that mount (never the root token).
+async fn create_typed_objects(s: &Setup, ids: &mut BTreeMap<&'static str, String>) {
+    for name in [
+        "conformance-created-raw",
+        "conformance-created-typed",
+        "conformance-persona-raw",
+        "conformance-persona-typed",
+    ] {
+        try_delete(s, &format!("identity/entity/name/{name}")).await;
+        try_delete(s, &format!("identity/group/name/{name}")).await;
+    }
+    for (key, kind, name) in [
+        ("alias_target_raw", "entity", "conformance-alias-raw"),
+        ("alias_target_typed", "entity", "conformance-alias-typed"),
+        ("galias_target_raw", "group", "conformance-galias-raw"),
+        ("galias_target_typed", "group", "conformance-galias-typed"),
+    ] {
+        try_delete(s, &format!("identity/{kind}/name/{name}")).await;
+        let body = if kind == "group" {
+            json!({"name": name, "type": "external"})
+        } else {
+            json!({"name": name})
+        };
+        let made = s.call("POST", &format!("identity/{kind}"), body).await;
+        let id = made["data"]["id"].as_str().unwrap_or_default();
+        ids.insert(key, id.to_string());
+    }
+    let auths = s.call("GET", "sys/auth", Value::Null).await;
+    for (key, mount) in [
+        ("accessor_userpass", USERPASS),
+        ("accessor_approle", APPROLE),
+        ("accessor_cert", conformance::writes::CERT_AUTH),
+    ] {
+        let accessor = auths["data"][format!("{mount}/")]["accessor"]
+            .as_str()
+            .unwrap_or_default();
+        ids.insert(key, accessor.to_string());
+    }
+    for key in ["mfa_gen_raw", "mfa_gen_typed"] {
+        let made = s
+            .call(
+                "POST",
+                "identity/mfa/method/totp",
+                json!({"issuer": "conformance", "period": 30}),
+            )
+            .await;
+        let id = made["data"]["method_id"].as_str().unwrap_or_default();
+        ids.insert(key, id.to_string());
+    }
+
+    let client = s
+        .call("GET", "identity/oidc/client/conformance", Value::Null)
+        .await;
+    let secret = client["data"]["client_secret"].as_str().unwrap_or_default();
+    ids.insert("oidc_client_secret", secret.to_string());
+    let user = Setup {
+        http: s.http.clone(),
+        addr: s.addr.clone(),
+        token: ids["user_token"].clone(),
+    };
+    for key in ["oidc_code_raw", "oidc_code_typed"] {
+        let code = user
+            .call(
+                "POST",
+                "identity/oidc/provider/conformance/authorize",
+                json!({"client_id": ids["oidc_client_id"], "scope": "openid conformance", "redirect_uri": "http://127.0.0.1:8251/callback", "response_type": "code", "state": "conformance-state", "nonce": "conformance-nonce"}),
+            )
+            .await;
+        ids.insert(key, code["code"].as_str().unwrap_or_default().to_string());
+    }
+    let token = user
+        .call("GET", "identity/oidc/token/conformance", Value::Null)
+        .await;
+    let token = token["data"]["token"].as_str().unwrap_or_default();
+    ids.insert("oidc_id_token", token.to_string());
+
+    use conformance::writes::{EXTERNAL_KEYS, EXTERNAL_KEYS_TRANSIT};
+    s.fresh_mount("mounts", EXTERNAL_KEYS_TRANSIT, json!({"type": "transit"}))
+        .await;
+    s.call(
+        "POST",
+        &format!("{EXTERNAL_KEYS_TRANSIT}/keys/{EXTERNAL_KEYS}"),
+        json!({"type": "aes256-gcm96"}),
+    )
+    .await;
+    s.call(
+        "PUT",
+        "sys/policies/acl/conformance-external-keys",
+        json!({"policy": format!("path \"{EXTERNAL_KEYS_TRANSIT}/*\" {{ capabilities = [\"create\", \"read\", \"update\", \"list\"] }}")}),
+    )
+    .await;
+    let kms = s
+        .call(
+            "POST",
+            "auth/token/create-orphan",
+            json!({"policies": ["conformance-external-keys"], "period": "24h", "display_name": "conformance-external-keys"}),
+        )
+        .await;
+    s.call(
+        "POST",
+        &format!("sys/external-keys/configs/{EXTERNAL_KEYS}"),
+        json!({"plugin": "transit", "address": s.addr, "mount_path": EXTERNAL_KEYS_TRANSIT, "token": kms["auth"]["client_token"]}),
+    )
+    .await;
+    s.call(
+        "POST",
+        &format!("sys/external-keys/configs/{EXTERNAL_KEYS}/keys/{EXTERNAL_KEYS}"),
+        json!({"name": EXTERNAL_KEYS, "version": 1}),
+    )
+    .await;
+}
+
 #[test]
 fn conformance_tour() {
     on_a_big_stack(|| async {
@@ -772,6 +908,17 @@ fn conformance_tour() {
             record,
             provenance,
         });
+        // OpenBao declares audit devices only in its configuration: a server started without
+        // `tests/conformance/audit.hcl` lists none, and its empty list is not recorded over one.
+        let audit = setup.call("GET", "sys/audit", Value::Null).await;
+        if audit["data"].as_object().is_none_or(|d| d.is_empty()) {
+            eprintln!(
+                "conformance_tour: no audit device (start the server with \
+                 -config=tests/conformance/audit.hcl): auditing-list-enabled-devices keeps its \
+                 recorded answer"
+            );
+            tour.keep_recorded.push("auditing-list-enabled-devices");
+        }
         read_all(&client, &mut tour, &ids).await;
         writes::write_all(&client, &mut tour, &ids).await;
         let (figures, failures) = tour.summary();

@@ -54,9 +54,21 @@ pub const SENSITIVE_NAMES: &[&str] = &[
 /// lookup's `id` is the token itself (`auth/token/lookup-self`, `lookup`, `lookup-accessor` do
 /// not hide it; only the accessor lookup leaves it empty). An SSH OTP role's credentials answer
 /// the one-time password as `key` (`ssh/creds/{role}`, learned into `spec/overlays/ssh.json`).
+/// A TOTP key's creation and an MFA method's TOTP secret answer the shared secret inside `url`
+/// (`otpauth://...?secret=`) and `barcode` (its QR code); the OIDC provider's token endpoint
+/// answers an access token and an ID token (learned into `spec/overlays/totp.json`,
+/// `identity.json`).
 pub const SENSITIVE_IN_SCHEMA: &[(&str, &str)] = &[
     ("TokenLookUp", "id"),
     ("SshGenerateCredentialsResponse", "key"),
+    ("TotpCreateKeyResponse", "url"),
+    ("TotpCreateKeyResponse", "barcode"),
+    ("MfaGenerateTotpSecretResponse", "url"),
+    ("MfaGenerateTotpSecretResponse", "barcode"),
+    ("MfaAdminGenerateTotpSecretResponse", "url"),
+    ("MfaAdminGenerateTotpSecretResponse", "barcode"),
+    ("OidcProviderTokenResponse", "access_token"),
+    ("OidcProviderTokenResponse", "id_token"),
 ];
 
 /// The crate-local generic type every enveloped 2xx body becomes.
@@ -78,6 +90,8 @@ pub const BARE_BODY_PATHS: &[&str] = &[
     "/identity/oidc/provider/{name}/authorize",
     "/identity/oidc/provider/{name}/token",
     "/identity/oidc/provider/{name}/userinfo",
+    // `{"active":true}` (OpenBao 2.7.2, `tests/fixtures/conformance/oidc-introspect.json`).
+    "/identity/oidc/introspect",
     "/{pki_mount_path}/acme/directory",
     "/{pki_mount_path}/issuer/{issuer_ref}/acme/directory",
     "/{pki_mount_path}/roles/{role}/acme/directory",

@@ -274,6 +274,9 @@ pub struct Tour {
     /// The token to read as instead of root (a user's, for reads that need an identity entity);
     /// recorded as [`USER_TOKEN`].
     pub user: Option<String>,
+    /// Operations toured but not recorded anew: their recorded answer is kept (the audit devices
+    /// of a server started without `tests/conformance/audit.hcl`, which has none to show).
+    pub keep_recorded: Vec<&'static str>,
 }
 
 /// What the recordings show instead of the root token and of the user's token.
@@ -287,6 +290,7 @@ impl Tour {
             outcomes: Vec::new(),
             raw: Value::Null,
             user: None,
+            keep_recorded: Vec::new(),
         }
     }
 }
@@ -329,7 +333,9 @@ pub const REDACTED_PRIVATE_KEY: &str =
 /// Redacts, at every depth of a recorded answer or request body, what must never be recorded: a
 /// Vault or OpenBao token anywhere (any string shaped like one), a token's accessor (`accessor`,
 /// `token_accessor` of 24 characters), an issued private key (`private_key`), an SSH one-time
-/// password (`key` of `ssh-generate-credentials`, `otp` of `ssh-verify-otp`). Ciphertexts, the
+/// password (`key` of `ssh-generate-credentials`, `otp` of `ssh-verify-otp`), the OIDC
+/// provider's access token and its client's secret (`access_token`, `client_secret` of
+/// `oidc-provider-token`). Ciphertexts, the
 /// tour's own plaintexts and the keys of the dev server's test engines are test data and stay.
 pub fn redact(label: &str, value: &mut Value) {
     fn token_shaped(s: &str) -> bool {
@@ -361,6 +367,14 @@ pub fn redact(label: &str, value: &mut Value) {
                     }
                     ("otp", Value::String(_)) if label == "ssh-verify-otp" => {
                         *v = json!("conformance-redacted-otp");
+                    }
+                    // The OIDC provider's access token is a Vault token whatever its shape; the
+                    // client's secret is not kept in the request.
+                    ("access_token", Value::String(_)) if label == "oidc-provider-token" => {
+                        *v = json!(REDACTED_TOKEN);
+                    }
+                    ("client_secret", Value::String(_)) if label == "oidc-provider-token" => {
+                        *v = json!("conformance-redacted-client-secret");
                     }
                     _ => redact(label, v),
                 }
@@ -428,7 +442,7 @@ impl Tour {
                     serde_json::from_str(&text).expect("a JSON answer")
                 };
                 redact(label, &mut answer);
-                if *record {
+                if *record && !self.keep_recorded.contains(&label) {
                     let mut provenance = provenance.clone();
                     provenance["request"] = json!(format!("{method} {}", sanitize(path)));
                     if let Some(body) = body {
@@ -681,6 +695,34 @@ macro_rules! call {
                 .expect(concat!("the tour's body fits ", stringify!($req)));
             let result = $builder.body(typed).send().await.map(|r| r.into_inner());
             $tour.record($label, &path, result);
+        }
+    }};
+}
+
+/// [`call!`] for a write whose answer is a bare body (the OIDC provider's authorize and token
+/// endpoints, token introspection).
+macro_rules! call_bare {
+    ($tour:expr, $label:expr, $method:literal, $path:expr, $req:ident, $body:expr, $builder:expr) => {{
+        let body: serde_json::Value = $body;
+        call_bare!(
+            $tour,
+            $label,
+            $method,
+            $path,
+            $req,
+            body.clone(),
+            body,
+            $builder
+        )
+    }};
+    ($tour:expr, $label:expr, $method:literal, $path:expr, $req:ident, $raw:expr, $typed:expr, $builder:expr) => {{
+        let path: String = $path;
+        let raw: serde_json::Value = $raw;
+        if $tour.prepare_call($label, $method, &path, Some(&raw)).await {
+            let typed: types::$req = serde_json::from_value($typed)
+                .expect(concat!("the tour's body fits ", stringify!($req)));
+            let result = $builder.body(typed).send().await.map(|r| r.into_inner());
+            $tour.record_bare($label, &path, result);
         }
     }};
 }

@@ -32,6 +32,9 @@ pub struct ReadOperation {
     pub payload: Value,
     /// Whether the 2xx body is bare (not Vault's envelope).
     pub bare: bool,
+    /// Whether the document declares only `204 No Content` as its success (the normalizer keeps
+    /// the declared codes in the `2XX` description: `204: No Content`).
+    pub no_content: bool,
 }
 
 /// Every `GET` operation of the normalized document, by operation id.
@@ -62,6 +65,10 @@ fn operations_of(methods: &[&str]) -> BTreeMap<String, ReadOperation> {
                 .unwrap_or(Value::Null);
             let envelope = schema.pointer("/x-rust-type/path").and_then(Value::as_str)
                 == Some("hashivault::Envelope");
+            let no_content = op
+                .pointer("/responses/2XX/description")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d.split("; ").all(|code| code.starts_with("204:")));
             let (payload, bare) = if envelope {
                 (schema["x-rust-type"]["parameters"][0].clone(), false)
             } else {
@@ -74,6 +81,7 @@ fn operations_of(methods: &[&str]) -> BTreeMap<String, ReadOperation> {
                     path: path.clone(),
                     payload,
                     bare,
+                    no_content,
                 },
             );
         }

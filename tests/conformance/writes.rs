@@ -21,6 +21,9 @@ pub const KUBERNETES_AUTH: &str = "conformance-kubernetes-auth";
 pub const RABBITMQ: &str = "conformance-rabbitmq";
 pub const OIDC_AUTH: &str = "conformance-oidc";
 pub const CERT_AUTH: &str = "conformance-cert";
+/// The transit mount behind OpenBao's external keys, and the name of their config and key.
+pub const EXTERNAL_KEYS_TRANSIT: &str = "conformance-ek-transit";
+pub const EXTERNAL_KEYS: &str = "conformance";
 /// The mounts `sys/remount` moves (the raw call's, then the generated call's).
 pub const REMOUNT_FROM: [&str; 2] = ["conformance-remount-a", "conformance-remount-c"];
 pub const REMOUNT_TO: [&str; 2] = ["conformance-remount-b", "conformance-remount-d"];
@@ -58,6 +61,9 @@ pub async fn write_all(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static
     Box::pin(plugin_reads(client, tour)).await;
     Box::pin(sys_writes_and_reads(client, tour, ids)).await;
     Box::pin(more_answers(client, tour)).await;
+    Box::pin(identity_writes(client, tour, ids)).await;
+    Box::pin(oidc_flow(client, tour, ids)).await;
+    Box::pin(last_answers(client, tour)).await;
 }
 
 async fn transit_writes(client: &Client, tour: &mut Tour) {
@@ -780,5 +786,256 @@ async fn more_answers(client: &Client, tour: &mut Tour) {
         "/v1/sys/config/auditing/request-headers/X-Conformance".to_string(),
         api.auditing_read_request_header_information()
             .header("X-Conformance")
+    );
+}
+
+/// MFA methods of every kind the tour creates (fake credentials: nothing calls Duo, Okta or
+/// PingID; the PingID settings file holds fake values).
+pub fn mfa_methods() -> [(&'static str, &'static str, serde_json::Value); 4] {
+    [
+        (
+            "mfa-create-totp-method",
+            "totp",
+            json!({"issuer": "conformance", "period": 30, "key_size": 20, "algorithm": "SHA256", "digits": 6}),
+        ),
+        (
+            "mfa-create-duo-method",
+            "duo",
+            json!({"secret_key": "fake-secret", "integration_key": "fake-ikey", "api_hostname": "api-1234.duosecurity.com", "push_info": "x=y", "use_passcode": true, "username_format": "{{identity.entity.name}}"}),
+        ),
+        (
+            "mfa-create-okta-method",
+            "okta",
+            json!({"org_name": "conformance-org", "api_token": "fake-token", "base_url": "okta.com", "username_format": "{{identity.entity.name}}"}),
+        ),
+        (
+            "mfa-create-ping-id-method",
+            "pingid",
+            json!({"settings_file_base64": "dXNlX2Jhc2U2NF9rZXk9ZmFsc2UKdXNlX3NpZ25hdHVyZT10cnVlCnRva2VuPVptRnJaUzEwYjJ0bGJnPT0KaWRwX3VybD1odHRwczovL2lkcHhueWwzbS5waW5naWRlbnRpdHkuY29tL3BpbmdpZApvcmdfYWxpYXM9Y29uZm9ybWFuY2Utb3JnCmFkbWluX3VybD1odHRwczovL2lkcHhueWwzbS5waW5naWRlbnRpdHkuY29tL3BpbmdpZAphdXRoZW50aWNhdG9yX3VybD1odHRwczovL2F1dGhlbnRpY2F0b3IucGluZ29uZS5jb20vcGluZ2lkL3BwbQo=", "username_format": "{{identity.entity.name}}"}),
+        ),
+    ]
+}
+
+/// Identity's creations (an entity, a group, aliases by the current and the legacy paths, MFA
+/// methods of every kind) and the TOTP secrets of an MFA method (the user's own, an admin's for
+/// an entity). Each runs once per name: the raw call and the generated one make their own objects
+/// (`create_typed_objects` in `tests/live_conformance.rs` removes an earlier tour's first).
+async fn identity_writes(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static str, String>) {
+    let api = client.api();
+    let id = |k: &str| ids.get(k).cloned().unwrap_or_default();
+    call!(
+        tour,
+        "entity-create",
+        "POST",
+        "/v1/identity/entity".to_string(),
+        EntityCreateRequest,
+        json!({"name": "conformance-created-raw", "policies": ["dev"], "metadata": {"team": "ops"}}),
+        json!({"name": "conformance-created-typed", "policies": ["dev"], "metadata": {"team": "ops"}}),
+        api.entity_create()
+    );
+    call!(
+        tour,
+        "group-create",
+        "POST",
+        "/v1/identity/group".to_string(),
+        GroupCreateRequest,
+        json!({"name": "conformance-created-raw", "policies": ["dev"], "metadata": {"team": "ops"}}),
+        json!({"name": "conformance-created-typed", "policies": ["dev"], "metadata": {"team": "ops"}}),
+        api.group_create()
+    );
+    // An entity has one alias per auth mount: each path makes its aliases on its own mount.
+    call!(
+        tour,
+        "entity-create-alias",
+        "POST",
+        "/v1/identity/entity-alias".to_string(),
+        EntityCreateAliasRequest,
+        json!({"name": "conformance-alias-raw", "canonical_id": id("alias_target_raw"), "mount_accessor": id("accessor_userpass"), "custom_metadata": {"team": "ops"}}),
+        json!({"name": "conformance-alias-typed", "canonical_id": id("alias_target_typed"), "mount_accessor": id("accessor_userpass"), "custom_metadata": {"team": "ops"}}),
+        api.entity_create_alias()
+    );
+    call!(
+        tour,
+        "alias-create",
+        "POST",
+        "/v1/identity/alias".to_string(),
+        AliasCreateRequest,
+        json!({"name": "conformance-alias-raw", "canonical_id": id("alias_target_raw"), "mount_accessor": id("accessor_approle")}),
+        json!({"name": "conformance-alias-typed", "canonical_id": id("alias_target_typed"), "mount_accessor": id("accessor_approle")}),
+        api.alias_create()
+    );
+    // OpenBao 2.7.2 answers the legacy persona path with a new entity (`id`, `name`,
+    // `aliases`), named as the persona (measured): names of their own.
+    call!(
+        tour,
+        "persona-create",
+        "POST",
+        "/v1/identity/persona".to_string(),
+        PersonaCreateRequest,
+        json!({"name": "conformance-persona-raw", "entity_id": id("alias_target_raw"), "mount_accessor": id("accessor_cert")}),
+        json!({"name": "conformance-persona-typed", "entity_id": id("alias_target_typed"), "mount_accessor": id("accessor_cert")}),
+        api.persona_create()
+    );
+    call!(
+        tour,
+        "group-create-alias",
+        "POST",
+        "/v1/identity/group-alias".to_string(),
+        GroupCreateAliasRequest,
+        json!({"name": "conformance-galias-raw", "canonical_id": id("galias_target_raw"), "mount_accessor": id("accessor_userpass")}),
+        json!({"name": "conformance-galias-typed", "canonical_id": id("galias_target_typed"), "mount_accessor": id("accessor_userpass")}),
+        api.group_create_alias()
+    );
+    let [totp, duo, okta, pingid] = mfa_methods();
+    call!(
+        tour,
+        "mfa-create-totp-method",
+        "POST",
+        "/v1/identity/mfa/method/totp".to_string(),
+        MfaCreateTotpMethodRequest,
+        totp.2,
+        api.mfa_create_totp_method()
+    );
+    call!(
+        tour,
+        "mfa-create-duo-method",
+        "POST",
+        "/v1/identity/mfa/method/duo".to_string(),
+        MfaCreateDuoMethodRequest,
+        duo.2,
+        api.mfa_create_duo_method()
+    );
+    call!(
+        tour,
+        "mfa-create-okta-method",
+        "POST",
+        "/v1/identity/mfa/method/okta".to_string(),
+        MfaCreateOktaMethodRequest,
+        okta.2,
+        api.mfa_create_okta_method()
+    );
+    call!(
+        tour,
+        "mfa-create-ping-id-method",
+        "POST",
+        "/v1/identity/mfa/method/pingid".to_string(),
+        MfaCreatePingIdMethodRequest,
+        pingid.2,
+        api.mfa_create_ping_id_method()
+    );
+    // A TOTP secret is made once per entity and method: the raw call and the generated one use
+    // their own method (made by the setup). The secret is the test server's (test data).
+    call!(
+        tour,
+        "mfa-admin-generate-totp-secret",
+        "POST",
+        "/v1/identity/mfa/method/totp/admin-generate".to_string(),
+        MfaAdminGenerateTotpSecretRequest,
+        json!({"method_id": id("mfa_gen_raw"), "entity_id": id("entity")}),
+        json!({"method_id": id("mfa_gen_typed"), "entity_id": id("entity")}),
+        api.mfa_admin_generate_totp_secret()
+    );
+    // As the user (its token has an entity; the root token has none).
+    let user = client
+        .with_token(hashivault::SecretString::from(id("user_token")))
+        .unwrap();
+    tour.user = Some(id("user_token"));
+    call!(
+        tour,
+        "mfa-generate-totp-secret",
+        "POST",
+        "/v1/identity/mfa/method/totp/generate".to_string(),
+        MfaGenerateTotpSecretRequest,
+        json!({"method_id": id("mfa_gen_raw")}),
+        json!({"method_id": id("mfa_gen_typed")}),
+        user.api().mfa_generate_totp_secret()
+    );
+    tour.user = None;
+}
+
+/// The OIDC provider's authorization-code flow on the dev server's own provider: the user's
+/// authorization (the `POST` form), the code's exchange for tokens with the client's credentials
+/// (each of the two calls with its own code, made by the setup: a code is used once), and the
+/// introspection of an identity token.
+async fn oidc_flow(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static str, String>) {
+    let api = client.api();
+    let id = |k: &str| ids.get(k).cloned().unwrap_or_default();
+    let user = client
+        .with_token(hashivault::SecretString::from(id("user_token")))
+        .unwrap();
+    tour.user = Some(id("user_token"));
+    call_bare!(
+        tour,
+        "oidc-provider-authorize-with-parameters",
+        "POST",
+        "/v1/identity/oidc/provider/conformance/authorize".to_string(),
+        OidcProviderAuthorizeWithParametersRequest,
+        json!({"client_id": id("oidc_client_id"), "scope": "openid conformance", "redirect_uri": "http://127.0.0.1:8251/callback", "response_type": "code", "state": "conformance-state", "nonce": "conformance-nonce"}),
+        user.api()
+            .oidc_provider_authorize_with_parameters()
+            .name("conformance")
+    );
+    tour.user = None;
+    let token = |code: &str| {
+        json!({"grant_type": "authorization_code", "code": id(code), "redirect_uri": "http://127.0.0.1:8251/callback", "scope": "openid conformance", "client_id": id("oidc_client_id"), "client_secret": id("oidc_client_secret")})
+    };
+    call_bare!(
+        tour,
+        "oidc-provider-token",
+        "POST",
+        "/v1/identity/oidc/provider/conformance/token".to_string(),
+        OidcProviderTokenRequest,
+        token("oidc_code_raw"),
+        token("oidc_code_typed"),
+        api.oidc_provider_token().name("conformance")
+    );
+    call_bare!(
+        tour,
+        "oidc-introspect",
+        "POST",
+        "/v1/identity/oidc/introspect".to_string(),
+        OidcIntrospectRequest,
+        json!({"token": id("oidc_id_token")}),
+        api.oidc_introspect()
+    );
+}
+
+/// A TOTP key's creation (its secret: the test server's), a CSR for a transit key, and OpenBao's
+/// external keys (a config of the `transit` KMS plugin, backed by this server's own transit).
+async fn last_answers(client: &Client, tour: &mut Tour) {
+    let api = client.api();
+    call!(
+        tour,
+        "totp-create-key",
+        "POST",
+        format!("/v1/{TOTP}/keys/created"),
+        TotpCreateKeyRequest,
+        json!({"generate": true, "issuer": "conformance", "account_name": "created@conformance.test", "qr_size": 100}),
+        api.totp_create_key().totp_mount_path(TOTP).name("created")
+    );
+    call!(
+        tour,
+        "transit-generate-csr-for-key",
+        "POST",
+        format!("/v1/{TRANSIT}/keys/wrapper/csr"),
+        TransitGenerateCsrForKeyRequest,
+        json!({}),
+        api.transit_generate_csr_for_key()
+            .transit_mount_path(TRANSIT)
+            .name("wrapper")
+    );
+    read!(
+        tour,
+        "external-keys-read-configs",
+        format!("/v1/sys/external-keys/configs/{EXTERNAL_KEYS}"),
+        api.external_keys_read_configs().config(EXTERNAL_KEYS)
+    );
+    read!(
+        tour,
+        "external-keys-read-keys",
+        format!("/v1/sys/external-keys/configs/{EXTERNAL_KEYS}/keys/{EXTERNAL_KEYS}"),
+        api.external_keys_read_keys()
+            .config(EXTERNAL_KEYS)
+            .key(EXTERNAL_KEYS)
     );
 }
