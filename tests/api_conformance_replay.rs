@@ -224,7 +224,8 @@ fn strict_mode_names_unknown_fields_at_every_depth() {
 }
 
 /// The credentials in real answers the tour recorded (an OIDC client secret, an authorization
-/// code, an ID token, a looked-up token, database passwords, exported transit keys) never show in
+/// code, an ID token, a looked-up token, database passwords, exported transit keys, TOTP shared
+/// secrets, the OIDC provider's tokens) never show in
 /// the generated types' `Debug`, and stay readable on purpose.
 #[test]
 fn recorded_credentials_stay_out_of_debug() {
@@ -237,7 +238,7 @@ fn recorded_credentials_stay_out_of_debug() {
     use hashivault::api::types as t;
     /// An operation, where its credential sits in the answer, and its payload's `Debug`.
     type Check = (&'static str, &'static str, fn(&Value) -> String);
-    let checks: [Check; 11] = [
+    let checks: [Check; 15] = [
         (
             "oidc-read-client",
             "/data/client_secret",
@@ -294,6 +295,28 @@ fn recorded_credentials_stay_out_of_debug() {
             "ssh-generate-credentials",
             "/data/key",
             shown::<t::SshGenerateCredentialsResponse>,
+        ),
+        // TOTP shared secrets (in `url` and its QR code, `barcode`) and the OIDC provider's ID
+        // token (its access token is redacted in the recording, hidden all the same).
+        (
+            "totp-create-key",
+            "/data/url",
+            shown::<t::TotpCreateKeyResponse>,
+        ),
+        (
+            "mfa-generate-totp-secret",
+            "/data/url",
+            shown::<t::MfaGenerateTotpSecretResponse>,
+        ),
+        (
+            "mfa-admin-generate-totp-secret",
+            "/data/barcode",
+            shown::<t::MfaAdminGenerateTotpSecretResponse>,
+        ),
+        (
+            "oidc-provider-token",
+            "/id_token",
+            shown::<t::OidcProviderTokenResponse>,
         ),
     ];
     for (label, pointer, debug) in checks {

@@ -213,6 +213,27 @@ typed!(
     MetricsResponse,
     ReadSanitizedConfigurationStateResponse,
     LockedUsersListResponse,
+    // Identity's creations, MFA TOTP secrets, the OIDC provider's flow, TOTP key creation, a
+    // transit CSR, OpenBao's external keys.
+    AliasCreateResponse,
+    EntityCreateResponse,
+    EntityCreateAliasResponse,
+    GroupCreateResponse,
+    GroupCreateAliasResponse,
+    PersonaCreateResponse,
+    MfaCreateDuoMethodResponse,
+    MfaCreateOktaMethodResponse,
+    MfaCreatePingIdMethodResponse,
+    MfaCreateTotpMethodResponse,
+    MfaGenerateTotpSecretResponse,
+    MfaAdminGenerateTotpSecretResponse,
+    OidcProviderAuthorizeWithParametersResponse,
+    OidcProviderTokenResponse,
+    OidcIntrospectResponse,
+    TotpCreateKeyResponse,
+    TransitGenerateCsrForKeyResponse,
+    ExternalKeysReadConfigsResponse,
+    ExternalKeysReadKeysResponse,
 );
 
 /// Payloads that are maps from the caller's names (mount paths) to one generated struct: no
@@ -237,6 +258,8 @@ typed_map!(
     QueryTokenCapabilitiesResponse,
     QueryTokenSelfCapabilitiesResponse,
     AuditingReadRequestHeaderInformationResponse,
+    // Keyed by the audit devices' paths.
+    AuditingListEnabledDevicesResponse,
 );
 
 /// One operation's outcome.

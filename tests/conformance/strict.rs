@@ -240,7 +240,6 @@ pub fn target_share() -> (usize, usize, Vec<String>) {
 /// by operation id). Measured against OpenBao 2.7.2 (the tour, and the setups of
 /// `tests/live_conformance.rs`).
 pub const UNTYPED: &[(&str, &str)] = &[
-    ("auditing-list-enabled-devices", "a dev server has no audit device and OpenBao refuses to enable one over the API (`cannot enable audit device via API`): no entry to learn from"),
     ("cubbyhole-read", "the payload is the caller's secret, keyed by the caller's names (`SecretMap`)"),
     ("enterprise-stub-read-policies-egp-name", "Vault Enterprise only (Sentinel): OpenBao answers 404 `unsupported path`"),
     ("enterprise-stub-read-policies-rgp-name", "Vault Enterprise only (Sentinel): OpenBao answers 404 `unsupported path`"),
@@ -259,7 +258,7 @@ pub const UNTYPED: &[(&str, &str)] = &[
     ("pki-read-issuer-issuer_ref-acme-new-nonce", "answers 204 with no body: the nonce is the `Replay-Nonce` header"),
     ("pki-read-issuer-issuer_ref-roles-role-acme-new-nonce", "answers 204 with no body: the nonce is the `Replay-Nonce` header"),
     ("pki-read-roles-role-acme-new-nonce", "answers 204 with no body: the nonce is the `Replay-Nonce` header"),
-    ("ssh-get-issuer", "OpenBao only (the union with OpenBao 2.7.2's document, issue #22 item 1): its document declares no answer schema and the tour does not visit it yet"),
+    ("ssh-get-issuer", "OpenBao only: answers the issuer's public key as `text/plain` (`ssh-rsa AAAA...`; OpenBao 2.7.2, measured), not JSON"),
     ("ssh-read-public-key", "answers the CA's public key as `text/plain`, not JSON"),
     ("system-list-policies-detailed-acl", "OpenBao only (the union with OpenBao 2.7.2's document, issue #22 item 1): its document declares no answer schema and the tour does not visit it yet"),
     ("system-list-policies-detailed-acl-name", "OpenBao only (the union with OpenBao 2.7.2's document, issue #22 item 1): its document declares no answer schema and the tour does not visit it yet"),

@@ -60,6 +60,25 @@ pub fn learn_responses(root: &Path, record: bool) -> Result<(), String> {
         });
     }
     let mut overlays = codegen::overlay::learn(&doc, &recorded);
+    // OpenBao's own operations (the union's, issue #22 item 1) are learned from its document,
+    // whose ids they keep, and applied to it by `build.rs` before the union is made.
+    let openbao_text = std::fs::read_to_string(root.join(super::OPENBAO_SPEC_FILE))
+        .map_err(|e| format!("cannot read OpenBao's document: {e}"))?;
+    let openbao = codegen::parse_document(&openbao_text)?;
+    let in_vault = operation_ids(&doc);
+    let openbao_only: Vec<codegen::overlay::Recorded> = recorded
+        .iter()
+        .filter(|r| !in_vault.contains(r.operation_id.as_str()))
+        .map(|r| codegen::overlay::Recorded {
+            operation_id: r.operation_id.clone(),
+            answer: r.answer.clone(),
+            provenance: r.provenance.clone(),
+        })
+        .collect();
+    merge_overlays(
+        &mut overlays,
+        codegen::overlay::learn(&openbao, &openbao_only),
+    );
     keyed_by_names(&mut overlays, &recorded);
     let out = root.join("spec/overlays");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
@@ -86,8 +105,47 @@ pub fn learn_responses(root: &Path, record: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// The operation ids of a document.
+fn operation_ids(doc: &serde_json::Value) -> std::collections::BTreeSet<&str> {
+    doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(_, item)| item.as_object().into_iter().flatten())
+        .filter_map(|(_, op)| op.get("operationId").and_then(serde_json::Value::as_str))
+        .collect()
+}
+
+/// Adds the fields and response schemas of `more` to `overlays`, group by group (a group's
+/// provenance stays the first one's).
+fn merge_overlays(
+    overlays: &mut std::collections::BTreeMap<String, serde_json::Value>,
+    more: std::collections::BTreeMap<String, serde_json::Value>,
+) {
+    for (group, overlay) in more {
+        let Some(into) = overlays.get_mut(&group) else {
+            overlays.insert(group, overlay);
+            continue;
+        };
+        for key in ["fields", "responses"] {
+            let Some(from) = overlay.get(key).and_then(serde_json::Value::as_object) else {
+                continue;
+            };
+            let slot = into[key].as_object_mut();
+            if let Some(slot) = slot {
+                for (k, v) in from {
+                    slot.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            } else {
+                into[key] = serde_json::Value::Object(from.clone());
+            }
+        }
+    }
+}
+
 /// Operations whose payload is keyed by names the caller or the server chose (loggers by their
-/// names, capabilities by the paths asked about, an audited request header by its name): each
+/// names, capabilities by the paths asked about, an audited request header by its name, audit
+/// devices by their paths): each
 /// becomes a map of the values' learned type (an object's fields merged over the entries), never
 /// a struct with a field per name.
 pub const NAME_KEYED_VALUES: &[&str] = &[
@@ -97,6 +155,8 @@ pub const NAME_KEYED_VALUES: &[&str] = &[
     "query-token-capabilities",
     "query-token-accessor-capabilities",
     "auditing-read-request-header-information",
+    // Audit devices by their paths (`conformance-audit/`).
+    "auditing-list-enabled-devices",
 ];
 
 /// Rewrites the learned payload of each [`NAME_KEYED_VALUES`] operation as a map of one value
