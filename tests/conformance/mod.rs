@@ -234,6 +234,11 @@ typed!(
     TransitGenerateCsrForKeyResponse,
     ExternalKeysReadConfigsResponse,
     ExternalKeysReadKeysResponse,
+    // OpenBao's own reads.
+    KvScanDetailedMetadataPathResponse,
+    SystemListPoliciesDetailedAclResponse,
+    SystemListPoliciesDetailedAclNameResponse,
+    InternalInspectRequestResponse,
 );
 
 /// Payloads that are maps from the caller's names (mount paths) to one generated struct: no
@@ -355,8 +360,9 @@ pub const REDACTED_PRIVATE_KEY: &str =
 
 /// Redacts, at every depth of a recorded answer or request body, what must never be recorded: a
 /// Vault or OpenBao token anywhere (any string shaped like one), a token's accessor (`accessor`,
-/// `token_accessor` of 24 characters), an issued private key (`private_key`), an SSH one-time
-/// password (`key` of `ssh-generate-credentials`, `otp` of `ssh-verify-otp`), the OIDC
+/// `token_accessor`, `client_token_accessor` of 24 characters), an issued private key
+/// (`private_key`), an SSH one-time password (`key` of `ssh-generate-credentials`, `otp` of
+/// `ssh-verify-otp`), the OIDC
 /// provider's access token and its client's secret (`access_token`, `client_secret` of
 /// `oidc-provider-token`). Ciphertexts, the
 /// tour's own plaintexts and the keys of the dev server's test engines are test data and stay.
@@ -379,7 +385,9 @@ pub fn redact(label: &str, value: &mut Value) {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
                 match (key.as_str(), &*v) {
-                    ("accessor" | "token_accessor", Value::String(s)) if accessor_shaped(s) => {
+                    ("accessor" | "token_accessor" | "client_token_accessor", Value::String(s))
+                        if accessor_shaped(s) =>
+                    {
                         *v = json!(REDACTED_ACCESSOR);
                     }
                     ("private_key", Value::String(s)) if !s.is_empty() => {

@@ -249,8 +249,6 @@ pub const UNTYPED: &[(&str, &str)] = &[
     ("internal-client-activity-report-counts-this-month", "the activity log is not in OpenBao: 404 `unsupported path`"),
     ("internal-count-requests", "removed from Vault and OpenBao: 404 `The functionality has been removed on this path`"),
     ("internal-generate-open-api-document", "the payload is an OpenAPI document (what `cargo xtask regen` reads), not a Vault object"),
-    ("internal-inspect-request", "OpenBao only (the union with OpenBao 2.7.2's document, issue #22 item 1): its document declares no answer schema and the tour does not visit it yet"),
-    ("kv-scan-detailed-metadata-path", "OpenBao only (the union with OpenBao 2.7.2's document, issue #22 item 1): its document declares no answer schema and the tour does not visit it yet"),
     ("kv-v1-read", "the payload is the caller's secret, keyed by the caller's names (`SecretMap`; `kv1(mount).read::<T>()` decodes it into the caller's type)"),
     ("oidc-provider-user-info", "needs an OAuth access token in `Authorization: Bearer` and no Vault token: the document declares neither"),
     ("pki-query-ocsp-with-get-req", "answers DER bytes (`application/ocsp-response`), not JSON"),
@@ -258,8 +256,6 @@ pub const UNTYPED: &[(&str, &str)] = &[
     ("pki-read-issuer-issuer_ref-acme-new-nonce", "answers 204 with no body: the nonce is the `Replay-Nonce` header"),
     ("pki-read-issuer-issuer_ref-roles-role-acme-new-nonce", "answers 204 with no body: the nonce is the `Replay-Nonce` header"),
     ("pki-read-roles-role-acme-new-nonce", "answers 204 with no body: the nonce is the `Replay-Nonce` header"),
-    ("ssh-get-issuer", "OpenBao only: answers the issuer's public key as `text/plain` (`ssh-rsa AAAA...`; OpenBao 2.7.2, measured), not JSON"),
+    ("ssh-get-issuer", "answers the issuer's public key as `text/plain` (`ssh-rsa AAAA...`; OpenBao 2.7.2, which alone serves it, measured), not JSON"),
     ("ssh-read-public-key", "answers the CA's public key as `text/plain`, not JSON"),
-    ("system-list-policies-detailed-acl", "OpenBao only (the union with OpenBao 2.7.2's document, issue #22 item 1): its document declares no answer schema and the tour does not visit it yet"),
-    ("system-list-policies-detailed-acl-name", "OpenBao only (the union with OpenBao 2.7.2's document, issue #22 item 1): its document declares no answer schema and the tour does not visit it yet"),
 ];

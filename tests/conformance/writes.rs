@@ -64,6 +64,7 @@ pub async fn write_all(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static
     Box::pin(identity_writes(client, tour, ids)).await;
     Box::pin(oidc_flow(client, tour, ids)).await;
     Box::pin(last_answers(client, tour)).await;
+    Box::pin(openbao_reads(client, tour)).await;
 }
 
 async fn transit_writes(client: &Client, tour: &mut Tour) {
@@ -976,9 +977,7 @@ async fn oidc_flow(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static str
             .name("conformance")
     );
     tour.user = None;
-    let token = |code: &str| {
-        json!({"grant_type": "authorization_code", "code": id(code), "redirect_uri": "http://127.0.0.1:8251/callback", "scope": "openid conformance", "client_id": id("oidc_client_id"), "client_secret": id("oidc_client_secret")})
-    };
+    let token = |code: &str| json!({"grant_type": "authorization_code", "code": id(code), "redirect_uri": "http://127.0.0.1:8251/callback", "scope": "openid conformance", "client_id": id("oidc_client_id"), "client_secret": id("oidc_client_secret")});
     call_bare!(
         tour,
         "oidc-provider-token",
@@ -1037,5 +1036,39 @@ async fn last_answers(client: &Client, tour: &mut Tour) {
         api.external_keys_read_keys()
             .config(EXTERNAL_KEYS)
             .key(EXTERNAL_KEYS)
+    );
+}
+
+/// OpenBao's own reads (the union's, issue #22 item 1): KV's detailed metadata listing, the ACL
+/// policies' detailed listings and the request inspection (the caller's token and its accessor
+/// in its `req` are redacted in the recording).
+async fn openbao_reads(client: &Client, tour: &mut Tour) {
+    let api = client.api();
+    read!(
+        tour,
+        "kv-scan-detailed-metadata-path",
+        format!("/v1/{KV2}/detailed-metadata/app?list=true"),
+        api.kv_scan_detailed_metadata_path()
+            .kv_v2_mount_path(KV2)
+            .path("app")
+    );
+    read!(
+        tour,
+        "system-list-policies-detailed-acl",
+        "/v1/sys/policies/detailed/acl?list=true".to_string(),
+        api.system_list_policies_detailed_acl()
+    );
+    read!(
+        tour,
+        "system-list-policies-detailed-acl-name",
+        "/v1/sys/policies/detailed/acl/conformance-oidc?list=true".to_string(),
+        api.system_list_policies_detailed_acl_name()
+            .name("conformance-oidc")
+    );
+    read!(
+        tour,
+        "internal-inspect-request",
+        "/v1/sys/internal/inspect/request".to_string(),
+        api.internal_inspect_request()
     );
 }
