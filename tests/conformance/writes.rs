@@ -1,6 +1,8 @@
 //! The tour's second half: the answers of writes that return data (transit, token, SSH, PKI,
-//! remount, capabilities) and the groups OpenBao's dev server serves beyond the first tour
-//! (Kubernetes secrets and auth, RabbitMQ, JWT/OIDC auth, cert auth, loggers, CORS, policies).
+//! remount, capabilities, identity's creations, MFA TOTP secrets, the OIDC provider's
+//! authorization-code flow, TOTP keys) and the groups OpenBao's dev server serves beyond the
+//! first tour (Kubernetes secrets and auth, RabbitMQ, JWT/OIDC auth, cert auth, loggers, CORS,
+//! policies, OpenBao's external keys and own reads).
 //!
 //! A write is sent twice in a live tour: raw (its answer is recorded, redacted) and through the
 //! generated method (whose typed answer is checked against the raw one, strict at every depth).

@@ -216,6 +216,31 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn openbao_only_overlays_merge_into_their_group() {
+        let mut overlays = std::collections::BTreeMap::new();
+        overlays.insert(
+            "sys".to_string(),
+            json!({"group": "sys", "provenance": {"server": "OpenBao"}, "fields": {}, "responses": {"a": {"type": "object"}}}),
+        );
+        let mut more = std::collections::BTreeMap::new();
+        more.insert(
+            "sys".to_string(),
+            json!({"group": "sys", "provenance": {}, "fields": {"S": {"x": {}}}, "responses": {"a": {}, "b": {"type": "object"}}}),
+        );
+        more.insert(
+            "sys-external-keys".to_string(),
+            json!({"group": "sys-external-keys", "responses": {"c": {}}}),
+        );
+        merge_overlays(&mut overlays, more);
+        let sys = &overlays["sys"];
+        assert_eq!(sys["responses"]["a"], json!({"type": "object"}), "kept");
+        assert_eq!(sys["responses"]["b"], json!({"type": "object"}), "added");
+        assert_eq!(sys["fields"]["S"], json!({"x": {}}));
+        assert_eq!(sys["provenance"], json!({"server": "OpenBao"}));
+        assert!(overlays.contains_key("sys-external-keys"), "a new group");
+    }
+
+    #[test]
     fn name_keyed_values_become_maps() {
         let mut overlays = std::collections::BTreeMap::new();
         overlays.insert(
