@@ -83,7 +83,8 @@ pub fn learn_responses(root: &Path, record: bool) -> Result<(), String> {
             path.display()
         );
     }
-    Ok(())
+    // The overlays change the generated types: the checked-in API follows.
+    crate::codegen_cmd::write_generated(root)
 }
 
 /// Operations whose payload is keyed by names the caller or the server chose (loggers by their
