@@ -104,13 +104,14 @@ fi
 
 # The build script alone (if the library has one), in the debug profile a user's build runs it in.
 script=$(ls -t "$work"/target-{before-,}hashivault-default/debug/build/hashivault-*/build-script-build 2>/dev/null | head -1 || true)
+[ -e "$repo/build.rs" ] || echo "build.rs: none"
 if [ -z "$script" ]; then
-    echo "build.rs: none"
     echo "load average at the end of the builds: $(cut -d' ' -f1-3 /proc/loadavg)"
     $builds_only && exit 0
 else
 script_repo=$repo
 case "$script" in "$work"/target-before-*) script_repo=$before ;; esac
+echo "build.rs of $script_repo:"
 repo_saved=$repo
 repo=$script_repo
 out=$(mktemp -d)
