@@ -6,13 +6,17 @@
 #   - the same with `features = ["transit", "pki"]` beside the defaults (a typical service),
 #   - the same with `features = ["full"]`,
 #   - a project depending on vaultrs 0.8 (default features) and tokio,
-# the wall time and peak memory (GNU time's maximum RSS of the whole cargo process tree), then
-# the run time of hashivault's build script alone (debug, as users run it), `cargo doc
-# --all-features --no-deps --offline`, and the size of `cargo package` (whose verify step builds
-# the packaged crate as crates.io users and docs.rs get it).
+# the wall time, the CPU time (user + sys of the whole cargo process tree: less sensitive to
+# other load on the machine than the wall time) and peak memory (GNU time's maximum RSS), then
+# `cargo doc --all-features --no-deps --offline`, and the size of `cargo package` (whose verify
+# step builds the packaged crate as crates.io users and docs.rs get it). The library has no build
+# script (the generated API is checked in: `src/generated/api.rs`); for a checkout that has one,
+# its run time alone is printed (debug, as users run it).
 #
-# Usage: scripts/compile-cost.sh [--skip-full] [--builds-only] [--jobs N]
+# Usage: scripts/compile-cost.sh [--skip-full] [--builds-only] [--jobs N] [--before DIR]
 #   --builds-only: the clean builds and build.rs only (no `cargo doc`, no `cargo package`).
+#   --before DIR: also build the hashivault projects from another checkout (say, a clone of main),
+#     each row right before the same row of this checkout, in the same run.
 # The load average before and after is printed: other builds on the machine slow every row.
 # Needs GNU time (`apt-get install time`) and network access to crates.io for the first fetch.
 set -euo pipefail
@@ -21,12 +25,14 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=${COMPILE_COST_DIR:-/tmp/hashivault-compile-cost}
 skip_full=false
 builds_only=false
+before=
 jobs=$(nproc)
 while [ $# -gt 0 ]; do
     case "$1" in
         --skip-full) skip_full=true ;;
         --builds-only) builds_only=true ;;
         --jobs) jobs=$2; shift ;;
+        --before) before=$(cd "$2" && pwd); shift ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -64,27 +70,50 @@ measure() { # label, dir, extra cargo args...
     [ -n "${COMPILE_COST_TIMINGS:-}" ] && timings=(--timings)
     (cd "$dir" && CARGO_TARGET_DIR="$target" /usr/bin/time -v cargo build -q -j "$jobs" "${timings[@]}" "$@" 2> "$log") || {
         echo "$label: build failed, see $log" >&2; tail -20 "$log" >&2; exit 1; }
-    local wall rss
+    local wall rss cpu
     wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}')
     rss=$(grep 'Maximum resident set size' "$log" | awk '{print $NF}')
-    printf '%-28s %10s %10.2f GB\n' "$label" "$wall" "$(awk -v k="$rss" 'BEGIN{print k/1048576}')"
+    cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/{t+=$2} END{printf "%.1f", t}' "$log")
+    printf '%-36s %10s %9ss %10.2f GB\n' "$label" "$wall" "$cpu" "$(awk -v k="$rss" 'BEGIN{print k/1048576}')"
 }
 
 project hv-default "hashivault = { path = \"$repo\" }"
 project hv-transit-pki "hashivault = { path = \"$repo\", features = [\"transit\", \"pki\"] }"
 project hv-full "hashivault = { path = \"$repo\", features = [\"full\"] }"
 project vaultrs-peer 'vaultrs = "0.8"'
+if [ -n "$before" ]; then
+    project hv-before-default "hashivault = { path = \"$before\" }"
+    project hv-before-transit-pki "hashivault = { path = \"$before\", features = [\"transit\", \"pki\"] }"
+    project hv-before-full "hashivault = { path = \"$before\", features = [\"full\"] }"
+fi
 
 echo "clean builds on $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB; $(cargo --version)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-28s %10s %13s\n' build "wall" "peak memory"
+[ -n "$before" ] && echo "before: $before ($(git -C "$before" log -1 --format=%h)); after: $repo ($(git -C "$repo" log -1 --format=%h))"
+printf '%-36s %10s %10s %13s\n' build "wall" "CPU" "peak memory"
 measure vaultrs-0.8 "$work/vaultrs-peer"
+[ -n "$before" ] && measure before-hashivault-default "$work/hv-before-default"
 measure hashivault-default "$work/hv-default"
+[ -n "$before" ] && measure before-hashivault-transit-pki "$work/hv-before-transit-pki"
 measure hashivault-transit-pki "$work/hv-transit-pki"
-$skip_full || measure hashivault-full "$work/hv-full"
+if ! $skip_full; then
+    [ -n "$before" ] && measure before-hashivault-full "$work/hv-before-full"
+    measure hashivault-full "$work/hv-full"
+fi
+[ -n "$before" ] && measure vaultrs-0.8-again "$work/vaultrs-peer"
 
-# The build script alone, in the debug profile a user's build runs it in.
-script=$(ls -t "$work"/target-hashivault-default/debug/build/hashivault-*/build-script-build | head -1)
+# The build script alone (if the library has one), in the debug profile a user's build runs it in.
+script=$(ls -t "$work"/target-{before-,}hashivault-default/debug/build/hashivault-*/build-script-build 2>/dev/null | head -1 || true)
+[ -e "$repo/build.rs" ] || echo "build.rs: none"
+if [ -z "$script" ]; then
+    echo "load average at the end of the builds: $(cut -d' ' -f1-3 /proc/loadavg)"
+    $builds_only && exit 0
+else
+script_repo=$repo
+case "$script" in "$work"/target-before-*) script_repo=$before ;; esac
+echo "build.rs of $script_repo:"
+repo_saved=$repo
+repo=$script_repo
 out=$(mktemp -d)
 start=$(date +%s.%N)
 (cd "$repo" && OUT_DIR="$out" CARGO_MANIFEST_DIR="$repo" CARGO_FEATURE_DEFAULT=1 CARGO_FEATURE_SYS=1 \
@@ -97,8 +126,10 @@ end=$(date +%s.%N)
 printf '%-28s %9.2fs  (%s lines generated)\n' "build.rs, default features" "$(awk -v a="$start" -v b="$mid" 'BEGIN{print b-a}')" "$default_lines"
 printf '%-28s %9.2fs  (%s lines generated)\n' "build.rs, full" "$(awk -v a="$mid" -v b="$end" 'BEGIN{print b-a}')" "$(wc -l < "$out/api.rs")"
 rm -rf "$out"
+repo=$repo_saved
 echo "load average at the end of the builds: $(cut -d' ' -f1-3 /proc/loadavg)"
 $builds_only && exit 0
+fi
 
 start=$(date +%s.%N)
 (cd "$repo" && CARGO_TARGET_DIR="$work/target-doc" cargo doc -q --all-features --no-deps --offline)

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Checks that the code generator stack is compiled once in the test command's build.
 #
-# `cargo xtask test` builds `cargo test --workspace --all-features`: the library's build script
-# and xtask's `codegen` feature (spec refresh, `codegen --dump`, the normalizer's tests) use the
-# same progenitor, typify, syn, serde_json, ... The workspace's Cargo.toml (resolver 1, package
-# opt-levels instead of `build-override`) makes each of them one unit shared by both; this
+# `cargo xtask test` builds `cargo test --workspace --all-features`: xtask's `codegen` feature
+# (`cargo xtask codegen`, the spec refresh, the normalizer's tests) uses progenitor, typify, syn,
+# serde_json, ... (the library itself has no build script since the generated API is checked
+# in). The workspace's Cargo.toml (resolver 1, package opt-levels) keeps each one unit; this
 # script asks cargo for the unit graph of that build (no compiling: `--unit-graph`, nightly or
 # RUSTC_BOOTSTRAP=1 as in docsrs-check.sh), prints the unit counts of the test command's build
 # and of a first `cargo build --example quickstart`, and fails if any library is compiled

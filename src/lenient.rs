@@ -8,7 +8,7 @@
 //! comma-string-slice field (`policies`, `token_bound_cidrs`, `allowed_roles`, ...) takes `"a,b"`
 //! or `["a","b"]`, an integer takes `10` or `"10"`, a boolean `true` or `"true"`. A body read
 //! from a configuration file written for Vault (YAML, JSON, the CLI's `key=value`) uses any of
-//! them. `build.rs` puts these functions on the fields of every generated request body
+//! them. `hashivault-codegen` puts these functions on the fields of every generated request body
 //! (`hashivault-codegen/src/fields.rs`: `lenient_request_fields`); what the client sends is
 //! always the canonical form (an array, a number, a boolean), because serializing is unchanged.
 //!

@@ -14,6 +14,7 @@
 //! ([`GENERATOR`]); `tests/generator_shape.rs` fails, naming the rewrite, when the shape changes.
 
 pub mod fields;
+pub mod gate;
 pub mod groups;
 pub mod normalize;
 pub mod operations;
@@ -116,11 +117,24 @@ pub fn prepare_with_overlays(
 /// [`union::openbao_mount_parameter_names`]), the overlays applied to both, then OpenBao's is
 /// merged into Vault's before the groups are selected.
 pub fn prepare_union(
-    mut doc: Value,
+    doc: Value,
     openbao: Option<Value>,
     overlays: &[Value],
     selection: &Selection,
 ) -> Result<Prepared, String> {
+    let (doc, mut report, rows) = merge_union(doc, openbao, overlays)?;
+    let spec = select(doc, selection, &mut report)?;
+    Ok((spec, report, rows))
+}
+
+/// The first half of [`prepare_union`]: both documents normalized and merged, before any group
+/// is selected (what [`gate::generate_gated`] generates every group from), with the
+/// [`operations::OperationRow`]s of the whole document.
+pub fn merge_union(
+    mut doc: Value,
+    openbao: Option<Value>,
+    overlays: &[Value],
+) -> Result<(Value, normalize::Report, Vec<operations::OperationRow>), String> {
     let mut overlaid = normalize::Report::default();
     overlay::apply_overlays(&mut doc, overlays, &mut overlaid);
     let mut report = normalize::normalize(&mut doc);
@@ -138,11 +152,20 @@ pub fn prepare_union(
         union::merge(&mut doc, &openbao, &mut report);
     }
     let rows = operations::operation_rows(&doc)?;
-    groups::select_operations(&mut doc, selection, &mut report);
-    normalize::prune_unused_schemas(&mut doc, &mut report);
-    let spec: openapiv3::OpenAPI = serde_json::from_value(doc)
-        .map_err(|e| format!("the normalized document is not OpenAPI 3.0: {e}"))?;
-    Ok((spec, report, rows))
+    Ok((doc, report, rows))
+}
+
+/// The second half of [`prepare_union`]: keeps the selected groups of a merged document and
+/// returns it as typed OpenAPI.
+pub fn select(
+    mut doc: Value,
+    selection: &Selection,
+    report: &mut normalize::Report,
+) -> Result<openapiv3::OpenAPI, String> {
+    groups::select_operations(&mut doc, selection, report);
+    normalize::prune_unused_schemas(&mut doc, report);
+    serde_json::from_value(doc)
+        .map_err(|e| format!("the normalized document is not OpenAPI 3.0: {e}"))
 }
 
 /// Progenitor's settings for hashivault: the one place that holds them.
@@ -189,12 +212,53 @@ pub fn generate_union(
     let doc = parse_document(text)?;
     let openbao = openbao.map(parse_document).transpose()?;
     let (spec, report, rows) = prepare_union(doc, openbao, overlays, selection)?;
-    let operations = operation_ids(&spec);
-    let normalized = serde_json::to_string(&spec)
+    let mut core = generate_file(&spec, &rows)?;
+    core.file.items.push(operation_ids_const(&core.operations));
+    Ok(core.finish(report, &rows))
+}
+
+/// What [`generate_file`] produced: the rewritten file, before the `OPERATION_IDS` constant and
+/// the operations table are added and it is formatted.
+pub struct GeneratedFile {
+    pub file: syn::File,
+    pub operations: BTreeSet<String>,
+    pub rewrites: requests::RequestRewrites,
+    pub surface: surface::SurfaceRewrites,
+    pub setters: usize,
+    pub fields: fields::FieldRewrites,
+    pub normalized: String,
+}
+
+impl GeneratedFile {
+    /// Formats the file and appends the operations table of `rows`.
+    pub fn finish(self, report: normalize::Report, rows: &[operations::OperationRow]) -> Generated {
+        let mut code = prettyplease::unparse(&self.file);
+        code.push_str(&operations::operations_source(rows));
+        Generated {
+            code,
+            report,
+            operations: self.operations,
+            rewrites: self.rewrites,
+            surface: self.surface,
+            setters: self.setters,
+            fields: self.fields,
+            normalized: self.normalized,
+        }
+    }
+}
+
+/// Progenitor and the rewrites on a prepared document; `rows` are the whole document's
+/// operations (the names a `send()` may give its operation).
+pub fn generate_file(
+    spec: &openapiv3::OpenAPI,
+    rows: &[operations::OperationRow],
+) -> Result<GeneratedFile, String> {
+    let operations = operation_ids(spec);
+    let normalized = serde_json::to_string(spec)
         .map_err(|e| format!("cannot serialize the normalized document: {e}"))?;
     let mut generator = progenitor::Generator::new(&generator_settings());
     let tokens = generator
-        .generate_tokens(&spec)
+        .generate_tokens(spec)
         .map_err(|e| format!("progenitor failed on the normalized document: {e}"))?;
     let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
@@ -230,12 +294,8 @@ pub fn generate_union(
              errors would spell it differently from the handwritten helpers"
         ));
     }
-    file.items.push(operation_ids_const(&operations));
-    let mut code = prettyplease::unparse(&file);
-    code.push_str(&operations::operations_source(&rows));
-    Ok(Generated {
-        code,
-        report,
+    Ok(GeneratedFile {
+        file,
         operations,
         rewrites,
         surface,

@@ -1,7 +1,7 @@
 //! Strict mode at every depth, and the typed share of the groups.
 //!
-//! `build.rs` writes the normalized document the bindings were generated from (overlays applied)
-//! beside the generated code. [`unnamed_fields`] walks a real answer beside the schema the
+//! `cargo xtask codegen` checks in the normalized document the bindings were generated from
+//! (overlays applied, every group) beside the generated code. [`unnamed_fields`] walks a real answer beside the schema the
 //! generated type of its operation comes from, and names every field, at any depth, that would
 //! land in a generated struct's `extra` map instead of a named field (`data.keys.1.foo`). At the
 //! top level the tour checks that this walk agrees with the generated struct's own `extra`.
@@ -11,15 +11,12 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-/// The normalized document of this build.
+/// The normalized document of the generated API (every group).
 pub fn normalized() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
     DOC.get_or_init(|| {
-        serde_json::from_str(include_str!(concat!(
-            env!("OUT_DIR"),
-            "/normalized-openapi.json"
-        )))
-        .expect("build.rs writes the normalized document as JSON")
+        serde_json::from_str(include_str!("../../src/generated/normalized-openapi.json"))
+            .expect("`cargo xtask codegen` writes the normalized document as JSON")
     })
 }
 

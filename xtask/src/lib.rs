@@ -5,7 +5,8 @@
 //!   `hashivault-dev-server` crate, shared with `hashivault::testing`).
 //! - [`codegen_cmd`], [`regen`], [`compat`] (feature `codegen`): the generated API dumped for
 //!   review, the operation index, the spec refresh, the compatibility matrix; the generator is
-//!   the `hashivault-codegen` crate, shared with the library's `build.rs`.
+//!   the `hashivault-codegen` crate; `cargo xtask codegen` writes the library's checked-in
+//!   `src/generated/api.rs`.
 
 #[cfg(feature = "codegen")]
 pub mod codegen_cmd;

@@ -102,7 +102,8 @@ pub fn learn_responses(root: &Path, record: bool) -> Result<(), String> {
             path.display()
         );
     }
-    Ok(())
+    // The overlays change the generated types: the checked-in API follows.
+    crate::codegen_cmd::write_generated(root)
 }
 
 /// The operation ids of a document.

@@ -8,12 +8,13 @@
 //!
 //! `spec/` holds two documents, refreshed independently: Vault's (`spec/openapi.json`, the
 //! default) and OpenBao's (`spec/openbao-openapi.json`, `--server openbao`), each with its own
-//! provenance section in `spec/README.md` and its own change report; `build.rs` generates the
-//! union of both (`hashivault_codegen::union`).
+//! provenance section in `spec/README.md` and its own change report; the generated API is the
+//! union of both (`hashivault_codegen::union`), checked in as `src/generated/api.rs`.
 //!
 //! The pipeline: fetch or read the document ([`fetch`]), validate it and write it canonically
 //! ([`canon`]), print the change report against the checked-in spec ([`diff`]), record its
-//! provenance in `spec/README.md` ([`readme`]), then run the normalizer and generator on it.
+//! provenance in `spec/README.md` ([`readme`]), then regenerate the checked-in API from it
+//! (`cargo xtask codegen`).
 //! Nothing under `spec/` changes until the new document has been fetched and validated, and each
 //! file is replaced atomically (temporary file, then rename).
 
@@ -96,10 +97,11 @@ options:
   --check            write nothing; fail when the document is not canonical or differs
                      from the source
   --build            afterwards run `cargo build --all-features` (slow)
-  --no-codegen       skip the normalizer+generator run (it takes minutes in a debug build)
+  --no-codegen       do not regenerate src/generated/ (`cargo xtask codegen` does it later)
   --root DIR         workspace root to work on (default: this repository)
   --learn-responses  instead: run the live conformance tour (recording its answers) and refresh
-                     spec/overlays/ from them (--no-record: from the answers already recorded)";
+                     spec/overlays/ from them (--no-record: from the answers already recorded),
+                     then regenerate src/generated/";
 
 /// Where the new document comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,30 +302,12 @@ pub fn regen(options: &Options) -> Result<(), String> {
     }
     println!("{}", info.summary());
 
-    // 4. The normalizer and generator on the new document.
+    // 4. The normalizer and generator on the new document: the checked-in generated API
+    //    (`cargo xtask codegen`), so a new endpoint reaches users with the refreshed spec.
     if options.codegen {
-        // The union, with the other document as checked in (if there is one).
-        let other =
-            std::fs::read_to_string(options.root.join(options.target.other().spec_file())).ok();
-        let (vault, openbao) = match options.target {
-            Target::Vault => (new_text.as_str(), other.as_deref()),
-            Target::OpenBao => match other.as_deref() {
-                Some(vault) => (vault, Some(new_text.as_str())),
-                None => (new_text.as_str(), None),
-            },
-        };
-        let generated = codegen::generate_union(vault, openbao, &[], &codegen::Selection::All)
-            .map_err(|e| {
-                format!("{spec_file} was written, but the normalizer+generator fail on it: {e}")
-            })?;
-        println!(
-            "normalizer+generator: {} operations, {} lines of Rust; steps (places fixed):",
-            generated.operations.len(),
-            generated.code.lines().count()
-        );
-        for line in generated.report.summary().lines() {
-            println!("  {line}");
-        }
+        crate::codegen_cmd::write_generated(&options.root).map_err(|e| {
+            format!("{spec_file} was written, but the normalizer+generator fail on it: {e}")
+        })?;
     }
     if options.build {
         cargo_build_all_features(&options.root)?;
