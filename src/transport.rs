@@ -480,7 +480,7 @@ impl Context {
         op: Op<'_>,
     ) -> Result<Response, Error> {
         let operation = op.name;
-        self.prepare(&mut request);
+        let without_token = self.prepare(&mut request);
         let span = tracing::debug_span!(
             "vault.request",
             operation,
@@ -490,48 +490,66 @@ impl Context {
             attempts = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        // Without a subscriber that wants the span, no clock is read and nothing is recorded.
+        // Without a subscriber that wants the span, no clock is read, nothing is recorded and
+        // the call is not instrumented: entering and leaving a disabled span on every poll is
+        // work for no one (`benches/README.md`, issue #24).
         let traced = !span.is_disabled();
-        async move {
-            let started = traced.then(Instant::now);
-            let method = request.method().clone();
-            let without_token =
-                !request.headers().contains_key(X_VAULT_TOKEN) && self.inline_auth.is_none();
-            let (result, attempts) = pipeline::send(self, http, request, op).await;
-            if let (Some(index), Ok(response)) = (&self.policy.read_your_writes, &result) {
-                // A write's index: later requests ask the node to have applied it.
-                let write = !matches!(method, Method::GET | Method::HEAD);
-                if let Some(value) = response.headers().get(X_VAULT_INDEX).filter(|_| write) {
-                    index.set(value.clone());
-                }
-            }
-            if let Some(started) = started {
-                let span = tracing::Span::current();
-                span.record("attempts", attempts);
-                span.record("duration_ms", started.elapsed().as_millis() as u64);
-                if let Ok(response) = &result {
-                    span.record("status", response.status().as_u16());
-                }
-            }
-            let response = result.map_err(|e| e.with_operation(operation))?;
-            tracing::debug!("vault answered");
-            self.finish_response(response, &method, without_token, operation)
-                .await
+        let call = self.run(http, request, op, without_token, traced);
+        if traced {
+            call.instrument(span).await
+        } else {
+            call.await
         }
-        .instrument(span)
-        .await
     }
 
-    /// Adds the headers and rewrites the request as the module docs say.
-    fn prepare(&self, request: &mut Request) {
+    /// [`Context::execute`] once the request is prepared and its span made (`traced`: a
+    /// subscriber wants it, and this runs inside it).
+    async fn run(
+        &self,
+        http: &reqwest::Client,
+        request: Request,
+        op: Op<'_>,
+        without_token: bool,
+        traced: bool,
+    ) -> Result<Response, Error> {
+        let operation = op.name;
+        let started = traced.then(Instant::now);
+        let method = request.method().clone();
+        let (result, attempts) = pipeline::send(self, http, request, op).await;
+        if let (Some(index), Ok(response)) = (&self.policy.read_your_writes, &result) {
+            // A write's index: later requests ask the node to have applied it.
+            let write = !matches!(method, Method::GET | Method::HEAD);
+            if let Some(value) = response.headers().get(X_VAULT_INDEX).filter(|_| write) {
+                index.set(value.clone());
+            }
+        }
+        if let Some(started) = started {
+            let span = tracing::Span::current();
+            span.record("attempts", attempts);
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            if let Ok(response) = &result {
+                span.record("status", response.status().as_u16());
+            }
+        }
+        let response = result.map_err(|e| e.with_operation(operation))?;
+        tracing::debug!("vault answered");
+        self.finish_response(response, &method, without_token, operation)
+            .await
+    }
+
+    /// Adds the headers and rewrites the request as the module docs say. Returns whether the
+    /// request goes without a token (none set, no inline authentication).
+    fn prepare(&self, request: &mut Request) -> bool {
         let headers = request.headers_mut();
         headers.insert(X_VAULT_REQUEST, HeaderValue::from_static("true"));
+        let mut without_token = false;
         if let Some(inline) = &self.inline_auth {
             // Instead of the token: OpenBao refuses a request carrying both.
             inline.apply(headers);
         } else if !headers.contains_key(X_VAULT_TOKEN) {
-            if let Some(token) = self.token.header() {
-                headers.insert(X_VAULT_TOKEN, token);
+            match self.token.header() {
+                Some(token) => drop(headers.insert(X_VAULT_TOKEN, token)),
+                None => without_token = true,
             }
         }
         if let (Some(ns), NamespaceMode::Header) = (&self.namespace, self.namespace_mode) {
@@ -587,6 +605,7 @@ impl Context {
                 break;
             }
         }
+        without_token
     }
 
     /// Presents an empty 2xx body as `{}` (so `204 No Content` and an empty chunked answer
