@@ -741,6 +741,41 @@ impl<'de> Deserialize<'de> for VaultDuration {
 mod tests {
     use super::*;
 
+    /// `DataOnly<T>` (the KV helpers' reads) decodes and fails exactly where `Envelope<T>` does,
+    /// and gives the same payload or the same missing-data error.
+    #[test]
+    fn data_only_agrees_with_the_envelope() {
+        let bodies = [
+            // Recorded shape of a KV v2 read (OpenBao 2.7.2): data with metadata.
+            r#"{"request_id":"64e3e809-ed44-434c-5184-04db5feebc95","lease_id":"","renewable":false,"lease_duration":0,"data":{"data":{"a":"1"},"metadata":{"version":3}},"wrap_info":null,"warnings":null,"auth":null,"mount_type":"kv"}"#,
+            r#"{"data":{"a":1},"warnings":["w"],"mount_type":7,"request_id":{"x":1},"extra":[1,2]}"#,
+            r#"{"data":null,"wrap_info":{"token":"hvs.W","ttl":300,"creation_time":"2026-12-06T00:00:00Z"}}"#,
+            r#"{"warnings":"one warning","lease_duration":"1h","renewable":"true"}"#,
+            r#"{}"#,
+            // Failures: a lease field of another shape, an auth without a string token, a
+            // wrap_info that is not an object, a data that is not an object.
+            r#"{"data":{"a":1},"lease_duration":[1]}"#,
+            r#"{"data":{"a":1},"renewable":{"x":true}}"#,
+            r#"{"data":{"a":1},"auth":{"client_token":5}}"#,
+            r#"{"data":{"a":1},"wrap_info":7}"#,
+            r#"{"data":[1]}"#,
+            r#"{"data":{"a":1}"#,
+        ];
+        for body in bodies {
+            let full = serde_json::from_str::<Envelope<JsonMap>>(body);
+            let only = serde_json::from_str::<DataOnly<JsonMap>>(body);
+            assert_eq!(full.is_ok(), only.is_ok(), "{body}");
+            let (Ok(full), Ok(only)) = (full, only) else {
+                continue;
+            };
+            match (full.into_data(), only.into_data()) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{body}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{body}"),
+                (a, b) => panic!("{body}: {a:?} vs {b:?}"),
+            }
+        }
+    }
+
     #[test]
     fn envelope_keeps_data_auth_and_unknown_keys() {
         let body = r#"{"request_id":"r1","lease_id":"","renewable":false,"lease_duration":0,
