@@ -621,11 +621,18 @@ impl Context {
         let status = response.status();
         let limit = self.policy.max_response_size;
         if status.is_success() {
-            let declared = match response.headers().get(CONTENT_LENGTH) {
-                Some(len) => std::str::from_utf8(len.as_bytes())
-                    .ok()
-                    .and_then(|len| len.parse::<u64>().ok()),
-                None => None,
+            let declared = if *method == Method::HEAD || status == StatusCode::NO_CONTENT {
+                // hyper knows these have no body whatever `Content-Length` says: read the header.
+                match response.headers().get(CONTENT_LENGTH) {
+                    Some(len) => std::str::from_utf8(len.as_bytes())
+                        .ok()
+                        .and_then(|len| len.parse::<u64>().ok()),
+                    None => None,
+                }
+            } else {
+                // The `Content-Length` hyper parsed (and checked) for the body, without looking
+                // the header up again.
+                response.content_length()
             };
             return match declared {
                 // The common case: a small answer of known length, passed on as it is.
