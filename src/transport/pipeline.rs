@@ -124,6 +124,9 @@ struct Call<'a> {
 }
 
 /// What [`Call::after`] decided: what follows, or a retry to wait for.
+// Not boxed: `After` only passes from `after` to `send`, and a box would cost the allocation
+// the retry's template avoids.
+#[allow(clippy::large_enum_variant)]
 enum After {
     Next(Next),
     Retry(reqwest::Result<Response>, Resend, Verdict),
@@ -237,11 +240,10 @@ impl<'a> Call<'a> {
     /// Step 5 for a `503` (is the server overloaded? its body says), then [`Call::retry`].
     async fn before_retry(
         &mut self,
-        result: reqwest::Result<Response>,
+        mut result: reqwest::Result<Response>,
         next: Resend,
         verdict: Verdict,
     ) -> Next {
-        let mut result = result;
         let overloaded = match verdict {
             Verdict::Final | Verdict::Transient => false,
             Verdict::MaybeOverloaded => match self.read_error(result).await {
