@@ -260,8 +260,12 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for DataOnly<T> {
                     match field {
                         // As `Envelope` reads them: these may fail the answer.
                         Field::LeaseId => drop(strict::<_, String>(&mut map)?),
-                        Field::Renewable => drop(strict::<_, bool>(&mut map)?),
-                        Field::LeaseDuration => drop(strict::<_, Secs<u64>>(&mut map)?),
+                        Field::Renewable => {
+                            strict::<_, bool>(&mut map)?;
+                        }
+                        Field::LeaseDuration => {
+                            strict::<_, Secs<u64>>(&mut map)?;
+                        }
                         Field::Data => out.data = map.next_value::<Payload<T>>()?.0,
                         Field::WrapInfo => {
                             out.wrapped = map.next_value::<Payload<WrapInfo>>()?.0.is_some();
