@@ -177,21 +177,111 @@ impl<'de> Deserialize<'de> for Field {
                 f.write_str("a key")
             }
             fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
-                Ok(match key {
-                    "request_id" => Field::RequestId,
-                    "lease_id" => Field::LeaseId,
-                    "renewable" => Field::Renewable,
-                    "lease_duration" => Field::LeaseDuration,
-                    "data" => Field::Data,
-                    "wrap_info" => Field::WrapInfo,
-                    "warnings" => Field::Warnings,
-                    "auth" => Field::Auth,
-                    "mount_type" => Field::MountType,
-                    other => Field::Other(other.to_string()),
-                })
+                Ok(Field::of(key, |other| other.to_string()))
             }
         }
         deserializer.deserialize_identifier(FieldVisitor)
+    }
+}
+
+impl Field {
+    /// The field `key` names; an unknown key is `Other(unknown(key))`.
+    #[inline]
+    fn of(key: &str, unknown: impl FnOnce(&str) -> String) -> Field {
+        match key {
+            "request_id" => Field::RequestId,
+            "lease_id" => Field::LeaseId,
+            "renewable" => Field::Renewable,
+            "lease_duration" => Field::LeaseDuration,
+            "data" => Field::Data,
+            "wrap_info" => Field::WrapInfo,
+            "warnings" => Field::Warnings,
+            "auth" => Field::Auth,
+            "mount_type" => Field::MountType,
+            other => Field::Other(unknown(other)),
+        }
+    }
+}
+
+/// An envelope key for [`DataOnly`]: an unknown key is not copied.
+struct KeyOnly(Field);
+
+impl<'de> Deserialize<'de> for KeyOnly {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = KeyOnly;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<KeyOnly, E> {
+                Ok(KeyOnly(Field::of(key, |_| String::new())))
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// An [`Envelope`] decoded for its `data` alone (the handwritten helpers that return only the
+/// payload): the same answers decode and the same answers fail as with `Envelope<T>` (the
+/// fields a lease depends on, `auth` and `wrap_info` are read as strictly), but what would only
+/// be dropped is not kept: `request_id`, `mount_type`, `warnings` and unknown keys are skipped
+/// without a copy.
+pub(crate) struct DataOnly<T> {
+    data: Option<T>,
+    wrapped: bool,
+}
+
+impl<T> DataOnly<T> {
+    /// The payload, or the error [`Envelope::into_data`] gives.
+    pub(crate) fn into_data(self) -> Result<T, crate::Error> {
+        self.data
+            .ok_or_else(|| crate::Error::missing_data(self.wrapped))
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for DataOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DataVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: DeserializeOwned> Visitor<'de> for DataVisitor<T> {
+            type Value = DataOnly<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Vault response object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = DataOnly {
+                    data: None,
+                    wrapped: false,
+                };
+                while let Some(KeyOnly(field)) = map.next_key::<KeyOnly>()? {
+                    match field {
+                        // As `Envelope` reads them: these may fail the answer.
+                        Field::LeaseId => drop(strict::<_, String>(&mut map)?),
+                        Field::Renewable => {
+                            strict::<_, bool>(&mut map)?;
+                        }
+                        Field::LeaseDuration => {
+                            strict::<_, Secs<u64>>(&mut map)?;
+                        }
+                        Field::Data => out.data = map.next_value::<Payload<T>>()?.0,
+                        Field::WrapInfo => {
+                            out.wrapped = map.next_value::<Payload<WrapInfo>>()?.0.is_some();
+                        }
+                        Field::Auth => drop(map.next_value::<Payload<AuthInfo>>()?),
+                        // Read leniently by `Envelope` (any shape decodes): skipped.
+                        Field::RequestId | Field::MountType | Field::Warnings | Field::Other(_) => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+
+        deserializer.deserialize_map(DataVisitor(PhantomData))
     }
 }
 
@@ -654,6 +744,41 @@ impl<'de> Deserialize<'de> for VaultDuration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `DataOnly<T>` (the KV helpers' reads) decodes and fails exactly where `Envelope<T>` does,
+    /// and gives the same payload or the same missing-data error.
+    #[test]
+    fn data_only_agrees_with_the_envelope() {
+        let bodies = [
+            // Recorded shape of a KV v2 read (OpenBao 2.7.2): data with metadata.
+            r#"{"request_id":"64e3e809-ed44-434c-5184-04db5feebc95","lease_id":"","renewable":false,"lease_duration":0,"data":{"data":{"a":"1"},"metadata":{"version":3}},"wrap_info":null,"warnings":null,"auth":null,"mount_type":"kv"}"#,
+            r#"{"data":{"a":1},"warnings":["w"],"mount_type":7,"request_id":{"x":1},"extra":[1,2]}"#,
+            r#"{"data":null,"wrap_info":{"token":"hvs.W","ttl":300,"creation_time":"2026-12-06T00:00:00Z"}}"#,
+            r#"{"warnings":"one warning","lease_duration":"1h","renewable":"true"}"#,
+            r#"{}"#,
+            // Failures: a lease field of another shape, an auth without a string token, a
+            // wrap_info that is not an object, a data that is not an object.
+            r#"{"data":{"a":1},"lease_duration":[1]}"#,
+            r#"{"data":{"a":1},"renewable":{"x":true}}"#,
+            r#"{"data":{"a":1},"auth":{"client_token":5}}"#,
+            r#"{"data":{"a":1},"wrap_info":7}"#,
+            r#"{"data":[1]}"#,
+            r#"{"data":{"a":1}"#,
+        ];
+        for body in bodies {
+            let full = serde_json::from_str::<Envelope<JsonMap>>(body);
+            let only = serde_json::from_str::<DataOnly<JsonMap>>(body);
+            assert_eq!(full.is_ok(), only.is_ok(), "{body}");
+            let (Ok(full), Ok(only)) = (full, only) else {
+                continue;
+            };
+            match (full.into_data(), only.into_data()) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{body}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{body}"),
+                (a, b) => panic!("{body}: {a:?} vs {b:?}"),
+            }
+        }
+    }
 
     #[test]
     fn envelope_keeps_data_auth_and_unknown_keys() {

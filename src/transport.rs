@@ -480,7 +480,7 @@ impl Context {
         op: Op<'_>,
     ) -> Result<Response, Error> {
         let operation = op.name;
-        self.prepare(&mut request);
+        let without_token = self.prepare(&mut request);
         let span = tracing::debug_span!(
             "vault.request",
             operation,
@@ -490,48 +490,66 @@ impl Context {
             attempts = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        // Without a subscriber that wants the span, no clock is read and nothing is recorded.
+        // Without a subscriber that wants the span, no clock is read, nothing is recorded and
+        // the call is not instrumented: entering and leaving a disabled span on every poll is
+        // work for no one (`benches/README.md`, issue #24).
         let traced = !span.is_disabled();
-        async move {
-            let started = traced.then(Instant::now);
-            let method = request.method().clone();
-            let without_token =
-                !request.headers().contains_key(X_VAULT_TOKEN) && self.inline_auth.is_none();
-            let (result, attempts) = pipeline::send(self, http, request, op).await;
-            if let (Some(index), Ok(response)) = (&self.policy.read_your_writes, &result) {
-                // A write's index: later requests ask the node to have applied it.
-                let write = !matches!(method, Method::GET | Method::HEAD);
-                if let Some(value) = response.headers().get(X_VAULT_INDEX).filter(|_| write) {
-                    index.set(value.clone());
-                }
-            }
-            if let Some(started) = started {
-                let span = tracing::Span::current();
-                span.record("attempts", attempts);
-                span.record("duration_ms", started.elapsed().as_millis() as u64);
-                if let Ok(response) = &result {
-                    span.record("status", response.status().as_u16());
-                }
-            }
-            let response = result.map_err(|e| e.with_operation(operation))?;
-            tracing::debug!("vault answered");
-            self.finish_response(response, &method, without_token, operation)
-                .await
+        let call = self.run(http, request, op, without_token, traced);
+        if traced {
+            call.instrument(span).await
+        } else {
+            call.await
         }
-        .instrument(span)
-        .await
     }
 
-    /// Adds the headers and rewrites the request as the module docs say.
-    fn prepare(&self, request: &mut Request) {
+    /// [`Context::execute`] once the request is prepared and its span made (`traced`: a
+    /// subscriber wants it, and this runs inside it).
+    async fn run(
+        &self,
+        http: &reqwest::Client,
+        request: Request,
+        op: Op<'_>,
+        without_token: bool,
+        traced: bool,
+    ) -> Result<Response, Error> {
+        let operation = op.name;
+        let started = traced.then(Instant::now);
+        let method = request.method().clone();
+        let (result, attempts) = pipeline::send(self, http, request, op).await;
+        if let (Some(index), Ok(response)) = (&self.policy.read_your_writes, &result) {
+            // A write's index: later requests ask the node to have applied it.
+            let write = !matches!(method, Method::GET | Method::HEAD);
+            if let Some(value) = response.headers().get(X_VAULT_INDEX).filter(|_| write) {
+                index.set(value.clone());
+            }
+        }
+        if let Some(started) = started {
+            let span = tracing::Span::current();
+            span.record("attempts", attempts);
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            if let Ok(response) = &result {
+                span.record("status", response.status().as_u16());
+            }
+        }
+        let response = result.map_err(|e| e.with_operation(operation))?;
+        tracing::debug!("vault answered");
+        self.finish_response(response, &method, without_token, operation)
+            .await
+    }
+
+    /// Adds the headers and rewrites the request as the module docs say. Returns whether the
+    /// request goes without a token (none set, no inline authentication).
+    fn prepare(&self, request: &mut Request) -> bool {
         let headers = request.headers_mut();
         headers.insert(X_VAULT_REQUEST, HeaderValue::from_static("true"));
+        let mut without_token = false;
         if let Some(inline) = &self.inline_auth {
             // Instead of the token: OpenBao refuses a request carrying both.
             inline.apply(headers);
         } else if !headers.contains_key(X_VAULT_TOKEN) {
-            if let Some(token) = self.token.header() {
-                headers.insert(X_VAULT_TOKEN, token);
+            match self.token.header() {
+                Some(token) => drop(headers.insert(X_VAULT_TOKEN, token)),
+                None => without_token = true,
             }
         }
         if let (Some(ns), NamespaceMode::Header) = (&self.namespace, self.namespace_mode) {
@@ -587,6 +605,7 @@ impl Context {
                 break;
             }
         }
+        without_token
     }
 
     /// Presents an empty 2xx body as `{}` (so `204 No Content` and an empty chunked answer
@@ -602,11 +621,18 @@ impl Context {
         let status = response.status();
         let limit = self.policy.max_response_size;
         if status.is_success() {
-            let declared = match response.headers().get(CONTENT_LENGTH) {
-                Some(len) => std::str::from_utf8(len.as_bytes())
-                    .ok()
-                    .and_then(|len| len.parse::<u64>().ok()),
-                None => None,
+            let declared = if *method == Method::HEAD || status == StatusCode::NO_CONTENT {
+                // hyper knows these have no body whatever `Content-Length` says: read the header.
+                match response.headers().get(CONTENT_LENGTH) {
+                    Some(len) => std::str::from_utf8(len.as_bytes())
+                        .ok()
+                        .and_then(|len| len.parse::<u64>().ok()),
+                    None => None,
+                }
+            } else {
+                // The `Content-Length` hyper parsed (and checked) for the body, without looking
+                // the header up again.
+                response.content_length()
             };
             return match declared {
                 // The common case: a small answer of known length, passed on as it is.
@@ -975,6 +1001,143 @@ pub(crate) async fn send_json<T: serde::de::DeserializeOwned>(
     ))
 }
 
+/// A query parameter of a generated `send()` (`hashivault-codegen/src/requests.rs`:
+/// `query_param_when_set`): added as progenitor's `QueryParam` adds it, and an optional one left
+/// unset (`None`, which adds nothing) skipped without reqwest rewriting the URL for it.
+// Called by generated send()s only: none in a build without an API group.
+#[allow(dead_code)]
+pub(crate) fn query_param<T: serde::Serialize>(
+    builder: reqwest::RequestBuilder,
+    name: &str,
+    value: &T,
+) -> reqwest::RequestBuilder {
+    if value.serialize(IsNone).is_ok() {
+        return builder;
+    }
+    builder.query(&progenitor_client::QueryParam::new(name, value))
+}
+
+/// A serializer that accepts `None` and refuses anything else: whether a value is `None`,
+/// whatever its type.
+struct IsNone;
+
+/// What [`IsNone`] refuses: a value.
+#[derive(Debug)]
+struct Present;
+
+impl std::fmt::Display for Present {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a value")
+    }
+}
+
+impl std::error::Error for Present {}
+
+impl serde::ser::Error for Present {
+    fn custom<M: std::fmt::Display>(_: M) -> Self {
+        Present
+    }
+}
+
+macro_rules! present {
+    ($($f:ident($($t:ty),*);)*) => {
+        $(fn $f(self, $(_: $t),*) -> Result<(), Present> { Err(Present) })*
+    };
+}
+
+impl serde::Serializer for IsNone {
+    type Ok = ();
+    type Error = Present;
+    type SerializeSeq = serde::ser::Impossible<(), Present>;
+    type SerializeTuple = serde::ser::Impossible<(), Present>;
+    type SerializeTupleStruct = serde::ser::Impossible<(), Present>;
+    type SerializeTupleVariant = serde::ser::Impossible<(), Present>;
+    type SerializeMap = serde::ser::Impossible<(), Present>;
+    type SerializeStruct = serde::ser::Impossible<(), Present>;
+    type SerializeStructVariant = serde::ser::Impossible<(), Present>;
+
+    fn serialize_none(self) -> Result<(), Present> {
+        Ok(())
+    }
+
+    present! {
+        serialize_bool(bool);
+        serialize_i8(i8);
+        serialize_i16(i16);
+        serialize_i32(i32);
+        serialize_i64(i64);
+        serialize_u8(u8);
+        serialize_u16(u16);
+        serialize_u32(u32);
+        serialize_u64(u64);
+        serialize_f32(f32);
+        serialize_f64(f64);
+        serialize_char(char);
+        serialize_str(&str);
+        serialize_bytes(&[u8]);
+        serialize_unit();
+        serialize_unit_struct(&'static str);
+        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+
+    fn serialize_some<T: ?Sized + serde::Serialize>(self, _: &T) -> Result<(), Present> {
+        Err(Present)
+    }
+    fn serialize_newtype_struct<T: ?Sized + serde::Serialize>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Present> {
+        Err(Present)
+    }
+    fn serialize_newtype_variant<T: ?Sized + serde::Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Present> {
+        Err(Present)
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Present> {
+        Err(Present)
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Present> {
+        Err(Present)
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Present> {
+        Err(Present)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Present> {
+        Err(Present)
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Present> {
+        Err(Present)
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Present> {
+        Err(Present)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Present> {
+        Err(Present)
+    }
+}
+
 /// [`send_json`] for an answer that is not JSON: its body as read.
 // Called by generated send()s only: none in a build without an API group.
 #[allow(dead_code)]
@@ -1099,6 +1262,33 @@ mod tests {
         assert_eq!(cell.get(), Some(vault.clone()));
         cell.set(openbao_index(cluster, 1));
         assert_eq!(cell.get(), Some(openbao_index(cluster, 1)));
+    }
+
+    #[test]
+    fn an_unset_query_parameter_leaves_the_url_as_it_was() {
+        let http = reqwest::Client::new();
+        let url = |builder: reqwest::RequestBuilder| builder.build().unwrap().url().to_string();
+        let base = "http://a:8200/v1/secret/data/x";
+        let none: Option<i64> = None;
+        assert_eq!(url(query_param(http.get(base), "version", &none)), base);
+        assert_eq!(
+            url(query_param(http.get(base), "version", &Some(3))),
+            format!("{base}?version=3")
+        );
+        assert_eq!(
+            url(query_param(http.get(base), "token", &"a b".to_string())),
+            format!("{base}?token=a+b")
+        );
+        let listed = "http://a:8200/v1/secret/metadata/?list=true";
+        assert_eq!(url(query_param(http.get(listed), "after", &none)), listed);
+        // As progenitor's own `.query(..)` writes them.
+        for value in [None, Some(7i64)] {
+            let ours = url(query_param(http.get(base), "version", &value));
+            let theirs = url(http
+                .get(base)
+                .query(&progenitor_client::QueryParam::new("version", &value)));
+            assert_eq!(ours, theirs);
+        }
     }
 
     #[test]

@@ -13,6 +13,10 @@
 //! - [`unset_parameters_without_allocation`]: progenitor's operation builders start each required
 //!   parameter as an allocated "was not initialized" message that the setter drops at once; the
 //!   message is now made only when `send()` finds the parameter unset, and names the operation.
+//! - [`query_param_when_set`]: progenitor adds every query parameter with reqwest's
+//!   `RequestBuilder::query`, which rewrites the URL even for an optional parameter left unset
+//!   (`None`: nothing is added); `crate::transport::query_param` skips those (KV v2's `version`
+//!   on every read).
 //!
 //! The tail of `send()` (hooks, status match, decoding) is replaced whole by
 //! `codegen/surface.rs`: it ends in the transport.
@@ -32,6 +36,8 @@ pub struct RequestRewrites {
     pub unrewritten_path_params: usize,
     /// Required builder parameters whose "not initialized" message is made only when needed.
     pub lazy_unset_messages: usize,
+    /// Query parameters added through `crate::transport::query_param` (skipped when unset).
+    pub query_params: usize,
 }
 
 /// Applies every rewrite of this module to every function of the generated file.
@@ -60,12 +66,48 @@ impl VisitMut for Streamline {
         syn::visit_mut::visit_block_mut(self, block);
     }
 
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        query_param_when_set(expr, &mut self.stats);
+    }
+
     fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
         if mac.path.is_ident("format") && mac.tokens.to_string().contains("encode_path") {
             self.stats.unrewritten_path_params += 1;
         }
         syn::visit_mut::visit_macro_mut(self, mac);
     }
+}
+
+/// Rewrites `<builder>.query(&progenitor_client::QueryParam::new(name, &value))` as
+/// `crate::transport::query_param(<builder>, name, &value)`, which adds the same pairs, and
+/// nothing (without touching the URL) when `value` is `None`. Other `.query(..)` calls are left
+/// alone.
+pub fn query_param_when_set(expr: &mut syn::Expr, stats: &mut RequestRewrites) {
+    let syn::Expr::MethodCall(call) = expr else {
+        return;
+    };
+    if call.method != "query" || call.args.len() != 1 {
+        return;
+    }
+    let Some(syn::Expr::Reference(reference)) = call.args.first() else {
+        return;
+    };
+    let syn::Expr::Call(new) = &*reference.expr else {
+        return;
+    };
+    let syn::Expr::Path(func) = &*new.func else {
+        return;
+    };
+    let func = quote::quote!(#func).to_string().replace(' ', "");
+    if func != "progenitor_client::QueryParam::new" || new.args.len() != 2 {
+        return;
+    }
+    let (receiver, name, value) = (&call.receiver, &new.args[0], &new.args[1]);
+    let rewritten: syn::Expr =
+        syn::parse_quote!(crate::transport::query_param(#receiver, #name, #value));
+    *expr = rewritten;
+    stats.query_params += 1;
 }
 
 /// Removes `header_map.append("api-version", ..)` from a block. progenitor adds it to every
@@ -396,6 +438,7 @@ mod tests {
                         .get(url)
                         .header(::reqwest::header::ACCEPT, ::reqwest::header::HeaderValue::from_static("application/json"))
                         .headers(header_map)
+                        .query(&progenitor_client::QueryParam::new("version", &version))
                         .build()?;
                     let result = client.exec(request, &info).await;
                     let response = result?;
@@ -420,6 +463,7 @@ mod tests {
                 checked_urls: 1,
                 unrewritten_path_params: 0,
                 lazy_unset_messages: 2,
+                query_params: 1,
             }
         );
         let code = prettyplease::unparse(&file);
@@ -433,7 +477,7 @@ mod tests {
         );
         assert!(flat.contains(".map_err(Error::InvalidRequest)?;"), "{code}");
         assert!(
-            flat.contains(".get(url).header(::reqwest::header::ACCEPT,::reqwest::header::HeaderValue::from_static(\"application/json\"),).build()?;"),
+            flat.contains("crate::transport::query_param(client.client.get(url).header(::reqwest::header::ACCEPT,::reqwest::header::HeaderValue::from_static(\"application/json\"),),\"version\",&version,).build()?;"),
             "{code}"
         );
         assert!(

@@ -64,6 +64,7 @@ fn every_rewrite_finds_its_anchors() {
         ("requests::build_urls_with_checked_params", "URLs", r.checked_urls, None),
         ("requests::build_urls_with_checked_params", "unknown URLs", r.unrewritten_path_params, Some(0)),
         ("requests::unset_parameters_without_allocation", "parameters", r.lazy_unset_messages, None),
+        ("requests::query_param_when_set", "query parameters", r.query_params, None),
         ("surface::send_through_transport", "send()s", s.sends, ops),
         ("surface::send_through_transport", "unknown send()s", s.unrewritten_sends, Some(0)),
         ("surface::builders_own_their_client", "builders", s.owned_builders, ops),

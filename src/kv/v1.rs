@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::v2::{list_keys, object};
 use crate::api::operations as ops;
-use crate::envelope::{Envelope, JsonMap};
+use crate::envelope::{DataOnly, JsonMap};
 use crate::{Client, Error};
 
 /// A KV v1 mount: `client.kv1("kv")`. Cheap to create; the mount is checked on each call.
@@ -46,7 +46,7 @@ impl Kv1 {
     /// Reads the secret into `T`: `GET <mount>/<path>`. A missing secret is an error with
     /// [`Error::is_not_found`] true.
     pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
-        let env: Envelope<T> = self
+        let env: DataOnly<T> = self
             .client
             .call_operation(&ops::KV_V1_READ, &[&self.mount, &path], &[], None::<&()>)
             .await?;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::api::operations as ops;
-use crate::envelope::{null_as_default, Envelope, JsonMap, VaultDuration};
+use crate::envelope::{null_as_default, DataOnly, Envelope, JsonMap, VaultDuration};
 use crate::operation::Operation;
 use crate::{Client, Error};
 
@@ -277,7 +277,7 @@ impl Kv2 {
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<T, Error> {
-        let env: Envelope<T> = self
+        let env: DataOnly<T> = self
             .client
             .call_operation(operation, &[&self.mount, &path], query, body)
             .await?;

@@ -68,7 +68,14 @@ pub(super) async fn send(
         };
         let spare = Resend::keep(&request);
         let result = attempt(http, request, bound, &call).await;
-        match call.after(result, spare, bound.is_some()).await {
+        let next = match call.after(result, spare, bound.is_some()) {
+            After::Next(next) => next,
+            // Boxed: only a retry builds this future, so the call's own stays small.
+            After::Retry(result, next, verdict) => {
+                Box::pin(call.before_retry(result, next, verdict)).await
+            }
+        };
+        match next {
             Next::Send(next) => request = next,
             Next::Done(result) => return (result, call.attempts),
         }
@@ -114,6 +121,15 @@ struct Call<'a> {
     hop: usize,
     /// Built at the first retry: most calls never need it.
     delays: Option<Box<backon::ExponentialBackoff>>,
+}
+
+/// What [`Call::after`] decided: what follows, or a retry to wait for.
+// Not boxed: `After` only passes from `after` to `send`, and a box would cost the allocation
+// the retry's template avoids.
+#[allow(clippy::large_enum_variant)]
+enum After {
+    Next(Next),
+    Retry(reqwest::Result<Response>, Resend, Verdict),
 }
 
 /// What follows an attempt.
@@ -178,16 +194,18 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// Steps 4 and 5, after an attempt: the next hop, a retry ([`Call::retry`]) or the result.
-    async fn after(
+    /// Steps 4 and 5, after an attempt: the next hop or the result, decided at once; or a
+    /// retry to wait for ([`Call::before_retry`]). Not `async`: an answer that is final (most
+    /// are) goes back without a future built for the retry's waits.
+    fn after(
         &mut self,
         result: reqwest::Result<Response>,
         spare: Option<Resend>,
         bound: bool,
-    ) -> Next {
+    ) -> After {
         let mut result = match self.cut_by_deadline(result, bound) {
             Ok(result) => result,
-            Err(e) => return Next::Done(Err(e)),
+            Err(e) => return After::Next(Next::Done(Err(e))),
         };
         if let Ok(response) = &mut result {
             if response.status() == StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE {
@@ -196,26 +214,39 @@ impl<'a> Call<'a> {
             match redirect(response, &self.context.policy.redirects, self.hops) {
                 Hop::None => {}
                 Hop::Refused(reason, to) => {
-                    return Next::Done(Err(redirect_error(response, reason, to, self.op.name)));
+                    let error = redirect_error(response, reason, to, self.op.name);
+                    return After::Next(Next::Done(Err(error)));
                 }
                 Hop::Follow(target) => {
                     let Some(next) = spare else {
-                        return done(result);
+                        return After::Next(done(result));
                     };
                     tracing::debug!(to = %shown_origin(&target), "following redirect");
                     self.hops += 1;
                     self.hop += 1;
-                    return Next::Send(next.into_request(target));
+                    return After::Next(Next::Send(next.into_request(target)));
                 }
             }
         }
         let Some(next) = spare else {
-            return done(result);
+            return After::Next(done(result));
         };
-        let overloaded = match classify(&result, self.retryable, self.op.answers) {
-            Verdict::Final => return done(result),
-            Verdict::Transient => false,
-            Verdict::MaybeOverloaded => match Box::pin(self.read_error(result)).await {
+        match classify(&result, self.retryable, self.op.answers) {
+            Verdict::Final => After::Next(done(result)),
+            verdict => After::Retry(result, next, verdict),
+        }
+    }
+
+    /// Step 5 for a `503` (is the server overloaded? its body says), then [`Call::retry`].
+    async fn before_retry(
+        &mut self,
+        mut result: reqwest::Result<Response>,
+        next: Resend,
+        verdict: Verdict,
+    ) -> Next {
+        let overloaded = match verdict {
+            Verdict::Final | Verdict::Transient => false,
+            Verdict::MaybeOverloaded => match self.read_error(result).await {
                 Ok(response) => {
                     let overloaded = is_overloaded(&response);
                     result = Ok(response);
@@ -603,6 +634,7 @@ const INLINE_HEADERS: usize = 6;
 
 impl Resend {
     /// The template of `request`'s next send, or `None` when its body cannot be copied.
+    #[inline]
     fn keep(request: &Request) -> Option<Resend> {
         if request.body().is_some() || request.headers().len() > INLINE_HEADERS {
             return request.try_clone().map(Resend::Copy);
