@@ -707,25 +707,20 @@ macro_rules! read_bare {
 macro_rules! call {
     ($tour:expr, $label:expr, $method:literal, $path:expr, $req:ident, $body:expr, $builder:expr) => {{
         let body: serde_json::Value = $body;
-        call!(
-            $tour,
-            $label,
-            $method,
-            $path,
-            $req,
-            body.clone(),
-            body,
-            $builder
-        )
+        call!(@record record, $tour, $label, $method, $path, $req, body.clone(), body, $builder)
     }};
-    ($tour:expr, $label:expr, $method:literal, $path:expr, $req:ident, $raw:expr, $typed:expr, $builder:expr) => {{
+    ($tour:expr, $label:expr, $method:literal, $path:expr, $req:ident, $raw:expr, $typed:expr, $builder:expr) => {
+        call!(@record record, $tour, $label, $method, $path, $req, $raw, $typed, $builder)
+    };
+    // `$record`: the tour's method that records the answer (`record`, `record_bare`).
+    (@record $record:ident, $tour:expr, $label:expr, $method:literal, $path:expr, $req:ident, $raw:expr, $typed:expr, $builder:expr) => {{
         let path: String = $path;
         let raw: serde_json::Value = $raw;
         if $tour.prepare_call($label, $method, &path, Some(&raw)).await {
             let typed: types::$req = serde_json::from_value($typed)
                 .expect(concat!("the tour's body fits ", stringify!($req)));
             let result = $builder.body(typed).send().await.map(|r| r.into_inner());
-            $tour.record($label, &path, result);
+            $tour.$record($label, &path, result);
         }
     }};
 }
@@ -735,27 +730,11 @@ macro_rules! call {
 macro_rules! call_bare {
     ($tour:expr, $label:expr, $method:literal, $path:expr, $req:ident, $body:expr, $builder:expr) => {{
         let body: serde_json::Value = $body;
-        call_bare!(
-            $tour,
-            $label,
-            $method,
-            $path,
-            $req,
-            body.clone(),
-            body,
-            $builder
-        )
+        call!(@record record_bare, $tour, $label, $method, $path, $req, body.clone(), body, $builder)
     }};
-    ($tour:expr, $label:expr, $method:literal, $path:expr, $req:ident, $raw:expr, $typed:expr, $builder:expr) => {{
-        let path: String = $path;
-        let raw: serde_json::Value = $raw;
-        if $tour.prepare_call($label, $method, &path, Some(&raw)).await {
-            let typed: types::$req = serde_json::from_value($typed)
-                .expect(concat!("the tour's body fits ", stringify!($req)));
-            let result = $builder.body(typed).send().await.map(|r| r.into_inner());
-            $tour.record_bare($label, &path, result);
-        }
-    }};
+    ($tour:expr, $label:expr, $method:literal, $path:expr, $req:ident, $raw:expr, $typed:expr, $builder:expr) => {
+        call!(@record record_bare, $tour, $label, $method, $path, $req, $raw, $typed, $builder)
+    };
 }
 
 pub mod writes;
