@@ -445,13 +445,24 @@ fn target_dir() -> PathBuf {
 /// (`tests/live_conformance.rs`, `decode`).
 const UNSEAL_KEY_VAR: &str = "HASHIVAULT_UNSEAL_KEY";
 
-/// The `Unseal Key: …` line a dev server prints at start, from its log.
+/// The `Unseal Key: …` line a dev server prints at start, from its log. The server prints its
+/// banner after it first answers `sys/health` (OpenBao 2.7.2: a tour started at once found no
+/// key), so the log is read again for up to 5 s.
 fn unseal_key(log: &std::path::Path) -> Option<String> {
-    let text = std::fs::read_to_string(log).ok()?;
-    text.lines()
-        .find_map(|line| line.trim().strip_prefix("Unseal Key:"))
-        .map(|key| key.trim().to_string())
-        .filter(|key| !key.is_empty())
+    let read = || {
+        let text = std::fs::read_to_string(log).ok()?;
+        text.lines()
+            .find_map(|line| line.trim().strip_prefix("Unseal Key:"))
+            .map(|key| key.trim().to_string())
+            .filter(|key| !key.is_empty())
+    };
+    for _ in 0..50 {
+        if let Some(key) = read() {
+            return Some(key);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    read()
 }
 
 fn cargo() -> Command {
