@@ -267,6 +267,8 @@ async fn create_objects(s: &Setup) -> BTreeMap<&'static str, String> {
     create_engine_objects(s).await;
     create_database_objects(s).await;
     create_write_objects(s, &mut ids).await;
+    create_root_generation(s, &mut ids).await;
+    create_mfa_logins(s, &mut ids).await;
     create_typed_objects(s, &mut ids).await;
     ids.insert("token", s.token.clone());
     ids
@@ -738,6 +740,131 @@ async fn create_write_objects(s: &Setup, ids: &mut BTreeMap<&'static str, String
         json!({"policy": "length = 20\nrule \"charset\" {\n  charset = \"abcdefghijklmnopqrstuvwxyz0123456789\"\n}\n"}),
     )
     .await;
+}
+
+/// The dev server's unseal key (one share, threshold one), which `cargo xtask test` and
+/// `cargo xtask dev` read from the server's log and export.
+pub const UNSEAL_KEY_VAR: &str = "HASHIVAULT_UNSEAL_KEY";
+
+/// A root token generation (OpenBao's `sys/generate-root-token`, with the server's OTP and the
+/// unseal key), for `decode` (`sys/decode-token`): its encoded token and OTP go to `ids`. The
+/// setup decodes the new root token once itself and revokes it: `decode` only XORs the two
+/// values, it needs no live token. Without [`UNSEAL_KEY_VAR`], nothing (the tour says so).
+async fn create_root_generation(s: &Setup, ids: &mut BTreeMap<&'static str, String>) {
+    let Some(key) = std::env::var(UNSEAL_KEY_VAR).ok().filter(|k| !k.is_empty()) else {
+        return;
+    };
+    try_delete(s, "sys/generate-root-token/attempt").await;
+    let attempt = s
+        .call("POST", "sys/generate-root-token/attempt", json!({}))
+        .await;
+    let otp = attempt["data"]["otp"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let nonce = attempt["data"]["nonce"].as_str().unwrap_or_default();
+    let update = s
+        .call(
+            "POST",
+            "sys/generate-root-token/update",
+            json!({"key": key, "nonce": nonce}),
+        )
+        .await;
+    assert_eq!(
+        update["data"]["complete"],
+        json!(true),
+        "one share completes it"
+    );
+    let encoded = update["data"]["encoded_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let decoded = s
+        .call(
+            "POST",
+            "sys/decode-token",
+            json!({"encoded_token": encoded, "otp": otp}),
+        )
+        .await;
+    let root = decoded["data"]["token"].as_str().unwrap_or_default();
+    assert!(!root.is_empty(), "decode-token answers the new root token");
+    s.call("POST", "auth/token/revoke", json!({"token": root}))
+        .await;
+    ids.insert("root_encoded_token", encoded);
+    ids.insert("root_otp", otp);
+}
+
+/// Two logins under login MFA in progress, for `mfa-validate` (the raw call's and the generated
+/// one's: a request id is used once): a userpass mount of their own under a login enforcement
+/// of a TOTP method (SHA1) of its own, and two users, each with an entity (made by a first
+/// login, before the enforcement) and that method's secret (`admin-generate`). `ids` gets each
+/// login's `mfa_request_id`, the TOTP secret the tour computes the passcode from, and the
+/// method's id.
+async fn create_mfa_logins(s: &Setup, ids: &mut BTreeMap<&'static str, String>) {
+    s.fresh_mount("auth", MFA_USERPASS, json!({"type": "userpass"}))
+        .await;
+    try_delete(s, "identity/mfa/login-enforcement/conformance-login").await;
+    let method = s
+        .call(
+            "POST",
+            "identity/mfa/method/totp",
+            json!({"issuer": "conformance", "period": 30, "key_size": 20, "algorithm": "SHA1", "digits": 6}),
+        )
+        .await;
+    let method_id = method["data"]["method_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let login = |user: &'static str| async move {
+        s.call(
+            "POST",
+            &format!("auth/{MFA_USERPASS}/login/{user}"),
+            json!({"password": "mfa-pw"}),
+        )
+        .await
+    };
+    let users = [
+        ("mfa-raw", "mfa_request_raw", "mfa_secret_raw"),
+        ("mfa-typed", "mfa_request_typed", "mfa_secret_typed"),
+    ];
+    for (user, _, secret_key) in users {
+        s.call(
+            "POST",
+            &format!("auth/{MFA_USERPASS}/users/{user}"),
+            json!({"password": "mfa-pw", "token_policies": "default"}),
+        )
+        .await;
+        let first = login(user).await;
+        let generated = s
+            .call(
+                "POST",
+                "identity/mfa/method/totp/admin-generate",
+                json!({"method_id": method_id, "entity_id": first["auth"]["entity_id"]}),
+            )
+            .await;
+        let url = generated["data"]["url"].as_str().unwrap_or_default();
+        let secret = url
+            .split(['?', '&'])
+            .find_map(|p| p.strip_prefix("secret="))
+            .expect("an otpauth URL with a secret");
+        ids.insert(secret_key, secret.to_string());
+    }
+    let auths = s.call("GET", "sys/auth", Value::Null).await;
+    let accessor = auths["data"][format!("{MFA_USERPASS}/")]["accessor"].clone();
+    s.call(
+        "POST",
+        "identity/mfa/login-enforcement/conformance-login",
+        json!({"mfa_method_ids": [method_id], "auth_method_accessors": [accessor]}),
+    )
+    .await;
+    for (user, request_key, _) in users {
+        let pending = login(user).await;
+        let request = pending["auth"]["mfa_requirement"]["mfa_request_id"]
+            .as_str()
+            .expect("a login under login MFA answers its requirement");
+        ids.insert(request_key, request.to_string());
+    }
+    ids.insert("mfa_login_method", method_id);
 }
 
 /// A raw call whose failure does not matter (removing what an earlier tour left).

@@ -27,6 +27,8 @@ pub const TOTP: &str = "conformance-totp";
 pub const DATABASE: &str = "conformance-db";
 pub const APPROLE: &str = "conformance-approle";
 pub const USERPASS: &str = "conformance-userpass";
+/// The userpass mount under login MFA (`mfa-validate`).
+pub const MFA_USERPASS: &str = "conformance-mfa-userpass";
 /// The namespace the tour creates (OpenBao's namespaces are not an Enterprise stub).
 pub const NAMESPACE: &str = "conformance-ns";
 
@@ -227,6 +229,7 @@ typed!(
     MfaCreateTotpMethodResponse,
     MfaGenerateTotpSecretResponse,
     MfaAdminGenerateTotpSecretResponse,
+    DecodeResponse,
     OidcProviderAuthorizeWithParametersResponse,
     OidcProviderTokenResponse,
     OidcIntrospectResponse,
@@ -368,7 +371,9 @@ pub const REDACTED_PRIVATE_KEY: &str =
 /// (`private_key`), an SSH one-time password (`key` of `ssh-generate-credentials`, `otp` of
 /// `ssh-verify-otp`), the OIDC
 /// provider's access token and its client's secret (`access_token`, `client_secret` of
-/// `oidc-provider-token`). Ciphertexts, the
+/// `oidc-provider-token`), a root token generation's token, encoded token and OTP (`decode`),
+/// the TOTP passcodes of a login under MFA (`mfa_payload` of `mfa-validate`).
+/// Ciphertexts, the
 /// tour's own plaintexts and the keys of the dev server's test engines are test data and stay.
 pub fn redact(label: &str, value: &mut Value) {
     fn token_shaped(s: &str) -> bool {
@@ -410,6 +415,25 @@ pub fn redact(label: &str, value: &mut Value) {
                     }
                     ("client_secret", Value::String(_)) if label == "oidc-provider-token" => {
                         *v = json!("conformance-redacted-client-secret");
+                    }
+                    // A root token generation's answer and what decodes it: the new root
+                    // token, and the encoded token and OTP whose XOR it is.
+                    ("token", Value::String(_)) if label == "decode" => {
+                        *v = json!(REDACTED_TOKEN);
+                    }
+                    ("encoded_token", Value::String(_)) if label == "decode" => {
+                        *v = json!("conformance-redacted-encoded-token");
+                    }
+                    ("otp", Value::String(_)) if label == "decode" => {
+                        *v = json!("conformance-redacted-otp");
+                    }
+                    // The TOTP passcodes of a login under MFA (used once, but not kept).
+                    ("mfa_payload", Value::Object(_)) if label == "mfa-validate" => {
+                        if let Value::Object(methods) = v {
+                            for codes in methods.values_mut() {
+                                *codes = json!(["conformance-redacted-passcode"]);
+                            }
+                        }
                     }
                     _ => redact(label, v),
                 }

@@ -109,8 +109,6 @@ pub const UNTYPED_WRITES: &[(&str, &str)] = &[
     ("kubernetes-check-configuration", "needs a Kubernetes cluster (the pod's service environment)"),
     ("rabbit-mq-request-credentials", "needs a RabbitMQ broker's management API, which this machine does not run"),
     ("jwt-oidc-callback", "needs a browser's OIDC redirect (a code and the state of a login in progress)"),
-    ("mfa-validate", "needs a login under login MFA in progress (its `mfa_request_id`)"),
-    ("decode", "needs an encoded root token and its OTP from a root token generation"),
     ("internal-generate-open-api-document-with-parameters", "the payload is an OpenAPI document (what `cargo xtask regen` reads), not a Vault object"),
     ("collect-in-flight-request-information", "a bare map keyed by request ids (the requests in flight at that instant)"),
     ("monitor", "streams the server's log lines (text), not JSON"),

@@ -247,7 +247,7 @@ pub const UNTYPED: &[(&str, &str)] = &[
     ("internal-count-requests", "removed from Vault and OpenBao: 404 `The functionality has been removed on this path`"),
     ("internal-generate-open-api-document", "the payload is an OpenAPI document (what `cargo xtask regen` reads), not a Vault object"),
     ("kv-v1-read", "the payload is the caller's secret, keyed by the caller's names (`SecretMap`; `kv1(mount).read::<T>()` decodes it into the caller's type)"),
-    ("oidc-provider-user-info", "needs an OAuth access token in `Authorization: Bearer` and no Vault token: the document declares neither"),
+    ("oidc-provider-user-info", "needs an OAuth access token in `Authorization: Bearer` and no Vault token (with `X-Vault-Token` too, OpenBao 2.7.2 answers `invalid_token`: \"access token must be sent as a Bearer token\"; measured 2026-12-06): the document declares neither, so the generated method cannot send it"),
     ("pki-query-ocsp-with-get-req", "answers DER bytes (`application/ocsp-response`), not JSON"),
     ("pki-read-acme-new-nonce", "answers 204 with no body: the nonce is the `Replay-Nonce` header"),
     ("pki-read-issuer-issuer_ref-acme-new-nonce", "answers 204 with no body: the nonce is the `Replay-Nonce` header"),

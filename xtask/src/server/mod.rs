@@ -125,6 +125,9 @@ fn dev(args: &[String]) -> Result<(), String> {
         server.url(),
         server.token
     );
+    if let Some(key) = unseal_key(&server.log) {
+        println!("export {UNSEAL_KEY_VAR}={key}");
+    }
     if let Some(pg) = &pg {
         println!("export {}={}", postgres::URL_VAR, pg.url());
     }
@@ -438,6 +441,30 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| crate::project_root().join("target"))
 }
 
+/// The dev server's unseal key (one share), for the conformance tour's root token generation
+/// (`tests/live_conformance.rs`, `decode`).
+const UNSEAL_KEY_VAR: &str = "HASHIVAULT_UNSEAL_KEY";
+
+/// The `Unseal Key: …` line a dev server prints at start, from its log. The server prints its
+/// banner after it first answers `sys/health` (OpenBao 2.7.2: a tour started at once found no
+/// key), so the log is read again for up to 5 s.
+fn unseal_key(log: &std::path::Path) -> Option<String> {
+    let read = || {
+        let text = std::fs::read_to_string(log).ok()?;
+        text.lines()
+            .find_map(|line| line.trim().strip_prefix("Unseal Key:"))
+            .map(|key| key.trim().to_string())
+            .filter(|key| !key.is_empty())
+    };
+    for _ in 0..50 {
+        if let Some(key) = read() {
+            return Some(key);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    read()
+}
+
 fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(crate::project_root());
@@ -492,6 +519,9 @@ fn run_against_server_after(
         .env("VAULT_ADDR", server.url())
         .env("VAULT_TOKEN", &server.token)
         .env(binary::OVERRIDE_VAR, &bin.path);
+    if let Some(key) = unseal_key(&server.log) {
+        command.env(UNSEAL_KEY_VAR, key);
+    }
     eprintln!(
         "xtask: running `{what}{}{}` with VAULT_ADDR={} VAULT_TOKEN=…{}",
         if args.is_empty() { "" } else { " " },
@@ -548,6 +578,24 @@ mod tests {
     use std::net::TcpStream;
 
     use super::*;
+
+    /// The key is read from the dev server's start banner (OpenBao 2.7.2's lines, 2026-12-06).
+    #[test]
+    fn unseal_key_is_read_from_the_dev_server_log() {
+        let log = std::env::temp_dir().join(format!("xtask-unseal-{}.log", std::process::id()));
+        std::fs::write(
+            &log,
+            "You may need to set the following environment variables:\n\n    $ export BAO_ADDR='http://127.0.0.1:8200'\n\nThe unseal key and root token are displayed below in case you want to\nseal/unseal the Vault or re-authenticate.\n\nUnseal Key: 3X3Ot6lL4vVxD2Jr7PjWNKs5fPh4s1ZbbL3QY0CvnXQ=\nRoot Token: abc\n",
+        )
+        .unwrap();
+        assert_eq!(
+            unseal_key(&log).as_deref(),
+            Some("3X3Ot6lL4vVxD2Jr7PjWNKs5fPh4s1ZbbL3QY0CvnXQ=")
+        );
+        std::fs::write(&log, "no banner\n").unwrap();
+        assert_eq!(unseal_key(&log), None);
+        let _ = std::fs::remove_file(&log);
+    }
 
     /// Really finds (or pip-installs, the first time) a server, starts it, talks to it, and
     /// checks that dropping the guard stops it.
