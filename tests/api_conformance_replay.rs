@@ -24,6 +24,7 @@
     feature = "sys-external-keys"
 ))]
 
+mod common;
 mod conformance;
 
 use std::collections::BTreeMap;

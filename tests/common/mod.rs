@@ -7,6 +7,7 @@
 
 pub mod live;
 pub mod paused;
+pub mod totp;
 pub mod wire;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -55,36 +55,6 @@ fn raw_data(tour: &Tour, key: &str) -> String {
         .to_string()
 }
 
-/// RFC 6238 TOTP (HMAC-SHA1, 6 digits, 30 s) of a base32 secret (RFC 4648, no padding), now.
-fn totp_sha1(secret: &str) -> String {
-    use hmac::{Hmac, KeyInit, Mac};
-    let (mut bits, mut value, mut key) = (0u32, 0u32, Vec::new());
-    for c in secret.trim_end_matches('=').bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => panic!("not base32"),
-        };
-        value = (value << 5) | u32::from(v);
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            key.push((value >> bits) as u8);
-        }
-    }
-    let counter = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 30;
-    let mut mac = <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(&key).unwrap();
-    mac.update(&counter.to_be_bytes());
-    let hash = mac.finalize().into_bytes();
-    let offset = usize::from(hash[hash.len() - 1] & 0x0f);
-    let code = u32::from_be_bytes(hash[offset..offset + 4].try_into().unwrap()) & 0x7fff_ffff;
-    format!("{:06}", code % 1_000_000)
-}
-
 /// Every write answer and every read of the second half, through the generated methods.
 pub async fn write_all(client: &Client, tour: &mut Tour, ids: &BTreeMap<&'static str, String>) {
     Box::pin(transit_writes(client, tour)).await;
@@ -645,7 +615,7 @@ async fn sys_writes_and_reads(
     }
     // Two logins under login MFA (made by the setup), each completed with the TOTP passcode of
     // its user's secret, computed now (the answer's token and accessor are redacted).
-    let validate = |request: &str, secret: &str| json!({"mfa_request_id": id(request), "mfa_payload": {id("mfa_login_method"): [totp_sha1(&id(secret))]}});
+    let validate = |request: &str, secret: &str| json!({"mfa_request_id": id(request), "mfa_payload": {id("mfa_login_method"): [crate::common::totp::now(&id(secret))]}});
     call!(
         tour,
         "mfa-validate",
