@@ -170,25 +170,21 @@ enum Field {
 
 impl<'de> Deserialize<'de> for Field {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FieldVisitor;
-        impl Visitor<'_> for FieldVisitor {
-            type Value = Field;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
-                Ok(Field::of(key, |other| other.to_string()))
-            }
-        }
-        deserializer.deserialize_identifier(FieldVisitor)
+        deserializer.deserialize_identifier(FieldVisitor::<true>)
     }
 }
 
-impl Field {
-    /// The field `key` names; an unknown key is `Other(unknown(key))`.
-    #[inline]
-    fn of(key: &str, unknown: impl FnOnce(&str) -> String) -> Field {
-        match key {
+/// Reads an envelope key as a [`Field`]. `KEEP_UNKNOWN`: an unknown key's name is copied into
+/// `Field::Other` (what [`Envelope`] keeps), or left empty (what [`DataOnly`] skips).
+struct FieldVisitor<const KEEP_UNKNOWN: bool>;
+
+impl<const KEEP_UNKNOWN: bool> Visitor<'_> for FieldVisitor<KEEP_UNKNOWN> {
+    type Value = Field;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
+        Ok(match key {
             "request_id" => Field::RequestId,
             "lease_id" => Field::LeaseId,
             "renewable" => Field::Renewable,
@@ -198,8 +194,9 @@ impl Field {
             "warnings" => Field::Warnings,
             "auth" => Field::Auth,
             "mount_type" => Field::MountType,
-            other => Field::Other(unknown(other)),
-        }
+            other if KEEP_UNKNOWN => Field::Other(other.to_string()),
+            _ => Field::Other(String::new()),
+        })
     }
 }
 
@@ -208,17 +205,9 @@ struct KeyOnly(Field);
 
 impl<'de> Deserialize<'de> for KeyOnly {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = KeyOnly;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<KeyOnly, E> {
-                Ok(KeyOnly(Field::of(key, |_| String::new())))
-            }
-        }
-        deserializer.deserialize_identifier(KeyVisitor)
+        deserializer
+            .deserialize_identifier(FieldVisitor::<false>)
+            .map(KeyOnly)
     }
 }
 
