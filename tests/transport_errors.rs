@@ -90,6 +90,29 @@ async fn a_body_cut_off_after_200_is_not_a_failure_before_the_answer() {
     }
 }
 
+/// A large answer of declared length cut off after many reads (its chunks kept until the last,
+/// then put together): a transport failure on both paths, never a shorter body decoded.
+#[tokio::test]
+async fn a_large_body_cut_off_after_many_chunks_is_a_failure_on_both_paths() {
+    let sent = format!(r#"{{"data":{{"blob":"{}"#, "x".repeat(2 * 1024 * 1024));
+    let mut raw = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        3 * 1024 * 1024
+    )
+    .into_bytes();
+    raw.extend_from_slice(sent.as_bytes());
+    let script = serve_raw(raw).await;
+    for err in both_reads_fail(&script.url()).await {
+        let shown = err.to_string();
+        assert!(err.is_transport(), "{shown}");
+        assert!(
+            shown.contains("cut off") && shown.contains("incomplete answer"),
+            "{shown}"
+        );
+        assert!(!err.is_decode(), "{shown}");
+    }
+}
+
 #[tokio::test]
 async fn an_empty_200_decodes_the_same_with_or_without_content_length() {
     let with_length = serve(vec![answer(200, &[], "")]).await;

@@ -615,6 +615,18 @@ fn thread_cpu_time() -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
+/// Minor page faults taken so far by the calling thread.
+fn thread_minor_faults() -> u64 {
+    // SAFETY: an all-zero rusage is valid; `getrusage` writes into the one passed.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable rusage; RUSAGE_THREAD is a constant Linux knows.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
+    if rc != 0 {
+        return 0;
+    }
+    usage.ru_minflt as u64
+}
+
 /// Runs `op` for one time slice with `concurrency` tasks sharing `target`.
 async fn run_slice(
     target: &Target,
@@ -1051,17 +1063,26 @@ struct NoopInterceptor;
 
 impl hashivault::intercept::Interceptor for NoopInterceptor {}
 
-/// `--profile CLIENT OP N`: N sequential requests of one client and nothing else, for
+/// `--profile CLIENT OP N [TASKS]`: N requests of one client and nothing else (sequential, or
+/// made by TASKS concurrent tasks sharing the client, as the 32-task cells), for
 /// `valgrind --tool=callgrind --separate-threads=yes` (see benches/README.md). CLIENT is
 /// `floor`, `api`, `kv`, `kv-no-timeout`, `kv-noop-interceptor` (`kv` with one interceptor
 /// that does nothing) or `vaultrs`; OP is `kv`, `health` or `big`.
 fn profile(args: &[String]) {
     let usage =
-        "usage: hashivault-bench --profile floor|api|kv|kv-no-timeout|kv-noop-interceptor|vaultrs kv|health|big|big-chunked|write|login|list N";
-    let [client, op, n] = args else {
+        "usage: hashivault-bench --profile floor|api|kv|kv-no-timeout|kv-noop-interceptor|vaultrs kv|health|big|big-chunked|write|login|list N [TASKS]";
+    let (client, op, n, tasks) = match args {
+        [client, op, n] => (client, op, n, None),
+        [client, op, n, tasks] => (client, op, n, Some(tasks)),
+        _ => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    };
+    let tasks: usize = tasks.map_or(Ok(1), |t| t.parse()).unwrap_or_else(|_| {
         eprintln!("{usage}");
         std::process::exit(2);
-    };
+    });
     let (op, path) = match op.as_str() {
         "kv" => (Op::KvSmall, server::SMALL_PATH),
         "health" => (Op::Health, ""),
@@ -1110,16 +1131,40 @@ fn profile(args: &[String]) {
             }
         };
         let target = &all[index];
-        for _ in 0..n {
-            std::hint::black_box(
-                target
-                    .call(op, server::MOUNT, path)
-                    .await
-                    .expect("request failed"),
-            );
+        let (cpu_before, faults_before) = (thread_cpu_time(), thread_minor_faults());
+        if tasks > 1 {
+            // N requests in all, by `tasks` tasks sharing the client (as the 32-task cells).
+            let done = run_tasks(
+                target,
+                op,
+                server::MOUNT,
+                path,
+                tasks,
+                n,
+                Duration::from_secs(3600),
+            )
+            .await
+            .expect("request failed");
+            assert_eq!(done, n, "every request made");
+        } else {
+            for _ in 0..n {
+                std::hint::black_box(
+                    target
+                        .call(op, server::MOUNT, path)
+                        .await
+                        .expect("request failed"),
+                );
+            }
         }
+        let cpu = thread_cpu_time().saturating_sub(cpu_before);
+        let faults = thread_minor_faults().saturating_sub(faults_before);
+        // The client thread's own figures (setup and the first connections included).
+        eprintln!(
+            "{n} requests done: client thread {:.1} µs CPU and {:.1} page faults per request",
+            cpu.as_secs_f64() * 1e6 / n.max(1) as f64,
+            faults as f64 / n.max(1) as f64,
+        );
     });
-    eprintln!("{n} requests done");
 }
 
 async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<String, String> {
