@@ -45,7 +45,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use progenitor_client::OperationInfo;
-use reqwest::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use reqwest::header::{Entry, HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::{Method, Request, Response, ResponseBuilderExt, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
@@ -494,11 +494,14 @@ impl Context {
         // the call is not instrumented: entering and leaving a disabled span on every poll is
         // work for no one (`benches/README.md`, issue #24).
         let traced = !span.is_disabled();
-        let call = self.run(http, request, op, without_token, traced);
+        // The future of `run` is made where it is awaited, in one branch or the other: kept in
+        // a local first, it was one more copy of the call's whole state (`benches/README.md`).
         if traced {
-            call.instrument(span).await
+            self.run(http, request, op, without_token, true)
+                .instrument(span)
+                .await
         } else {
-            call.await
+            self.run(http, request, op, without_token, false).await
         }
     }
 
@@ -546,9 +549,12 @@ impl Context {
         if let Some(inline) = &self.inline_auth {
             // Instead of the token: OpenBao refuses a request carrying both.
             inline.apply(headers);
-        } else if !headers.contains_key(X_VAULT_TOKEN) {
+        } else if let Entry::Vacant(slot) = headers.entry(X_VAULT_TOKEN) {
+            // One lookup for "is a token set by the caller?" and the insert.
             match self.token.header() {
-                Some(token) => drop(headers.insert(X_VAULT_TOKEN, token)),
+                Some(token) => {
+                    slot.insert(token);
+                }
                 None => without_token = true,
             }
         }

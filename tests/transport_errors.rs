@@ -241,3 +241,42 @@ async fn a_mount_already_in_use_has_its_own_kind() {
     assert_eq!(err.kind(), Some(ErrorKind::AlreadyInUse), "{err}");
     assert!(err.is_already_in_use() && !err.is_invalid_request());
 }
+
+/// `Context::prepare` looks the token header up once (issue #24 item 2, 2026-12-07): a client
+/// with a token sends it, once, with `X-Vault-Request`; one without sends none, and its `403`
+/// says that the request carried no token.
+#[tokio::test]
+async fn the_token_is_sent_when_set_and_a_tokenless_403_says_so() {
+    let server = MockServer::start_async().await;
+    let with = call(GET, "/v1/cubbyhole/x")
+        .token("hvs.errors-token")
+        .header("x-vault-request", "true")
+        .answers(
+            &server,
+            200,
+            json!({"request_id": "1", "lease_id": "", "renewable": false,
+                   "lease_duration": 0, "data": {"k": "v"}, "wrap_info": null,
+                   "warnings": null, "auth": null, "mount_type": "cubbyhole"}),
+        )
+        .await;
+    let read_back = read(&client(&server.base_url())).await.unwrap();
+    with.assert_async().await;
+    assert_eq!(read_back.data.unwrap()["k"], "v");
+
+    let without = call(GET, "/v1/cubbyhole/y")
+        .header_missing("x-vault-token")
+        .header("x-vault-request", "true")
+        .answers(&server, 403, json!({"errors": ["permission denied"]}))
+        .await;
+    let tokenless = Client::builder()
+        .address(server.base_url())
+        .build()
+        .unwrap();
+    let err = transport_support::read_at(&tokenless, "y")
+        .await
+        .unwrap_err();
+    without.assert_async().await;
+    let api = err.api().expect("Vault's answer");
+    assert_eq!(api.status, 403, "{err}");
+    assert!(api.without_token, "{err:?}");
+}

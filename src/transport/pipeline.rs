@@ -87,21 +87,28 @@ pub(super) async fn send(
 /// headers are not carried over), and its answer or failure. A response whose body is read
 /// within what is left of the deadline is marked ([`DeadlineBound`]), so a timeout while reading
 /// it says the deadline fired.
-async fn attempt(
+///
+/// Not an `async fn`: the hooks run and the request goes to reqwest before the future is made,
+/// so the future does not hold a copy of the request (it was copied into each level of the
+/// call's state: `benches/README.md`, 2026-12-07).
+fn attempt<'c>(
     http: &reqwest::Client,
     mut request: Request,
     bound: Option<DeadlineBound>,
-    call: &Call<'_>,
-) -> reqwest::Result<Response> {
+    call: &'c Call<'_>,
+) -> impl std::future::Future<Output = reqwest::Result<Response>> + Send + 'c {
     let hooks = &call.context.interceptors;
     let (name, attempt, hop) = (call.op.name, call.attempts, call.hop);
     let sent = hooks.before_send(&mut request, name, attempt, hop);
-    let mut result = http.execute(request).await;
-    hooks.after_answer(sent, &result, name, attempt, hop);
-    if let (Ok(response), Some(bound)) = (&mut result, bound) {
-        response.extensions_mut().insert(bound);
+    let pending = http.execute(request);
+    async move {
+        let mut result = pending.await;
+        hooks.after_answer(sent, &result, name, attempt, hop);
+        if let (Ok(response), Some(bound)) = (&mut result, bound) {
+            response.extensions_mut().insert(bound);
+        }
+        result
     }
-    result
 }
 
 /// What one call carries from attempt to attempt.
