@@ -993,7 +993,9 @@ pub(crate) async fn send_json_later<T: serde::de::DeserializeOwned>(
 /// [`send_json_later`] for an answer that is not JSON ([`send_bytes`]).
 // Called by generated send()s only: none in a build without an API group.
 #[allow(dead_code)]
-pub(crate) async fn send_bytes_later(prepared: Prepared) -> Result<crate::Response<bytes::Bytes>, Error> {
+pub(crate) async fn send_bytes_later(
+    prepared: Prepared,
+) -> Result<crate::Response<bytes::Bytes>, Error> {
     let (client, request, info) = prepared?;
     send_bytes(&client, request, &info).await
 }
