@@ -60,6 +60,57 @@ EOF
     (cd "$dir" && cargo generate-lockfile -q && cargo fetch -q)
 }
 
+# A service that calls what it uses (the `transit` + `pki` build above calls nothing, which
+# flatters code that is only compiled where it is called): `kv2().read` and 21 generated
+# operations of the default groups, `transit` and `pki`, each sent and awaited.
+service() { # name, hashivault dependency line
+    project "$1" "$2
+serde = { version = \"1\", features = [\"derive\"] }"
+    cat > "$work/$1/src/main.rs" <<'RS'
+#[derive(serde::Deserialize)]
+struct Config {
+    #[allow(dead_code)]
+    url: String,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), hashivault::Error> {
+    let vault = hashivault::Client::from_env()?;
+    let config = vault.kv2("secret").read::<Config>("app/config").await?;
+    drop(config);
+    let api = vault.api();
+    let (transit, pki) = ("transit", "pki");
+    let ok = [
+        api.read_health_status().send().await.is_ok(),
+        api.seal_status().send().await.is_ok(),
+        api.token_look_up_self().send().await.is_ok(),
+        api.token_renew_self().send().await.is_ok(),
+        api.app_role_login().approle_mount_path("approle").send().await.is_ok(),
+        api.kv_v2_read().kv_v2_mount_path("secret").path("a").send().await.is_ok(),
+        api.kv_v2_list().kv_v2_mount_path("secret").path("a/").send().await.is_ok(),
+        api.transit_encrypt().transit_mount_path(transit).name("k")
+            .body_map(|b| b.plaintext("aGVsbG8=".to_string())).send().await.is_ok(),
+        api.transit_decrypt().transit_mount_path(transit).name("k").send().await.is_ok(),
+        api.transit_read_key().transit_mount_path(transit).name("k").send().await.is_ok(),
+        api.transit_create_key().transit_mount_path(transit).name("k").send().await.is_ok(),
+        api.transit_rotate_key().transit_mount_path(transit).name("k").send().await.is_ok(),
+        api.transit_sign().transit_mount_path(transit).name("k").send().await.is_ok(),
+        api.transit_verify().transit_mount_path(transit).name("k").send().await.is_ok(),
+        api.pki_issue_with_role().pki_mount_path(pki).role("web")
+            .body_map(|b| b.common_name("a.example.com".to_string())).send().await.is_ok(),
+        api.pki_sign_with_role().pki_mount_path(pki).role("web").send().await.is_ok(),
+        api.pki_read_cert().pki_mount_path(pki).serial("01").send().await.is_ok(),
+        api.pki_revoke().pki_mount_path(pki).send().await.is_ok(),
+        api.pki_read_ca_chain_pem().pki_mount_path(pki).send().await.is_ok(),
+        api.pki_list_roles().pki_mount_path(pki).send().await.is_ok(),
+        api.pki_tidy().pki_mount_path(pki).send().await.is_ok(),
+    ];
+    println!("{ok:?}");
+    Ok(())
+}
+RS
+}
+
 measure() { # label, dir, extra cargo args...
     local label=$1 dir=$2; shift 2
     local target="$work/target-$label"
@@ -80,11 +131,13 @@ measure() { # label, dir, extra cargo args...
 project hv-default "hashivault = { path = \"$repo\" }"
 project hv-transit-pki "hashivault = { path = \"$repo\", features = [\"transit\", \"pki\"] }"
 project hv-full "hashivault = { path = \"$repo\", features = [\"full\"] }"
+service hv-service "hashivault = { path = \"$repo\", features = [\"transit\", \"pki\"] }"
 project vaultrs-peer 'vaultrs = "0.8"'
 if [ -n "$before" ]; then
     project hv-before-default "hashivault = { path = \"$before\" }"
     project hv-before-transit-pki "hashivault = { path = \"$before\", features = [\"transit\", \"pki\"] }"
     project hv-before-full "hashivault = { path = \"$before\", features = [\"full\"] }"
+    service hv-before-service "hashivault = { path = \"$before\", features = [\"transit\", \"pki\"] }"
 fi
 
 echo "clean builds on $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB; $(cargo --version)"
@@ -96,6 +149,8 @@ measure vaultrs-0.8 "$work/vaultrs-peer"
 measure hashivault-default "$work/hv-default"
 [ -n "$before" ] && measure before-hashivault-transit-pki "$work/hv-before-transit-pki"
 measure hashivault-transit-pki "$work/hv-transit-pki"
+[ -n "$before" ] && measure before-hashivault-service "$work/hv-before-service"
+measure hashivault-service-21-ops "$work/hv-service"
 if ! $skip_full; then
     [ -n "$before" ] && measure before-hashivault-full "$work/hv-before-full"
     measure hashivault-full "$work/hv-full"

@@ -969,6 +969,34 @@ fn errors_in_success(body: &[u8]) -> bool {
     body[start..].starts_with(b"{\"errors\"")
 }
 
+/// A generated operation's request as its `send()` built it, or why it could not be built.
+pub(crate) type Prepared = Result<(crate::api::Client, Request, OperationInfo), Error>;
+
+/// What a generated `send()` returns (`hashivault-codegen/src/surface.rs`:
+/// `send_without_a_coroutine`): the request is built in `send()` itself, a plain function, and
+/// this future, generic over the answer only, sends it. An `async fn send()` per operation was
+/// one coroutine per operation for rustc to type-check and borrow-check in the library, whatever
+/// the caller uses (issue #24: peak memory of the build).
+// Called by generated send()s only: none in a build without an API group.
+#[allow(dead_code)]
+pub(crate) async fn send_json_later<T: serde::de::DeserializeOwned>(
+    prepared: Prepared,
+    answers: &'static [u16],
+) -> Result<crate::Response<T>, Error> {
+    let (client, request, info) = prepared?;
+    send_json(&client, request, &info, answers).await
+}
+
+/// [`send_json_later`] for an answer that is not JSON ([`send_bytes`]).
+// Called by generated send()s only: none in a build without an API group.
+#[allow(dead_code)]
+pub(crate) async fn send_bytes_later(
+    prepared: Prepared,
+) -> Result<crate::Response<bytes::Bytes>, Error> {
+    let (client, request, info) = prepared?;
+    send_bytes(&client, request, &info).await
+}
+
 /// Sends a generated operation's request (every `send()` ends here, see `codegen/surface.rs`)
 /// and decodes its 2xx answer as `T` ([`decode_json`]), and the non-2xx statuses in `answers`
 /// (those the operation documents as answers of its own: `sys/health`'s node states) the same

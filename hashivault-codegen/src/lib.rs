@@ -16,6 +16,7 @@
 pub mod fields;
 pub mod gate;
 pub mod groups;
+pub mod lazy;
 pub mod normalize;
 pub mod operations;
 pub mod overlay;
@@ -274,11 +275,19 @@ pub fn generate_file(
     }
     let surface = surface::make_one_surface(&mut file);
     let setters = setters::setters_take_field_values(&mut file);
+    lazy::compiled_where_called(&mut file);
     if surface.unrewritten_sends > 0 {
         return Err(format!(
             "{} generated send() function(s) have a shape `surface::send_through_transport` does not \
              know; they would bypass hashivault's transport and error type",
             surface.unrewritten_sends
+        ));
+    }
+    if surface.sync_sends != surface.sends {
+        return Err(format!(
+            "{} generated send() function(s) have a shape `surface::send_without_a_coroutine` does \
+             not know; they would stay one coroutine per operation",
+            surface.sends - surface.sync_sends
         ));
     }
     let names: BTreeSet<String> = rows

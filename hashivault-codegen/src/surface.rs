@@ -30,6 +30,9 @@ pub struct SurfaceRewrites {
     /// `send()`s of a shape [`send_through_transport`] does not know (should be 0: they would
     /// bypass the transport).
     pub unrewritten_sends: usize,
+    /// `send()`s that build their request in a plain function and return the transport's
+    /// future ([`send_without_a_coroutine`]): all of them.
+    pub sync_sends: usize,
     /// Builders that own a client clone.
     pub owned_builders: usize,
     /// Client methods that hand a clone to their builder.
@@ -56,7 +59,11 @@ pub fn make_one_surface(file: &mut syn::File) -> SurfaceRewrites {
                         for member in &mut imp.items {
                             if let syn::ImplItem::Fn(f) = member {
                                 if f.sig.ident == "send" {
+                                    let before = stats.sends;
                                     send_through_transport(f, &mut stats);
+                                    if stats.sends > before && send_without_a_coroutine(f) {
+                                        stats.sync_sends += 1;
+                                    }
                                 }
                             }
                         }
@@ -161,6 +168,84 @@ pub fn send_through_transport(send: &mut syn::ImplItemFn, stats: &mut SurfaceRew
     send.block.stmts.push(syn::Stmt::Expr(call, None));
     send.sig.output = syn::parse_quote!(-> ::std::result::Result<#output, crate::Error>);
     stats.sends += 1;
+}
+
+/// A `send()` that [`send_through_transport`] rewrote, `async fn send(self) -> R { ..;
+/// crate::transport::send_json(&client, request, &info, &[..]).await }`, becomes a plain function
+/// that builds the request and returns the transport's future:
+///
+/// ```text
+/// #[inline]
+/// pub fn send(self) -> impl Future<Output = R> {
+///     let prepared = (move || -> Result<_, crate::Error> { ..; Ok((client, request, info)) })();
+///     crate::transport::send_json_later(prepared, &[..])
+/// }
+/// ```
+///
+/// The caller's surface is the same (`async fn send(self) -> R` is `fn send(self) -> impl
+/// Future<Output = R>`, `Send` and `'static` as before; the request is now built when `send()`
+/// is called rather than when its future is first polled). What changes is rustc's work in the
+/// library: an `async fn` per operation is a coroutine per operation (its state machine, the
+/// await on the transport's future, `Send` checks), type-checked and borrow-checked for every
+/// operation of the enabled groups whether or not the user calls it; the transport's future is
+/// one generic function, instantiated per answer type only where a `send()` is called. The
+/// function is `#[inline]`: like the coroutine's body before it, it is compiled to machine code
+/// in the crate that calls it, not in the library. Returns whether it rewrote `send`.
+pub fn send_without_a_coroutine(send: &mut syn::ImplItemFn) -> bool {
+    if send.sig.asyncness.is_none() {
+        return false;
+    }
+    let Some(syn::Stmt::Expr(syn::Expr::Await(awaited), None)) = send.block.stmts.last() else {
+        return false;
+    };
+    let syn::Expr::Call(call) = &*awaited.base else {
+        return false;
+    };
+    let syn::Expr::Path(callee) = &*call.func else {
+        return false;
+    };
+    let callee: Vec<String> = callee
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let args: Vec<String> = call
+        .args
+        .iter()
+        .map(|a| quote::quote!(#a).to_string().replace(' ', ""))
+        .collect();
+    let tail: syn::Expr = match callee.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["crate", "transport", "send_json"]
+            if args.len() == 4 && args[..3] == ["&client", "request", "&info"] =>
+        {
+            let answers = &call.args[3];
+            syn::parse_quote!(crate::transport::send_json_later(prepared, #answers))
+        }
+        ["crate", "transport", "send_bytes"]
+            if args.len() == 3 && args[..3] == ["&client", "request", "&info"] =>
+        {
+            syn::parse_quote!(crate::transport::send_bytes_later(prepared))
+        }
+        _ => return false,
+    };
+    let syn::ReturnType::Type(_, output) = &send.sig.output else {
+        return false;
+    };
+    let output = output.clone();
+    let mut stmts = send.block.stmts.clone();
+    stmts.pop();
+    send.block = syn::parse_quote!({
+        let prepared = (move || -> ::std::result::Result<_, crate::Error> {
+            #(#stmts)*
+            Ok((client, request, info))
+        })();
+        #tail
+    });
+    send.sig.asyncness = None;
+    send.sig.output = syn::parse_quote!(-> impl ::std::future::Future<Output = #output>);
+    send.attrs.push(syn::parse_quote!(#[inline]));
+    true
 }
 
 /// The non-2xx statuses an operation documents as answers of its own (`sys/health`: `429` for a
@@ -536,6 +621,7 @@ mod tests {
             stats,
             SurfaceRewrites {
                 sends: 2,
+                sync_sends: 2,
                 unrewritten_sends: 0,
                 owned_builders: 2,
                 cloning_constructors: 1,
@@ -557,14 +643,19 @@ mod tests {
             "'_",
             "baseurl.to_string()",
             "pubuseprogenitor_client",
+            "asyncfn",
+            ".await",
         ] {
             assert!(!code.contains(gone), "{gone} is still there: {code}");
         }
         for wanted in [
-            "->::std::result::Result<crate::Response<::hashivault::Envelope<types::TransitReadKeyResponse>>,crate::Error,>",
-            "crate::transport::send_json(&client,request,&info,&[]).await}",
-            "->::std::result::Result<crate::Response<::bytes::Bytes>,crate::Error>",
-            "crate::transport::send_bytes(&client,request,&info).await}",
+            "Output=::std::result::Result<crate::Response<::hashivault::Envelope<types::TransitReadKeyResponse>>,crate::Error,>,",
+            "crate::transport::send_json_later(prepared,&[])}",
+            "->impl::std::future::Future<Output=::std::result::Result<crate::Response<::bytes::Bytes>,crate::Error>,>",
+            "crate::transport::send_bytes_later(prepared)}",
+            "#[inline]pubfnsend(self,)->impl::std::future::Future<",
+            "letprepared=(move||->::std::result::Result<_,crate::Error>{",
+            "Ok((client,request,info))})();",
             "pubstructTransitReadKey{client:super::Client,",
             "implTransitReadKey{pubfnnew(client:super::Client)->Self",
             "pubfntransit_read_key(&self)->builder::TransitReadKey{builder::TransitReadKey::new(self.clone())}",
