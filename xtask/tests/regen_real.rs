@@ -214,7 +214,7 @@ fn every_generated_operation_is_streamlined() {
     assert_eq!(
         generated
             .code
-            .matches("crate::transport::send_bytes(")
+            .matches("crate::transport::send_bytes_later(")
             .count(),
         11
     );
