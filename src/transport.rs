@@ -751,7 +751,13 @@ pub(crate) fn body_error(e: reqwest::Error, response: &Response, operation: &str
                 last: Some(Box::new(Error::from_reqwest(e))),
             }))
         }
-        _ => Error::from_reqwest(e).with_operation(operation),
+        _ => {
+            // hyper's body errors carry no URL: the response's (without its query, as every
+            // address an error shows), so the error names where the answer came from.
+            let mut url = response.url().clone();
+            url.set_query(None);
+            Error::from_reqwest(e.with_url(url)).with_operation(operation)
+        }
     }
 }
 

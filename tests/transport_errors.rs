@@ -111,6 +111,30 @@ async fn a_large_body_cut_off_after_many_chunks_is_a_failure_on_both_paths() {
     let script = serve_raw(raw).await;
     for err in both_reads_fail(&script.url()).await {
         assert_cut_off(&err);
+        // As an application prints it: the operation and the cut, with reqwest's cause after.
+        let printed = format!("{:#}", anyhow::Error::from(err));
+        eprintln!("{printed}");
+        assert!(printed.contains("cut off"), "{printed}");
+        // The address the answer came from, though hyper's body error does not carry it.
+        assert!(printed.contains("/v1/cubbyhole/x"), "{printed}");
+        assert!(!printed.contains("unknown address"), "{printed}");
+    }
+    // A read with a query: the address printed is the path's, the query left out.
+    #[cfg(feature = "kv")]
+    {
+        let err = client(&script.url())
+            .api()
+            .kv_v2_read()
+            .kv_v2_mount_path("secret")
+            .path("x")
+            .version(3)
+            .send()
+            .await
+            .unwrap_err();
+        assert_cut_off(&err);
+        let printed = format!("{:#}", anyhow::Error::from(err));
+        assert!(printed.contains("/v1/secret/data/x"), "{printed}");
+        assert!(!printed.contains("version=3"), "{printed}");
     }
 }
 
