@@ -8,7 +8,7 @@ use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::lenient::{AnswerScalar, Got, Lenient, Lines, Payload, Secs, Strict, NOT_KEPT};
+use crate::lenient::{AnswerScalar, Got, Lenient, Lines, Payload, Secs, Strict};
 
 /// The JSON object type Vault's untyped `data` blocks decode to.
 pub type JsonMap = Map<String, Value>;
@@ -416,12 +416,12 @@ impl fmt::Debug for WrapInfo {
 fn or_default<'de, D: Deserializer<'de>, V: AnswerScalar + Default>(
     deserializer: D,
 ) -> Result<V, D::Error> {
-    crate::lenient::answer_or_default::<D, V, NOT_KEPT>(deserializer)
+    crate::lenient::answer_or_default::<D, V>(deserializer)
 }
 
 /// [`or_default`] for a duration in seconds (`"1h"` too).
 fn secs_or_default<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    crate::lenient::answer_secs_or_default::<D, u64, NOT_KEPT>(deserializer)
+    crate::lenient::answer_secs_or_default::<D, u64>(deserializer)
 }
 
 /// A `null` (or missing) field as its type's default: Vault writes `null` for empty lists and maps.

@@ -51,11 +51,10 @@
 //!   struct's `extra` map under the field's own name, so re-serializing the answer gives it back.
 //!   In the envelope, a wrong-shaped `request_id`, `warnings` or `mount_type` is the default, its
 //!   value kept in [`Envelope::other`](crate::Envelope::other).
-//!   Kept values need a struct decoded inside an answer: an `Envelope` (every enveloped
-//!   operation and helper) or another answer type. A generated type decoded on its own
-//!   (`serde_json::from_value::<types::X>`, a bare answer such as `sys/health`) still decodes, but
-//!   drops the wrong-shaped value (with no enclosing scope, a decode that fails half-way could not
-//!   take back what it kept).
+//!   Each generated struct reads its own fields (`src/lenient/shape.rs`), so the value lands in
+//!   the `extra` of the struct that names the field, at any depth, whether the type is decoded
+//!   inside an [`Envelope`](crate::Envelope) or on its own (`serde_json::from_value::<types::X>`,
+//!   a bare answer such as `sys/health`).
 //! - in a field the caller **cannot do without** it is a decode error: the fields Vault's handlers
 //!   always fill, which the generated types make plain values (`hashivault-codegen/src/fields.rs`:
 //!   `ALWAYS_PRESENT`: the KV version metadata's `version`, `created_time` and `destroyed`, a
@@ -102,6 +101,8 @@ use std::str::FromStr;
 use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
+
+pub(crate) mod shape;
 
 /// A comma-string-slice (Vault's `TypeCommaStringSlice`): an array of strings, or one string
 /// split at commas with the spaces around each item trimmed (`""` is no item); `null` is empty.
@@ -671,14 +672,14 @@ impl<'de, T: Deserialize<'de>, const CONTAINER: bool> Visitor<'de> for ValueVisi
             let raw = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
             return Ok(Got::Wrong(raw));
         }
-        scoped(|| T::deserialize(de::value::SeqAccessDeserializer::new(seq))).map(Got::Value)
+        T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Got::Value)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         if !CONTAINER {
             let raw = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
             return Ok(Got::Wrong(raw));
         }
-        scoped(|| T::deserialize(de::value::MapAccessDeserializer::new(map))).map(Got::Value)
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Got::Value)
     }
 }
 
@@ -695,155 +696,30 @@ fn scalar<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 }
 
 #[inline]
-fn got_value<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+fn got_value<'de, D: Deserializer<'de>, T: Deserialize<'de>, const CONTAINER: bool>(
     deserializer: D,
 ) -> Result<Got<T>, D::Error> {
-    deserializer.deserialize_any(ValueVisitor::<T, true>(PhantomData))
+    deserializer.deserialize_any(ValueVisitor::<T, CONTAINER>(PhantomData))
 }
 
-/// [`got_value`] for a type that takes scalars only (a [`VaultDuration`](crate::VaultDuration),
-/// a [`Sensitive`](crate::Sensitive), an enum of names): an object or array is a wrong shape.
-#[inline]
-fn got_atom<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Got<T>, D::Error> {
-    deserializer.deserialize_any(ValueVisitor::<T, false>(PhantomData))
-}
-
-// What is kept of a wrong-shaped field until its struct's `extra` takes it: the struct's depth of
-// nesting (the answer types decoded inside `Envelope` or inside another answer type are in a
-// scope, see `scoped`), the field's index in its struct (`AnswerFields::FIELDS`) and the JSON.
-// The depth and the number of kept values are plain `Cell`s, so a decode that keeps nothing (the
-// fast path) never touches the list.
-thread_local! {
-    static DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-    static KEPT_LEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-    static KEPT: std::cell::RefCell<Vec<(u32, usize, Value)>> = const {
-        std::cell::RefCell::new(Vec::new())
-    };
-}
-
-/// A field index that is not kept (a struct without `extra`).
-pub(crate) const NOT_KEPT: usize = usize::MAX;
-
-/// Runs `decode` (an answer type nested in an envelope or in another answer) one level deeper:
-/// its wrong-shaped fields are kept for its own `extra`, and whatever it did not take (it failed
-/// half-way) is dropped when it returns, so nothing reaches another struct or another answer.
-#[inline]
-pub(crate) fn scoped<R>(decode: impl FnOnce() -> R) -> R {
-    struct Leave(usize);
-    impl Drop for Leave {
-        #[inline]
-        fn drop(&mut self) {
-            if KEPT_LEN.get() > self.0 {
-                drop_kept(self.0);
-            }
-            DEPTH.set(DEPTH.get().saturating_sub(1));
-        }
-    }
-    DEPTH.set(DEPTH.get() + 1);
-    let _leave = Leave(KEPT_LEN.get());
-    decode()
-}
-
-#[cold]
-fn drop_kept(len: usize) {
-    let _ = KEPT.try_with(|kept| kept.borrow_mut().truncate(len));
-    KEPT_LEN.set(len);
-}
-
-/// Keeps a wrong-shaped field for its struct's `extra`. Outside a scope (a generated type decoded
-/// on its own, not through [`Envelope`](crate::Envelope) or another answer) the value is dropped:
-/// with no scope to end, a failed decode could not take back what it kept.
-#[cold]
-fn keep(index: usize, raw: Value) {
-    let depth = DEPTH.get();
-    if index == NOT_KEPT || depth == 0 {
-        return;
-    }
-    let _ = KEPT.try_with(|kept| {
-        let mut kept = kept.borrow_mut();
-        kept.push((depth, index, raw));
-        KEPT_LEN.set(kept.len());
-    });
-}
-
-/// Takes the values kept at the current depth (the fields of the struct that ends), newest first.
-#[cold]
-fn take_kept(mut put: impl FnMut(usize, Value)) {
-    let depth = DEPTH.get();
-    let _ = KEPT.try_with(|kept| {
-        let mut kept = kept.borrow_mut();
-        while kept.last().is_some_and(|(d, _, _)| *d == depth) {
-            if let Some((_, index, raw)) = kept.pop() {
-                put(index, raw);
-            }
-        }
-        KEPT_LEN.set(kept.len());
-    });
-}
-
-/// Short names for the generated code (`hashivault-codegen/src/fields.rs`:
-/// `lenient_answer_fields`): each attribute stays on one line of the formatted file.
+/// Short names for the handwritten answer types (`Envelope`'s `auth` block).
 pub(crate) mod answer {
-    // Which of them the generated code uses depends on the enabled feature groups.
-    #[allow(unused_imports)]
-    pub(crate) use super::{
-        answer_atom_or_default as default_atom, answer_extra as extra, answer_opt as opt,
-        answer_opt_atom as opt_atom, answer_opt_nonempty as opt_nonempty,
-        answer_opt_secs as opt_secs, answer_opt_value as opt_any, answer_or_default as or_default,
-        answer_required as required, answer_required_atom as required_atom,
-        answer_required_secs as required_secs, answer_required_value as required_any,
-        answer_secs_or_default as default_secs, answer_value_or_default as default_any, NOT_KEPT,
-    };
+    pub(crate) use super::{answer_required as required, answer_required_secs as required_secs};
 }
 
-/// The wire names of the fields of a generated answer struct, comma-separated in declaration
-/// order (without `extra`): where a kept field goes back in `extra`
-/// (`hashivault-codegen/src/fields.rs`).
-pub(crate) trait AnswerFields {
-    /// `"name,other_name,..."`.
-    const FIELDS: &'static str;
-}
-
-/// The `extra` of a generated answer struct: the fields the spec does not name, plus the fields
-/// it names whose value had a shape the field's type does not take, under their own names.
+/// A field of a handwritten answer type (`auth`, `wrap_info`) that is a plain value with a
+/// default: Vault's spellings decode, `null`, missing or a wrong shape is the default (those
+/// blocks have no map to keep it in).
 #[inline]
-pub(crate) fn answer_extra<'de, D: Deserializer<'de>, S: AnswerFields>(
-    deserializer: D,
-) -> Result<crate::SecretMap, D::Error> {
-    let mut map = crate::SecretMap::deserialize(deserializer)?;
-    if KEPT_LEN.get() > 0 {
-        take_kept(|index, raw| {
-            if let Some(name) = S::FIELDS.split(',').nth(index) {
-                map.insert(name.to_string(), raw);
-            }
-        });
-    }
-    Ok(map)
-}
-
-/// An optional answer field of a scalar type (integer, boolean, string, list of strings):
-/// Vault's spellings decode; `null` or missing is `None`; any other shape is `None` and the value
-/// is kept in the struct's `extra` under the field's name (`K` is the field's index).
-#[inline]
-pub(crate) fn answer_opt<'de, D, T, const K: usize>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: AnswerScalar,
-{
-    Ok(optional(got(deserializer)?, K))
-}
-
-/// [`answer_opt`] for a field that is a plain value with a default (a list typify makes plain):
-/// `null`, missing or a wrong shape (kept) is the default.
-#[inline]
-pub(crate) fn answer_or_default<'de, D, T, const K: usize>(deserializer: D) -> Result<T, D::Error>
+pub(crate) fn answer_or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: AnswerScalar + Default,
 {
-    Ok(optional(got(deserializer)?, K).unwrap_or_default())
+    Ok(match got(deserializer)? {
+        Got::Value(value) => value,
+        Got::Null | Got::Wrong(_) => T::default(),
+    })
 }
 
 /// A scalar field the caller cannot do without (`hashivault-codegen/src/fields.rs`:
@@ -858,32 +734,6 @@ where
     required(got(deserializer)?, T::EXPECTING)
 }
 
-/// [`answer_opt`] for a string where `""` means none (KV v2's `deletion_time` of a version that
-/// is not deleted nor scheduled for deletion; `hashivault-codegen/src/fields.rs`: `EMPTY_AS_NONE`).
-#[inline]
-pub(crate) fn answer_opt_nonempty<'de, D, const K: usize>(
-    deserializer: D,
-) -> Result<Option<String>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    Ok(optional(got::<D, String>(deserializer)?, K).filter(|s| !s.is_empty()))
-}
-
-/// [`answer_opt`] for an integer field that is a duration in seconds (`ttl`, `…_ttl`,
-/// `lease_duration`, `period`, ...): `"1h"` and `"30m"` decode too.
-#[inline]
-#[allow(dead_code)] // used by the generated code of some feature groups
-pub(crate) fn answer_opt_secs<'de, D, T, const K: usize>(
-    deserializer: D,
-) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: AnswerScalar + TryFrom<u64>,
-{
-    Ok(optional(got::<D, Secs<T>>(deserializer)?, K).map(|s| s.0))
-}
-
 /// [`answer_required`] for an integer field that is a duration in seconds.
 #[inline]
 pub(crate) fn answer_required_secs<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -896,14 +746,12 @@ where
 
 /// [`answer_or_default`] for an integer duration in seconds.
 #[inline]
-pub(crate) fn answer_secs_or_default<'de, D, T, const K: usize>(
-    deserializer: D,
-) -> Result<T, D::Error>
+pub(crate) fn answer_secs_or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: AnswerScalar + TryFrom<u64> + Default,
 {
-    Ok(optional(got::<D, Secs<T>>(deserializer)?, K).map_or_else(T::default, |s| s.0))
+    Ok(answer_or_default::<D, Secs<T>>(deserializer)?.0)
 }
 
 /// A map of strings in an answer (an auth block's `metadata`): `null` and `""` are empty, a
@@ -1026,105 +874,19 @@ impl<'de, T: AnswerScalar + Default> Deserialize<'de> for Strict<T> {
 }
 
 /// The envelope's `data`, `auth` and `wrap_info`: `null` and `""` are `None`; an object decodes
-/// as `T` one scope deeper (its wrong-shaped optional fields kept in its `extra`); any other
-/// shape is an error (the caller asked for this payload).
+/// as `T` (a generated answer keeps its wrong-shaped optional fields in its own `extra`); any
+/// other shape is an error (the caller asked for this payload).
 pub(crate) struct Payload<T>(pub(crate) Option<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Payload<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match got_value(deserializer)? {
+        match got_value::<D, T, true>(deserializer)? {
             Got::Value(value) => Ok(Payload(Some(value))),
             Got::Null => Ok(Payload(None)),
             Got::Wrong(raw) => Err(de::Error::custom(format_args!(
                 "expected an object, found {}",
                 json_kind(&raw)
             ))),
-        }
-    }
-}
-
-/// An optional answer field of any other type (see [`ValueVisitor`]): `""` and `null` are
-/// `None`; a scalar the type refuses is `None` and kept in `extra`.
-#[inline]
-#[allow(dead_code)] // used by the generated code of some feature groups
-pub(crate) fn answer_opt_value<'de, D, T, const K: usize>(
-    deserializer: D,
-) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(optional(got_value(deserializer)?, K))
-}
-
-/// [`answer_opt_value`] for a plain field with a default.
-#[allow(dead_code)] // used by the generated code of some feature groups
-#[inline]
-pub(crate) fn answer_value_or_default<'de, D, T, const K: usize>(
-    deserializer: D,
-) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(optional(got_value(deserializer)?, K).unwrap_or_default())
-}
-
-/// A field of any other type the caller cannot do without: `""`, `null` or missing is the
-/// default, a value the type refuses is an error.
-#[inline]
-pub(crate) fn answer_required_value<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    required(got_value(deserializer)?, "a value of the field's type")
-}
-
-/// [`answer_opt_value`] for a type that takes scalars only (see [`got_atom`]): an object or
-/// array is `None` and kept too.
-#[inline]
-pub(crate) fn answer_opt_atom<'de, D, T, const K: usize>(
-    deserializer: D,
-) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(optional(got_atom(deserializer)?, K))
-}
-
-/// [`answer_opt_atom`] for a plain field with a default.
-#[allow(dead_code)] // used by the generated code of some feature groups
-#[inline]
-pub(crate) fn answer_atom_or_default<'de, D, T, const K: usize>(
-    deserializer: D,
-) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(optional(got_atom(deserializer)?, K).unwrap_or_default())
-}
-
-/// [`answer_required_value`] for a type that takes scalars only.
-#[inline]
-pub(crate) fn answer_required_atom<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    required(got_atom(deserializer)?, "a value of the field's type")
-}
-
-#[inline]
-fn optional<T>(got: Got<T>, index: usize) -> Option<T> {
-    match got {
-        Got::Value(value) => Some(value),
-        Got::Null => None,
-        Got::Wrong(raw) => {
-            keep(index, raw);
-            None
         }
     }
 }
@@ -1229,41 +991,121 @@ mod tests {
         assert!(body(json!({"flag": 2})).is_err());
     }
 
-    /// An answer struct as `hashivault-codegen/src/fields.rs` writes it.
-    #[derive(Deserialize, Debug, Default)]
+    /// An answer struct as `hashivault-codegen/src/serde_impls.rs` writes it.
+    #[derive(Debug, Default)]
     struct Answer {
-        #[serde(default, deserialize_with = "crate::lenient::answer::opt::<_, _, 0>")]
         num: Option<i64>,
-        #[serde(
-            default,
-            deserialize_with = "crate::lenient::answer::opt_secs::<_, _, 1>"
-        )]
         ttl: Option<u64>,
-        #[serde(default, deserialize_with = "crate::lenient::answer::opt::<_, _, 2>")]
         flag: Option<bool>,
-        #[serde(default, deserialize_with = "crate::lenient::answer::opt::<_, _, 3>")]
         list: Option<Vec<String>>,
-        #[serde(
-            default,
-            deserialize_with = "crate::lenient::answer::opt_any::<_, _, 4>"
-        )]
         nested: Option<Box<Answer>>,
-        #[serde(default, deserialize_with = "crate::lenient::answer::required")]
         version: u64,
-        #[serde(
-            flatten,
-            deserialize_with = "crate::lenient::answer::extra::<_, Answer>"
-        )]
+        type_: Option<String>,
+        items: Vec<Answer>,
         extra: crate::SecretMap,
     }
 
-    impl super::AnswerFields for Answer {
-        const FIELDS: &'static str = "num,ttl,flag,list,nested,version";
+    impl<'de> Deserialize<'de> for Answer {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            super::shape::deserialize(d)
+        }
     }
 
-    /// Decoded as inside an envelope (one scope deep).
+    impl super::shape::Shape for Answer {
+        const EXPECTING: &'static str = "struct Answer";
+        const FIELDS: &'static [&'static str] = &[
+            "num", "ttl", "flag", "list", "nested", "version", "type", "items",
+        ];
+        fn read<'de, A: serde::de::MapAccess<'de>>(
+            mut r: super::shape::Reader<'de, A>,
+        ) -> Result<Self, A::Error> {
+            let mut f0 = Default::default();
+            let mut f1 = Default::default();
+            let mut f2 = Default::default();
+            let mut f3 = Default::default();
+            let mut f4 = Default::default();
+            let mut f5 = Default::default();
+            let mut f6 = Default::default();
+            let mut f7 = Default::default();
+            while let Some(i) = r.next()? {
+                match i {
+                    0 => f0 = r.opt(0)?,
+                    1 => f1 = r.opt_secs(1)?,
+                    2 => f2 = r.opt(2)?,
+                    3 => f3 = r.opt(3)?,
+                    4 => f4 = r.opt_any(4)?,
+                    5 => f5 = r.required()?,
+                    6 => f6 = r.opt(6)?,
+                    _ => f7 = r.default_any(7)?,
+                }
+            }
+            Ok(Self {
+                num: f0,
+                ttl: f1,
+                flag: f2,
+                list: f3,
+                nested: f4,
+                version: f5,
+                type_: f6,
+                items: f7,
+                extra: r.extra(),
+            })
+        }
+    }
+
+    impl serde::Serialize for Answer {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut w = super::shape::Writer::new(s)?;
+            w.some("num", &self.num)?;
+            w.some("ttl", &self.ttl)?;
+            w.some("flag", &self.flag)?;
+            w.some("list", &self.list)?;
+            w.some("nested", &self.nested)?;
+            w.field("version", &self.version)?;
+            w.some("type", &self.type_)?;
+            w.nonempty("items", &self.items)?;
+            w.end(&self.extra)
+        }
+    }
+
+    /// A request body with a field it cannot do without (no `default`), as generated.
+    #[derive(Debug)]
+    struct Named {
+        name: String,
+        policies: Vec<String>,
+        extra: crate::SecretMap,
+    }
+
+    impl<'de> Deserialize<'de> for Named {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            super::shape::deserialize(d)
+        }
+    }
+
+    impl super::shape::Shape for Named {
+        const EXPECTING: &'static str = "struct Named";
+        const FIELDS: &'static [&'static str] = &["name", "policies"];
+        fn read<'de, A: serde::de::MapAccess<'de>>(
+            mut r: super::shape::Reader<'de, A>,
+        ) -> Result<Self, A::Error> {
+            let mut f0 = None;
+            let mut f1 = Default::default();
+            while let Some(i) = r.next()? {
+                match i {
+                    0 => f0 = Some(r.value()?),
+                    _ => f1 = r.comma_list()?,
+                }
+            }
+            Ok(Self {
+                name: r.need(f0, 0)?,
+                policies: f1,
+                extra: r.extra(),
+            })
+        }
+    }
+
     fn answer(value: serde_json::Value) -> Result<Answer, serde_json::Error> {
-        super::scoped(|| serde_json::from_value(value))
+        serde_json::from_value(value)
     }
 
     #[test]
@@ -1307,7 +1149,8 @@ mod tests {
     fn wrong_shapes_are_kept_at_their_depth_and_required_ones_fail() {
         let a = answer(
             json!({"num": {"x": 1}, "ttl": "soon", "flag": [true], "list": [1, {"y": 2}],
-            "nested": {"num": "many", "version": 1}, "unnamed": 5}),
+            "nested": {"num": "many", "version": 1}, "unnamed": 5,
+            "items": [{"flag": "maybe"}, {"ttl": "1m"}]}),
         )
         .unwrap();
         assert_eq!(
@@ -1319,12 +1162,19 @@ mod tests {
         assert_eq!(a.extra["flag"], json!([true]));
         assert_eq!(a.extra["list"], json!([1, {"y": 2}]));
         assert_eq!(a.extra["unnamed"], 5);
+        assert_eq!(a.extra.len(), 5, "{:?}", a.extra);
         let nested = a.nested.unwrap();
         assert_eq!(
             nested.extra["num"], "many",
             "kept by the nested struct, not its parent"
         );
-        assert!(!a.extra.contains_key("nested"));
+        assert!(nested.num.is_none() && nested.version == 1);
+        assert_eq!(
+            a.items[0].extra["flag"], "maybe",
+            "and by each item of a list"
+        );
+        assert_eq!((a.items[0].flag, a.items[1].ttl), (None, Some(60)));
+        assert!(a.items[1].extra.is_empty());
 
         let err = answer(json!({"version": "hunter2"}))
             .unwrap_err()
@@ -1334,20 +1184,136 @@ mod tests {
             "{err}"
         );
         assert!(answer(json!({"version": {"a": 1}})).is_err());
+        let err = answer(json!({"nested": {"version": []}}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected an integer"), "{err}");
     }
 
     #[test]
-    fn kept_values_need_a_scope_and_a_failed_decode_leaves_none() {
-        // On its own (no envelope), a wrong shape still decodes as `None`, and is dropped.
-        let a: Answer = serde_json::from_value(json!({"num": {"x": 1}})).unwrap();
-        assert!(a.num.is_none() && a.extra.is_empty());
-        // A decode that fails after keeping a value leaves nothing behind for the next one.
+    fn kept_values_need_no_enclosing_answer() {
+        // Decoded on its own (not inside an `Envelope`), from text or from a `Value`.
+        let a: Answer = serde_json::from_str(r#"{"num": {"x": 1}, "flag": true}"#).unwrap();
+        assert!(a.num.is_none());
+        assert_eq!(a.extra["num"], json!({"x": 1}));
+        assert_eq!(a.flag, Some(true));
+        // A decode that fails leaves nothing behind for the next one.
         assert!(answer(json!({"num": {"leak": 1}, "version": []})).is_err());
-        assert!(answer(json!({"nested": {"num": {"leak": 2}, "version": []}})).is_err());
         let a = answer(json!({"flag": true})).unwrap();
         assert!(a.extra.is_empty(), "{:?}", a.extra);
-        assert_eq!(super::DEPTH.get(), 0);
-        assert_eq!(super::KEPT_LEN.get(), 0);
-        super::KEPT.with(|kept| assert!(kept.borrow().is_empty()));
+    }
+
+    #[test]
+    fn unknown_keys_go_to_extra_as_they_came() {
+        let a: Answer =
+            serde_json::from_str(r#"{"version": 2, "b": [1, {"c": null}], "a": "x", "n": 1.5}"#)
+                .unwrap();
+        assert_eq!(a.version, 2);
+        assert_eq!(
+            serde_json::Value::Object(a.extra.into_inner()),
+            json!({"a": "x", "b": [1, {"c": null}], "n": 1.5})
+        );
+    }
+
+    #[test]
+    fn missing_duplicate_and_null_are_serdes_errors() {
+        let err = serde_json::from_value::<Named>(json!({"policies": "a,b"})).unwrap_err();
+        assert_eq!(err.to_string(), "missing field `name`");
+        let named: Named =
+            serde_json::from_value(json!({"name": "n", "policies": "a, b"})).unwrap();
+        assert_eq!(named.name, "n");
+        assert_eq!(named.policies, ["a", "b"]);
+        assert!(named.extra.is_empty());
+        let named: Named = serde_json::from_value(json!({"name": "n", "x": 1})).unwrap();
+        assert!(
+            named.policies.is_empty(),
+            "a missing defaulted field is its default"
+        );
+        assert_eq!(named.extra["x"], 1);
+
+        let err = serde_json::from_str::<Answer>(r#"{"num": 1, "num": 2}"#).unwrap_err();
+        assert_eq!(err.to_string(), "duplicate field `num` at line 1 column 16");
+        let err = serde_json::from_str::<Named>(r#"{"name": "a", "name": "a"}"#).unwrap_err();
+        assert!(
+            err.to_string().starts_with("duplicate field `name`"),
+            "{err}"
+        );
+        // An unknown key twice: the last one wins, as with serde's flattened map.
+        let a: Answer = serde_json::from_str(r#"{"u": 1, "u": 2}"#).unwrap();
+        assert_eq!(a.extra["u"], 2);
+
+        let err = serde_json::from_str::<Answer>("null").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid type: null, expected struct Answer at line 1 column 4"
+        );
+        let err = serde_json::from_value::<Answer>(json!([1])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid type: sequence, expected struct Answer"
+        );
+        assert!(serde_json::from_str::<Option<Answer>>("null")
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn serializing_skips_nones_renames_and_writes_extra_last() {
+        let mut a =
+            answer(json!({"type": "kv", "ttl": "1h", "x": {"y": 1}, "num": {"bad": 1}})).unwrap();
+        a.items.push(Answer::default());
+        let text = serde_json::to_string(&a).unwrap();
+        assert_eq!(
+            text,
+            r#"{"ttl":3600,"version":0,"type":"kv","items":[{"version":0}],"num":{"bad":1},"x":{"y":1}}"#
+        );
+        // And back: the kept value decodes as it did.
+        let b: Answer = serde_json::from_str(&text).unwrap();
+        assert_eq!(b.extra["num"], json!({"bad": 1}));
+        assert_eq!(
+            (b.ttl, b.type_.as_deref(), b.items.len()),
+            (Some(3600), Some("kv"), 1)
+        );
+    }
+
+    #[test]
+    fn decode_errors_name_the_field_path() {
+        let text = r#"{"nested": {"items": [{"version": "hunter2"}]}}"#;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let err = serde_path_to_error::deserialize::<_, Answer>(&mut de).unwrap_err();
+        assert_eq!(err.path().to_string(), "nested.items[0].version");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn generated_types_round_trip() {
+        use crate::api::types::{KvV2ReadMetadataResponse, KvV2VersionMetadata};
+        let meta: KvV2VersionMetadata = serde_json::from_value(json!({
+            "created_time": "2026-01-01T00:00:00Z", "custom_metadata": null,
+            "deletion_time": "", "destroyed": "false", "version": "3", "new": true
+        }))
+        .unwrap();
+        assert_eq!((meta.version, meta.destroyed), (3, false));
+        assert!(meta.deletion_time.is_none() && meta.custom_metadata.is_empty());
+        assert_eq!(meta.extra["new"], true);
+        assert_eq!(
+            serde_json::to_value(&meta).unwrap(),
+            json!({"created_time": "2026-01-01T00:00:00Z", "custom_metadata": {},
+                   "deletion_time": null, "destroyed": false, "version": 3, "new": true})
+        );
+        // A nested answer keeps its own wrong-shaped field.
+        let read: KvV2ReadMetadataResponse = serde_json::from_value(json!({
+            "current_version": 1, "max_versions": 0, "oldest_version": 1,
+            "versions": {"1": {"created_time": "t", "destroyed": false, "deletion_time": {"at": 5}}},
+        }))
+        .unwrap();
+        let version = &read.versions["1"];
+        assert!(version.deletion_time.is_none());
+        assert_eq!(version.extra["deletion_time"], json!({"at": 5}));
+        assert!(read.extra.is_empty());
+        let err = serde_json::from_value::<KvV2VersionMetadata>(json!({"version": {}}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected an integer"), "{err}");
     }
 }

@@ -26,8 +26,9 @@
 //!   `hashivault::lenient::answer` function: numeric strings for integers, `"true"` for
 //!   booleans, `"1h"` for an integer duration ([`is_duration_name`]), `""` for an empty list or
 //!   object. A value of another shape in an optional field is `None` and kept in the struct's
-//!   `extra` under its own name (the struct implements `hashivault::lenient::AnswerFields` and
-//!   its `extra` takes the kept values back); in a field the caller cannot do without (listed in
+//!   `extra` under its own name (the struct's own `Deserialize`, written by
+//!   `serde_impls::lean_serde_impls` from these attributes, puts it there); in a field the caller
+//!   cannot do without (listed in
 //!   [`ALWAYS_PRESENT`], or required by the spec) it is an error. The rule is stated in
 //!   `src/lenient.rs`.
 
@@ -61,8 +62,10 @@ pub struct FieldRewrites {
     pub answer_fields: usize,
     /// Of those, the fields the caller cannot do without: a wrong shape is an error.
     pub answer_required: usize,
-    /// Answer structs whose `extra` takes back their wrong-shaped fields (`AnswerFields`).
+    /// Answer structs whose `extra` takes back their wrong-shaped fields.
     pub answer_extras: usize,
+    /// Structs whose serde derives became lean impls (`serde_impls::lean_serde_impls`).
+    pub lean_serde: usize,
 }
 
 /// Applies both rewrites to the generated file.
@@ -504,7 +507,7 @@ fn lenient_function(field: &syn::Field) -> Option<Lenient> {
     }
 }
 
-fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+pub(crate) fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
     let syn::Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     if last.ident != "Option" {
@@ -526,7 +529,7 @@ fn last_ident(ty: &syn::Type) -> Option<String> {
 }
 
 /// The items of the generated `types` module (the structs typify generates, and `builder`).
-fn types_items(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+pub(crate) fn types_items(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
     file.items.iter_mut().find_map(|item| match item {
         syn::Item::Mod(module) if module.ident == "types" => {
             module.content.as_mut().map(|(_, items)| items)
@@ -751,7 +754,6 @@ pub fn lenient_answer_fields(file: &mut syn::File, stats: &mut FieldRewrites) {
             _ => None,
         })
         .collect();
-    let mut field_lists = Vec::new();
     for item in items.iter_mut() {
         let syn::Item::Struct(st) = item else {
             continue;
@@ -768,7 +770,8 @@ pub fn lenient_answer_fields(file: &mut syn::File, stats: &mut FieldRewrites) {
                 && has_serde_flag(&f.attrs, "flatten")
         });
         let plain = always_present(&name);
-        let mut wire_names = Vec::new();
+        // The field's index in the struct's table of wire names (`extra` left out).
+        let mut next_index = 0;
         for field in fields.named.iter_mut() {
             if has_serde_flag(&field.attrs, "flatten") {
                 continue;
@@ -776,8 +779,8 @@ pub fn lenient_answer_fields(file: &mut syn::File, stats: &mut FieldRewrites) {
             let Some(wire) = wire_name(field) else {
                 continue;
             };
-            let index = wire_names.len();
-            wire_names.push(wire.clone());
+            let index = next_index;
+            next_index += 1;
             let always = field
                 .ident
                 .as_ref()
@@ -885,26 +888,9 @@ pub fn lenient_answer_fields(file: &mut syn::File, stats: &mut FieldRewrites) {
                 (None, false) => syn::parse_quote!(#[serde(deserialize_with = #function)]),
             });
         }
-        if !has_extra {
-            continue;
+        if has_extra {
+            stats.answer_extras += 1;
         }
-        for field in fields.named.iter_mut() {
-            if field.ident.as_ref().is_some_and(|i| i == EXTRA_FIELD) {
-                let function = format!("{ANSWER}::extra::<_, {name}>");
-                field
-                    .attrs
-                    .push(syn::parse_quote!(#[serde(deserialize_with = #function)]));
-            }
-        }
-        stats.answer_extras += 1;
-        field_lists.push((st.ident.clone(), wire_names.join(",")));
-    }
-    for (ident, names) in field_lists {
-        items.push(syn::parse_quote! {
-            impl crate::lenient::AnswerFields for #ident {
-                const FIELDS: &'static str = #names;
-            }
-        });
     }
 }
 
@@ -1229,12 +1215,8 @@ mod tests {
             "a duration and an enum of names take scalars only: {code}"
         );
         assert!(
-            attrs("extra").contains("crate::lenient::answer::extra::<_, AppRoleReadRoleResponse>"),
-            "{code}"
-        );
-        assert!(
-            code.contains("impl crate :: lenient :: AnswerFields for AppRoleReadRoleResponse { const FIELDS : & 'static str = \"token_ttl,bind_secret_id,type,token_policies,nested,free,creation_statements,required_id,period,key_type\" ; }"),
-            "wire names in declaration order: {code}"
+            !code.contains("AnswerFields") && !attrs("extra").contains("deserialize_with"),
+            "`extra` is filled by the struct's own impl (`serde_impls`): {code}"
         );
         // A struct named in an answer is an answer; it has no `extra`, so nothing is kept.
         assert!(

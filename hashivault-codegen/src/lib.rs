@@ -21,6 +21,7 @@ pub mod normalize;
 pub mod operations;
 pub mod overlay;
 pub mod requests;
+pub mod serde_impls;
 pub mod setters;
 pub mod surface;
 pub mod union;
@@ -303,6 +304,9 @@ pub fn generate_file(
              errors would spell it differently from the handwritten helpers"
         ));
     }
+    // Last: the other rewrites read the fields' `#[serde(...)]` attributes this one removes.
+    let mut fields = fields;
+    serde_impls::lean_serde_impls(&mut file, &mut fields)?;
     Ok(GeneratedFile {
         file,
         operations,
