@@ -1027,18 +1027,19 @@ mod tests {
             let mut f5 = Default::default();
             let mut f6 = Default::default();
             let mut f7 = Default::default();
-            while let Some(i) = r.next()? {
+            while let Some(i) = r.next() {
                 match i {
-                    0 => f0 = r.opt(0)?,
-                    1 => f1 = r.opt_secs(1)?,
-                    2 => f2 = r.opt(2)?,
-                    3 => f3 = r.opt(3)?,
-                    4 => f4 = r.opt_any(4)?,
-                    5 => f5 = r.required()?,
-                    6 => f6 = r.opt(6)?,
-                    _ => f7 = r.default_any(7)?,
+                    0 => f0 = r.opt(0),
+                    1 => f1 = r.opt_secs(1),
+                    2 => f2 = r.opt(2),
+                    3 => f3 = r.opt(3),
+                    4 => f4 = r.opt_any(4),
+                    5 => f5 = r.required(),
+                    6 => f6 = r.opt(6),
+                    _ => f7 = r.default_any(7),
                 }
             }
+            let extra = r.end()?;
             Ok(Self {
                 num: f0,
                 ttl: f1,
@@ -1048,7 +1049,7 @@ mod tests {
                 version: f5,
                 type_: f6,
                 items: f7,
-                extra: r.extra(),
+                extra,
             })
         }
     }
@@ -1056,14 +1057,14 @@ mod tests {
     impl serde::Serialize for Answer {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             let mut w = super::shape::Writer::new(s)?;
-            w.some("num", &self.num)?;
-            w.some("ttl", &self.ttl)?;
-            w.some("flag", &self.flag)?;
-            w.some("list", &self.list)?;
-            w.some("nested", &self.nested)?;
-            w.field("version", &self.version)?;
-            w.some("type", &self.type_)?;
-            w.nonempty("items", &self.items)?;
+            w.some("num", &self.num);
+            w.some("ttl", &self.ttl);
+            w.some("flag", &self.flag);
+            w.some("list", &self.list);
+            w.some("nested", &self.nested);
+            w.field("version", &self.version);
+            w.some("type", &self.type_);
+            w.nonempty("items", &self.items);
             w.end(&self.extra)
         }
     }
@@ -1090,16 +1091,17 @@ mod tests {
         ) -> Result<Self, A::Error> {
             let mut f0 = None;
             let mut f1 = Default::default();
-            while let Some(i) = r.next()? {
+            while let Some(i) = r.next() {
                 match i {
-                    0 => f0 = Some(r.value()?),
-                    _ => f1 = r.comma_list()?,
+                    0 => f0 = r.value_some(),
+                    _ => f1 = r.comma_list(),
                 }
             }
+            let extra = r.end()?;
             Ok(Self {
                 name: r.need(f0, 0)?,
                 policies: f1,
-                extra: r.extra(),
+                extra,
             })
         }
     }

@@ -10,7 +10,7 @@
 //!
 //! - `impl Deserialize`: one line, `crate::lenient::shape::deserialize(d)`;
 //! - `impl crate::lenient::shape::Shape`: its wire names and one `read` loop that calls the
-//!   field's decoder on the shared `Reader` (`r.opt(3)?`, `r.comma_list()?`, `r.value()?`),
+//!   field's decoder on the shared `Reader` (`r.opt(3)`, `r.comma_list()`, `r.value()`),
 //!   unknown keys and wrong-shaped answer fields going straight into `extra`;
 //! - `impl Serialize`: its fields in declaration order through the shared `Writer` (`w.some(..)`
 //!   for `skip_serializing_if = "Option::is_none"`), then `extra`.
@@ -176,9 +176,9 @@ fn lean_impls(st: &mut syn::ItemStruct) -> Result<Option<Vec<syn::Item>>, String
         let method = format_ident!("{method}");
         let index = syn::Index::from(i);
         let call = if indexed {
-            quote!(r.#method(#index)?)
+            quote!(r.#method(#index))
         } else {
-            quote!(r.#method()?)
+            quote!(r.#method())
         };
         // serde's derive: `default` gives a missing field its default, a missing `Option` read
         // by its own `Deserialize` is `None`; any other missing field is an error.
@@ -194,24 +194,28 @@ fn lean_impls(st: &mut syn::ItemStruct) -> Result<Option<Vec<syn::Item>>, String
             members.push(quote!(#ident: #local,));
         } else {
             lets.push(quote!(let mut #local = None;));
-            arms.push(quote!(#pat => #local = Some(#call),));
+            if method == "value" {
+                arms.push(quote!(#pat => #local = r.value_some(),));
+            } else {
+                arms.push(quote!(#pat => #local = Some(#call),));
+            }
             members.push(quote!(#ident: r.need(#local, #index)?,));
         }
         writes.push(match attrs.skip_if.as_deref() {
-            None => quote!(w.field(#wire, &self.#ident)?;),
-            Some("::std::option::Option::is_none") => quote!(w.some(#wire, &self.#ident)?;),
-            Some("::std::vec::Vec::is_empty") => quote!(w.nonempty(#wire, &self.#ident)?;),
+            None => quote!(w.field(#wire, &self.#ident);),
+            Some("::std::option::Option::is_none") => quote!(w.some(#wire, &self.#ident);),
+            Some("::std::vec::Vec::is_empty") => quote!(w.nonempty(#wire, &self.#ident);),
             Some(path) => {
                 let path: syn::Path = syn::parse_str(path).map_err(|e| e.to_string())?;
-                quote!(if !#path(&self.#ident) { w.field(#wire, &self.#ident)?; })
+                quote!(if !#path(&self.#ident) { w.field(#wire, &self.#ident); })
             }
         });
     }
     let extra = format_ident!("{EXTRA_FIELD}");
     let read_loop = if parsed.is_empty() {
-        quote!(while r.next()?.is_some() {})
+        quote!(while r.next().is_some() {})
     } else {
-        quote!(while let Some(i) = r.next()? { match i { #(#arms)* } })
+        quote!(while let Some(i) = r.next() { match i { #(#arms)* } })
     };
     let items: Vec<syn::Item> = vec![
         syn::parse_quote! {
@@ -230,7 +234,8 @@ fn lean_impls(st: &mut syn::ItemStruct) -> Result<Option<Vec<syn::Item>>, String
                 ) -> ::std::result::Result<Self, A::Error> {
                     #(#lets)*
                     #read_loop
-                    Ok(Self { #(#members)* #extra: r.extra() })
+                    let #extra = r.end()?;
+                    Ok(Self { #(#members)* #extra })
                 }
             }
         },
@@ -355,19 +360,19 @@ mod tests {
         for read in [
             "let mut f0 = Default::default();",
             "let mut f3 = None;",
-            "0 => f0 = r.required()?,",
-            "1 => f1 = r.opt_secs(1)?,",
-            "2 => f2 = r.or_default(2)?,",
-            "_ => f3 = Some(r.required_any()?),",
-            "Ok(Self { created_time: f0, ttl: f1, type_: f2, id: r.need(f3, 3)?, extra: r.extra(), })",
+            "0 => f0 = r.required(),",
+            "1 => f1 = r.opt_secs(1),",
+            "2 => f2 = r.or_default(2),",
+            "_ => f3 = Some(r.required_any()),",
+            "let extra = r.end()?; Ok(Self { created_time: f0, ttl: f1, type_: f2, id: r.need(f3, 3)?, extra, })",
         ] {
             assert!(code.contains(read), "{read}: {code}");
         }
         for write in [
-            r#"w.field("created_time", &self.created_time)?;"#,
-            r#"w.some("ttl", &self.ttl)?;"#,
-            r#"w.nonempty("type", &self.type_)?;"#,
-            r#"w.field("id", &self.id)?;"#,
+            r#"w.field("created_time", &self.created_time);"#,
+            r#"w.some("ttl", &self.ttl);"#,
+            r#"w.nonempty("type", &self.type_);"#,
+            r#"w.field("id", &self.id);"#,
             "w.end(&self.extra)",
         ] {
             assert!(code.contains(write), "{write}: {code}");
@@ -375,15 +380,15 @@ mod tests {
         // A request body: its own lenient decoders, a missing `Option` is `None`, a missing
         // plain field an error.
         for read in [
-            "0 => f0 = r.comma_list()?,",
+            "0 => f0 = r.comma_list(),",
             "let mut f1 = Default::default();",
-            "1 => f1 = r.value()?,",
-            "_ => f2 = Some(r.value()?),",
+            "1 => f1 = r.value(),",
+            "_ => f2 = r.value_some(),",
             "name: r.need(f2, 2)?",
         ] {
             assert!(code.contains(read), "{read}: {code}");
         }
-        assert!(code.contains("while r.next()?.is_some() {}"), "{code}");
+        assert!(code.contains("while r.next().is_some() {}"), "{code}");
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub(crate) trait Shape: Sized {
     const EXPECTING: &'static str;
     /// The wire names of the fields, in declaration order, `extra` left out (at most 128).
     const FIELDS: &'static [&'static str];
-    /// Reads the map: `while let Some(i) = r.next()? { match i { … } }`, then the struct.
+    /// Reads the map: `while let Some(i) = r.next() { match i { … } }`, `r.end()?`, the struct.
     fn read<'de, A: MapAccess<'de>>(r: Reader<'de, A>) -> Result<Self, A::Error>;
 }
 
@@ -56,6 +56,7 @@ impl<'de, T: Shape> Visitor<'de> for StructVisitor<T> {
             fields: T::FIELDS,
             seen: 0,
             extra: SecretMap::new(),
+            error: None,
             de: PhantomData,
         })
     }
@@ -106,45 +107,70 @@ impl Visitor<'_> for KeySeed {
 }
 
 /// The state of a generated struct's `visit_map`: the map, the field table, the fields seen
-/// (for `duplicate field`) and the `extra` being filled. Each field's decoder is a method; an
-/// optional answer field's method takes the field's index (where its wrong-shaped value goes).
-pub(crate) struct Reader<'de, A> {
+/// (for `duplicate field`), the `extra` being filled and the first error. Each field's decoder is
+/// a method; an optional answer field's method takes the field's index (where its wrong-shaped
+/// value goes).
+///
+/// The methods return the value itself, not a `Result`: an error is kept, [`Reader::next`] then
+/// ends the loop and [`Reader::end`] returns it, as the `?` after each read would have (no `?` per
+/// field in the generated code: less for rustc to check, issue #24). What a method returns after
+/// an error is a placeholder that is never used.
+pub(crate) struct Reader<'de, A: MapAccess<'de>> {
     map: A,
     fields: &'static [&'static str],
     seen: u128,
     extra: SecretMap,
+    error: Option<A::Error>,
     de: PhantomData<&'de ()>,
 }
 
 // Which decoders the generated code calls depends on the spec and on the enabled groups.
 #[allow(dead_code)]
 impl<'de, A: MapAccess<'de>> Reader<'de, A> {
-    /// The next known field's index; the unknown keys before it go into `extra`.
+    /// The next known field's index; the unknown keys before it go into `extra`. `None` at the
+    /// end of the map or after an error.
     #[inline]
-    pub(crate) fn next(&mut self) -> Result<Option<usize>, A::Error> {
+    pub(crate) fn next(&mut self) -> Option<usize> {
+        if self.error.is_some() {
+            return None;
+        }
         loop {
-            match self.map.next_key_seed(KeySeed(self.fields))? {
-                None => return Ok(None),
-                Some(Key::Known(i)) => {
+            match self.map.next_key_seed(KeySeed(self.fields)) {
+                Ok(None) => return None,
+                Ok(Some(Key::Known(i))) => {
                     let bit = 1u128 << i;
                     if self.seen & bit != 0 {
-                        return Err(de::Error::duplicate_field(self.fields[i]));
+                        self.fail(de::Error::duplicate_field(self.fields[i]));
+                        return None;
                     }
                     self.seen |= bit;
-                    return Ok(Some(i));
+                    return Some(i);
                 }
-                Some(Key::Unknown(key)) => {
-                    let value: Value = self.map.next_value()?;
-                    self.extra.insert(key, value);
+                Ok(Some(Key::Unknown(key))) => match self.map.next_value::<Value>() {
+                    Ok(value) => {
+                        self.extra.insert(key, value);
+                    }
+                    Err(e) => {
+                        self.fail(e);
+                        return None;
+                    }
+                },
+                Err(e) => {
+                    self.fail(e);
+                    return None;
                 }
             }
         }
     }
 
-    /// The fields not named by the spec, and the wrong-shaped answer fields (the struct's `extra`).
+    /// After the loop: the first error, or the struct's `extra` (the fields not named by the
+    /// spec, and the wrong-shaped answer fields).
     #[inline]
-    pub(crate) fn extra(self) -> SecretMap {
-        self.extra
+    pub(crate) fn end(&mut self) -> Result<SecretMap, A::Error> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(std::mem::take(&mut self.extra)),
+        }
     }
 
     /// A field that is not defaulted: its value, or `missing field `x``.
@@ -156,20 +182,50 @@ impl<'de, A: MapAccess<'de>> Reader<'de, A> {
         }
     }
 
-    /// A field read by its type's own `Deserialize` (a request body's field without a lenient
-    /// decoder, an answer's free-form JSON).
-    #[inline]
-    pub(crate) fn value<T: Deserialize<'de>>(&mut self) -> Result<T, A::Error> {
-        self.map.next_value()
+    #[cold]
+    fn fail(&mut self, e: A::Error) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
     }
 
     #[inline]
-    fn kept<T>(&mut self, got: Got<T>, i: usize) -> Option<T> {
+    fn ok<T>(&mut self, read: Result<T, A::Error>) -> Option<T> {
+        match read {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.fail(e);
+                None
+            }
+        }
+    }
+
+    /// A field read by its type's own `Deserialize` (a request body's field without a lenient
+    /// decoder, an answer's free-form JSON), defaulted when missing.
+    #[inline]
+    pub(crate) fn value<T: Deserialize<'de> + Default>(&mut self) -> T {
+        let read = self.map.next_value();
+        self.ok(read).unwrap_or_default()
+    }
+
+    /// [`Reader::value`] for a field that is not defaulted (`None` only after an error).
+    #[inline]
+    pub(crate) fn value_some<T: Deserialize<'de>>(&mut self) -> Option<T> {
+        let read = self.map.next_value();
+        self.ok(read)
+    }
+
+    #[inline]
+    fn kept<T>(&mut self, got: Result<Got<T>, A::Error>, i: usize) -> Option<T> {
         match got {
-            Got::Value(value) => Some(value),
-            Got::Null => None,
-            Got::Wrong(raw) => {
+            Ok(Got::Value(value)) => Some(value),
+            Ok(Got::Null) => None,
+            Ok(Got::Wrong(raw)) => {
                 self.keep(i, raw);
+                None
+            }
+            Err(e) => {
+                self.fail(e);
                 None
             }
         }
@@ -184,138 +240,128 @@ impl<'de, A: MapAccess<'de>> Reader<'de, A> {
 
     /// [`super::comma_list`].
     #[inline]
-    pub(crate) fn comma_list(&mut self) -> Result<Vec<String>, A::Error> {
-        Ok(self.opt_comma_list()?.unwrap_or_default())
+    pub(crate) fn comma_list(&mut self) -> Vec<String> {
+        self.opt_comma_list().unwrap_or_default()
     }
     /// [`super::opt_comma_list`].
     #[inline]
-    pub(crate) fn opt_comma_list(&mut self) -> Result<Option<Vec<String>>, A::Error> {
-        self.map
-            .next_value_seed(Request::<Option<Vec<String>>>(PhantomData))
+    pub(crate) fn opt_comma_list(&mut self) -> Option<Vec<String>> {
+        let read = self
+            .map
+            .next_value_seed(Request::<Option<Vec<String>>>(PhantomData));
+        self.ok(read).flatten()
     }
     /// [`super::int`].
     #[inline]
-    pub(crate) fn int<T: TryFrom<i64> + TryFrom<u64> + std::str::FromStr>(
+    pub(crate) fn int<T: TryFrom<i64> + TryFrom<u64> + std::str::FromStr + Default>(
         &mut self,
-    ) -> Result<T, A::Error> {
-        self.map.next_value_seed(Int::<T>(PhantomData))
+    ) -> T {
+        let read = self.map.next_value_seed(Int::<T>(PhantomData));
+        self.ok(read).unwrap_or_default()
     }
     /// [`super::opt_int`].
     #[inline]
     pub(crate) fn opt_int<T: TryFrom<i64> + TryFrom<u64> + std::str::FromStr>(
         &mut self,
-    ) -> Result<Option<T>, A::Error> {
-        self.map.next_value_seed(OptInt::<T>(PhantomData))
+    ) -> Option<T> {
+        let read = self.map.next_value_seed(OptInt::<T>(PhantomData));
+        self.ok(read).flatten()
     }
     /// [`super::bool`](fn@super::bool).
     #[inline]
-    pub(crate) fn bool(&mut self) -> Result<bool, A::Error> {
-        self.map.next_value_seed(Request::<bool>(PhantomData))
+    pub(crate) fn bool(&mut self) -> bool {
+        let read = self.map.next_value_seed(Request::<bool>(PhantomData));
+        self.ok(read).unwrap_or_default()
     }
     /// [`super::opt_bool`].
     #[inline]
-    pub(crate) fn opt_bool(&mut self) -> Result<Option<bool>, A::Error> {
-        self.map
-            .next_value_seed(Request::<Option<bool>>(PhantomData))
+    pub(crate) fn opt_bool(&mut self) -> Option<bool> {
+        let read = self
+            .map
+            .next_value_seed(Request::<Option<bool>>(PhantomData));
+        self.ok(read).flatten()
     }
 
     // Answers (see the module docs of `super`, "Answers").
 
     /// An optional scalar field (integer, boolean, string, list of strings).
     #[inline]
-    pub(crate) fn opt<T: AnswerScalar>(&mut self, i: usize) -> Result<Option<T>, A::Error> {
-        let got = self.map.next_value_seed(Scalar::<T>(PhantomData))?;
-        Ok(self.kept(got, i))
+    pub(crate) fn opt<T: AnswerScalar>(&mut self, i: usize) -> Option<T> {
+        let got = self.map.next_value_seed(Scalar::<T>(PhantomData));
+        self.kept(got, i)
     }
     /// [`Reader::opt`] for a plain field with a default.
     #[inline]
-    pub(crate) fn or_default<T: AnswerScalar + Default>(
-        &mut self,
-        i: usize,
-    ) -> Result<T, A::Error> {
-        Ok(self.opt(i)?.unwrap_or_default())
+    pub(crate) fn or_default<T: AnswerScalar + Default>(&mut self, i: usize) -> T {
+        self.opt(i).unwrap_or_default()
     }
     /// [`Reader::opt`] for an integer duration in seconds (`"1h"` too).
     #[inline]
-    pub(crate) fn opt_secs<T: AnswerScalar + TryFrom<u64>>(
-        &mut self,
-        i: usize,
-    ) -> Result<Option<T>, A::Error> {
-        Ok(self.opt::<Secs<T>>(i)?.map(|s| s.0))
+    pub(crate) fn opt_secs<T: AnswerScalar + TryFrom<u64>>(&mut self, i: usize) -> Option<T> {
+        self.opt::<Secs<T>>(i).map(|s| s.0)
     }
     /// [`Reader::opt_secs`] for a plain field with a default.
     #[inline]
-    pub(crate) fn default_secs<T: AnswerScalar + TryFrom<u64> + Default>(
-        &mut self,
-        i: usize,
-    ) -> Result<T, A::Error> {
-        Ok(self.opt_secs(i)?.unwrap_or_default())
+    pub(crate) fn default_secs<T: AnswerScalar + TryFrom<u64> + Default>(&mut self, i: usize) -> T {
+        self.opt_secs(i).unwrap_or_default()
     }
     /// [`Reader::opt`] for a string where `""` means none (KV v2's `deletion_time`).
     #[inline]
-    pub(crate) fn opt_nonempty(&mut self, i: usize) -> Result<Option<String>, A::Error> {
-        Ok(self.opt::<String>(i)?.filter(|s| !s.is_empty()))
+    pub(crate) fn opt_nonempty(&mut self, i: usize) -> Option<String> {
+        self.opt::<String>(i).filter(|s| !s.is_empty())
     }
     /// An optional field of any other type (a nested answer, a map, a list of objects): `""` is
     /// `None`, a scalar the type refuses is kept.
     #[inline]
-    pub(crate) fn opt_any<T: Deserialize<'de>>(&mut self, i: usize) -> Result<Option<T>, A::Error> {
-        let got = self.map.next_value_seed(Any::<T, true>(PhantomData))?;
-        Ok(self.kept(got, i))
+    pub(crate) fn opt_any<T: Deserialize<'de>>(&mut self, i: usize) -> Option<T> {
+        let got = self.map.next_value_seed(Any::<T, true>(PhantomData));
+        self.kept(got, i)
     }
     /// [`Reader::opt_any`] for a plain field with a default.
     #[inline]
-    pub(crate) fn default_any<T: Deserialize<'de> + Default>(
-        &mut self,
-        i: usize,
-    ) -> Result<T, A::Error> {
-        Ok(self.opt_any(i)?.unwrap_or_default())
+    pub(crate) fn default_any<T: Deserialize<'de> + Default>(&mut self, i: usize) -> T {
+        self.opt_any(i).unwrap_or_default()
     }
     /// [`Reader::opt_any`] for a type that takes scalars only (a `VaultDuration`, a
     /// `Sensitive`, an enum of names): an object or array is kept too.
     #[inline]
-    pub(crate) fn opt_atom<T: Deserialize<'de>>(
-        &mut self,
-        i: usize,
-    ) -> Result<Option<T>, A::Error> {
-        let got = self.map.next_value_seed(Any::<T, false>(PhantomData))?;
-        Ok(self.kept(got, i))
+    pub(crate) fn opt_atom<T: Deserialize<'de>>(&mut self, i: usize) -> Option<T> {
+        let got = self.map.next_value_seed(Any::<T, false>(PhantomData));
+        self.kept(got, i)
     }
     /// [`Reader::opt_atom`] for a plain field with a default.
     #[inline]
-    pub(crate) fn default_atom<T: Deserialize<'de> + Default>(
-        &mut self,
-        i: usize,
-    ) -> Result<T, A::Error> {
-        Ok(self.opt_atom(i)?.unwrap_or_default())
+    pub(crate) fn default_atom<T: Deserialize<'de> + Default>(&mut self, i: usize) -> T {
+        self.opt_atom(i).unwrap_or_default()
     }
     /// A scalar field the caller cannot do without: `null` is the default, a wrong shape an
     /// error raised while the value is read (so the decode error names the field).
     #[inline]
-    pub(crate) fn required<T: AnswerScalar + Default>(&mut self) -> Result<T, A::Error> {
-        self.map.next_value_seed(Required::<T>(PhantomData))
+    pub(crate) fn required<T: AnswerScalar + Default>(&mut self) -> T {
+        let read = self.map.next_value_seed(Required::<T>(PhantomData));
+        self.ok(read).unwrap_or_default()
     }
     /// [`Reader::required`] for an integer duration in seconds.
     #[inline]
-    pub(crate) fn required_secs<T: AnswerScalar + TryFrom<u64> + Default>(
-        &mut self,
-    ) -> Result<T, A::Error> {
-        Ok(self
-            .map
-            .next_value_seed(Required::<Secs<T>>(PhantomData))?
-            .0)
+    pub(crate) fn required_secs<T: AnswerScalar + TryFrom<u64> + Default>(&mut self) -> T {
+        let read = self.map.next_value_seed(Required::<Secs<T>>(PhantomData));
+        self.ok(read).unwrap_or_default().0
     }
     /// [`Reader::required`] for any other type.
     #[inline]
-    pub(crate) fn required_any<T: Deserialize<'de> + Default>(&mut self) -> Result<T, A::Error> {
-        self.map
-            .next_value_seed(RequiredAny::<T, true>(PhantomData))
+    pub(crate) fn required_any<T: Deserialize<'de> + Default>(&mut self) -> T {
+        let read = self
+            .map
+            .next_value_seed(RequiredAny::<T, true>(PhantomData));
+        self.ok(read).unwrap_or_default()
     }
     /// [`Reader::required`] for a type that takes scalars only.
     #[inline]
-    pub(crate) fn required_atom<T: Deserialize<'de> + Default>(&mut self) -> Result<T, A::Error> {
-        self.map
-            .next_value_seed(RequiredAny::<T, false>(PhantomData))
+    pub(crate) fn required_atom<T: Deserialize<'de> + Default>(&mut self) -> T {
+        let read = self
+            .map
+            .next_value_seed(RequiredAny::<T, false>(PhantomData));
+        self.ok(read).unwrap_or_default()
     }
 }
 
@@ -411,55 +457,53 @@ impl<'de, T: Deserialize<'de> + Default, const CONTAINER: bool> DeserializeSeed<
     }
 }
 
-/// The `Serialize` of a generated struct: a map of its fields, then the entries of `extra`.
-pub(crate) struct Writer<M>(M);
+/// The `Serialize` of a generated struct: a map of its fields, then the entries of `extra`. As
+/// [`Reader`], it keeps the first error and returns it from [`Writer::end`] (writing nothing
+/// more after it): no `?` per field in the generated code.
+pub(crate) struct Writer<M: SerializeMap> {
+    map: M,
+    error: Option<M::Error>,
+}
 
 impl<M: SerializeMap> Writer<M> {
     /// Starts the map (no length: as serde's derive with a flattened map).
     #[inline]
     pub(crate) fn new<S: Serializer<SerializeMap = M>>(s: S) -> Result<Self, S::Error> {
-        s.serialize_map(None).map(Writer)
+        let map = s.serialize_map(None)?;
+        Ok(Writer { map, error: None })
     }
     /// A field, always written.
     #[inline]
-    pub(crate) fn field<T: Serialize + ?Sized>(
-        &mut self,
-        name: &'static str,
-        value: &T,
-    ) -> Result<(), M::Error> {
-        self.0.serialize_entry(name, value)
+    pub(crate) fn field<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        if self.error.is_none() {
+            if let Err(e) = self.map.serialize_entry(name, value) {
+                self.error = Some(e);
+            }
+        }
     }
     /// An optional field, left out when `None` (`skip_serializing_if = "Option::is_none"`).
     #[inline]
-    pub(crate) fn some<T: Serialize>(
-        &mut self,
-        name: &'static str,
-        value: &Option<T>,
-    ) -> Result<(), M::Error> {
-        match value {
-            Some(_) => self.0.serialize_entry(name, value),
-            None => Ok(()),
+    pub(crate) fn some<T: Serialize>(&mut self, name: &'static str, value: &Option<T>) {
+        if value.is_some() {
+            self.field(name, value);
         }
     }
     /// A list, left out when empty (`skip_serializing_if = "Vec::is_empty"`).
     #[inline]
-    pub(crate) fn nonempty<T: Serialize>(
-        &mut self,
-        name: &'static str,
-        value: &[T],
-    ) -> Result<(), M::Error> {
-        if value.is_empty() {
-            Ok(())
-        } else {
-            self.0.serialize_entry(name, value)
+    pub(crate) fn nonempty<T: Serialize>(&mut self, name: &'static str, value: &[T]) {
+        if !value.is_empty() {
+            self.field(name, value);
         }
     }
-    /// The entries of `extra`, and the end of the map.
+    /// The entries of `extra`, and the end of the map (or the first error).
     #[inline]
     pub(crate) fn end(mut self, extra: &SecretMap) -> Result<M::Ok, M::Error> {
-        for (key, value) in extra.iter() {
-            self.0.serialize_entry(key, value)?;
+        if let Some(e) = self.error {
+            return Err(e);
         }
-        self.0.end()
+        for (key, value) in extra.iter() {
+            self.map.serialize_entry(key, value)?;
+        }
+        self.map.end()
     }
 }
