@@ -22,8 +22,8 @@
 //!   compile time, and are dropped.
 //! - [`lenient_answer_fields`]: answers decode as leniently as Vault and its plugins write them.
 //!   Every field of an answer struct (the `…Response` types, the helper schemas of
-//!   [`ALWAYS_PRESENT`] and every struct nested in them) decodes through a
-//!   `hashivault::lenient::answer` function: numeric strings for integers, `"true"` for
+//!   [`ALWAYS_PRESENT`] and every struct nested in them) decodes through a lenient decoder
+//!   (`src/lenient/shape.rs`: `Reader`): numeric strings for integers, `"true"` for
 //!   booleans, `"1h"` for an integer duration ([`is_duration_name`]), `""` for an empty list or
 //!   object. A value of another shape in an optional field is `None` and kept in the struct's
 //!   `extra` under its own name (the struct's own `Deserialize`, written by
@@ -648,8 +648,10 @@ fn wire_name(field: &syn::Field) -> Option<String> {
     serde_rename(&field.attrs).or_else(|| field.ident.as_ref().map(ToString::to_string))
 }
 
-/// The module of the answer functions, short so that each attribute stays on one line of the
-/// formatted file (rustfmt breaks an attribute longer than 70 characters over five lines).
+/// The prefix of the answer decoders' names in the `deserialize_with` attributes this pass
+/// writes. They are an intermediate form: `serde_impls::lean_serde_impls` turns each into a call
+/// of the `crate::lenient::shape::Reader` method of the same name (`opt::<_, _, 3>` is
+/// `r.opt(3)`) and removes the attributes, so the library has no functions of these names.
 const ANSWER: &str = "crate::lenient::answer";
 
 /// The `hashivault::lenient::answer_*` function family of an answer field's (inner) type.
