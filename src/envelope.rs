@@ -35,12 +35,14 @@ pub struct Envelope<T = JsonMap> {
     pub lease_duration: u64,
     /// The operation's payload.
     pub data: Option<T>,
-    /// Present when the answer was response-wrapped.
-    pub wrap_info: Option<WrapInfo>,
+    /// Present when the answer was response-wrapped (boxed: absent from most answers, it
+    /// would make every envelope larger to move).
+    pub wrap_info: Option<Box<WrapInfo>>,
     /// Warnings Vault attached to the answer.
     pub warnings: Vec<String>,
-    /// Present on logins and token creation: the new token.
-    pub auth: Option<AuthInfo>,
+    /// Present on logins and token creation: the new token (boxed: absent from most answers,
+    /// it would make every envelope larger to move; `env.auth.as_deref()` reads it).
+    pub auth: Option<Box<AuthInfo>>,
     /// The type of the mount that answered (`kv`, `pki`, ...).
     pub mount_type: String,
     /// Any other top-level key of the body.
@@ -132,11 +134,15 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Envelope<T> {
                             env.lease_duration = strict::<_, Secs<u64>>(&mut map)?.0;
                         }
                         Field::Data => env.data = map.next_value::<Payload<T>>()?.0,
-                        Field::WrapInfo => env.wrap_info = map.next_value::<Payload<_>>()?.0,
+                        Field::WrapInfo => {
+                            env.wrap_info = map.next_value::<Payload<WrapInfo>>()?.0.map(Box::new);
+                        }
                         Field::Warnings => {
                             env.warnings = lenient::<_, Lines>(&mut map, "warnings", other)?.0;
                         }
-                        Field::Auth => env.auth = map.next_value::<Payload<_>>()?.0,
+                        Field::Auth => {
+                            env.auth = map.next_value::<Payload<AuthInfo>>()?.0.map(Box::new);
+                        }
                         Field::MountType => {
                             env.mount_type = lenient(&mut map, "mount_type", other)?
                         }

@@ -131,14 +131,14 @@ impl<D> Response<Envelope<D>> {
     /// The `auth` block of a login or token creation, or an error naming the operation.
     pub fn into_auth(self) -> Result<AuthInfo, Error> {
         let operation = self.operation;
-        self.inner.auth.ok_or_else(|| {
+        self.inner.auth.map(|auth| *auth).ok_or_else(|| {
             Error::missing("the answer has no `auth` block").with_operation(operation)
         })
     }
 
     /// The wrapping information of a response-wrapped answer.
     pub fn wrap_info(&self) -> Option<&WrapInfo> {
-        self.inner.wrap_info.as_ref()
+        self.inner.wrap_info.as_deref()
     }
 
     /// Warnings Vault attached to the answer.

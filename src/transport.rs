@@ -29,8 +29,8 @@
 //! Failures reach the caller as [`crate::Error`], as they were made, with their operation and
 //! URL: a non-2xx answer as its [`ApiError`] (parsed here, Vault's messages kept), a failure the
 //! transport saw (no answer, a refused redirect, the deadline, a decode error) as its own
-//! variant. Generated operations end in [`send_json`] / [`send_bytes`], the handwritten layer in
-//! [`decode_answer`]. Each request is one `tracing` span.
+//! variant. Generated operations end in [`send_json_later`] / [`send_bytes_later`], the
+//! handwritten layer in [`decode_answer`]. Each request is one `tracing` span.
 //!
 //! The sending itself (rate limit, deadline, the attempt, redirects, retry classification,
 //! `Retry-After`, backoff, budget) is a pipeline of small named steps: `transport/pipeline.rs`.
@@ -472,7 +472,10 @@ impl Clock {
 }
 
 impl Context {
-    /// Sends `request` as described in the module docs.
+    /// Sends `request` as described in the module docs: prepares it, makes its span, and awaits
+    /// [`pipeline::send`], the rest of the call in one state machine (the attempts, then
+    /// [`Context::after_send`]). Each `async fn` level more moved the request into its own state
+    /// (`execute` → `run` → `send` were three: `benches/README.md`, 2026-12-07).
     pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
@@ -494,34 +497,33 @@ impl Context {
         // the call is not instrumented: entering and leaving a disabled span on every poll is
         // work for no one (`benches/README.md`, issue #24).
         let traced = !span.is_disabled();
-        // The future of `run` is made where it is awaited, in one branch or the other: kept in
-        // a local first, it was one more copy of the call's whole state (`benches/README.md`).
+        // The future of `send` is made where it is awaited, in one branch or the other: kept in
+        // a local first, or returned by a plain `execute` wrapped in `Instrumented`, it is one
+        // more copy of the call's whole state (`benches/README.md`).
         if traced {
-            self.run(http, request, op, without_token, true)
+            pipeline::send(self, http, request, op, without_token, true)
                 .instrument(span)
                 .await
         } else {
-            self.run(http, request, op, without_token, false).await
+            pipeline::send(self, http, request, op, without_token, false).await
         }
     }
 
-    /// [`Context::execute`] once the request is prepared and its span made (`traced`: a
-    /// subscriber wants it, and this runs inside it).
-    async fn run(
+    /// What follows the pipeline's last attempt ([`pipeline::send`], `started`: when the call
+    /// began, if traced): the read-your-writes index of a write, the span's fields, the
+    /// operation named in a failure; then the answer as [`Context::finish_response`] bounds it.
+    fn after_send(
         &self,
-        http: &reqwest::Client,
-        request: Request,
-        op: Op<'_>,
+        result: Result<Response, Error>,
+        method: &Method,
+        attempts: u32,
+        started: Option<Instant>,
         without_token: bool,
-        traced: bool,
-    ) -> Result<Response, Error> {
-        let operation = op.name;
-        let started = traced.then(Instant::now);
-        let method = request.method().clone();
-        let (result, attempts) = pipeline::send(self, http, request, op).await;
+        operation: &str,
+    ) -> Finished {
         if let (Some(index), Ok(response)) = (&self.policy.read_your_writes, &result) {
             // A write's index: later requests ask the node to have applied it.
-            let write = !matches!(method, Method::GET | Method::HEAD);
+            let write = !matches!(*method, Method::GET | Method::HEAD);
             if let Some(value) = response.headers().get(X_VAULT_INDEX).filter(|_| write) {
                 index.set(value.clone());
             }
@@ -534,10 +536,12 @@ impl Context {
                 span.record("status", response.status().as_u16());
             }
         }
-        let response = result.map_err(|e| e.with_operation(operation))?;
+        let response = match result {
+            Ok(response) => response,
+            Err(e) => return Finished::Done(Err(e.with_operation(operation))),
+        };
         tracing::debug!("vault answered");
-        self.finish_response(response, &method, without_token, operation)
-            .await
+        self.finish_response(response, method, without_token, operation)
     }
 
     /// Adds the headers and rewrites the request as the module docs say. Returns whether the
@@ -617,13 +621,15 @@ impl Context {
     /// Presents an empty 2xx body as `{}` (so `204 No Content` and an empty chunked answer
     /// decode as an empty envelope), bounds a 2xx body to the size limit, and parses a non-2xx
     /// body into an [`ApiError`] kept in the response's extensions.
-    async fn finish_response(
+    /// Not `async`: a non-2xx body still to read is returned as [`Finished::ReadError`], for the
+    /// caller to read in a future built (and boxed) on that path only.
+    fn finish_response(
         &self,
         mut response: Response,
         method: &Method,
         without_token: bool,
         operation: &str,
-    ) -> Result<Response, Error> {
+    ) -> Finished {
         let status = response.status();
         let limit = self.policy.max_response_size;
         if status.is_success() {
@@ -640,7 +646,7 @@ impl Context {
                 // the header up again.
                 response.content_length()
             };
-            return match declared {
+            return Finished::Done(match declared {
                 // The common case: a small answer of known length, passed on as it is.
                 Some(len) if len > 0 && len <= limit as u64 => Ok(response),
                 Some(len) if len > 0 => Err(Error::TooLarge(Box::new(TooLargeError {
@@ -664,24 +670,22 @@ impl Context {
                 }
                 // Unknown length (chunked): read through a limit; empty reads as `{}`.
                 _ => Ok(limited(response, limit)),
-            };
+            });
         }
         if let Some(api) = response.extensions_mut().get_mut::<ApiError>() {
             // Read by the pipeline (a 503 it checked for overload).
             api.without_token = without_token;
-            return Ok(response);
+            return Finished::Done(Ok(response));
         }
-        // Boxed: the body-reading future is only built for errors, so the future of every call
-        // stays small.
-        Box::pin(with_api_error(
-            response,
-            method,
-            without_token,
-            operation,
-            limit,
-        ))
-        .await
+        Finished::ReadError(response)
     }
+}
+
+/// What [`Context::finish_response`] decided.
+enum Finished {
+    Done(Result<Response, Error>),
+    /// A non-2xx answer whose body is to be read into its [`ApiError`] ([`with_api_error`]).
+    ReadError(Response),
 }
 
 /// Whether `request` lists: the `LIST` verb, or `GET` with `list=true`.
@@ -983,6 +987,14 @@ pub(crate) type Prepared = Result<(crate::api::Client, Request, OperationInfo), 
 /// this future, generic over the answer only, sends it. An `async fn send()` per operation was
 /// one coroutine per operation for rustc to type-check and borrow-check in the library, whatever
 /// the caller uses (issue #24: peak memory of the build).
+///
+/// It sends the request ([`Context::execute`]) and decodes its 2xx answer as `T`
+/// ([`decode_json`]), and the non-2xx statuses in `answers` (those the operation documents as
+/// answers of its own: `sys/health`'s node states) the same way; any other non-2xx answer is
+/// its [`ApiError`], a failure the transport's own error, each naming the operation. One
+/// `async fn` from the prepared request to the decoded answer: each level more (it was
+/// `send_json_later` → `send_json` → `fetch`) moved the request in and the answer out
+/// (`benches/README.md`, 2026-12-07).
 // Called by generated send()s only: none in a build without an API group.
 #[allow(dead_code)]
 pub(crate) async fn send_json_later<T: serde::de::DeserializeOwned>(
@@ -990,46 +1002,59 @@ pub(crate) async fn send_json_later<T: serde::de::DeserializeOwned>(
     answers: &'static [u16],
 ) -> Result<crate::Response<T>, Error> {
     let (client, request, info) = prepared?;
-    send_json(&client, request, &info, answers).await
+    let op = Op {
+        name: info.operation_id,
+        answers,
+    };
+    let response = client.inner.execute(&client.client, request, op).await?;
+    let mut response = documented(response, answers)?;
+    let body = read_body(&mut response)
+        .await
+        .map_err(|e| body_error(e, &response, op.name))?;
+    let status = response.status();
+    let inner = decode_json(&body, status.as_u16(), response.url(), op.name)?;
+    let headers = std::mem::take(response.headers_mut());
+    Ok(crate::Response::new(inner, status, headers, op.name))
 }
 
-/// [`send_json_later`] for an answer that is not JSON ([`send_bytes`]).
+/// [`send_json_later`] for an answer that is not JSON: its body as read.
 // Called by generated send()s only: none in a build without an API group.
 #[allow(dead_code)]
 pub(crate) async fn send_bytes_later(
     prepared: Prepared,
 ) -> Result<crate::Response<bytes::Bytes>, Error> {
     let (client, request, info) = prepared?;
-    send_bytes(&client, request, &info).await
-}
-
-/// Sends a generated operation's request (every `send()` ends here, see `codegen/surface.rs`)
-/// and decodes its 2xx answer as `T` ([`decode_json`]), and the non-2xx statuses in `answers`
-/// (those the operation documents as answers of its own: `sys/health`'s node states) the same
-/// way; any other non-2xx answer is its [`ApiError`], a failure the transport's own error, each
-/// naming the operation.
-// Called by generated send()s only: none in a build without an API group.
-#[allow(dead_code)]
-pub(crate) async fn send_json<T: serde::de::DeserializeOwned>(
-    client: &crate::api::Client,
-    request: Request,
-    info: &OperationInfo,
-    answers: &[u16],
-) -> Result<crate::Response<T>, Error> {
+    // The documented answers of an operation answering bytes, looked up (such operations are
+    // rare: PEM and DER downloads) since their generated `send()` passes none.
+    let answers = crate::operation::find(info.operation_id).map_or(&[][..], |op| op.answers);
     let op = Op {
         name: info.operation_id,
         answers,
     };
-    let (mut response, body) = fetch(client, request, op).await?;
-    let status = response.status();
-    let inner = decode_json(&body, status.as_u16(), response.url(), info.operation_id)?;
+    let response = client.inner.execute(&client.client, request, op).await?;
+    let mut response = documented(response, answers)?;
+    let body = read_body(&mut response)
+        .await
+        .map_err(|e| body_error(e, &response, op.name))?;
     let headers = std::mem::take(response.headers_mut());
     Ok(crate::Response::new(
-        inner,
-        status,
+        body,
+        response.status(),
         headers,
-        info.operation_id,
+        op.name,
     ))
+}
+
+/// A 2xx answer, or a non-2xx one the operation documents as its own (`answers`), passed on;
+/// any other is its error ([`answer_error`]: the body the transport read for it).
+// Called by generated send()s only: none in a build without an API group.
+#[allow(dead_code)]
+fn documented(response: Response, answers: &[u16]) -> Result<Response, Error> {
+    let status = response.status();
+    if !status.is_success() && !answers.contains(&status.as_u16()) {
+        return Err(answer_error(response));
+    }
+    Ok(response)
 }
 
 /// A query parameter of a generated `send()` (`hashivault-codegen/src/requests.rs`:
@@ -1166,53 +1191,6 @@ impl serde::Serializer for IsNone {
         _: usize,
     ) -> Result<Self::SerializeStructVariant, Present> {
         Err(Present)
-    }
-}
-
-/// [`send_json`] for an answer that is not JSON: its body as read.
-// Called by generated send()s only: none in a build without an API group.
-#[allow(dead_code)]
-pub(crate) async fn send_bytes(
-    client: &crate::api::Client,
-    request: Request,
-    info: &OperationInfo,
-) -> Result<crate::Response<bytes::Bytes>, Error> {
-    // The documented answers of an operation answering bytes, looked up (such operations are
-    // rare: PEM and DER downloads) since their generated `send()` passes none.
-    let answers = crate::operation::find(info.operation_id).map_or(&[][..], |op| op.answers);
-    let op = Op {
-        name: info.operation_id,
-        answers,
-    };
-    let (mut response, body) = fetch(client, request, op).await?;
-    let headers = std::mem::take(response.headers_mut());
-    Ok(crate::Response::new(
-        body,
-        response.status(),
-        headers,
-        info.operation_id,
-    ))
-}
-
-/// The non-generic part of [`send_json`]: send, then the 2xx answer (its body read, bounded)
-/// or the error.
-// Called by generated send()s only: none in a build without an API group.
-#[allow(dead_code)]
-async fn fetch(
-    client: &crate::api::Client,
-    request: Request,
-    op: Op<'_>,
-) -> Result<(Response, bytes::Bytes), Error> {
-    let operation = op.name;
-    let mut response = client.inner.execute(&client.client, request, op).await?;
-    let status = response.status();
-    // A documented non-2xx answer keeps the body the transport read for its error.
-    if !status.is_success() && !op.answers.contains(&status.as_u16()) {
-        return Err(answer_error(response));
-    }
-    match read_body(&mut response).await {
-        Ok(body) => Ok((response, body)),
-        Err(e) => Err(body_error(e, &response, operation)),
     }
 }
 

@@ -103,7 +103,7 @@ pub(crate) fn auth_of<T>(env: Envelope<T>) -> Result<AuthInfo, Error> {
         }
         return Err(Error::missing("the login answer has no client token"));
     }
-    Ok(auth)
+    Ok(*auth)
 }
 
 /// A checked mount, slashes trimmed, for an operation's mount parameter.

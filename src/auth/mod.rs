@@ -372,6 +372,7 @@ impl AuthApi {
             .call_operation(&ops::TOKEN_RENEW_SELF, &[], &[], Some(&body))
             .await?;
         env.auth
+            .map(|auth| *auth)
             .ok_or_else(|| Error::missing("the renew answer has no `auth` block"))
     }
 

@@ -23,7 +23,7 @@ use reqwest::header::{HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{Method, Request, Response, StatusCode};
 
 use super::{
-    with_api_error, Clock, Context, DeadlineBound, Op, RetryPolicy,
+    with_api_error, Clock, Context, DeadlineBound, Finished, Op, RetryPolicy,
     MAX_RETRY_AFTER_WITHOUT_DEADLINE,
 };
 use crate::error::{
@@ -48,8 +48,9 @@ pub(crate) fn is_transient(status: u16, answers: &[u16]) -> bool {
     TRANSIENT.contains(&status) && !answers.contains(&status)
 }
 
-/// Sends `request` through the steps above; returns the last result and the number of attempts
-/// (redirect hops are not attempts).
+/// Sends `request` through the steps above, then settles the answer
+/// ([`Context::after_send`]); the whole call in one state machine (called by
+/// [`Context::execute`], which prepared the request; `traced`: a subscriber wants its span).
 ///
 /// Redirects keep the method, body and headers (token included), as Vault's Go client does.
 /// Before each send a [`Resend`] is kept, the template of the next hop or retry (none can
@@ -59,16 +60,21 @@ pub(super) async fn send(
     http: &reqwest::Client,
     mut request: Request,
     op: Op<'_>,
-) -> (Result<Response, Error>, u32) {
+    without_token: bool,
+    traced: bool,
+) -> Result<Response, Error> {
+    let started = traced.then(std::time::Instant::now);
     let mut call = Call::new(context, &request, op);
-    loop {
+    let result = loop {
         let bound = match call.before(&mut request).await {
             Ok(bound) => bound,
-            Err(e) => return (Err(e), call.attempts),
+            Err(e) => break Err(e),
         };
-        let spare = Resend::keep(&request);
+        let mut spare = Resend::keep(&request);
         let result = attempt(http, request, bound, &call).await;
-        let next = match call.after(result, spare, bound.is_some()) {
+        // The template by reference: moved out only for a hop or a retry (it is the call's
+        // largest value, and most answers need neither).
+        let next = match call.after(result, &mut spare, bound.is_some()) {
             After::Next(next) => next,
             // Boxed: only a retry builds this future, so the call's own stays small.
             After::Retry(result, next, verdict) => {
@@ -77,7 +83,16 @@ pub(super) async fn send(
         };
         match next {
             Next::Send(next) => request = next,
-            Next::Done(result) => return (result, call.attempts),
+            Next::Done(result) => break result,
+        }
+    };
+    let (method, name) = (&call.method, op.name);
+    match context.after_send(result, method, call.attempts, started, without_token, name) {
+        Finished::Done(result) => result,
+        // Boxed, as the retry: the body-reading future is only built for errors.
+        Finished::ReadError(response) => {
+            let limit = context.policy.max_response_size;
+            Box::pin(with_api_error(response, method, without_token, name, limit)).await
         }
     }
 }
@@ -207,7 +222,7 @@ impl<'a> Call<'a> {
     fn after(
         &mut self,
         result: reqwest::Result<Response>,
-        spare: Option<Resend>,
+        spare: &mut Option<Resend>,
         bound: bool,
     ) -> After {
         let mut result = match self.cut_by_deadline(result, bound) {
@@ -225,7 +240,7 @@ impl<'a> Call<'a> {
                     return After::Next(Next::Done(Err(error)));
                 }
                 Hop::Follow(target) => {
-                    let Some(next) = spare else {
+                    let Some(next) = spare.take() else {
                         return After::Next(done(result));
                     };
                     tracing::debug!(to = %shown_origin(&target), "following redirect");
@@ -235,12 +250,13 @@ impl<'a> Call<'a> {
                 }
             }
         }
-        let Some(next) = spare else {
-            return After::Next(done(result));
-        };
         match classify(&result, self.retryable, self.op.answers) {
             Verdict::Final => After::Next(done(result)),
-            verdict => After::Retry(result, next, verdict),
+            verdict => match spare.take() {
+                Some(next) => After::Retry(result, next, verdict),
+                // No template (a body that cannot be copied): no retry.
+                None => After::Next(done(result)),
+            },
         }
     }
 
