@@ -23,6 +23,7 @@ pub mod overlay;
 pub mod requests;
 pub mod serde_impls;
 pub mod setters;
+pub mod shared;
 pub mod surface;
 pub mod union;
 
@@ -55,6 +56,7 @@ pub struct Generated {
     pub surface: surface::SurfaceRewrites,
     /// Body setters that take a `crate::setter::FieldValue` ([`setters`]).
     pub setters: usize,
+    pub shared: shared::SharedCalls,
     /// What the rewrites of the generated struct fields changed.
     pub fields: fields::FieldRewrites,
     /// The normalized document the code was generated from (overlays applied, the selected
@@ -227,6 +229,7 @@ pub struct GeneratedFile {
     pub rewrites: requests::RequestRewrites,
     pub surface: surface::SurfaceRewrites,
     pub setters: usize,
+    pub shared: shared::SharedCalls,
     pub fields: fields::FieldRewrites,
     pub normalized: String,
 }
@@ -243,6 +246,7 @@ impl GeneratedFile {
             rewrites: self.rewrites,
             surface: self.surface,
             setters: self.setters,
+            shared: self.shared,
             fields: self.fields,
             normalized: self.normalized,
         }
@@ -276,6 +280,7 @@ pub fn generate_file(
     }
     let surface = surface::make_one_surface(&mut file);
     let setters = setters::setters_take_field_values(&mut file);
+    let shared = shared::one_call_per_item(&mut file);
     lazy::compiled_where_called(&mut file);
     if surface.unrewritten_sends > 0 {
         return Err(format!(
@@ -313,6 +318,7 @@ pub fn generate_file(
         rewrites,
         surface,
         setters,
+        shared,
         fields,
         normalized,
     })
