@@ -152,6 +152,37 @@ where
         .map_err(crate::Error::InvalidInput)
 }
 
+/// `send()`'s request without a body: `METHOD url`, `Accept: application/json`.
+pub(crate) fn request(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+) -> Result<reqwest::Request, crate::Error> {
+    accepting_json(client.request(method, url))
+        .build()
+        .map_err(crate::Error::unbuildable)
+}
+
+/// `send()`'s request with a JSON body.
+pub(crate) fn request_with_body<B: serde::Serialize>(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    body: &B,
+) -> Result<reqwest::Request, crate::Error> {
+    accepting_json(client.request(method, url))
+        .json(body)
+        .build()
+        .map_err(crate::Error::unbuildable)
+}
+
+fn accepting_json(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    request.header(
+        reqwest::header::ACCEPT,
+        reqwest::header::HeaderValue::from_static("application/json"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

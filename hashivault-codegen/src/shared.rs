@@ -18,6 +18,16 @@
 //! - `send()`'s body conversion `body.and_then(|v| T::try_from(v).map_err(|e| e.to_string()))
 //!   .map_err(Error::InvalidInput)` becomes `crate::setter::built::<T, _>(body)`.
 //!
+//! - `send()`'s `#[allow(unused_mut)] let mut request = client.client.post(url).header(ACCEPT,
+//!   HeaderValue::from_static("application/json")).json(&body).build()
+//!   .map_err(crate::Error::unbuildable)?;` becomes `let request =
+//!   crate::setter::request_with_body(&client.client, ::reqwest::Method::POST, url, &body)?;`
+//!   (`crate::setter::request` without a body);
+//! - `send()`'s `let prepared = (move || -> Result<_, crate::Error> { .. })();
+//!   crate::transport::send_json_later(prepared, ..)` becomes a private method `prepare_request(self)
+//!   -> crate::transport::Prepared { .. }` and `send_json_later(self.prepare_request(), ..)`:
+//!   no closure per operation.
+//!
 //! Expressions of another shape are left alone.
 
 use syn::visit_mut::VisitMut;
@@ -30,6 +40,8 @@ pub struct SharedCalls {
     pub converted: usize,
     pub required: usize,
     pub built: usize,
+    pub requests: usize,
+    pub prepare_methods: usize,
 }
 
 /// Rewrites the whole file; returns the counts.
@@ -42,6 +54,46 @@ pub fn one_call_per_item(file: &mut syn::File) -> SharedCalls {
 struct Shared(SharedCalls);
 
 impl VisitMut for Shared {
+    fn visit_item_impl_mut(&mut self, imp: &mut syn::ItemImpl) {
+        syn::visit_mut::visit_item_impl_mut(self, imp);
+        if imp.trait_.is_some() {
+            return;
+        }
+        let taken = imp
+            .items
+            .iter()
+            .any(|i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "prepare_request"));
+        if taken {
+            return;
+        }
+        let mut prepare = None;
+        for item in imp.items.iter_mut() {
+            if let syn::ImplItem::Fn(send) = item {
+                if send.sig.ident == "send" {
+                    prepare = prepare_method(send);
+                    break;
+                }
+            }
+        }
+        if let Some(prepare) = prepare {
+            let at = imp
+                .items
+                .iter()
+                .position(|i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "send"))
+                .unwrap_or(imp.items.len());
+            imp.items.insert(at, syn::ImplItem::Fn(prepare));
+            self.0.prepare_methods += 1;
+        }
+    }
+
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        syn::visit_mut::visit_local_mut(self, local);
+        if let Some(new) = request_builder(local) {
+            *local = new;
+            self.0.requests += 1;
+        }
+    }
+
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
         syn::visit_mut::visit_expr_mut(self, expr);
         if let Some(new) = self.replacement(expr) {
@@ -123,6 +175,98 @@ impl Shared {
         self.0.required += 1;
         Some(syn::parse_quote!(crate::setter::required(#param, #message)))
     }
+}
+
+/// `let request = crate::setter::request..(..)?;` for progenitor's `#[allow(unused_mut)] let mut
+/// request = client.client.METHOD(url).header(ACCEPT, HeaderValue::from_static("application/json"))
+/// [.json(&body)].build().map_err(crate::Error::unbuildable)?;`.
+fn request_builder(local: &syn::Local) -> Option<syn::Local> {
+    let syn::Pat::Ident(name) = &local.pat else {
+        return None;
+    };
+    if name.ident != "request" {
+        return None;
+    }
+    let init = &local.init.as_ref()?.expr;
+    let flat = quote::quote!(#init)
+        .to_string()
+        .replace(' ', "")
+        .replace(",)", ")");
+    let rest = flat.strip_prefix("client.client.")?;
+    let (method, rest) = rest.split_once(
+        "(url).header(::reqwest::header::ACCEPT,::reqwest::header::HeaderValue::from_static(\"application/json\"))",
+    )?;
+    let method = match method {
+        "get" => quote::quote!(GET),
+        "post" => quote::quote!(POST),
+        "put" => quote::quote!(PUT),
+        "patch" => quote::quote!(PATCH),
+        "delete" => quote::quote!(DELETE),
+        _ => return None,
+    };
+    let rest = rest.strip_suffix(".build().map_err(crate::Error::unbuildable)?")?;
+    let stmt: syn::Stmt = if rest.is_empty() {
+        syn::parse_quote! {
+            let request = crate::setter::request(&client.client, ::reqwest::Method::#method, url)?;
+        }
+    } else {
+        let body = rest.strip_prefix(".json(&")?.strip_suffix(')')?;
+        if body.is_empty() || !body.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        let body = syn::Ident::new(body, proc_macro2::Span::call_site());
+        syn::parse_quote! {
+            let request = crate::setter::request_with_body(&client.client, ::reqwest::Method::#method, url, &#body)?;
+        }
+    };
+    match stmt {
+        syn::Stmt::Local(local) => Some(local),
+        _ => None,
+    }
+}
+
+/// `send()`'s `let prepared = (move || -> Result<_, crate::Error> { BODY })(); CALL(prepared, ..)`
+/// becomes `CALL(self.prepare_request(), ..)`; returns `fn prepare_request(self) ->
+/// crate::transport::Prepared { BODY }`.
+fn prepare_method(send: &mut syn::ImplItemFn) -> Option<syn::ImplItemFn> {
+    let [syn::Stmt::Local(local), syn::Stmt::Expr(syn::Expr::Call(call), None)] =
+        &mut send.block.stmts[..]
+    else {
+        return None;
+    };
+    if !matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "prepared") {
+        return None;
+    }
+    let syn::Expr::Call(invoked) = &*local.init.as_ref()?.expr else {
+        return None;
+    };
+    if !invoked.args.is_empty() {
+        return None;
+    }
+    let syn::Expr::Paren(paren) = &*invoked.func else {
+        return None;
+    };
+    let syn::Expr::Closure(closure) = &*paren.expr else {
+        return None;
+    };
+    if closure.capture.is_none() || !closure.inputs.is_empty() {
+        return None;
+    }
+    let syn::Expr::Block(body) = &*closure.body else {
+        return None;
+    };
+    let first = call.args.first_mut()?;
+    if !is_path(first, &["prepared"]) {
+        return None;
+    }
+    let block = &body.block;
+    let prepare: syn::ImplItemFn = syn::parse_quote! {
+        #[inline]
+        fn prepare_request(self) -> crate::transport::Prepared #block
+    };
+    *first = syn::parse_quote!(self.prepare_request());
+    send.block.stmts.remove(0);
+    Some(prepare)
 }
 
 /// `e` of `{ e }`, else `expr`.
@@ -276,8 +420,39 @@ mod tests {
                         let body = body
                             .and_then(|v| types::TransitEncryptRequest::try_from(v).map_err(|e| e.to_string()))
                             .map_err(Error::InvalidInput)?;
-                        Ok(())
+                        #[allow(unused_mut)]
+                        let mut request = client
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static("application/json"),
+                            )
+                            .json(&body)
+                            .build()
+                            .map_err(crate::Error::unbuildable)?;
+                        Ok((client, request, info))
                     })();
+                    crate::transport::send_json_later(prepared, &[])
+                }
+            }
+            impl TransitReadKey {
+                pub fn send(self) {
+                    let prepared = (move || -> Result<_, crate::Error> {
+                        let Self { client } = self;
+                        #[allow(unused_mut)]
+                        let mut request = client
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static("application/json"),
+                            )
+                            .build()
+                            .map_err(crate::Error::unbuildable)?;
+                        Ok((client, request, info))
+                    })();
+                    crate::transport::send_json_later(prepared, &[])
                 }
             }
             impl TransitEncryptRequest {
@@ -302,6 +477,8 @@ mod tests {
                 converted: 1,
                 required: 1,
                 built: 1,
+                requests: 2,
+                prepare_methods: 2,
             }
         );
         let code = flat(&file);
@@ -311,11 +488,16 @@ mod tests {
             r#"letname=crate::setter::required(name,"transit_encrypt: `name` was not set (call `.name(..)` before `send()`)")?;"#,
             r#"letbody=crate::setter::built::<types::TransitEncryptRequest,_>(body)?;"#,
             r#"self.key_version=crate::setter::converted(value,"key_version");"#,
+            r#"letrequest=crate::setter::request_with_body(&client.client,::reqwest::Method::POST,url,&body)?;"#,
+            r#"letrequest=crate::setter::request(&client.client,::reqwest::Method::GET,url)?;"#,
+            r#"#[inline]fnprepare_request(self)->crate::transport::Prepared{letSelf{client}=self;"#,
+            r#"crate::transport::send_json_later(self.prepare_request(),&[])"#,
         ] {
             let expected = expected.replace(' ', "");
             assert!(code.contains(&expected), "{expected}\n{code}");
         }
         assert!(!code.contains("map_err"), "{code}");
+        assert!(!code.contains("prepared"), "{code}");
     }
 
     #[test]
