@@ -132,14 +132,11 @@ where
 
 /// `send()`'s check of a parameter: its value, its setter's conversion error, or `unset` when
 /// it was never set (an empty error).
-pub(crate) fn required<T>(value: Result<T, String>, unset: &'static str) -> Result<T, crate::Error> {
-    value.map_err(|e| {
-        crate::Error::InvalidInput(if e.is_empty() {
-            unset.to_string()
-        } else {
-            e
-        })
-    })
+pub(crate) fn required<T>(
+    value: Result<T, String>,
+    unset: &'static str,
+) -> Result<T, crate::Error> {
+    value.map_err(|e| crate::Error::InvalidInput(if e.is_empty() { unset.to_string() } else { e }))
 }
 
 /// `send()`'s body: its builder built into the body, or the first error of either.

@@ -325,9 +325,7 @@ fn format_literal(expr: &syn::Expr) -> Option<String> {
     }
     let args = mac
         .mac
-        .parse_body_with(
-            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-        )
+        .parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
         .ok()?;
     let first = args.first()?;
     let syn::Expr::Lit(syn::ExprLit {
