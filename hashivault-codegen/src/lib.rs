@@ -6,7 +6,8 @@
 //! [`generator_settings`], rewrite its request-building code ([`requests`]: no `api-version`
 //! header, URLs built in one checked pass), make every `send()` end in hashivault's transport with
 //! hashivault's error and answer types and the builders own their client ([`surface`]), rewrite
-//! the generated struct fields
+//! per-item checks and conversions as calls to shared functions ([`shared`]), the generated
+//! struct fields
 //! ([`fields`]: unnamed fields kept, lenient request decoding), add the table of every
 //! operation's method, path and retry rules ([`operations`]) and format the result.
 //!
