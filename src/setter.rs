@@ -101,12 +101,14 @@ impl<const N: usize> FieldValue<Vec<String>> for [String; N] {
 // the generated code wrote inline before.
 
 /// An operation builder's setter: the value converted, or `message`.
+#[allow(dead_code)] // unused when no API group is enabled
 pub(crate) fn convert<V: TryInto<T>, T>(value: V, message: &'static str) -> Result<T, String> {
     value.try_into().map_err(|_| message.to_string())
 }
 
 /// An operation builder's `body` setter: the body converted and turned into its builder, or
 /// `message: <the conversion's error>`.
+#[allow(dead_code)] // unused when no API group is enabled
 pub(crate) fn convert_into<V, T, B>(value: V, message: &'static str) -> Result<B, String>
 where
     V: TryInto<T>,
@@ -120,6 +122,7 @@ where
 }
 
 /// A body builder's setter of field `name`: the value converted, or the conversion's error.
+#[allow(dead_code)] // unused when no API group is enabled
 pub(crate) fn converted<V, T>(value: V, name: &'static str) -> Result<T, String>
 where
     V: TryInto<T>,
@@ -132,6 +135,7 @@ where
 
 /// `send()`'s check of a parameter: its value, its setter's conversion error, or `unset` when
 /// it was never set (an empty error).
+#[allow(dead_code)] // unused when no API group is enabled
 pub(crate) fn required<T>(
     value: Result<T, String>,
     unset: &'static str,
@@ -140,6 +144,7 @@ pub(crate) fn required<T>(
 }
 
 /// `send()`'s body: its builder built into the body, or the first error of either.
+#[allow(dead_code)] // unused when no API group is enabled
 pub(crate) fn built<T, B>(body: Result<B, String>) -> Result<T, crate::Error>
 where
     B: TryInto<T>,
@@ -150,6 +155,7 @@ where
 }
 
 /// `send()`'s request without a body: `METHOD url`, `Accept: application/json`.
+#[allow(dead_code)] // unused when no API group is enabled
 pub(crate) fn request(
     client: &reqwest::Client,
     method: reqwest::Method,
@@ -161,6 +167,7 @@ pub(crate) fn request(
 }
 
 /// `send()`'s request with a JSON body.
+#[allow(dead_code)] // unused when no API group is enabled
 pub(crate) fn request_with_body<B: serde::Serialize>(
     client: &reqwest::Client,
     method: reqwest::Method,
@@ -173,6 +180,7 @@ pub(crate) fn request_with_body<B: serde::Serialize>(
         .map_err(crate::Error::unbuildable)
 }
 
+#[allow(dead_code)] // unused when no API group is enabled
 fn accepting_json(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
     request.header(
         reqwest::header::ACCEPT,
