@@ -95,6 +95,99 @@ impl<const N: usize> FieldValue<Vec<String>> for [String; N] {
     }
 }
 
+// What the generated operation builders and body builders call (`hashivault-codegen/src/shared.rs`):
+// one shared function per check or conversion instead of a closure and its error formatting in
+// every setter and every `send()` (issue #24: the library's build). The error texts are those
+// the generated code wrote inline before.
+
+/// An operation builder's setter: the value converted, or `message`.
+#[allow(dead_code)] // unused when no API group is enabled
+pub(crate) fn convert<V: TryInto<T>, T>(value: V, message: &'static str) -> Result<T, String> {
+    value.try_into().map_err(|_| message.to_string())
+}
+
+/// An operation builder's `body` setter: the body converted and turned into its builder, or
+/// `message: <the conversion's error>`.
+#[allow(dead_code)] // unused when no API group is enabled
+pub(crate) fn convert_into<V, T, B>(value: V, message: &'static str) -> Result<B, String>
+where
+    V: TryInto<T>,
+    V::Error: std::fmt::Display,
+    B: From<T>,
+{
+    match value.try_into() {
+        Ok(v) => Ok(B::from(v)),
+        Err(e) => Err(format!("{message}: {e}")),
+    }
+}
+
+/// A body builder's setter of field `name`: the value converted, or the conversion's error.
+#[allow(dead_code)] // unused when no API group is enabled
+pub(crate) fn converted<V, T>(value: V, name: &'static str) -> Result<T, String>
+where
+    V: TryInto<T>,
+    V::Error: std::fmt::Display,
+{
+    value
+        .try_into()
+        .map_err(|e| format!("error converting supplied value for {name}: {e}"))
+}
+
+/// `send()`'s check of a parameter: its value, its setter's conversion error, or `unset` when
+/// it was never set (an empty error).
+#[allow(dead_code)] // unused when no API group is enabled
+pub(crate) fn required<T>(
+    value: Result<T, String>,
+    unset: &'static str,
+) -> Result<T, crate::Error> {
+    value.map_err(|e| crate::Error::InvalidInput(if e.is_empty() { unset.to_string() } else { e }))
+}
+
+/// `send()`'s body: its builder built into the body, or the first error of either.
+#[allow(dead_code)] // unused when no API group is enabled
+pub(crate) fn built<T, B>(body: Result<B, String>) -> Result<T, crate::Error>
+where
+    B: TryInto<T>,
+    B::Error: std::fmt::Display,
+{
+    body.and_then(|v| v.try_into().map_err(|e| e.to_string()))
+        .map_err(crate::Error::InvalidInput)
+}
+
+/// `send()`'s request without a body: `METHOD url`, `Accept: application/json`.
+#[allow(dead_code)] // unused when no API group is enabled
+pub(crate) fn request(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+) -> Result<reqwest::Request, crate::Error> {
+    accepting_json(client.request(method, url))
+        .build()
+        .map_err(crate::Error::unbuildable)
+}
+
+/// `send()`'s request with a JSON body.
+#[allow(dead_code)] // unused when no API group is enabled
+pub(crate) fn request_with_body<B: serde::Serialize>(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    body: &B,
+) -> Result<reqwest::Request, crate::Error> {
+    accepting_json(client.request(method, url))
+        .json(body)
+        .build()
+        .map_err(crate::Error::unbuildable)
+}
+
+#[allow(dead_code)] // unused when no API group is enabled
+fn accepting_json(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    request.header(
+        reqwest::header::ACCEPT,
+        reqwest::header::HeaderValue::from_static("application/json"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,6 +57,43 @@ async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave
     assert_eq!(any.calls_async().await, 0);
 }
 
+/// A setter's failed conversion is reported by `send()` with the setter's text, and nothing is
+/// sent (`hashivault-codegen/src/shared.rs`: the setters and checks as calls to `src/setter.rs`).
+#[cfg(feature = "pki")]
+#[tokio::test]
+async fn a_setters_failed_conversion_is_reported_by_send() {
+    let server = MockServer::start_async().await;
+    let any = any_request().answers(&server, 200, json!({})).await;
+    let client = client(&server);
+    let err = client
+        .api()
+        .pki_generate_intermediate()
+        .pki_mount_path("pki")
+        .exported("neither-internal-nor-exported")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "invalid input: conversion to `PkiGenerateIntermediateExported` for exported failed"
+    );
+    // A later valid value replaces the failed one.
+    let err = client
+        .api()
+        .pki_generate_intermediate()
+        .exported("neither-internal-nor-exported")
+        .exported("internal")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid input: pki_generate_intermediate: `pki_mount_path` was not set (call `.pki_mount_path(..)` before `send()`)"
+    );
+    assert_eq!(any.calls_async().await, 0);
+}
+
 #[tokio::test]
 async fn list_operations_use_the_query_or_the_list_verb() {
     let server = MockServer::start_async().await;

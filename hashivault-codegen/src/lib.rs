@@ -6,7 +6,8 @@
 //! [`generator_settings`], rewrite its request-building code ([`requests`]: no `api-version`
 //! header, URLs built in one checked pass), make every `send()` end in hashivault's transport with
 //! hashivault's error and answer types and the builders own their client ([`surface`]), rewrite
-//! the generated struct fields
+//! per-item checks and conversions as calls to shared functions ([`shared`]), the generated
+//! struct fields
 //! ([`fields`]: unnamed fields kept, lenient request decoding), add the table of every
 //! operation's method, path and retry rules ([`operations`]) and format the result.
 //!
@@ -23,6 +24,7 @@ pub mod overlay;
 pub mod requests;
 pub mod serde_impls;
 pub mod setters;
+pub mod shared;
 pub mod surface;
 pub mod union;
 
@@ -55,6 +57,7 @@ pub struct Generated {
     pub surface: surface::SurfaceRewrites,
     /// Body setters that take a `crate::setter::FieldValue` ([`setters`]).
     pub setters: usize,
+    pub shared: shared::SharedCalls,
     /// What the rewrites of the generated struct fields changed.
     pub fields: fields::FieldRewrites,
     /// The normalized document the code was generated from (overlays applied, the selected
@@ -227,6 +230,7 @@ pub struct GeneratedFile {
     pub rewrites: requests::RequestRewrites,
     pub surface: surface::SurfaceRewrites,
     pub setters: usize,
+    pub shared: shared::SharedCalls,
     pub fields: fields::FieldRewrites,
     pub normalized: String,
 }
@@ -243,6 +247,7 @@ impl GeneratedFile {
             rewrites: self.rewrites,
             surface: self.surface,
             setters: self.setters,
+            shared: self.shared,
             fields: self.fields,
             normalized: self.normalized,
         }
@@ -276,6 +281,7 @@ pub fn generate_file(
     }
     let surface = surface::make_one_surface(&mut file);
     let setters = setters::setters_take_field_values(&mut file);
+    let shared = shared::one_call_per_item(&mut file);
     lazy::compiled_where_called(&mut file);
     if surface.unrewritten_sends > 0 {
         return Err(format!(
@@ -313,6 +319,7 @@ pub fn generate_file(
         rewrites,
         surface,
         setters,
+        shared,
         fields,
         normalized,
     })

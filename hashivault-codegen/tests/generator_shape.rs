@@ -71,6 +71,13 @@ fn every_rewrite_finds_its_anchors() {
         ("surface::builders_own_their_client", "client methods", s.cloning_constructors, ops),
         ("surface::client_shares_its_base_url", "base URLs", s.shared_base_url.into(), Some(1)),
         ("setters::setters_take_field_values", "body setters", g.setters, None),
+        ("shared::one_call_per_item", "operation setters", g.shared.converts, None),
+        ("shared::one_call_per_item", "body setters of operations", g.shared.converts_into, None),
+        ("shared::one_call_per_item", "body builder setters", g.shared.converted, None),
+        ("shared::one_call_per_item", "parameter checks", g.shared.required, None),
+        ("shared::one_call_per_item", "body conversions", g.shared.built, None),
+        ("shared::one_call_per_item", "requests", g.shared.requests, None),
+        ("shared::one_call_per_item", "prepare_request methods", g.shared.prepare_methods, ops),
         ("fields::unnamed_fields_as_secret_maps", "`extra` maps", f.extra_maps, None),
         ("fields::unnamed_fields_as_secret_maps", "`extra` defaults", f.extra_defaults, None),
         ("fields::lenient_request_fields", "comma-list fields", f.comma_lists, None),
@@ -96,6 +103,7 @@ fn every_rewrite_finds_its_anchors() {
         "client.exec(",
         "&'a super::Client",
         "```ignore",
+        "let prepared = (move",
     ] {
         let left = g.code.matches(gone).count();
         found(
