@@ -465,6 +465,8 @@ pub(crate) struct Writer<M: SerializeMap> {
     error: Option<M::Error>,
 }
 
+// Which writers the generated code calls depends on the spec and on the enabled groups.
+#[allow(dead_code)]
 impl<M: SerializeMap> Writer<M> {
     /// Starts the map (no length: as serde's derive with a flattened map).
     #[inline]
