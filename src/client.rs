@@ -283,7 +283,7 @@ impl Client {
     pub(crate) async fn send_to<B: Serialize + ?Sized>(
         &self,
         method: Method,
-        url: String,
+        url: url::Url,
         query: &[(&str, String)],
         body: Option<&B>,
         header: Option<(reqwest::header::HeaderName, HeaderValue)>,

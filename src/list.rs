@@ -322,12 +322,13 @@ impl Client {
         mount: &str,
         folder: &str,
     ) -> Result<Vec<String>, Error> {
-        let url = self.operation_url(operation, &[&mount, &folder])?;
-        let Some(url) = url.strip_suffix("?list=true") else {
+        let mut url = self.operation_url(operation, &[&mount, &folder])?;
+        if url.query() != Some("list=true") {
             return Err(Error::invalid(format!(
                 "{operation} is not a list operation"
             )));
-        };
+        }
+        url.set_query(None);
         let op = crate::transport::Op {
             name,
             answers: operation.answers,
@@ -336,7 +337,7 @@ impl Client {
             let response = self
                 .send_to(
                     reqwest::Method::GET,
-                    url.to_string(),
+                    url,
                     &[("scan", "true".to_string())],
                     None::<&()>,
                     None,

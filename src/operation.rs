@@ -12,7 +12,6 @@
 
 use std::fmt;
 
-use progenitor_client::ClientInfo;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -314,7 +313,7 @@ impl Client {
         &self,
         operation: &Operation,
         values: &[&(dyn fmt::Display + Sync)],
-    ) -> Result<String, Error> {
+    ) -> Result<url::Url, Error> {
         if values.len() != operation.params.len() {
             return Err(Error::invalid(format!(
                 "{operation}: {} path parameters given, the spec has {}",
@@ -330,7 +329,7 @@ impl Client {
             *slot = (name, *value as &dyn fmt::Display);
         }
         crate::path::operation_url(
-            self.api().baseurl(),
+            &self.api().baseurl,
             operation.pieces,
             &params[..values.len()],
         )

@@ -159,7 +159,7 @@ where
 pub(crate) fn request(
     client: &reqwest::Client,
     method: reqwest::Method,
-    url: String,
+    url: url::Url,
 ) -> Result<reqwest::Request, crate::Error> {
     accepting_json(client.request(method, url))
         .build()
@@ -171,7 +171,7 @@ pub(crate) fn request(
 pub(crate) fn request_with_body<B: serde::Serialize>(
     client: &reqwest::Client,
     method: reqwest::Method,
-    url: String,
+    url: url::Url,
     body: &B,
 ) -> Result<reqwest::Request, crate::Error> {
     accepting_json(client.request(method, url))

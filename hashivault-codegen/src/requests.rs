@@ -9,7 +9,9 @@
 //! - [`build_urls_with_checked_params`]: progenitor escapes `/` in path parameters as `%2F`; Vault's
 //!   secret paths and nested mounts are `/`-separated. The URL is built in one pass by
 //!   `crate::path::operation_url`, which keeps slashes literal and refuses a parameter that would
-//!   change the endpoint (`..`, `.`, `//`, empty, control characters).
+//!   change the endpoint (`..`, `.`, `//`, empty, control characters). A URL without parameters
+//!   is `crate::path::fixed_url`. Both set the path of the client's base URL, parsed once, where
+//!   reqwest parsed each request's whole text again (scheme, host through IDNA).
 //! - [`unset_parameters_without_allocation`]: progenitor's operation builders start each required
 //!   parameter as an allocated "was not initialized" message that the setter drops at once; the
 //!   message is now made only when `send()` finds the parameter unset, and names the operation.
@@ -32,6 +34,8 @@ pub struct RequestRewrites {
     pub empty_header_maps: usize,
     /// URLs with path parameters built by `crate::path::operation_url`.
     pub checked_urls: usize,
+    /// URLs without path parameters built by `crate::path::fixed_url`.
+    pub fixed_urls: usize,
     /// Path parameters still escaped by progenitor's `encode_path` (should be 0).
     pub unrewritten_path_params: usize,
     /// Required builder parameters whose "not initialized" message is made only when needed.
@@ -217,16 +221,21 @@ pub fn build_urls_with_checked_params(stmt: &mut syn::Stmt, stats: &mut RequestR
     if !mac.mac.path.is_ident("format") {
         return;
     }
-    let Some(rewritten) = checked_url_expr(&mac.mac) else {
+    let Some((rewritten, fixed)) = checked_url_expr(&mac.mac) else {
         return;
     };
     *init.expr = rewritten;
-    stats.checked_urls += 1;
+    if fixed {
+        stats.fixed_urls += 1;
+    } else {
+        stats.checked_urls += 1;
+    }
 }
 
-/// The `operation_url` call for a `format!` of the base URL and escaped path parameters, or
-/// `None` when the macro has another shape (left as progenitor wrote it).
-fn checked_url_expr(mac: &syn::Macro) -> Option<syn::Expr> {
+/// The `operation_url` call for a `format!` of the base URL and escaped path parameters (or the
+/// `fixed_url` call, `true`, for the base URL and a path alone), or `None` when the macro has
+/// another shape (left as progenitor wrote it).
+fn checked_url_expr(mac: &syn::Macro) -> Option<(syn::Expr, bool)> {
     use syn::punctuated::Punctuated;
     let args = mac
         .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
@@ -247,10 +256,17 @@ fn checked_url_expr(mac: &syn::Macro) -> Option<syn::Expr> {
     for arg in args {
         params.push(encoded_param(&arg)?);
     }
-    if params.is_empty() {
-        return None;
-    }
     let template = template.value();
+    if params.is_empty() {
+        let path = template.strip_prefix("{}")?;
+        if path.contains(['{', '}']) {
+            return None;
+        }
+        return Some((
+            syn::parse_quote!(crate::path::fixed_url(&client.baseurl, #path)?),
+            true,
+        ));
+    }
     let mut pieces = template.split("{}");
     // The template starts with the base URL's placeholder.
     if !pieces.next()?.is_empty() {
@@ -262,14 +278,17 @@ fn checked_url_expr(mac: &syn::Macro) -> Option<syn::Expr> {
     }
     let names = params.iter().map(|p| p.to_string());
     let idents = params.iter();
-    Some(syn::parse_quote! {
-        crate::path::operation_url(
-            &client.baseurl,
-            &[#(#pieces),*],
-            &[#((#names, &#idents as &dyn ::std::fmt::Display)),*],
-        )
-        .map_err(Error::InvalidRequest)?
-    })
+    Some((
+        syn::parse_quote! {
+            crate::path::operation_url(
+                &client.baseurl,
+                &[#(#pieces),*],
+                &[#((#names, &#idents as &dyn ::std::fmt::Display)),*],
+            )
+            .map_err(Error::InvalidRequest)?
+        },
+        false,
+    ))
 }
 
 /// `x` in `encode_path(&x.to_string())`.
@@ -461,6 +480,7 @@ mod tests {
                 api_version_headers: 1,
                 empty_header_maps: 1,
                 checked_urls: 1,
+                fixed_urls: 0,
                 unrewritten_path_params: 0,
                 lazy_unset_messages: 2,
                 query_params: 1,
@@ -522,9 +542,26 @@ mod tests {
     }
 
     #[test]
+    fn a_url_without_parameters_is_the_base_with_its_path() {
+        let mut stmt: syn::Stmt =
+            syn::parse_str(r#"let url = format!("{}/sys/health", client.baseurl,);"#).unwrap();
+        let mut stats = RequestRewrites::default();
+        build_urls_with_checked_params(&mut stmt, &mut stats);
+        assert_eq!((stats.fixed_urls, stats.checked_urls), (1, 0));
+        let flat: String = quote::quote!(#stmt)
+            .to_string()
+            .split_whitespace()
+            .collect();
+        assert_eq!(
+            flat,
+            r#"leturl=crate::path::fixed_url(&client.baseurl,"/sys/health")?;"#
+        );
+    }
+
+    #[test]
     fn urls_of_other_shapes_are_left_alone() {
         for src in [
-            r#"let url = format!("{}/sys/health", client.baseurl);"#,
+            r#"let url = format!("{}/{}/health", client.baseurl);"#,
             r#"let url = format!("{}/{}", other.baseurl, encode_path(&a.to_string()));"#,
             r#"let url = format!("{}/{}", client.baseurl, a);"#,
             r#"let other = format!("{}/{}", client.baseurl, encode_path(&a.to_string()));"#,

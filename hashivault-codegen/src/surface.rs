@@ -14,8 +14,9 @@
 //!   (`KvV2Read<'a> { client: &'a Client }`), so a builder cannot be stored or moved into
 //!   `tokio::spawn`. They hold a clone instead (`'static`, `Send`): the client is a handful of
 //!   reference counts (see [`client_shares_its_base_url`]).
-//! - [`client_shares_its_base_url`]: the generated `Client`'s base URL is an `Arc<str>` instead
-//!   of a `String`, so that a clone per call allocates nothing.
+//! - [`client_shares_its_base_url`]: the generated `Client`'s base URL is the handwritten
+//!   `crate::path::BaseUrl` (shared, parsed once) instead of a `String`, so that a clone per call
+//!   allocates nothing and a request's URL is not parsed whole again.
 //! - [`imports_without_progenitor`]: the generated module re-exported progenitor's `Error`,
 //!   `ResponseValue` and `ByteStream` (`hashivault::api::Error` was progenitor's); the module
 //!   imports what it uses privately, and the builders use `crate::Error`.
@@ -37,7 +38,7 @@ pub struct SurfaceRewrites {
     pub owned_builders: usize,
     /// Client methods that hand a clone to their builder.
     pub cloning_constructors: usize,
-    /// Whether the client's base URL became an `Arc<str>`.
+    /// Whether the client's base URL became a `crate::path::BaseUrl`.
     pub shared_base_url: bool,
 }
 
@@ -478,15 +479,17 @@ fn constructor_takes_a_clone(f: &mut syn::ImplItemFn) -> bool {
     true
 }
 
-/// The generated `Client { baseurl: String, .. }` keeps its base URL as an `Arc<str>`: a clone
-/// of the client (one per call, [`builders_own_their_client`]) then allocates nothing.
+/// The generated `Client { baseurl: String, .. }` keeps its base URL as a `crate::path::BaseUrl`:
+/// shared, so a clone of the client (one per call, [`builders_own_their_client`]) allocates
+/// nothing, and parsed once, so each operation's URL is the base with its path set
+/// (`crate::path::operation_url`) instead of a text reqwest parses whole, scheme and host again.
 pub fn client_shares_its_base_url(file: &mut syn::File, stats: &mut SurfaceRewrites) {
     for item in &mut file.items {
         match item {
             syn::Item::Struct(st) if st.ident == "Client" => {
                 for field in st.fields.iter_mut() {
                     if field.ident.as_ref().is_some_and(|i| i == "baseurl") {
-                        field.ty = syn::parse_quote!(::std::sync::Arc<str>);
+                        field.ty = syn::parse_quote!(crate::path::BaseUrl);
                         stats.shared_base_url = true;
                     }
                 }
@@ -500,15 +503,15 @@ pub fn client_shares_its_base_url(file: &mut syn::File, stats: &mut SurfaceRewri
     }
 }
 
-/// `baseurl: baseurl.to_string()` → `baseurl: Arc::from(baseurl)`, `self.baseurl.as_str()` →
-/// `&self.baseurl`.
+/// `baseurl: baseurl.to_string()` → `baseurl: BaseUrl::new(baseurl)`, `self.baseurl.as_str()` →
+/// `&self.baseurl` (a `&str` through `Deref`).
 struct BaseUrl;
 
 impl VisitMut for BaseUrl {
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
         let text = quote::quote!(#expr).to_string().replace(' ', "");
         if text == "baseurl.to_string()" {
-            *expr = syn::parse_quote!(::std::sync::Arc::from(baseurl));
+            *expr = syn::parse_quote!(crate::path::BaseUrl::new(baseurl));
             return;
         }
         if text == "self.baseurl.as_str()" {
@@ -663,8 +666,8 @@ mod tests {
             ".build().map_err(crate::Error::unbuildable)?",
             "useprogenitor_client::{encode_path,ClientInfo,OperationInfo,RequestBuilderExt};",
             "usecrate::Error;",
-            "pub(crate)baseurl:::std::sync::Arc<str>,",
-            "baseurl:::std::sync::Arc::from(baseurl),",
+            "pub(crate)baseurl:crate::path::BaseUrl,",
+            "baseurl:crate::path::BaseUrl::new(baseurl),",
             "&self.baseurl",
         ] {
             assert!(code.contains(wanted), "{wanted} is missing: {code}");

@@ -62,6 +62,7 @@ fn every_rewrite_finds_its_anchors() {
         ("requests::drop_api_version_header", "`api-version` headers", r.api_version_headers, ops),
         ("requests::drop_api_version_header", "emptied header maps", r.empty_header_maps, ops),
         ("requests::build_urls_with_checked_params", "URLs", r.checked_urls, None),
+        ("requests::build_urls_with_checked_params", "URLs without parameters", r.fixed_urls, None),
         ("requests::build_urls_with_checked_params", "unknown URLs", r.unrewritten_path_params, Some(0)),
         ("requests::unset_parameters_without_allocation", "parameters", r.lazy_unset_messages, None),
         ("requests::query_param_when_set", "query parameters", r.query_params, None),

@@ -204,6 +204,12 @@ fn every_generated_operation_is_streamlined() {
     assert_eq!(rewrites.empty_header_maps, operations);
     assert_eq!(rewrites.unrewritten_path_params, 0);
     assert!(rewrites.checked_urls > 800, "{rewrites:?}");
+    // Every URL is the base URL with its path set: none is a text reqwest parses whole.
+    assert_eq!(
+        rewrites.checked_urls + rewrites.fixed_urls,
+        operations,
+        "{rewrites:?}"
+    );
     let surface = generated.surface;
     assert_eq!(surface.sends, operations, "{surface:?}");
     assert_eq!(surface.unrewritten_sends, 0);
