@@ -522,10 +522,12 @@ impl Context {
         operation: &str,
     ) -> Finished {
         if let (Some(index), Ok(response)) = (&self.policy.read_your_writes, &result) {
-            // A write's index: later requests ask the node to have applied it.
-            let write = !matches!(*method, Method::GET | Method::HEAD);
-            if let Some(value) = response.headers().get(X_VAULT_INDEX).filter(|_| write) {
-                index.set(value.clone());
+            // A write's index: later requests ask the node to have applied it (a read's header
+            // is not looked up).
+            if !matches!(*method, Method::GET | Method::HEAD) {
+                if let Some(value) = response.headers().get(X_VAULT_INDEX) {
+                    index.set(value.clone());
+                }
             }
         }
         if let Some(started) = started {
