@@ -255,10 +255,12 @@ impl fmt::Display for CertStop {
     }
 }
 
+/// The text includes the [`Error`], so `source()` is that error's own source: printing a chain
+/// shows each cause once.
 impl std::error::Error for CertStop {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            CertStop::Refused(e) => Some(&**e),
+            CertStop::Refused(e) => e.source(),
             CertStop::Cancelled => None,
         }
     }

@@ -377,11 +377,9 @@ impl fmt::Display for TransportError {
         } else {
             "no answer from"
         };
-        write!(
-            f,
-            "{what} {}: {} ({})",
-            self.address, self.hint, self.source
-        )
+        // reqwest's own text is the error's source, printed after it by `{e:#}` (anyhow) or any
+        // chain walker; writing it here too printed it twice there.
+        write!(f, "{what} {}: {}", self.address, self.hint)
     }
 }
 
@@ -740,10 +738,9 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport(e) => Some(&e.source),
-            Error::Deadline(e) => e
-                .last
-                .as_deref()
-                .map(|e| e as &(dyn std::error::Error + 'static)),
+            // The last answer is already in the deadline's text ("the last answer: ..."): its
+            // source comes next, so each cause is printed once.
+            Error::Deadline(e) => e.last.as_deref().and_then(|last| last.source()),
             _ => None,
         }
     }

@@ -185,9 +185,19 @@ impl fmt::Display for StopReason {
 
 /// A stopped renewer as an error, so that `renewer.ready().await?` works in any function
 /// returning `Box<dyn std::error::Error + Send + Sync>` or `anyhow::Result`. The text includes
-/// Vault's error when there was one (so `source()` is `None`: printing a chain shows it once;
-/// match the variant for the [`Error`] itself). Like [`Error`], it never shows a token or secret.
-impl std::error::Error for StopReason {}
+/// the [`Error`] when there was one, so `source()` is that error's own source (reqwest's, for a
+/// transport error): printing a chain shows each cause once; match the variant for the
+/// [`Error`] itself. Like [`Error`], it never shows a token or secret.
+impl std::error::Error for StopReason {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StopReason::Revoked(e) | StopReason::Expired(e) | StopReason::LoginFailing(e) => {
+                e.source()
+            }
+            _ => None,
+        }
+    }
+}
 
 /// The state of the renewer's token, in [`TokenRenewer::status`].
 #[derive(Clone, Debug)]
