@@ -191,12 +191,15 @@ impl Op {
 
 #[derive(Clone)]
 enum Target {
-    /// A bare `reqwest::Client` GET with `X-Vault-Token` and a typed `serde_json` parse.
+    /// A bare `reqwest::Client` GET with `X-Vault-Token` and a typed `serde_json` parse; with
+    /// `map` (`--profile floor-map` only), a small KV read decodes the secret into a
+    /// `serde_json::Map`, the shape the generated call returns it in.
     Floor {
         http: reqwest::Client,
         base: Arc<str>,
         token: reqwest::header::HeaderValue,
         creds: AppRoleCreds,
+        map: bool,
     },
     /// hashivault's generated `api` call (`sys_health()` for health: the generated operation
     /// has no response body in Vault's document).
@@ -226,6 +229,18 @@ impl Target {
         }
         match self {
             Target::Floor {
+                http,
+                base,
+                token,
+                map: true,
+                ..
+            } if op == Op::KvSmall => {
+                let url = format!("{base}/v1/{mount}/data/{path}");
+                let r: KvRead<serde_json::Map<String, serde_json::Value>> =
+                    floor_get(http, url, token).await?;
+                Ok(small_secret_len(&r.data.data))
+            }
+            Target::Floor {
                 http, base, token, ..
             } => match op {
                 Op::KvSmall => {
@@ -249,10 +264,7 @@ impl Target {
             Target::Hashivault(c, _) => match op {
                 Op::KvSmall => {
                     let m = hashivault_api_read(c, mount, path).await?;
-                    Ok(["password", "username", "host", "port"]
-                        .iter()
-                        .map(|k| m.get(*k).and_then(|v| v.as_str()).map_or(0, str::len))
-                        .sum())
+                    Ok(small_secret_len(&m))
                 }
                 Op::KvBig | Op::KvBigChunked => {
                     let m = hashivault_api_read(c, mount, path).await?;
@@ -485,6 +497,14 @@ async fn floor_send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Re
         .map_err(|e| e.to_string())
 }
 
+/// The small secret's length read from its map, as a caller of the generated call reads it.
+fn small_secret_len(m: &serde_json::Map<String, serde_json::Value>) -> usize {
+    ["password", "username", "host", "port"]
+        .iter()
+        .map(|k| m.get(*k).and_then(|v| v.as_str()).map_or(0, str::len))
+        .sum()
+}
+
 /// The generated operation, as the crate docs show it; returns the secret's `data` map.
 async fn hashivault_api_read(
     c: &hashivault::Client,
@@ -531,6 +551,7 @@ fn build_floor(address: &str, token: &str, creds: &AppRoleCreds) -> Target {
         base: Arc::from(address),
         token,
         creds: creds.clone(),
+        map: false,
     }
 }
 
@@ -1070,7 +1091,7 @@ impl hashivault::intercept::Interceptor for NoopInterceptor {}
 /// that does nothing) or `vaultrs`; OP is `kv`, `health` or `big`.
 fn profile(args: &[String]) {
     let usage =
-        "usage: hashivault-bench --profile floor|api|kv|kv-no-timeout|kv-noop-interceptor|vaultrs kv|health|big|big-chunked|write|login|list N [TASKS]";
+        "usage: hashivault-bench --profile floor|floor-map|api|kv|kv-no-timeout|kv-noop-interceptor|vaultrs kv|health|big|big-chunked|write|login|list N [TASKS]";
     let (client, op, n, tasks) = match args {
         [client, op, n] => (client, op, n, None),
         [client, op, n, tasks] => (client, op, n, Some(tasks)),
@@ -1125,6 +1146,16 @@ fn profile(args: &[String]) {
             "kv-no-timeout" => 3,
             "vaultrs" => 4,
             "kv-noop-interceptor" => 5,
+            "floor-map" => {
+                // The floor with the generated call's answer shape: what the client adds over
+                // bare reqwest + serde_json, the answer type aside (`benches/callgrind.sh`).
+                let mut floor = all[0].clone();
+                if let Target::Floor { map, .. } = &mut floor {
+                    *map = true;
+                }
+                all.push(floor);
+                all.len() - 1
+            }
             _ => {
                 eprintln!("{usage}");
                 std::process::exit(2);
