@@ -1,5 +1,7 @@
 //! The auth helpers on the wire (`src/auth/`): every login's method, path and body, the token
 //! captured for later calls (generated API included), and the token's own endpoints.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(all(feature = "auth-approle", feature = "auth-token", feature = "sys"))]
 
 mod common;
 

@@ -52,6 +52,7 @@ fn read_secret(
     client.kv2("secret").read::<Value>(path).wait()
 }
 
+#[cfg(feature = "cubbyhole")]
 #[test]
 fn handwritten_helpers_and_generated_operations_block_from_a_plain_thread() {
     let server = MockServer::start();

@@ -1,5 +1,7 @@
 //! The client's configuration on the wire: the headers every request carries, the token and
 //! namespace overrides, input refused before a request, and the request timeout (`src/client.rs`).
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(feature = "cubbyhole")]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! Requests built from the operation table and the generated API on the wire: path parameters
 //! (`src/path.rs`) and LIST operations (`src/operation.rs`, the transport's list method).
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(all(feature = "kv", feature = "sys"))]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! Retries on the wire (`src/transport.rs`): which answers and methods are retried, the backoff,
 //! and a retried request sent again whole.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(all(feature = "cubbyhole", feature = "kv", feature = "sys"))]
 
 mod common;
 

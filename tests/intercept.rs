@@ -1,6 +1,6 @@
 //! The interceptor seam on the wire: every attempt and hop of generated calls, helpers and
 //! `Client::request`, with the operation's name; headers added; secrets redacted.
-#![cfg(feature = "testing")]
+#![cfg(all(feature = "testing", feature = "kv"))]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! Live: tokens, userpass and AppRole login with token capture, a narrow policy's permission
 //! denied, renew and revoke self, and the renewer, against a real server.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(all(feature = "auth-token", feature = "auth-userpass", feature = "sys"))]
 
 mod common;
 

@@ -9,6 +9,8 @@
 //!
 //! The failover test kills the active node. The tests find the nodes' roles when they start
 //! (so either order works) and the failover test runs alone ([`CLUSTER`]).
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(feature = "kv")]
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! Live: secrets engines through the generated API (transit, PKI), on nested mounts.
-#![cfg(any(feature = "transit", feature = "pki"))]
+#![cfg(all(feature = "sys", any(feature = "transit", feature = "pki")))]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! Live: `sys/` against a real server (health, seal status, mounts, auth methods, policies,
 //! namespaces, wrapping). Each test works under its own unique names.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(all(feature = "cubbyhole", feature = "sys"))]
 
 mod common;
 

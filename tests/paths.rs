@@ -4,6 +4,8 @@
 //! (so `userpass/login/%2e%2e/%2e%2e/sys/seal` never reaches `/v1/sys/seal`, and a `?` never
 //! starts a query); a refused one is an `is_invalid_input()` error naming the reason, and no
 //! request at all reaches the server.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(feature = "kv")]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! The `sys/` helpers on the wire (`src/sys.rs`): health states as answers, response wrapping and
 //! unwrap.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(all(feature = "cubbyhole", feature = "sys"))]
 
 mod common;
 

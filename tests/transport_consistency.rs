@@ -3,6 +3,8 @@
 //! standby then forwards the read to the active node; without it, it answers `429` +
 //! `Retry-After: 1`, measured on a 3-node raft cluster), and a node that answers `429` anyway is
 //! asked again after the wait.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(feature = "cubbyhole")]
 
 mod common;
 mod transport_support;

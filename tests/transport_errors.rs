@@ -1,4 +1,6 @@
 //! Errors that say what happened (issue 12.6, 14.5): on the wire, with realistic bodies.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(feature = "cubbyhole")]
 
 mod common;
 mod transport_support;

@@ -1,5 +1,7 @@
 //! Bounded answers: the size limit, refused from `Content-Length` or cut off while read, so an
 //! endless body cannot fill memory; and the client-side rate limit.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(feature = "cubbyhole")]
 
 mod common;
 mod transport_support;

@@ -1,4 +1,6 @@
 //! The transport's errors against a real OpenBao (`cargo xtask test` runs it with a dev server).
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(feature = "cubbyhole")]
 
 mod common;
 

@@ -2,6 +2,8 @@
 //! Vault's overload `503` is retried with backoff within the retry budget the client's clones
 //! share, and fails fast once it is spent; a `431` names the largest header sent, never its
 //! value.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(feature = "cubbyhole")]
 
 mod common;
 mod transport_support;

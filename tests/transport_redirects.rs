@@ -1,5 +1,7 @@
 //! The redirect policy on the wire: what is followed, what is refused, and that a refused
 //! target never sees a request.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(feature = "cubbyhole")]
 
 mod common;
 mod transport_support;

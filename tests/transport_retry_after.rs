@@ -1,6 +1,8 @@
 //! `Retry-After` on `429` and `503`: the wait Vault asks for, within the deadline, and a clear
 //! error at once when it would pass the deadline. Gaps are measured on a loopback server, with
 //! generous bounds.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(feature = "cubbyhole")]
 
 mod common;
 mod transport_support;

@@ -1,6 +1,8 @@
 //! Time on the wire: the per-attempt timeout, the whole-call deadline, and which one fired.
 //! Bounds are generous (the machine is shared): each test checks an order of magnitude, not
 //! milliseconds.
+// The API groups this file's calls use: empty without them (`scripts/feature-sets.sh`).
+#![cfg(feature = "cubbyhole")]
 
 mod transport_support;
 

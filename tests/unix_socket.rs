@@ -1,6 +1,6 @@
 //! `unix:///path/agent.sock` addresses: the client talks HTTP over the socket, as to a Vault
 //! Agent or Proxy listening there.
-#![cfg(unix)]
+#![cfg(all(unix, feature = "cubbyhole"))]
 
 mod common;
 

@@ -1,6 +1,8 @@
 //! Setups the live tests share (against the server of [`super::live_client`]).
 
-use hashivault::{Client, SecretString};
+#[cfg(any(feature = "sys", feature = "auth-token"))]
+use hashivault::Client;
+use hashivault::SecretString;
 
 /// An AppRole mount of a test's own, with one role: what a login needs.
 pub struct AppRoleSetup {
