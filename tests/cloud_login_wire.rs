@@ -442,13 +442,17 @@ async fn a_busy_metadata_service_is_retried_by_the_renewer() {
     let gcp = GcpInstance::new("gcp", "r").metadata_url(metadata.base_url());
     let err = client.auth().login_as(&gcp).await.unwrap_err();
     assert!(matches!(err, hashivault::Error::Transport(_)), "{err:?}");
+    let shown = format!(
+        "no answer from {}{path}: the metadata service is busy or failing; the login can be \
+         retried",
+        metadata.base_url()
+    );
+    assert_eq!(err.to_string(), shown);
+    // The status is reqwest's error, the source: printed once, after the text, by `{e:#}`.
+    let chained = format!("{:#}", anyhow::Error::from(err));
     assert_eq!(
-        err.to_string(),
-        format!(
-            "no answer from {}{path}: the metadata service is busy or failing; the login can be \
-             retried (HTTP status server error (503 Service Unavailable))",
-            metadata.base_url()
-        )
+        chained,
+        format!("{shown}: HTTP status server error (503 Service Unavailable)")
     );
 
     // The renewer's first login meets the busy service, backs off, and logs in once it answers.
