@@ -75,9 +75,15 @@ async fn main() -> Result<(), Error> {
         .await?;
     println!("version 1 had host {}", first.data.host);
     let metadata = kv.read_metadata(&format!("{prefix}/db")).await?;
+    // Vault keys the versions by their number as text, in no order.
+    let mut versions: Vec<u64> = metadata
+        .versions
+        .keys()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    versions.sort_unstable();
     println!(
-        "{prefix}/db has versions {:?}, current {}",
-        metadata.versions.keys().collect::<Vec<_>>(),
+        "{prefix}/db has versions {versions:?}, current {}",
         metadata.current_version
     );
     println!("list {prefix}/: {:?}", kv.list(&prefix).await?);
