@@ -91,6 +91,11 @@ impl Client {
         self.api.clone()
     }
 
+    /// The generated client's base URL, borrowed ([`Client::api`] is an owned clone).
+    pub(crate) fn base_url(&self) -> &crate::path::BaseUrl {
+        &self.api.baseurl
+    }
+
     /// The address requests go to (without `/v1`).
     pub fn address(&self) -> &str {
         &self.address

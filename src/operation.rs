@@ -328,12 +328,10 @@ impl Client {
         for (slot, (name, value)) in slots.iter_mut().zip(operation.params.iter().zip(values)) {
             *slot = (name, *value as &dyn fmt::Display);
         }
-        crate::path::operation_url(
-            &self.api().baseurl,
-            operation.pieces,
-            &params[..values.len()],
-        )
-        .map_err(Error::invalid)
+        // Borrowed: `self.api()` is an owned clone, a reference count up and down for each of
+        // the client's shared parts, only to read its base URL.
+        crate::path::operation_url(self.base_url(), operation.pieces, &params[..values.len()])
+            .map_err(Error::invalid)
     }
 
     /// Sends `operation`; the 2xx response or the mapped error.
