@@ -143,15 +143,22 @@ pub(crate) fn required<T>(
     value.map_err(|e| crate::Error::InvalidInput(if e.is_empty() { unset.to_string() } else { e }))
 }
 
-/// `send()`'s body: its builder built into the body, or the first error of either.
+/// `send()`'s body: its builder built into the body, or the first error of either, naming the
+/// operation: the `body` setter's (`github_configure: conversion to `GithubConfigureRequest` for
+/// body failed: no value supplied for organization`), or the builder's
+/// (`github_configure: the body: no value supplied for organization`).
 #[allow(dead_code)] // unused when no API group is enabled
-pub(crate) fn built<T, B>(body: Result<B, String>) -> Result<T, crate::Error>
+pub(crate) fn built<T, B>(body: Result<B, String>, operation: &str) -> Result<T, crate::Error>
 where
     B: TryInto<T>,
     B::Error: std::fmt::Display,
 {
-    body.and_then(|v| v.try_into().map_err(|e| e.to_string()))
-        .map_err(crate::Error::InvalidInput)
+    match body {
+        Ok(builder) => builder
+            .try_into()
+            .map_err(|e| crate::Error::InvalidInput(format!("{operation}: the body: {e}"))),
+        Err(e) => Err(crate::Error::InvalidInput(format!("{operation}: {e}"))),
+    }
 }
 
 /// `send()`'s request without a body: `METHOD url`, `Accept: application/json`.

@@ -96,6 +96,45 @@ async fn a_setters_failed_conversion_is_reported_by_send() {
     assert_eq!(any.calls_async().await, 0);
 }
 
+/// A body missing a field the spec requires is refused by `send()` naming the operation, as a
+/// missing path parameter is, and nothing is sent (`hashivault-codegen/src/shared.rs`:
+/// `name_the_body_check`).
+#[cfg(feature = "auth-github")]
+#[tokio::test]
+async fn an_incomplete_body_is_refused_naming_the_operation() {
+    let server = MockServer::start_async().await;
+    let any = any_request().answers(&server, 204, json!({})).await;
+    let client = client(&server);
+    // Built field by field: the builder's own check.
+    let err = client
+        .api()
+        .github_configure()
+        .github_mount_path("github")
+        .body_map(|body| body.base_url("https://github.example"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "invalid input: github_configure: the body: no value supplied for organization"
+    );
+    // Given whole: the `body` setter's conversion.
+    let err = client
+        .api()
+        .github_configure()
+        .github_mount_path("github")
+        .body(hashivault::api::types::builder::GithubConfigureRequest::default())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid input: github_configure: conversion to `GithubConfigureRequest` for body failed: no value supplied for organization"
+    );
+    assert_eq!(any.calls_async().await, 0);
+}
+
 #[tokio::test]
 async fn list_operations_use_the_query_or_the_list_verb() {
     let server = MockServer::start_async().await;

@@ -16,7 +16,8 @@
 //! - `send()`'s check `p.map_err(|e| Error::InvalidInput(if e.is_empty() { "..".to_string() }
 //!   else { e }))` becomes `crate::setter::required(p, "..")`;
 //! - `send()`'s body conversion `body.and_then(|v| T::try_from(v).map_err(|e| e.to_string()))
-//!   .map_err(Error::InvalidInput)` becomes `crate::setter::built::<T, _>(body)`.
+//!   .map_err(Error::InvalidInput)` becomes `crate::setter::built::<T, _>(body, "OPERATION_ID")`
+//!   (the id of the `send()`'s `OperationInfo`, so that the error names the operation).
 //!
 //! - `send()`'s `#[allow(unused_mut)] let mut request = client.client.post(url).header(ACCEPT,
 //!   HeaderValue::from_static("application/json")).json(&body).build()
@@ -259,7 +260,8 @@ fn prepare_method(send: &mut syn::ImplItemFn) -> Option<syn::ImplItemFn> {
     if !is_path(first, &["prepared"]) {
         return None;
     }
-    let block = &body.block;
+    let mut block = body.block.clone();
+    name_the_body_check(&mut block);
     let prepare: syn::ImplItemFn = syn::parse_quote! {
         #[inline]
         fn prepare_request(self) -> crate::transport::Prepared #block
@@ -267,6 +269,61 @@ fn prepare_method(send: &mut syn::ImplItemFn) -> Option<syn::ImplItemFn> {
     *first = syn::parse_quote!(self.prepare_request());
     send.block.stmts.remove(0);
     Some(prepare)
+}
+
+/// Gives each `crate::setter::built::<T, _>(body)` of a `send()`'s block the operation's id (the
+/// `operation_id` of its `OperationInfo`), so that an incomplete body's error names the
+/// operation as a missing parameter's does (`transit_encrypt: the body: no value supplied for
+/// plaintext`). A block without an `OperationInfo` is left as it is.
+fn name_the_body_check(block: &mut syn::Block) {
+    struct FindId(Option<syn::LitStr>);
+    impl<'a> syn::visit::Visit<'a> for FindId {
+        fn visit_expr_struct(&mut self, s: &'a syn::ExprStruct) {
+            let is_info = s
+                .path
+                .segments
+                .last()
+                .is_some_and(|seg| seg.ident == "OperationInfo");
+            for field in s.fields.iter().filter(|_| is_info) {
+                let named = matches!(&field.member, syn::Member::Named(m) if m == "operation_id");
+                if let (
+                    true,
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(id),
+                        ..
+                    }),
+                ) = (named, &field.expr)
+                {
+                    self.0 = Some(id.clone());
+                }
+            }
+            syn::visit::visit_expr_struct(self, s);
+        }
+    }
+    struct AddId(syn::LitStr);
+    impl VisitMut for AddId {
+        fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+            syn::visit_mut::visit_expr_call_mut(self, call);
+            let syn::Expr::Path(func) = &*call.func else {
+                return;
+            };
+            let names: Vec<String> = func
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if names == ["crate", "setter", "built"] && call.args.len() == 1 {
+                let id = &self.0;
+                call.args.push(syn::parse_quote!(#id));
+            }
+        }
+    }
+    let mut find = FindId(None);
+    syn::visit::Visit::visit_block(&mut find, block);
+    if let Some(id) = find.0 {
+        AddId(id).visit_block_mut(block);
+    }
 }
 
 /// `e` of `{ e }`, else `expr`.
@@ -429,6 +486,9 @@ mod tests {
                             .json(&body)
                             .build()
                             .map_err(crate::Error::unbuildable)?;
+                        let info = OperationInfo {
+                            operation_id: "transit_encrypt",
+                        };
                         Ok((client, request, info))
                     })();
                     crate::transport::send_json_later(prepared, &[])
@@ -484,7 +544,7 @@ mod tests {
             r#"self.name=crate::setter::convert(value,"conversion to `:: std :: string :: String` for name failed");"#,
             r#"self.body=crate::setter::convert_into(value,"conversion to `TransitEncryptRequest` for body failed");"#,
             r#"letname=crate::setter::required(name,"transit_encrypt: `name` was not set (call `.name(..)` before `send()`)")?;"#,
-            r#"letbody=crate::setter::built::<types::TransitEncryptRequest,_>(body)?;"#,
+            r#"letbody=crate::setter::built::<types::TransitEncryptRequest,_>(body,"transit_encrypt")?;"#,
             r#"self.key_version=crate::setter::converted(value,"key_version");"#,
             r#"letrequest=crate::setter::request_with_body(&client.client,::reqwest::Method::POST,url,&body)?;"#,
             r#"letrequest=crate::setter::request(&client.client,::reqwest::Method::GET,url)?;"#,
