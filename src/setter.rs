@@ -133,14 +133,29 @@ where
         .map_err(|e| format!("error converting supplied value for {name}: {e}"))
 }
 
-/// `send()`'s check of a parameter: its value, its setter's conversion error, or `unset` when
-/// it was never set (an empty error).
+/// `send()`'s check of a parameter: its value, its setter's conversion error after the
+/// operation's id, or `unset` (which names the operation) when it was never set (an empty
+/// error).
 #[allow(dead_code)] // unused when no API group is enabled
 pub(crate) fn required<T>(
     value: Result<T, String>,
     unset: &'static str,
+    operation: &str,
 ) -> Result<T, crate::Error> {
-    value.map_err(|e| crate::Error::InvalidInput(if e.is_empty() { unset.to_string() } else { e }))
+    value.map_err(|e| {
+        crate::Error::InvalidInput(if e.is_empty() {
+            unset.to_string()
+        } else {
+            format!("{operation}: {e}")
+        })
+    })
+}
+
+/// `send()`'s other input errors (an optional parameter's failed conversion, a refused path
+/// parameter), after the operation's id.
+#[allow(dead_code)] // unused when no API group is enabled
+pub(crate) fn named<T>(value: Result<T, String>, operation: &str) -> Result<T, crate::Error> {
+    value.map_err(|e| crate::Error::InvalidInput(format!("{operation}: {e}")))
 }
 
 /// `send()`'s body: its builder built into the body, or the first error of either, naming the

@@ -37,7 +37,10 @@ async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave
         let err = read_kv2(&client, mount, path).await.unwrap_err();
         assert!(err.is_invalid_input(), "{mount:?} {path:?}: {err}");
         let text = err.to_string();
-        assert!(text.contains("the path parameter `"), "{text}");
+        assert!(
+            text.starts_with("invalid input: kv_v2_read: the path parameter `"),
+            "{text}"
+        );
         assert!(text.contains(reason), "{path:?}: {text}");
         if path.len() > 3 {
             assert!(!text.contains(path), "the value is not echoed: {text}");
@@ -59,8 +62,8 @@ async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave
     assert_eq!(any.calls_async().await, 0);
 }
 
-/// A setter's failed conversion is reported by `send()` with the setter's text, and nothing is
-/// sent (`hashivault-codegen/src/shared.rs`: the setters and checks as calls to `src/setter.rs`).
+/// A setter's failed conversion is reported by `send()` with the setter's text after the
+/// operation, and nothing is sent (`hashivault-codegen/src/shared.rs`: the setters and checks as calls to `src/setter.rs`).
 #[cfg(feature = "pki")]
 #[tokio::test]
 async fn a_setters_failed_conversion_is_reported_by_send() {
@@ -78,7 +81,7 @@ async fn a_setters_failed_conversion_is_reported_by_send() {
     assert!(err.is_invalid_input(), "{err}");
     assert_eq!(
         err.to_string(),
-        "invalid input: conversion to `PkiGenerateIntermediateExported` for exported failed"
+        "invalid input: pki_generate_intermediate: conversion to `PkiGenerateIntermediateExported` for exported failed"
     );
     // A later valid value replaces the failed one.
     let err = client

@@ -14,7 +14,7 @@
 //! - a body builder's setter `value.try_into().map_err(|e| format!("error converting supplied
 //!   value for NAME: {e}"))` becomes `crate::setter::converted(value, "NAME")`;
 //! - `send()`'s check `p.map_err(|e| Error::InvalidInput(if e.is_empty() { "..".to_string() }
-//!   else { e }))` becomes `crate::setter::required(p, "..")`;
+//!   else { e }))` becomes `crate::setter::required(p, "..", "OPERATION_ID")`;
 //! - `send()`'s body conversion `body.and_then(|v| T::try_from(v).map_err(|e| e.to_string()))
 //!   .map_err(Error::InvalidInput)` becomes `crate::setter::built::<T, _>(body, "OPERATION_ID")`
 //!   (the id of the `send()`'s `OperationInfo`, so that the error names the operation).
@@ -130,6 +130,7 @@ impl Shared {
         if is_value_try_into(receiver) {
             if let Some(message) = to_string_of_literal(body) {
                 self.0.converts += 1;
+                let message = tidy_type_names(&message.value());
                 return Some(syn::parse_quote!(crate::setter::convert(value, #message)));
             }
             let text = format_literal(body)?;
@@ -152,6 +153,7 @@ impl Shared {
                     return None;
                 }
                 self.0.converts_into += 1;
+                let message = tidy_type_names(message);
                 // The target type is the setter's `V: TryInto<T>`; rustc infers it from there.
                 return Some(syn::parse_quote!(crate::setter::convert_into(value, #message)));
             }
@@ -271,10 +273,13 @@ fn prepare_method(send: &mut syn::ImplItemFn) -> Option<syn::ImplItemFn> {
     Some(prepare)
 }
 
-/// Gives each `crate::setter::built::<T, _>(body)` of a `send()`'s block the operation's id (the
-/// `operation_id` of its `OperationInfo`), so that an incomplete body's error names the
-/// operation as a missing parameter's does (`transit_encrypt: the body: no value supplied for
-/// plaintext`). A block without an `OperationInfo` is left as it is.
+/// Gives each `crate::setter::built::<T, _>(body)` and `crate::setter::required(p, "..")` of a
+/// `send()`'s block the operation's id (the `operation_id` of its `OperationInfo`), and turns each
+/// `x.map_err(Error::InvalidInput)` into `crate::setter::named(x, "ID")`, so that an incomplete
+/// body's error, a setter's failed conversion and a refused path parameter name the operation as
+/// a missing parameter's does (`transit_encrypt: the body: no value supplied for plaintext`,
+/// `pki_generate_intermediate: conversion to `PkiGenerateIntermediateExported` for exported
+/// failed`). A block without an `OperationInfo` is left as it is.
 fn name_the_body_check(block: &mut syn::Block) {
     struct FindId(Option<syn::LitStr>);
     impl<'a> syn::visit::Visit<'a> for FindId {
@@ -302,6 +307,23 @@ fn name_the_body_check(block: &mut syn::Block) {
     }
     struct AddId(syn::LitStr);
     impl VisitMut for AddId {
+        // `x.map_err(Error::InvalidInput)` (an optional parameter's conversion, the URL's path
+        // check) becomes `crate::setter::named(x, "ID")`.
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            let syn::Expr::MethodCall(m) = expr else {
+                return;
+            };
+            if m.method != "map_err"
+                || m.args.len() != 1
+                || !is_path(&m.args[0], &["Error", "InvalidInput"])
+            {
+                return;
+            }
+            let receiver = &m.receiver;
+            let id = &self.0;
+            *expr = syn::parse_quote!(crate::setter::named(#receiver, #id));
+        }
         fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
             syn::visit_mut::visit_expr_call_mut(self, call);
             let syn::Expr::Path(func) = &*call.func else {
@@ -313,7 +335,12 @@ fn name_the_body_check(block: &mut syn::Block) {
                 .iter()
                 .map(|s| s.ident.to_string())
                 .collect();
-            if names == ["crate", "setter", "built"] && call.args.len() == 1 {
+            let arity = match names.as_slice() {
+                [a, b, c] if a == "crate" && b == "setter" && c == "built" => 1,
+                [a, b, c] if a == "crate" && b == "setter" && c == "required" => 2,
+                _ => return,
+            };
+            if call.args.len() == arity {
                 let id = &self.0;
                 call.args.push(syn::parse_quote!(#id));
             }
@@ -324,6 +351,18 @@ fn name_the_body_check(block: &mut syn::Block) {
     if let Some(id) = find.0 {
         AddId(id).visit_block_mut(block);
     }
+}
+
+/// A conversion message's type as a user writes it: progenitor prints the type's tokens
+/// (`:: std :: string :: String`, `:: hashivault :: SecretMap`); the message shows `String`,
+/// `SecretMap`.
+fn tidy_type_names(message: &str) -> String {
+    let joined = message.replace(" :: ", "::").replace(":: ", "::");
+    let mut out = joined.clone();
+    for prefix in ["::std::string::", "::hashivault::", "::std::"] {
+        out = out.replace(&format!("`{prefix}"), "`");
+    }
+    out
 }
 
 /// `e` of `{ e }`, else `expr`.
@@ -541,9 +580,9 @@ mod tests {
         );
         let code = flat(&file);
         for expected in [
-            r#"self.name=crate::setter::convert(value,"conversion to `:: std :: string :: String` for name failed");"#,
+            r#"self.name=crate::setter::convert(value,"conversion to `String` for name failed");"#,
             r#"self.body=crate::setter::convert_into(value,"conversion to `TransitEncryptRequest` for body failed");"#,
-            r#"letname=crate::setter::required(name,"transit_encrypt: `name` was not set (call `.name(..)` before `send()`)")?;"#,
+            r#"letname=crate::setter::required(name,"transit_encrypt: `name` was not set (call `.name(..)` before `send()`)","transit_encrypt")?;"#,
             r#"letbody=crate::setter::built::<types::TransitEncryptRequest,_>(body,"transit_encrypt")?;"#,
             r#"self.key_version=crate::setter::converted(value,"key_version");"#,
             r#"letrequest=crate::setter::request_with_body(&client.client,::reqwest::Method::POST,url,&body)?;"#,
@@ -556,6 +595,30 @@ mod tests {
         }
         assert!(!code.contains("map_err"), "{code}");
         assert!(!code.contains("prepared"), "{code}");
+    }
+
+    #[test]
+    fn conversion_messages_name_types_as_users_write_them() {
+        for (progenitor, shown) in [
+            (
+                "conversion to `:: std :: string :: String` for name failed",
+                "conversion to `String` for name failed",
+            ),
+            (
+                "conversion to `:: hashivault :: SecretMap` for data failed",
+                "conversion to `SecretMap` for data failed",
+            ),
+            (
+                "conversion to `TransitEncryptRequest` for body failed",
+                "conversion to `TransitEncryptRequest` for body failed",
+            ),
+            (
+                "conversion to `i64` for version failed",
+                "conversion to `i64` for version failed",
+            ),
+        ] {
+            assert_eq!(tidy_type_names(progenitor), shown);
+        }
     }
 
     #[test]
