@@ -101,7 +101,7 @@ async fn a_setters_failed_conversion_is_reported_by_send() {
 
 /// A body missing a field the spec requires is refused by `send()` naming the operation, as a
 /// missing path parameter is, and nothing is sent (`hashivault-codegen/src/shared.rs`:
-/// `name_the_body_check`).
+/// `name_the_operation`).
 #[cfg(feature = "auth-github")]
 #[tokio::test]
 async fn an_incomplete_body_is_refused_naming_the_operation() {

@@ -263,7 +263,7 @@ fn prepare_method(send: &mut syn::ImplItemFn) -> Option<syn::ImplItemFn> {
         return None;
     }
     let mut block = body.block.clone();
-    name_the_body_check(&mut block);
+    name_the_operation(&mut block);
     let prepare: syn::ImplItemFn = syn::parse_quote! {
         #[inline]
         fn prepare_request(self) -> crate::transport::Prepared #block
@@ -280,7 +280,7 @@ fn prepare_method(send: &mut syn::ImplItemFn) -> Option<syn::ImplItemFn> {
 /// a missing parameter's does (`transit_encrypt: the body: no value supplied for plaintext`,
 /// `pki_generate_intermediate: conversion to `PkiGenerateIntermediateExported` for exported
 /// failed`). A block without an `OperationInfo` is left as it is.
-fn name_the_body_check(block: &mut syn::Block) {
+fn name_the_operation(block: &mut syn::Block) {
     struct FindId(Option<syn::LitStr>);
     impl<'a> syn::visit::Visit<'a> for FindId {
         fn visit_expr_struct(&mut self, s: &'a syn::ExprStruct) {
