@@ -99,6 +99,28 @@ async fn a_setters_failed_conversion_is_reported_by_send() {
     assert_eq!(any.calls_async().await, 0);
 }
 
+/// An optional parameter's failed conversion names the operation too, and nothing is sent.
+#[tokio::test]
+async fn an_optional_parameters_failed_conversion_names_the_operation() {
+    let server = MockServer::start_async().await;
+    let any = any_request().answers(&server, 200, json!({})).await;
+    let err = client(&server)
+        .api()
+        .kv_v2_read()
+        .kv_v2_mount_path("secret")
+        .path("app")
+        .version(u64::MAX)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "invalid input: kv_v2_read: conversion to `i64` for version failed"
+    );
+    assert_eq!(any.calls_async().await, 0);
+}
+
 /// A body missing a field the spec requires is refused by `send()` naming the operation, as a
 /// missing path parameter is, and nothing is sent (`hashivault-codegen/src/shared.rs`:
 /// `name_the_operation`).
