@@ -47,19 +47,34 @@ async fn generated_path_parameters_keep_slashes_escape_the_rest_and_cannot_leave
         }
     }
     // A required parameter never set is named.
-    let err = client
-        .api()
-        .kv_v2_read()
-        .path("app")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(err.is_invalid_input(), "{err}");
     assert_eq!(
-        err.to_string(),
+        refused(client.api().kv_v2_read().path("app").send()).await,
         "invalid input: kv_v2_read: `kv_v2_mount_path` was not set (call `.kv_v2_mount_path(..)` before `send()`)"
     );
+    // An optional parameter's failed conversion names the operation too.
+    let read = client
+        .api()
+        .kv_v2_read()
+        .kv_v2_mount_path("secret")
+        .path("app");
+    assert_eq!(
+        refused(read.version(u64::MAX).send()).await,
+        "invalid input: kv_v2_read: conversion to `i64` for version failed"
+    );
     assert_eq!(any.calls_async().await, 0);
+}
+
+/// The input error a generated call's `send()` refuses with (nothing sent), as printed.
+async fn refused<T>(
+    send: impl std::future::Future<Output = Result<T, hashivault::Error>>,
+) -> String {
+    match send.await {
+        Ok(_) => panic!("sent, not refused"),
+        Err(err) => {
+            assert!(err.is_invalid_input(), "{err}");
+            err.to_string()
+        }
+    }
 }
 
 /// A setter's failed conversion is reported by `send()` with the setter's text after the
@@ -70,53 +85,15 @@ async fn a_setters_failed_conversion_is_reported_by_send() {
     let server = MockServer::start_async().await;
     let any = any_request().answers(&server, 200, json!({})).await;
     let client = client(&server);
-    let err = client
-        .api()
-        .pki_generate_intermediate()
-        .pki_mount_path("pki")
-        .exported("neither-internal-nor-exported")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(err.is_invalid_input(), "{err}");
+    let generate = client.api().pki_generate_intermediate();
     assert_eq!(
-        err.to_string(),
+        refused(generate.clone().pki_mount_path("pki").exported("neither-internal-nor-exported").send()).await,
         "invalid input: pki_generate_intermediate: conversion to `PkiGenerateIntermediateExported` for exported failed"
     );
     // A later valid value replaces the failed one.
-    let err = client
-        .api()
-        .pki_generate_intermediate()
-        .exported("neither-internal-nor-exported")
-        .exported("internal")
-        .send()
-        .await
-        .unwrap_err();
     assert_eq!(
-        err.to_string(),
+        refused(generate.exported("neither-internal-nor-exported").exported("internal").send()).await,
         "invalid input: pki_generate_intermediate: `pki_mount_path` was not set (call `.pki_mount_path(..)` before `send()`)"
-    );
-    assert_eq!(any.calls_async().await, 0);
-}
-
-/// An optional parameter's failed conversion names the operation too, and nothing is sent.
-#[tokio::test]
-async fn an_optional_parameters_failed_conversion_names_the_operation() {
-    let server = MockServer::start_async().await;
-    let any = any_request().answers(&server, 200, json!({})).await;
-    let err = client(&server)
-        .api()
-        .kv_v2_read()
-        .kv_v2_mount_path("secret")
-        .path("app")
-        .version(u64::MAX)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(err.is_invalid_input(), "{err}");
-    assert_eq!(
-        err.to_string(),
-        "invalid input: kv_v2_read: conversion to `i64` for version failed"
     );
     assert_eq!(any.calls_async().await, 0);
 }
@@ -129,32 +106,22 @@ async fn an_optional_parameters_failed_conversion_names_the_operation() {
 async fn an_incomplete_body_is_refused_naming_the_operation() {
     let server = MockServer::start_async().await;
     let any = any_request().answers(&server, 204, json!({})).await;
-    let client = client(&server);
-    // Built field by field: the builder's own check.
-    let err = client
+    let configure = client(&server)
         .api()
         .github_configure()
-        .github_mount_path("github")
-        .body_map(|body| body.base_url("https://github.example"))
-        .send()
-        .await
-        .unwrap_err();
-    assert!(err.is_invalid_input(), "{err}");
+        .github_mount_path("github");
+    // Built field by field: the builder's own check.
+    let partial = configure
+        .clone()
+        .body_map(|body| body.base_url("https://github.example"));
     assert_eq!(
-        err.to_string(),
+        refused(partial.send()).await,
         "invalid input: github_configure: the body: no value supplied for organization"
     );
     // Given whole: the `body` setter's conversion.
-    let err = client
-        .api()
-        .github_configure()
-        .github_mount_path("github")
-        .body(hashivault::api::types::builder::GithubConfigureRequest::default())
-        .send()
-        .await
-        .unwrap_err();
+    let whole = configure.body(hashivault::api::types::builder::GithubConfigureRequest::default());
     assert_eq!(
-        err.to_string(),
+        refused(whole.send()).await,
         "invalid input: github_configure: conversion to `GithubConfigureRequest` for body failed: no value supplied for organization"
     );
     assert_eq!(any.calls_async().await, 0);

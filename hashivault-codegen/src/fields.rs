@@ -441,12 +441,7 @@ impl VisitMut for JsonMapToSecretMap {
 
 fn is_json_map(ty: &syn::Type) -> bool {
     let syn::Type::Path(p) = ty else { return false };
-    let segments: Vec<String> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let segments: Vec<String> = crate::path_idents(&p.path);
     segments == ["serde_json", "Map"]
 }
 
@@ -718,12 +713,7 @@ fn has_serde_key(attrs: &[syn::Attribute], key: &str) -> bool {
 
 fn is_json_value(ty: &syn::Type) -> bool {
     let syn::Type::Path(p) = ty else { return false };
-    let segments: Vec<String> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let segments: Vec<String> = crate::path_idents(&p.path);
     segments == ["serde_json", "Value"]
 }
 

@@ -410,3 +410,9 @@ pub fn operation_ids(spec: &openapiv3::OpenAPI) -> BTreeSet<String> {
         .filter_map(|(_, _, op)| op.operation_id.clone())
         .collect()
 }
+
+/// The identifiers of `path`'s segments (`crate::setter::built` → `["crate", "setter", "built"]`),
+/// to match a path whatever its generic arguments.
+pub(crate) fn path_idents(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}

@@ -329,12 +329,7 @@ fn name_the_operation(block: &mut syn::Block) {
             let syn::Expr::Path(func) = &*call.func else {
                 return;
             };
-            let names: Vec<String> = func
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let names: Vec<String> = crate::path_idents(&func.path);
             let arity = match names.as_slice() {
                 [a, b, c] if a == "crate" && b == "setter" && c == "built" => 1,
                 [a, b, c] if a == "crate" && b == "setter" && c == "required" => 2,

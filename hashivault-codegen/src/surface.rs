@@ -205,12 +205,7 @@ pub fn send_without_a_coroutine(send: &mut syn::ImplItemFn) -> bool {
     let syn::Expr::Path(callee) = &*call.func else {
         return false;
     };
-    let callee: Vec<String> = callee
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let callee: Vec<String> = crate::path_idents(&callee.path);
     let args: Vec<String> = call
         .args
         .iter()
