@@ -18,7 +18,7 @@ use crate::ratelimit::{Limiter, RateLimit};
 use crate::redirect::RedirectPolicy;
 use crate::tls::{IdentitySource, SecretBytes};
 use crate::transport::{
-    token_header, Context, ListMethod, NamespaceMode, Policy, RetryPolicy, TokenCell,
+    token_header, Context, ListMethod, NamespaceMode, Policy, RetryPolicy, Settings, TokenCell,
 };
 
 /// Vault's CLI default address.
@@ -104,22 +104,22 @@ impl Client {
     /// Whether a token is set (it may still be expired; see
     /// [`AuthApi::lookup_self`](crate::auth::AuthApi::lookup_self)).
     pub fn has_token(&self) -> bool {
-        self.api.inner().token.get().is_some()
+        self.api.inner().settings.token.get().is_some()
     }
 
     /// The current token, for handing to another process. Keep it secret.
     pub fn token(&self) -> Option<SecretString> {
-        self.api.inner().token.get().map(|t| t.secret)
+        self.api.inner().settings.token.get().map(|t| t.secret)
     }
 
     /// Replaces the token used by this client and all its clones.
     pub fn set_token(&self, token: impl Into<SecretString>) -> Result<(), Error> {
-        self.api.inner().token.set(token.into())
+        self.api.inner().settings.token.set(token.into())
     }
 
     /// Forgets the token (this client and its clones).
     pub fn clear_token(&self) {
-        self.api.inner().token.clear()
+        self.api.inner().settings.token.clear()
     }
 
     /// What this client adds to every request (token, namespace, wrap TTL, retries).
@@ -127,9 +127,8 @@ impl Client {
         self.api.inner()
     }
 
-    pub(crate) fn with_context(&self, f: impl FnOnce(&mut Context)) -> Client {
-        let mut context = self.api.inner().clone();
-        f(&mut context);
+    pub(crate) fn with_context(&self, f: impl FnOnce(&mut Settings)) -> Client {
+        let context = self.api.inner().edited(f);
         let base = api_base(&self.v1, &context);
         Client {
             api: crate::api::Client::new_with_client(&base, self.api.client.clone(), context),
@@ -323,43 +322,49 @@ impl Client {
 impl Context {
     /// The namespace, if any (sent as [`Context::namespace_mode`] says).
     pub fn namespace(&self) -> Option<&str> {
-        self.namespace.as_ref().and_then(|ns| ns.to_str().ok())
+        self.settings
+            .namespace
+            .as_ref()
+            .and_then(|ns| ns.to_str().ok())
     }
 
     /// How the namespace is sent: as `X-Vault-Namespace` or as a path prefix.
     pub fn namespace_mode(&self) -> NamespaceMode {
-        self.namespace_mode
+        self.settings.namespace_mode
     }
 
     /// The `after`/`limit` of every list request (see [`Client::with_list_page`]), if any.
     pub fn list_page(&self) -> Option<&crate::ListPage> {
-        self.list_page.as_deref()
+        self.settings.list_page.as_deref()
     }
 
     /// Whether requests log in inline ([`Client::with_inline_auth`]) instead of sending a
     /// token.
     pub fn has_inline_auth(&self) -> bool {
-        self.inline_auth.is_some()
+        self.settings.inline_auth.is_some()
     }
 
     /// The TTL sent as `X-Vault-Wrap-TTL` (see [`Client::with_wrap_ttl`]), if any.
     pub fn wrap_ttl(&self) -> Option<&str> {
-        self.wrap_ttl.as_ref().and_then(|ttl| ttl.to_str().ok())
+        self.settings
+            .wrap_ttl
+            .as_ref()
+            .and_then(|ttl| ttl.to_str().ok())
     }
 
     /// Whether a token is set (shared by the client and its clones).
     pub fn has_token(&self) -> bool {
-        self.token.get().is_some()
+        self.settings.token.get().is_some()
     }
 
     /// When requests are retried.
     pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry
+        &self.settings.retry
     }
 
     /// How list operations are sent.
     pub fn list_method(&self) -> ListMethod {
-        self.list_method
+        self.settings.list_method
     }
 }
 
@@ -383,7 +388,7 @@ pub(crate) fn wrap_ttl_header(ttl: &str) -> Result<HeaderValue, Error> {
 
 /// The generated client's base URL: `v1`, then the namespace with [`NamespaceMode::Path`].
 fn api_base(v1: &str, context: &Context) -> String {
-    let prefix = match (&context.namespace, context.namespace_mode) {
+    let prefix = match (&context.settings.namespace, context.settings.namespace_mode) {
         (Some(ns), NamespaceMode::Path) => ns
             .to_str()
             .ok()
@@ -753,7 +758,7 @@ impl ClientBuilder {
             ),
             _ => None,
         };
-        let context = Context {
+        let context = Context::new(Settings {
             token,
             namespace,
             wrap_ttl,
@@ -777,7 +782,7 @@ impl ClientBuilder {
                 overload_budget: crate::transport::Budget::new(&self.retry.overload_budget()),
             }),
             interceptors: crate::intercept::Interceptors::new(self.interceptors()),
-        };
+        });
         let v1 = format!("{}/v1", base.trim_end_matches('/'));
         let baseurl = api_base(&v1, &context);
         Ok(Client {

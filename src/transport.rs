@@ -368,8 +368,18 @@ pub(crate) fn token_header(token: &SecretString) -> Result<HeaderValue, crate::E
 /// and list method. It is the generated [`crate::api::Client`]'s inner value (progenitor's
 /// `ClientInfo::inner`), built only by [`crate::ClientBuilder::build`] and the `Client::with_*`
 /// methods; read it with [`crate::Client::context`] and its accessors.
+///
+/// A clone is one reference count: the settings are shared by a client's clones, its handles
+/// (`client.kv2(..)`) and every generated call's builder, and copied only by the `with_*`
+/// methods that change them.
 #[derive(Clone)]
 pub struct Context {
+    pub(crate) settings: Arc<Settings>,
+}
+
+/// The settings a [`Context`] shares.
+#[derive(Clone)]
+pub(crate) struct Settings {
     pub(crate) token: Arc<TokenCell>,
     pub(crate) namespace: Option<HeaderValue>,
     pub(crate) wrap_ttl: Option<HeaderValue>,
@@ -386,19 +396,34 @@ pub struct Context {
     pub(crate) interceptors: crate::intercept::Interceptors,
 }
 
+impl Context {
+    pub(crate) fn new(settings: Settings) -> Context {
+        Context {
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// A copy with `edit` applied (the clients `Client::with_*` make); this one is unchanged.
+    pub(crate) fn edited(&self, edit: impl FnOnce(&mut Settings)) -> Context {
+        let mut settings = Settings::clone(&self.settings);
+        edit(&mut settings);
+        Context::new(settings)
+    }
+}
+
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Context")
-            .field("token", &self.token.get().map(|_| "<redacted>"))
-            .field("namespace", &self.namespace)
-            .field("namespace_mode", &self.namespace_mode)
-            .field("wrap_ttl", &self.wrap_ttl)
-            .field("retry", &self.retry)
-            .field("list_method", &self.list_method)
-            .field("list_page", &self.list_page)
-            .field("inline_auth", &self.inline_auth)
-            .field("policy", &self.policy)
-            .field("interceptors", &self.interceptors.len())
+            .field("token", &self.settings.token.get().map(|_| "<redacted>"))
+            .field("namespace", &self.settings.namespace)
+            .field("namespace_mode", &self.settings.namespace_mode)
+            .field("wrap_ttl", &self.settings.wrap_ttl)
+            .field("retry", &self.settings.retry)
+            .field("list_method", &self.settings.list_method)
+            .field("list_page", &self.settings.list_page)
+            .field("inline_auth", &self.settings.inline_auth)
+            .field("policy", &self.settings.policy)
+            .field("interceptors", &self.settings.interceptors.len())
             .finish()
     }
 }
@@ -521,7 +546,7 @@ impl Context {
         without_token: bool,
         operation: &str,
     ) -> Finished {
-        if let (Some(index), Ok(response)) = (&self.policy.read_your_writes, &result) {
+        if let (Some(index), Ok(response)) = (&self.settings.policy.read_your_writes, &result) {
             // A write's index: later requests ask the node to have applied it (a read's header
             // is not looked up).
             if !matches!(*method, Method::GET | Method::HEAD) {
@@ -552,25 +577,27 @@ impl Context {
         let headers = request.headers_mut();
         headers.insert(X_VAULT_REQUEST, HeaderValue::from_static("true"));
         let mut without_token = false;
-        if let Some(inline) = &self.inline_auth {
+        if let Some(inline) = &self.settings.inline_auth {
             // Instead of the token: OpenBao refuses a request carrying both.
             inline.apply(headers);
         } else if let Entry::Vacant(slot) = headers.entry(X_VAULT_TOKEN) {
             // One lookup for "is a token set by the caller?" and the insert.
-            match self.token.header() {
+            match self.settings.token.header() {
                 Some(token) => {
                     slot.insert(token);
                 }
                 None => without_token = true,
             }
         }
-        if let (Some(ns), NamespaceMode::Header) = (&self.namespace, self.namespace_mode) {
+        if let (Some(ns), NamespaceMode::Header) =
+            (&self.settings.namespace, self.settings.namespace_mode)
+        {
             headers.insert(X_VAULT_NAMESPACE, ns.clone());
         }
-        if let Some(ttl) = &self.wrap_ttl {
+        if let Some(ttl) = &self.settings.wrap_ttl {
             headers.insert(X_VAULT_WRAP_TTL, ttl.clone());
         }
-        if let Some(index) = &self.policy.read_your_writes {
+        if let Some(index) = &self.settings.policy.read_your_writes {
             if let Some(value) = index.get() {
                 headers.insert(X_VAULT_INDEX, value);
                 // A node that has not applied the index forwards the request to the active
@@ -588,12 +615,12 @@ impl Context {
                 HeaderValue::from_static("application/merge-patch+json"),
             );
         }
-        if let Some(page) = &self.list_page {
+        if let Some(page) = &self.settings.list_page {
             if is_list_request(request) {
                 page.append_to(request.url_mut());
             }
         }
-        if self.list_method == ListMethod::ListVerb && request.method() == Method::GET {
+        if self.settings.list_method == ListMethod::ListVerb && request.method() == Method::GET {
             // `?list=true` is sent as `LIST`, `?scan=true` (OpenBao) as `SCAN`.
             for (flag, verb) in [("list", &b"LIST"[..]), ("scan", &b"SCAN"[..])] {
                 let url = request.url_mut();
@@ -633,7 +660,7 @@ impl Context {
         operation: &str,
     ) -> Finished {
         let status = response.status();
-        let limit = self.policy.max_response_size;
+        let limit = self.settings.policy.max_response_size;
         if status.is_success() {
             let declared = if *method == Method::HEAD || status == StatusCode::NO_CONTENT {
                 // hyper knows these have no body whatever `Content-Length` says: read the header.

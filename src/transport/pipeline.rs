@@ -91,7 +91,7 @@ pub(super) async fn send(
         Finished::Done(result) => result,
         // Boxed, as the retry: the body-reading future is only built for errors.
         Finished::ReadError(response) => {
-            let limit = context.policy.max_response_size;
+            let limit = context.settings.policy.max_response_size;
             Box::pin(with_api_error(response, method, without_token, name, limit)).await
         }
     }
@@ -112,7 +112,7 @@ fn attempt<'c>(
     bound: Option<DeadlineBound>,
     call: &'c Call<'_>,
 ) -> impl std::future::Future<Output = reqwest::Result<Response>> + Send + 'c {
-    let hooks = &call.context.interceptors;
+    let hooks = &call.context.settings.interceptors;
     let (name, attempt, hop) = (call.op.name, call.attempts, call.hop);
     let sent = hooks.before_send(&mut request, name, attempt, hop);
     let pending = http.execute(request);
@@ -166,9 +166,9 @@ fn done(result: reqwest::Result<Response>) -> Next {
 
 impl<'a> Call<'a> {
     fn new(context: &'a Context, request: &Request, op: Op<'a>) -> Self {
-        let policy = &*context.policy;
+        let policy = &*context.settings.policy;
         let retryable = match *request.method() {
-            Method::POST => context.retry.retry_post(),
+            Method::POST => context.settings.retry.retry_post(),
             Method::PATCH => false,
             _ => true,
         };
@@ -197,7 +197,7 @@ impl<'a> Call<'a> {
         let Some(clock) = self.clock else {
             return Ok(None);
         };
-        let policy = &*self.context.policy;
+        let policy = &*self.context.settings.policy;
         if let Err(wait) = rate_limit(policy.limiter.as_ref(), &clock).await {
             let reason = DeadlineReason::RateLimit(wait);
             return Err(self.deadline_error(reason, self.attempts - 1, request.url(), None));
@@ -233,7 +233,7 @@ impl<'a> Call<'a> {
             if response.status() == StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE {
                 mark_largest_header(response, spare.as_ref());
             }
-            match redirect(response, &self.context.policy.redirects, self.hops) {
+            match redirect(response, &self.context.settings.policy.redirects, self.hops) {
                 Hop::None => {}
                 Hop::Refused(reason, to) => {
                     let error = redirect_error(response, reason, to, self.op.name);
@@ -288,7 +288,7 @@ impl<'a> Call<'a> {
         next: Resend,
         overloaded: bool,
     ) -> Next {
-        let Some(backoff) = backoff(&mut self.delays, &self.context.retry) else {
+        let Some(backoff) = backoff(&mut self.delays, &self.context.settings.retry) else {
             return done(result);
         };
         // The URL the request was sent to (reqwest keeps it on answers and errors).
@@ -315,7 +315,7 @@ impl<'a> Call<'a> {
                 return Next::Done(Err(error));
             }
         };
-        if overloaded && !self.context.policy.overload_budget.withdraw() {
+        if overloaded && !self.context.settings.policy.overload_budget.withdraw() {
             tracing::debug!("overloaded: the retry budget is spent");
             return Next::Done(result.map(budget_spent).map_err(Error::from_reqwest));
         }
@@ -359,7 +359,7 @@ impl<'a> Call<'a> {
     /// A non-2xx answer with its body read into its [`ApiError`] (kept in its extensions).
     async fn read_error(&self, result: reqwest::Result<Response>) -> Result<Response, Error> {
         let response = result.map_err(Error::from_reqwest)?;
-        let limit = self.context.policy.max_response_size;
+        let limit = self.context.settings.policy.max_response_size;
         with_api_error(response, &self.method, false, self.op.name, limit).await
     }
 
