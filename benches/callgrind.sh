@@ -6,6 +6,7 @@
 # by N2-N1 removes setup.
 #
 #   benches/callgrind.sh [OP]      # OP: kv (default), health, big, big-chunked, write, login, list
+#   benches/callgrind.sh decode    # the small KV answer decoded alone (no request), by part
 set -euo pipefail
 op=${1:-kv}
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +15,31 @@ cargo build --release -p hashivault-bench --manifest-path "$repo/Cargo.toml" >&2
 bin="$repo/target/release/hashivault-bench"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# `decode`: instructions per decode of the small KV read's answer and of its parts, into the
+# type each client decodes them into (`hashivault-bench --decode`): the generated call's
+# decoding told apart from the rest of its call. Whole program, N=1000 and 11000 decodes.
+if [ "$op" = decode ]; then
+  # Each part against serde's derive decoding it as the floor does: the whole answer into the
+  # floor's typed struct and into the floor-map's (the generated call's map), `data` and
+  # `data.metadata` into the floor's structs.
+  printf '%-28s %14s %12s %8s\n' "part (serde derive as)" "serde derive" hashivault ratio
+  for part in answer:floor answer:floor-map data:floor-map metadata:floor; do
+    declare -A per=()
+    for who in "${part#*:}" api; do
+      declare -A ir=()
+      for n in 1000 11000; do
+        valgrind --tool=callgrind --callgrind-out-file="$work/d.$n.out" \
+          "$bin" --decode "${part%%:*}-$who" "$n" >/dev/null 2>&1
+        ir[$n]=$(awk '/^summary:/ {print $2}' "$work/d.$n.out")
+      done
+      per[$who]=$(( (ir[11000] - ir[1000]) / 10000 ))
+    done
+    printf '%-28s %14d %12d %7.3fx\n' "${part%%:*} (${part#*:})" "${per[${part#*:}]}" "${per[api]}" \
+      "$(awk -v a="${per[api]}" -v f="${per[${part#*:}]}" 'BEGIN{print a/f}')"
+  done
+  exit 0
+fi
 floor=
 case $op in
   big | big-chunked) n1=10 n2=60 ;;

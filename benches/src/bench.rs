@@ -997,6 +997,9 @@ fn main() {
     if args.first().map(String::as_str) == Some("--profile") {
         return profile(&args[1..]);
     }
+    if args.first().map(String::as_str) == Some("--decode") {
+        return decode_only(&args[1..]);
+    }
     const USAGE: &str =
         "usage: hashivault-bench [--quick] [--only kv|health|big|big-chunked|write|login|list]";
     let mut quick = false;
@@ -1089,6 +1092,63 @@ impl hashivault::intercept::Interceptor for NoopInterceptor {}
 /// `valgrind --tool=callgrind --separate-threads=yes` (see benches/README.md). CLIENT is
 /// `floor`, `api`, `kv`, `kv-no-timeout`, `kv-noop-interceptor` (`kv` with one interceptor
 /// that does nothing) or `vaultrs`; OP is `kv`, `health` or `big`.
+/// `--decode WHAT N`: decodes the small KV read's answer (or a part of it) N times from one
+/// buffer, no request made, into the type a client decodes it into: what `benches/callgrind.sh
+/// decode` counts, to tell a client's decoding from the rest of its call. WHAT:
+///
+/// - `answer-floor`, `answer-floor-map`, `answer-api`: the whole answer, as the floor, the floor
+///   with a map, and the generated call (`Envelope<KvV2ReadResponse>`) decode it;
+/// - `data-floor-map`, `data-api`: its `data` object (`KvV2ReadResponse`);
+/// - `metadata-floor`, `metadata-api`: its `data.metadata` object (`KvV2VersionMetadata`).
+fn decode_only(args: &[String]) {
+    use hashivault::api::types::{KvV2ReadResponse, KvV2VersionMetadata};
+    type Map = serde_json::Map<String, serde_json::Value>;
+    let usage = "usage: hashivault-bench --decode answer-floor|answer-floor-map|answer-api|data-floor-map|data-api|metadata-floor|metadata-api N";
+    let (what, n) = match args {
+        [what, n] => match n.parse::<u64>() {
+            Ok(n) => (what.as_str(), n),
+            Err(_) => {
+                eprintln!("{usage}");
+                std::process::exit(2);
+            }
+        },
+        _ => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    };
+    let (answer, data, metadata) = decode_parts();
+    fn times<T: DeserializeOwned>(n: u64, body: &str) {
+        let body = std::hint::black_box(body.as_bytes());
+        for _ in 0..n {
+            std::hint::black_box(serde_json::from_slice::<T>(body).expect("decodes"));
+        }
+    }
+    match what {
+        "answer-floor" => times::<KvRead<AppConfig>>(n, &answer),
+        "answer-floor-map" => times::<KvRead<Map>>(n, &answer),
+        "answer-api" => times::<hashivault::Envelope<KvV2ReadResponse>>(n, &answer),
+        "data-floor-map" => times::<KvData<Map>>(n, &data),
+        "data-api" => times::<KvV2ReadResponse>(n, &data),
+        "metadata-floor" => times::<KvMetadata>(n, &metadata),
+        "metadata-api" => times::<KvV2VersionMetadata>(n, &metadata),
+        _ => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The small KV read's answer, its `data` and its `data.metadata`, as JSON text (keys in the
+/// order the server sends them: sorted, as Vault's Go encoder writes a map).
+fn decode_parts() -> (String, String, String) {
+    let answer = server::kv_body(server::SMALL_SECRET, 3);
+    let value: serde_json::Value = serde_json::from_str(&answer).expect("the answer is JSON");
+    let data = value["data"].to_string();
+    let metadata = value["data"]["metadata"].to_string();
+    (answer, data, metadata)
+}
+
 fn profile(args: &[String]) {
     let usage =
         "usage: hashivault-bench --profile floor|floor-map|api|kv|kv-no-timeout|kv-noop-interceptor|vaultrs kv|health|big|big-chunked|write|login|list N [TASKS]";
@@ -1544,4 +1604,35 @@ async fn end_to_end(addr: &str, token: &str, cfg: &Config) -> Result<(String, Ve
         }
     }
     Ok((version, cells))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hashivault::api::types::{KvV2ReadResponse, KvV2VersionMetadata};
+
+    /// What `--decode` decodes: each part is the answer's own, and the generated types and the
+    /// floor's read the same values from it (so `callgrind.sh decode` compares like with like).
+    #[test]
+    fn the_decoded_parts_are_the_answer_s_and_read_alike() {
+        let (answer, data, metadata) = decode_parts();
+        assert!(answer.contains(&data) && data.contains(&metadata));
+        assert!(data.starts_with(r#"{"data":{"host":"#), "{data}");
+        let generated: hashivault::Envelope<KvV2ReadResponse> =
+            serde_json::from_str(&answer).unwrap();
+        let floor: KvRead<AppConfig> = serde_json::from_str(&answer).unwrap();
+        let secret = generated.data.unwrap().data.unwrap();
+        assert_eq!(secret["password"], floor.data.data.password.as_str());
+        assert_eq!(secret.len(), 4);
+        let meta: KvV2VersionMetadata = serde_json::from_str(&metadata).unwrap();
+        let floor_meta: KvMetadata = serde_json::from_str(&metadata).unwrap();
+        assert_eq!(
+            (meta.version, meta.destroyed),
+            (floor_meta.version, floor_meta.destroyed)
+        );
+        assert_eq!(meta.version, 3);
+        assert!(meta.extra.is_empty());
+        let data: KvV2ReadResponse = serde_json::from_str(&data).unwrap();
+        assert_eq!(data.metadata.unwrap().created_time, floor_meta.created_time);
+    }
 }

@@ -69,7 +69,8 @@ impl Server {
     }
 }
 
-fn kv_body(secret_json: &str, version: u32) -> String {
+/// A KV v2 read's answer with `secret_json` as its `data.data` (as a real server sends it).
+pub fn kv_body(secret_json: &str, version: u32) -> String {
     format!(
         concat!(
             r#"{{"request_id":"64e3e809-ed44-434c-5184-04db5feebc95","lease_id":"","renewable":false,"#,
