@@ -1205,6 +1205,31 @@ mod tests {
         assert!(a.extra.is_empty(), "{:?}", a.extra);
     }
 
+    /// Keys in any order (the lookup starts after the last field read: `shape::field_index`):
+    /// reversed, interleaved with unknown keys, and a field seen again after others.
+    #[test]
+    fn keys_in_any_order_read_the_same() {
+        let sorted: Answer =
+            serde_json::from_str(r#"{"flag": true, "num": 1, "type": "t", "version": 2}"#).unwrap();
+        let reversed: Answer = serde_json::from_str(
+            r#"{"version": 2, "x": 0, "type": "t", "num": 1, "y": [], "flag": true}"#,
+        )
+        .unwrap();
+        for a in [&sorted, &reversed] {
+            assert_eq!(
+                (a.num, a.flag, a.version, a.type_.as_deref()),
+                (Some(1), Some(true), 2, Some("t"))
+            );
+        }
+        assert_eq!(reversed.extra.len(), 2, "{:?}", reversed.extra);
+        let err = serde_json::from_str::<Answer>(r#"{"version": 1, "num": 1, "version": 2}"#)
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("duplicate field `version`"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn unknown_keys_go_to_extra_as_they_came() {
         let a: Answer =

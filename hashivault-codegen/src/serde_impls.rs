@@ -157,8 +157,9 @@ fn lean_impls(st: &mut syn::ItemStruct) -> Result<Option<Vec<syn::Item>>, String
     if !has_extra {
         return Ok(None);
     }
-    if parsed.len() > 128 {
-        return Err(format!("{name}: more than 128 fields"));
+    // `src/lenient/shape.rs`: a struct's fields seen are the bits of a `u64`.
+    if parsed.len() > 64 {
+        return Err(format!("{name}: more than 64 fields"));
     }
     let wire: Vec<String> = parsed
         .iter()
@@ -420,5 +421,27 @@ mod tests {
         let err = lean_serde_impls(&mut file, &mut FieldRewrites::default()).unwrap_err();
         assert!(err.contains("null_as_default"), "{err}");
         let _ = file.to_token_stream();
+    }
+
+    /// A struct's fields seen are the bits of a `u64` (`src/lenient/shape.rs`): the generation
+    /// fails past 64 fields instead of a reader that would misread the 65th.
+    #[test]
+    fn more_than_64_fields_fail_the_generation() {
+        let with = |n: usize| -> syn::ItemStruct {
+            let fields = (0..n).map(|i| quote::format_ident!("f{i}"));
+            syn::parse_quote! {
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+                pub struct Wide {
+                    #(pub #fields: ::std::option::Option<bool>,)*
+                    #[serde(flatten)]
+                    pub extra: hashivault::SecretMap,
+                }
+            }
+        };
+        assert!(lean_impls(&mut with(64)).unwrap().is_some());
+        assert_eq!(
+            lean_impls(&mut with(65)).unwrap_err(),
+            "Wide: more than 64 fields"
+        );
     }
 }

@@ -30,7 +30,7 @@ use crate::SecretMap;
 pub(crate) trait Shape: Sized {
     /// What an error says was expected (`struct KvV2VersionMetadata`, as serde's derive says).
     const EXPECTING: &'static str;
-    /// The wire names of the fields, in declaration order, `extra` left out (at most 128).
+    /// The wire names of the fields, in declaration order, `extra` left out (at most 64).
     const FIELDS: &'static [&'static str];
     /// Reads the map: `while let Some(i) = r.next() { match i { … } }`, `r.end()?`, the struct.
     fn read<'de, A: MapAccess<'de>>(r: Reader<'de, A>) -> Result<Self, A::Error>;
@@ -55,6 +55,7 @@ impl<'de, T: Shape> Visitor<'de> for StructVisitor<T> {
             map,
             fields: T::FIELDS,
             seen: 0,
+            expected: 0,
             extra: SecretMap::new(),
             error: None,
             de: PhantomData,
@@ -68,8 +69,27 @@ enum Key {
     Unknown(String),
 }
 
-/// Reads a key against a field table: not generic over the struct.
-struct KeySeed(&'static [&'static str]);
+/// Reads a key against a field table: not generic over the struct. `expected` is where the
+/// lookup starts ([`field_index`]).
+struct KeySeed {
+    fields: &'static [&'static str],
+    expected: usize,
+}
+
+/// The index of `key` in `fields`, looked up from `expected` to the end, then from the start.
+/// The generated field tables are sorted (the spec lists properties by name) and Vault writes an
+/// object's keys sorted (Go's encoder sorts a map's keys), so the next key is the field after
+/// the last one read, or one a little further: one comparison per key where a lookup from the
+/// start made one per field before it (issue #24).
+#[inline]
+fn field_index(fields: &[&str], expected: usize, key: &str) -> Option<usize> {
+    let expected = expected.min(fields.len());
+    fields[expected..]
+        .iter()
+        .position(|name| *name == key)
+        .map(|i| expected + i)
+        .or_else(|| fields[..expected].iter().position(|name| *name == key))
+}
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Key;
@@ -86,14 +106,14 @@ impl Visitor<'_> for KeySeed {
     }
     #[inline]
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-        Ok(match self.0.iter().position(|name| *name == v) {
+        Ok(match field_index(self.fields, self.expected, v) {
             Some(i) => Key::Known(i),
             None => Key::Unknown(v.to_string()),
         })
     }
     #[inline]
     fn visit_string<E: de::Error>(self, v: String) -> Result<Key, E> {
-        Ok(match self.0.iter().position(|name| *name == v) {
+        Ok(match field_index(self.fields, self.expected, &v) {
             Some(i) => Key::Known(i),
             None => Key::Unknown(v),
         })
@@ -118,7 +138,10 @@ impl Visitor<'_> for KeySeed {
 pub(crate) struct Reader<'de, A: MapAccess<'de>> {
     map: A,
     fields: &'static [&'static str],
-    seen: u128,
+    /// A bit per field of [`Shape::FIELDS`] (at most 64, checked by the generator).
+    seen: u64,
+    /// Where the next key's lookup starts: after the last field read.
+    expected: usize,
     extra: SecretMap,
     error: Option<A::Error>,
     de: PhantomData<&'de ()>,
@@ -135,10 +158,15 @@ impl<'de, A: MapAccess<'de>> Reader<'de, A> {
             return None;
         }
         loop {
-            match self.map.next_key_seed(KeySeed(self.fields)) {
+            let seed = KeySeed {
+                fields: self.fields,
+                expected: self.expected,
+            };
+            match self.map.next_key_seed(seed) {
                 Ok(None) => return None,
                 Ok(Some(Key::Known(i))) => {
-                    let bit = 1u128 << i;
+                    self.expected = i + 1;
+                    let bit = 1u64 << i;
                     if self.seen & bit != 0 {
                         self.fail(de::Error::duplicate_field(self.fields[i]));
                         return None;
@@ -507,5 +535,25 @@ impl<M: SerializeMap> Writer<M> {
             self.map.serialize_entry(key, value)?;
         }
         self.map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_index;
+
+    #[test]
+    fn a_key_is_found_from_the_field_after_the_last_then_from_the_start() {
+        let fields = ["a", "bb", "c", "dd", "e"];
+        // In order (Vault's sorted keys), after a skipped field, and before the last one read.
+        assert_eq!(field_index(&fields, 0, "a"), Some(0));
+        assert_eq!(field_index(&fields, 1, "bb"), Some(1));
+        assert_eq!(field_index(&fields, 2, "dd"), Some(3));
+        assert_eq!(field_index(&fields, 4, "bb"), Some(1));
+        // After the last field, and unknown keys.
+        assert_eq!(field_index(&fields, 5, "a"), Some(0));
+        assert_eq!(field_index(&fields, 9, "e"), Some(4));
+        assert_eq!(field_index(&fields, 2, "zz"), None);
+        assert_eq!(field_index(&[], 0, "a"), None);
     }
 }
