@@ -1099,11 +1099,13 @@ impl hashivault::intercept::Interceptor for NoopInterceptor {}
 /// - `answer-floor`, `answer-floor-map`, `answer-api`: the whole answer, as the floor, the floor
 ///   with a map, and the generated call (`Envelope<KvV2ReadResponse>`) decode it;
 /// - `data-floor-map`, `data-api`: its `data` object (`KvV2ReadResponse`);
-/// - `metadata-floor`, `metadata-api`: its `data.metadata` object (`KvV2VersionMetadata`).
+/// - `metadata-floor`, `metadata-api`: its `data.metadata` object (`KvV2VersionMetadata`);
+/// - `token-lookup-api`: a token lookup's answer as OpenBao 2.7.2 sent it (17 keys in `data`),
+///   into the generated `Envelope<TokenLookUpSelfResponse>` (25 fields): a larger object.
 fn decode_only(args: &[String]) {
-    use hashivault::api::types::{KvV2ReadResponse, KvV2VersionMetadata};
+    use hashivault::api::types::{KvV2ReadResponse, KvV2VersionMetadata, TokenLookUpSelfResponse};
     type Map = serde_json::Map<String, serde_json::Value>;
-    let usage = "usage: hashivault-bench --decode answer-floor|answer-floor-map|answer-api|data-floor-map|data-api|metadata-floor|metadata-api N";
+    let usage = "usage: hashivault-bench --decode answer-floor|answer-floor-map|answer-api|data-floor-map|data-api|metadata-floor|metadata-api|token-lookup-api N";
     let (what, n) = match args {
         [what, n] => match n.parse::<u64>() {
             Ok(n) => (what.as_str(), n),
@@ -1132,6 +1134,9 @@ fn decode_only(args: &[String]) {
         "data-api" => times::<KvV2ReadResponse>(n, &data),
         "metadata-floor" => times::<KvMetadata>(n, &metadata),
         "metadata-api" => times::<KvV2VersionMetadata>(n, &metadata),
+        "token-lookup-api" => {
+            times::<hashivault::Envelope<TokenLookUpSelfResponse>>(n, &token_lookup_answer())
+        }
         _ => {
             eprintln!("{usage}");
             std::process::exit(2);
@@ -1147,6 +1152,16 @@ fn decode_parts() -> (String, String, String) {
     let data = value["data"].to_string();
     let metadata = value["data"]["metadata"].to_string();
     (answer, data, metadata)
+}
+
+/// The answer of `GET /v1/auth/token/lookup-self` recorded from OpenBao 2.7.2 (provenance in
+/// the fixture).
+fn token_lookup_answer() -> String {
+    let recorded: serde_json::Value = serde_json::from_str(include_str!(
+        "../../tests/fixtures/conformance/token-look-up-self.json"
+    ))
+    .expect("the fixture is JSON");
+    recorded["answer"].to_string()
 }
 
 fn profile(args: &[String]) {
@@ -1634,5 +1649,14 @@ mod tests {
         assert!(meta.extra.is_empty());
         let data: KvV2ReadResponse = serde_json::from_str(&data).unwrap();
         assert_eq!(data.metadata.unwrap().created_time, floor_meta.created_time);
+        let lookup: hashivault::Envelope<hashivault::api::types::TokenLookUpSelfResponse> =
+            serde_json::from_str(&token_lookup_answer()).unwrap();
+        let lookup = lookup.data.unwrap();
+        assert!(
+            lookup.extra.is_empty(),
+            "every key is a field: {:?}",
+            lookup.extra
+        );
+        assert!(!lookup.policies.is_empty());
     }
 }
