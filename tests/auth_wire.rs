@@ -92,6 +92,47 @@ async fn approle_login_body_and_generic_login_with() {
     assert_eq!(auth.token_type, "service");
 }
 
+/// The optional fields of a login a caller leaves out are not sent, not even as `null`: an
+/// AppRole without `secret_id` (a role that binds none), Okta without a TOTP, JWT without a
+/// role (the mount's default), a certificate login without a role name. Each body is matched
+/// whole.
+#[tokio::test]
+async fn optional_login_fields_left_out_are_not_sent() {
+    let server = MockServer::start_async().await;
+    let cases = [
+        ("/v1/auth/approle/login", json!({"role_id": "r-3"})),
+        ("/v1/auth/okta/login/bob", json!({"password": "pw"})),
+        ("/v1/auth/jwt/login", json!({"jwt": "eyJ.jwt"})),
+        ("/v1/auth/cert/login", json!({})),
+    ];
+    let mut mocks = Vec::new();
+    for (path, body) in cases {
+        mocks.push(
+            call(POST, path)
+                .body(body)
+                .answers(&server, 200, recorded("userpass-login.json"))
+                .await,
+        );
+    }
+    let logins: Vec<hashivault::Client> = (0..4).map(|_| tokenless_client(&server)).collect();
+    logins[0]
+        .auth()
+        .approle("approle", "r-3", None)
+        .await
+        .unwrap();
+    logins[1]
+        .auth()
+        .okta("okta", "bob", "pw", None)
+        .await
+        .unwrap();
+    logins[2].auth().jwt("jwt", None, "eyJ.jwt").await.unwrap();
+    logins[3].auth().cert("cert", None).await.unwrap();
+    for (mock, login) in mocks.iter().zip(&logins) {
+        mock.assert_async().await;
+        assert!(login.has_token());
+    }
+}
+
 #[tokio::test]
 async fn every_login_helper_posts_its_methods_body_and_captures_the_token() {
     let server = MockServer::start_async().await;

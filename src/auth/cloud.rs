@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::login::{send_login, Login};
 use crate::envelope::{AuthInfo, JsonMap};
@@ -115,7 +115,10 @@ impl Login for GcpInstance {
     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
         let mount = mount_url(&self.mount)?;
         let jwt = self.identity_token().await?;
-        let body = json!({ "role": self.role, "jwt": jwt.expose_secret() });
+        let body = super::login::LoginBody([
+            ("jwt", Some(jwt.expose_secret())),
+            ("role", Some(self.role.as_str())),
+        ]);
         send_login(client, &format!("{mount}/login"), &body).await
     }
 }

@@ -19,7 +19,7 @@ use std::pin::Pin;
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::api::operations as ops;
 use crate::envelope::{AuthInfo, Envelope, JsonMap};
@@ -121,24 +121,35 @@ fn user_segment<'a>(username: &'a str, kind: &str) -> Result<&'a str, Error> {
 }
 
 /// `POST auth/<mount>/login/<username>` with the password (and extra fields).
-async fn named_login(
+async fn named_login<B: Serialize + Sync>(
     client: &Client,
     mount: &str,
     username: &str,
     kind: &str,
-    mut body: JsonMap,
+    body: &B,
 ) -> Result<AuthInfo, Error> {
     let mount = mount_url(mount)?;
     let username = user_segment(username, kind)?;
     let path = format!("{mount}/login/{}", crate::path::encode_segment(username));
-    body.retain(|_, v| !v.is_null());
-    send_login(client, &path, &body).await
+    send_login(client, &path, body).await
 }
 
-fn map_of(value: Value) -> JsonMap {
-    match value {
-        Value::Object(map) => map,
-        _ => JsonMap::new(),
+/// A login's body: its fields borrowed from the method and written straight into the request,
+/// a `None` left out. No JSON value is built on the way, so a password, secret id or JWT is
+/// not copied into one (a `serde_json::Value` is not zeroized when dropped) and a login makes
+/// no allocation for its body but the request's own (issue #24, the login cell).
+pub(crate) struct LoginBody<'a, const N: usize>(pub(crate) [(&'static str, Option<&'a str>); N]);
+
+impl<const N: usize> Serialize for LoginBody<'_, N> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for (name, value) in &self.0 {
+            if let Some(value) = value {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.end()
     }
 }
 
@@ -152,8 +163,8 @@ macro_rules! password_login {
 
         impl Login for $name {
             async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
-                let body = map_of(json!({ "password": self.password.expose_secret() }));
-                named_login(client, &self.mount, &self.username, $kind, body).await
+                let body = LoginBody([("password", Some(self.password.expose_secret()))]);
+                named_login(client, &self.mount, &self.username, $kind, &body).await
             }
         }
     };
@@ -212,10 +223,13 @@ impl Login for AppRole {
     // any set of features.
     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
         let mount = mount_param(&self.mount)?;
-        let mut body = map_of(json!({ "role_id": self.role_id }));
-        if let Some(secret_id) = &self.secret_id {
-            body.insert("secret_id".into(), secret_id.expose_secret().into());
-        }
+        let body = LoginBody([
+            ("role_id", Some(self.role_id.as_str())),
+            (
+                "secret_id",
+                self.secret_id.as_ref().map(|s| s.expose_secret()),
+            ),
+        ]);
         let env: Envelope<JsonMap> = client
             .call_operation(&ops::APP_ROLE_LOGIN, &[&mount], &[], Some(&body))
             .await?;
@@ -234,7 +248,7 @@ impl Login for Userpass {
     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
         let mount = mount_param(&self.mount)?;
         let username = user_segment(&self.username, "userpass")?;
-        let body = json!({ "password": self.password.expose_secret() });
+        let body = LoginBody([("password", Some(self.password.expose_secret()))]);
         let env: Envelope<JsonMap> = client
             .call_operation(&ops::USERPASS_LOGIN, &[&mount, &username], &[], Some(&body))
             .await?;
@@ -276,11 +290,11 @@ impl Okta {
 
 impl Login for Okta {
     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
-        let body = map_of(json!({
-            "password": self.password.expose_secret(),
-            "totp": self.totp.as_ref().map(|t| t.expose_secret()),
-        }));
-        named_login(client, &self.mount, &self.username, "Okta", body).await
+        let body = LoginBody([
+            ("password", Some(self.password.expose_secret())),
+            ("totp", self.totp.as_ref().map(|t| t.expose_secret())),
+        ]);
+        named_login(client, &self.mount, &self.username, "Okta", &body).await
     }
 }
 
@@ -316,10 +330,10 @@ impl Jwt {
 impl Login for Jwt {
     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
         let mount = mount_url(&self.mount)?;
-        let mut body = map_of(json!({ "jwt": self.jwt.expose_secret() }));
-        if let Some(role) = &self.role {
-            body.insert("role".into(), role.as_str().into());
-        }
+        let body = LoginBody([
+            ("jwt", Some(self.jwt.expose_secret())),
+            ("role", self.role.as_deref()),
+        ]);
         send_login(client, &format!("{mount}/login"), &body).await
     }
 }
@@ -386,7 +400,10 @@ impl Login for Kubernetes {
                 .map(|s| SecretString::from(s.trim()))
                 .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?,
         };
-        let body = json!({ "role": self.role, "jwt": jwt.expose_secret() });
+        let body = LoginBody([
+            ("jwt", Some(jwt.expose_secret())),
+            ("role", Some(self.role.as_str())),
+        ]);
         send_login(client, &format!("{mount}/login"), &body).await
     }
 }
@@ -417,7 +434,10 @@ impl Gcp {
 impl Login for Gcp {
     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
         let mount = mount_url(&self.mount)?;
-        let body = json!({ "role": self.role, "jwt": self.jwt.expose_secret() });
+        let body = LoginBody([
+            ("jwt", Some(self.jwt.expose_secret())),
+            ("role", Some(self.role.as_str())),
+        ]);
         send_login(client, &format!("{mount}/login"), &body).await
     }
 }
@@ -515,10 +535,7 @@ impl Cert {
 impl Login for Cert {
     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
         let mount = mount_url(&self.mount)?;
-        let body = match &self.name {
-            Some(name) => json!({ "name": name }),
-            None => json!({}),
-        };
+        let body = LoginBody([("name", self.name.as_deref())]);
         send_login(client, &format!("{mount}/login"), &body).await
     }
 }
@@ -543,7 +560,7 @@ impl Github {
 impl Login for Github {
     async fn login(&self, client: &Client) -> Result<AuthInfo, Error> {
         let mount = mount_url(&self.mount)?;
-        let body = json!({ "token": self.token.expose_secret() });
+        let body = LoginBody([("token", Some(self.token.expose_secret()))]);
         send_login(client, &format!("{mount}/login"), &body).await
     }
 }
