@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::api::operations as ops;
@@ -437,10 +438,10 @@ impl Kv2 {
         cas: Option<u64>,
     ) -> Result<VersionMetadata, Error> {
         let data = object(data)?;
-        let mut body = json!({ "data": data });
-        if let Some(cas) = cas {
-            body["options"] = json!({ "cas": cas });
-        }
+        let body = WriteBody {
+            data: &data,
+            options: cas.map(|cas| WriteOptions { cas }),
+        };
         self.call(operation, path, &[], Some(&body))
             .await
             .map_err(|e| patch_hint(e, operation))
@@ -719,16 +720,32 @@ fn patch_hint(mut e: Error, operation: &Operation) -> Error {
     e
 }
 
-/// Serializes secret data, refusing anything but a JSON object before any request.
-pub(crate) fn object<T: Serialize + ?Sized>(data: &T) -> Result<Value, Error> {
-    let value = serde_json::to_value(data)
+/// Serializes secret data into its JSON text, refusing anything but a JSON object before any
+/// request. The text goes into the body as it is: no `Value` tree of the secret is built and
+/// copied again (issue #24, the write cell).
+pub(crate) fn object<T: Serialize + ?Sized>(data: &T) -> Result<Box<RawValue>, Error> {
+    let text = serde_json::value::to_raw_value(data)
         .map_err(|e| Error::invalid(format!("the secret data cannot be serialized: {e}")))?;
-    if !value.is_object() {
+    // serde_json writes no whitespace before a value.
+    if !text.get().starts_with('{') {
         return Err(Error::invalid(
             "the secret data must serialize to a JSON object (a map of keys)",
         ));
     }
-    Ok(value)
+    Ok(text)
+}
+
+/// The body of a KV v2 write or patch: `{"data": …, "options": {"cas": n}}`.
+#[derive(Serialize)]
+struct WriteBody<'a> {
+    data: &'a RawValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    options: Option<WriteOptions>,
+}
+
+#[derive(Serialize)]
+struct WriteOptions {
+    cas: u64,
 }
 
 /// A list operation (`<mount>/…/<folder>/?list=true`): the `keys`, or an empty list on 404.
