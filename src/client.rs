@@ -335,7 +335,7 @@ impl Context {
 
     /// The `after`/`limit` of every list request (see [`Client::with_list_page`]), if any.
     pub fn list_page(&self) -> Option<&crate::ListPage> {
-        self.settings.list_page.as_deref()
+        self.settings.list_page.as_ref()
     }
 
     /// Whether requests log in inline ([`Client::with_inline_auth`]) instead of sending a
@@ -762,7 +762,7 @@ impl ClientBuilder {
             token,
             namespace,
             wrap_ttl,
-            retry: Arc::new(self.retry.clone()),
+            retry: self.retry.clone(),
             list_method: self.list_method,
             namespace_mode: self.namespace_mode,
             list_page: None,

@@ -205,6 +205,7 @@ impl InlineAuth {
 }
 
 /// The checked headers of an [`InlineAuth`], as the transport adds them.
+#[derive(Clone)]
 pub(crate) struct InlineHeaders {
     login: String,
     names: Vec<String>,
@@ -246,7 +247,7 @@ impl Client {
     /// # }
     /// ```
     pub fn with_inline_auth(&self, auth: &InlineAuth) -> Result<Client, Error> {
-        let headers = Arc::new(auth.headers()?);
+        let headers = auth.headers()?;
         let cell = Arc::new(crate::transport::TokenCell::default());
         Ok(self.with_context(|c| {
             c.inline_auth = Some(headers);

@@ -267,8 +267,7 @@ impl Client {
     /// # }
     /// ```
     pub fn with_list_page(&self, page: &ListPage) -> Client {
-        let page = (page.after.is_some() || page.limit.is_some())
-            .then(|| std::sync::Arc::new(page.clone()));
+        let page = (page.after.is_some() || page.limit.is_some()).then(|| page.clone());
         self.with_context(|c| c.list_page = page)
     }
 

@@ -377,20 +377,22 @@ pub struct Context {
     pub(crate) settings: Arc<Settings>,
 }
 
-/// The settings a [`Context`] shares.
+/// The settings a [`Context`] shares. Copied whole by `Client::with_*`: what a copy must still
+/// share with the client it came from (the token, which a login through any clone changes; the
+/// policy's rate limiter, overload budget and read-your-writes index) is behind its own `Arc`.
 #[derive(Clone)]
 pub(crate) struct Settings {
     pub(crate) token: Arc<TokenCell>,
     pub(crate) namespace: Option<HeaderValue>,
     pub(crate) wrap_ttl: Option<HeaderValue>,
-    pub(crate) retry: Arc<RetryPolicy>,
+    pub(crate) retry: RetryPolicy,
     pub(crate) list_method: ListMethod,
     /// Whether `namespace` is sent as the header or as a path prefix (then in the base URL).
     pub(crate) namespace_mode: NamespaceMode,
     /// The `after`/`limit` query of every list request (`Client::with_list_page`).
-    pub(crate) list_page: Option<Arc<crate::list::ListPage>>,
+    pub(crate) list_page: Option<crate::list::ListPage>,
     /// Inline authentication headers sent instead of the token (`Client::with_inline_auth`).
-    pub(crate) inline_auth: Option<Arc<crate::inline_auth::InlineHeaders>>,
+    pub(crate) inline_auth: Option<crate::inline_auth::InlineHeaders>,
     pub(crate) policy: Arc<Policy>,
     /// The user's hooks around each request sent (`ClientBuilder::interceptor`).
     pub(crate) interceptors: crate::intercept::Interceptors,
