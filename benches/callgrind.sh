@@ -20,32 +20,27 @@ trap 'rm -rf "$work"' EXIT
 # type each client decodes them into (`hashivault-bench --decode`): the generated call's
 # decoding told apart from the rest of its call. Whole program, N=1000 and 11000 decodes.
 if [ "$op" = decode ]; then
+  # Instructions per decode of WHAT (a `--decode` argument).
+  per_decode() {
+    local n1 n2
+    valgrind --tool=callgrind --callgrind-out-file="$work/d.out" "$bin" --decode "$1" 1000 >/dev/null 2>&1
+    n1=$(awk '/^summary:/ {print $2}' "$work/d.out")
+    valgrind --tool=callgrind --callgrind-out-file="$work/d.out" "$bin" --decode "$1" 11000 >/dev/null 2>&1
+    n2=$(awk '/^summary:/ {print $2}' "$work/d.out")
+    echo $(( (n2 - n1) / 10000 ))
+  }
   # Each part against serde's derive decoding it as the floor does: the whole answer into the
   # floor's typed struct and into the floor-map's (the generated call's map), `data` and
   # `data.metadata` into the floor's structs.
   printf '%-28s %14s %12s %8s\n' "part (serde derive as)" "serde derive" hashivault ratio
   for part in answer:floor answer:floor-map data:floor-map metadata:floor; do
-    declare -A per=()
-    for who in "${part#*:}" api; do
-      declare -A ir=()
-      for n in 1000 11000; do
-        valgrind --tool=callgrind --callgrind-out-file="$work/d.$n.out" \
-          "$bin" --decode "${part%%:*}-$who" "$n" >/dev/null 2>&1
-        ir[$n]=$(awk '/^summary:/ {print $2}' "$work/d.$n.out")
-      done
-      per[$who]=$(( (ir[11000] - ir[1000]) / 10000 ))
-    done
-    printf '%-28s %14d %12d %7.3fx\n' "${part%%:*} (${part#*:})" "${per[${part#*:}]}" "${per[api]}" \
-      "$(awk -v a="${per[api]}" -v f="${per[${part#*:}]}" 'BEGIN{print a/f}')"
+    derive=$(per_decode "${part%%:*}-${part#*:}")
+    ours=$(per_decode "${part%%:*}-api")
+    printf '%-28s %14d %12d %7.3fx\n' "${part%%:*} (${part#*:})" "$derive" "$ours" \
+      "$(awk -v a="$ours" -v f="$derive" 'BEGIN{print a/f}')"
   done
   # A larger generated answer, hashivault alone: a token lookup as OpenBao 2.7.2 sent it.
-  declare -A ir=()
-  for n in 1000 11000; do
-    valgrind --tool=callgrind --callgrind-out-file="$work/d.$n.out" \
-      "$bin" --decode token-lookup-api "$n" >/dev/null 2>&1
-    ir[$n]=$(awk '/^summary:/ {print $2}' "$work/d.$n.out")
-  done
-  printf '%-28s %14s %12d\n' "token lookup (recorded)" "" $(( (ir[11000] - ir[1000]) / 10000 ))
+  printf '%-28s %14s %12d\n' "token lookup (recorded)" "" "$(per_decode token-lookup-api)"
   exit 0
 fi
 floor=
