@@ -655,7 +655,10 @@ impl ClientBuilder {
     /// Uses this `reqwest::Client` as is (its TLS, proxy, timeout and pool settings); the TLS,
     /// proxy and timeout settings of this builder are then ignored. Call
     /// [`install_crypto_provider`](crate::install_crypto_provider) before building it. Keep redirects off
-    /// (`redirect(Policy::none())`): hashivault follows Vault's `307`s itself.
+    /// (`redirect(Policy::none())`): hashivault follows Vault's `307`s itself. Turning reqwest's
+    /// own retry off too (`retry(reqwest::retry::never().max_retries_per_request(0))`, as the
+    /// client hashivault builds does) saves a copy of every request: hashivault's retries
+    /// include the HTTP/2 refusals reqwest's retries.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self

@@ -44,8 +44,13 @@ impl ConnectConfig {
         unix_socket: Option<&Path>,
     ) -> Result<(reqwest::Client, String), Error> {
         self.tls.check_available(&base)?;
+        // Redirects and retries are the pipeline's (`src/transport/pipeline.rs`). reqwest's own
+        // retry (on by default, for HTTP/2 refusals, which the pipeline retries too) copies
+        // every request's headers and extensions before sending it, in case: ~2k instructions
+        // per call, 2 % of a small read (`benches/README.md`).
         let mut b = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(
                 self.user_agent

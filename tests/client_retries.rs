@@ -188,3 +188,187 @@ async fn connection_refused_is_retried_with_backoff() {
         assert!(took >= at_least, "{retries} retries took {took:?}");
     }
 }
+
+/// How the HTTP/2 server of [`h2_server`] turns away the first request it gets.
+#[derive(Clone, Copy)]
+enum TurnAway {
+    /// Resets its stream with this reason.
+    Reset(h2::Reason),
+    /// A graceful `GOAWAY` (`NO_ERROR`) whose last stream is 0: the request was not processed.
+    GoAway,
+}
+
+/// A request as an HTTP/2 server saw it: method, path and body.
+type Seen = (String, String, Vec<u8>);
+
+/// An HTTP/2 server on loopback (cleartext, prior knowledge: reqwest speaks HTTP/2 to Vault
+/// over TLS, by ALPN; without TLS only so) that turns away the first request as `first` says
+/// and answers every other `204`; the requests it got, in order.
+async fn h2_server(first: TurnAway) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Seen>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        let mut turn_away = Some(first);
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            let reset = match turn_away.take() {
+                Some(TurnAway::GoAway) => {
+                    let log = log.clone();
+                    tokio::spawn(async move { go_away_unprocessed(socket, &log).await });
+                    continue;
+                }
+                Some(TurnAway::Reset(reason)) => Some(reason),
+                None => None,
+            };
+            let log = log.clone();
+            tokio::spawn(async move { h2_answer(socket, reset, &log).await });
+        }
+    });
+    (address, seen)
+}
+
+/// Serves one connection with the h2 crate: resets the first stream with `reset` if set, and
+/// answers `204` to the others.
+async fn h2_answer(
+    socket: tokio::net::TcpStream,
+    mut reset: Option<h2::Reason>,
+    log: &std::sync::Mutex<Vec<Seen>>,
+) {
+    let mut connection = h2::server::handshake(socket).await.unwrap();
+    while let Some(Ok((request, mut respond))) = connection.accept().await {
+        let (parts, mut body) = request.into_parts();
+        let mut bytes = Vec::new();
+        while let Some(Ok(chunk)) = body.data().await {
+            let _ = body.flow_control().release_capacity(chunk.len());
+            bytes.extend_from_slice(&chunk);
+        }
+        let path = parts.uri.path().to_string();
+        log.lock()
+            .unwrap()
+            .push((parts.method.to_string(), path, bytes));
+        match reset.take() {
+            Some(reason) => respond.send_reset(reason),
+            None => {
+                let answer = http::Response::builder().status(204).body(()).unwrap();
+                respond.send_response(answer, true).unwrap();
+            }
+        }
+    }
+}
+
+/// Serves one connection frame by frame (the h2 crate's server cannot send a `GOAWAY` that
+/// leaves out a stream it read): at the request's `HEADERS`, a `GOAWAY` with last stream 0 and
+/// `NO_ERROR`, as a server shutting down before it took the request. Logged as `GOAWAY`.
+async fn go_away_unprocessed(mut socket: tokio::net::TcpStream, log: &std::sync::Mutex<Vec<Seen>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A frame: 24-bit length, type, flags, stream 0 (RFC 9113 §4.1).
+    fn frame(kind: u8, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let len = (payload.len() as u32).to_be_bytes();
+        let mut out = vec![len[1], len[2], len[3], kind, flags, 0, 0, 0, 0];
+        out.extend_from_slice(payload);
+        out
+    }
+    const SETTINGS: u8 = 0x4;
+    const HEADERS: u8 = 0x1;
+    const GOAWAY: u8 = 0x7;
+    let mut preface = [0u8; 24];
+    socket.read_exact(&mut preface).await.unwrap();
+    assert_eq!(&preface, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    socket.write_all(&frame(SETTINGS, 0, &[])).await.unwrap();
+    loop {
+        let mut head = [0u8; 9];
+        socket.read_exact(&mut head).await.unwrap();
+        let len = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
+        let mut payload = vec![0u8; len];
+        socket.read_exact(&mut payload).await.unwrap();
+        match head[3] {
+            // The client's settings, acknowledged.
+            SETTINGS if head[4] & 1 == 0 => {
+                socket.write_all(&frame(SETTINGS, 1, &[])).await.unwrap()
+            }
+            HEADERS => break,
+            _ => {}
+        }
+    }
+    log.lock()
+        .unwrap()
+        .push(("GOAWAY".into(), String::new(), Vec::new()));
+    // Last stream 0, NO_ERROR: no request on this connection was processed.
+    socket.write_all(&frame(GOAWAY, 0, &[0; 8])).await.unwrap();
+    // Until the client closes the connection.
+    let _ =
+        tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut Vec::new())).await;
+}
+
+/// A client of the HTTP/2 server at `address`, through a reqwest client set as hashivault's own
+/// (redirects and reqwest's retry off), that does not retry a POST and waits a minute before any
+/// retry it makes.
+fn h2_client(address: &str) -> Client {
+    hashivault::install_crypto_provider();
+    let http = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never().max_retries_per_request(0))
+        .build()
+        .unwrap();
+    let slow = RetryPolicy::default()
+        .with_max_retries(2)
+        .with_min_delay(Duration::from_secs(60))
+        .with_max_delay(Duration::from_secs(60));
+    Client::builder()
+        .address(address)
+        .token(TOKEN)
+        .http_client(http)
+        .retry_policy(slow)
+        .build()
+        .unwrap()
+}
+
+/// The write `h2_client`'s calls make: a POST, which hashivault does not retry by default.
+fn posted(seen: usize) -> Vec<Seen> {
+    let one = (
+        "POST".to_string(),
+        "/v1/cubbyhole/app".to_string(),
+        br#"{"k":"v"}"#.to_vec(),
+    );
+    vec![one; seen]
+}
+
+#[tokio::test]
+async fn a_request_an_http2_server_refused_unprocessed_is_sent_again_at_once() {
+    // `REFUSED_STREAM` (RFC 9113 §8.7) and a graceful `GOAWAY`: the server did not process
+    // the request, so even a POST is sent again, and at once (a backoff would wait a minute).
+    for first in [
+        TurnAway::Reset(h2::Reason::REFUSED_STREAM),
+        TurnAway::GoAway,
+    ] {
+        let (address, seen) = h2_server(first).await;
+        let client = h2_client(&address);
+        let written = tokio::time::timeout(
+            Duration::from_secs(20),
+            write(&client, "app", json!({"k": "v"})),
+        )
+        .await
+        .expect("sent again without the minute's backoff");
+        written.unwrap();
+        let mut expected = posted(2);
+        if let TurnAway::GoAway = first {
+            expected[0] = ("GOAWAY".into(), String::new(), Vec::new());
+        }
+        assert_eq!(*seen.lock().unwrap(), expected, "the same request, twice");
+    }
+}
+
+#[tokio::test]
+async fn a_stream_an_http2_server_reset_otherwise_is_not_sent_again() {
+    // Reset with another reason, the server may have acted on the POST: not sent again.
+    for reason in [h2::Reason::INTERNAL_ERROR, h2::Reason::CANCEL] {
+        let (address, seen) = h2_server(TurnAway::Reset(reason)).await;
+        let client = h2_client(&address);
+        let err = write(&client, "app", json!({"k": "v"})).await.unwrap_err();
+        assert!(err.is_transport(), "{err}");
+        assert_eq!(*seen.lock().unwrap(), posted(1), "sent once");
+    }
+}

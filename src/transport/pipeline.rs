@@ -268,7 +268,7 @@ impl<'a> Call<'a> {
         verdict: Verdict,
     ) -> Next {
         let overloaded = match verdict {
-            Verdict::Final | Verdict::Transient => false,
+            Verdict::Final | Verdict::Transient | Verdict::Unprocessed => false,
             Verdict::MaybeOverloaded => match self.read_error(result).await {
                 Ok(response) => {
                     let overloaded = is_overloaded(&response);
@@ -278,19 +278,24 @@ impl<'a> Call<'a> {
                 Err(e) => return Next::Done(Err(e)),
             },
         };
-        self.retry(result, next, overloaded).await
+        let at_once = verdict == Verdict::Unprocessed;
+        self.retry(result, next, overloaded, at_once).await
     }
 
-    /// Steps 6 to 8: waits and returns the retry, or the result when there is none.
+    /// Steps 6 to 8: waits and returns the retry, or the result when there is none. `at_once`:
+    /// a request the server did not process is sent again without a wait (it still counts as
+    /// a retry).
     async fn retry(
         &mut self,
         result: reqwest::Result<Response>,
         next: Resend,
         overloaded: bool,
+        at_once: bool,
     ) -> Next {
         let Some(backoff) = backoff(&mut self.delays, &self.context.settings.retry) else {
             return done(result);
         };
+        let backoff = if at_once { Duration::ZERO } else { backoff };
         // The URL the request was sent to (reqwest keeps it on answers and errors).
         let sent_to = match &result {
             Ok(response) => Some(response.url().clone()),
@@ -327,8 +332,10 @@ impl<'a> Call<'a> {
             overloaded,
             "retrying"
         );
-        // Boxed, as the error path: only retries build it.
-        Box::pin(tokio::time::sleep(delay)).await;
+        if !delay.is_zero() {
+            // Boxed, as the error path: only retries build it.
+            Box::pin(tokio::time::sleep(delay)).await;
+        }
         self.attempts += 1;
         self.hop = 0;
         Next::Send(next.into_request(url))
@@ -488,6 +495,9 @@ enum Verdict {
     Transient,
     /// A transient `503`: its body says whether the server is overloaded ([`is_overloaded`]).
     MaybeOverloaded,
+    /// The server turned the request away before processing it ([`unprocessed`]): sent again
+    /// at once, whatever its method.
+    Unprocessed,
 }
 
 /// Step 5: a transient answer ([`is_transient`]) or failure to connect or in time, of a method
@@ -495,6 +505,7 @@ enum Verdict {
 fn classify(result: &reqwest::Result<Response>, retryable: bool, answers: &[u16]) -> Verdict {
     let transient = match result {
         Ok(response) => is_transient(response.status().as_u16(), answers),
+        Err(e) if unprocessed(e) => return Verdict::Unprocessed,
         Err(e) => e.is_connect() || e.is_timeout(),
     };
     match result {
@@ -504,6 +515,27 @@ fn classify(result: &reqwest::Result<Response>, retryable: bool, answers: &[u16]
         }
         _ => Verdict::Transient,
     }
+}
+
+/// Whether `e` is an HTTP/2 server turning the request away unprocessed (RFC 9113 §8.7): its
+/// stream reset with `REFUSED_STREAM`, or a graceful `GOAWAY` (`NO_ERROR`) that left it out, as
+/// a server shutting down or stepping down sends. Such a request may be sent again whatever its
+/// method. (This was reqwest's own retry, which copied every request to be able to; the
+/// client turns it off, `src/connect.rs`: one retry rule, here.)
+fn unprocessed(e: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(h2) = cause.downcast_ref::<h2::Error>() {
+            return h2.is_remote()
+                && match h2.reason() {
+                    Some(h2::Reason::REFUSED_STREAM) => h2.is_reset(),
+                    Some(h2::Reason::NO_ERROR) => h2.is_go_away(),
+                    _ => false,
+                };
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Whether a `503` (its body read, [`Call::read_error`]) says the server is overloaded:
