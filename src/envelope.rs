@@ -284,7 +284,7 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for DataOnly<T> {
 /// `lease_duration`: the lease renewer schedules on them) in any of Vault's spellings; `null` is
 /// the default, and a value of another shape fails the answer (the error names the field, never
 /// the value).
-#[inline]
+#[inline(always)]
 fn strict<'de, A: MapAccess<'de>, V: AnswerScalar + Default>(map: &mut A) -> Result<V, A::Error> {
     Ok(map.next_value::<Strict<V>>()?.0)
 }
@@ -292,7 +292,7 @@ fn strict<'de, A: MapAccess<'de>, V: AnswerScalar + Default>(map: &mut A) -> Res
 /// Reads a field of the envelope in any of Vault's spellings (`"3600"`, `"1h"`, `"true"`, `""`
 /// for no warnings); `null` is the default, and a value of another shape is the default too,
 /// kept in [`Envelope::other`] under the field's name.
-#[inline]
+#[inline(always)]
 fn lenient<'de, A: MapAccess<'de>, V: AnswerScalar + Default>(
     map: &mut A,
     name: &str,

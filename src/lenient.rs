@@ -858,6 +858,7 @@ impl AnswerScalar for Lines {
 pub(crate) struct Lenient<T>(pub(crate) Got<T>);
 
 impl<'de, T: AnswerScalar> Deserialize<'de> for Lenient<T> {
+    #[inline(always)]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         got(deserializer).map(Lenient)
     }
@@ -868,6 +869,7 @@ impl<'de, T: AnswerScalar> Deserialize<'de> for Lenient<T> {
 pub(crate) struct Strict<T>(pub(crate) T);
 
 impl<'de, T: AnswerScalar + Default> Deserialize<'de> for Strict<T> {
+    #[inline(always)]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         required(got(deserializer)?, T::EXPECTING).map(Strict)
     }
@@ -879,6 +881,7 @@ impl<'de, T: AnswerScalar + Default> Deserialize<'de> for Strict<T> {
 pub(crate) struct Payload<T>(pub(crate) Option<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Payload<T> {
+    #[inline(always)]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         match got_value::<D, T, true>(deserializer)? {
             Got::Value(value) => Ok(Payload(Some(value))),

@@ -56,7 +56,7 @@ impl<'de, T: Shape> Visitor<'de> for StructVisitor<T> {
             fields: T::FIELDS,
             seen: 0,
             expected: 0,
-            extra: SecretMap::new(),
+            extra: None,
             error: None,
             de: PhantomData,
         })
@@ -142,7 +142,9 @@ pub(crate) struct Reader<'de, A: MapAccess<'de>> {
     seen: u64,
     /// Where the next key's lookup starts: after the last field read.
     expected: usize,
-    extra: SecretMap,
+    /// Made at the first key it keeps: an answer without one (the usual case) has no map left
+    /// behind in the reader to drop.
+    extra: Option<SecretMap>,
     error: Option<A::Error>,
     de: PhantomData<&'de ()>,
 }
@@ -152,7 +154,7 @@ pub(crate) struct Reader<'de, A: MapAccess<'de>> {
 impl<'de, A: MapAccess<'de>> Reader<'de, A> {
     /// The next known field's index; the unknown keys before it go into `extra`. `None` at the
     /// end of the map or after an error.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next(&mut self) -> Option<usize> {
         if self.error.is_some() {
             return None;
@@ -176,7 +178,7 @@ impl<'de, A: MapAccess<'de>> Reader<'de, A> {
                 }
                 Ok(Some(Key::Unknown(key))) => match self.map.next_value::<Value>() {
                     Ok(value) => {
-                        self.extra.insert(key, value);
+                        self.extra.get_or_insert_default().insert(key, value);
                     }
                     Err(e) => {
                         self.fail(e);
@@ -197,7 +199,7 @@ impl<'de, A: MapAccess<'de>> Reader<'de, A> {
     pub(crate) fn end(&mut self) -> Result<SecretMap, A::Error> {
         match self.error.take() {
             Some(e) => Err(e),
-            None => Ok(std::mem::take(&mut self.extra)),
+            None => Ok(self.extra.take().unwrap_or_default()),
         }
     }
 
@@ -261,7 +263,8 @@ impl<'de, A: MapAccess<'de>> Reader<'de, A> {
 
     #[cold]
     fn keep(&mut self, i: usize, raw: Value) {
-        self.extra.insert(self.fields[i].to_string(), raw);
+        let name = self.fields[i].to_string();
+        self.extra.get_or_insert_default().insert(name, raw);
     }
 
     // Request bodies (`super::comma_list` and its siblings).
