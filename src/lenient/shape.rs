@@ -154,6 +154,11 @@ pub(crate) struct Reader<'de, A: MapAccess<'de>> {
 impl<'de, A: MapAccess<'de>> Reader<'de, A> {
     /// The next known field's index; the unknown keys before it go into `extra`. `None` at the
     /// end of the map or after an error.
+    ///
+    /// Inlined into each struct's reader (a call per key was a tenth of a small answer's
+    /// decoding, issue #24); what it does for an unknown or repeated key, or an error, is out of
+    /// line, shared by every struct read from the same kind of map (so each reader gets only
+    /// this loop).
     #[inline(always)]
     pub(crate) fn next(&mut self) -> Option<usize> {
         if self.error.is_some() {
@@ -165,32 +170,48 @@ impl<'de, A: MapAccess<'de>> Reader<'de, A> {
                 expected: self.expected,
             };
             match self.map.next_key_seed(seed) {
-                Ok(None) => return None,
                 Ok(Some(Key::Known(i))) => {
-                    self.expected = i + 1;
                     let bit = 1u64 << i;
                     if self.seen & bit != 0 {
-                        self.fail(de::Error::duplicate_field(self.fields[i]));
+                        self.duplicate(i);
                         return None;
                     }
                     self.seen |= bit;
+                    self.expected = i + 1;
                     return Some(i);
                 }
-                Ok(Some(Key::Unknown(key))) => match self.map.next_value::<Value>() {
-                    Ok(value) => {
-                        self.extra.get_or_insert_default().insert(key, value);
-                    }
-                    Err(e) => {
-                        self.fail(e);
+                Ok(None) => return None,
+                Ok(Some(Key::Unknown(key))) => {
+                    if !self.keep_unknown(key) {
                         return None;
                     }
-                },
+                }
                 Err(e) => {
                     self.fail(e);
                     return None;
                 }
             }
         }
+    }
+
+    /// An unknown key's value, read into `extra`; `false` after an error.
+    #[inline(never)]
+    fn keep_unknown(&mut self, key: String) -> bool {
+        match self.map.next_value::<Value>() {
+            Ok(value) => {
+                self.extra.get_or_insert_default().insert(key, value);
+                true
+            }
+            Err(e) => {
+                self.fail(e);
+                false
+            }
+        }
+    }
+
+    #[cold]
+    fn duplicate(&mut self, i: usize) {
+        self.fail(de::Error::duplicate_field(self.fields[i]));
     }
 
     /// After the loop: the first error, or the struct's `extra` (the fields not named by the
