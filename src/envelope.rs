@@ -8,7 +8,7 @@ use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::lenient::{AnswerScalar, Got, Lenient, Lines, Payload, Secs, Strict};
+use crate::lenient::{AnswerScalar, Got, Lenient, Lines, PayloadInto, Secs, Strict};
 
 /// The JSON object type Vault's untyped `data` blocks decode to.
 pub type JsonMap = Map<String, Value>;
@@ -133,16 +133,12 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Envelope<T> {
                         Field::LeaseDuration => {
                             env.lease_duration = strict::<_, Secs<u64>>(&mut map)?.0;
                         }
-                        Field::Data => env.data = map.next_value::<Payload<T>>()?.0,
-                        Field::WrapInfo => {
-                            env.wrap_info = map.next_value::<Payload<WrapInfo>>()?.0.map(Box::new);
-                        }
+                        Field::Data => map.next_value_seed(PayloadInto(&mut env.data))?,
+                        Field::WrapInfo => env.wrap_info = boxed_payload(&mut map)?,
                         Field::Warnings => {
                             env.warnings = lenient::<_, Lines>(&mut map, "warnings", other)?.0;
                         }
-                        Field::Auth => {
-                            env.auth = map.next_value::<Payload<AuthInfo>>()?.0.map(Box::new);
-                        }
+                        Field::Auth => env.auth = boxed_payload(&mut map)?,
                         Field::MountType => {
                             env.mount_type = lenient(&mut map, "mount_type", other)?
                         }
@@ -261,11 +257,11 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for DataOnly<T> {
                         Field::LeaseDuration => {
                             strict::<_, Secs<u64>>(&mut map)?;
                         }
-                        Field::Data => out.data = map.next_value::<Payload<T>>()?.0,
+                        Field::Data => map.next_value_seed(PayloadInto(&mut out.data))?,
                         Field::WrapInfo => {
-                            out.wrapped = map.next_value::<Payload<WrapInfo>>()?.0.is_some();
+                            out.wrapped = boxed_payload::<_, WrapInfo>(&mut map)?.is_some();
                         }
-                        Field::Auth => drop(map.next_value::<Payload<AuthInfo>>()?),
+                        Field::Auth => drop(boxed_payload::<_, AuthInfo>(&mut map)?),
                         // Read leniently by `Envelope` (any shape decodes): skipped.
                         Field::RequestId | Field::MountType | Field::Warnings | Field::Other(_) => {
                             map.next_value::<de::IgnoredAny>()?;
@@ -284,6 +280,15 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for DataOnly<T> {
 /// `lease_duration`: the lease renewer schedules on them) in any of Vault's spellings; `null` is
 /// the default, and a value of another shape fails the answer (the error names the field, never
 /// the value).
+/// `auth` or `wrap_info`, boxed (most answers have neither).
+fn boxed_payload<'de, A: MapAccess<'de>, P: DeserializeOwned>(
+    map: &mut A,
+) -> Result<Option<Box<P>>, A::Error> {
+    let mut payload = None;
+    map.next_value_seed(PayloadInto(&mut payload))?;
+    Ok(payload.map(Box::new))
+}
+
 #[inline(always)]
 fn strict<'de, A: MapAccess<'de>, V: AnswerScalar + Default>(map: &mut A) -> Result<V, A::Error> {
     Ok(map.next_value::<Strict<V>>()?.0)
@@ -773,6 +778,50 @@ mod tests {
                 (a, b) => panic!("{body}: {a:?} vs {b:?}"),
             }
         }
+    }
+
+    /// The payloads (`data`, `auth`, `wrap_info`), read into their place: `null` and `""` are
+    /// none, an object is the payload, a scalar is an error naming its shape (never the value)
+    /// unless the payload's type takes it (`Envelope<Value>`), an array is the type's error.
+    #[test]
+    fn payloads_by_shape() {
+        let data = |body: &str| serde_json::from_str::<Envelope<JsonMap>>(body).map(|e| e.data);
+        assert_eq!(data(r#"{"data":null}"#).unwrap(), None);
+        assert_eq!(data(r#"{"data":""}"#).unwrap(), None);
+        assert_eq!(data(r#"{"data":{"a":1}}"#).unwrap().unwrap()["a"], 1);
+        // The last of a repeated key stands, as for every field.
+        assert_eq!(data(r#"{"data":{"a":1},"data":null}"#).unwrap(), None);
+        for (body, found) in [
+            (r#"{"data":"hunter2"}"#, "a string"),
+            (r#"{"data":7}"#, "a number"),
+            (r#"{"data":true}"#, "a boolean"),
+        ] {
+            let err = data(body).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("expected an object, found {found}")),
+                "{err}"
+            );
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+        let any = serde_json::from_str::<Envelope<Value>>(r#"{"data":"text"}"#).unwrap();
+        assert_eq!(any.data, Some(Value::from("text")));
+        let wrapped: Envelope = serde_json::from_str(
+            r#"{"data":null,"auth":"","wrap_info":{"token":"hvs.W","ttl":300}}"#,
+        )
+        .unwrap();
+        assert!(wrapped.auth.is_none());
+        assert_eq!(wrapped.wrap_info.unwrap().ttl, 300);
+        let err = data(r#"{"data":["hunter2"]}"#).unwrap_err().to_string();
+        assert!(
+            err.contains("invalid type: sequence, expected a map"),
+            "{err}"
+        );
+        let err = serde_json::from_str::<Envelope>(r#"{"auth":7}"#).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expected an object, found a number"),
+            "{err}"
+        );
     }
 
     #[test]

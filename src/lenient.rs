@@ -98,7 +98,9 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::str::FromStr;
 
-use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -875,22 +877,81 @@ impl<'de, T: AnswerScalar + Default> Deserialize<'de> for Strict<T> {
     }
 }
 
-/// The envelope's `data`, `auth` and `wrap_info`: `null` and `""` are `None`; an object decodes
-/// as `T` (a generated answer keeps its wrong-shaped optional fields in its own `extra`); any
-/// other shape is an error (the caller asked for this payload).
-pub(crate) struct Payload<T>(pub(crate) Option<T>);
+/// The envelope's `data`, `auth` and `wrap_info`, read into their place: `null` and `""` are
+/// `None`; an object decodes as `T` (a generated answer keeps its wrong-shaped optional fields in
+/// its own `extra`); any other shape is an error (the caller asked for this payload).
+///
+/// A seed that writes the payload where it goes, not a value returned: the answer's largest part
+/// (a KV read's `data` is 184 bytes) is then not copied out through each level of serde's calls
+/// on its way to the envelope (issue #24).
+pub(crate) struct PayloadInto<'a, T>(pub(crate) &'a mut Option<T>);
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Payload<T> {
-    #[inline(always)]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match got_value::<D, T, true>(deserializer)? {
-            Got::Value(value) => Ok(Payload(Some(value))),
-            Got::Null => Ok(Payload(None)),
-            Got::Wrong(raw) => Err(de::Error::custom(format_args!(
-                "expected an object, found {}",
-                json_kind(&raw)
-            ))),
-        }
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PayloadInto<'_, T> {
+    type Value = ();
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<T> PayloadInto<'_, T> {
+    /// A scalar, as [`ValueVisitor`] reads it for a container type, put in place.
+    fn settle<E: de::Error>(self, got: Result<Got<T>, E>) -> Result<(), E> {
+        *self.0 = match got? {
+            Got::Value(value) => Some(value),
+            Got::Null => None,
+            Got::Wrong(raw) => {
+                return Err(E::custom(format_args!(
+                    "expected an object, found {}",
+                    json_kind(&raw)
+                )))
+            }
+        };
+        Ok(())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for PayloadInto<'_, T> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    #[inline]
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        *self.0 = Some(T::deserialize(de::value::MapAccessDeserializer::new(map))?);
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        *self.0 = None;
+        Ok(())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.visit_unit()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        let got = ValueVisitor::<T, true>(PhantomData).visit_seq(seq);
+        self.settle(got)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.settle(ValueVisitor::<T, true>(PhantomData).visit_bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.settle(ValueVisitor::<T, true>(PhantomData).visit_i64(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.settle(ValueVisitor::<T, true>(PhantomData).visit_u64(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.settle(ValueVisitor::<T, true>(PhantomData).visit_f64(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.settle(ValueVisitor::<T, true>(PhantomData).visit_str(v))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
+        self.settle(ValueVisitor::<T, true>(PhantomData).visit_string(v))
     }
 }
 
