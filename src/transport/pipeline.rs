@@ -7,8 +7,9 @@
 //!    [`Error::Deadline`]);
 //! 3. [`attempt`]: send one HTTP request (every retry and every redirect hop is one);
 //! 4. [`redirect`]: follow a `307`/`308` as the [`RedirectPolicy`] allows;
-//! 5. [`classify`]: is the result final, transient, or perhaps an overloaded server
-//!    ([`is_transient`] is the one rule for "transient");
+//! 5. [`classify`]: is the result final, transient, perhaps an overloaded server, or a request
+//!    the server did not process ([`unprocessed`], sent again at once); [`is_transient`] is the
+//!    one rule for "transient";
 //! 6. [`retry_after`]: how long Vault asked to wait (`429`/`503`);
 //! 7. [`backoff`] and [`wait`]: the next delay, and whether it fits the deadline;
 //! 8. [`Budget`]: a retry of an overloaded server's answer is counted against the budget the
@@ -501,7 +502,8 @@ enum Verdict {
 }
 
 /// Step 5: a transient answer ([`is_transient`]) or failure to connect or in time, of a method
-/// that may be sent twice, is retried.
+/// that may be sent twice, is retried; a request the server did not process ([`unprocessed`]),
+/// whatever its method.
 fn classify(result: &reqwest::Result<Response>, retryable: bool, answers: &[u16]) -> Verdict {
     let transient = match result {
         Ok(response) => is_transient(response.status().as_u16(), answers),
