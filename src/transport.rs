@@ -1037,8 +1037,10 @@ pub(crate) async fn send_json_later<T: serde::de::DeserializeOwned>(
         name: info.operation_id,
         answers,
     };
-    let response = client.inner.execute(&client.client, request, op).await?;
-    let mut response = documented(response, answers)?;
+    let mut response = client.inner.execute(&client.client, request, op).await?;
+    if undocumented(&response, answers) {
+        return Err(answer_error(response));
+    }
     let body = read_body(&mut response)
         .await
         .map_err(|e| body_error(e, &response, op.name))?;
@@ -1062,8 +1064,10 @@ pub(crate) async fn send_bytes_later(
         name: info.operation_id,
         answers,
     };
-    let response = client.inner.execute(&client.client, request, op).await?;
-    let mut response = documented(response, answers)?;
+    let mut response = client.inner.execute(&client.client, request, op).await?;
+    if undocumented(&response, answers) {
+        return Err(answer_error(response));
+    }
     let body = read_body(&mut response)
         .await
         .map_err(|e| body_error(e, &response, op.name))?;
@@ -1076,16 +1080,15 @@ pub(crate) async fn send_bytes_later(
     ))
 }
 
-/// A 2xx answer, or a non-2xx one the operation documents as its own (`answers`), passed on;
-/// any other is its error ([`answer_error`]: the body the transport read for it).
+/// Whether an answer is neither a 2xx nor a status the operation documents as its own
+/// (`answers`): then it is its error ([`answer_error`]: the body the transport read for it). A
+/// check by reference: the answer is moved only when it is an error.
 // Called by generated send()s only: none in a build without an API group.
 #[allow(dead_code)]
-fn documented(response: Response, answers: &[u16]) -> Result<Response, Error> {
+#[inline]
+fn undocumented(response: &Response, answers: &[u16]) -> bool {
     let status = response.status();
-    if !status.is_success() && !answers.contains(&status.as_u16()) {
-        return Err(answer_error(response));
-    }
-    Ok(response)
+    !status.is_success() && !answers.contains(&status.as_u16())
 }
 
 /// A query parameter of a generated `send()` (`hashivault-codegen/src/requests.rs`:
@@ -1093,6 +1096,7 @@ fn documented(response: Response, answers: &[u16]) -> Result<Response, Error> {
 /// unset (`None`, which adds nothing) skipped without reqwest rewriting the URL for it.
 // Called by generated send()s only: none in a build without an API group.
 #[allow(dead_code)]
+#[inline]
 pub(crate) fn query_param<T: serde::Serialize>(
     builder: reqwest::RequestBuilder,
     name: &str,
