@@ -259,9 +259,9 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for DataOnly<T> {
                         }
                         Field::Data => map.next_value_seed(PayloadInto(&mut out.data))?,
                         Field::WrapInfo => {
-                            out.wrapped = boxed_payload::<_, WrapInfo>(&mut map)?.is_some();
+                            out.wrapped = payload::<_, WrapInfo>(&mut map)?.is_some();
                         }
-                        Field::Auth => drop(boxed_payload::<_, AuthInfo>(&mut map)?),
+                        Field::Auth => drop(payload::<_, AuthInfo>(&mut map)?),
                         // Read leniently by `Envelope` (any shape decodes): skipped.
                         Field::RequestId | Field::MountType | Field::Warnings | Field::Other(_) => {
                             map.next_value::<de::IgnoredAny>()?;
@@ -280,13 +280,20 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for DataOnly<T> {
 /// `lease_duration`: the lease renewer schedules on them) in any of Vault's spellings; `null` is
 /// the default, and a value of another shape fails the answer (the error names the field, never
 /// the value).
-/// `auth` or `wrap_info`, boxed (most answers have neither).
+/// `auth` or `wrap_info`, read as the envelope's payloads are.
+fn payload<'de, A: MapAccess<'de>, P: DeserializeOwned>(
+    map: &mut A,
+) -> Result<Option<P>, A::Error> {
+    let mut payload = None;
+    map.next_value_seed(PayloadInto(&mut payload))?;
+    Ok(payload)
+}
+
+/// [`payload`], boxed for the envelope (most answers have neither).
 fn boxed_payload<'de, A: MapAccess<'de>, P: DeserializeOwned>(
     map: &mut A,
 ) -> Result<Option<Box<P>>, A::Error> {
-    let mut payload = None;
-    map.next_value_seed(PayloadInto(&mut payload))?;
-    Ok(payload.map(Box::new))
+    Ok(payload(map)?.map(Box::new))
 }
 
 #[inline(always)]

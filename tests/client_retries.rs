@@ -194,6 +194,8 @@ async fn connection_refused_is_retried_with_backoff() {
 enum TurnAway {
     /// Resets its stream with this reason.
     Reset(h2::Reason),
+    /// Resets every stream, of every request, with `REFUSED_STREAM`.
+    RefuseAll,
     /// A graceful `GOAWAY` (`NO_ERROR`) whose last stream is 0: the request was not processed.
     GoAway,
 }
@@ -213,27 +215,32 @@ async fn h2_server(first: TurnAway) -> (String, std::sync::Arc<std::sync::Mutex<
         let mut turn_away = Some(first);
         loop {
             let (socket, _) = listener.accept().await.unwrap();
-            let reset = match turn_away.take() {
+            let (reset, every) = match turn_away.take() {
                 Some(TurnAway::GoAway) => {
                     let log = log.clone();
                     tokio::spawn(async move { go_away_unprocessed(socket, &log).await });
                     continue;
                 }
-                Some(TurnAway::Reset(reason)) => Some(reason),
-                None => None,
+                Some(TurnAway::Reset(reason)) => (Some(reason), false),
+                Some(TurnAway::RefuseAll) => {
+                    turn_away = Some(TurnAway::RefuseAll);
+                    (Some(h2::Reason::REFUSED_STREAM), true)
+                }
+                None => (None, false),
             };
             let log = log.clone();
-            tokio::spawn(async move { h2_answer(socket, reset, &log).await });
+            tokio::spawn(async move { h2_answer(socket, reset, every, &log).await });
         }
     });
     (address, seen)
 }
 
-/// Serves one connection with the h2 crate: resets the first stream with `reset` if set, and
-/// answers `204` to the others.
+/// Serves one connection with the h2 crate: resets the first stream with `reset` if set (every
+/// stream if `every`), and answers `204` to the others.
 async fn h2_answer(
     socket: tokio::net::TcpStream,
     mut reset: Option<h2::Reason>,
+    every: bool,
     log: &std::sync::Mutex<Vec<Seen>>,
 ) {
     let mut connection = h2::server::handshake(socket).await.unwrap();
@@ -248,7 +255,7 @@ async fn h2_answer(
         log.lock()
             .unwrap()
             .push((parts.method.to_string(), path, bytes));
-        match reset.take() {
+        match if every { reset } else { reset.take() } {
             Some(reason) => respond.send_reset(reason),
             None => {
                 let answer = http::Response::builder().status(204).body(()).unwrap();
@@ -359,6 +366,26 @@ async fn a_request_an_http2_server_refused_unprocessed_is_sent_again_at_once() {
         }
         assert_eq!(*seen.lock().unwrap(), expected, "the same request, twice");
     }
+}
+
+#[tokio::test]
+async fn a_server_refusing_every_stream_gets_the_retries_allowed_and_no_more() {
+    // Sent again at once, but each time counted: one attempt and two retries, then the error.
+    let (address, seen) = h2_server(TurnAway::RefuseAll).await;
+    let client = h2_client(&address);
+    let written = tokio::time::timeout(
+        Duration::from_secs(20),
+        write(&client, "app", json!({"k": "v"})),
+    )
+    .await
+    .expect("no backoff wait");
+    let err = written.unwrap_err();
+    assert!(err.is_transport(), "{err}");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        posted(3),
+        "one attempt and two retries"
+    );
 }
 
 #[tokio::test]
