@@ -343,6 +343,16 @@ fn posted(seen: usize) -> Vec<Seen> {
     vec![one; seen]
 }
 
+/// The write of [`posted`] by an [`h2_client`] of `address`, which must end in 20 s: well within
+/// the minute any backoff wait of that client takes.
+async fn write_within_backoff(address: &str) -> Result<(), hashivault::Error> {
+    let client = h2_client(address);
+    let written = write(&client, "app", json!({"k": "v"}));
+    tokio::time::timeout(Duration::from_secs(20), written)
+        .await
+        .expect("no backoff wait")
+}
+
 #[tokio::test]
 async fn a_request_an_http2_server_refused_unprocessed_is_sent_again_at_once() {
     // `REFUSED_STREAM` (RFC 9113 §8.7) and a graceful `GOAWAY`: the server did not process
@@ -352,14 +362,7 @@ async fn a_request_an_http2_server_refused_unprocessed_is_sent_again_at_once() {
         TurnAway::GoAway,
     ] {
         let (address, seen) = h2_server(first).await;
-        let client = h2_client(&address);
-        let written = tokio::time::timeout(
-            Duration::from_secs(20),
-            write(&client, "app", json!({"k": "v"})),
-        )
-        .await
-        .expect("sent again without the minute's backoff");
-        written.unwrap();
+        write_within_backoff(&address).await.unwrap();
         let mut expected = posted(2);
         if let TurnAway::GoAway = first {
             expected[0] = ("GOAWAY".into(), String::new(), Vec::new());
@@ -372,14 +375,7 @@ async fn a_request_an_http2_server_refused_unprocessed_is_sent_again_at_once() {
 async fn a_server_refusing_every_stream_gets_the_retries_allowed_and_no_more() {
     // Sent again at once, but each time counted: one attempt and two retries, then the error.
     let (address, seen) = h2_server(TurnAway::RefuseAll).await;
-    let client = h2_client(&address);
-    let written = tokio::time::timeout(
-        Duration::from_secs(20),
-        write(&client, "app", json!({"k": "v"})),
-    )
-    .await
-    .expect("no backoff wait");
-    let err = written.unwrap_err();
+    let err = write_within_backoff(&address).await.unwrap_err();
     assert!(err.is_transport(), "{err}");
     assert_eq!(
         *seen.lock().unwrap(),
