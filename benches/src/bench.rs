@@ -619,6 +619,8 @@ struct Sample {
     elapsed: Duration,
     /// CPU time of the client's thread (all its tasks run on it) over the slice.
     cpu: Duration,
+    /// CPU time of the loopback server's thread over the slice (`None` against another server).
+    server_cpu: Option<Duration>,
     alloc: alloc::Snapshot,
 }
 
@@ -656,6 +658,7 @@ async fn run_slice(
     path: &str,
     concurrency: usize,
     cfg: &Config,
+    server: Option<&server::Server>,
 ) -> Result<Sample, String> {
     // Untimed warm-up: opens the pool's connections (up to `concurrency`).
     let warm = (concurrency * 2) as u64;
@@ -672,6 +675,7 @@ async fn run_slice(
 
     let before = alloc::snapshot();
     let cpu_before = thread_cpu_time();
+    let server_before = server.map(server::Server::cpu_time);
     let start = Instant::now();
     let requests = run_tasks(
         target,
@@ -685,11 +689,15 @@ async fn run_slice(
     .await?;
     let elapsed = start.elapsed();
     let cpu = thread_cpu_time().saturating_sub(cpu_before);
+    let server_cpu = server
+        .zip(server_before)
+        .map(|(s, before)| s.cpu_time().saturating_sub(before));
     let alloc = alloc::snapshot().since(before);
     Ok(Sample {
         requests,
         elapsed,
         cpu,
+        server_cpu,
         alloc,
     })
 }
@@ -749,6 +757,8 @@ struct Cell {
     round_rps: Vec<f64>,
     requests: u64,
     cpu: Duration,
+    /// The loopback server's CPU time over the cell's slices (`None` against another server).
+    server_cpu: Option<Duration>,
     allocs: u64,
     bytes: u64,
 }
@@ -759,6 +769,10 @@ impl Cell {
     }
     fn cpu_us_per_req(&self) -> f64 {
         self.cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64
+    }
+    fn server_cpu_us_per_req(&self) -> Option<f64> {
+        self.server_cpu
+            .map(|cpu| cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64)
     }
     fn allocs_per_req(&self) -> f64 {
         self.allocs as f64 / self.requests.max(1) as f64
@@ -777,6 +791,7 @@ async fn measure(
     path: &str,
     concurrency: usize,
     cfg: &Config,
+    server: Option<&server::Server>,
 ) -> Result<Vec<Cell>, String> {
     let mut cells: Vec<Cell> = targets
         .iter()
@@ -787,6 +802,7 @@ async fn measure(
             round_rps: Vec::new(),
             requests: 0,
             cpu: Duration::ZERO,
+            server_cpu: server.map(|_| Duration::ZERO),
             allocs: 0,
             bytes: 0,
         })
@@ -794,12 +810,15 @@ async fn measure(
     for round in 0..cfg.rounds {
         for k in 0..targets.len() {
             let i = (k + round) % targets.len();
-            let s = run_slice(&targets[i], op, mount, path, concurrency, cfg).await?;
+            let s = run_slice(&targets[i], op, mount, path, concurrency, cfg, server).await?;
             let c = &mut cells[i];
             c.round_rps
                 .push(s.requests as f64 / s.elapsed.as_secs_f64());
             c.requests += s.requests;
             c.cpu += s.cpu;
+            if let (Some(total), Some(slice)) = (&mut c.server_cpu, s.server_cpu) {
+                *total += slice;
+            }
             c.allocs += s.alloc.allocs;
             c.bytes += s.alloc.bytes;
         }
@@ -935,6 +954,13 @@ fn cell_rows(cells: &[Cell]) -> Vec<Vec<String>> {
             delta(us - floor_us),
             format!("{:.1}", c.cpu_us_per_req()),
             delta(c.cpu_us_per_req() - floor.cpu_us_per_req()),
+            match (c.server_cpu_us_per_req(), floor.server_cpu_us_per_req()) {
+                (Some(us), Some(floor_us)) if !is_floor => {
+                    format!("{us:.1} ({:+.1})", us - floor_us)
+                }
+                (Some(us), _) => format!("{us:.1}"),
+                (None, _) => "—".to_string(),
+            },
             format!("{:.1}", c.allocs_per_req()),
             format!("{:+.1}", c.allocs_per_req() - floor.allocs_per_req()),
             human_bytes(c.bytes_per_req()),
@@ -943,7 +969,7 @@ fn cell_rows(cells: &[Cell]) -> Vec<Vec<String>> {
     rows
 }
 
-const CELL_HEADERS: [&str; 12] = [
+const CELL_HEADERS: [&str; 13] = [
     "operation",
     "mode",
     "client",
@@ -953,6 +979,7 @@ const CELL_HEADERS: [&str; 12] = [
     "Δµs vs floor",
     "client CPU µs/req",
     "Δ CPU µs",
+    "server CPU µs/req (Δ)",
     "allocs/req",
     "Δallocs vs floor",
     "bytes/req",
@@ -1359,7 +1386,18 @@ async fn run(server: &server::Server, cfg: &Config, args: &[String]) -> Result<S
         check_same(&targets, op, server::MOUNT, path).await?;
         for concurrency in [1, 32] {
             eprintln!("measuring {} with concurrency {concurrency}…", op.label());
-            cells.extend(measure(&targets, op, server::MOUNT, path, concurrency, cfg).await?);
+            cells.extend(
+                measure(
+                    &targets,
+                    op,
+                    server::MOUNT,
+                    path,
+                    concurrency,
+                    cfg,
+                    Some(server),
+                )
+                .await?,
+            );
         }
     }
     let served = server.requests() - requests_before;
@@ -1615,7 +1653,7 @@ async fn end_to_end(addr: &str, token: &str, cfg: &Config) -> Result<(String, Ve
                 "measuring end to end: {} with concurrency {concurrency}…",
                 op.label()
             );
-            cells.extend(measure(&targets, op, mount, path, concurrency, cfg).await?);
+            cells.extend(measure(&targets, op, mount, path, concurrency, cfg, None).await?);
         }
     }
     Ok((version, cells))
