@@ -503,36 +503,43 @@ impl Context {
     /// [`pipeline::send`], the rest of the call in one state machine (the attempts, then
     /// [`Context::after_send`]). Each `async fn` level more moved the request into its own state
     /// (`execute` → `run` → `send` were three: `benches/README.md`, 2026-12-07).
-    pub(crate) async fn execute(
-        &self,
-        http: &reqwest::Client,
+    #[inline(always)]
+    #[allow(clippy::manual_async_fn)] // the block keeps the request once: see the comment in it
+    pub(crate) fn execute<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
         mut request: Request,
-        op: Op<'_>,
-    ) -> Result<Response, Error> {
-        let operation = op.name;
-        let without_token = self.prepare(&mut request);
-        let span = tracing::debug_span!(
-            "vault.request",
-            operation,
-            method = %request.method(),
-            path = request.url().path(),
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        // Without a subscriber that wants the span, no clock is read, nothing is recorded and
-        // the call is not instrumented: entering and leaving a disabled span on every poll is
-        // work for no one (`benches/README.md`, issue #24).
-        let traced = !span.is_disabled();
-        // The future of `send` is made where it is awaited, in one branch or the other: kept in
-        // a local first, or returned by a plain `execute` wrapped in `Instrumented`, it is one
-        // more copy of the call's whole state (`benches/README.md`).
-        if traced {
-            pipeline::send(self, http, request, op, without_token, true)
-                .instrument(span)
-                .await
-        } else {
-            pipeline::send(self, http, request, op, without_token, false).await
+        op: Op<'a>,
+    ) -> impl std::future::Future<Output = Result<Response, Error>> + Send + 'a {
+        // Not an `async fn`: an `async fn` keeps each argument twice in its state (as passed,
+        // and the binding its body moves it into; rust-lang/rust#62958), and the request is
+        // 264 bytes. The block uses the captured request in place.
+        async move {
+            let operation = op.name;
+            let without_token = self.prepare(&mut request);
+            let span = tracing::debug_span!(
+                "vault.request",
+                operation,
+                method = %request.method(),
+                path = request.url().path(),
+                status = tracing::field::Empty,
+                attempts = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            );
+            // Without a subscriber that wants the span, no clock is read, nothing is recorded and
+            // the call is not instrumented: entering and leaving a disabled span on every poll is
+            // work for no one (`benches/README.md`, issue #24).
+            let traced = !span.is_disabled();
+            // The future of `send` is made where it is awaited, in one branch or the other: kept in
+            // a local first, or returned by a plain `execute` wrapped in `Instrumented`, it is one
+            // more copy of the call's whole state (`benches/README.md`).
+            if traced {
+                pipeline::send(self, http, request, op, without_token, true)
+                    .instrument(span)
+                    .await
+            } else {
+                pipeline::send(self, http, request, op, without_token, false).await
+            }
         }
     }
 

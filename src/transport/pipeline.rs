@@ -56,44 +56,49 @@ pub(crate) fn is_transient(status: u16, answers: &[u16]) -> bool {
 /// Redirects keep the method, body and headers (token included), as Vault's Go client does.
 /// Before each send a [`Resend`] is kept, the template of the next hop or retry (none can
 /// follow when the body cannot be copied); for a bodiless request it costs no allocation.
-pub(super) async fn send(
-    context: &Context,
-    http: &reqwest::Client,
+// The block keeps the request once: see the comment in it.
+#[allow(clippy::manual_async_fn)]
+pub(super) fn send<'a>(
+    context: &'a Context,
+    http: &'a reqwest::Client,
     mut request: Request,
-    op: Op<'_>,
+    op: Op<'a>,
     without_token: bool,
     traced: bool,
-) -> Result<Response, Error> {
-    let started = traced.then(std::time::Instant::now);
-    let mut call = Call::new(context, &request, op);
-    let result = loop {
-        let bound = match call.before(&mut request).await {
-            Ok(bound) => bound,
-            Err(e) => break Err(e),
-        };
-        let mut spare = Resend::keep(&request);
-        let result = attempt(http, request, bound, &call).await;
-        // The template by reference: moved out only for a hop or a retry (it is the call's
-        // largest value, and most answers need neither).
-        let next = match call.after(result, &mut spare, bound.is_some()) {
-            After::Next(next) => next,
-            // Boxed: only a retry builds this future, so the call's own stays small.
-            After::Retry(result, next, verdict) => {
-                Box::pin(call.before_retry(result, next, verdict)).await
+) -> impl std::future::Future<Output = Result<Response, Error>> + Send + 'a {
+    // Not an `async fn`, as `Context::execute`: the request is kept once in the state.
+    async move {
+        let started = traced.then(std::time::Instant::now);
+        let mut call = Call::new(context, &request, op);
+        let result = loop {
+            let bound = match call.before(&mut request).await {
+                Ok(bound) => bound,
+                Err(e) => break Err(e),
+            };
+            let mut spare = Resend::keep(&request);
+            let result = attempt(http, request, bound, &call).await;
+            // The template by reference: moved out only for a hop or a retry (it is the call's
+            // largest value, and most answers need neither).
+            let next = match call.after(result, &mut spare, bound.is_some()) {
+                After::Next(next) => next,
+                // Boxed: only a retry builds this future, so the call's own stays small.
+                After::Retry(result, next, verdict) => {
+                    Box::pin(call.before_retry(result, next, verdict)).await
+                }
+            };
+            match next {
+                Next::Send(next) => request = next,
+                Next::Done(result) => break result,
             }
         };
-        match next {
-            Next::Send(next) => request = next,
-            Next::Done(result) => break result,
-        }
-    };
-    let (method, name) = (&call.method, op.name);
-    match context.after_send(result, method, call.attempts, started, without_token, name) {
-        Finished::Done(result) => result,
-        // Boxed, as the retry: the body-reading future is only built for errors.
-        Finished::ReadError(response) => {
-            let limit = context.settings.policy.max_response_size;
-            Box::pin(with_api_error(response, method, without_token, name, limit)).await
+        let (method, name) = (&call.method, op.name);
+        match context.after_send(result, method, call.attempts, started, without_token, name) {
+            Finished::Done(result) => result,
+            // Boxed, as the retry: the body-reading future is only built for errors.
+            Finished::ReadError(response) => {
+                let limit = context.settings.policy.max_response_size;
+                Box::pin(with_api_error(response, method, without_token, name, limit)).await
+            }
         }
     }
 }
