@@ -7,6 +7,7 @@
 #
 #   benches/callgrind.sh [OP]      # OP: kv (default), health, big, big-chunked, write, login, list
 #   benches/callgrind.sh decode    # the small KV answer decoded alone (no request), by part
+#   benches/callgrind.sh kv32      # the small read by 32 tasks, with callgrind's cache simulation
 set -euo pipefail
 op=${1:-kv}
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +42,32 @@ if [ "$op" = decode ]; then
   done
   # A larger generated answer, hashivault alone: a token lookup as OpenBao 2.7.2 sent it.
   printf '%-28s %14s %12d\n' "token lookup (recorded)" "" "$(per_decode token-lookup-api)"
+  exit 0
+fi
+# `kv32`: the small read made by 32 tasks at once, as the 32-task cells, under callgrind's cache
+# simulation: per read, the client thread's instructions and L1 data misses (each task's state has
+# left the L1 by the time the task is polled again), an estimate of cycles (instructions + 8 per
+# L1 miss, an L2 hit), and the server thread's instructions (what the client's requests cost the
+# stand-in server, on the same cores). N=400 and 1600 reads.
+if [ "$op" = kv32 ]; then
+  printf '%-20s %12s %10s %10s %9s %12s
+' client "instr/read" "L1d miss" estimate "vs floor" "server instr"
+  est_floor=
+  for client in floor floor-map api kv kv-no-timeout vaultrs; do
+    for n in 400 1600; do
+      valgrind --tool=callgrind --cache-sim=yes --separate-threads=yes \
+        --callgrind-out-file="$work/c.$n.out" "$bin" --profile "$client" kv "$n" 32 >/dev/null 2>&1
+    done
+    # summary: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw; thread 1 the client, 2 the server.
+    read -r ir miss < <(awk '/^summary:/ {print $2, $6 + $7}' "$work/c.1600.out-01" "$work/c.400.out-01" |
+      awk 'NR == 1 {i = $1; m = $2} NR == 2 {printf "%d %d\n", (i - $1) / 1200, (m - $2) / 1200}')
+    server=$(awk '/^summary:/ {print $2}' "$work/c.1600.out-02" "$work/c.400.out-02" |
+      awk 'NR == 1 {s = $1} NR == 2 {printf "%d\n", (s - $1) / 1200}')
+    est=$(( ir + 8 * miss ))
+    est_floor=${est_floor:-$est}
+    printf '%-20s %12d %10d %10d %8.3fx %12d\n' "$client" "$ir" "$miss" "$est" \
+      "$(awk -v a="$est" -v f="$est_floor" 'BEGIN{print a/f}')" "$server"
+  done
   exit 0
 fi
 floor=
