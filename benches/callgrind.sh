@@ -50,8 +50,7 @@ fi
 # L1 miss, an L2 hit), and the server thread's instructions (what the client's requests cost the
 # stand-in server, on the same cores). N=400 and 1600 reads.
 if [ "$op" = kv32 ]; then
-  printf '%-20s %12s %10s %10s %9s %12s
-' client "instr/read" "L1d miss" estimate "vs floor" "server instr"
+  printf '%-20s %12s %10s %10s %9s %12s\n' client "instr/read" "L1d miss" estimate "vs floor" "server instr"
   est_floor=
   for client in floor floor-map api kv kv-no-timeout vaultrs; do
     for n in 400 1600; do

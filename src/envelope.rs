@@ -276,10 +276,6 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for DataOnly<T> {
     }
 }
 
-/// Reads a field of the envelope that a lease depends on (`lease_id`, `renewable`,
-/// `lease_duration`: the lease renewer schedules on them) in any of Vault's spellings; `null` is
-/// the default, and a value of another shape fails the answer (the error names the field, never
-/// the value).
 /// `auth` or `wrap_info`, read as the envelope's payloads are.
 fn payload<'de, A: MapAccess<'de>, P: DeserializeOwned>(
     map: &mut A,
@@ -296,6 +292,10 @@ fn boxed_payload<'de, A: MapAccess<'de>, P: DeserializeOwned>(
     Ok(payload(map)?.map(Box::new))
 }
 
+/// Reads a field of the envelope that a lease depends on (`lease_id`, `renewable`,
+/// `lease_duration`: the lease renewer schedules on them) in any of Vault's spellings; `null` is
+/// the default, and a value of another shape fails the answer (the error names the field, never
+/// the value).
 #[inline(always)]
 fn strict<'de, A: MapAccess<'de>, V: AnswerScalar + Default>(map: &mut A) -> Result<V, A::Error> {
     Ok(map.next_value::<Strict<V>>()?.0)

@@ -531,7 +531,7 @@ impl Context {
             // work for no one (`benches/README.md`, issue #24).
             let traced = !span.is_disabled();
             // The future of `send` is made where it is awaited, in one branch or the other: kept in
-            // a local first, or returned by a plain `execute` wrapped in `Instrumented`, it is one
+            // a local first, or made before this block and wrapped in `Instrumented`, it is one
             // more copy of the call's whole state (`benches/README.md`).
             if traced {
                 pipeline::send(self, http, request, op, without_token, true)

@@ -577,9 +577,6 @@ fn build_vaultrs(address: &str, token: &str) -> vaultrs::client::VaultClient {
     vaultrs::client::VaultClient::new(settings).expect("vaultrs client")
 }
 
-/// The floor, hashivault and vaultrs, in that order. hashivault is built first: its first build
-/// installs rustls' ring provider process-wide, which the floor and vaultrs (built with
-/// `rustls-no-provider`, the same reqwest features as hashivault) need too.
 /// The floor with the generated call's answer shape (the small secret decoded into a
 /// `serde_json::Map`): what the generated call adds over bare reqwest + serde_json, the answer
 /// type aside (`benches/callgrind.sh`; a row of its own in the small read's cells).
@@ -591,6 +588,9 @@ fn floor_map(floor: &Target) -> Target {
     floor
 }
 
+/// The floor, hashivault and vaultrs, in that order. hashivault is built first: its first build
+/// installs rustls' ring provider process-wide, which the floor and vaultrs (built with
+/// `rustls-no-provider`, the same reqwest features as hashivault) need too.
 fn targets(address: &str, token: &str, creds: &AppRoleCreds) -> Vec<Target> {
     let hashivault = build_hashivault(address, token, true);
     vec![
