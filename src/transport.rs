@@ -498,47 +498,66 @@ impl Clock {
     }
 }
 
+pin_project_lite::pin_project! {
+    /// A call's future ([`Context::execute`]), in its span when a subscriber wants it.
+    #[project = TracedProjection]
+    enum Traced<F> {
+        Plain { #[pin] call: F },
+        Spanned { #[pin] call: tracing::instrument::Instrumented<F> },
+    }
+}
+
+impl<F: std::future::Future> std::future::Future for Traced<F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        match self.project() {
+            TracedProjection::Plain { call } => call.poll(cx),
+            TracedProjection::Spanned { call } => call.poll(cx),
+        }
+    }
+}
+
 impl Context {
-    /// Sends `request` as described in the module docs: prepares it, makes its span, and awaits
-    /// [`pipeline::send`], the rest of the call in one state machine (the attempts, then
-    /// [`Context::after_send`]). Each `async fn` level more moved the request into its own state
-    /// (`execute` → `run` → `send` were three: `benches/README.md`, 2026-12-07).
+    /// Sends `request` as described in the module docs: prepares it, makes its span, and returns
+    /// [`pipeline::send`]'s future, the rest of the call in one state machine (the attempts, then
+    /// [`Context::after_send`]). Called where the call is awaited (the token is read here).
+    ///
+    /// Not `async`: each `async` level kept the request (264 bytes) in its own state and moved
+    /// the whole future below it once more (`execute` → `run` → `send` were three, then two;
+    /// `benches/README.md`, 2026-12-07).
     #[inline(always)]
-    #[allow(clippy::manual_async_fn)] // the block keeps the request once: see the comment in it
     pub(crate) fn execute<'a>(
         &'a self,
         http: &'a reqwest::Client,
         mut request: Request,
         op: Op<'a>,
     ) -> impl std::future::Future<Output = Result<Response, Error>> + Send + 'a {
-        // Not an `async fn`: an `async fn` keeps each argument twice in its state (as passed,
-        // and the binding its body moves it into; rust-lang/rust#62958), and the request is
-        // 264 bytes. The block uses the captured request in place.
-        async move {
-            let operation = op.name;
-            let without_token = self.prepare(&mut request);
-            let span = tracing::debug_span!(
-                "vault.request",
-                operation,
-                method = %request.method(),
-                path = request.url().path(),
-                status = tracing::field::Empty,
-                attempts = tracing::field::Empty,
-                duration_ms = tracing::field::Empty,
-            );
-            // Without a subscriber that wants the span, no clock is read, nothing is recorded and
-            // the call is not instrumented: entering and leaving a disabled span on every poll is
-            // work for no one (`benches/README.md`, issue #24).
-            let traced = !span.is_disabled();
-            // The future of `send` is made where it is awaited, in one branch or the other: kept in
-            // a local first, or made before this block and wrapped in `Instrumented`, it is one
-            // more copy of the call's whole state (`benches/README.md`).
-            if traced {
-                pipeline::send(self, http, request, op, without_token, true)
-                    .instrument(span)
-                    .await
-            } else {
-                pipeline::send(self, http, request, op, without_token, false).await
+        let operation = op.name;
+        let without_token = self.prepare(&mut request);
+        let span = tracing::debug_span!(
+            "vault.request",
+            operation,
+            method = %request.method(),
+            path = request.url().path(),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        // Without a subscriber that wants the span, no clock is read, nothing is recorded and
+        // the call is not instrumented: entering and leaving a disabled span on every poll is
+        // work for no one (`benches/README.md`, issue #24).
+        if span.is_disabled() {
+            Traced::Plain {
+                call: pipeline::send(self, http, request, op, without_token, false),
+            }
+        } else {
+            Traced::Spanned {
+                call: pipeline::send(self, http, request, op, without_token, true).instrument(span),
             }
         }
     }

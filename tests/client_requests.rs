@@ -202,3 +202,34 @@ async fn a_generated_list_operation_lists_the_root_folder_with_an_empty_path() {
         .unwrap_err();
     assert!(err.is_invalid_input(), "{err}");
 }
+
+/// What a call in flight holds, measured where its future is made (not polled): the generated
+/// call's and the typed KV read's state. Each `async` level of the transport kept the request
+/// (264 bytes) again and moved everything below it once more; a retry's template and wait were
+/// kept beside the attempt in flight (`benches/README.md`, "A call's state"). The bounds have
+/// room for a compiler's layout changes, not for a level more.
+#[test]
+fn a_call_in_flight_holds_its_request_once() {
+    let client = hashivault::Client::builder()
+        .address("http://127.0.0.1:8200")
+        .token("t")
+        .build()
+        .unwrap();
+    let generated = client
+        .api()
+        .kv_v2_read()
+        .kv_v2_mount_path("secret")
+        .path("app")
+        .send();
+    let typed = client.kv2("secret");
+    let typed = typed.read::<serde_json::Value>("app");
+    let (generated, typed) = (
+        std::mem::size_of_val(&generated),
+        std::mem::size_of_val(&typed),
+    );
+    assert!(
+        generated <= 1_850,
+        "the generated call's future: {generated} bytes"
+    );
+    assert!(typed <= 2_200, "kv2().read's future: {typed} bytes");
+}

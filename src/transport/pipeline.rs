@@ -75,16 +75,25 @@ pub(super) fn send<'a>(
                 Ok(bound) => bound,
                 Err(e) => break Err(e),
             };
-            let mut spare = Resend::keep(&request);
-            let result = attempt(http, request, bound, &call).await;
-            // The template by reference: moved out only for a hop or a retry (it is the call's
-            // largest value, and most answers need neither).
-            let next = match call.after(result, &mut spare, bound.is_some()) {
-                After::Next(next) => next,
-                // Boxed: only a retry builds this future, so the call's own stays small.
-                After::Retry(result, next, verdict) => {
-                    Box::pin(call.before_retry(result, next, verdict)).await
+            // The attempt and what it decided, in a block: the retry template (`spare`, 480
+            // bytes) and the `After` (624) end with it, so neither is kept in the call's state
+            // across a retry's wait (`benches/README.md`, 2026-12-07).
+            let retry = {
+                let mut spare = Resend::keep(&request);
+                let result = attempt(http, request, bound, &call).await;
+                // The template by reference: moved out only for a hop or a retry (it is the
+                // call's largest value, and most answers need neither). Boxed: only a retry
+                // builds its future, so the call's own stays small.
+                match call.after(result, &mut spare, bound.is_some()) {
+                    After::Next(next) => Ok(next),
+                    After::Retry(result, next, verdict) => {
+                        Err(Box::pin(call.before_retry(result, next, verdict)))
+                    }
                 }
+            };
+            let next = match retry {
+                Ok(next) => next,
+                Err(retry) => retry.await,
             };
             match next {
                 Next::Send(next) => request = next,
