@@ -310,6 +310,9 @@ pub struct TransportError {
     pub operation: Option<String>,
     /// Whether Vault had begun answering: the answer was cut off while it was read.
     pub cut_off: bool,
+    /// The status of an answer that was no result but a busy or failing service's (a cloud
+    /// metadata service's `429` or `503`, which a login retries), when there was one.
+    pub status: Option<u16>,
     /// The underlying error.
     pub source: reqwest::Error,
 }
@@ -350,6 +353,7 @@ impl TransportError {
             hint,
             operation: None,
             cut_off: source.is_body() || source.is_decode(),
+            status: None,
             source,
         }
     }
@@ -372,14 +376,15 @@ impl fmt::Display for TransportError {
         if let Some(op) = &self.operation {
             write!(f, "{op}: ")?;
         }
-        let what = if self.cut_off {
-            "incomplete answer from"
-        } else {
-            "no answer from"
-        };
         // reqwest's own text is the error's source, printed after it by `{e:#}` (anyhow) or any
         // chain walker; writing it here too printed it twice there.
-        write!(f, "{what} {}: {}", self.address, self.hint)
+        match self.status {
+            Some(status) => write!(f, "{status} from {}: {}", self.address, self.hint),
+            None if self.cut_off => {
+                write!(f, "incomplete answer from {}: {}", self.address, self.hint)
+            }
+            None => write!(f, "no answer from {}: {}", self.address, self.hint),
+        }
     }
 }
 

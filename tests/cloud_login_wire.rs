@@ -442,12 +442,16 @@ async fn a_busy_metadata_service_is_retried_by_the_renewer() {
     let gcp = GcpInstance::new("gcp", "r").metadata_url(metadata.base_url());
     let err = client.auth().login_as(&gcp).await.unwrap_err();
     assert!(matches!(err, hashivault::Error::Transport(_)), "{err:?}");
+    // It answered: the status, not "no answer" (`{e}` is what most applications print).
     let shown = format!(
-        "no answer from {}{path}: the metadata service is busy or failing; the login can be \
-         retried",
+        "503 from {}{path}: the metadata service is busy or failing; the login can be retried",
         metadata.base_url()
     );
     assert_eq!(err.to_string(), shown);
+    match &err {
+        hashivault::Error::Transport(e) => assert_eq!(e.status, Some(503)),
+        other => panic!("{other:?}"),
+    }
     // The status is reqwest's error, the source: printed once, after the text, by `{e:#}`.
     let chained = format!("{:#}", anyhow::Error::from(err));
     assert_eq!(

@@ -356,6 +356,7 @@ async fn fetch(
                 hint: "the metadata service is busy or failing; the login can be retried",
                 operation: None,
                 cut_off: false,
+                status: Some(status.as_u16()),
                 source: source.without_url(),
             })));
         }
