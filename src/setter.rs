@@ -106,6 +106,16 @@ pub(crate) fn convert<V: TryInto<T>, T>(value: V, message: &'static str) -> Resu
     value.try_into().map_err(|_| message.to_string())
 }
 
+/// An operation builder's setter of an optional parameter: the value converted and set, or
+/// `message`.
+#[allow(dead_code)] // unused when no API group is enabled
+pub(crate) fn convert_some<V: TryInto<T>, T>(
+    value: V,
+    message: &'static str,
+) -> Result<Option<T>, String> {
+    value.try_into().map(Some).map_err(|_| message.to_string())
+}
+
 /// An operation builder's `body` setter: the body converted and turned into its builder, or
 /// `message: <the conversion's error>`.
 #[allow(dead_code)] // unused when no API group is enabled

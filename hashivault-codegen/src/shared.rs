@@ -8,6 +8,8 @@
 //!
 //! - an operation builder's setter `value.try_into().map_err(|_| "conversion to .. failed"
 //!   .to_string())` becomes `crate::setter::convert(value, "conversion to .. failed")`;
+//! - an optional parameter's setter `value.try_into().map(Some).map_err(|_| "conversion to ..
+//!   failed".to_string())` becomes `crate::setter::convert_some(value, "conversion to .. failed")`;
 //! - its body setter `value.try_into().map(From::from).map_err(|s| format!("conversion to ..
 //!   failed: {}", s))` becomes `crate::setter::convert_into::<T, _, _>(value, "conversion to ..
 //!   failed")`;
@@ -37,6 +39,7 @@ use syn::visit_mut::VisitMut;
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SharedCalls {
     pub converts: usize,
+    pub converts_some: usize,
     pub converts_into: usize,
     pub converted: usize,
     pub required: usize,
@@ -139,6 +142,19 @@ impl Shared {
                 .strip_suffix(": {e}")?;
             self.0.converted += 1;
             return Some(syn::parse_quote!(crate::setter::converted(value, #name)));
+        }
+        // `value.try_into().map(Some)` of an optional parameter's setter.
+        if let syn::Expr::MethodCall(map) = receiver {
+            if map.method == "map"
+                && map.args.len() == 1
+                && is_path(&map.args[0], &["Some"])
+                && is_value_try_into(&map.receiver)
+            {
+                let message = to_string_of_literal(body)?;
+                self.0.converts_some += 1;
+                let message = tidy_type_names(&message.value());
+                return Some(syn::parse_quote!(crate::setter::convert_some(value, #message)));
+            }
         }
         // `value.try_into().map(From::from)` of a body setter.
         if let syn::Expr::MethodCall(map) = receiver {
@@ -488,6 +504,12 @@ mod tests {
                     });
                     self
                 }
+                pub fn ttl<V>(mut self, value: V) -> Self where V: std::convert::TryInto<::std::string::String> {
+                    self.ttl = value.try_into().map(Some).map_err(|_| {
+                        "conversion to `:: std :: string :: String` for ttl failed".to_string()
+                    });
+                    self
+                }
                 pub fn body<V>(mut self, value: V) -> Self
                 where
                     V: std::convert::TryInto<types::TransitEncryptRequest>,
@@ -565,6 +587,7 @@ mod tests {
             counts,
             SharedCalls {
                 converts: 1,
+                converts_some: 1,
                 converts_into: 1,
                 converted: 1,
                 required: 1,
@@ -576,6 +599,7 @@ mod tests {
         let code = flat(&file);
         for expected in [
             r#"self.name=crate::setter::convert(value,"conversion to `String` for name failed");"#,
+            r#"self.ttl=crate::setter::convert_some(value,"conversion to `String` for ttl failed");"#,
             r#"self.body=crate::setter::convert_into(value,"conversion to `TransitEncryptRequest` for body failed");"#,
             r#"letname=crate::setter::required(name,"transit_encrypt: `name` was not set (call `.name(..)` before `send()`)","transit_encrypt")?;"#,
             r#"letbody=crate::setter::built::<types::TransitEncryptRequest,_>(body,"transit_encrypt")?;"#,

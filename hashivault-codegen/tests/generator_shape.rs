@@ -73,6 +73,7 @@ fn every_rewrite_finds_its_anchors() {
         ("surface::client_shares_its_base_url", "base URLs", s.shared_base_url.into(), Some(1)),
         ("setters::setters_take_field_values", "body setters", g.setters, None),
         ("shared::one_call_per_item", "operation setters", g.shared.converts, None),
+        ("shared::one_call_per_item", "optional parameter setters", g.shared.converts_some, None),
         ("shared::one_call_per_item", "body setters of operations", g.shared.converts_into, None),
         ("shared::one_call_per_item", "body builder setters", g.shared.converted, None),
         ("shared::one_call_per_item", "parameter checks", g.shared.required, None),
@@ -105,6 +106,8 @@ fn every_rewrite_finds_its_anchors() {
         "&'a super::Client",
         "```ignore",
         "let prepared = (move",
+        // A setter's message names a type as users write it (`String`), not as tokens print.
+        "conversion to `::",
     ] {
         let left = g.code.matches(gone).count();
         found(
