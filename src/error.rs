@@ -298,7 +298,7 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// No answer from the server.
+/// No answer from the server, or only a busy or failing service's ([`TransportError::status`]).
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct TransportError {
@@ -310,8 +310,8 @@ pub struct TransportError {
     pub operation: Option<String>,
     /// Whether Vault had begun answering: the answer was cut off while it was read.
     pub cut_off: bool,
-    /// The status of an answer that was no result but a busy or failing service's (a cloud
-    /// metadata service's `429` or `503`, which a login retries), when there was one.
+    /// The answer's status when the server answered only to say it is busy or failing (a cloud
+    /// metadata service's `429` or `503`, which a login retries); `None` without an answer.
     pub status: Option<u16>,
     /// The underlying error.
     pub source: reqwest::Error,
