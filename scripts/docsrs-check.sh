@@ -50,7 +50,9 @@ rm -rf "$target/doc"
 log=$(mktemp)
 trap 'rm -f "$log" "$log.time"' EXIT
 start=$(date +%s)
-if ! RUSTDOCFLAGS="--cfg docsrs -D rustdoc::broken_intra_doc_links" \
+# Links that do not resolve, that point at a private item (a dead link on docs.rs), or that spell
+# out a target the label already names: errors.
+if ! RUSTDOCFLAGS="--cfg docsrs -D rustdoc::broken_intra_doc_links -D rustdoc::private_intra_doc_links -D rustdoc::redundant_explicit_links" \
     ${timer[@]+"${timer[@]}" "$log.time"} \
     cargo ${toolchain[@]+"${toolchain[@]}"} doc --lib --no-deps --all-features --offline --target-dir "$target" \
     2> "$log"; then

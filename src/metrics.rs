@@ -2,7 +2,7 @@
 //!
 //! With the feature on, every client records these into whatever recorder the application
 //! installed (`metrics-exporter-prometheus`, ...; without one they cost a few loads). Requests
-//! are counted by an [`Interceptor`](crate::intercept::Interceptor) the builder adds after the
+//! are counted by an [`Interceptor`] the builder adds after the
 //! user's, so they see exactly what the seam sees: each request on the wire, every retry and
 //! redirect hop, generated or handwritten.
 //!

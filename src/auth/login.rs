@@ -26,7 +26,7 @@ use crate::envelope::{AuthInfo, Envelope, JsonMap};
 use crate::path::{check_as_sent, mount_url};
 use crate::{Client, Error};
 
-/// A way to log in. Implement it for a method of your own; see the [module docs](self).
+/// A way to log in. Implement it for a method of your own; see the [module docs](crate::auth).
 pub trait Login: Send + Sync {
     /// Sends the login request with `client` and returns the new token's `auth` block. It must
     /// not store the token: [`AuthApi::login_as`](super::AuthApi::login_as) and the renewer do.

@@ -10,7 +10,7 @@
 //! works through [`AuthApi::login`] (a path and a body) or [`AuthApi::login_with`] (a generated
 //! login call). On a cloud VM, [`GcpInstance`] and [`AzureInstance`] fetch their identity JWT
 //! from the metadata service themselves. Logins under login MFA: see [`mfa`] (a login that meets
-//! an MFA requirement fails with [`Error::MfaRequired`](crate::Error::MfaRequired), or gives a
+//! an MFA requirement fails with [`Error::MfaRequired`], or gives a
 //! [`LoginOutcome`] through [`AuthApi::login_or_mfa`]).
 //!
 //! # Adding a login method
