@@ -72,20 +72,23 @@ impl Server {
 
     /// CPU time the server's thread has used so far (zero where the clock is not available).
     pub fn cpu_time(&self) -> std::time::Duration {
-        let Some(clock) = self.clock else {
-            return std::time::Duration::ZERO;
-        };
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: `ts` is a valid, writable timespec; `clock` is the server thread's CPU clock,
-        // and the thread runs until the process exits.
-        if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
-            return std::time::Duration::ZERO;
-        }
-        std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+        // The server thread's CPU clock stays valid: the thread runs until the process exits.
+        self.clock.map_or(std::time::Duration::ZERO, clock_time)
     }
+}
+
+/// The time of `clock` (a CPU-time clock: `CLOCK_THREAD_CPUTIME_ID`, or a thread's from
+/// `pthread_getcpuclockid`); zero if it cannot be read.
+pub fn clock_time(clock: libc::clockid_t) -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; an invalid clock id is an error return.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 /// A KV v2 read's answer with `secret_json` as its `data.data` (as a real server sends it).
